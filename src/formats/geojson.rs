@@ -1,0 +1,157 @@
+//! GeoJSON: a FeatureCollection of resources, one Point feature each.
+
+use std::io::Write;
+
+use geojson::{Feature, GeoJson, GeometryValue};
+use serde_json::{Map, Value, json};
+
+use super::{Collector, ReadError};
+use crate::model::{FieldError, Resource};
+
+/// Reads a FeatureCollection (or a single Feature).
+pub fn read(text: &str) -> Result<Vec<Resource>, ReadError> {
+    let parsed: GeoJson = text.parse().map_err(|e| ReadError::File(format!("not valid GeoJSON: {e}")))?;
+    let features = match parsed {
+        GeoJson::FeatureCollection(fc) => fc.features,
+        GeoJson::Feature(f) => vec![f],
+        GeoJson::Geometry(_) => {
+            return Err(ReadError::File(
+                "a bare geometry holds no resource; expected a FeatureCollection".into(),
+            ));
+        }
+    };
+    let mut collector = Collector::default();
+    for (i, feature) in features.iter().enumerate() {
+        let id = feature_id(feature);
+        collector.push(i + 1, id, resource_from_feature(feature));
+    }
+    collector.finish()
+}
+
+fn feature_id(feature: &Feature) -> Option<String> {
+    match &feature.id {
+        Some(geojson::feature::Id::String(s)) => Some(s.clone()),
+        _ => feature.properties.as_ref()?.get("id")?.as_str().map(str::to_owned),
+    }
+}
+
+/// Builds a resource from one feature: its id, properties and Point geometry.
+pub fn resource_from_feature(feature: &Feature) -> Result<Resource, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut props = feature.properties.clone().unwrap_or_default();
+    match &feature.id {
+        None => {}
+        Some(geojson::feature::Id::String(id)) => match props.get("id") {
+            Some(Value::String(p)) if p != id => errors.push(FieldError {
+                field: "id".into(),
+                reason: format!("the feature id '{id}' differs from the property id '{p}'"),
+            }),
+            _ => {
+                props.insert("id".into(), Value::String(id.clone()));
+            }
+        },
+        Some(geojson::feature::Id::Number(_)) => errors.push(FieldError {
+            field: "id".into(),
+            reason: "must be a string slug such as it-rm-csm-sabrata, not a number".into(),
+        }),
+    }
+    let point = match feature.geometry.as_ref().map(|g| &g.value) {
+        None => None,
+        Some(GeometryValue::Point { coordinates }) if coordinates.as_slice().len() >= 2 => {
+            Some([coordinates.as_slice()[0], coordinates.as_slice()[1]])
+        }
+        Some(other) => {
+            errors.push(FieldError {
+                field: "geometry".into(),
+                reason: format!("must be a Point or null, not a {}", other.type_name()),
+            });
+            None
+        }
+    };
+    match Resource::from_properties(&props, point) {
+        Ok(r) if errors.is_empty() => Ok(r),
+        Ok(_) => Err(errors),
+        Err(e) => {
+            errors.extend(e.0);
+            Err(errors)
+        }
+    }
+}
+
+/// The GeoJSON Feature of a resource, with optional extra properties.
+pub fn feature(r: &Resource, extra: impl IntoIterator<Item = (&'static str, Value)>) -> Value {
+    let mut properties: Map<String, Value> = r.properties();
+    for (k, v) in extra {
+        properties.insert(k.into(), v);
+    }
+    let geometry = r.point().map(|[lon, lat]| json!({ "type": "Point", "coordinates": [lon, lat] }));
+    json!({ "type": "Feature", "id": r.id, "geometry": geometry, "properties": properties })
+}
+
+/// Writes a FeatureCollection, one feature per line, without holding it all
+/// in memory.
+pub fn write_collection<'a, W: Write>(
+    mut out: W,
+    resources: impl IntoIterator<Item = &'a Resource>,
+) -> std::io::Result<()> {
+    out.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[\n")?;
+    for (i, r) in resources.into_iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",\n")?;
+        }
+        serde_json::to_writer(&mut out, &feature(r, []))?;
+    }
+    out.write_all(b"\n]}\n")?;
+    out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TWO: &str = r#"{"type":"FeatureCollection","features":[
+      {"type":"Feature","id":"a-one","geometry":{"type":"Point","coordinates":[12.5,41.9]},
+       "properties":{"name":"One","category":"library","country":"IT","coord_precision":"city"}},
+      {"type":"Feature","geometry":null,
+       "properties":{"id":"b-two","name":"Two","category":"crisis_service","country":"DE"}}]}"#;
+
+    #[test]
+    fn reads_points_and_placeless_services() {
+        let rs = read(TWO).expect("valid");
+        assert_eq!(rs.len(), 2);
+        assert_eq!(rs[0].point(), Some([12.5, 41.9]));
+        assert_eq!(rs[1].point(), None);
+    }
+
+    #[test]
+    fn write_then_read_gives_the_same_records() {
+        let rs = read(TWO).expect("valid");
+        let mut buf = Vec::new();
+        write_collection(&mut buf, &rs).expect("write");
+        let again = read(std::str::from_utf8(&buf).expect("utf8")).expect("valid");
+        assert_eq!(rs, again);
+    }
+
+    #[test]
+    fn a_report_names_each_bad_feature_and_field() {
+        let bad =
+            TWO.replace("\"library\"", "\"museum\"").replace("\"DE\"", "\"XX\"").replace("b-two", "a-one");
+        let Err(ReadError::Rows(rows)) = read(&bad) else { panic!("should fail") };
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[0].row, rows[0].errors[0].field.as_str()), (1, "category"));
+        assert_eq!((rows[1].row, rows[1].errors[0].field.as_str()), (2, "country"));
+    }
+
+    #[test]
+    fn duplicate_ids_are_refused() {
+        let dup = TWO.replace("b-two", "a-one");
+        let Err(ReadError::Rows(rows)) = read(&dup) else { panic!("should fail") };
+        assert_eq!(rows[0].row, 2);
+        assert!(rows[0].errors[0].reason.contains("row 1"));
+    }
+
+    #[test]
+    fn malformed_json_is_a_file_error() {
+        assert!(matches!(read("{\"type\":"), Err(ReadError::File(_))));
+    }
+}

@@ -1,0 +1,147 @@
+//! Reading and writing resources as GeoJSON and CSV, with a report that names
+//! each bad row and field.
+
+pub mod csv;
+pub mod geojson;
+
+use std::fmt;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::model::{FieldError, Resource};
+
+/// A file format for import and export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A GeoJSON FeatureCollection of Point features (geometry null for
+    /// services without a place).
+    Geojson,
+    /// CSV with a header row: the reference columns, lists `;`-separated.
+    Csv,
+}
+
+impl Format {
+    /// Guesses the format from a file name's extension.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "geojson" | "json" => Some(Format::Geojson),
+            "csv" => Some(Format::Csv),
+            _ => None,
+        }
+    }
+}
+
+/// Everything wrong with one row (CSV line or GeoJSON feature).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    /// CSV line number (the header is line 1) or 1-based feature number.
+    pub row: usize,
+    /// The row's id, when it had a readable one.
+    pub id: Option<String>,
+    /// What is wrong, field by field.
+    pub errors: Vec<FieldError>,
+}
+
+/// Why a file could not be read: the file as a whole, or some of its rows.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    /// The file is not readable as the format at all.
+    #[error("{0}")]
+    File(String),
+    /// Some rows are invalid; nothing from the file may be used.
+    #[error("{} invalid row(s)", .0.len())]
+    Rows(Vec<RowError>),
+}
+
+impl ReadError {
+    /// A human-readable report, one line per bad field.
+    pub fn report(&self, what: &str) -> String {
+        match self {
+            ReadError::File(msg) => format!("{what}: {msg}\n"),
+            ReadError::Rows(rows) => {
+                let mut out = String::new();
+                for row in rows {
+                    let id = row.id.as_deref().map(|id| format!(" ({id})")).unwrap_or_default();
+                    for e in &row.errors {
+                        out.push_str(&format!(
+                            "{what}: {} {}{id}: {}: {}\n",
+                            row_word(what),
+                            row.row,
+                            e.field,
+                            e.reason
+                        ));
+                    }
+                }
+                out
+            }
+        }
+    }
+}
+
+fn row_word(what: &str) -> &'static str {
+    if what.to_ascii_lowercase().ends_with(".csv") { "line" } else { "feature" }
+}
+
+/// Collects valid resources and row errors, and refuses duplicate ids.
+#[derive(Default)]
+struct Collector {
+    resources: Vec<Resource>,
+    errors: Vec<RowError>,
+    first_row_of: std::collections::HashMap<String, usize>,
+}
+
+impl Collector {
+    fn push(&mut self, row: usize, id: Option<String>, result: Result<Resource, Vec<FieldError>>) {
+        match result {
+            Ok(r) => match self.first_row_of.get(&r.id) {
+                Some(first) => self.errors.push(RowError {
+                    row,
+                    id: Some(r.id.clone()),
+                    errors: vec![FieldError {
+                        field: "id".into(),
+                        reason: format!("duplicates the id of row {first}"),
+                    }],
+                }),
+                None => {
+                    self.first_row_of.insert(r.id.clone(), row);
+                    self.resources.push(r);
+                }
+            },
+            Err(errors) => self.errors.push(RowError { row, id, errors }),
+        }
+    }
+
+    fn finish(self) -> Result<Vec<Resource>, ReadError> {
+        if self.errors.is_empty() { Ok(self.resources) } else { Err(ReadError::Rows(self.errors)) }
+    }
+}
+
+/// Reads resources from text in the given format; all rows valid or an error.
+pub fn read(text: &str, format: Format) -> Result<Vec<Resource>, ReadError> {
+    match format {
+        Format::Geojson => geojson::read(text),
+        Format::Csv => csv::read(text.as_bytes()),
+    }
+}
+
+/// Writes resources in the given format.
+pub fn write<'a, W: std::io::Write>(
+    out: W,
+    resources: impl IntoIterator<Item = &'a Resource>,
+    format: Format,
+) -> std::io::Result<()> {
+    match format {
+        Format::Geojson => geojson::write_collection(out, resources),
+        Format::Csv => csv::write(out, resources),
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Format::Geojson => "geojson",
+            Format::Csv => "csv",
+        })
+    }
+}

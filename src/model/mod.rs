@@ -1,0 +1,11 @@
+//! The domain: resources and the vocabularies they are described with.
+
+pub mod area_ref;
+pub mod country;
+pub mod resource;
+pub mod text;
+pub mod vocab;
+
+pub use country::Country;
+pub use resource::{FieldError, Location, Resource, ValidationErrors};
+pub use vocab::{Access, Category, CoordPrecision, Cost, Topic};

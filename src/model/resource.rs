@@ -1,0 +1,521 @@
+//! The resource record and its validation.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::area_ref::area_id;
+use super::country::Country;
+use super::text::is_slug;
+use super::vocab::{Access, Category, CoordPrecision, Cost, Topic};
+
+/// Longest accepted name, in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// A point on the Earth in WGS84, with how precisely it places the resource.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Location {
+    /// Longitude in degrees, in [-180, 180].
+    pub lon: f64,
+    /// Latitude in degrees, in [-90, 90].
+    pub lat: f64,
+    /// How precise the point is.
+    pub precision: CoordPrecision,
+}
+
+/// A place or programme that helps people. Only built through
+/// [`Resource::from_properties`], so every value is valid.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct Resource {
+    /// Stable slug, e.g. `it-rm-csm-sabrata`.
+    pub id: String,
+    /// Name in the local language.
+    pub name: String,
+    /// English name or gloss.
+    pub name_en: Option<String>,
+    /// What kind of resource this is.
+    pub category: Category,
+    /// ISO 3166-1 alpha-2 country.
+    pub country: Country,
+    /// City or town, local spelling.
+    pub city: Option<String>,
+    /// Street address.
+    pub address: Option<String>,
+    /// Postcode.
+    pub postcode: Option<String>,
+    /// Where it is; `None` for services reached only by phone or online.
+    #[serde(skip)]
+    pub location: Option<Location>,
+    /// Official web site (http or https).
+    pub website: Option<String>,
+    /// Phone number as published.
+    pub phone: Option<String>,
+    /// E-mail address.
+    pub email: Option<String>,
+    /// Needs it answers.
+    pub topics: Vec<Topic>,
+    /// Who it is for (free snake_case words such as `social_workers`).
+    pub target_groups: Vec<String>,
+    /// Languages spoken (ISO 639-1 codes).
+    pub languages: Vec<String>,
+    /// Opening hours in OpenStreetMap `opening_hours` syntax.
+    pub opening_hours: Option<String>,
+    /// How to get in.
+    pub access: Option<Access>,
+    /// Free or fee.
+    pub cost: Option<Cost>,
+    /// Ids of the areas it is competent for.
+    pub serves_areas: Vec<String>,
+    /// Where the facts come from.
+    pub source: Option<String>,
+    /// When the facts were last checked.
+    pub last_verified: Option<NaiveDate>,
+    /// A short description in our own words.
+    pub description: Option<String>,
+}
+
+/// One thing wrong with one field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// The property name, e.g. `lat` or `topics`.
+    pub field: String,
+    /// Why the value was refused, in words a person can act on.
+    pub reason: String,
+}
+
+/// Everything wrong with a record; never empty.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", .0.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join("; "))]
+pub struct ValidationErrors(pub Vec<FieldError>);
+
+/// Properties that our own output adds and input may carry back: ignored.
+const COMPUTED: &[&str] = &["distance_m", "version", "updated_at", "created_at"];
+
+/// Every property a resource reads, besides the geometry.
+pub const PROPERTIES: &[&str] = &[
+    "id",
+    "name",
+    "name_en",
+    "category",
+    "country",
+    "city",
+    "address",
+    "postcode",
+    "coord_precision",
+    "website",
+    "phone",
+    "email",
+    "topics",
+    "target_groups",
+    "languages",
+    "opening_hours",
+    "access",
+    "cost",
+    "serves_areas",
+    "source",
+    "last_verified",
+    "description",
+];
+
+impl Resource {
+    /// Builds a resource from GeoJSON-style properties and an optional
+    /// `[lon, lat]` point, collecting every problem with every field.
+    pub fn from_properties(
+        props: &Map<String, Value>,
+        point: Option<[f64; 2]>,
+    ) -> Result<Resource, ValidationErrors> {
+        let mut f = Fields { props, errors: Vec::new() };
+
+        for key in props.keys() {
+            if !PROPERTIES.contains(&key.as_str()) && !COMPUTED.contains(&key.as_str()) {
+                f.fail(key, "unknown property; see the data format in the README");
+            }
+        }
+
+        let id = f.required_text("id", 100).filter(|id| is_slug(id));
+        if id.is_none() && !f.errors.iter().any(|e| e.field == "id") {
+            f.fail("id", "must be lowercase letters and digits joined by '-', e.g. it-rm-csm-sabrata");
+        }
+        let name = f.required_text("name", MAX_NAME_CHARS);
+        let name_en = f.text("name_en", MAX_NAME_CHARS);
+        let category = f.word::<Category>("category", true);
+        let country = f.required_text("country", 2_000).and_then(|c| match c.parse::<Country>() {
+            Ok(c) => Some(c),
+            Err(e) => {
+                f.fail("country", &e.to_string());
+                None
+            }
+        });
+        let city = f.text("city", 200);
+        let address = f.text("address", 300);
+        let postcode = f.text("postcode", 20);
+        let precision = f.word::<CoordPrecision>("coord_precision", false);
+        let location = f.location(point, precision);
+        let website = f.text("website", 500);
+        if let Some(w) = &website {
+            if let Err(reason) = check_url(w) {
+                f.fail("website", &reason);
+            }
+        }
+        let phone = f.text("phone", 40);
+        if let Some(p) = &phone {
+            if let Err(reason) = check_phone(p) {
+                f.fail("phone", &reason);
+            }
+        }
+        let email = f.text("email", 254);
+        if let Some(e) = &email {
+            if let Err(reason) = check_email(e) {
+                f.fail("email", &reason);
+            }
+        }
+        let topics = f.words::<Topic>("topics");
+        let target_groups = f.list("target_groups", |g| {
+            if g.len() <= 80 && g.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+                Ok(g.to_owned())
+            } else {
+                Err(format!("'{g}' must be a snake_case word such as social_workers (at most 80 characters)"))
+            }
+        });
+        let languages = f.list("languages", |l| {
+            if (2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_lowercase()) {
+                Ok(l.to_owned())
+            } else {
+                Err(format!("'{l}' is not an ISO 639-1 language code such as it, en, de, bg, lt"))
+            }
+        });
+        let opening_hours = f.text("opening_hours", 500);
+        let access = f.word::<Access>("access", false);
+        let cost = f.word::<Cost>("cost", false);
+        let serves_areas = f.list("serves_areas", area_id);
+        let source = f.text("source", 2_000);
+        let last_verified =
+            f.text("last_verified", 10).and_then(|d| match NaiveDate::parse_from_str(&d, "%Y-%m-%d") {
+                Ok(date) => Some(date),
+                Err(_) => {
+                    f.fail("last_verified", &format!("'{d}' is not a date in the form YYYY-MM-DD"));
+                    None
+                }
+            });
+        let description = f.text("description", 1_000);
+
+        let Fields { errors, .. } = f;
+        match (id, name, category, country) {
+            (Some(id), Some(name), Some(category), Some(country)) if errors.is_empty() => Ok(Resource {
+                id,
+                name,
+                name_en,
+                category,
+                country,
+                city,
+                address,
+                postcode,
+                location,
+                website,
+                phone,
+                email,
+                topics,
+                target_groups,
+                languages,
+                opening_hours,
+                access,
+                cost,
+                serves_areas,
+                source,
+                last_verified,
+                description,
+            }),
+            _ => Err(ValidationErrors(errors)),
+        }
+    }
+
+    /// The record's properties as GeoJSON properties (every field, `null` when
+    /// empty), the inverse of [`Resource::from_properties`].
+    pub fn properties(&self) -> Map<String, Value> {
+        let mut map = match serde_json::to_value(self) {
+            Ok(Value::Object(map)) => map,
+            _ => Map::new(),
+        };
+        map.insert(
+            "coord_precision".into(),
+            self.location.map_or(Value::Null, |l| Value::from(l.precision.as_str())),
+        );
+        map
+    }
+
+    /// The `[lon, lat]` of the resource's point, if it has one.
+    pub fn point(&self) -> Option<[f64; 2]> {
+        self.location.map(|l| [l.lon, l.lat])
+    }
+}
+
+/// Reads typed values out of a property map, remembering what was wrong.
+struct Fields<'a> {
+    props: &'a Map<String, Value>,
+    errors: Vec<FieldError>,
+}
+
+impl Fields<'_> {
+    fn fail(&mut self, field: &str, reason: &str) {
+        self.errors.push(FieldError { field: field.to_owned(), reason: reason.to_owned() });
+    }
+
+    /// A trimmed, non-empty string of at most `max` characters; `None` when
+    /// absent, null or blank.
+    fn text(&mut self, key: &str, max: usize) -> Option<String> {
+        match self.props.get(key) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => {
+                let s = s.trim();
+                if s.is_empty() {
+                    None
+                } else if s.chars().count() > max {
+                    self.fail(key, &format!("is longer than {max} characters"));
+                    None
+                } else if s.chars().any(char::is_control) {
+                    self.fail(key, "contains control characters (line breaks, tabs)");
+                    None
+                } else {
+                    Some(s.to_owned())
+                }
+            }
+            Some(other) => {
+                self.fail(key, &format!("must be a string, not {}", kind(other)));
+                None
+            }
+        }
+    }
+
+    fn required_text(&mut self, key: &str, max: usize) -> Option<String> {
+        let before = self.errors.len();
+        let value = self.text(key, max);
+        if value.is_none() && self.errors.len() == before {
+            self.fail(key, "is required and must not be empty");
+        }
+        value
+    }
+
+    fn word<W>(&mut self, key: &str, required: bool) -> Option<W>
+    where
+        W: std::str::FromStr<Err = super::vocab::UnknownWord>,
+    {
+        let raw = if required { self.required_text(key, 100) } else { self.text(key, 100) }?;
+        match raw.parse::<W>() {
+            Ok(w) => Some(w),
+            Err(e) => {
+                self.fail(key, &e.to_string());
+                None
+            }
+        }
+    }
+
+    /// A list given as a JSON array of strings or as one `;`-separated
+    /// string; each item checked by `check`. Duplicates are dropped.
+    fn list<T: PartialEq>(&mut self, key: &str, check: impl Fn(&str) -> Result<T, String>) -> Vec<T> {
+        let items: Vec<String> = match self.props.get(key) {
+            None | Some(Value::Null) => return Vec::new(),
+            Some(Value::String(s)) => s.split(';').map(str::to_owned).collect(),
+            Some(Value::Array(values)) => {
+                let mut items = Vec::with_capacity(values.len());
+                for v in values {
+                    match v {
+                        Value::String(s) => items.push(s.clone()),
+                        other => {
+                            self.fail(key, &format!("must hold strings, found {}", kind(other)));
+                            return Vec::new();
+                        }
+                    }
+                }
+                items
+            }
+            Some(other) => {
+                self.fail(key, &format!("must be a list of strings, not {}", kind(other)));
+                return Vec::new();
+            }
+        };
+        let mut out = Vec::new();
+        for item in items.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+            match check(item) {
+                Ok(v) if !out.contains(&v) => out.push(v),
+                Ok(_) => {}
+                Err(reason) => self.fail(key, &reason),
+            }
+        }
+        out
+    }
+
+    fn words<W: PartialEq + std::str::FromStr<Err = super::vocab::UnknownWord>>(
+        &mut self,
+        key: &str,
+    ) -> Vec<W> {
+        self.list(key, |w| w.parse::<W>().map_err(|e| e.to_string()))
+    }
+
+    fn location(&mut self, point: Option<[f64; 2]>, precision: Option<CoordPrecision>) -> Option<Location> {
+        let [lon, lat] = match point {
+            Some(p) => p,
+            None => {
+                if precision.is_some() {
+                    self.fail(
+                        "coord_precision",
+                        "is given but the resource has no point; remove it or add lon/lat",
+                    );
+                }
+                return None;
+            }
+        };
+        let mut ok = true;
+        if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
+            self.fail("lon", &format!("{lon} is not a longitude between -180 and 180"));
+            ok = false;
+        }
+        if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
+            self.fail("lat", &format!("{lat} is not a latitude between -90 and 90"));
+            ok = false;
+        }
+        let Some(precision) = precision else {
+            if !self.errors.iter().any(|e| e.field == "coord_precision") {
+                self.fail("coord_precision", "is required with a point: building, street, district or city");
+            }
+            return None;
+        };
+        ok.then_some(Location { lon, lat, precision })
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn check_url(s: &str) -> Result<(), String> {
+    match url::Url::parse(s) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| h.contains('.')) => {
+            Ok(())
+        }
+        _ => Err(format!("'{s}' is not a web address starting with http:// or https://")),
+    }
+}
+
+fn check_phone(s: &str) -> Result<(), String> {
+    let allowed = s.chars().all(|c| c.is_ascii_digit() || " +-()./".contains(c));
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    if allowed && (3..=20).contains(&digits) {
+        Ok(())
+    } else {
+        Err(format!("'{s}' is not a phone number (digits, spaces and + - ( ) . / only)"))
+    }
+}
+
+fn check_email(s: &str) -> Result<(), String> {
+    let bad = || format!("'{s}' is not an e-mail address like name@example.org");
+    let (local, domain) = s.split_once('@').ok_or_else(bad)?;
+    let domain_ok = domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && domain.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+    if local.is_empty() || !domain_ok || s.contains(char::is_whitespace) {
+        return Err(bad());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn props(v: Value) -> Map<String, Value> {
+        match v {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        }
+    }
+
+    fn valid() -> Map<String, Value> {
+        props(json!({
+            "id": "it-rm-csm-sabrata",
+            "name": "Centro di Salute Mentale Sabrata",
+            "category": "mental_health_centre",
+            "country": "IT",
+            "coord_precision": "district",
+            "topics": ["mental_health_care", "counselling"],
+            "website": "https://www.aslroma1.it",
+            "serves_areas": "ASL Roma 1; Municipio II (Distretto 2)",
+        }))
+    }
+
+    fn fields(err: ValidationErrors) -> Vec<String> {
+        err.0.into_iter().map(|e| e.field).collect()
+    }
+
+    #[test]
+    fn a_valid_record_keeps_every_value() {
+        let r = Resource::from_properties(&valid(), Some([12.5185, 41.9265])).expect("valid");
+        assert_eq!(r.id, "it-rm-csm-sabrata");
+        assert_eq!(r.category, Category::MentalHealthCentre);
+        assert_eq!(r.topics, vec![Topic::MentalHealthCare, Topic::Counselling]);
+        assert_eq!(r.serves_areas, vec!["it-rm-asl-roma-1", "it-rm-municipio-02"]);
+        assert_eq!(r.point(), Some([12.5185, 41.9265]));
+    }
+
+    #[test]
+    fn properties_round_trip() {
+        let r = Resource::from_properties(&valid(), Some([12.5, 41.9])).expect("valid");
+        let again = Resource::from_properties(&r.properties(), r.point()).expect("round trip");
+        assert_eq!(r, again);
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let mut p = valid();
+        p.insert("name".into(), json!("  "));
+        p.insert("category".into(), json!("museum"));
+        p.insert("country".into(), json!("Italy"));
+        p.insert("topics".into(), json!(["housing", "cooking"]));
+        p.insert("website".into(), json!("www.example"));
+        p.insert("email".into(), json!("nobody"));
+        let err = Resource::from_properties(&p, Some([200.0, f64::NAN])).unwrap_err();
+        let names = fields(err);
+        for f in ["name", "category", "country", "topics", "website", "email", "lon", "lat"] {
+            assert!(names.contains(&f.to_owned()), "{f} missing in {names:?}");
+        }
+    }
+
+    #[test]
+    fn names_are_limited_to_200_characters() {
+        let mut p = valid();
+        p.insert("name".into(), json!("é".repeat(200)));
+        assert!(Resource::from_properties(&p, None).is_err_and(|e| fields(e) == ["coord_precision"]));
+        p.remove("coord_precision");
+        assert!(Resource::from_properties(&p, None).is_ok());
+        p.insert("name".into(), json!("é".repeat(201)));
+        assert_eq!(fields(Resource::from_properties(&p, None).unwrap_err()), ["name"]);
+    }
+
+    #[test]
+    fn unknown_properties_and_bad_ids_are_refused() {
+        let mut p = valid();
+        p.insert("colour".into(), json!("red"));
+        p.insert("id".into(), json!("Not A Slug"));
+        let names = fields(Resource::from_properties(&p, Some([12.0, 41.0])).unwrap_err());
+        assert!(names.contains(&"colour".to_owned()) && names.contains(&"id".to_owned()), "{names:?}");
+    }
+
+    #[test]
+    fn a_point_needs_its_precision() {
+        let mut p = valid();
+        p.remove("coord_precision");
+        assert_eq!(
+            fields(Resource::from_properties(&p, Some([12.0, 41.0])).unwrap_err()),
+            ["coord_precision"]
+        );
+    }
+}
