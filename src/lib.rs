@@ -3,7 +3,12 @@
 //! Dependencies point one way: [`model`] → [`sphere`] / [`index`] → [`store`]
 //! → [`state`] → [`http`] → `main`.
 
+pub mod cli;
 pub mod formats;
+pub mod http;
 pub mod index;
 pub mod model;
 pub mod sphere;
+pub mod state;
+pub mod store;
+pub mod synth;

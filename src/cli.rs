@@ -1,0 +1,220 @@
+//! Command-line interface: `serve` (the default), `import`, `export`, `synth`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::formats::{self, Format, ReadError};
+use crate::state::AppState;
+use crate::store::{self, DEFAULT_DATABASE_URL, Store};
+
+/// witgis: maps the places that help people and answers "what is near here?".
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Options of `serve`, the default command.
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the map and the API (the default).
+    Serve(ServeArgs),
+    /// Import resources from a GeoJSON or CSV file: every row is validated,
+    /// and all are written or none.
+    Import(ImportArgs),
+    /// Write every resource to standard output.
+    Export(ExportArgs),
+    /// Write N synthetic resources around European cities (for benchmarks).
+    Synth(SynthArgs),
+}
+
+/// Where the store is.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// sqlite://PATH (embedded, created if missing) or postgres://… (PostGIS).
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    pub database_url: String,
+}
+
+#[derive(Debug, Clone, Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "WITGIS_ADDR", default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+struct ImportArgs {
+    /// The file to import (.geojson/.json or .csv).
+    file: PathBuf,
+    /// The file's format, when its extension does not tell.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Validate only; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+struct ExportArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Geojson)]
+    format: Format,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+struct SynthArgs {
+    /// How many resources.
+    count: usize,
+    /// Random seed: the same seed gives the same records.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Geojson)]
+    format: Format,
+}
+
+/// Why a command failed; `main` prints it and exits with 1.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    /// A file could not be read or written.
+    #[error("{0}")]
+    Io(String),
+    /// The input file had errors (already reported line by line).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Cli {
+    /// Runs the chosen command.
+    pub async fn run(self) -> Result<(), CliError> {
+        match self.command {
+            None => serve(self.serve).await,
+            Some(Command::Serve(args)) => serve(args).await,
+            Some(Command::Import(args)) => import(args).await,
+            Some(Command::Export(args)) => export(args).await,
+            Some(Command::Synth(args)) => synth(args),
+        }
+    }
+}
+
+async fn open_store(args: &StoreArgs) -> Result<Arc<dyn Store>, CliError> {
+    Ok(store::open(&args.database_url).await?)
+}
+
+async fn serve(args: ServeArgs) -> Result<(), CliError> {
+    let store = open_store(&args.store).await?;
+    let seed = store::seed().map_err(|e| CliError::Invalid(e.report("data/resources.geojson")))?;
+    if store.seed_once(&seed).await? {
+        tracing::info!(resources = seed.len(), "new store seeded from data/resources.geojson");
+    }
+    let state = Arc::new(AppState::load(store).await?);
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .map_err(|e| CliError::Io(format!("cannot listen on {}: {e}", args.addr)))?;
+    let local = listener.local_addr().map_err(|e| CliError::Io(e.to_string()))?;
+    tracing::info!(
+        "witgis serving {} resources on http://{local} (store: {})",
+        state.snapshot().len(),
+        store::redact(&args.store.database_url)
+    );
+    axum::serve(listener, crate::http::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| CliError::Io(e.to_string()))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => return ctrl_c.await.unwrap_or(()),
+        };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    ctrl_c.await.unwrap_or(());
+    tracing::info!("shutting down");
+}
+
+async fn import(args: ImportArgs) -> Result<(), CliError> {
+    let name = args.file.display().to_string();
+    let format = args.format.or_else(|| Format::from_path(&args.file)).ok_or_else(|| {
+        CliError::Io(format!("{name}: cannot tell the format from the extension; pass --format geojson|csv"))
+    })?;
+    let started = Instant::now();
+    let text = std::fs::read_to_string(&args.file).map_err(|e| CliError::Io(format!("{name}: {e}")))?;
+    eprintln!("{name}: read {} MB, validating…", text.len() / 1_000_000);
+    let resources = match formats::read(&text, format) {
+        Ok(r) => r,
+        Err(e) => {
+            eprint!("{}", e.report(&name));
+            let summary = match &e {
+                ReadError::Rows(rows) => {
+                    format!("{name}: {} invalid row(s); nothing was imported", rows.len())
+                }
+                ReadError::File(_) => format!("{name}: nothing was imported"),
+            };
+            return Err(CliError::Invalid(summary));
+        }
+    };
+    drop(text);
+    eprintln!("{name}: {} valid resources", resources.len());
+    if args.dry_run {
+        eprintln!("{name}: dry run, nothing written");
+        return Ok(());
+    }
+    let store = open_store(&args.store).await?;
+    let total = resources.len();
+    let progress = move |done: usize| {
+        if total >= 10_000 {
+            eprintln!("written {done}/{total} ({}%)", done * 100 / total.max(1));
+        }
+    };
+    let counts = store.import(&resources, &progress).await?;
+    eprintln!(
+        "{name}: imported {} resources ({} new, {} replaced) into {} in {:.1} s",
+        total,
+        counts.created,
+        counts.updated,
+        store.kind(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn export(args: ExportArgs) -> Result<(), CliError> {
+    let store = open_store(&args.store).await?;
+    let resources = store.resources().await?;
+    let stdout = std::io::stdout().lock();
+    formats::write(std::io::BufWriter::new(stdout), &resources, args.format)
+        .map_err(|e| CliError::Io(format!("cannot write the export: {e}")))
+}
+
+fn synth(args: SynthArgs) -> Result<(), CliError> {
+    let resources = crate::synth::resources(args.count, args.seed);
+    let stdout = std::io::stdout().lock();
+    formats::write(std::io::BufWriter::new(stdout), &resources, args.format)
+        .map_err(|e| CliError::Io(format!("cannot write: {e}")))
+}

@@ -1,0 +1,30 @@
+//! `GET /healthz` (is the process alive, and how is its database) and
+//! `GET /readyz` (should a load balancer send traffic here).
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::state::AppState;
+
+/// Liveness, with the database's state; always 200 while the process serves.
+pub async fn healthz(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let database = state.store().ping().await.is_ok();
+    Json(json!({
+        "status": "ok",
+        "store": state.store().kind(),
+        "database": if database { "up" } else { "down" },
+        "resources": state.snapshot().len(),
+    }))
+}
+
+/// Readiness: 200 when the database answers, 503 otherwise.
+pub async fn readyz(State(state): State<Arc<AppState>>) -> (StatusCode, Json<Value>) {
+    match state.store().ping().await {
+        Ok(()) => (StatusCode::OK, Json(json!({ "ready": true }))),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "ready": false, "database": "down" }))),
+    }
+}

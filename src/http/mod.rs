@@ -1,0 +1,63 @@
+//! The HTTP API: the router factory and one module per endpoint group.
+
+pub mod error;
+pub mod geojson;
+pub mod health;
+pub mod nearest;
+pub mod params;
+pub mod resources;
+pub mod web;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::MatchedPath;
+use axum::http::{Request, StatusCode};
+use axum::response::Response;
+use axum::routing::get;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+
+use self::error::problem;
+use crate::state::AppState;
+
+/// The whole application: API routes, health checks and the web page.
+pub fn router(state: Arc<AppState>) -> Router {
+    let api = Router::new()
+        .route("/api/resources", get(resources::list_resources))
+        .route("/api/resources/{id}", get(resources::get_resource))
+        .route("/api/nearest", get(nearest::nearest))
+        .route("/api/categories", get(resources::list_categories))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/api", get(api_not_found))
+        .route("/api/{*rest}", get(api_not_found))
+        .method_not_allowed_fallback(method_not_allowed);
+    api.fallback(get(web::static_file).fallback(method_not_allowed))
+        .with_state(state)
+        .layer(CompressionLayer::new())
+        .layer(
+            // Log the route and status only: a query string holds places people
+            // looked around, which must not end up in logs.
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let route = req.extensions().get::<MatchedPath>().map_or("static", MatchedPath::as_str);
+                tracing::debug_span!("request", method = %req.method(), route)
+            }),
+        )
+        .layer(CatchPanicLayer::custom(|_| {
+            problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "an internal error occurred; it has been logged".into(),
+                None,
+            )
+        }))
+}
+
+async fn api_not_found() -> Response {
+    problem(StatusCode::NOT_FOUND, "no such API endpoint; see the README for the list".into(), None)
+}
+
+async fn method_not_allowed() -> Response {
+    problem(StatusCode::METHOD_NOT_ALLOWED, "this method is not allowed here".into(), None)
+}

@@ -1,0 +1,216 @@
+//! Query-string parsing that names every bad parameter.
+//!
+//! Parameters may repeat (`category=a&category=b`) or hold comma lists
+//! (`category=a,b`). Unknown parameters are refused, so a typo such as
+//! `catgory=` is reported instead of silently ignored.
+
+use std::str::FromStr;
+
+use super::error::{ApiError, InvalidParam};
+use crate::index::{BBox, Filter};
+use crate::model::{Category, Country, Topic};
+
+/// Parsed query parameters and the problems found so far.
+pub struct Params {
+    pairs: Vec<(String, String)>,
+    errors: Vec<InvalidParam>,
+}
+
+impl Params {
+    /// Splits the raw query and refuses names not in `allowed`.
+    pub fn parse(raw: Option<&str>, allowed: &[&str]) -> Params {
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let mut errors = Vec::new();
+        for (name, _) in &pairs {
+            if !allowed.contains(&name.as_str()) && !errors.iter().any(|e: &InvalidParam| &e.name == name) {
+                errors.push(InvalidParam {
+                    name: name.clone(),
+                    reason: format!("unknown parameter; this endpoint accepts: {}", allowed.join(", ")),
+                });
+            }
+        }
+        Params { pairs, errors }
+    }
+
+    fn fail(&mut self, name: &str, reason: String) {
+        self.errors.push(InvalidParam { name: name.into(), reason });
+    }
+
+    /// The single value of a parameter; repeated values are an error.
+    pub fn one(&mut self, name: &str) -> Option<String> {
+        let mut values = self.pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone());
+        let first = values.next();
+        if values.next().is_some() {
+            self.fail(name, "is given more than once".into());
+            return None;
+        }
+        first
+    }
+
+    /// A finite number within `range`.
+    pub fn number(&mut self, name: &str, range: std::ops::RangeInclusive<f64>, what: &str) -> Option<f64> {
+        let raw = self.one(name)?;
+        match raw.trim().parse::<f64>() {
+            Ok(v) if v.is_finite() && range.contains(&v) => Some(v),
+            _ => {
+                self.fail(
+                    name,
+                    format!("'{raw}' is not {what} (a number from {} to {})", range.start(), range.end()),
+                );
+                None
+            }
+        }
+    }
+
+    /// Like [`Params::number`], but the parameter must be present.
+    pub fn required_number(
+        &mut self,
+        name: &str,
+        range: std::ops::RangeInclusive<f64>,
+        what: &str,
+    ) -> Option<f64> {
+        if !self.pairs.iter().any(|(k, _)| k == name) {
+            self.fail(
+                name,
+                format!("is required: {what} (a number from {} to {})", range.start(), range.end()),
+            );
+            return None;
+        }
+        self.number(name, range, what)
+    }
+
+    /// A whole number within `range`, or `default` when absent.
+    pub fn count(&mut self, name: &str, range: std::ops::RangeInclusive<usize>, default: usize) -> usize {
+        let Some(raw) = self.one(name) else { return default };
+        match raw.trim().parse::<usize>() {
+            Ok(v) if range.contains(&v) => v,
+            _ => {
+                self.fail(
+                    name,
+                    format!("'{raw}' is not a whole number from {} to {}", range.start(), range.end()),
+                );
+                default
+            }
+        }
+    }
+
+    /// Every value of a repeatable, comma-separated parameter, parsed.
+    pub fn list<T: FromStr>(&mut self, name: &str) -> Vec<T>
+    where
+        T::Err: std::fmt::Display,
+    {
+        let raw: Vec<String> = self
+            .pairs
+            .iter()
+            .filter(|(k, _)| k == name)
+            .flat_map(|(_, v)| v.split(',').map(|s| s.trim().to_owned()).collect::<Vec<_>>())
+            .filter(|s| !s.is_empty())
+            .collect();
+        let mut out = Vec::new();
+        for item in raw {
+            match item.parse::<T>() {
+                Ok(v) => out.push(v),
+                Err(e) => self.fail(name, e.to_string()),
+            }
+        }
+        out
+    }
+
+    /// `bbox=west,south,east,north` in degrees; `west > east` crosses the
+    /// antimeridian.
+    pub fn bbox(&mut self) -> Option<BBox> {
+        let raw = self.one("bbox")?;
+        let parts: Vec<Option<f64>> =
+            raw.split(',').map(|p| p.trim().parse::<f64>().ok().filter(|v| v.is_finite())).collect();
+        let usage = "must be four numbers west,south,east,north in degrees (e.g. 12.3,41.8,12.7,42.0)";
+        let [Some(west), Some(south), Some(east), Some(north)] = parts[..] else {
+            self.fail("bbox", format!("'{raw}' {usage}"));
+            return None;
+        };
+        let lon_ok = |v: f64| (-180.0..=180.0).contains(&v);
+        let lat_ok = |v: f64| (-90.0..=90.0).contains(&v);
+        if !(lon_ok(west) && lon_ok(east) && lat_ok(south) && lat_ok(north)) {
+            self.fail(
+                "bbox",
+                format!("'{raw}': longitudes must be in [-180, 180] and latitudes in [-90, 90]"),
+            );
+            return None;
+        }
+        if south > north {
+            self.fail("bbox", format!("'{raw}': south ({south}) is greater than north ({north})"));
+            return None;
+        }
+        Some(BBox { west, south, east, north })
+    }
+
+    /// The filters shared by the listing and nearest endpoints.
+    pub fn filter(&mut self) -> Filter {
+        let text = self.one("q").map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
+        if text.as_ref().is_some_and(|q| q.chars().count() > 200) {
+            self.fail("q", "is longer than 200 characters".into());
+        }
+        Filter {
+            categories: self.list::<Category>("category"),
+            countries: self.list::<Country>("country"),
+            topics: self.list::<Topic>("topic"),
+            text,
+        }
+    }
+
+    /// Ends parsing: an error naming every bad parameter, if any.
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.errors.is_empty() { Ok(()) } else { Err(ApiError::InvalidParams(self.errors)) }
+    }
+}
+
+/// A value that [`Params::finish`] has vouched for, as an error if absent.
+pub fn present<T>(name: &str, value: Option<T>) -> Result<T, ApiError> {
+    value.ok_or_else(|| {
+        ApiError::InvalidParams(vec![InvalidParam { name: name.into(), reason: "is required".into() }])
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_accept_commas_and_repeats() {
+        let mut p = Params::parse(Some("category=library,university&category=good_practice"), &["category"]);
+        assert_eq!(p.list::<Category>("category").len(), 3);
+        assert!(p.finish().is_ok());
+    }
+
+    #[test]
+    fn every_bad_parameter_is_named() {
+        let mut p = Params::parse(Some("lat=91&lon=abc&k=0&catgory=x"), &["lat", "lon", "k"]);
+        p.required_number("lat", -90.0..=90.0, "a latitude");
+        p.required_number("lon", -180.0..=180.0, "a longitude");
+        p.count("k", 1..=100, 10);
+        let Err(ApiError::InvalidParams(errors)) = p.finish() else { panic!("should fail") };
+        let names: Vec<&str> = errors.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["catgory", "lat", "lon", "k"]);
+    }
+
+    #[test]
+    fn nan_and_infinity_are_not_numbers() {
+        for raw in ["lat=NaN", "lat=inf", "lat=-infinity", "lat="] {
+            let mut p = Params::parse(Some(raw), &["lat"]);
+            assert_eq!(p.number("lat", -90.0..=90.0, "a latitude"), None, "{raw}");
+            assert!(p.finish().is_err(), "{raw}");
+        }
+    }
+
+    #[test]
+    fn bbox_forms() {
+        let mut p = Params::parse(Some("bbox=170,-10,-170,10"), &["bbox"]);
+        assert_eq!(p.bbox(), Some(BBox { west: 170.0, south: -10.0, east: -170.0, north: 10.0 }));
+        for bad in ["bbox=1,2,3", "bbox=1,50,3,40", "bbox=1,2,3,x", "bbox=-181,0,0,1"] {
+            let mut p = Params::parse(Some(bad), &["bbox"]);
+            assert_eq!(p.bbox(), None, "{bad}");
+            assert!(p.finish().is_err());
+        }
+    }
+}

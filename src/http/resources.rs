@@ -1,0 +1,72 @@
+//! `GET /api/resources`, `GET /api/resources/{id}`, `GET /api/categories`.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery, State};
+use serde_json::{Value, json};
+
+use super::error::{ApiError, InvalidParam};
+use super::geojson::GeoJson;
+use super::params::Params;
+use crate::formats::geojson::feature;
+use crate::state::AppState;
+
+/// Most features one listing returns.
+pub const MAX_LIMIT: usize = 10_000;
+/// Features a listing returns when no `limit` is given.
+pub const DEFAULT_LIMIT: usize = 1_000;
+
+/// A FeatureCollection of the resources that pass the filters, in id order.
+pub async fn list_resources(
+    State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+) -> Result<GeoJson, ApiError> {
+    let mut params =
+        Params::parse(query.as_deref(), &["bbox", "category", "country", "topic", "q", "limit", "offset"]);
+    let bbox = params.bbox();
+    let filter = params.filter();
+    let limit = params.count("limit", 1..=MAX_LIMIT, DEFAULT_LIMIT);
+    let offset = params.count("offset", 0..=usize::MAX, 0);
+    params.finish()?;
+
+    let snapshot = state.snapshot();
+    let matched = match bbox {
+        Some(bbox) => snapshot.in_bbox(bbox, &filter),
+        None => snapshot.filtered(&filter),
+    };
+    let features: Vec<Value> =
+        matched.iter().skip(offset).take(limit).map(|&i| feature(snapshot.resource(i), [])).collect();
+    Ok(GeoJson(json!({
+        "type": "FeatureCollection",
+        "numberMatched": matched.len(),
+        "numberReturned": features.len(),
+        "features": features,
+    })))
+}
+
+/// One resource as a Feature.
+pub async fn get_resource(
+    State(state): State<Arc<AppState>>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<GeoJson, ApiError> {
+    let Path(id) = path.map_err(|e| {
+        ApiError::InvalidParams(vec![InvalidParam { name: "id".into(), reason: e.body_text() }])
+    })?;
+    let snapshot = state.snapshot();
+    let resource =
+        snapshot.get(&id).ok_or_else(|| ApiError::NotFound(format!("no resource has the id '{id}'")))?;
+    Ok(GeoJson(feature(resource, [])))
+}
+
+/// Every category with its number of resources.
+pub async fn list_categories(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let counts: Vec<Value> = state
+        .snapshot()
+        .category_counts()
+        .into_iter()
+        .map(|(category, count)| json!({ "category": category, "count": count }))
+        .collect();
+    Json(Value::Array(counts))
+}

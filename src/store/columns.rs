@@ -1,0 +1,67 @@
+//! The mapping between a resource and its table columns, shared by the stores.
+
+use serde_json::{Map, Value};
+
+use crate::model::Resource;
+
+/// Text columns, in table order, named as the properties they hold.
+pub const TEXT: &[&str] = &[
+    "id",
+    "name",
+    "name_en",
+    "category",
+    "country",
+    "city",
+    "address",
+    "postcode",
+    "coord_precision",
+    "website",
+    "phone",
+    "email",
+    "opening_hours",
+    "access",
+    "cost",
+    "source",
+    "last_verified",
+    "description",
+];
+
+/// List columns (JSON arrays of strings).
+pub const LISTS: &[&str] = &["topics", "target_groups", "languages", "serves_areas"];
+
+/// One row's values: text columns, list columns as JSON text, and the point.
+pub struct Row {
+    /// Values of [`TEXT`], in order.
+    pub text: Vec<Option<String>>,
+    /// Values of [`LISTS`] as JSON arrays, in order.
+    pub lists: Vec<String>,
+    /// Longitude, latitude.
+    pub point: Option<[f64; 2]>,
+}
+
+impl Row {
+    /// The columns of a resource.
+    pub fn of(r: &Resource) -> Row {
+        let props = r.properties();
+        let text = TEXT.iter().map(|&c| props.get(c).and_then(Value::as_str).map(str::to_owned)).collect();
+        let lists =
+            LISTS.iter().map(|&c| props.get(c).map_or_else(|| "[]".to_owned(), Value::to_string)).collect();
+        Row { text, lists, point: r.point() }
+    }
+
+    /// Rebuilds and revalidates the resource; the error names the bad fields.
+    pub fn into_resource(self) -> Result<Resource, (String, String)> {
+        let mut props = Map::new();
+        for (name, value) in TEXT.iter().zip(self.text) {
+            if let Some(v) = value {
+                props.insert((*name).into(), Value::String(v));
+            }
+        }
+        for (name, json) in LISTS.iter().zip(self.lists) {
+            let value = serde_json::from_str(&json).unwrap_or(Value::String(json));
+            props.insert((*name).into(), value);
+        }
+        let id = props.get("id").and_then(Value::as_str).unwrap_or("?").to_owned();
+        Resource::from_properties(&props, self.point).map_err(|e| (id, e.to_string()))
+    }
+}
