@@ -1,1 +1,72 @@
-fn main() {}
+//! Snapshot benchmarks over synthetic resources around European cities:
+//! nearest-10 (unfiltered and with a category filter), a city-size bbox, and
+//! building the snapshot, at 1k and 1M records.
+//!
+//! Run: `cargo bench --bench index` (1M set-up takes about half a minute).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use witgis::index::{BBox, Filter, Snapshot};
+use witgis::model::Category;
+
+fn queries(n: usize) -> Vec<[f64; 2]> {
+    witgis::synth::resources(n, 999).iter().filter_map(|r| r.point()).collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let points = queries(1024);
+    for size in [1_000usize, 1_000_000] {
+        let resources = witgis::synth::resources(size, 42);
+        let snapshot = Snapshot::new(resources.clone());
+        let label = if size >= 1_000_000 { "1M".to_owned() } else { format!("{}k", size / 1000) };
+
+        let mut group = c.benchmark_group("snapshot");
+        let mut i = 0;
+        let mut next = || {
+            i = (i + 1) % points.len();
+            points[i]
+        };
+        let all = Filter::default();
+        group.bench_function(BenchmarkId::new("nearest10", &label), |b| {
+            b.iter(|| {
+                let [lon, lat] = next();
+                black_box(snapshot.nearest(lon, lat, 10, None, &all))
+            })
+        });
+        let universities = Filter { categories: vec![Category::University], ..Filter::default() };
+        group.bench_function(BenchmarkId::new("nearest10_category", &label), |b| {
+            b.iter(|| {
+                let [lon, lat] = next();
+                black_box(snapshot.nearest(lon, lat, 10, None, &universities))
+            })
+        });
+        // About 10 km × 10 km, the size of a city.
+        group.bench_function(BenchmarkId::new("bbox_city", &label), |b| {
+            b.iter(|| {
+                let [lon, lat] = next();
+                let bbox =
+                    BBox { west: lon - 0.06, south: lat - 0.045, east: lon + 0.06, north: lat + 0.045 };
+                black_box(snapshot.in_bbox(bbox, &all))
+            })
+        });
+        group.finish();
+
+        let mut group = c.benchmark_group("snapshot");
+        if size >= 1_000_000 {
+            group.sample_size(10).measurement_time(Duration::from_secs(20));
+        }
+        group.bench_function(BenchmarkId::new("build", &label), |b| {
+            b.iter_batched(
+                || resources.clone(),
+                |rs| black_box(Snapshot::new(rs)),
+                criterion::BatchSize::LargeInput,
+            )
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

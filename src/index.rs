@@ -79,8 +79,10 @@ pub struct Snapshot {
 impl Snapshot {
     /// Indexes the resources (sorted by id). Bulk-loads the trees on two threads.
     pub fn new(mut resources: Vec<Resource>) -> Snapshot {
-        resources.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-        resources.dedup_by(|a, b| a.id == b.id);
+        if !resources.is_sorted_by(|a, b| a.id < b.id) {
+            resources.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+            resources.dedup_by(|a, b| a.id == b.id);
+        }
         let entries: Vec<(Category, Entry)> = resources
             .iter()
             .enumerate()
@@ -89,20 +91,22 @@ impl Snapshot {
                 Some((r.category, GeomWithData::new(sphere::unit_vector(l.lon, l.lat), i as u32)))
             })
             .collect();
-        let (all, by_category) = std::thread::scope(|s| {
-            let per_category = s.spawn(|| {
+        // Two cores: the big tree on one, everything else on the other.
+        let (all, (by_category, by_id, search_text)) = std::thread::scope(|s| {
+            let rest = s.spawn(|| {
                 let mut groups: Vec<Vec<Entry>> = vec![Vec::new(); Category::ALL.len()];
                 for (c, e) in &entries {
                     groups[c.index()].push(*e);
                 }
-                groups.into_iter().map(RTree::bulk_load).collect::<Vec<_>>()
+                let by_category: Vec<RTree<Entry>> = groups.into_iter().map(RTree::bulk_load).collect();
+                let by_id: HashMap<String, u32> =
+                    resources.iter().enumerate().map(|(i, r)| (r.id.clone(), i as u32)).collect();
+                let search_text: Vec<String> = resources.iter().map(searchable).collect();
+                (by_category, by_id, search_text)
             });
             let all = RTree::bulk_load(entries.iter().map(|(_, e)| *e).collect());
-            let by_category = per_category.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (all, by_category)
+            (all, rest.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
         });
-        let by_id = resources.iter().enumerate().map(|(i, r)| (r.id.clone(), i as u32)).collect();
-        let search_text = resources.iter().map(searchable).collect();
         Snapshot { resources, by_id, search_text, all, by_category }
     }
 

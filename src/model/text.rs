@@ -6,6 +6,9 @@ use unicode_normalization::char::is_combining_mark;
 /// Lower-cases and strips accents so that "Città" and "citta" compare equal.
 /// Cyrillic and other scripts are lower-cased and kept.
 pub fn fold(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
     s.nfd().filter(|c| !is_combining_mark(*c)).flat_map(char::to_lowercase).collect()
 }
 
