@@ -7,7 +7,8 @@
 //! soon as no further candidate can beat the k-th best geodesic distance.
 
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
+use std::sync::OnceLock;
 
 use rstar::primitives::GeomWithData;
 use rstar::{AABB, RTree};
@@ -69,9 +70,10 @@ pub struct Hit {
 
 /// An immutable view of all resources with their spatial indexes.
 pub struct Snapshot {
+    /// Sorted by id, so that an id is found by binary search.
     resources: Vec<Resource>,
-    by_id: HashMap<String, u32>,
-    search_text: Vec<String>,
+    /// Folded text of each resource for `q`, built on the first text query.
+    search_text: OnceLock<Vec<String>>,
     all: RTree<Entry>,
     by_category: Vec<RTree<Entry>>,
 }
@@ -83,31 +85,25 @@ impl Snapshot {
             resources.sort_unstable_by(|a, b| a.id.cmp(&b.id));
             resources.dedup_by(|a, b| a.id == b.id);
         }
-        let entries: Vec<(Category, Entry)> = resources
-            .iter()
-            .enumerate()
-            .filter_map(|(i, r)| {
-                let l = r.location?;
-                Some((r.category, GeomWithData::new(sphere::unit_vector(l.lon, l.lat), i as u32)))
-            })
-            .collect();
-        // Two cores: the big tree on one, everything else on the other.
-        let (all, (by_category, by_id, search_text)) = std::thread::scope(|s| {
-            let rest = s.spawn(|| {
-                let mut groups: Vec<Vec<Entry>> = vec![Vec::new(); Category::ALL.len()];
-                for (c, e) in &entries {
-                    groups[c.index()].push(*e);
-                }
-                let by_category: Vec<RTree<Entry>> = groups.into_iter().map(RTree::bulk_load).collect();
-                let by_id: HashMap<String, u32> =
-                    resources.iter().enumerate().map(|(i, r)| (r.id.clone(), i as u32)).collect();
-                let search_text: Vec<String> = resources.iter().map(searchable).collect();
-                (by_category, by_id, search_text)
-            });
+        // Two cores: the big tree and the per-category trees are built side by side.
+        let (all, by_category) = std::thread::scope(|s| {
+            let entries: Vec<(Category, Entry)> = resources
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| {
+                    let l = r.location?;
+                    Some((r.category, GeomWithData::new(sphere::unit_vector(l.lon, l.lat), i as u32)))
+                })
+                .collect();
+            let mut groups: Vec<Vec<Entry>> = vec![Vec::new(); Category::ALL.len()];
+            for (c, e) in &entries {
+                groups[c.index()].push(*e);
+            }
+            let by_category = s.spawn(move || groups.into_iter().map(RTree::bulk_load).collect::<Vec<_>>());
             let all = RTree::bulk_load(entries.iter().map(|(_, e)| *e).collect());
-            (all, rest.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            (all, join(by_category))
         });
-        Snapshot { resources, by_id, search_text, all, by_category }
+        Snapshot { resources, search_text: OnceLock::new(), all, by_category }
     }
 
     /// Every resource, sorted by id.
@@ -122,7 +118,8 @@ impl Snapshot {
 
     /// The resource with this id.
     pub fn get(&self, id: &str) -> Option<&Resource> {
-        self.by_id.get(id).map(|&i| self.resource(i))
+        let i = self.resources.binary_search_by(|r| r.id.as_str().cmp(id)).ok()?;
+        self.resources.get(i)
     }
 
     /// Number of resources.
@@ -148,12 +145,16 @@ impl Snapshot {
     /// the search text folded once.
     pub fn matcher<'a>(&'a self, filter: &'a Filter) -> impl Fn(u32) -> bool + 'a {
         let text = filter.text.as_deref().map(fold);
+        let search_text: &[String] = match text {
+            Some(_) => self.search_text.get_or_init(|| self.resources.iter().map(searchable).collect()),
+            None => &[],
+        };
         move |index| {
             let r = self.resource(index);
             (filter.categories.is_empty() || filter.categories.contains(&r.category))
                 && (filter.countries.is_empty() || filter.countries.contains(&r.country))
                 && (filter.topics.is_empty() || filter.topics.iter().any(|t| r.topics.contains(t)))
-                && text.as_deref().is_none_or(|t| self.search_text[index as usize].contains(t))
+                && text.as_deref().is_none_or(|t| search_text[index as usize].contains(t))
         }
     }
 
@@ -245,6 +246,11 @@ impl Snapshot {
         let matches = self.matcher(filter);
         (0..self.resources.len() as u32).filter(|&i| matches(i)).collect()
     }
+}
+
+/// Waits for a scoped thread, passing its panic on.
+fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// Folded text that `q` searches in.

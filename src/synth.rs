@@ -53,7 +53,7 @@ fn one(rng: &mut StdRng, i: usize) -> Option<Resource> {
         .map(|_| Topic::ALL[rng.random_range(0..Topic::ALL.len())].as_str())
         .collect();
     let props: Map<String, Value> = match json!({
-        "id": format!("synth-{i}"),
+        "id": format!("synth-{i:07}"),
         "name": format!("Synthetic {} {i}", category.as_str().replace('_', " ")),
         "category": category,
         "country": country,
