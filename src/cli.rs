@@ -29,6 +29,9 @@ enum Command {
     /// Import resources from a GeoJSON or CSV file: every row is validated,
     /// and all are written or none.
     Import(ImportArgs),
+    /// Import areas (municipi, ASLs, regions…) from a GeoJSON file of
+    /// Polygon/MultiPolygon features with `id`, `name` and `kind`: all or none.
+    ImportAreas(ImportAreasArgs),
     /// Write every resource to standard output.
     Export(ExportArgs),
     /// Write N synthetic resources around European cities (for benchmarks).
@@ -62,6 +65,14 @@ struct ImportArgs {
     /// Validate only; write nothing.
     #[arg(long)]
     dry_run: bool,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+struct ImportAreasArgs {
+    /// The GeoJSON file.
+    file: PathBuf,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -108,6 +119,7 @@ impl Cli {
             None => serve(self.serve).await,
             Some(Command::Serve(args)) => serve(args).await,
             Some(Command::Import(args)) => import(args).await,
+            Some(Command::ImportAreas(args)) => import_areas(args).await,
             Some(Command::Export(args)) => export(args).await,
             Some(Command::Synth(args)) => synth(args),
         }
@@ -200,6 +212,25 @@ async fn import(args: ImportArgs) -> Result<(), CliError> {
         counts.updated,
         store.kind(),
         started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn import_areas(args: ImportAreasArgs) -> Result<(), CliError> {
+    let name = args.file.display().to_string();
+    let text = std::fs::read_to_string(&args.file).map_err(|e| CliError::Io(format!("{name}: {e}")))?;
+    let areas = formats::areas::read(&text).map_err(|e| {
+        eprint!("{}", e.report(&name));
+        CliError::Invalid(format!("{name}: nothing was imported"))
+    })?;
+    let store = open_store(&args.store).await?;
+    let counts = store.import_areas(&areas).await?;
+    eprintln!(
+        "{name}: imported {} areas ({} new, {} replaced) into {}",
+        areas.len(),
+        counts.created,
+        counts.updated,
+        store.kind()
     );
     Ok(())
 }

@@ -7,14 +7,15 @@
 //! soon as no further candidate can beat the k-th best geodesic distance.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::OnceLock;
 
-use rstar::primitives::GeomWithData;
+use geo::{Area as _, Intersects};
+use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
 use crate::model::text::fold;
-use crate::model::{Category, Country, Resource, Topic};
+use crate::model::{Area, Category, Country, Resource, Topic};
 use crate::sphere::{self, UnitVec};
 
 type Entry = GeomWithData<UnitVec, u32>;
@@ -76,11 +77,22 @@ pub struct Snapshot {
     search_text: OnceLock<Vec<String>>,
     all: RTree<Entry>,
     by_category: Vec<RTree<Entry>>,
+    /// Sorted by id.
+    areas: Vec<Area>,
+    /// Bounding boxes of the areas, in lon/lat.
+    area_tree: RTree<GeomWithData<Rectangle<[f64; 2]>, u32>>,
+    /// Area id → the resources that serve it.
+    served_by: HashMap<String, Vec<u32>>,
 }
 
 impl Snapshot {
-    /// Indexes the resources (sorted by id). Bulk-loads the trees on two threads.
-    pub fn new(mut resources: Vec<Resource>) -> Snapshot {
+    /// Indexes the resources (sorted by id), with no areas.
+    pub fn new(resources: Vec<Resource>) -> Snapshot {
+        Snapshot::with_areas(resources, Vec::new())
+    }
+
+    /// Indexes resources and areas. Bulk-loads the trees on two threads.
+    pub fn with_areas(mut resources: Vec<Resource>, mut areas: Vec<Area>) -> Snapshot {
         if !resources.is_sorted_by(|a, b| a.id < b.id) {
             resources.sort_unstable_by(|a, b| a.id.cmp(&b.id));
             resources.dedup_by(|a, b| a.id == b.id);
@@ -103,7 +115,58 @@ impl Snapshot {
             let all = RTree::bulk_load(entries.iter().map(|(_, e)| *e).collect());
             (all, join(by_category))
         });
-        Snapshot { resources, search_text: OnceLock::new(), all, by_category }
+        areas.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        let area_tree = RTree::bulk_load(
+            areas
+                .iter()
+                .enumerate()
+                .filter_map(|(i, a)| {
+                    let r = a.bounds()?;
+                    Some(GeomWithData::new(
+                        Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                        i as u32,
+                    ))
+                })
+                .collect(),
+        );
+        let mut served_by: HashMap<String, Vec<u32>> = HashMap::new();
+        for (i, r) in resources.iter().enumerate() {
+            for area in &r.serves_areas {
+                served_by.entry(area.clone()).or_default().push(i as u32);
+            }
+        }
+        Snapshot { resources, search_text: OnceLock::new(), all, by_category, areas, area_tree, served_by }
+    }
+
+    /// Every area, sorted by id.
+    pub fn areas(&self) -> &[Area] {
+        &self.areas
+    }
+
+    /// The area with this id.
+    pub fn area(&self, id: &str) -> Option<&Area> {
+        let i = self.areas.binary_search_by(|a| a.id.as_str().cmp(id)).ok()?;
+        self.areas.get(i)
+    }
+
+    /// The areas whose outline holds the point (edges included), smallest first.
+    pub fn areas_at(&self, lon: f64, lat: f64) -> Vec<&Area> {
+        let point = geo::Point::new(lon, lat);
+        let mut found: Vec<&Area> = self
+            .area_tree
+            .locate_all_at_point(&[lon, lat])
+            .map(|e| &self.areas[e.data as usize])
+            .filter(|a| a.geometry.intersects(&point))
+            .collect();
+        found.sort_by(|a, b| {
+            a.geometry.unsigned_area().total_cmp(&b.geometry.unsigned_area()).then(a.id.cmp(&b.id))
+        });
+        found
+    }
+
+    /// Positions of the resources that serve the area with this id, in id order.
+    pub fn serving(&self, area_id: &str) -> &[u32] {
+        self.served_by.get(area_id).map_or(&[], Vec::as_slice)
     }
 
     /// Every resource, sorted by id.

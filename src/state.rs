@@ -47,12 +47,14 @@ impl AppState {
 async fn build(store: &dyn Store) -> Result<Snapshot, StoreError> {
     let started = Instant::now();
     let resources = store.resources().await?;
+    let areas = store.areas().await?;
     let loaded = started.elapsed();
-    let snapshot = tokio::task::spawn_blocking(move || Snapshot::new(resources))
+    let snapshot = tokio::task::spawn_blocking(move || Snapshot::with_areas(resources, areas))
         .await
         .map_err(|e| StoreError::Unavailable(format!("indexing failed: {e}")))?;
     tracing::info!(
         resources = snapshot.len(),
+        areas = snapshot.areas().len(),
         load_ms = loaded.as_millis() as u64,
         index_ms = (started.elapsed() - loaded).as_millis() as u64,
         "snapshot built"

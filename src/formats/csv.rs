@@ -57,7 +57,7 @@ pub fn read<R: Read>(input: R) -> Result<Vec<Resource>, ReadError> {
             return Err(ReadError::File(format!("the header row has no '{required}' column")));
         }
     }
-    let mut collector = Collector::default();
+    let mut collector = Collector::new();
     for record in reader.records() {
         let record = record.map_err(|e| ReadError::File(format!("not valid CSV: {e}")))?;
         let line = record.position().map_or(0, |p| p.line() as usize);

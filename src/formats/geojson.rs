@@ -20,7 +20,7 @@ pub fn read(text: &str) -> Result<Vec<Resource>, ReadError> {
             ));
         }
     };
-    let mut collector = Collector::default();
+    let mut collector = Collector::new();
     for (i, feature) in features.iter().enumerate() {
         let id = feature_id(feature);
         collector.push(i + 1, id, resource_from_feature(feature));

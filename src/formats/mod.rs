@@ -1,6 +1,7 @@
 //! Reading and writing resources as GeoJSON and CSV, with a report that names
 //! each bad row and field.
 
+pub mod areas;
 pub mod csv;
 pub mod geojson;
 
@@ -83,37 +84,57 @@ fn row_word(what: &str) -> &'static str {
     if what.to_ascii_lowercase().ends_with(".csv") { "line" } else { "feature" }
 }
 
-/// Collects valid resources and row errors, and refuses duplicate ids.
-#[derive(Default)]
-struct Collector {
-    resources: Vec<Resource>,
+/// Something read from a row that has an id.
+trait Keyed {
+    fn key(&self) -> &str;
+}
+
+impl Keyed for Resource {
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Keyed for crate::model::Area {
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
+/// Collects valid records and row errors, and refuses duplicate ids.
+struct Collector<T> {
+    records: Vec<T>,
     errors: Vec<RowError>,
     first_row_of: std::collections::HashMap<String, usize>,
 }
 
-impl Collector {
-    fn push(&mut self, row: usize, id: Option<String>, result: Result<Resource, Vec<FieldError>>) {
+impl<T: Keyed> Collector<T> {
+    fn new() -> Self {
+        Collector { records: Vec::new(), errors: Vec::new(), first_row_of: Default::default() }
+    }
+
+    fn push(&mut self, row: usize, id: Option<String>, result: Result<T, Vec<FieldError>>) {
         match result {
-            Ok(r) => match self.first_row_of.get(&r.id) {
+            Ok(r) => match self.first_row_of.get(r.key()) {
                 Some(first) => self.errors.push(RowError {
                     row,
-                    id: Some(r.id.clone()),
+                    id: Some(r.key().to_owned()),
                     errors: vec![FieldError {
                         field: "id".into(),
                         reason: format!("duplicates the id of row {first}"),
                     }],
                 }),
                 None => {
-                    self.first_row_of.insert(r.id.clone(), row);
-                    self.resources.push(r);
+                    self.first_row_of.insert(r.key().to_owned(), row);
+                    self.records.push(r);
                 }
             },
             Err(errors) => self.errors.push(RowError { row, id, errors }),
         }
     }
 
-    fn finish(self) -> Result<Vec<Resource>, ReadError> {
-        if self.errors.is_empty() { Ok(self.resources) } else { Err(ReadError::Rows(self.errors)) }
+    fn finish(self) -> Result<Vec<T>, ReadError> {
+        if self.errors.is_empty() { Ok(self.records) } else { Err(ReadError::Rows(self.errors)) }
     }
 }
 

@@ -1,5 +1,6 @@
 //! The HTTP API: the router factory and one module per endpoint group.
 
+pub mod areas;
 pub mod error;
 pub mod geojson;
 pub mod health;
@@ -29,6 +30,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/resources/{id}", get(resources::get_resource))
         .route("/api/nearest", get(nearest::nearest))
         .route("/api/categories", get(resources::list_categories))
+        .route("/api/areas", get(areas::list_areas))
+        .route("/api/areas/{id}", get(areas::get_area))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/api", get(api_not_found))

@@ -1,11 +1,13 @@
 //! The domain: resources and the vocabularies they are described with.
 
+pub mod area;
 pub mod area_ref;
 pub mod country;
 pub mod resource;
 pub mod text;
 pub mod vocab;
 
+pub use area::{Area, AreaKind};
 pub use country::Country;
 pub use resource::{FieldError, Location, Resource, ValidationErrors};
 pub use vocab::{Access, Category, CoordPrecision, Cost, Topic};

@@ -65,3 +65,20 @@ impl Row {
         Resource::from_properties(&props, self.point).map_err(|e| (id, e.to_string()))
     }
 }
+
+/// Rebuilds and revalidates an area from its columns: the properties as JSON
+/// and the outline as GeoJSON geometry text.
+pub fn area_from_columns(
+    id: &str,
+    props: Value,
+    geometry: &str,
+) -> Result<crate::model::Area, super::StoreError> {
+    let invalid = |reason: String| super::StoreError::Invalid { id: id.to_owned(), reason };
+    let geometry: geojson::Geometry =
+        geometry.parse().map_err(|e| invalid(format!("stored outline: {e}")))?;
+    let Value::Object(props) = props else {
+        return Err(invalid("stored properties are not an object".into()));
+    };
+    crate::model::Area::from_feature_parts(Some(id), &props, Some(&geometry.value))
+        .map_err(|e| invalid(e.to_string()))
+}

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::model::Resource;
+use crate::model::{Area, Resource};
 
 /// The default database: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://witgis.db";
@@ -76,6 +76,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// Checks that the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Every area.
+    async fn areas(&self) -> Result<Vec<Area>, StoreError>;
+
+    /// Inserts the areas, replacing those with the same id, in one
+    /// transaction: all are written or none.
+    async fn import_areas(&self, areas: &[Area]) -> Result<ImportCounts, StoreError>;
 }
 
 /// Opens (creating and migrating when needed) the store a URL names.

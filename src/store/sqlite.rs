@@ -7,9 +7,10 @@ use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row as _, SqlitePool};
 
+use super::columns::area_from_columns;
 use super::columns::{LISTS, Row, TEXT};
 use super::{ImportCounts, Progress, Store, StoreError};
-use crate::model::Resource;
+use crate::model::{Area, Resource};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -115,6 +116,67 @@ impl Store for SqliteStore {
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    async fn areas(&self) -> Result<Vec<Area>, StoreError> {
+        let rows = sqlx::query("SELECT id, name, kind, country, population, geometry FROM area ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let id: String = row.try_get("id")?;
+            let geometry: String = row.try_get("geometry")?;
+            let props = serde_json::json!({
+                "name": row.try_get::<String, _>("name")?,
+                "kind": row.try_get::<String, _>("kind")?,
+                "country": row.try_get::<Option<String>, _>("country")?,
+                "population": row.try_get::<Option<i64>, _>("population")?,
+            });
+            out.push(area_from_columns(&id, props, &geometry)?);
+        }
+        Ok(out)
+    }
+
+    async fn import_areas(&self, areas: &[Area]) -> Result<ImportCounts, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut counts = ImportCounts::default();
+        for area in areas {
+            let existed: Option<i64> = sqlx::query_scalar("SELECT 1 FROM area WHERE id = ?1")
+                .bind(&area.id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let bounds = area.bounds().ok_or_else(|| StoreError::Invalid {
+                id: area.id.clone(),
+                reason: "the outline has no extent".into(),
+            })?;
+            sqlx::query(
+                "INSERT INTO area (id, name, kind, country, population, geometry, min_lon, min_lat, max_lon, max_lat) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
+                 kind = excluded.kind, country = excluded.country, population = excluded.population, \
+                 geometry = excluded.geometry, min_lon = excluded.min_lon, min_lat = excluded.min_lat, \
+                 max_lon = excluded.max_lon, max_lat = excluded.max_lat, \
+                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+            )
+            .bind(&area.id)
+            .bind(&area.name)
+            .bind(area.kind.as_str())
+            .bind(area.country.map(|c| c.to_string()))
+            .bind(area.population.map(|p| p as i64))
+            .bind(geojson::Geometry::from(&area.geometry).to_string())
+            .bind(bounds.min().x)
+            .bind(bounds.min().y)
+            .bind(bounds.max().x)
+            .bind(bounds.max().y)
+            .execute(&mut *tx)
+            .await?;
+            if existed.is_some() {
+                counts.updated += 1;
+            } else {
+                counts.created += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(counts)
     }
 }
 
