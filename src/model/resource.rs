@@ -186,6 +186,11 @@ impl Resource {
             }
         });
         let opening_hours = f.text("opening_hours", 500);
+        if let Some(oh) = &opening_hours {
+            if let Err(reason) = super::hours::check(oh) {
+                f.fail("opening_hours", &reason);
+            }
+        }
         let access = f.word::<Access>("access", false);
         let cost = f.word::<Cost>("cost", false);
         let serves_areas = f.list("serves_areas", area_id);
