@@ -4,10 +4,12 @@
 //! → [`state`] → [`http`] → `main`.
 
 pub mod cli;
+pub mod countries;
 pub mod formats;
 pub mod http;
 pub mod index;
 pub mod model;
+pub mod referral;
 pub mod sphere;
 pub mod state;
 pub mod store;

@@ -9,6 +9,8 @@ use super::error::ApiError;
 use super::geojson::GeoJson;
 use super::params::{Params, present};
 use crate::formats::geojson::feature;
+use crate::index::Snapshot;
+use crate::referral::{Entry, nearest_entries};
 use crate::state::AppState;
 
 /// Results when no `k` is given.
@@ -18,29 +20,49 @@ pub const MAX_K: usize = 100;
 /// Half the Earth's circumference: no two points are farther apart.
 const MAX_KM: f64 = 20_004.0;
 
-/// A FeatureCollection ordered by distance; each feature has `distance_m`.
+/// A FeatureCollection ordered by distance; each feature has `distance_m`,
+/// and `open_now` / `next_change` from its opening hours (null if unknown).
 pub async fn nearest(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
 ) -> Result<GeoJson, ApiError> {
-    let mut params =
-        Params::parse(query.as_deref(), &["lon", "lat", "k", "category", "country", "topic", "q", "max_km"]);
+    let mut params = Params::parse(
+        query.as_deref(),
+        &["lon", "lat", "k", "category", "country", "topic", "q", "max_km", "open_now", "at"],
+    );
     let lon = params.required_number("lon", -180.0..=180.0, "a longitude in degrees");
     let lat = params.required_number("lat", -90.0..=90.0, "a latitude in degrees");
     let k = params.count("k", 1..=MAX_K, DEFAULT_K);
     let max_km = params.number("max_km", 0.0..=MAX_KM, "a distance in kilometres");
+    let open_now = params.flag("open_now");
+    let at = params.moment("at");
     let filter = params.filter();
     params.finish()?;
     let (lon, lat) = (present("lon", lon)?, present("lat", lat)?);
 
     let snapshot = state.snapshot();
-    let features: Vec<Value> = snapshot
-        .nearest(lon, lat, k, max_km.map(|km| km * 1000.0), &filter)
-        .into_iter()
-        .map(|hit| {
-            let distance = (hit.distance_m * 10.0).round() / 10.0;
-            feature(snapshot.resource(hit.index), [("distance_m", json!(distance))])
+    let entries =
+        nearest_entries(&snapshot, lon, lat, k, max_km.map(|km| km * 1000.0), &filter, open_now, at);
+    Ok(GeoJson(collection(&snapshot, &entries)))
+}
+
+/// A FeatureCollection of referral entries, with their distance, how to
+/// reach them and whether they are open.
+pub fn collection(snapshot: &Snapshot, entries: &[Entry]) -> Value {
+    let features: Vec<Value> = entries
+        .iter()
+        .map(|e| {
+            let status = e.status.as_ref();
+            feature(
+                snapshot.resource(e.index),
+                [
+                    ("distance_m", json!(e.distance_m.map(|d| (d * 10.0).round() / 10.0))),
+                    ("reach", json!(e.reach)),
+                    ("open_now", json!(status.and_then(|s| s.open_now))),
+                    ("next_change", json!(status.and_then(|s| s.next_change.clone()))),
+                ],
+            )
         })
         .collect();
-    Ok(GeoJson(json!({ "type": "FeatureCollection", "features": features })))
+    json!({ "type": "FeatureCollection", "features": features })
 }

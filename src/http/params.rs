@@ -34,7 +34,8 @@ impl Params {
         Params { pairs, errors }
     }
 
-    fn fail(&mut self, name: &str, reason: String) {
+    /// Records a problem with a parameter's value.
+    pub fn fail(&mut self, name: &str, reason: String) {
         self.errors.push(InvalidParam { name: name.into(), reason });
     }
 
@@ -92,6 +93,30 @@ impl Params {
                     format!("'{raw}' is not a whole number from {} to {}", range.start(), range.end()),
                 );
                 default
+            }
+        }
+    }
+
+    /// `true` or `false` (also `1`/`0`); `false` when absent.
+    pub fn flag(&mut self, name: &str) -> bool {
+        match self.one(name).as_deref().map(str::trim) {
+            None | Some("false" | "0") => false,
+            Some("true" | "1") => true,
+            Some(other) => {
+                self.fail(name, format!("'{other}' is not true or false"));
+                false
+            }
+        }
+    }
+
+    /// A moment in RFC 3339 form (`2026-11-23T09:30:00+01:00`); now when absent.
+    pub fn moment(&mut self, name: &str) -> chrono::DateTime<chrono::Utc> {
+        let Some(raw) = self.one(name) else { return chrono::Utc::now() };
+        match chrono::DateTime::parse_from_rfc3339(raw.trim()) {
+            Ok(t) => t.with_timezone(&chrono::Utc),
+            Err(_) => {
+                self.fail(name, format!("'{raw}' is not a date and time like 2026-11-23T09:30:00+01:00"));
+                chrono::Utc::now()
             }
         }
     }

@@ -14,7 +14,7 @@ pub const EXAMPLE: &str = "Mo-Fr 08:00-20:00; Sa 08:00-14:00; PH off";
 
 /// Checks the syntax; the error points at the part that cannot be read.
 pub fn check(text: &str) -> Result<(), String> {
-    OpeningHours::parse(text).map(|_| ()).map_err(|e| explain(text, &e.to_string()))
+    text.parse::<OpeningHours>().map(|_| ()).map_err(|e| explain(text, &e.to_string()))
 }
 
 /// Turns the parser's multi-line report into one sentence naming the place.
@@ -73,7 +73,7 @@ pub fn status(text: &str, country: Country, at: DateTime<Utc>) -> Option<Status>
     if let Ok(c) = country.as_str().parse::<OhCountry>() {
         context = context.with_holidays(c.holidays());
     }
-    let hours = OpeningHours::parse(text).ok()?.with_context(context);
+    let hours = text.parse::<OpeningHours>().ok()?.with_context(context);
     let local = at.with_timezone(&tz);
     let open_now = match hours.state(local).0 {
         RuleKind::Open => Some(true),

@@ -1,0 +1,174 @@
+//! The help-desk referral: competent centres by catchment area, nearest
+//! alternatives for a need, opening hours, after-hours options.
+
+mod common;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chrono::{DateTime, Utc};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use witgis::index::Snapshot;
+use witgis::model::{Resource, Topic};
+use witgis::referral::{Reach, Request as Ask, refer};
+
+fn municipi() -> Vec<witgis::model::Area> {
+    let text =
+        std::fs::read_to_string("../shared/reference/rome-municipi.geojson").expect("../shared/reference");
+    witgis::formats::areas::read(&text).expect("municipi")
+}
+
+async fn app() -> (axum::Router, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store =
+        witgis::store::open(&format!("sqlite://{}", dir.path().join("r.db").display())).await.expect("store");
+    store.seed_once(&witgis::store::seed().expect("seed")).await.expect("seed");
+    store.import_areas(&municipi()).await.expect("areas");
+    let state = Arc::new(witgis::state::AppState::load(store).await.expect("load"));
+    (witgis::http::router(state), dir)
+}
+
+async fn get(app: &axum::Router, uri: &str) -> (StatusCode, Value) {
+    let r =
+        app.clone().oneshot(Request::get(uri).body(Body::empty()).expect("request")).await.expect("reply");
+    let status = r.status();
+    (
+        status,
+        serde_json::from_slice(&r.into_body().collect().await.expect("body").to_bytes()).unwrap_or_default(),
+    )
+}
+
+fn ids(fc: &Value) -> Vec<&str> {
+    fc["features"].as_array().expect("features").iter().filter_map(|f| f["id"].as_str()).collect()
+}
+
+#[tokio::test]
+async fn a_point_in_municipio_ii_gets_its_csm_first_and_the_national_helplines() {
+    let (app, _dir) = app().await;
+    let (status, r) = get(&app, "/api/referral?lon=12.5150&lat=41.9240&need=housing&k=3").await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(r["country"], "IT");
+    assert_eq!(r["areas"][0]["id"], "it-rm-municipio-02");
+    let competent = ids(&r["competent"]);
+    assert!(competent.contains(&"it-rm-csm-sabrata"), "{competent:?}");
+    // Services with a place come first, by distance; phone-only services after.
+    let features = r["competent"]["features"].as_array().expect("features");
+    let reach: Vec<&str> = features.iter().filter_map(|f| f["properties"]["reach"].as_str()).collect();
+    let first_phone = reach.iter().position(|r| *r == "phone").expect("a national helpline");
+    assert!(reach[first_phone..].iter().all(|r| *r == "phone"), "{reach:?}");
+    assert!(
+        competent.contains(&"it-nat-telefonoamico"),
+        "national helpline serves all of Italy: {competent:?}"
+    );
+    // Every competent service serves municipio II, or is national.
+    for f in features {
+        let areas = f["properties"]["serves_areas"].as_array().expect("areas");
+        let national = f["geometry"].is_null() && areas.is_empty();
+        assert!(national || areas.iter().any(|a| a == "it-rm-municipio-02"), "{}", f["id"]);
+    }
+    // The alternatives meet the need, nearest first.
+    let nearest = r["nearest"]["features"].as_array().expect("features");
+    assert_eq!(nearest.len(), 3);
+    for f in nearest {
+        assert!(f["properties"]["topics"].as_array().expect("topics").iter().any(|t| t == "housing"));
+    }
+    let d: Vec<f64> = nearest.iter().filter_map(|f| f["properties"]["distance_m"].as_f64()).collect();
+    assert!(d.windows(2).all(|w| w[0] <= w[1]), "{d:?}");
+}
+
+#[tokio::test]
+async fn outside_the_areas_or_the_countries_it_says_so_and_still_helps() {
+    let (app, _dir) = app().await;
+    let (_, milan) = get(&app, "/api/referral?lon=9.19&lat=45.4642").await;
+    assert_eq!(milan["country"], "IT");
+    assert_eq!(milan["areas"].as_array().map(Vec::len), Some(0));
+    assert!(milan["notes"][0].as_str().expect("note").contains("no loaded area"), "{}", milan["notes"]);
+    assert_eq!(ids(&milan["nearest"]).len(), 5);
+
+    let (_, paris) = get(&app, "/api/referral?lon=2.3522&lat=48.8566").await;
+    assert!(paris["country"].is_null());
+    assert!(
+        paris["notes"][0].as_str().expect("note").contains("outside the countries"),
+        "{}",
+        paris["notes"]
+    );
+    assert_eq!(ids(&paris["nearest"]).len(), 5);
+}
+
+#[tokio::test]
+async fn bad_referral_parameters_are_named() {
+    let (app, _dir) = app().await;
+    for (uri, param) in [
+        ("/api/referral?lon=12.5&lat=41.9&need=cooking", "need"),
+        ("/api/referral?lon=12.5&lat=41.9&at=yesterday", "at"),
+        ("/api/referral?lon=12.5&lat=41.9&open_now=maybe", "open_now"),
+        ("/api/referral?lat=41.9", "lon"),
+        ("/api/nearest?lon=12.5&lat=41.9&open_now=perhaps", "open_now"),
+    ] {
+        let (status, body) = get(&app, uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}");
+        assert_eq!(body["invalid_params"][0]["name"], param, "{uri}");
+    }
+}
+
+fn with_hours(id: &str, point: Option<[f64; 2]>, category: &str, hours: &str, serves: &[&str]) -> Resource {
+    let props = json!({
+        "id": id, "name": id, "category": category, "country": "IT",
+        "coord_precision": point.map(|_| "street"), "opening_hours": hours,
+        "serves_areas": serves, "topics": ["mental_health_care"],
+    });
+    let Value::Object(map) = props else { unreachable!() };
+    Resource::from_properties(&map, point).expect("valid")
+}
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).expect("time").with_timezone(&Utc)
+}
+
+#[test]
+fn when_the_competent_centre_is_closed_after_hours_options_are_named() {
+    let resources = vec![
+        with_hours(
+            "csm",
+            Some([12.515, 41.924]),
+            "mental_health_centre",
+            "Mo-Fr 08:00-20:00; PH off",
+            &["it-rm-municipio-02"],
+        ),
+        with_hours("spdc", Some([12.52, 41.93]), "mental_health_centre", "24/7", &["it-rm-municipio-02"]),
+        with_hours("crisis-line", None, "crisis_service", "Mo-Su 10:00-24:00", &["it-rm-municipio-02"]),
+        with_hours("far-open", Some([12.60, 41.80]), "day_centre", "24/7", &[]),
+    ];
+    let snapshot = Snapshot::with_areas(resources, municipi());
+    let ask = |time: &str, open_now: bool| Ask {
+        lon: 12.515,
+        lat: 41.924,
+        need: Some(Topic::MentalHealthCare),
+        k: 2,
+        open_now,
+        at: at(time),
+    };
+    let names = |entries: &[witgis::referral::Entry]| -> Vec<String> {
+        entries.iter().map(|e| snapshot.resource(e.index).id.clone()).collect()
+    };
+
+    // Wednesday 10:00 in Rome: the CSM is open, no after-hours list.
+    let r = refer(&snapshot, &ask("2026-11-25T09:00:00Z", false));
+    assert_eq!(names(&r.competent), ["csm", "spdc", "crisis-line"]);
+    assert_eq!(r.competent[0].status.as_ref().and_then(|s| s.open_now), Some(true));
+    assert_eq!(r.competent[2].reach, Reach::Phone);
+    assert!(r.after_hours.is_none());
+
+    // Saturday 23:00 in Rome: the CSM is closed; the ward (24/7) and the
+    // crisis line (a crisis service) are the after-hours options.
+    let r = refer(&snapshot, &ask("2026-11-28T22:00:00Z", false));
+    assert_eq!(r.competent[0].status.as_ref().and_then(|s| s.open_now), Some(false));
+    assert_eq!(names(r.after_hours.as_deref().expect("after hours")), ["spdc", "crisis-line"]);
+
+    // open_now: the closed CSM is skipped among the nearest alternatives.
+    let r = refer(&snapshot, &ask("2026-11-28T22:00:00Z", true));
+    assert_eq!(names(&r.nearest), ["spdc", "far-open"]);
+}
