@@ -137,6 +137,8 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
         tracing::info!(resources = seed.len(), "new store seeded from data/resources.geojson");
     }
     let state = Arc::new(AppState::load(store).await?);
+    // Index the place names now, not on the first caller's search.
+    tokio::task::spawn_blocking(|| std::sync::LazyLock::force(&crate::places::LOCALITIES).len());
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .map_err(|e| CliError::Io(format!("cannot listen on {}: {e}", args.addr)))?;

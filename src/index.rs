@@ -83,6 +83,8 @@ pub struct Snapshot {
     area_tree: RTree<GeomWithData<Rectangle<[f64; 2]>, u32>>,
     /// Area id → the resources that serve it.
     served_by: HashMap<String, Vec<u32>>,
+    /// The areas' and addresses' names for place search, built on first use.
+    places: OnceLock<crate::places::Gazetteer>,
 }
 
 impl Snapshot {
@@ -135,7 +137,21 @@ impl Snapshot {
                 served_by.entry(area.clone()).or_default().push(i as u32);
             }
         }
-        Snapshot { resources, search_text: OnceLock::new(), all, by_category, areas, area_tree, served_by }
+        Snapshot {
+            resources,
+            search_text: OnceLock::new(),
+            all,
+            by_category,
+            areas,
+            area_tree,
+            served_by,
+            places: OnceLock::new(),
+        }
+    }
+
+    /// The places this snapshot adds to place search (areas and addresses).
+    pub fn places(&self) -> &crate::places::Gazetteer {
+        self.places.get_or_init(|| crate::places::from_snapshot(&self.areas, &self.resources))
     }
 
     /// Every area, sorted by id.

@@ -9,6 +9,7 @@ pub mod formats;
 pub mod http;
 pub mod index;
 pub mod model;
+pub mod places;
 pub mod referral;
 pub mod sphere;
 pub mod state;

@@ -172,3 +172,34 @@ fn when_the_competent_centre_is_closed_after_hours_options_are_named() {
     let r = refer(&snapshot, &ask("2026-11-28T22:00:00Z", true));
     assert_eq!(names(&r.nearest), ["spdc", "far-open"]);
 }
+
+#[tokio::test]
+async fn place_search_finds_localities_areas_and_addresses() {
+    let (app, _dir) = app().await;
+    let first = |fc: &Value| -> (String, String) {
+        let p = &fc["features"][0]["properties"];
+        (p["name"].as_str().unwrap_or("").to_owned(), p["kind"].as_str().unwrap_or("").to_owned())
+    };
+    let (status, fc) = get(&app, "/api/places?q=kaunas").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(first(&fc), ("Kaunas".into(), "locality".into()));
+    assert_eq!(first(&get(&app, "/api/places?q=%D0%A1%D0%BE%D1%84%D0%B8%D1%8F").await.1).0, "Sofia"); // София
+    assert_eq!(first(&get(&app, "/api/places?q=Sofiya").await.1).0, "Sofia");
+    // A loaded municipio, by a prefix of its name, with a typo in it.
+    assert_eq!(
+        first(&get(&app, "/api/places?q=municipio%20roma%20xv").await.1),
+        ("Municipio Roma XV".into(), "area".into())
+    );
+    assert_eq!(first(&get(&app, "/api/places?q=municpio%20roma%20xiv").await.1).0, "Municipio Roma XIV");
+    // A resource's address.
+    let (_, via) = get(&app, "/api/places?q=via%20ostiense%20106").await;
+    assert_eq!(first(&via).1, "address", "{via}");
+    // The point of a found place feeds the referral.
+    let (_, m2) = get(&app, "/api/places?q=Municipio%20Roma%20II&limit=1").await;
+    let c = &m2["features"][0]["geometry"]["coordinates"];
+    let (_, r) = get(&app, &format!("/api/referral?lon={}&lat={}", c[0], c[1])).await;
+    assert_eq!(r["areas"][0]["id"], "it-rm-municipio-02");
+    // Errors.
+    assert_eq!(get(&app, "/api/places").await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(get(&app, "/api/places?q=roma&limit=0").await.0, StatusCode::BAD_REQUEST);
+}

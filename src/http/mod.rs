@@ -6,6 +6,7 @@ pub mod geojson;
 pub mod health;
 pub mod nearest;
 pub mod params;
+pub mod places;
 pub mod referral;
 pub mod resources;
 pub mod web;
@@ -32,6 +33,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/nearest", get(nearest::nearest))
         .route("/api/categories", get(resources::list_categories))
         .route("/api/referral", get(referral::referral))
+        .route("/api/places", get(places::places))
         .route("/api/areas", get(areas::list_areas))
         .route("/api/areas/{id}", get(areas::get_area))
         .route("/healthz", get(health::healthz))
