@@ -3,10 +3,12 @@
 use std::io::Write;
 
 use geojson::{Feature, GeoJson, GeometryValue};
-use serde_json::{Map, Value, json};
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+use serde_json::Value;
 
 use super::{Collector, ReadError};
-use crate::model::{FieldError, Resource};
+use crate::model::{CoordPrecision, FieldError, Resource};
 
 /// Reads a FeatureCollection (or a single Feature).
 pub fn read(text: &str) -> Result<Vec<Resource>, ReadError> {
@@ -78,14 +80,70 @@ pub fn resource_from_feature(feature: &Feature) -> Result<Resource, Vec<FieldErr
     }
 }
 
-/// The GeoJSON Feature of a resource, with optional extra properties.
-pub fn feature(r: &Resource, extra: impl IntoIterator<Item = (&'static str, Value)>) -> Value {
-    let mut properties: Map<String, Value> = r.properties();
-    for (k, v) in extra {
-        properties.insert(k.into(), v);
+/// A resource as a GeoJSON Feature, serialised straight from the record
+/// (no intermediate JSON tree), with optional extra properties such as
+/// `distance_m`.
+pub struct ResourceFeature<'a> {
+    resource: &'a Resource,
+    extra: Vec<(&'static str, Value)>,
+}
+
+impl<'a> ResourceFeature<'a> {
+    /// The feature of a resource, with no extra property.
+    pub fn new(resource: &'a Resource) -> Self {
+        ResourceFeature { resource, extra: Vec::new() }
     }
-    let geometry = r.point().map(|[lon, lat]| json!({ "type": "Point", "coordinates": [lon, lat] }));
-    json!({ "type": "Feature", "id": r.id, "geometry": geometry, "properties": properties })
+
+    /// Adds a property after the record's own.
+    pub fn with(mut self, key: &'static str, value: Value) -> Self {
+        self.extra.push((key, value));
+        self
+    }
+}
+
+impl Serialize for ResourceFeature<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Point {
+            #[serde(rename = "type")]
+            kind: &'static str,
+            coordinates: [f64; 2],
+        }
+        #[derive(Serialize)]
+        struct Properties<'a> {
+            #[serde(flatten)]
+            resource: &'a Resource,
+            coord_precision: Option<CoordPrecision>,
+            #[serde(flatten)]
+            extra: Extra<'a>,
+        }
+        struct Extra<'a>(&'a [(&'static str, Value)]);
+        impl Serialize for Extra<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+            }
+        }
+        let r = self.resource;
+        let mut map = s.serialize_map(Some(4))?;
+        map.serialize_entry("type", "Feature")?;
+        map.serialize_entry("id", &r.id)?;
+        map.serialize_entry("geometry", &r.point().map(|coordinates| Point { kind: "Point", coordinates }))?;
+        map.serialize_entry(
+            "properties",
+            &Properties {
+                resource: r,
+                coord_precision: r.location.map(|l| l.precision),
+                extra: Extra(&self.extra),
+            },
+        )?;
+        map.end()
+    }
+}
+
+/// The GeoJSON Feature of a resource as a JSON value, with extra properties.
+pub fn feature(r: &Resource, extra: impl IntoIterator<Item = (&'static str, Value)>) -> Value {
+    let f = ResourceFeature { resource: r, extra: extra.into_iter().collect() };
+    serde_json::to_value(f).unwrap_or(Value::Null)
 }
 
 /// Writes a FeatureCollection, one feature per line, without holding it all
@@ -99,7 +157,7 @@ pub fn write_collection<'a, W: Write>(
         if i > 0 {
             out.write_all(b",\n")?;
         }
-        serde_json::to_writer(&mut out, &feature(r, []))?;
+        serde_json::to_writer(&mut out, &ResourceFeature::new(r))?;
     }
     out.write_all(b"\n]}\n")?;
     out.flush()

@@ -18,7 +18,7 @@ use crate::state::AppState;
 pub async fn list_areas(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
-) -> Result<GeoJson, ApiError> {
+) -> Result<GeoJson<Value>, ApiError> {
     let mut params = Params::parse(query.as_deref(), &["kind", "country"]);
     let kinds = params.list::<AreaKind>("kind");
     let countries = params.list::<Country>("country");
@@ -38,7 +38,7 @@ pub async fn list_areas(
 pub async fn get_area(
     State(state): State<Arc<AppState>>,
     path: Result<Path<String>, PathRejection>,
-) -> Result<GeoJson, ApiError> {
+) -> Result<GeoJson<Value>, ApiError> {
     let Path(id) = path.map_err(|e| {
         ApiError::InvalidParams(vec![InvalidParam { name: "id".into(), reason: e.body_text() }])
     })?;

@@ -27,6 +27,9 @@ pub enum ApiError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A bug: logged, answered with a generic 500.
+    #[error("{0}")]
+    Internal(String),
 }
 
 fn describe(params: &[InvalidParam]) -> String {
@@ -71,7 +74,7 @@ impl IntoResponse for ApiError {
                     None,
                 )
             }
-            ApiError::Store(_) => {
+            ApiError::Store(_) | ApiError::Internal(_) => {
                 tracing::error!(error = %self, "store error");
                 problem(
                     StatusCode::INTERNAL_SERVER_ERROR,

@@ -1,15 +1,53 @@
-//! A responder for GeoJSON bodies (`application/geo+json`).
+//! A responder for GeoJSON bodies (`application/geo+json`), and the
+//! FeatureCollection of resources serialised without an intermediate tree.
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
+use serde::Serialize;
 
-/// A JSON value sent as `application/geo+json`.
-pub struct GeoJson(pub Value);
+use crate::formats::geojson::ResourceFeature;
 
-impl IntoResponse for GeoJson {
+/// A value sent as `application/geo+json`.
+pub struct GeoJson<T>(pub T);
+
+impl<T: Serialize> IntoResponse for GeoJson<T> {
     fn into_response(self) -> Response {
-        let body = serde_json::to_vec(&self.0).unwrap_or_default();
-        ([(header::CONTENT_TYPE, "application/geo+json")], body).into_response()
+        match serde_json::to_vec(&self.0) {
+            Ok(body) => ([(header::CONTENT_TYPE, "application/geo+json")], body).into_response(),
+            Err(e) => {
+                super::error::ApiError::Internal(format!("cannot serialise GeoJSON: {e}")).into_response()
+            }
+        }
+    }
+}
+
+/// A FeatureCollection of resources; `numberMatched`/`numberReturned` for
+/// paged listings.
+#[derive(Serialize)]
+pub struct Collection<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(rename = "numberMatched", skip_serializing_if = "Option::is_none")]
+    number_matched: Option<usize>,
+    #[serde(rename = "numberReturned", skip_serializing_if = "Option::is_none")]
+    number_returned: Option<usize>,
+    features: Vec<ResourceFeature<'a>>,
+}
+
+impl<'a> Collection<'a> {
+    /// A plain collection.
+    pub fn new(features: Vec<ResourceFeature<'a>>) -> Self {
+        Collection { kind: "FeatureCollection", number_matched: None, number_returned: None, features }
+    }
+
+    /// A page of a larger match.
+    pub fn page(features: Vec<ResourceFeature<'a>>, matched: usize) -> Self {
+        let returned = features.len();
+        Collection {
+            kind: "FeatureCollection",
+            number_matched: Some(matched),
+            number_returned: Some(returned),
+            features,
+        }
     }
 }

@@ -3,12 +3,13 @@
 use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
-use serde_json::{Value, json};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
 
 use super::error::ApiError;
-use super::geojson::GeoJson;
+use super::geojson::{Collection, GeoJson};
 use super::params::{Params, present};
-use crate::formats::geojson::feature;
+use crate::formats::geojson::ResourceFeature;
 use crate::index::Snapshot;
 use crate::referral::{Entry, nearest_entries};
 use crate::state::AppState;
@@ -25,7 +26,7 @@ const MAX_KM: f64 = 20_004.0;
 pub async fn nearest(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
-) -> Result<GeoJson, ApiError> {
+) -> Result<Response, ApiError> {
     let mut params = Params::parse(
         query.as_deref(),
         &["lon", "lat", "k", "category", "country", "topic", "q", "max_km", "open_now", "at"],
@@ -43,26 +44,22 @@ pub async fn nearest(
     let snapshot = state.snapshot();
     let entries =
         nearest_entries(&snapshot, lon, lat, k, max_km.map(|km| km * 1000.0), &filter, open_now, at);
-    Ok(GeoJson(collection(&snapshot, &entries)))
+    Ok(GeoJson(collection(&snapshot, &entries)).into_response())
 }
 
 /// A FeatureCollection of referral entries, with their distance, how to
 /// reach them and whether they are open.
-pub fn collection(snapshot: &Snapshot, entries: &[Entry]) -> Value {
-    let features: Vec<Value> = entries
+pub fn collection<'a>(snapshot: &'a Snapshot, entries: &[Entry]) -> Collection<'a> {
+    let features = entries
         .iter()
         .map(|e| {
             let status = e.status.as_ref();
-            feature(
-                snapshot.resource(e.index),
-                [
-                    ("distance_m", json!(e.distance_m.map(|d| (d * 10.0).round() / 10.0))),
-                    ("reach", json!(e.reach)),
-                    ("open_now", json!(status.and_then(|s| s.open_now))),
-                    ("next_change", json!(status.and_then(|s| s.next_change.clone()))),
-                ],
-            )
+            ResourceFeature::new(snapshot.resource(e.index))
+                .with("distance_m", json!(e.distance_m.map(|d| (d * 10.0).round() / 10.0)))
+                .with("reach", json!(e.reach))
+                .with("open_now", json!(status.and_then(|s| s.open_now)))
+                .with("next_change", json!(status.and_then(|s| s.next_change.clone())))
         })
         .collect();
-    json!({ "type": "FeatureCollection", "features": features })
+    Collection::new(features)
 }

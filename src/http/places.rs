@@ -16,7 +16,7 @@ use crate::state::AppState;
 pub async fn places(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
-) -> Result<GeoJson, ApiError> {
+) -> Result<GeoJson<Value>, ApiError> {
     let mut params = Params::parse(query.as_deref(), &["q", "country", "limit"]);
     let q = params.one("q").map(|q| q.trim().to_owned()).unwrap_or_default();
     if q.is_empty() {

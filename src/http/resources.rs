@@ -5,12 +5,13 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::error::{ApiError, InvalidParam};
-use super::geojson::GeoJson;
+use super::geojson::{Collection, GeoJson};
 use super::params::Params;
-use crate::formats::geojson::feature;
+use crate::formats::geojson::ResourceFeature;
 use crate::state::AppState;
 
 /// Most features one listing returns.
@@ -22,7 +23,7 @@ pub const DEFAULT_LIMIT: usize = 1_000;
 pub async fn list_resources(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
-) -> Result<GeoJson, ApiError> {
+) -> Result<Response, ApiError> {
     let mut params =
         Params::parse(query.as_deref(), &["bbox", "category", "country", "topic", "q", "limit", "offset"]);
     let bbox = params.bbox();
@@ -36,28 +37,27 @@ pub async fn list_resources(
         Some(bbox) => snapshot.in_bbox(bbox, &filter),
         None => snapshot.filtered(&filter),
     };
-    let features: Vec<Value> =
-        matched.iter().skip(offset).take(limit).map(|&i| feature(snapshot.resource(i), [])).collect();
-    Ok(GeoJson(json!({
-        "type": "FeatureCollection",
-        "numberMatched": matched.len(),
-        "numberReturned": features.len(),
-        "features": features,
-    })))
+    let features = matched
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|&i| ResourceFeature::new(snapshot.resource(i)))
+        .collect();
+    Ok(GeoJson(Collection::page(features, matched.len())).into_response())
 }
 
 /// One resource as a Feature.
 pub async fn get_resource(
     State(state): State<Arc<AppState>>,
     path: Result<Path<String>, PathRejection>,
-) -> Result<GeoJson, ApiError> {
+) -> Result<Response, ApiError> {
     let Path(id) = path.map_err(|e| {
         ApiError::InvalidParams(vec![InvalidParam { name: "id".into(), reason: e.body_text() }])
     })?;
     let snapshot = state.snapshot();
     let resource =
         snapshot.get(&id).ok_or_else(|| ApiError::NotFound(format!("no resource has the id '{id}'")))?;
-    Ok(GeoJson(feature(resource, [])))
+    Ok(GeoJson(ResourceFeature::new(resource)).into_response())
 }
 
 /// Every category with its number of resources.
