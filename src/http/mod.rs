@@ -52,7 +52,13 @@ pub fn router(state: Arc<AppState>) -> Router {
                 tracing::debug_span!("request", method = %req.method(), route)
             }),
         )
-        .layer(CatchPanicLayer::custom(|_| {
+        .layer(CatchPanicLayer::custom(|panic: Box<dyn std::any::Any + Send>| {
+            let what = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("unknown panic");
+            tracing::error!(panic = what, "a request handler panicked");
             problem(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "an internal error occurred; it has been logged".into(),
