@@ -3,6 +3,7 @@
 pub mod area;
 pub mod area_ref;
 pub mod country;
+pub mod demand;
 pub mod hours;
 pub mod resource;
 pub mod text;
