@@ -7,7 +7,10 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use serde_json::{Value, json};
 
-use super::error::{ApiError, InvalidParam};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+
+use super::error::{ApiError, InvalidParam, etag};
 use super::geojson::GeoJson;
 use super::params::Params;
 use crate::formats::geojson::feature;
@@ -46,18 +49,21 @@ pub async fn list_resources(
     })))
 }
 
-/// One resource as a Feature.
+/// One resource as a Feature, with its version as the `ETag`.
 pub async fn get_resource(
     State(state): State<Arc<AppState>>,
     path: Result<Path<String>, PathRejection>,
-) -> Result<GeoJson, ApiError> {
+) -> Result<Response, ApiError> {
     let Path(id) = path.map_err(|e| {
         ApiError::InvalidParams(vec![InvalidParam { name: "id".into(), reason: e.body_text() }])
     })?;
     let snapshot = state.snapshot();
-    let resource =
-        snapshot.get(&id).ok_or_else(|| ApiError::NotFound(format!("no resource has the id '{id}'")))?;
-    Ok(GeoJson(feature(resource, [])))
+    let (resource, version) = snapshot
+        .get_versioned(&id)
+        .ok_or_else(|| ApiError::NotFound(format!("no resource has the id '{id}'")))?;
+    let mut response = GeoJson(feature(resource, [])).into_response();
+    response.headers_mut().insert(header::ETAG, etag(version));
+    Ok(response)
 }
 
 /// Every category with its number of resources.
