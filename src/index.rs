@@ -70,7 +70,6 @@ pub struct Hit {
 /// An immutable view of all resources with their spatial indexes.
 pub struct Snapshot {
     resources: Vec<Resource>,
-    versions: Vec<i64>,
     by_id: HashMap<String, u32>,
     search_text: Vec<String>,
     all: RTree<Entry>,
@@ -78,17 +77,10 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// Indexes the resources (sorted by id), each at version 1.
-    pub fn new(resources: Vec<Resource>) -> Snapshot {
-        Snapshot::versioned(resources.into_iter().map(|r| (r, 1)).collect())
-    }
-
-    /// Indexes the resources with their store versions (sorted by id; of
-    /// duplicate ids the first is kept). Bulk-loads the trees on two threads.
-    pub fn versioned(mut pairs: Vec<(Resource, i64)>) -> Snapshot {
-        pairs.sort_by(|a, b| a.0.id.cmp(&b.0.id));
-        pairs.dedup_by(|a, b| a.0.id == b.0.id);
-        let (resources, versions): (Vec<Resource>, Vec<i64>) = pairs.into_iter().unzip();
+    /// Indexes the resources (sorted by id). Bulk-loads the trees on two threads.
+    pub fn new(mut resources: Vec<Resource>) -> Snapshot {
+        resources.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        resources.dedup_by(|a, b| a.id == b.id);
         let entries: Vec<(Category, Entry)> = resources
             .iter()
             .enumerate()
@@ -111,27 +103,7 @@ impl Snapshot {
         });
         let by_id = resources.iter().enumerate().map(|(i, r)| (r.id.clone(), i as u32)).collect();
         let search_text = resources.iter().map(searchable).collect();
-        Snapshot { resources, versions, by_id, search_text, all, by_category }
-    }
-
-    /// A new snapshot with one resource added, replaced (`Some`) or removed
-    /// (`None`); `None` when this one already holds that version or newer.
-    pub fn with_change(&self, id: &str, change: Option<(&Resource, i64)>, version: i64) -> Option<Snapshot> {
-        let current = self.by_id.get(id).map(|&i| self.versions[i as usize]);
-        if current.is_some_and(|v| v >= version) || (current.is_none() && change.is_none()) {
-            return None;
-        }
-        let mut pairs: Vec<(Resource, i64)> = self
-            .resources
-            .iter()
-            .zip(&self.versions)
-            .filter(|(r, _)| r.id != id)
-            .map(|(r, v)| (r.clone(), *v))
-            .collect();
-        if let Some((r, v)) = change {
-            pairs.push((r.clone(), v));
-        }
-        Some(Snapshot::versioned(pairs))
+        Snapshot { resources, by_id, search_text, all, by_category }
     }
 
     /// Every resource, sorted by id.
@@ -147,11 +119,6 @@ impl Snapshot {
     /// The resource with this id.
     pub fn get(&self, id: &str) -> Option<&Resource> {
         self.by_id.get(id).map(|&i| self.resource(i))
-    }
-
-    /// The resource with this id and its store version (the ETag).
-    pub fn get_versioned(&self, id: &str) -> Option<(&Resource, i64)> {
-        self.by_id.get(id).map(|&i| (self.resource(i), self.versions[i as usize]))
     }
 
     /// Number of resources.

@@ -6,12 +6,77 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwap;
 
 use crate::index::Snapshot;
+use crate::model::Resource;
 use crate::store::{ChangeFeed, Notice, Store, StoreError, Stored};
+
+/// A snapshot with the store version (the ETag) of each of its resources.
+pub struct Versioned {
+    snapshot: Arc<Snapshot>,
+    /// By position in `snapshot.resources()` (sorted by id).
+    versions: Vec<i64>,
+}
+
+impl Versioned {
+    /// Indexes resources with their versions (of duplicate ids, the first).
+    pub fn new(mut pairs: Vec<(Resource, i64)>) -> Versioned {
+        pairs.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+        pairs.dedup_by(|a, b| a.0.id == b.0.id);
+        let (resources, versions): (Vec<Resource>, Vec<i64>) = pairs.into_iter().unzip();
+        Versioned { snapshot: Arc::new(Snapshot::new(resources)), versions }
+    }
+
+    /// The snapshot.
+    pub fn snapshot(&self) -> &Arc<Snapshot> {
+        &self.snapshot
+    }
+
+    fn position(&self, id: &str) -> Result<usize, usize> {
+        self.snapshot.resources().binary_search_by(|r| r.id.as_str().cmp(id))
+    }
+
+    /// The resource with this id and its version.
+    pub fn get(&self, id: &str) -> Option<(&Resource, i64)> {
+        let i = self.position(id).ok()?;
+        Some((&self.snapshot.resources()[i], *self.versions.get(i)?))
+    }
+
+    /// The next snapshot with one resource added, replaced (`Some`) or
+    /// removed (`None`) at `version`; `None` if this one is as new already.
+    fn with_change(&self, id: &str, change: Option<&Resource>, version: i64) -> Option<Versioned> {
+        let position = self.position(id);
+        if let Ok(i) = position {
+            if self.versions.get(i).is_some_and(|&v| v >= version) {
+                return None;
+            }
+        } else if change.is_none() {
+            return None;
+        }
+        let mut resources = self.snapshot.resources().to_vec();
+        let mut versions = self.versions.clone();
+        match (position, change) {
+            (Ok(i), Some(r)) => {
+                resources[i] = r.clone();
+                versions[i] = version;
+            }
+            (Ok(i), None) => {
+                resources.remove(i);
+                versions.remove(i);
+            }
+            (Err(i), Some(r)) => {
+                resources.insert(i, r.clone());
+                versions.insert(i, version);
+            }
+            (Err(_), None) => return None,
+        }
+        // Still sorted by id and unique, so positions stay aligned.
+        Some(Versioned { snapshot: Arc::new(Snapshot::new(resources)), versions })
+    }
+}
 
 /// What every request handler shares.
 pub struct AppState {
     store: Arc<dyn Store>,
-    snapshot: ArcSwap<Snapshot>,
+    current: ArcSwap<Versioned>,
     /// Serialises snapshot updates (writes, notices, reloads) so that none is
     /// lost; readers never take it.
     updating: tokio::sync::Mutex<()>,
@@ -20,18 +85,29 @@ pub struct AppState {
 impl AppState {
     /// Loads every resource from the store and indexes it.
     pub async fn load(store: Arc<dyn Store>) -> Result<AppState, StoreError> {
-        let snapshot = build(store.as_ref()).await?;
-        Ok(AppState::with_snapshot(store, snapshot))
+        let current = build(store.as_ref()).await?;
+        Ok(AppState::new(store, current))
     }
 
-    /// A state over a ready snapshot (tests and benchmarks).
+    /// A state over a ready snapshot (tests and benchmarks); every resource
+    /// is taken to be at version 1.
     pub fn with_snapshot(store: Arc<dyn Store>, snapshot: Snapshot) -> AppState {
-        AppState { store, snapshot: ArcSwap::from_pointee(snapshot), updating: tokio::sync::Mutex::new(()) }
+        let versions = vec![1; snapshot.len()];
+        AppState::new(store, Versioned { snapshot: Arc::new(snapshot), versions })
+    }
+
+    fn new(store: Arc<dyn Store>, current: Versioned) -> AppState {
+        AppState { store, current: ArcSwap::from_pointee(current), updating: tokio::sync::Mutex::new(()) }
     }
 
     /// The current snapshot. Readers never wait: a reload swaps in a new one.
     pub fn snapshot(&self) -> Arc<Snapshot> {
-        self.snapshot.load_full()
+        Arc::clone(&self.current.load().snapshot)
+    }
+
+    /// The current snapshot with the version of each resource.
+    pub fn versioned(&self) -> Arc<Versioned> {
+        self.current.load_full()
     }
 
     /// The store behind the snapshot.
@@ -43,7 +119,7 @@ impl AppState {
     pub async fn reload(&self) -> Result<(), StoreError> {
         let _updating = self.updating.lock().await;
         let next = build(self.store.as_ref()).await?;
-        self.snapshot.store(Arc::new(next));
+        self.current.store(Arc::new(next));
         Ok(())
     }
 
@@ -51,16 +127,13 @@ impl AppState {
     /// a deletion removes); older news is ignored.
     pub async fn apply(&self, stored: &Stored) {
         let _updating = self.updating.lock().await;
-        let current = self.snapshot();
-        let change = (!stored.deleted).then_some((&stored.resource, stored.version));
-        let id = stored.resource.id.clone();
-        let (version, resource) = (stored.version, change.map(|(r, v)| (r.clone(), v)));
-        let next = tokio::task::spawn_blocking(move || {
-            current.with_change(&id, resource.as_ref().map(|(r, v)| (r, *v)), version)
-        })
-        .await;
+        let current = self.versioned();
+        let change = (!stored.deleted).then(|| stored.resource.clone());
+        let (id, version) = (stored.resource.id.clone(), stored.version);
+        let next =
+            tokio::task::spawn_blocking(move || current.with_change(&id, change.as_ref(), version)).await;
         match next {
-            Ok(Some(next)) => self.snapshot.store(Arc::new(next)),
+            Ok(Some(next)) => self.current.store(Arc::new(next)),
             Ok(None) => {}
             Err(e) => tracing::error!(error = %e, "applying a change to the snapshot failed"),
         }
@@ -107,18 +180,46 @@ impl AppState {
     }
 }
 
-async fn build(store: &dyn Store) -> Result<Snapshot, StoreError> {
+async fn build(store: &dyn Store) -> Result<Versioned, StoreError> {
     let started = Instant::now();
     let resources = store.resources_versioned().await?;
     let loaded = started.elapsed();
-    let snapshot = tokio::task::spawn_blocking(move || Snapshot::versioned(resources))
+    let current = tokio::task::spawn_blocking(move || Versioned::new(resources))
         .await
         .map_err(|e| StoreError::Unavailable(format!("indexing failed: {e}")))?;
     tracing::info!(
-        resources = snapshot.len(),
+        resources = current.snapshot.len(),
         load_ms = loaded.as_millis() as u64,
         index_ms = (started.elapsed() - loaded).as_millis() as u64,
         "snapshot built"
     );
-    Ok(snapshot)
+    Ok(current)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn resource(id: &str, name: &str) -> Resource {
+        let props = json!({"id": id, "name": name, "category": "library", "country": "IT"});
+        Resource::from_properties(props.as_object().expect("object"), None).expect("valid")
+    }
+
+    #[test]
+    fn changes_keep_ids_sorted_and_versions_aligned() {
+        let v = Versioned::new(vec![(resource("b", "B"), 3), (resource("d", "D"), 1)]);
+        let v = v.with_change("c", Some(&resource("c", "C")), 1).expect("insert");
+        let v = v.with_change("a", Some(&resource("a", "A")), 2).expect("insert first");
+        let v = v.with_change("b", Some(&resource("b", "B2")), 4).expect("replace");
+        assert!(v.with_change("b", Some(&resource("b", "old")), 4).is_none(), "not newer");
+        let v = v.with_change("d", None, 2).expect("remove");
+        assert!(v.with_change("zz", None, 9).is_none());
+        let ids: Vec<&str> = v.snapshot().resources().iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c"]);
+        assert_eq!(v.get("b").map(|(r, v)| (r.name.as_str(), v)), Some(("B2", 4)));
+        assert_eq!(v.get("a").map(|(_, v)| v), Some(2));
+        assert_eq!(v.get("c").map(|(_, v)| v), Some(1));
+        assert!(v.get("d").is_none());
+    }
 }

@@ -406,7 +406,7 @@ async fn http_patch_delete_restore_history(db: TestDb) {
         .await;
     assert_eq!((status, headers["etag"].to_str().unwrap()), (StatusCode::OK, "\"v3\""));
 
-    let (status, _, _) = app.call("DELETE", &path, &[editor.clone()], "").await;
+    let (status, _, _) = app.call("DELETE", &path, std::slice::from_ref(&editor), "").await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(app.call("GET", &path, &[], "").await.0, StatusCode::NOT_FOUND);
     let (_, _, list) = app.call("GET", "/api/resources?limit=10000", &[], "").await;
@@ -415,7 +415,8 @@ async fn http_patch_delete_restore_history(db: TestDb) {
         let (_, _, near) = app.call("GET", &format!("/api/nearest?lon={lon}&lat={lat}&k=1"), &[], "").await;
         assert_ne!(near["features"][0]["id"], r.id.as_str());
     }
-    let (status, _, history) = app.call("GET", &format!("{path}/history"), &[editor.clone()], "").await;
+    let (status, _, history) =
+        app.call("GET", &format!("{path}/history"), std::slice::from_ref(&editor), "").await;
     assert_eq!(status, StatusCode::OK, "deleted records keep their history");
     let actions: Vec<&str> =
         history["changes"].as_array().unwrap().iter().map(|c| c["action"].as_str().unwrap()).collect();

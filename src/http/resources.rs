@@ -57,10 +57,9 @@ pub async fn get_resource(
     let Path(id) = path.map_err(|e| {
         ApiError::InvalidParams(vec![InvalidParam { name: "id".into(), reason: e.body_text() }])
     })?;
-    let snapshot = state.snapshot();
-    let (resource, version) = snapshot
-        .get_versioned(&id)
-        .ok_or_else(|| ApiError::NotFound(format!("no resource has the id '{id}'")))?;
+    let current = state.versioned();
+    let (resource, version) =
+        current.get(&id).ok_or_else(|| ApiError::NotFound(format!("no resource has the id '{id}'")))?;
     let mut response = GeoJson(feature(resource, [])).into_response();
     response.headers_mut().insert(header::ETAG, etag(version));
     Ok(response)

@@ -45,7 +45,8 @@ impl PostgisStore {
             .parse::<PgConnectOptions>()
             .map_err(|e| StoreError::Unavailable(format!("{redacted}: {e}")))?
             .application_name("witgis")
-            .log_statements(tracing::log::LevelFilter::Trace);
+            .log_statements(tracing::log::LevelFilter::Trace)
+            .log_slow_statements(tracing::log::LevelFilter::Debug, Duration::from_secs(1));
         let pool = PgPoolOptions::new()
             .max_connections(10)
             .acquire_timeout(ACQUIRE_TIMEOUT)
@@ -354,9 +355,10 @@ async fn import_in(
     }
     if !buffer.is_empty() {
         copy.send(buffer.into_bytes()).await?;
+        progress(resources.len());
     }
     copy.finish().await?;
-    progress(resources.len());
+    tracing::info!(rows = resources.len(), "copied into staging; recording history");
     sqlx::query("ANALYZE import_staging").execute(&mut *tx).await?;
 
     sqlx::query(
@@ -371,6 +373,7 @@ async fn import_in(
     .execute(&mut *tx)
     .await?;
 
+    tracing::info!("history recorded; writing the resource table");
     let columns = column_names();
     let mut select: Vec<String> = TEXT
         .iter()
@@ -415,7 +418,16 @@ impl WriteTx for PgTx {
             column_names().join(", "),
             value_exprs().join(", ")
         );
-        let version = bind_resource(sqlx::query_scalar(&sql), r).fetch_one(&mut *self.tx).await?;
+        let version =
+            bind_resource(sqlx::query_scalar(&sql), r).fetch_one(&mut *self.tx).await.map_err(|e| {
+                // Another transaction created the same id since `current` looked.
+                match &e {
+                    sqlx::Error::Database(db) if db.code().as_deref() == Some("23505") => {
+                        StoreError::AlreadyExists { id: r.id.clone(), deleted: false }
+                    }
+                    _ => e.into(),
+                }
+            })?;
         self.changed.push(r.id.clone());
         Ok(version)
     }

@@ -121,7 +121,9 @@ impl Cluster {
         self.stopped = false;
     }
 
-    /// Removes the cluster when this process ends, whatever happens.
+    /// Removes the cluster when this process ends, whatever happens: a
+    /// detached watchdog outlives us on purpose, so it is never waited for.
+    #[allow(clippy::zombie_processes)]
     fn watch(&self) {
         let script = format!(
             "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {stop}; rm -rf '{dir}'",
