@@ -154,3 +154,27 @@ async fn the_database_goes_away_and_comes_back() {
         server.call("GET", "/api/resources/lt-other", &[], "").status == 200
     });
 }
+
+#[test]
+fn token_commands_print_once_store_hashes_and_revoke() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let witgis = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_witgis")).args(args).args(["--database-url", &url]).output().unwrap()
+    };
+    let token = create_token(&url, "admin", "root");
+    assert!(token.starts_with("wg_") && token.len() == 67, "{token}");
+    let again = witgis(&["token", "create", "--role", "editor", "--name", "root"]);
+    assert!(!again.status.success(), "a name is used once");
+    let bad_role = witgis(&["token", "create", "--role", "owner", "--name", "x"]);
+    assert!(!bad_role.status.success());
+    let list = String::from_utf8(witgis(&["token", "list"]).stdout).unwrap();
+    assert!(list.starts_with("root\tadmin\t") && list.trim_end().ends_with("active"), "{list}");
+    assert!(!list.contains(&token), "tokens are never listed");
+    let db = std::fs::read(dir.path().join("t.db")).unwrap();
+    assert!(!db.windows(token.len()).any(|w| w == token.as_bytes()), "only the hash is stored");
+    assert!(witgis(&["token", "revoke", "root"]).status.success());
+    assert!(!witgis(&["token", "revoke", "root"]).status.success());
+    let list = String::from_utf8(witgis(&["token", "list"]).stdout).unwrap();
+    assert!(list.trim_end().ends_with("revoked"), "{list}");
+}

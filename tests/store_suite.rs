@@ -431,3 +431,61 @@ async fn http_patch_delete_restore_history(db: TestDb) {
     let (status, _, _) = app.call("GET", "/api/resources/never-was/history", &[editor], "").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+// --- PostGIS only: what a GIS analyst sees -----------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgis_table_is_a_proper_spatial_table() {
+    let db = TestDb::postgis().await;
+    db.store.import(&seed(), &|_| {}).await.unwrap();
+    let columns = common::pg_texts(
+        &db.url,
+        "SELECT f_table_name || '.' || f_geometry_column || ' ' || type || ' ' || srid \
+         FROM geometry_columns ORDER BY 1",
+    )
+    .await
+    .unwrap();
+    assert_eq!(columns, ["resource.geom POINT 4326", "resource_current.geom POINT 4326"]);
+    let gist = common::pg_texts(&db.url, "SELECT indexdef FROM pg_indexes WHERE indexname = 'resource_geom'")
+        .await
+        .unwrap();
+    assert!(gist[0].contains("USING gist (geom)"), "{gist:?}");
+    // A geodesic query in SQL agrees with the snapshot (planar `geom <-> …`
+    // on degrees would not).
+    let near = common::pg_texts(
+        &db.url,
+        "SELECT id FROM resource_current WHERE geom IS NOT NULL \
+         ORDER BY ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint(12.5, 41.9), 4326)::geography, true) LIMIT 1",
+    )
+    .await
+    .unwrap();
+    let state = AppState::load(Arc::clone(&db.store)).await.unwrap();
+    let hit = state.snapshot().nearest(12.5, 41.9, 1, None, &Default::default());
+    assert_eq!(near[0], state.snapshot().resource(hit[0].index).id);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgis_checks_refuse_rows_written_by_hand() {
+    let db = TestDb::postgis().await;
+    let insert = |values: &str| {
+        format!(
+            "INSERT INTO resource (id, name, category, country, geom, coord_precision, topics) VALUES ({values}) \
+             RETURNING id"
+        )
+    };
+    let good =
+        "'a-b', 'Good', 'library', 'IT', ST_SetSRID(ST_MakePoint(12.5, 41.9), 4326), 'city', '{research}'";
+    assert!(common::pg_texts(&db.url, &insert(good)).await.is_ok());
+    for bad in [
+        "'Not A Slug', 'X', 'library', 'IT', NULL, NULL, '{}'",
+        "'b-c', ' ', 'library', 'IT', NULL, NULL, '{}'",
+        "'b-c', 'X', 'museum', 'IT', NULL, NULL, '{}'",
+        "'b-c', 'X', 'library', 'Italy', NULL, NULL, '{}'",
+        "'b-c', 'X', 'library', 'IT', ST_SetSRID(ST_MakePoint(200, 41.9), 4326), 'city', '{}'",
+        "'b-c', 'X', 'library', 'IT', ST_SetSRID(ST_MakePoint(12.5, 41.9), 4326), NULL, '{}'",
+        "'b-c', 'X', 'library', 'IT', NULL, NULL, '{cooking}'",
+    ] {
+        assert!(common::pg_texts(&db.url, &insert(bad)).await.is_err(), "accepted: {bad}");
+    }
+    assert_eq!(db.store.resources().await.unwrap().len(), 1);
+}

@@ -1,5 +1,6 @@
-//! Shared test support: a throwaway PostGIS cluster, fresh databases for
-//! both stores, a minimal HTTP client, and the witgis binary as a server.
+//! Shared helpers for the integration tests: valid resources, a seeded app,
+//! a throwaway PostGIS cluster, fresh databases for both stores, a minimal
+//! HTTP client, and the witgis binary as a server.
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod http;
@@ -7,8 +8,42 @@ pub mod pg;
 
 use std::sync::Arc;
 
+use serde_json::{Value, json};
 use tempfile::TempDir;
+use witgis::model::Resource;
 use witgis::store::{self, Store};
+
+/// A valid resource at a point, built through the public validating API.
+pub fn resource(
+    id: &str,
+    point: Option<[f64; 2]>,
+    category: &str,
+    country: &str,
+    topics: &[&str],
+) -> Resource {
+    let props = json!({
+        "id": id,
+        "name": format!("Resource {id}"),
+        "category": category,
+        "country": country,
+        "topics": topics,
+        "coord_precision": point.map(|_| "street"),
+    });
+    let Value::Object(map) = props else { unreachable!() };
+    Resource::from_properties(&map, point).unwrap_or_else(|e| panic!("{id}: {e}"))
+}
+
+/// The router over a fresh SQLite store seeded from `data/`, in a temp dir
+/// kept alive by the returned guard.
+pub async fn seeded_app() -> (axum::Router, Arc<witgis::state::AppState>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let store = witgis::store::open(&url).await.expect("open store");
+    let seed = witgis::store::seed().expect("seed");
+    assert!(store.seed_once(&seed).await.expect("seed store"));
+    let state = Arc::new(witgis::state::AppState::load(store).await.expect("load"));
+    (witgis::http::router(state.clone()), state, dir)
+}
 
 /// A fresh, empty store of one kind, removed when dropped (SQLite) or left
 /// in the throwaway cluster (PostGIS).
@@ -67,4 +102,12 @@ impl TestDb {
             sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
         }
     }
+}
+
+/// Runs SQL on a PostgreSQL database and returns the first column of each row
+/// as text.
+pub async fn pg_texts(url: &str, sql: &str) -> Result<Vec<String>, sqlx::Error> {
+    use sqlx::Connection as _;
+    let mut c = sqlx::PgConnection::connect(url).await?;
+    sqlx::query_scalar(sql).fetch_all(&mut c).await
 }
