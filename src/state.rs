@@ -119,7 +119,7 @@ impl AppState {
     pub async fn reload(&self) -> Result<(), StoreError> {
         let _updating = self.updating.lock().await;
         let next = build(self.store.as_ref()).await?;
-        self.current.store(Arc::new(next));
+        retire(self.current.swap(Arc::new(next)));
         Ok(())
     }
 
@@ -133,7 +133,7 @@ impl AppState {
         let next =
             tokio::task::spawn_blocking(move || current.with_change(&id, change.as_ref(), version)).await;
         match next {
-            Ok(Some(next)) => self.current.store(Arc::new(next)),
+            Ok(Some(next)) => retire(self.current.swap(Arc::new(next))),
             Ok(None) => {}
             Err(e) => tracing::error!(error = %e, "applying a change to the snapshot failed"),
         }
@@ -178,6 +178,12 @@ impl AppState {
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
     }
+}
+
+/// Frees a replaced snapshot off the async workers: with a million
+/// resources that takes a noticeable fraction of a second.
+fn retire(old: Arc<Versioned>) {
+    tokio::task::spawn_blocking(move || drop(old));
 }
 
 async fn build(store: &dyn Store) -> Result<Versioned, StoreError> {
