@@ -40,6 +40,7 @@ suite!(
     reimport_replaces_and_records_history,
     reload_sees_changes,
     writes_check_versions,
+    concurrent_writers_lose_no_update,
     soft_delete_restore_and_history,
     tokens_store_only_hashes,
     seed_once_seeds_once,
@@ -131,6 +132,33 @@ async fn writes_check_versions(db: TestDb) {
     let got = db.store.get("a-one").await.unwrap().unwrap();
     assert_eq!((got.resource.name.as_str(), got.version), ("New", 2));
     assert_eq!(db.store.resources_versioned().await.unwrap()[0].1, 2);
+}
+
+async fn concurrent_writers_lose_no_update(db: TestDb) {
+    let a = resource("a-one", 12.5, 41.9);
+    db.store.write(Write::Create(a.clone()), "alice").await.unwrap();
+    // Eight editors all changed version 1 at once: exactly one may win.
+    let writers: Vec<_> = (0..8)
+        .map(|i| {
+            let store = Arc::clone(&db.store);
+            let resource = renamed(&a, &format!("Writer {i}"));
+            tokio::spawn(async move { store.write(Write::Replace { resource, if_version: 1 }, "w").await })
+        })
+        .collect();
+    let mut won = Vec::new();
+    for (i, writer) in writers.into_iter().enumerate() {
+        match writer.await.unwrap() {
+            Ok(stored) => won.push((i, stored.version)),
+            Err(StoreError::VersionMismatch { current: 2, .. }) => {}
+            Err(e) => panic!("writer {i}: {e}"),
+        }
+    }
+    assert_eq!(won.len(), 1, "{won:?}");
+    let (winner, version) = won[0];
+    assert_eq!(version, 2);
+    let got = db.store.get("a-one").await.unwrap().unwrap();
+    assert_eq!((got.resource.name, got.version), (format!("Writer {winner}"), 2));
+    assert_eq!(db.store.history("a-one").await.unwrap().len(), 2);
 }
 
 async fn soft_delete_restore_and_history(db: TestDb) {
