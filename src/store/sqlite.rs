@@ -12,7 +12,8 @@ use sqlx::{Row as _, Sqlite, SqlitePool, Transaction};
 
 use super::columns::{LISTS, Row, TEXT};
 use super::{
-    ImportCounts, NewChange, Progress, Store, StoreError, Stored, TokenInfo, WriteTx, action, history_json,
+    Change, ImportCounts, NewChange, Progress, Store, StoreError, Stored, TokenInfo, WriteTx, action,
+    history_json,
 };
 use crate::auth::Role;
 use crate::model::Resource;
@@ -236,8 +237,6 @@ impl Store for SqliteStore {
         Ok(())
     }
 }
-
-use super::Change;
 
 const RECORD_SQL: &str = "INSERT INTO resource_change (resource_id, version, action, actor, before, after) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
