@@ -98,6 +98,14 @@ async fn two_instances_see_each_others_writes_within_a_second() {
             server.call("GET", "/api/resources/synth-49", &[], "").status == 200
         });
     }
+
+    drop((a, b));
+    let secret = token.trim_start_matches("Bearer ");
+    for log in ["a.log", "b.log"] {
+        let text = std::fs::read_to_string(logs.path().join(log)).unwrap();
+        assert!(text.contains("witgis serving"), "{log}: {text}");
+        assert!(!text.contains(secret), "{log} holds the token");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
