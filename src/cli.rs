@@ -1,4 +1,5 @@
-//! Command-line interface: `serve` (the default), `import`, `export`, `synth`.
+//! Command-line interface: `serve` (the default), `import`, `export`,
+//! `synth`, `token`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -7,6 +8,7 @@ use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::auth::{self, Role};
 use crate::formats::{self, Format, ReadError};
 use crate::state::AppState;
 use crate::store::{self, DEFAULT_DATABASE_URL, Store};
@@ -36,6 +38,36 @@ enum Command {
     Export(ExportArgs),
     /// Write N synthetic resources around European cities (for benchmarks).
     Synth(SynthArgs),
+    /// Create, list and revoke the API tokens that writes need.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create a token and print it once (only its SHA-256 hash is stored).
+    Create {
+        /// What the token may do.
+        #[arg(long, value_enum)]
+        role: Role,
+        /// A unique name, recorded in the history of every change it makes.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List tokens (names and roles, never the tokens).
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Revoke a token by name: it is refused from now on.
+    Revoke {
+        /// The token's name.
+        name: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 /// Where the store is.
@@ -122,6 +154,7 @@ impl Cli {
             Some(Command::ImportAreas(args)) => import_areas(args).await,
             Some(Command::Export(args)) => export(args).await,
             Some(Command::Synth(args)) => synth(args),
+            Some(Command::Token(command)) => token(command).await,
         }
     }
 }
@@ -136,9 +169,14 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
     if store.seed_once(&seed).await? {
         tracing::info!(resources = seed.len(), "new store seeded from data/resources.geojson");
     }
+    // Listen before loading, so that no change made meanwhile is missed.
+    let feed = store.subscribe().await?;
     let state = Arc::new(AppState::load(store).await?);
     // Index the place names now, not on the first caller's search.
     tokio::task::spawn_blocking(|| std::sync::LazyLock::force(&crate::places::LOCALITIES).len());
+    if let Some(feed) = feed {
+        tokio::spawn(Arc::clone(&state).follow(feed));
+    }
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .map_err(|e| CliError::Io(format!("cannot listen on {}: {e}", args.addr)))?;
@@ -243,6 +281,34 @@ async fn export(args: ExportArgs) -> Result<(), CliError> {
     let stdout = std::io::stdout().lock();
     formats::write(std::io::BufWriter::new(stdout), &resources, args.format)
         .map_err(|e| CliError::Io(format!("cannot write the export: {e}")))
+}
+
+async fn token(command: TokenCommand) -> Result<(), CliError> {
+    match command {
+        TokenCommand::Create { role, name, store } => {
+            auth::check_token_name(&name).map_err(CliError::Invalid)?;
+            let store = open_store(&store).await?;
+            let token = auth::new_token();
+            store.create_token(&name, role, &auth::hash_token(&token)).await?;
+            eprintln!("created token '{name}' with role {role}; it is shown only once:");
+            println!("{token}");
+        }
+        TokenCommand::List { store } => {
+            let store = open_store(&store).await?;
+            for t in store.tokens().await? {
+                let state = if t.revoked { "revoked" } else { "active" };
+                println!("{}\t{}\t{}\t{state}", t.name, t.role, t.created_at);
+            }
+        }
+        TokenCommand::Revoke { name, store } => {
+            let store = open_store(&store).await?;
+            if !store.revoke_token(&name).await? {
+                return Err(CliError::Invalid(format!("no active token is named '{name}'")));
+            }
+            eprintln!("revoked token '{name}'");
+        }
+    }
+    Ok(())
 }
 
 fn synth(args: SynthArgs) -> Result<(), CliError> {

@@ -1,8 +1,9 @@
 //! witgis: maps the places that help people.
 //!
-//! Dependencies point one way: [`model`] → [`sphere`] / [`index`] → [`store`]
+//! Dependencies point one way: [`model`] → [`sphere`] / [`index`] / [`auth`] → [`store`]
 //! → [`state`] → [`http`] → `main`.
 
+pub mod auth;
 pub mod cli;
 pub mod countries;
 pub mod formats;

@@ -1,6 +1,6 @@
 //! Errors as RFC 9457 `application/problem+json`, mapped to HTTP in one place.
 
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -24,6 +24,29 @@ pub enum ApiError {
     /// Nothing at this address.
     #[error("{0}")]
     NotFound(String),
+    /// No token, or one that is unknown or revoked.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The token's role is too low.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The body is not JSON, or not the JSON expected.
+    #[error("{0}")]
+    BadBody(String),
+    /// The body has another media type than the endpoint reads.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// The body is larger than accepted.
+    #[error("the request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    /// The body is well-formed but some fields are invalid.
+    #[error("invalid field(s): {}", describe(.0))]
+    InvalidFields(Vec<InvalidParam>),
+    /// A change without `If-Match`.
+    #[error(
+        "this change needs an If-Match header with the resource's current ETag (GET the resource first), so that no one else's change is overwritten"
+    )]
+    PreconditionRequired,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -59,18 +82,54 @@ pub fn problem(status: StatusCode, detail: String, invalid_params: Option<&[Inva
     (status, [(header::CONTENT_TYPE, "application/problem+json")], json).into_response()
 }
 
+/// The ETag of a stored version.
+pub fn etag(version: i64) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"v{version}\"")).unwrap_or(HeaderValue::from_static("\"\""))
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let detail = self.to_string();
         match &self {
-            ApiError::InvalidParams(params) => {
-                problem(StatusCode::BAD_REQUEST, self.to_string(), Some(params))
+            ApiError::InvalidParams(params) => problem(StatusCode::BAD_REQUEST, detail, Some(params)),
+            ApiError::NotFound(_) => problem(StatusCode::NOT_FOUND, detail, None),
+            ApiError::Unauthorized(_) => {
+                let mut response = problem(StatusCode::UNAUTHORIZED, detail, None);
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"witgis\""));
+                response
             }
-            ApiError::NotFound(_) => problem(StatusCode::NOT_FOUND, self.to_string(), None),
+            ApiError::Forbidden(_) => problem(StatusCode::FORBIDDEN, detail, None),
+            ApiError::BadBody(_) => problem(StatusCode::BAD_REQUEST, detail, None),
+            ApiError::UnsupportedMediaType(_) => problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, detail, None),
+            ApiError::PayloadTooLarge(_) => problem(StatusCode::PAYLOAD_TOO_LARGE, detail, None),
+            ApiError::InvalidFields(fields) => {
+                problem(StatusCode::UNPROCESSABLE_ENTITY, detail, Some(fields))
+            }
+            ApiError::PreconditionRequired => problem(StatusCode::PRECONDITION_REQUIRED, detail, None),
+            ApiError::Store(StoreError::NotFound(_) | StoreError::Deleted(_)) => {
+                problem(StatusCode::NOT_FOUND, detail, None)
+            }
+            ApiError::Store(
+                StoreError::AlreadyExists { .. } | StoreError::NotDeleted(_) | StoreError::TokenExists(_),
+            ) => problem(StatusCode::CONFLICT, detail, None),
+            ApiError::Store(StoreError::VersionMismatch { current, .. }) => {
+                let mut response = problem(
+                    StatusCode::PRECONDITION_FAILED,
+                    format!("{detail}; GET it again, reapply your change and send the new ETag"),
+                    None,
+                );
+                response.headers_mut().insert(header::ETAG, etag(*current));
+                response
+            }
             ApiError::Store(StoreError::Unavailable(_)) => {
                 tracing::warn!(error = %self, "store unavailable");
                 problem(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "the database is not available right now; please try again shortly".into(),
+                    "the database is not available right now, so nothing can be saved; reads still work. \
+                     Please try again shortly"
+                        .into(),
                     None,
                 )
             }

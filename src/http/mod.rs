@@ -2,6 +2,7 @@
 
 pub mod areas;
 pub mod error;
+pub mod extract;
 pub mod geojson;
 pub mod health;
 pub mod nearest;
@@ -10,6 +11,7 @@ pub mod places;
 pub mod referral;
 pub mod resources;
 pub mod web;
+pub mod write;
 
 use std::sync::Arc;
 
@@ -17,7 +19,7 @@ use axum::Router;
 use axum::extract::MatchedPath;
 use axum::http::{Request, StatusCode};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
@@ -28,8 +30,16 @@ use crate::state::AppState;
 /// The whole application: API routes, health checks and the web page.
 pub fn router(state: Arc<AppState>) -> Router {
     let api = Router::new()
-        .route("/api/resources", get(resources::list_resources))
-        .route("/api/resources/{id}", get(resources::get_resource))
+        .route("/api/resources", get(resources::list_resources).post(write::create_resource))
+        .route(
+            "/api/resources/{id}",
+            get(resources::get_resource)
+                .put(write::replace_resource)
+                .patch(write::patch_resource)
+                .delete(write::delete_resource),
+        )
+        .route("/api/resources/{id}/restore", post(write::restore_resource))
+        .route("/api/resources/{id}/history", get(write::resource_history))
         .route("/api/nearest", get(nearest::nearest))
         .route("/api/categories", get(resources::list_categories))
         .route("/api/referral", get(referral::referral))

@@ -5,10 +5,11 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::error::{ApiError, InvalidParam};
+use super::error::{ApiError, InvalidParam, etag};
 use super::geojson::{Collection, GeoJson};
 use super::params::Params;
 use crate::formats::geojson::ResourceFeature;
@@ -46,7 +47,7 @@ pub async fn list_resources(
     Ok(GeoJson(Collection::page(features, matched.len())).into_response())
 }
 
-/// One resource as a Feature.
+/// One resource as a Feature, with its version as the `ETag`.
 pub async fn get_resource(
     State(state): State<Arc<AppState>>,
     path: Result<Path<String>, PathRejection>,
@@ -54,10 +55,12 @@ pub async fn get_resource(
     let Path(id) = path.map_err(|e| {
         ApiError::InvalidParams(vec![InvalidParam { name: "id".into(), reason: e.body_text() }])
     })?;
-    let snapshot = state.snapshot();
-    let resource =
-        snapshot.get(&id).ok_or_else(|| ApiError::NotFound(format!("no resource has the id '{id}'")))?;
-    Ok(GeoJson(ResourceFeature::new(resource)).into_response())
+    let current = state.versioned();
+    let (resource, version) =
+        current.get(&id).ok_or_else(|| ApiError::NotFound(format!("no resource has the id '{id}'")))?;
+    let mut response = GeoJson(ResourceFeature::new(resource)).into_response();
+    response.headers_mut().insert(header::ETAG, etag(version));
+    Ok(response)
 }
 
 /// Every category with its number of resources.

@@ -26,15 +26,15 @@ pub const TEXT: &[&str] = &[
     "description",
 ];
 
-/// List columns (JSON arrays of strings).
+/// List columns (JSON arrays of strings in SQLite, `text[]` in PostGIS).
 pub const LISTS: &[&str] = &["topics", "target_groups", "languages", "serves_areas"];
 
-/// One row's values: text columns, list columns as JSON text, and the point.
+/// One row's values: text columns, list columns as JSON arrays, and the point.
 pub struct Row {
     /// Values of [`TEXT`], in order.
     pub text: Vec<Option<String>>,
-    /// Values of [`LISTS`] as JSON arrays, in order.
-    pub lists: Vec<String>,
+    /// Values of [`LISTS`] as JSON arrays of strings, in order.
+    pub lists: Vec<Value>,
     /// Longitude, latitude.
     pub point: Option<[f64; 2]>,
 }
@@ -45,7 +45,7 @@ impl Row {
         let props = r.properties();
         let text = TEXT.iter().map(|&c| props.get(c).and_then(Value::as_str).map(str::to_owned)).collect();
         let lists =
-            LISTS.iter().map(|&c| props.get(c).map_or_else(|| "[]".to_owned(), Value::to_string)).collect();
+            LISTS.iter().map(|&c| props.get(c).cloned().unwrap_or(Value::Array(Vec::new()))).collect();
         Row { text, lists, point: r.point() }
     }
 
@@ -57,8 +57,7 @@ impl Row {
                 props.insert((*name).into(), Value::String(v));
             }
         }
-        for (name, json) in LISTS.iter().zip(self.lists) {
-            let value = serde_json::from_str(&json).unwrap_or(Value::String(json));
+        for (name, value) in LISTS.iter().zip(self.lists) {
             props.insert((*name).into(), value);
         }
         let id = props.get("id").and_then(Value::as_str).unwrap_or("?").to_owned();
@@ -81,4 +80,11 @@ pub fn area_from_columns(
     };
     crate::model::Area::from_feature_parts(Some(id), &props, Some(&geometry.value))
         .map_err(|e| invalid(e.to_string()))
+}
+
+/// The strings of a list column's JSON array (anything else is skipped).
+pub fn strings(list: &Value) -> Vec<String> {
+    list.as_array()
+        .map(|items| items.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .unwrap_or_default()
 }

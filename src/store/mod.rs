@@ -1,15 +1,21 @@
 //! The store: the source of truth behind the in-memory snapshot.
 //!
 //! One small trait, [`Store`], with an embedded SQLite implementation (the
-//! default, no server needed). The PostGIS store implements the same trait.
+//! default, no server needed) and a PostGIS one (`postgres://…`). The rules of
+//! a write (versions, soft deletion, history) live here once, in
+//! [`Store::write`]; each store only supplies the statements ([`WriteTx`]).
 
 pub mod columns;
+pub mod postgis;
 pub mod sqlite;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use serde::Serialize;
+use serde_json::Value;
 
+use crate::auth::Role;
 use crate::model::{Area, Resource};
 
 /// The default database: a SQLite file in the working directory.
@@ -35,9 +41,194 @@ pub enum StoreError {
         /// What is wrong.
         reason: String,
     },
+    /// No resource has this id.
+    #[error("no resource has the id '{0}'")]
+    NotFound(String),
+    /// A resource with this id exists already (perhaps deleted).
+    #[error("a resource with the id '{id}' exists already{}", if *.deleted { " (deleted; an admin can restore it)" } else { "" })]
+    AlreadyExists {
+        /// The id.
+        id: String,
+        /// Whether the existing one is deleted.
+        deleted: bool,
+    },
+    /// The resource is deleted.
+    #[error("the resource '{0}' is deleted; an admin can restore it")]
+    Deleted(String),
+    /// Restoring a resource that is not deleted.
+    #[error("the resource '{0}' is not deleted")]
+    NotDeleted(String),
+    /// The caller's version is not the current one (a lost update avoided).
+    #[error("the resource '{id}' has changed: its current version is {current}")]
+    VersionMismatch {
+        /// The id.
+        id: String,
+        /// The current version.
+        current: i64,
+    },
+    /// A token with this name exists already.
+    #[error("a token named '{0}' exists already (revoked names are not reused)")]
+    TokenExists(String),
     /// Any other database error.
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    /// Connection trouble (server down, restarting, pool exhausted) becomes
+    /// [`StoreError::Unavailable`]; anything else stays a database error.
+    fn from(e: sqlx::Error) -> StoreError {
+        use sqlx::Error as E;
+        match &e {
+            E::Io(_) | E::Tls(_) | E::PoolTimedOut | E::PoolClosed | E::WorkerCrashed | E::Protocol(_) => {
+                StoreError::Unavailable(e.to_string())
+            }
+            // Postgres classes 08 (connection exception) and 57 (operator
+            // intervention: shutdown, restart), SQLite "busy".
+            E::Database(db) if db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57")) => {
+                StoreError::Unavailable(e.to_string())
+            }
+            _ => StoreError::Database(e),
+        }
+    }
+}
+
+/// A resource as stored, with its version and whether it is deleted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stored {
+    /// The record.
+    pub resource: Resource,
+    /// Starts at 1; every change adds one. Sent as the ETag.
+    pub version: i64,
+    /// Soft-deleted: kept with its history, hidden from reads.
+    pub deleted: bool,
+}
+
+/// One change to a resource.
+#[derive(Debug, Clone)]
+pub enum Write {
+    /// Adds a new resource; its id must be unused.
+    Create(Resource),
+    /// Replaces a resource whose current version is `if_version`.
+    Replace {
+        /// The new record (same id).
+        resource: Resource,
+        /// The version the caller changed.
+        if_version: i64,
+    },
+    /// Soft-deletes a resource, checking its version when given.
+    Delete {
+        /// Which resource.
+        id: String,
+        /// The version the caller saw, if any.
+        if_version: Option<i64>,
+    },
+    /// Undoes a soft delete.
+    Restore {
+        /// Which resource.
+        id: String,
+    },
+}
+
+/// What kind of change a history entry records.
+pub mod action {
+    /// A new resource through the API.
+    pub const CREATE: &str = "create";
+    /// A replacement or patch through the API.
+    pub const UPDATE: &str = "update";
+    /// A soft delete.
+    pub const DELETE: &str = "delete";
+    /// A restore.
+    pub const RESTORE: &str = "restore";
+    /// Written by `witgis import` or the first-start seed.
+    pub const IMPORT: &str = "import";
+}
+
+/// One entry of a resource's history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    /// The version the change produced.
+    pub version: i64,
+    /// `create`, `update`, `delete`, `restore` or `import`.
+    pub action: String,
+    /// The token name (or `import`, `seed`) that made it.
+    pub actor: String,
+    /// When, in UTC (RFC 3339).
+    pub at: String,
+    /// The Feature before the change (`null` for a new or deleted resource).
+    pub before: Option<Value>,
+    /// The Feature after the change (`null` when deleted).
+    pub after: Option<Value>,
+}
+
+/// A change to record, as handed to [`WriteTx::record`].
+#[derive(Debug, Clone)]
+pub struct NewChange<'a> {
+    /// The resource's id.
+    pub id: &'a str,
+    /// The version the change produced.
+    pub version: i64,
+    /// One of [`action`].
+    pub action: &'static str,
+    /// Who made it.
+    pub actor: &'a str,
+    /// The Feature before.
+    pub before: Option<Value>,
+    /// The Feature after.
+    pub after: Option<Value>,
+}
+
+/// An API token as listed (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TokenInfo {
+    /// Unique name, recorded as the author of changes.
+    pub name: String,
+    /// What it may do.
+    pub role: Role,
+    /// When it was created (UTC, RFC 3339).
+    pub created_at: String,
+    /// Revoked tokens are refused.
+    pub revoked: bool,
+}
+
+/// What a [`ChangeFeed`] saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// This resource changed (or was deleted or restored).
+    Changed(String),
+    /// Many changed, or notices may have been missed: reload everything.
+    Resync,
+}
+
+/// Changes made by any process sharing the database (PostGIS LISTEN/NOTIFY).
+#[async_trait]
+pub trait ChangeFeed: Send {
+    /// Waits for the next notice. After an error (the database went away)
+    /// the caller waits a little and calls again: the feed reconnects and then
+    /// answers [`Notice::Resync`], since notices may have been missed.
+    async fn next(&mut self) -> Result<Notice, StoreError>;
+}
+
+/// The statements of one write transaction; [`Store::write`] holds the rules.
+#[async_trait]
+pub trait WriteTx: Send {
+    /// The resource with this id, deleted or not, locked until commit.
+    async fn current(&mut self, id: &str) -> Result<Option<Stored>, StoreError>;
+    /// Inserts a new resource at version 1.
+    async fn insert(&mut self, r: &Resource) -> Result<i64, StoreError>;
+    /// Replaces an existing resource's values; returns the new version.
+    async fn update(&mut self, r: &Resource) -> Result<i64, StoreError>;
+    /// Marks a resource deleted or not; returns the new version.
+    async fn set_deleted(&mut self, id: &str, deleted: bool) -> Result<i64, StoreError>;
+    /// Appends to the history.
+    async fn record(&mut self, change: NewChange<'_>) -> Result<(), StoreError>;
+    /// Commits (and tells other instances which ids changed).
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// The Feature JSON a history entry keeps.
+pub fn history_json(r: &Resource) -> Value {
+    crate::formats::geojson::feature(r, [])
 }
 
 /// What an import did.
@@ -59,7 +250,90 @@ pub trait Store: Send + Sync + 'static {
     fn kind(&self) -> &'static str;
 
     /// Every resource that is not deleted.
-    async fn resources(&self) -> Result<Vec<Resource>, StoreError>;
+    async fn resources(&self) -> Result<Vec<Resource>, StoreError> {
+        Ok(self.resources_versioned().await?.into_iter().map(|(r, _)| r).collect())
+    }
+
+    /// Every resource that is not deleted, with its version.
+    async fn resources_versioned(&self) -> Result<Vec<(Resource, i64)>, StoreError>;
+
+    /// One resource, deleted or not.
+    async fn get(&self, id: &str) -> Result<Option<Stored>, StoreError>;
+
+    /// Begins a write transaction (see [`Store::write`]).
+    async fn begin_write(&self) -> Result<Box<dyn WriteTx>, StoreError>;
+
+    /// Applies one change in one transaction, with its history entry:
+    /// checks existence, deletion and the expected version first, and
+    /// changes nothing when a check fails.
+    async fn write(&self, write: Write, actor: &str) -> Result<Stored, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let id = match &write {
+            Write::Create(r) | Write::Replace { resource: r, .. } => r.id.clone(),
+            Write::Delete { id, .. } | Write::Restore { id } => id.clone(),
+        };
+        let current = tx.current(&id).await?;
+        let (stored, action, before, after) = match (write, current) {
+            (Write::Create(r), Some(existing)) => {
+                return Err(StoreError::AlreadyExists { id: r.id, deleted: existing.deleted });
+            }
+            (Write::Create(r), None) => {
+                let version = tx.insert(&r).await?;
+                let after = Some(history_json(&r));
+                (Stored { resource: r, version, deleted: false }, action::CREATE, None, after)
+            }
+            (_, None) => return Err(StoreError::NotFound(id)),
+            (Write::Restore { .. }, Some(old)) => {
+                if !old.deleted {
+                    return Err(StoreError::NotDeleted(id));
+                }
+                let version = tx.set_deleted(&id, false).await?;
+                let after = Some(history_json(&old.resource));
+                (Stored { resource: old.resource, version, deleted: false }, action::RESTORE, None, after)
+            }
+            (_, Some(old)) if old.deleted => return Err(StoreError::Deleted(id)),
+            (Write::Replace { resource, if_version }, Some(old)) => {
+                if if_version != old.version {
+                    return Err(StoreError::VersionMismatch { id, current: old.version });
+                }
+                let version = tx.update(&resource).await?;
+                let (before, after) = (Some(history_json(&old.resource)), Some(history_json(&resource)));
+                (Stored { resource, version, deleted: false }, action::UPDATE, before, after)
+            }
+            (Write::Delete { if_version, .. }, Some(old)) => {
+                if if_version.is_some_and(|v| v != old.version) {
+                    return Err(StoreError::VersionMismatch { id, current: old.version });
+                }
+                let version = tx.set_deleted(&id, true).await?;
+                let before = Some(history_json(&old.resource));
+                (Stored { resource: old.resource, version, deleted: true }, action::DELETE, before, None)
+            }
+        };
+        tx.record(NewChange { id: &id, version: stored.version, action, actor, before, after }).await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    /// The history of a resource, oldest first; empty if it never existed.
+    async fn history(&self, id: &str) -> Result<Vec<Change>, StoreError>;
+
+    /// Stores a new token's hash under a unique name.
+    async fn create_token(&self, name: &str, role: Role, hash: &str) -> Result<(), StoreError>;
+
+    /// Every token, revoked ones included, by name.
+    async fn tokens(&self) -> Result<Vec<TokenInfo>, StoreError>;
+
+    /// Revokes a token; false if no active token has this name.
+    async fn revoke_token(&self, name: &str) -> Result<bool, StoreError>;
+
+    /// The active token with this hash.
+    async fn token(&self, hash: &str) -> Result<Option<TokenInfo>, StoreError>;
+
+    /// Follows changes made by other processes, when the store can tell;
+    /// `None` for a store only one process uses (SQLite).
+    async fn subscribe(&self) -> Result<Option<Box<dyn ChangeFeed>>, StoreError> {
+        Ok(None)
+    }
 
     /// Inserts the resources, replacing those with the same id, in one
     /// transaction: all are written or none.
@@ -89,6 +363,8 @@ pub trait Store: Send + Sync + 'static {
 pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(sqlite::SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Arc::new(postgis::PostgisStore::open(url).await?))
     } else {
         Err(StoreError::UnsupportedUrl(redact(url)))
     }

@@ -4,12 +4,19 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row as _, SqlitePool};
+use serde_json::Value;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{Row as _, Sqlite, SqlitePool, Transaction};
 
 use super::columns::area_from_columns;
 use super::columns::{LISTS, Row, TEXT};
-use super::{ImportCounts, Progress, Store, StoreError};
+use super::{
+    Change, ImportCounts, NewChange, Progress, Store, StoreError, Stored, TokenInfo, WriteTx, action,
+    history_json,
+};
+use crate::auth::Role;
 use crate::model::{Area, Resource};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -40,8 +47,12 @@ impl SqliteStore {
     }
 }
 
+fn columns() -> Vec<&'static str> {
+    TEXT.iter().chain(LISTS).copied().chain(["lon", "lat"]).collect()
+}
+
 fn insert_sql() -> String {
-    let columns: Vec<&str> = TEXT.iter().chain(LISTS).copied().chain(["lon", "lat"]).collect();
+    let columns = columns();
     let params: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
     let updates: Vec<String> =
         columns.iter().filter(|c| **c != "id").map(|c| format!("{c} = excluded.{c}")).collect();
@@ -54,32 +65,141 @@ fn insert_sql() -> String {
     )
 }
 
+fn select_sql(filter: &str) -> String {
+    format!(
+        "SELECT {}, version, deleted_at IS NOT NULL AS deleted FROM resource WHERE {filter}",
+        columns().join(", ")
+    )
+}
+
+/// Binds a resource's columns in [`columns`] order.
+fn bind_resource<'q, O>(
+    mut query: sqlx::query::QueryAs<'q, Sqlite, O, sqlx::sqlite::SqliteArguments<'q>>,
+    r: &Resource,
+) -> sqlx::query::QueryAs<'q, Sqlite, O, sqlx::sqlite::SqliteArguments<'q>> {
+    let row = Row::of(r);
+    for value in row.text {
+        query = query.bind(value);
+    }
+    for list in row.lists {
+        query = query.bind(list.to_string());
+    }
+    query.bind(row.point.map(|p| p[0])).bind(row.point.map(|p| p[1]))
+}
+
+fn decode(row: &SqliteRow) -> Result<Stored, StoreError> {
+    let text = (0..TEXT.len()).map(|i| row.try_get::<Option<String>, _>(i)).collect::<Result<_, _>>()?;
+    let lists = (TEXT.len()..TEXT.len() + LISTS.len())
+        .map(|i| {
+            row.try_get::<String, _>(i).map(|json| serde_json::from_str(&json).unwrap_or(Value::String(json)))
+        })
+        .collect::<Result<_, _>>()?;
+    let lon: Option<f64> = row.try_get("lon")?;
+    let lat: Option<f64> = row.try_get("lat")?;
+    let point = lon.zip(lat).map(|(lon, lat)| [lon, lat]);
+    let resource = Row { text, lists, point }
+        .into_resource()
+        .map_err(|(id, reason)| StoreError::Invalid { id, reason })?;
+    Ok(Stored { resource, version: row.try_get("version")?, deleted: row.try_get("deleted")? })
+}
+
+fn token_info(row: &SqliteRow) -> Result<TokenInfo, StoreError> {
+    let role: String = row.try_get("role")?;
+    let name: String = row.try_get("name")?;
+    Ok(TokenInfo {
+        role: role.parse().map_err(|reason| StoreError::Invalid { id: name.clone(), reason })?,
+        name,
+        created_at: row.try_get("created_at")?,
+        revoked: row.try_get::<Option<String>, _>("revoked_at")?.is_some(),
+    })
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     fn kind(&self) -> &'static str {
         "sqlite"
     }
 
-    async fn resources(&self) -> Result<Vec<Resource>, StoreError> {
-        let columns: Vec<&str> = TEXT.iter().chain(LISTS).copied().chain(["lon", "lat"]).collect();
-        let sql = format!("SELECT {} FROM resource WHERE deleted_at IS NULL ORDER BY id", columns.join(", "));
-        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            let text =
-                (0..TEXT.len()).map(|i| row.try_get::<Option<String>, _>(i)).collect::<Result<_, _>>()?;
-            let lists = (TEXT.len()..TEXT.len() + LISTS.len())
-                .map(|i| row.try_get::<String, _>(i))
-                .collect::<Result<_, _>>()?;
-            let lon: Option<f64> = row.try_get("lon")?;
-            let lat: Option<f64> = row.try_get("lat")?;
-            let point = lon.zip(lat).map(|(lon, lat)| [lon, lat]);
-            let resource = Row { text, lists, point }
-                .into_resource()
-                .map_err(|(id, reason)| StoreError::Invalid { id, reason })?;
-            out.push(resource);
+    async fn resources_versioned(&self) -> Result<Vec<(Resource, i64)>, StoreError> {
+        let rows = sqlx::query(&select_sql("deleted_at IS NULL ORDER BY id")).fetch_all(&self.pool).await?;
+        rows.iter().map(|row| decode(row).map(|s| (s.resource, s.version))).collect()
+    }
+
+    async fn get(&self, id: &str) -> Result<Option<Stored>, StoreError> {
+        let row = sqlx::query(&select_sql("id = ?1")).bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(decode).transpose()
+    }
+
+    async fn begin_write(&self) -> Result<Box<dyn WriteTx>, StoreError> {
+        // IMMEDIATE takes the write lock now, so the version read by
+        // `current` cannot change before the update.
+        Ok(Box::new(SqliteTx { tx: self.pool.begin_with("BEGIN IMMEDIATE").await? }))
+    }
+
+    async fn history(&self, id: &str) -> Result<Vec<Change>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT version, action, actor, changed_at, before, after FROM resource_change \
+             WHERE resource_id = ?1 ORDER BY seq",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+        rows.iter()
+            .map(|row| {
+                Ok(Change {
+                    version: row.try_get("version")?,
+                    action: row.try_get("action")?,
+                    actor: row.try_get("actor")?,
+                    at: row.try_get("changed_at")?,
+                    before: json(row.try_get("before")?),
+                    after: json(row.try_get("after")?),
+                })
+            })
+            .collect()
+    }
+
+    async fn create_token(&self, name: &str, role: Role, hash: &str) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO api_token (name, role, token_hash) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(role.as_str())
+        .bind(hash)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::TokenExists(name.to_owned()));
         }
-        Ok(out)
+        Ok(())
+    }
+
+    async fn tokens(&self) -> Result<Vec<TokenInfo>, StoreError> {
+        let rows = sqlx::query("SELECT name, role, created_at, revoked_at FROM api_token ORDER BY name")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(token_info).collect()
+    }
+
+    async fn revoke_token(&self, name: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE api_token SET revoked_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+             WHERE name = ?1 AND revoked_at IS NULL",
+        )
+        .bind(name)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn token(&self, hash: &str) -> Result<Option<TokenInfo>, StoreError> {
+        let row = sqlx::query(
+            "SELECT name, role, created_at, revoked_at FROM api_token WHERE token_hash = ?1 AND revoked_at IS NULL",
+        )
+        .bind(hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(token_info).transpose()
     }
 
     async fn import(
@@ -87,14 +207,14 @@ impl Store for SqliteStore {
         resources: &[Resource],
         progress: Progress<'_>,
     ) -> Result<ImportCounts, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let counts = import_in(&mut tx, resources, progress).await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let counts = import_in(&mut tx, resources, "import", progress).await?;
         tx.commit().await?;
         Ok(counts)
     }
 
     async fn seed_once(&self, seed: &[Resource]) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let seeded: Option<String> =
             sqlx::query_scalar("SELECT value FROM store_meta WHERE key = 'seeded_at'")
                 .fetch_optional(&mut *tx)
@@ -103,7 +223,7 @@ impl Store for SqliteStore {
         if seeded.is_some() || count > 0 {
             return Ok(false);
         }
-        import_in(&mut tx, seed, &|_| {}).await?;
+        import_in(&mut tx, seed, "seed", &|_| {}).await?;
         sqlx::query(
             "INSERT INTO store_meta (key, value) VALUES ('seeded_at', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
         )
@@ -180,24 +300,33 @@ impl Store for SqliteStore {
     }
 }
 
+const RECORD_SQL: &str = "INSERT INTO resource_change (resource_id, version, action, actor, before, after) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
+/// The latest recorded Feature of a resource: an import's "before".
+const LAST_AFTER_SQL: &str = "SELECT after FROM resource_change WHERE resource_id = ?1 AND after IS NOT NULL ORDER BY seq DESC LIMIT 1";
+
 async fn import_in(
     tx: &mut sqlx::SqliteConnection,
     resources: &[Resource],
+    actor: &str,
     progress: Progress<'_>,
 ) -> Result<ImportCounts, StoreError> {
     let sql = insert_sql();
     let mut counts = ImportCounts::default();
     for (i, r) in resources.iter().enumerate() {
-        let row = Row::of(r);
-        let mut query = sqlx::query_scalar::<_, i64>(&sql);
-        for value in row.text {
-            query = query.bind(value);
-        }
-        for json in row.lists {
-            query = query.bind(json);
-        }
-        query = query.bind(row.point.map(|p| p[0])).bind(row.point.map(|p| p[1]));
-        let version = query.fetch_one(&mut *tx).await?;
+        let before: Option<String> =
+            sqlx::query_scalar(LAST_AFTER_SQL).bind(&r.id).fetch_optional(&mut *tx).await?.flatten();
+        let (version,): (i64,) = bind_resource(sqlx::query_as(&sql), r).fetch_one(&mut *tx).await?;
+        sqlx::query(RECORD_SQL)
+            .bind(&r.id)
+            .bind(version)
+            .bind(action::IMPORT)
+            .bind(actor)
+            .bind(before)
+            .bind(history_json(r).to_string())
+            .execute(&mut *tx)
+            .await?;
         if version == 1 {
             counts.created += 1;
         } else {
@@ -209,4 +338,71 @@ async fn import_in(
     }
     progress(resources.len());
     Ok(counts)
+}
+
+/// A write transaction on the SQLite file.
+struct SqliteTx {
+    tx: Transaction<'static, Sqlite>,
+}
+
+#[async_trait]
+impl WriteTx for SqliteTx {
+    async fn current(&mut self, id: &str) -> Result<Option<Stored>, StoreError> {
+        let row = sqlx::query(&select_sql("id = ?1")).bind(id).fetch_optional(&mut *self.tx).await?;
+        row.as_ref().map(decode).transpose()
+    }
+
+    async fn insert(&mut self, r: &Resource) -> Result<i64, StoreError> {
+        let columns = columns();
+        let params: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+        let sql = format!(
+            "INSERT INTO resource ({}) VALUES ({}) RETURNING version",
+            columns.join(", "),
+            params.join(", ")
+        );
+        let (version,): (i64,) = bind_resource(sqlx::query_as(&sql), r).fetch_one(&mut *self.tx).await?;
+        Ok(version)
+    }
+
+    async fn update(&mut self, r: &Resource) -> Result<i64, StoreError> {
+        let columns = columns();
+        let sets: Vec<String> =
+            columns.iter().enumerate().skip(1).map(|(i, c)| format!("{c} = ?{}", i + 1)).collect();
+        let sql = format!(
+            "UPDATE resource SET {}, version = version + 1, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+             WHERE id = ?1 RETURNING version",
+            sets.join(", ")
+        );
+        let (version,): (i64,) = bind_resource(sqlx::query_as(&sql), r).fetch_one(&mut *self.tx).await?;
+        Ok(version)
+    }
+
+    async fn set_deleted(&mut self, id: &str, deleted: bool) -> Result<i64, StoreError> {
+        let sql = if deleted {
+            "UPDATE resource SET deleted_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), version = version + 1, \
+             updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1 RETURNING version"
+        } else {
+            "UPDATE resource SET deleted_at = NULL, version = version + 1, \
+             updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1 RETURNING version"
+        };
+        Ok(sqlx::query_scalar(sql).bind(id).fetch_one(&mut *self.tx).await?)
+    }
+
+    async fn record(&mut self, c: NewChange<'_>) -> Result<(), StoreError> {
+        sqlx::query(RECORD_SQL)
+            .bind(c.id)
+            .bind(c.version)
+            .bind(c.action)
+            .bind(c.actor)
+            .bind(c.before.map(|v| v.to_string()))
+            .bind(c.after.map(|v| v.to_string()))
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
 }

@@ -1,0 +1,141 @@
+//! Extractors whose rejections are our problem+json errors, never axum's
+//! plain text: the caller's token, a resource id in the path, a JSON body,
+//! and the `If-Match` precondition.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use serde_json::Value;
+
+use super::error::{ApiError, InvalidParam};
+use crate::auth::{Role, hash_token};
+use crate::state::AppState;
+
+/// Who is calling: the name and role of a valid bearer token.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The token's name, recorded as the author of changes.
+    pub name: String,
+    /// What the token may do.
+    pub role: Role,
+}
+
+impl Caller {
+    /// Refuses (403) a caller whose role is below `role`.
+    pub fn require(&self, role: Role) -> Result<(), ApiError> {
+        if self.role >= role {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "this needs the role '{role}' or higher; the token '{}' has '{}'",
+                self.name, self.role
+            )))
+        }
+    }
+}
+
+impl FromRequestParts<Arc<AppState>> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Caller, ApiError> {
+        let missing = || {
+            ApiError::Unauthorized(
+                "this needs a token: send 'Authorization: Bearer TOKEN' (an admin creates tokens with \
+                 'witgis token create')"
+                    .into(),
+            )
+        };
+        let value = parts.headers.get(header::AUTHORIZATION).ok_or_else(missing)?;
+        let value = value.to_str().map_err(|_| missing())?;
+        let token = match value.trim().split_once(' ') {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+                token.trim()
+            }
+            _ => return Err(missing()),
+        };
+        let info = state
+            .store()
+            .token(&hash_token(token))
+            .await?
+            .ok_or_else(|| ApiError::Unauthorized("the token is unknown or has been revoked".into()))?;
+        Ok(Caller { name: info.name, role: info.role })
+    }
+}
+
+/// The `{id}` of a resource path.
+pub struct ResourceId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ResourceId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<ResourceId, ApiError> {
+        let Path(id) = Path::<String>::from_request_parts(parts, state).await.map_err(|e| {
+            ApiError::InvalidParams(vec![InvalidParam { name: "id".into(), reason: e.body_text() }])
+        })?;
+        Ok(ResourceId(id))
+    }
+}
+
+/// A request body with its media type (without parameters, lowercase).
+pub struct Body {
+    media: Option<String>,
+    bytes: Bytes,
+}
+
+impl<S: Send + Sync> FromRequest<S> for Body {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Body, ApiError> {
+        let media = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge(MAX_BODY_BYTES)
+            } else {
+                ApiError::BadBody(format!("could not read the request body: {}", e.body_text()))
+            }
+        })?;
+        Ok(Body { media, bytes })
+    }
+}
+
+/// Largest body accepted (axum's default limit).
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+impl Body {
+    /// The body as JSON, if its media type is one of `accepted`.
+    pub fn json(&self, accepted: &[&str]) -> Result<Value, ApiError> {
+        if !self.media.as_deref().is_some_and(|m| accepted.contains(&m)) {
+            return Err(ApiError::UnsupportedMediaType(format!(
+                "the body must be sent with Content-Type {} (got {})",
+                accepted.join(" or "),
+                self.media.as_deref().unwrap_or("none")
+            )));
+        }
+        serde_json::from_slice(&self.bytes)
+            .map_err(|e| ApiError::BadBody(format!("the body is not valid JSON: {e}")))
+    }
+}
+
+/// The version named by `If-Match`: `None` when the header is absent; a
+/// value that names no version (or `*`) matches none and fails with 412.
+pub fn if_match(headers: &HeaderMap) -> Option<i64> {
+    let value = headers.get(header::IF_MATCH)?;
+    let parsed = value.to_str().ok().and_then(|v| {
+        let v = v.trim();
+        let v = v.strip_prefix("W/").unwrap_or(v);
+        v.strip_prefix("\"v")?.strip_suffix('"')?.parse::<i64>().ok()
+    });
+    Some(parsed.unwrap_or(-1))
+}
+
+/// Like [`if_match`], but the header is required (428 when absent).
+pub fn required_if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
+    if_match(headers).ok_or(ApiError::PreconditionRequired)
+}

@@ -1,0 +1,210 @@
+//! The write API: create, replace, patch, delete and restore resources, and
+//! read their history. Every change needs a token with a high enough role;
+//! replacing and patching need `If-Match`, so no update is lost.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use super::error::{ApiError, InvalidParam, etag};
+use super::extract::{Body, Caller, ResourceId, if_match, required_if_match};
+use super::geojson::GeoJson;
+use crate::auth::Role;
+use crate::formats::geojson::{feature, resource_from_feature};
+use crate::model::Resource;
+use crate::state::AppState;
+use crate::store::{StoreError, Stored, Write};
+
+/// Media types a Feature may be sent as.
+const FEATURE_TYPES: &[&str] = &["application/json", "application/geo+json"];
+/// The media type of a JSON merge patch (RFC 7396).
+const MERGE_PATCH: &str = "application/merge-patch+json";
+
+/// `POST /api/resources`: creates a resource from a GeoJSON Feature.
+pub async fn create_resource(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    body: Body,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Editor)?;
+    let resource = resource_from_json(body.json(FEATURE_TYPES)?, None)?;
+    let stored = state.store().write(Write::Create(resource), &caller.name).await?;
+    state.apply(&stored).await;
+    let mut response = with_etag(StatusCode::CREATED, &stored);
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/resources/{}", stored.resource.id)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// `PUT /api/resources/{id}`: replaces a resource (`If-Match` required).
+pub async fn replace_resource(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    ResourceId(id): ResourceId,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Editor)?;
+    let if_version = required_if_match(&headers)?;
+    let resource = resource_from_json(body.json(FEATURE_TYPES)?, Some(&id))?;
+    let stored = state.store().write(Write::Replace { resource, if_version }, &caller.name).await?;
+    state.apply(&stored).await;
+    Ok(with_etag(StatusCode::OK, &stored))
+}
+
+/// `PATCH /api/resources/{id}`: applies a JSON merge patch to the resource's
+/// Feature, e.g. `{"properties": {"phone": "+39 06 1234"}}` (`If-Match`
+/// required; `null` removes a property).
+pub async fn patch_resource(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    ResourceId(id): ResourceId,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Editor)?;
+    let if_version = required_if_match(&headers)?;
+    let patch = body.json(&[MERGE_PATCH])?;
+    let current = state.store().get(&id).await?.ok_or_else(|| StoreError::NotFound(id.clone()))?;
+    if current.deleted {
+        return Err(StoreError::Deleted(id).into());
+    }
+    if current.version != if_version {
+        return Err(StoreError::VersionMismatch { id, current: current.version }.into());
+    }
+    let mut document = feature(&current.resource, []);
+    merge_patch(&mut document, &patch);
+    let resource = resource_from_json(document, Some(&id))?;
+    let stored = state.store().write(Write::Replace { resource, if_version }, &caller.name).await?;
+    state.apply(&stored).await;
+    Ok(with_etag(StatusCode::OK, &stored))
+}
+
+/// `DELETE /api/resources/{id}`: soft-deletes (`If-Match` checked if sent).
+pub async fn delete_resource(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    ResourceId(id): ResourceId,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    caller.require(Role::Editor)?;
+    let stored =
+        state.store().write(Write::Delete { id, if_version: if_match(&headers) }, &caller.name).await?;
+    state.apply(&stored).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/resources/{id}/restore`: undoes a delete (admin).
+pub async fn restore_resource(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    ResourceId(id): ResourceId,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Admin)?;
+    let stored = state.store().write(Write::Restore { id }, &caller.name).await?;
+    state.apply(&stored).await;
+    Ok(with_etag(StatusCode::OK, &stored))
+}
+
+/// `GET /api/resources/{id}/history`: every change, oldest first (editor).
+pub async fn resource_history(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    ResourceId(id): ResourceId,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Role::Editor)?;
+    let changes = state.store().history(&id).await?;
+    if changes.is_empty() {
+        return Err(StoreError::NotFound(id).into());
+    }
+    Ok(Json(json!({ "id": id, "changes": changes })))
+}
+
+/// The Feature of a stored resource, with its ETag.
+fn with_etag(status: StatusCode, stored: &Stored) -> Response {
+    let mut response = (status, GeoJson(feature(&stored.resource, []))).into_response();
+    response.headers_mut().insert(header::ETAG, etag(stored.version));
+    response
+}
+
+/// Reads a Feature; `path_id`, when given, must match any id the body names
+/// and fills it in when the body names none.
+fn resource_from_json(value: Value, path_id: Option<&str>) -> Result<Resource, ApiError> {
+    let body_error =
+        |reason: String| ApiError::InvalidFields(vec![InvalidParam { name: "body".into(), reason }]);
+    if value.get("type").and_then(Value::as_str) != Some("Feature") {
+        return Err(body_error("must be a GeoJSON Feature: {\"type\": \"Feature\", ...}".into()));
+    }
+    let mut feature: geojson::Feature = serde_json::from_value(value)
+        .map_err(|e| body_error(format!("is not a valid GeoJSON Feature: {e}")))?;
+    if let Some(path_id) = path_id {
+        let named = match &feature.id {
+            Some(geojson::feature::Id::String(s)) => Some(s.clone()),
+            _ => feature
+                .properties
+                .as_ref()
+                .and_then(|p| p.get("id"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        };
+        match named {
+            Some(named) if named != path_id => {
+                return Err(ApiError::InvalidFields(vec![InvalidParam {
+                    name: "id".into(),
+                    reason: format!(
+                        "'{named}' differs from the id in the address '{path_id}'; ids cannot change"
+                    ),
+                }]));
+            }
+            Some(_) => {}
+            None => {
+                feature.properties.get_or_insert_with(Map::new).insert("id".into(), Value::from(path_id));
+            }
+        }
+    }
+    resource_from_feature(&feature).map_err(|errors| {
+        ApiError::InvalidFields(
+            errors.into_iter().map(|e| InvalidParam { name: e.field, reason: e.reason }).collect(),
+        )
+    })
+}
+
+/// RFC 7396 JSON merge patch.
+fn merge_patch(target: &mut Value, patch: &Value) {
+    let Value::Object(patch) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(Map::new());
+    }
+    if let Value::Object(target) = target {
+        for (key, value) in patch {
+            if value.is_null() {
+                target.remove(key);
+            } else {
+                merge_patch(target.entry(key.clone()).or_insert(Value::Null), value);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_patch_follows_rfc_7396() {
+        let mut doc = json!({"a": "b", "c": {"d": "e", "f": "g"}});
+        merge_patch(&mut doc, &json!({"a": "z", "c": {"f": null}}));
+        assert_eq!(doc, json!({"a": "z", "c": {"d": "e"}}));
+        let mut doc = json!({"a": [1]});
+        merge_patch(&mut doc, &json!({"a": [2, 3], "b": {"x": 1}}));
+        assert_eq!(doc, json!({"a": [2, 3], "b": {"x": 1}}));
+    }
+}
