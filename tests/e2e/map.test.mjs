@@ -75,20 +75,23 @@ describe("web map", () => {
 
   test("clicking the map lists the nearest resources, as /api/nearest ranks them", async () => {
     // Find an empty spot of the map near Rome, so that the click sets a point.
+    await page.evaluate(
+      () => new Promise((ok) => window.witgis.map.once("idle", ok).jumpTo({ center: [12.5, 41.9], zoom: 9 })),
+    );
     const spot = await page.evaluate(() => {
       const { map } = window.witgis;
-      map.jumpTo({ center: [12.5, 41.9], zoom: 9 });
-      for (let dx = -200; dx <= 200; dx += 25) {
-        for (let dy = -150; dy <= 150; dy += 25) {
-          const c = map.project([12.5, 41.9]);
-          const x = c.x + dx;
-          const y = c.y + dy;
-          const hits = map.queryRenderedFeatures(
-            [[x - 15, y - 15], [x + 15, y + 15]],
-            { layers: ["points", "clusters", "hl-icons"] },
-          );
-          if (!hits.length) return { x, y };
-        }
+      const offsets = [];
+      for (let dx = -200; dx <= 200; dx += 20) for (let dy = -150; dy <= 150; dy += 20) offsets.push([dx, dy]);
+      offsets.sort((a, b) => Math.hypot(...a) - Math.hypot(...b));
+      const c = map.project([12.5, 41.9]);
+      for (const [dx, dy] of offsets) {
+        const x = c.x + dx;
+        const y = c.y + dy;
+        const hits = map.queryRenderedFeatures(
+          [[x - 15, y - 15], [x + 15, y + 15]],
+          { layers: ["points", "clusters", "hl-icons"] },
+        );
+        if (!hits.length) return { x, y };
       }
       return null;
     });
@@ -112,6 +115,11 @@ describe("web map", () => {
       () => window.witgis.map.querySourceFeatures("highlight").map((f) => f.properties.id),
     );
     assert.ok(highlighted.includes(near.features[0].id), "the nearest resource is highlighted on the map");
+    await page.evaluate(() => {
+      document.getElementById("filters").open = false;
+      const { map, state } = window.witgis;
+      return new Promise((ok) => map.once("idle", ok).jumpTo({ center: state.point, zoom: 11 }));
+    });
     await page.screenshot({ path: join(SCREENSHOTS, "desktop-nearest.png") });
   });
 
@@ -180,8 +188,26 @@ describe("web map", () => {
     await page.selectOption("#lang", "en");
   });
 
-  test("axe-core finds no serious or critical violations", async () => {
+  test("axe-core finds no serious or critical violations; the keyboard reaches the list", async () => {
     assert.deepEqual(await scan(page), []);
+    await page.goto(`${server.base}/#lang=en`);
+    await page.reload();
+    await waitForMap(page);
+    await page.waitForSelector("#list[data-mode='all'] button[data-id]");
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement.className), "skip");
+    await page.keyboard.press("Enter");
+    assert.equal(await page.evaluate(() => document.activeElement.id), "results");
+    await page.keyboard.press("Tab");
+    const focused = await page.evaluate(() => document.activeElement.dataset.id);
+    assert.ok(focused, "Tab goes from the list heading to the first result");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#details:not([hidden])");
+    assert.equal(await page.evaluate(() => document.activeElement.id), "details", "the panel takes the focus");
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    assert.notEqual(outline, "none", "the focus is visible");
+    await page.keyboard.press("Escape");
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.id), focused);
   });
 
   test("the phone layout fits the screen and keeps map and list", async () => {
@@ -197,6 +223,18 @@ describe("web map", () => {
     await phone.screenshot({ path: join(SCREENSHOTS, "phone.png") });
     assert.deepEqual(await scan(phone), []);
     await phone.close();
+  });
+
+  test("static files are compressed and cacheable", async () => {
+    const res = await fetch(`${server.base}/vendor/maplibre-gl/maplibre-gl.js`, { headers: { "accept-encoding": "gzip" } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-encoding"), "gzip");
+    assert.match(res.headers.get("cache-control"), /max-age=\d+/);
+    const etag = res.headers.get("etag");
+    assert.ok(etag);
+    await res.arrayBuffer();
+    const again = await fetch(`${server.base}/vendor/maplibre-gl/maplibre-gl.js`, { headers: { "if-none-match": etag } });
+    assert.equal(again.status, 304);
   });
 
   test("with the default config no request leaves this server", async () => {

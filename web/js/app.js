@@ -316,7 +316,12 @@ async function select(id, { fly = false, from = null, focus = true } = {}) {
     b.toggleAttribute("aria-current", b.dataset.id === id);
     if (b.dataset.id === id) b.setAttribute("aria-current", "true");
   }
-  if (fly && f.geometry && map) map.easeTo({ center: f.geometry.coordinates, zoom: Math.max(map.getZoom(), 12) });
+  if (fly && f.geometry && map) {
+    // Keep the place clear of the details panel: right of it on a desk, above it on a phone.
+    const wide = window.matchMedia("(min-width: 761px)").matches;
+    const offset = wide ? [-200, 0] : [0, -Math.round(map.getContainer().clientHeight / 4)];
+    map.easeTo({ center: f.geometry.coordinates, zoom: Math.max(map.getZoom(), 12), offset });
+  }
   if (focus) $("details").focus();
 }
 
@@ -812,8 +817,12 @@ function bindControls() {
       closeDetails();
     }
   });
+  document.querySelector(".skip").addEventListener("click", (e) => {
+    e.preventDefault();
+    $("results").focus();
+  });
   window.addEventListener("hashchange", () => {
-    if (location.hash === writtenHash) return;
+    if (location.hash === writtenHash || !location.hash.includes("=")) return;
     readHash();
     $("q").value = state.q;
     applyLanguage();
