@@ -175,6 +175,7 @@ describe("web map", () => {
     assert.equal(await page.textContent("#reset"), STRINGS["filters.reset"].de);
     const legend = await page.$$eval("#legend label span:not(.count)", (s) => s.map((x) => x.textContent));
     assert.ok(legend.includes(STRINGS["category.university"].de), `legend in German: ${legend}`);
+    assert.equal(await page.getAttribute(".maplibregl-ctrl-zoom-in", "aria-label"), STRINGS["map.zoomIn"].de);
     assert.equal((await hashParams()).get("lang"), "de");
 
     // A shared link opens in its language.

@@ -101,7 +101,31 @@ function applyLanguage() {
   renderTextFilter();
   renderList();
   renderDetails();
-  if (map) map.getCanvas().setAttribute("aria-label", tr("map.label"));
+  localiseMap();
+}
+
+/** MapLibre's own control labels, in the page's language. */
+function mapLocale() {
+  return {
+    "NavigationControl.ZoomIn": tr("map.zoomIn"),
+    "NavigationControl.ZoomOut": tr("map.zoomOut"),
+    "AttributionControl.ToggleAttribution": tr("map.attribution"),
+    "Map.Title": tr("map.label"),
+  };
+}
+
+function localiseMap() {
+  if (!map) return;
+  map.getCanvas().setAttribute("aria-label", tr("map.label"));
+  const label = (selector, key) => {
+    for (const el of map.getContainer().querySelectorAll(selector)) {
+      el.title = tr(key);
+      el.setAttribute("aria-label", tr(key));
+    }
+  };
+  label(".maplibregl-ctrl-zoom-in", "map.zoomIn");
+  label(".maplibregl-ctrl-zoom-out", "map.zoomOut");
+  label(".maplibregl-ctrl-attrib-button", "map.attribution");
 }
 
 function fillSelect(select, allLabel, options, value) {
@@ -587,6 +611,7 @@ async function initMap() {
     attributionControl: { compact: true },
     dragRotate: false,
     touchPitch: false,
+    locale: mapLocale(),
   };
   if (state.view) Object.assign(options, { center: [state.view.lon, state.view.lat], zoom: state.view.zoom });
   else options.bounds = HOME_BOUNDS;
@@ -602,7 +627,7 @@ async function initMap() {
   map.on("load", () => {
     addOurLayers();
     mapReady = true;
-    map.getCanvas().setAttribute("aria-label", tr("map.label"));
+    localiseMap();
     updateMapData();
     updateHighlights();
     map.once("idle", () => (document.body.dataset.mapReady = "true"));

@@ -209,6 +209,15 @@ export const STRINGS = {
     bg: "Карта на местата",
     lt: "Vietų žemėlapis",
   },
+  "map.zoomIn": { it: "Ingrandisci", en: "Zoom in", de: "Vergrößern", bg: "Приближи", lt: "Priartinti" },
+  "map.zoomOut": { it: "Riduci", en: "Zoom out", de: "Verkleinern", bg: "Отдалечи", lt: "Nutolinti" },
+  "map.attribution": {
+    it: "Mostra o nascondi le fonti della mappa",
+    en: "Show or hide the map sources",
+    de: "Kartenquellen ein- oder ausblenden",
+    bg: "Покажи или скрий източниците на картата",
+    lt: "Rodyti arba slėpti žemėlapio šaltinius",
+  },
   "map.cluster": {
     it: "Gruppo di {n} luoghi: ingrandisci",
     en: "Group of {n} places: zoom in",
