@@ -223,6 +223,16 @@ describe("web map", () => {
     assert.ok(map.width >= 380 && map.height >= 250, "the map fills the phone's width");
     await phone.screenshot({ path: join(SCREENSHOTS, "phone.png") });
     assert.deepEqual(await scan(phone), []);
+
+    // The details open as a sheet inside the screen, closed by its button.
+    await phone.click("#list li:first-child button");
+    await phone.waitForSelector("#details:not([hidden])");
+    const sheet = await (await phone.$("#details")).boundingBox();
+    assert.ok(sheet.x >= 0 && sheet.x + sheet.width <= 390 && sheet.y + sheet.height <= 844 + 1, "the sheet fits");
+    await phone.evaluate(() => new Promise((ok) => (window.witgis.map.isMoving() ? window.witgis.map.once("idle", ok) : ok())));
+    await phone.screenshot({ path: join(SCREENSHOTS, "phone-details.png") });
+    await phone.click("#details-close");
+    await phone.waitForSelector("#details[hidden]", { state: "attached" });
     await phone.close();
   });
 

@@ -343,6 +343,7 @@ async function select(id, { fly = false, from = null, focus = true } = {}) {
   if (fly && f.geometry && map) {
     // Keep the place clear of the details panel: right of it on a desk, above it on a phone.
     const wide = window.matchMedia("(min-width: 761px)").matches;
+    if (!wide) document.querySelector(".layout").scrollTo({ top: 0 });
     const offset = wide ? [-200, 0] : [0, -Math.round(map.getContainer().clientHeight / 4)];
     map.easeTo({ center: f.geometry.coordinates, zoom: Math.max(map.getZoom(), 12), offset });
   }
