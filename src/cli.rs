@@ -83,6 +83,10 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "WITGIS_ADDR", default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
+    /// A MapLibre style URL for an online basemap (default: the offline
+    /// country outlines, so the page asks no other host for anything).
+    #[arg(long, env = "WITGIS_BASEMAP_STYLE", value_parser = crate::http::config::parse_style_url)]
+    basemap_style: Option<String>,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -186,7 +190,8 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
         state.snapshot().len(),
         store::redact(&args.store.database_url)
     );
-    axum::serve(listener, crate::http::router(state))
+    let web = crate::http::config::WebConfig { basemap_style: args.basemap_style };
+    axum::serve(listener, crate::http::router_with(state, web))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| CliError::Io(e.to_string()))
@@ -316,4 +321,23 @@ fn synth(args: SynthArgs) -> Result<(), CliError> {
     let stdout = std::io::stdout().lock();
     formats::write(std::io::BufWriter::new(stdout), &resources, args.format)
         .map_err(|e| CliError::Io(format!("cannot write: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serve_accepts_a_basemap_style_and_rejects_a_bad_one() {
+        let cli =
+            Cli::try_parse_from(["witgis", "serve", "--basemap-style", "https://example.org/style.json"])
+                .expect("valid arguments");
+        match cli.command {
+            Some(Command::Serve(args)) => {
+                assert_eq!(args.basemap_style.as_deref(), Some("https://example.org/style.json"))
+            }
+            other => panic!("expected serve, got {other:?}"),
+        }
+        assert!(Cli::try_parse_from(["witgis", "serve", "--basemap-style", "style.json"]).is_err());
+    }
 }

@@ -1,6 +1,7 @@
 //! The HTTP API: the router factory and one module per endpoint group.
 
 pub mod areas;
+pub mod config;
 pub mod error;
 pub mod extract;
 pub mod geojson;
@@ -24,11 +25,17 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
+use self::config::WebConfig;
 use self::error::problem;
 use crate::state::AppState;
 
-/// The whole application: API routes, health checks and the web page.
+/// The whole application with the default web settings (offline basemap).
 pub fn router(state: Arc<AppState>) -> Router {
+    router_with(state, WebConfig::default())
+}
+
+/// The whole application: API routes, health checks and the web page.
+pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
     let api = Router::new()
         .route("/api/resources", get(resources::list_resources).post(write::create_resource))
         .route(
@@ -50,6 +57,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/api", get(api_not_found))
         .route("/api/{*rest}", get(api_not_found))
+        .merge(config::router(web))
         .method_not_allowed_fallback(method_not_allowed);
     api.fallback(get(web::static_file).fallback(method_not_allowed))
         .with_state(state)

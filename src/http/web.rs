@@ -39,3 +39,38 @@ pub async fn static_file(uri: Uri, headers: HeaderMap) -> Response {
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn get(path: &str, etag: Option<&str>) -> Response {
+        let app: Router = Router::new().fallback(static_file);
+        let mut request = Request::get(path);
+        if let Some(etag) = etag {
+            request = request.header(header::IF_NONE_MATCH, etag);
+        }
+        app.oneshot(request.body(Body::empty()).expect("request")).await.expect("response")
+    }
+
+    #[tokio::test]
+    async fn page_is_revalidated_and_vendor_files_are_cached() {
+        let page = get("/", None).await;
+        assert_eq!(page.status(), StatusCode::OK);
+        assert_eq!(page.headers()[header::CACHE_CONTROL], "no-cache");
+        assert!(page.headers()[header::CONTENT_TYPE].to_str().is_ok_and(|v| v.starts_with("text/html")));
+        let etag = page.headers()[header::ETAG].to_str().expect("ETag").to_owned();
+        assert_eq!(get("/", Some(&etag)).await.status(), StatusCode::NOT_MODIFIED);
+
+        let lib = get("/vendor/maplibre-gl/maplibre-gl.js", None).await;
+        assert_eq!(lib.status(), StatusCode::OK);
+        assert!(lib.headers()[header::CACHE_CONTROL].to_str().is_ok_and(|v| v.contains("max-age")));
+        assert_eq!(get("/js/app.js", None).await.status(), StatusCode::OK);
+        assert_eq!(get("/no/such/file.js", None).await.status(), StatusCode::NOT_FOUND);
+    }
+}

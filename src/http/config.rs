@@ -1,0 +1,79 @@
+//! `GET /api/config`: the settings the web page reads when it starts.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+
+/// What the web page is told about this server, fixed when it starts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct WebConfig {
+    /// A MapLibre style URL for an online basemap; `None` keeps the offline
+    /// basemap of country outlines served by witgis itself.
+    pub basemap_style: Option<String>,
+}
+
+/// The `/api/config` route, with its own state so it fits any router.
+pub fn router<S: Clone + Send + Sync + 'static>(config: WebConfig) -> Router<S> {
+    Router::new().route("/api/config", get(web_config)).with_state(Arc::new(config))
+}
+
+async fn web_config(State(config): State<Arc<WebConfig>>) -> Response {
+    ([(header::CACHE_CONTROL, "no-cache")], Json(config.as_ref().clone())).into_response()
+}
+
+/// Parses `--basemap-style`: an absolute `http` or `https` URL.
+pub fn parse_style_url(value: &str) -> Result<String, String> {
+    let url =
+        url::Url::parse(value).map_err(|e| format!("not a URL ({e}); give e.g. https://host/style.json"))?;
+    match url.scheme() {
+        "http" | "https" => Ok(url.into()),
+        other => Err(format!("the scheme '{other}' is not supported; use an http or https URL")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use http_body_util::BodyExt;
+    use serde_json::{Value, json};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn get_config(config: WebConfig) -> (StatusCode, Value) {
+        let app: Router = router(config);
+        let request = Request::get("/api/config").body(Body::empty()).expect("request");
+        let response = app.oneshot(request).await.expect("response");
+        let status = response.status();
+        let body = response.into_body().collect().await.expect("body").to_bytes();
+        (status, serde_json::from_slice(&body).expect("JSON body"))
+    }
+
+    #[tokio::test]
+    async fn default_config_has_no_online_basemap() {
+        let (status, body) = get_config(WebConfig::default()).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body, json!({ "basemap_style": null }));
+    }
+
+    #[tokio::test]
+    async fn configured_basemap_style_is_exposed() {
+        let style = parse_style_url("https://tiles.example.org/styles/liberty.json").expect("valid URL");
+        let (_, body) = get_config(WebConfig { basemap_style: Some(style.clone()) }).await;
+        assert_eq!(body["basemap_style"], json!(style));
+    }
+
+    #[test]
+    fn style_url_must_be_absolute_http() {
+        assert!(parse_style_url("http://localhost:8081/style.json").is_ok());
+        assert!(parse_style_url("style.json").is_err());
+        assert!(parse_style_url("file:///etc/passwd").is_err());
+        assert!(parse_style_url("javascript:alert(1)").is_err());
+    }
+}

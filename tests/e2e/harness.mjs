@@ -1,0 +1,162 @@
+// Starts the real witgis binary and Debian's Chromium for the browser tests,
+// and stops both afterwards.
+
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The repository root. */
+export const ROOT = resolve(here, "../..");
+/** Where screenshots go. */
+export const SCREENSHOTS = join(ROOT, "target/screenshots");
+
+async function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.once("error", fail);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+/** Polls `fn` until it returns a truthy value or `ms` pass. */
+export async function waitFor(fn, { ms = 20000, every = 100, what = "condition" } = {}) {
+  const until = Date.now() + ms;
+  let last;
+  while (Date.now() < until) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, every));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
+}
+
+/** Starts `witgis serve` on a free port with a new SQLite file. */
+export async function startServer(extraArgs = []) {
+  const bin = process.env.WITGIS_BIN ?? join(ROOT, "target/debug/witgis");
+  const dir = mkdtempSync(join(tmpdir(), "witgis-e2e-"));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const env = { ...process.env, RUST_LOG: "warn" };
+  delete env.WITGIS_BASEMAP_STYLE;
+  const child = spawn(
+    bin,
+    ["serve", "--addr", `127.0.0.1:${port}`, "--database-url", `sqlite://${join(dir, "e2e.db")}`, ...extraArgs],
+    { env, stdio: ["ignore", "inherit", "inherit"] },
+  );
+  let exited = null;
+  child.once("exit", (code) => (exited = code ?? -1));
+  const kill = () => child.kill("SIGKILL");
+  process.once("exit", kill);
+  await waitFor(
+    async () => {
+      if (exited !== null) throw new Error(`witgis exited with ${exited}`);
+      return (await fetch(`${base}/healthz`)).ok;
+    },
+    { ms: 60000, what: "witgis /healthz" },
+  );
+  return {
+    base,
+    port,
+    async api(path) {
+      const res = await fetch(base + path);
+      if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+      return res.json();
+    },
+    async stop() {
+      process.removeListener("exit", kill);
+      if (exited === null) {
+        const done = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await Promise.race([done, new Promise((r) => setTimeout(r, 5000))]);
+        if (exited === null) child.kill("SIGKILL");
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Launches Debian's Chromium headless with a fresh profile; records every request. */
+export async function startBrowser() {
+  const profile = mkdtempSync(join(tmpdir(), "witgis-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--disable-quic",
+      "--no-first-run",
+    ],
+    viewport: { width: 1280, height: 800 },
+    locale: "en-GB",
+  });
+  const requests = [];
+  const consoleErrors = [];
+  context.on("request", (req) => requests.push(req.url()));
+  const watch = (page) => {
+    page.on("console", (msg) => {
+      if (msg.type() === "error") consoleErrors.push(msg.text());
+    });
+    page.on("pageerror", (err) => consoleErrors.push(`page error: ${err.message}`));
+  };
+  context.on("page", watch);
+  for (const p of context.pages()) watch(p);
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return {
+    context,
+    requests,
+    consoleErrors,
+    async newPage(viewport) {
+      const page = await context.newPage();
+      if (viewport) await page.setViewportSize(viewport);
+      return page;
+    },
+    async stop() {
+      await context.close().catch(() => {});
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Waits until the map has loaded and drawn its data. */
+export async function waitForMap(page) {
+  await page.waitForSelector("body[data-map-ready='true']", { timeout: 30000 });
+  await page.waitForFunction(() => window.witgis?.map?.loaded(), null, { timeout: 30000 });
+}
+
+/** Resources drawn on the map now: single symbols plus the sizes of clusters. */
+export async function countDrawn(page) {
+  return page.evaluate(
+    () =>
+      new Promise((ok) => {
+        const { map } = window.witgis;
+        const count = () => {
+          const ids = new Set();
+          const clusters = new Map();
+          for (const f of map.queryRenderedFeatures({ layers: ["points", "clusters"] })) {
+            if (f.properties.cluster) clusters.set(f.properties.cluster_id, f.properties.point_count);
+            else ids.add(f.properties.id);
+          }
+          return ids.size + [...clusters.values()].reduce((a, b) => a + b, 0);
+        };
+        if (map.loaded()) ok(count());
+        else map.once("idle", () => ok(count()));
+      }),
+  );
+}

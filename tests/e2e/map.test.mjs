@@ -1,0 +1,267 @@
+// The web map in real headless Chromium against the real witgis binary.
+
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+
+import { STRINGS } from "../../web/js/i18n.js";
+import { SCREENSHOTS, countDrawn, startBrowser, startServer, waitFor, waitForMap } from "./harness.mjs";
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+describe("web map", () => {
+  let server;
+  let browser;
+  let page;
+
+  before(async () => {
+    server = await startServer();
+    browser = await startBrowser();
+    page = await browser.newPage();
+  });
+
+  after(async () => {
+    await browser?.stop();
+    await server?.stop();
+  });
+
+  const listIds = () => page.$$eval("#list button[data-id]", (bs) => bs.map((b) => b.dataset.id));
+  const hashParams = async () => new URLSearchParams((await page.evaluate(() => location.hash)).slice(1));
+  const located = (fc) => fc.features.filter((f) => f.geometry).length;
+
+  test("the page loads without errors, draws the map and lists every resource", async () => {
+    await page.goto(`${server.base}/#lang=en`);
+    await waitForMap(page);
+    const canvas = await page.$("#map canvas.maplibregl-canvas");
+    assert.ok(canvas, "the map has a canvas");
+    const box = await canvas.boundingBox();
+    assert.ok(box.width > 300 && box.height > 300, `the canvas is drawn (${box.width}×${box.height})`);
+
+    const all = await server.api("/api/resources?limit=10000");
+    assert.ok(all.numberMatched > 0);
+    await waitFor(async () => (await listIds()).length === all.numberMatched, { what: "the full list" });
+    assert.deepEqual(new Set(await listIds()), new Set(all.features.map((f) => f.id)));
+    assert.match(await page.textContent("#status"), new RegExp(`\\b${all.numberMatched}\\b`));
+    assert.equal(await countDrawn(page), located(all), "every located resource is on the map");
+    await page.screenshot({ path: join(SCREENSHOTS, "desktop.png") });
+    assert.deepEqual(browser.consoleErrors, []);
+  });
+
+  test("filters change the map and the list", async () => {
+    await page.selectOption("#country", "BG");
+    const bg = await server.api("/api/resources?country=BG&limit=10000");
+    const total = (await server.api("/api/resources?limit=1")).numberMatched;
+    assert.ok(bg.numberMatched > 0 && bg.numberMatched < total);
+    await waitFor(async () => (await listIds()).length === bg.numberMatched, { what: "the BG list" });
+    assert.deepEqual(new Set(await listIds()), new Set(bg.features.map((f) => f.id)));
+    await waitFor(async () => (await countDrawn(page)) === located(bg), { what: "BG on the map" });
+    assert.equal((await hashParams()).get("country"), "BG");
+
+    // Untick one category too: the list is what the API returns for the rest.
+    await page.uncheck("#legend input[value='university']");
+    const categories = (await page.$$eval("#legend input:checked", (i) => i.map((x) => x.value))).join(",");
+    const fewer = await server.api(`/api/resources?country=BG&category=${categories}&limit=10000`);
+    assert.ok(fewer.numberMatched < bg.numberMatched, "BG has universities");
+    await waitFor(async () => (await listIds()).length === fewer.numberMatched, { what: "the list without universities" });
+    await waitFor(async () => (await countDrawn(page)) === located(fewer), { what: "the map without universities" });
+
+    await page.click("#reset");
+    await waitFor(async () => (await listIds()).length === total, { what: "the list after reset" });
+    assert.equal((await hashParams()).get("country"), null);
+  });
+
+  test("clicking the map lists the nearest resources, as /api/nearest ranks them", async () => {
+    // Find an empty spot of the map near Rome, so that the click sets a point.
+    await page.evaluate(
+      () => new Promise((ok) => window.witgis.map.once("idle", ok).jumpTo({ center: [12.5, 41.9], zoom: 9 })),
+    );
+    const spot = await page.evaluate(() => {
+      const { map } = window.witgis;
+      const offsets = [];
+      for (let dx = -200; dx <= 200; dx += 20) for (let dy = -150; dy <= 150; dy += 20) offsets.push([dx, dy]);
+      offsets.sort((a, b) => Math.hypot(...a) - Math.hypot(...b));
+      const c = map.project([12.5, 41.9]);
+      for (const [dx, dy] of offsets) {
+        const x = c.x + dx;
+        const y = c.y + dy;
+        const hits = map.queryRenderedFeatures(
+          [[x - 15, y - 15], [x + 15, y + 15]],
+          { layers: ["points", "clusters", "hl-icons"] },
+        );
+        if (!hits.length) return { x, y };
+      }
+      return null;
+    });
+    assert.ok(spot, "an empty spot near Rome");
+    await waitForMap(page);
+    const canvas = await (await page.$("#map canvas.maplibregl-canvas")).boundingBox();
+    await page.mouse.click(canvas.x + spot.x, canvas.y + spot.y);
+    await page.waitForSelector("#list[data-mode='nearest'] button[data-id]");
+
+    const [lon, lat] = (await hashParams()).get("pt").split(",");
+    assert.ok(Math.abs(lon - 12.5) < 1 && Math.abs(lat - 41.9) < 1, `the point ${lon},${lat} is near Rome`);
+    const near = await server.api(`/api/nearest?lon=${lon}&lat=${lat}&k=10`);
+    assert.ok(near.features.length > 0);
+    await waitFor(async () => (await listIds()).length === near.features.length, { what: "the nearest list" });
+    const ids = await listIds();
+    assert.equal(ids[0], near.features[0].id, "the first entry is the nearest");
+    assert.deepEqual(ids, near.features.map((f) => f.id));
+    const firstDistance = await page.textContent("#list li:first-child .dist");
+    assert.match(firstDistance, /\d/, "the distance is shown");
+    const highlighted = await page.evaluate(
+      () => window.witgis.map.querySourceFeatures("highlight").map((f) => f.properties.id),
+    );
+    assert.ok(highlighted.includes(near.features[0].id), "the nearest resource is highlighted on the map");
+    await page.evaluate(() => {
+      document.getElementById("filters").open = false;
+      const { map, state } = window.witgis;
+      return new Promise((ok) => map.once("idle", ok).jumpTo({ center: state.point, zoom: 11 }));
+    });
+    await page.screenshot({ path: join(SCREENSHOTS, "desktop-nearest.png") });
+  });
+
+  test("the details panel shows a resource and Escape closes it", async () => {
+    const first = await page.$("#list li:first-child button");
+    const id = await first.getAttribute("data-id");
+    await first.click();
+    await page.waitForSelector("#details:not([hidden])");
+    const feature = await server.api(`/api/resources/${encodeURIComponent(id)}`);
+    assert.equal(await page.textContent("#details-name"), feature.properties.name);
+    if (feature.geometry) {
+      const [lon, lat] = feature.geometry.coordinates;
+      const href = await page.getAttribute("#details a.directions", "href");
+      const to = new URL(href).searchParams.get("to").split(",").map(Number);
+      assert.ok(href.startsWith("https://www.openstreetmap.org/directions?"));
+      assert.ok(Math.abs(to[0] - lat) < 1e-5 && Math.abs(to[1] - lon) < 1e-5, `directions go to ${href}`);
+    }
+    if (feature.properties.phone) assert.ok(await page.$("#details a[href^='tel:']"));
+    assert.equal((await hashParams()).get("sel"), id);
+    await page.screenshot({ path: join(SCREENSHOTS, "desktop-details.png") });
+
+    const axe = await scan(page);
+    assert.deepEqual(axe, [], "no serious or critical accessibility violations with the panel open");
+
+    await page.keyboard.press("Escape");
+    await page.waitForSelector("#details[hidden]", { state: "attached" });
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.id), id, "focus returns to the list");
+    assert.equal((await hashParams()).get("sel"), null);
+  });
+
+  test("the search suggests places and picking one selects it", async () => {
+    const any = (await server.api("/api/resources?limit=1")).features[0];
+    const word = any.properties.city;
+    const expected = await server.api(`/api/resources?q=${encodeURIComponent(word)}&limit=8`);
+    await page.fill("#q", "");
+    await page.type("#q", word);
+    await page.waitForSelector("#suggestions:not([hidden]) li[role='option'][id]");
+    const shown = await page.$$eval("#suggestions li[id]", (lis) => lis.length);
+    assert.equal(shown, expected.features.length);
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#details:not([hidden])");
+    assert.equal(await page.textContent("#details-name"), expected.features[0].properties.name);
+    await page.keyboard.press("Escape");
+    await page.click("#clear-point");
+    await page.fill("#q", "");
+  });
+
+  test("the language switcher changes every label and is kept in the URL", async () => {
+    assert.equal(await page.textContent("#reset"), STRINGS["filters.reset"].en);
+    await page.selectOption("#lang", "de");
+    assert.equal(await page.getAttribute("html", "lang"), "de");
+    assert.equal(await page.textContent("#reset"), STRINGS["filters.reset"].de);
+    const legend = await page.$$eval("#legend label span:not(.count)", (s) => s.map((x) => x.textContent));
+    assert.ok(legend.includes(STRINGS["category.university"].de), `legend in German: ${legend}`);
+    assert.equal(await page.getAttribute(".maplibregl-ctrl-zoom-in", "aria-label"), STRINGS["map.zoomIn"].de);
+    assert.equal((await hashParams()).get("lang"), "de");
+
+    // A shared link opens in its language.
+    const other = await browser.newPage();
+    await other.goto(`${server.base}/#lang=lt`);
+    await other.waitForSelector("#reset");
+    await waitFor(async () => (await other.textContent("#reset")) === STRINGS["filters.reset"].lt, {
+      what: "the Lithuanian page",
+    });
+    await other.close();
+    await page.selectOption("#lang", "en");
+  });
+
+  test("axe-core finds no serious or critical violations; the keyboard reaches the list", async () => {
+    assert.deepEqual(await scan(page), []);
+    await page.goto(`${server.base}/#lang=en`);
+    await page.reload();
+    await waitForMap(page);
+    await page.waitForSelector("#list[data-mode='all'] button[data-id]");
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement.className), "skip");
+    await page.keyboard.press("Enter");
+    assert.equal(await page.evaluate(() => document.activeElement.id), "results");
+    await page.keyboard.press("Tab");
+    const focused = await page.evaluate(() => document.activeElement.dataset.id);
+    assert.ok(focused, "Tab goes from the list heading to the first result");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#details:not([hidden])");
+    assert.equal(await page.evaluate(() => document.activeElement.id), "details", "the panel takes the focus");
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    assert.notEqual(outline, "none", "the focus is visible");
+    await page.keyboard.press("Escape");
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.id), focused);
+  });
+
+  test("the phone layout fits the screen and keeps map and list", async () => {
+    const phone = await browser.newPage({ width: 390, height: 844 });
+    await phone.goto(`${server.base}/#lang=it`);
+    await waitForMap(phone);
+    const total = (await server.api("/api/resources?limit=1")).numberMatched;
+    await waitFor(async () => (await phone.$$("#list button[data-id]")).length === total, { what: "phone list" });
+    const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `no sideways scrolling (${width}px)`);
+    const map = await (await phone.$("#map")).boundingBox();
+    assert.ok(map.width >= 380 && map.height >= 250, "the map fills the phone's width");
+    await phone.screenshot({ path: join(SCREENSHOTS, "phone.png") });
+    assert.deepEqual(await scan(phone), []);
+
+    // The details open as a sheet inside the screen, closed by its button.
+    await phone.click("#list li:first-child button");
+    await phone.waitForSelector("#details:not([hidden])");
+    const sheet = await (await phone.$("#details")).boundingBox();
+    assert.ok(sheet.x >= 0 && sheet.x + sheet.width <= 390 && sheet.y + sheet.height <= 844 + 1, "the sheet fits");
+    await phone.evaluate(() => new Promise((ok) => (window.witgis.map.isMoving() ? window.witgis.map.once("idle", ok) : ok())));
+    await phone.screenshot({ path: join(SCREENSHOTS, "phone-details.png") });
+    await phone.click("#details-close");
+    await phone.waitForSelector("#details[hidden]", { state: "attached" });
+    await phone.close();
+  });
+
+  test("static files are compressed and cacheable", async () => {
+    const res = await fetch(`${server.base}/vendor/maplibre-gl/maplibre-gl.js`, { headers: { "accept-encoding": "gzip" } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-encoding"), "gzip");
+    assert.match(res.headers.get("cache-control"), /max-age=\d+/);
+    const etag = res.headers.get("etag");
+    assert.ok(etag);
+    await res.arrayBuffer();
+    const again = await fetch(`${server.base}/vendor/maplibre-gl/maplibre-gl.js`, { headers: { "if-none-match": etag } });
+    assert.equal(again.status, 304);
+  });
+
+  test("with the default config no request leaves this server", async () => {
+    assert.deepEqual(await server.api("/api/config"), { basemap_style: null });
+    const web = browser.requests.filter((u) => /^(https?|wss?):/.test(u));
+    assert.ok(web.length > 10, "requests were recorded");
+    const foreign = web.filter((u) => new URL(u).host !== `127.0.0.1:${server.port}`);
+    assert.deepEqual(foreign, []);
+    assert.deepEqual(browser.consoleErrors, []);
+  });
+});
+
+async function scan(page) {
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.addScriptTag({ content: AXE });
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  return result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join("; ")})`);
+}

@@ -1,0 +1,877 @@
+// The witgis web map: filters, list, search, nearest, details, languages.
+// Every request goes to this server unless an online basemap is configured.
+
+import { CATEGORIES, COUNTRIES, LANGUAGES, TOPICS, pickLanguage, t } from "./i18n.js";
+import { SYMBOLS, symbolDataUrl, symbolImageData } from "./symbols.js";
+
+const NEAREST_K = 10;
+const LIST_LIMIT = 1000;
+const HOME_BOUNDS = [[5.5, 36.0], [28.5, 56.5]];
+const $ = (id) => document.getElementById(id);
+
+// ---------------------------------------------------------------- state ----
+/** Everything the URL keeps; the page is a function of it. */
+const state = {
+  lang: "en",
+  categories: new Set(CATEGORIES),
+  country: "",
+  topic: "",
+  q: "",
+  point: null, // [lon, lat]
+  selected: null, // resource id
+  view: null, // { zoom, lat, lon }
+};
+
+let map = null;
+let mapReady = false;
+let resources = []; // current filtered list (features)
+let matched = 0;
+let nearest = []; // features with distance_m, when a point is set
+const known = new Map(); // id → feature, from every answer seen
+let pointMarker = null;
+let rankMarkers = [];
+const clusterMarkers = new Map();
+let returnFocus = null;
+
+function readHash() {
+  const p = new URLSearchParams(location.hash.slice(1));
+  const langs = [p.get("lang"), ...(navigator.languages ?? [navigator.language])].filter(Boolean);
+  state.lang = pickLanguage(langs);
+  const cats = p.get("cat");
+  state.categories = new Set(cats === null ? CATEGORIES : cats.split(",").filter((c) => CATEGORIES.includes(c)));
+  state.country = COUNTRIES.includes(p.get("country")) ? p.get("country") : "";
+  state.topic = TOPICS.includes(p.get("topic")) ? p.get("topic") : "";
+  state.q = (p.get("q") ?? "").trim();
+  state.point = parsePair(p.get("pt"));
+  state.selected = p.get("sel") || null;
+  const view = (p.get("map") ?? "").split("/").map(Number);
+  state.view = view.length === 3 && view.every(Number.isFinite) ? { zoom: view[0], lat: view[1], lon: view[2] } : null;
+}
+
+function parsePair(text) {
+  const v = (text ?? "").split(",").map(Number);
+  if (v.length !== 2 || !v.every(Number.isFinite)) return null;
+  if (Math.abs(v[0]) > 180 || Math.abs(v[1]) > 90) return null;
+  return v;
+}
+
+let writtenHash = "";
+function writeHash() {
+  const p = new URLSearchParams();
+  p.set("lang", state.lang);
+  if (state.categories.size !== CATEGORIES.length) p.set("cat", CATEGORIES.filter((c) => state.categories.has(c)).join(","));
+  if (state.country) p.set("country", state.country);
+  if (state.topic) p.set("topic", state.topic);
+  if (state.q) p.set("q", state.q);
+  if (state.point) p.set("pt", state.point.map((v) => v.toFixed(5)).join(","));
+  if (state.selected) p.set("sel", state.selected);
+  if (map) {
+    const c = map.getCenter();
+    p.set("map", `${map.getZoom().toFixed(2)}/${c.lat.toFixed(4)}/${c.lng.toFixed(4)}`);
+  }
+  writtenHash = "#" + p.toString().replace(/%2C/g, ",").replace(/%2F/g, "/");
+  if (location.hash !== writtenHash) history.replaceState(null, "", writtenHash);
+}
+
+// ----------------------------------------------------------------- text ----
+const tr = (key, vars) => t(state.lang, key, vars);
+
+function fmtDistance(m) {
+  const unit = (u, v, digits) =>
+    new Intl.NumberFormat(state.lang, { style: "unit", unit: u, maximumFractionDigits: digits }).format(v);
+  if (m < 1000) return unit("meter", Math.round(m / 10) * 10, 0);
+  return unit("kilometer", m / 1000, m < 10000 ? 1 : 0);
+}
+
+function humanise(slug) {
+  return String(slug).replace(/_/g, " ");
+}
+
+function applyLanguage() {
+  document.documentElement.lang = state.lang;
+  for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = tr(el.dataset.i18n);
+  for (const el of document.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = tr(el.dataset.i18nPlaceholder);
+  for (const el of document.querySelectorAll("[data-i18n-label]")) el.setAttribute("aria-label", tr(el.dataset.i18nLabel));
+  document.title = `witgis — ${tr("app.tagline")}`;
+  $("lang").value = state.lang;
+  fillSelect($("country"), tr("filters.allCountries"), COUNTRIES.map((c) => [c, tr(`country.${c}`)]), state.country);
+  const topics = TOPICS.map((c) => [c, tr(`topic.${c}`)]).sort((a, b) => a[1].localeCompare(b[1], state.lang));
+  fillSelect($("topic"), tr("filters.allTopics"), topics, state.topic);
+  renderLegend();
+  renderTextFilter();
+  renderList();
+  renderDetails();
+  localiseMap();
+}
+
+/** MapLibre's own control labels, in the page's language. */
+function mapLocale() {
+  return {
+    "NavigationControl.ZoomIn": tr("map.zoomIn"),
+    "NavigationControl.ZoomOut": tr("map.zoomOut"),
+    "AttributionControl.ToggleAttribution": tr("map.attribution"),
+    "Map.Title": tr("map.label"),
+  };
+}
+
+function localiseMap() {
+  if (!map) return;
+  map.getCanvas().setAttribute("aria-label", tr("map.label"));
+  const label = (selector, key) => {
+    for (const el of map.getContainer().querySelectorAll(selector)) {
+      el.title = tr(key);
+      el.setAttribute("aria-label", tr(key));
+    }
+  };
+  label(".maplibregl-ctrl-zoom-in", "map.zoomIn");
+  label(".maplibregl-ctrl-zoom-out", "map.zoomOut");
+  label(".maplibregl-ctrl-attrib-button", "map.attribution");
+}
+
+function fillSelect(select, allLabel, options, value) {
+  select.replaceChildren(new Option(allLabel, ""), ...options.map(([v, label]) => new Option(label, v)));
+  select.value = value;
+}
+
+// ------------------------------------------------------------------ API ----
+const controllers = {};
+async function getJson(kind, path) {
+  controllers[kind]?.abort();
+  const ctl = (controllers[kind] = new AbortController());
+  const res = await fetch(path, { signal: ctl.signal, headers: { accept: "application/json" } });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(body.detail ?? `HTTP ${res.status}`);
+  return body;
+}
+
+function filterParams() {
+  const p = new URLSearchParams();
+  if (state.categories.size !== CATEGORIES.length) p.set("category", [...state.categories].join(","));
+  if (state.country) p.set("country", state.country);
+  if (state.topic) p.set("topic", state.topic);
+  if (state.q) p.set("q", state.q);
+  return p;
+}
+
+function remember(features) {
+  for (const f of features) known.set(f.id ?? f.properties.id, f);
+}
+
+let categoryCounts = {};
+async function loadCategories() {
+  try {
+    const rows = await getJson("categories", "/api/categories");
+    categoryCounts = Object.fromEntries(rows.map((r) => [r.category, r.count]));
+    renderLegend();
+  } catch (e) {
+    if (e.name !== "AbortError") showError(e);
+  }
+}
+
+async function loadResources() {
+  setStatus(tr("status.loading"));
+  if (state.categories.size === 0) {
+    resources = [];
+    matched = 0;
+  } else {
+    const p = filterParams();
+    p.set("limit", String(LIST_LIMIT));
+    try {
+      const fc = await getJson("resources", `/api/resources?${p}`);
+      resources = fc.features;
+      matched = fc.numberMatched ?? fc.features.length;
+    } catch (e) {
+      if (e.name !== "AbortError") showError(e);
+      return;
+    }
+  }
+  remember(resources);
+  updateMapData();
+  renderList();
+}
+
+async function loadNearest() {
+  if (!state.point) {
+    nearest = [];
+    updateHighlights();
+    renderList();
+    return;
+  }
+  if (state.categories.size === 0) {
+    nearest = [];
+  } else {
+    const p = filterParams();
+    p.set("lon", state.point[0].toFixed(6));
+    p.set("lat", state.point[1].toFixed(6));
+    p.set("k", String(NEAREST_K));
+    try {
+      nearest = (await getJson("nearest", `/api/nearest?${p}`)).features;
+    } catch (e) {
+      if (e.name !== "AbortError") showError(e);
+      return;
+    }
+  }
+  remember(nearest);
+  updateHighlights();
+  renderList();
+}
+
+function reload() {
+  writeHash();
+  loadResources();
+  loadNearest();
+}
+
+function showError(e) {
+  setStatus(tr("status.error", { detail: e.message }));
+}
+
+function setStatus(text) {
+  $("status").textContent = text;
+}
+
+// --------------------------------------------------------------- legend ----
+function renderLegend() {
+  const ul = $("legend");
+  ul.replaceChildren(
+    ...CATEGORIES.map((c) => {
+      const li = document.createElement("li");
+      const label = document.createElement("label");
+      const box = document.createElement("input");
+      box.type = "checkbox";
+      box.value = c;
+      box.checked = state.categories.has(c);
+      box.addEventListener("change", () => {
+        if (box.checked) state.categories.add(c);
+        else state.categories.delete(c);
+        reload();
+      });
+      const img = document.createElement("img");
+      img.src = symbolDataUrl(c);
+      img.alt = "";
+      const name = document.createElement("span");
+      name.textContent = tr(`category.${c}`);
+      const count = document.createElement("span");
+      count.className = "count";
+      count.textContent = categoryCounts[c] ?? "";
+      label.append(box, img, name, count);
+      li.append(label);
+      return li;
+    }),
+  );
+}
+
+function renderTextFilter() {
+  $("text-filter").hidden = !state.q;
+  $("text-filter-label").textContent = `${tr("filters.text")}: “${state.q}”`;
+}
+
+// ----------------------------------------------------------------- list ----
+function featureId(f) {
+  return f.id ?? f.properties.id;
+}
+
+function renderList() {
+  const ol = $("list");
+  const showNearest = state.point !== null;
+  $("results-title").textContent = tr(showNearest ? "list.nearestTitle" : "list.title");
+  const items = showNearest ? nearest : resources;
+  ol.dataset.mode = showNearest ? "nearest" : "all";
+  ol.replaceChildren(
+    ...items.map((f, i) => {
+      const p = f.properties;
+      const li = document.createElement("li");
+      const btn = document.createElement("button");
+      btn.type = "button";
+      btn.dataset.id = featureId(f);
+      if (featureId(f) === state.selected) btn.setAttribute("aria-current", "true");
+      const rank = document.createElement("span");
+      rank.className = "rank";
+      rank.textContent = showNearest ? `${i + 1}.` : "";
+      const img = document.createElement("img");
+      img.src = symbolDataUrl(p.category);
+      img.alt = "";
+      const name = document.createElement("span");
+      name.className = "name";
+      name.textContent = p.name;
+      const sub = document.createElement("span");
+      sub.className = "sub";
+      const where = [p.city, tr(`country.${p.country}`)].filter(Boolean).join(", ");
+      sub.textContent = `${tr(`category.${p.category}`)} · ${where}${f.geometry ? "" : ` · ${tr("list.noLocation")}`}`;
+      name.append(sub);
+      const dist = document.createElement("span");
+      dist.className = "dist";
+      dist.textContent = showNearest && p.distance_m != null ? fmtDistance(p.distance_m) : "";
+      if (showNearest) btn.append(rank, img, name, dist);
+      else btn.append(img, name);
+      btn.addEventListener("click", () => select(featureId(f), { fly: true, from: btn }));
+      li.append(btn);
+      return li;
+    }),
+  );
+  let status;
+  if (showNearest) status = tr("list.nearestCount", { n: items.length });
+  else status = tr("list.count", { n: matched });
+  if (!items.length) status += ` ${tr("list.none")}`;
+  if (!showNearest && matched > items.length && items.length) status += ` ${tr("list.truncated", { n: items.length })}`;
+  setStatus(status);
+}
+
+// -------------------------------------------------------------- details ----
+async function select(id, { fly = false, from = null, focus = true } = {}) {
+  state.selected = id;
+  returnFocus = from ?? document.activeElement;
+  let f = known.get(id);
+  if (!f) {
+    try {
+      f = await getJson("details", `/api/resources/${encodeURIComponent(id)}`);
+      remember([f]);
+    } catch (e) {
+      if (e.name !== "AbortError") showError(e);
+      state.selected = null;
+      writeHash();
+      return;
+    }
+  }
+  writeHash();
+  renderDetails();
+  updateHighlights();
+  for (const b of $("list").querySelectorAll("button[data-id]")) {
+    b.toggleAttribute("aria-current", b.dataset.id === id);
+    if (b.dataset.id === id) b.setAttribute("aria-current", "true");
+  }
+  if (fly && f.geometry && map) {
+    // Keep the place clear of the details panel: right of it on a desk, above it on a phone.
+    const wide = window.matchMedia("(min-width: 761px)").matches;
+    if (!wide) document.querySelector(".layout").scrollTo({ top: 0 });
+    const offset = wide ? [-200, 0] : [0, -Math.round(map.getContainer().clientHeight / 4)];
+    map.easeTo({ center: f.geometry.coordinates, zoom: Math.max(map.getZoom(), 12), offset });
+  }
+  if (focus) $("details").focus();
+}
+
+function closeDetails() {
+  if (!state.selected) return;
+  state.selected = null;
+  writeHash();
+  renderDetails();
+  updateHighlights();
+  for (const b of $("list").querySelectorAll("button[aria-current]")) b.removeAttribute("aria-current");
+  const back = returnFocus && document.contains(returnFocus) ? returnFocus : $("results");
+  back.focus();
+}
+
+function renderDetails() {
+  const panel = $("details");
+  const f = state.selected ? known.get(state.selected) : null;
+  panel.hidden = !f;
+  if (!f) return;
+  const p = f.properties;
+  const body = $("details-body");
+  const el = (tag, props = {}, ...children) => {
+    const e = Object.assign(document.createElement(tag), props);
+    e.append(...children);
+    return e;
+  };
+  const rows = [];
+  const row = (key, ...value) => {
+    if (value.length && value.every((v) => v !== null && v !== undefined && v !== "")) {
+      rows.push(el("dt", { textContent: tr(key) }), el("dd", {}, ...value));
+    }
+  };
+  const ext = (href, text) => {
+    const a = el("a", { href, textContent: text, target: "_blank", rel: "noopener noreferrer" });
+    a.append(el("span", { className: "sr-only", textContent: ` ${tr("details.newWindow")}` }));
+    return a;
+  };
+  const near = nearest.find((n) => featureId(n) === featureId(f));
+  if (near?.properties.distance_m != null) row("details.distance", fmtDistance(near.properties.distance_m));
+  const address = [p.address, [p.postcode, p.city].filter(Boolean).join(" "), tr(`country.${p.country}`)]
+    .filter(Boolean)
+    .join(", ");
+  row("details.address", address);
+  if (p.phone) row("details.phone", el("a", { href: `tel:${p.phone.replace(/[^\d+]/g, "")}`, textContent: p.phone }));
+  if (p.email) row("details.email", el("a", { href: `mailto:${p.email}`, textContent: p.email }));
+  if (p.website && /^https?:\/\//i.test(p.website)) row("details.website", ext(p.website, p.website.replace(/^https?:\/\//i, "")));
+  row("details.hours", p.opening_hours ?? "");
+  if (p.topics?.length) row("details.topics", p.topics.map((x) => tr(`topic.${x}`)).join(", "));
+  if (p.target_groups?.length) row("details.targetGroups", p.target_groups.map(humanise).join(", "));
+  if (p.access) row("details.access", tr(`access.${p.access}`));
+  if (p.cost) row("details.cost", tr(`cost.${p.cost}`));
+  if (p.coord_precision) row("details.precision", tr(`precision.${p.coord_precision}`));
+  row("details.source", p.source ?? "");
+  row("details.lastVerified", p.last_verified ?? "");
+
+  const catImg = el("img", { src: symbolDataUrl(p.category), alt: "", width: 20, height: 20 });
+  const parts = [
+    el("h2", { id: "details-name", textContent: p.name }),
+    p.name_en && p.name_en !== p.name ? el("p", { className: "alt", textContent: p.name_en }) : "",
+    el("p", { className: "cat" }, catImg, el("span", { textContent: tr(`category.${p.category}`) })),
+    p.description ? el("p", { textContent: p.description }) : "",
+    el("dl", {}, ...rows),
+  ];
+  if (f.geometry) {
+    const [lon, lat] = f.geometry.coordinates;
+    const href = `https://www.openstreetmap.org/directions?to=${lat.toFixed(6)},${lon.toFixed(6)}`;
+    const a = ext(href, tr("details.directions"));
+    a.className = "directions";
+    parts.push(a);
+  } else {
+    parts.push(el("p", { textContent: tr("details.noLocation") }));
+  }
+  body.replaceChildren(...parts.filter(Boolean));
+}
+
+// ------------------------------------------------------------------ map ----
+function offlineStyle() {
+  const ours = ["380", "100", "276", "440"]; // IT, BG, DE, LT (ISO 3166-1 numeric)
+  return {
+    version: 8,
+    sources: {
+      countries: {
+        type: "geojson",
+        data: new URL("/vendor/countries.geojson", location.href).href,
+        attribution: "Natural Earth",
+      },
+    },
+    layers: [
+      { id: "sea", type: "background", paint: { "background-color": "#d4e4ee" } },
+      {
+        id: "land",
+        type: "fill",
+        source: "countries",
+        paint: {
+          "fill-color": ["case", ["in", ["get", "iso_n3"], ["literal", ours]], "#fbfaf5", "#eceae2"],
+        },
+      },
+      {
+        id: "borders",
+        type: "line",
+        source: "countries",
+        paint: { "line-color": "#8a8a8a", "line-width": ["interpolate", ["linear"], ["zoom"], 3, 0.6, 10, 1.6] },
+      },
+    ],
+  };
+}
+
+function addOurLayers() {
+  for (const c of CATEGORIES) {
+    if (!map.hasImage(`sym-${c}`)) map.addImage(`sym-${c}`, symbolImageData(c, 22, 2), { pixelRatio: 2 });
+  }
+  map.addSource("resources", {
+    type: "geojson",
+    data: { type: "FeatureCollection", features: [] },
+    cluster: true,
+    clusterRadius: 40,
+    clusterMaxZoom: 9,
+  });
+  map.addSource("highlight", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
+  map.addLayer({
+    id: "clusters",
+    type: "circle",
+    source: "resources",
+    filter: ["has", "point_count"],
+    paint: {
+      "circle-color": "#33414f",
+      "circle-stroke-color": "#ffffff",
+      "circle-stroke-width": 2,
+      "circle-radius": ["step", ["get", "point_count"], 14, 10, 18, 50, 23],
+    },
+  });
+  map.addLayer({
+    id: "points",
+    type: "symbol",
+    source: "resources",
+    filter: ["!", ["has", "point_count"]],
+    layout: { "icon-image": ["concat", "sym-", ["get", "category"]], "icon-allow-overlap": true },
+  });
+  map.addLayer({
+    id: "hl-halo",
+    type: "circle",
+    source: "highlight",
+    paint: {
+      "circle-radius": ["case", ["get", "selected"], 19, 15],
+      "circle-color": ["case", ["get", "selected"], "#fff3b0", "#ffffff"],
+      "circle-opacity": 0.9,
+      "circle-stroke-color": "#1b1b1b",
+      "circle-stroke-width": ["case", ["get", "selected"], 3, 2],
+    },
+  });
+  map.addLayer({
+    id: "hl-icons",
+    type: "symbol",
+    source: "highlight",
+    layout: { "icon-image": ["concat", "sym-", ["get", "category"]], "icon-allow-overlap": true },
+  });
+}
+
+function updateMapData() {
+  if (!mapReady) return;
+  const located = resources.filter((f) => f.geometry);
+  const slim = located.map((f) => ({
+    type: "Feature",
+    geometry: f.geometry,
+    properties: { id: featureId(f), category: f.properties.category },
+  }));
+  map.getSource("resources").setData({ type: "FeatureCollection", features: slim });
+}
+
+function updateHighlights() {
+  if (!mapReady) return;
+  const features = [];
+  for (const f of nearest) {
+    if (f.geometry) {
+      features.push({ type: "Feature", geometry: f.geometry, properties: { id: featureId(f), category: f.properties.category, selected: featureId(f) === state.selected } });
+    }
+  }
+  const sel = state.selected ? known.get(state.selected) : null;
+  if (sel?.geometry && !features.some((f) => f.properties.id === state.selected)) {
+    features.push({ type: "Feature", geometry: sel.geometry, properties: { id: state.selected, category: sel.properties.category, selected: true } });
+  }
+  map.getSource("highlight").setData({ type: "FeatureCollection", features });
+
+  for (const m of rankMarkers) m.remove();
+  rankMarkers = nearest
+    .map((f, i) => [f, i])
+    .filter(([f]) => f.geometry)
+    .map(([f, i]) => {
+      const el = document.createElement("div");
+      el.className = "rank-badge";
+      el.textContent = String(i + 1);
+      el.setAttribute("aria-hidden", "true");
+      return new maplibregl.Marker({ element: el, offset: [14, -14] }).setLngLat(f.geometry.coordinates).addTo(map);
+    });
+
+  if (pointMarker) pointMarker.remove();
+  pointMarker = null;
+  if (state.point) {
+    const el = document.createElement("div");
+    el.className = "point-marker";
+    el.setAttribute("role", "img");
+    el.setAttribute("aria-label", tr("point.marker"));
+    el.innerHTML =
+      '<svg viewBox="0 0 28 28" width="28" height="28" aria-hidden="true"><circle cx="14" cy="14" r="10" fill="#fff" stroke="#1b1b1b" stroke-width="3"/><circle cx="14" cy="14" r="4" fill="#1b1b1b"/></svg>';
+    pointMarker = new maplibregl.Marker({ element: el }).setLngLat(state.point).addTo(map);
+  }
+  $("clear-point").hidden = !state.point;
+}
+
+/** Count labels on clusters as HTML, so no glyphs have to be fetched. */
+function updateClusterLabels() {
+  if (!mapReady || !map.getSource("resources")) return;
+  const seen = new Set();
+  for (const f of map.querySourceFeatures("resources")) {
+    const p = f.properties;
+    if (!p.cluster) continue;
+    const id = p.cluster_id;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    let marker = clusterMarkers.get(id);
+    if (!marker) {
+      const el = document.createElement("div");
+      el.className = "cluster-count";
+      el.setAttribute("aria-hidden", "true");
+      el.textContent = p.point_count_abbreviated ?? String(p.point_count);
+      marker = new maplibregl.Marker({ element: el }).setLngLat(f.geometry.coordinates);
+      clusterMarkers.set(id, marker);
+    }
+    marker.addTo(map);
+  }
+  for (const [id, marker] of clusterMarkers) {
+    if (!seen.has(id)) {
+      marker.remove();
+      clusterMarkers.delete(id);
+    }
+  }
+}
+
+function setPoint(lonlat) {
+  state.point = [Number(lonlat[0]), Number(lonlat[1])];
+  writeHash();
+  loadNearest().then(() => $("results").focus({ preventScroll: true }));
+}
+
+function clearPoint() {
+  state.point = null;
+  nearest = [];
+  writeHash();
+  updateHighlights();
+  renderList();
+}
+
+async function initMap() {
+  let config = {};
+  try {
+    config = await getJson("config", "/api/config");
+  } catch {
+    config = {};
+  }
+  const options = {
+    container: "map",
+    style: config.basemap_style || offlineStyle(),
+    attributionControl: { compact: true },
+    dragRotate: false,
+    touchPitch: false,
+    locale: mapLocale(),
+  };
+  if (state.view) Object.assign(options, { center: [state.view.lon, state.view.lat], zoom: state.view.zoom });
+  else options.bounds = HOME_BOUNDS;
+  map = new maplibregl.Map(options);
+  map.touchZoomRotate.disableRotation();
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-left");
+  map.addControl(new maplibregl.ScaleControl(), "bottom-left");
+  window.witgis = { map, state };
+  map.on("styleimagemissing", (e) => {
+    const c = e.id.replace(/^sym-/, "");
+    if (SYMBOLS[c] && !map.hasImage(e.id)) map.addImage(e.id, symbolImageData(c, 22, 2), { pixelRatio: 2 });
+  });
+  map.on("load", () => {
+    addOurLayers();
+    mapReady = true;
+    localiseMap();
+    updateMapData();
+    updateHighlights();
+    map.once("idle", () => (document.body.dataset.mapReady = "true"));
+  });
+  map.on("render", updateClusterLabels);
+  map.on("moveend", writeHash);
+  for (const layer of ["clusters", "points", "hl-icons"]) {
+    map.on("mouseenter", layer, () => (map.getCanvas().style.cursor = "pointer"));
+    map.on("mouseleave", layer, () => (map.getCanvas().style.cursor = ""));
+  }
+  map.on("click", async (e) => {
+    const pad = 6;
+    const box = [[e.point.x - pad, e.point.y - pad], [e.point.x + pad, e.point.y + pad]];
+    const hits = map.queryRenderedFeatures(box, { layers: ["hl-icons", "points", "clusters"] });
+    const hit = hits[0];
+    if (hit?.properties.cluster) {
+      const zoom = await map.getSource("resources").getClusterExpansionZoom(hit.properties.cluster_id);
+      map.easeTo({ center: hit.geometry.coordinates, zoom });
+    } else if (hit) {
+      select(hit.properties.id, { from: map.getCanvas() });
+    } else {
+      setPoint([e.lngLat.lng, e.lngLat.lat]);
+    }
+  });
+}
+
+// ----------------------------------------------------------- search box ----
+let suggestions = [];
+let active = -1;
+let suggestTimer = 0;
+
+function openSuggestions(items) {
+  suggestions = items;
+  active = -1;
+  const ul = $("suggestions");
+  const input = $("q");
+  if (!items.length) {
+    const li = document.createElement("li");
+    li.setAttribute("role", "option");
+    li.setAttribute("aria-disabled", "true");
+    li.textContent = tr("search.none");
+    ul.replaceChildren(li);
+  } else {
+    ul.replaceChildren(
+      ...items.map((f, i) => {
+        const p = f.properties;
+        const li = document.createElement("li");
+        li.id = `sugg-${i}`;
+        li.setAttribute("role", "option");
+        li.setAttribute("aria-selected", "false");
+        const img = document.createElement("img");
+        img.src = symbolDataUrl(p.category, 18);
+        img.alt = "";
+        img.width = 18;
+        img.height = 18;
+        const text = document.createElement("span");
+        text.textContent = p.name;
+        const sub = document.createElement("span");
+        sub.className = "sub";
+        sub.textContent = ` — ${[p.address, p.city].filter(Boolean).join(", ")}`;
+        text.append(sub);
+        li.append(img, text);
+        li.addEventListener("mousedown", (ev) => ev.preventDefault());
+        li.addEventListener("click", () => pick(i));
+        return li;
+      }),
+    );
+  }
+  ul.hidden = false;
+  input.setAttribute("aria-expanded", "true");
+  input.removeAttribute("aria-activedescendant");
+}
+
+function closeSuggestions() {
+  $("suggestions").hidden = true;
+  $("q").setAttribute("aria-expanded", "false");
+  $("q").removeAttribute("aria-activedescendant");
+  active = -1;
+}
+
+function moveActive(delta) {
+  if (!suggestions.length) return;
+  active = (active + delta + suggestions.length) % suggestions.length;
+  $("suggestions").querySelectorAll("li").forEach((li, i) => li.setAttribute("aria-selected", String(i === active)));
+  $("q").setAttribute("aria-activedescendant", `sugg-${active}`);
+  $(`sugg-${active}`)?.scrollIntoView({ block: "nearest" });
+}
+
+function pick(i) {
+  const f = suggestions[i];
+  closeSuggestions();
+  if (!f) return;
+  $("q").value = f.properties.name;
+  remember([f]);
+  if (f.geometry) {
+    map?.easeTo({ center: f.geometry.coordinates, zoom: Math.max(map.getZoom(), 12) });
+    setPoint(f.geometry.coordinates);
+  }
+  select(featureId(f), { from: $("q") });
+}
+
+async function suggest(text) {
+  if (text.length < 2) {
+    closeSuggestions();
+    return;
+  }
+  try {
+    const fc = await getJson("suggest", `/api/resources?${new URLSearchParams({ q: text, limit: "8" })}`);
+    if ($("q").value.trim() === text) openSuggestions(fc.features);
+  } catch (e) {
+    if (e.name !== "AbortError") closeSuggestions();
+  }
+}
+
+function bindSearch() {
+  const input = $("q");
+  input.addEventListener("input", () => {
+    clearTimeout(suggestTimer);
+    suggestTimer = setTimeout(() => suggest(input.value.trim()), 180);
+  });
+  input.addEventListener("keydown", (e) => {
+    const open = !$("suggestions").hidden;
+    if (e.key === "ArrowDown") {
+      e.preventDefault();
+      if (!open) suggest(input.value.trim());
+      else moveActive(1);
+    } else if (e.key === "ArrowUp" && open) {
+      e.preventDefault();
+      moveActive(-1);
+    } else if (e.key === "Enter" && open && active >= 0) {
+      e.preventDefault();
+      pick(active);
+    } else if (e.key === "Escape" && open) {
+      e.preventDefault();
+      e.stopPropagation();
+      closeSuggestions();
+    }
+  });
+  input.addEventListener("blur", () => setTimeout(closeSuggestions, 150));
+  $("search-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    closeSuggestions();
+    state.q = input.value.trim();
+    renderTextFilter();
+    reload();
+  });
+}
+
+// ------------------------------------------------------------- controls ----
+function bindControls() {
+  const langSelect = $("lang");
+  langSelect.replaceChildren(...LANGUAGES.map((l) => Object.assign(new Option(l.name, l.code), { lang: l.code })));
+  langSelect.addEventListener("change", () => {
+    state.lang = langSelect.value;
+    writeHash();
+    applyLanguage();
+  });
+  $("country").addEventListener("change", (e) => {
+    state.country = e.target.value;
+    reload();
+  });
+  $("topic").addEventListener("change", (e) => {
+    state.topic = e.target.value;
+    reload();
+  });
+  $("text-filter-remove").addEventListener("click", () => {
+    state.q = "";
+    $("q").value = "";
+    renderTextFilter();
+    reload();
+    $("q").focus();
+  });
+  $("reset").addEventListener("click", () => {
+    state.categories = new Set(CATEGORIES);
+    state.country = "";
+    state.topic = "";
+    state.q = "";
+    $("q").value = "";
+    applyLanguage();
+    reload();
+  });
+  $("centre").addEventListener("click", () => {
+    if (!map) return;
+    const c = map.getCenter();
+    setPoint([c.lng, c.lat]);
+  });
+  $("clear-point").addEventListener("click", () => {
+    clearPoint();
+    $("centre").focus();
+  });
+  $("locate").addEventListener("click", () => {
+    if (!navigator.geolocation) {
+      setStatus(tr("point.denied"));
+      return;
+    }
+    setStatus(tr("point.locating"));
+    // The position stays in this page and goes only to this server's /api/nearest.
+    navigator.geolocation.getCurrentPosition(
+      (pos) => {
+        const ll = [pos.coords.longitude, pos.coords.latitude];
+        map?.easeTo({ center: ll, zoom: Math.max(map.getZoom(), 11) });
+        setPoint(ll);
+      },
+      () => setStatus(tr("point.denied")),
+      { enableHighAccuracy: false, timeout: 15000, maximumAge: 60000 },
+    );
+  });
+  $("details-close").addEventListener("click", closeDetails);
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && !$("details").hidden) {
+      e.preventDefault();
+      closeDetails();
+    }
+  });
+  document.querySelector(".skip").addEventListener("click", (e) => {
+    e.preventDefault();
+    $("results").focus();
+  });
+  window.addEventListener("hashchange", () => {
+    if (location.hash === writtenHash || !location.hash.includes("=")) return;
+    readHash();
+    $("q").value = state.q;
+    applyLanguage();
+    if (map && state.view) map.jumpTo({ center: [state.view.lon, state.view.lat], zoom: state.view.zoom });
+    reload();
+    if (state.selected) select(state.selected, { focus: false });
+  });
+  if (window.matchMedia("(max-width: 760px)").matches) $("filters").removeAttribute("open");
+}
+
+// ----------------------------------------------------------------- start ----
+function start() {
+  readHash();
+  bindControls();
+  bindSearch();
+  $("q").value = state.q;
+  applyLanguage();
+  writeHash();
+  loadCategories();
+  initMap();
+  loadResources();
+  loadNearest();
+  if (state.selected) select(state.selected, { focus: false });
+}
+
+start();
