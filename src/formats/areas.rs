@@ -1,6 +1,5 @@
 //! Areas as a GeoJSON FeatureCollection of Polygon / MultiPolygon features.
 
-use geojson::{Feature, GeoJson};
 use serde_json::{Value, json};
 
 use super::{Collector, ReadError};
@@ -8,33 +7,14 @@ use crate::model::Area;
 
 /// Reads every area; all valid or a report of each bad feature and field.
 pub fn read(text: &str) -> Result<Vec<Area>, ReadError> {
-    let parsed: GeoJson = text.parse().map_err(|e| ReadError::File(format!("not valid GeoJSON: {e}")))?;
-    let features = match parsed {
-        GeoJson::FeatureCollection(fc) => fc.features,
-        GeoJson::Feature(f) => vec![f],
-        GeoJson::Geometry(_) => {
-            return Err(ReadError::File(
-                "a bare geometry has no id or name; expected a FeatureCollection".into(),
-            ));
-        }
-    };
     let mut collector = Collector::new();
-    for (i, feature) in features.iter().enumerate() {
-        let id = feature_id(feature);
-        let props = feature.properties.clone().unwrap_or_default();
+    for (i, (id, feature)) in super::features(text)?.into_iter().enumerate() {
+        let props = feature.properties.unwrap_or_default();
         let result =
             Area::from_feature_parts(id.as_deref(), &props, feature.geometry.as_ref().map(|g| &g.value));
         collector.push(i + 1, id, result.map_err(|e| e.0));
     }
     collector.finish()
-}
-
-fn feature_id(feature: &Feature) -> Option<String> {
-    match &feature.id {
-        Some(geojson::feature::Id::String(s)) => Some(s.clone()),
-        Some(geojson::feature::Id::Number(n)) => Some(n.to_string()),
-        None => feature.properties.as_ref()?.get("id")?.as_str().map(str::to_owned),
-    }
 }
 
 /// The GeoJSON Feature of an area.

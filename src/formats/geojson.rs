@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use geojson::{Feature, GeoJson, GeometryValue};
+use geojson::{Feature, GeometryValue};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use serde_json::Value;
@@ -12,29 +12,11 @@ use crate::model::{CoordPrecision, FieldError, Resource};
 
 /// Reads a FeatureCollection (or a single Feature).
 pub fn read(text: &str) -> Result<Vec<Resource>, ReadError> {
-    let parsed: GeoJson = text.parse().map_err(|e| ReadError::File(format!("not valid GeoJSON: {e}")))?;
-    let features = match parsed {
-        GeoJson::FeatureCollection(fc) => fc.features,
-        GeoJson::Feature(f) => vec![f],
-        GeoJson::Geometry(_) => {
-            return Err(ReadError::File(
-                "a bare geometry holds no resource; expected a FeatureCollection".into(),
-            ));
-        }
-    };
     let mut collector = Collector::new();
-    for (i, feature) in features.iter().enumerate() {
-        let id = feature_id(feature);
-        collector.push(i + 1, id, resource_from_feature(feature));
+    for (i, (id, feature)) in super::features(text)?.iter().enumerate() {
+        collector.push(i + 1, id.clone(), resource_from_feature(feature));
     }
     collector.finish()
-}
-
-fn feature_id(feature: &Feature) -> Option<String> {
-    match &feature.id {
-        Some(geojson::feature::Id::String(s)) => Some(s.clone()),
-        _ => feature.properties.as_ref()?.get("id")?.as_str().map(str::to_owned),
-    }
 }
 
 /// Builds a resource from one feature: its id, properties and Point geometry.

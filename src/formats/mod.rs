@@ -138,6 +138,38 @@ impl<T: Keyed> Collector<T> {
     }
 }
 
+/// The features of a GeoJSON FeatureCollection (or of a single Feature),
+/// each with its id (the feature's, or its `id` property).
+fn features(text: &str) -> Result<Vec<(Option<String>, ::geojson::Feature)>, ReadError> {
+    use ::geojson::GeoJson;
+    let parsed: GeoJson = text.parse().map_err(|e| ReadError::File(format!("not valid GeoJSON: {e}")))?;
+    let features = match parsed {
+        GeoJson::FeatureCollection(fc) => fc.features,
+        GeoJson::Feature(f) => vec![f],
+        GeoJson::Geometry(_) => {
+            return Err(ReadError::File(
+                "a bare geometry has no id or properties; expected a FeatureCollection".into(),
+            ));
+        }
+    };
+    Ok(features
+        .into_iter()
+        .map(|f| {
+            let id = match &f.id {
+                Some(::geojson::feature::Id::String(s)) => Some(s.clone()),
+                Some(::geojson::feature::Id::Number(n)) => Some(n.to_string()),
+                None => f
+                    .properties
+                    .as_ref()
+                    .and_then(|p| p.get("id"))
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned),
+            };
+            (id, f)
+        })
+        .collect())
+}
+
 /// Reads resources from text in the given format; all rows valid or an error.
 pub fn read(text: &str, format: Format) -> Result<Vec<Resource>, ReadError> {
     match format {

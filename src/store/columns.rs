@@ -65,20 +65,31 @@ impl Row {
     }
 }
 
-/// Rebuilds and revalidates an area from its columns: the properties as JSON
-/// and the outline as GeoJSON geometry text.
-pub fn area_from_columns(
-    id: &str,
-    props: Value,
-    geometry: &str,
-) -> Result<crate::model::Area, super::StoreError> {
-    let invalid = |reason: String| super::StoreError::Invalid { id: id.to_owned(), reason };
+/// Rebuilds and revalidates an area from a row of either store with the
+/// columns `id`, `name`, `kind`, `country`, `population` and `geometry` (the
+/// outline as GeoJSON text).
+pub fn area_from_row<'r, R>(row: &'r R) -> Result<crate::model::Area, super::StoreError>
+where
+    R: sqlx::Row,
+    &'static str: sqlx::ColumnIndex<R>,
+    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let id: String = row.try_get("id")?;
+    let invalid = |reason: String| super::StoreError::Invalid { id: id.clone(), reason };
+    let geometry: String = row.try_get("geometry")?;
     let geometry: geojson::Geometry =
         geometry.parse().map_err(|e| invalid(format!("stored outline: {e}")))?;
+    let props = serde_json::json!({
+        "name": row.try_get::<String, _>("name")?,
+        "kind": row.try_get::<String, _>("kind")?,
+        "country": row.try_get::<Option<String>, _>("country")?,
+        "population": row.try_get::<Option<i64>, _>("population")?,
+    });
     let Value::Object(props) = props else {
         return Err(invalid("stored properties are not an object".into()));
     };
-    crate::model::Area::from_feature_parts(Some(id), &props, Some(&geometry.value))
+    crate::model::Area::from_feature_parts(Some(&id), &props, Some(&geometry.value))
         .map_err(|e| invalid(e.to_string()))
 }
 

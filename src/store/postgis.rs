@@ -12,7 +12,7 @@ use serde_json::Value;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions, PgRow};
 use sqlx::{ConnectOptions as _, PgPool, Postgres, Row as _, Transaction};
 
-use super::columns::{LISTS, Row, TEXT, area_from_columns, strings};
+use super::columns::{LISTS, Row, TEXT, area_from_row, strings};
 use super::{
     Change, ChangeFeed, ImportCounts, NewChange, Notice, Progress, Store, StoreError, Stored, TokenInfo,
     WriteTx, history_json,
@@ -262,24 +262,8 @@ impl Store for PostgisStore {
     }
 
     async fn areas(&self) -> Result<Vec<Area>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, name, kind, country, population, ST_AsGeoJSON(geom) AS geometry FROM area ORDER BY id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            let id: String = row.try_get("id")?;
-            let geometry: String = row.try_get("geometry")?;
-            let props = serde_json::json!({
-                "name": row.try_get::<String, _>("name")?,
-                "kind": row.try_get::<String, _>("kind")?,
-                "country": row.try_get::<Option<String>, _>("country")?,
-                "population": row.try_get::<Option<i64>, _>("population")?,
-            });
-            out.push(area_from_columns(&id, props, &geometry)?);
-        }
-        Ok(out)
+        let rows = sqlx::query("SELECT id, name, kind, country, population, ST_AsGeoJSON(geom) AS geometry FROM area ORDER BY id").fetch_all(&self.pool).await?;
+        rows.iter().map(area_from_row).collect()
     }
 
     async fn import_areas(&self, areas: &[Area]) -> Result<ImportCounts, StoreError> {

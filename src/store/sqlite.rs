@@ -10,7 +10,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Row as _, Sqlite, SqlitePool, Transaction};
 
-use super::columns::area_from_columns;
+use super::columns::area_from_row;
 use super::columns::{LISTS, Row, TEXT};
 use super::{
     Change, ImportCounts, NewChange, Progress, Store, StoreError, Stored, TokenInfo, WriteTx, action,
@@ -242,19 +242,7 @@ impl Store for SqliteStore {
         let rows = sqlx::query("SELECT id, name, kind, country, population, geometry FROM area ORDER BY id")
             .fetch_all(&self.pool)
             .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            let id: String = row.try_get("id")?;
-            let geometry: String = row.try_get("geometry")?;
-            let props = serde_json::json!({
-                "name": row.try_get::<String, _>("name")?,
-                "kind": row.try_get::<String, _>("kind")?,
-                "country": row.try_get::<Option<String>, _>("country")?,
-                "population": row.try_get::<Option<i64>, _>("population")?,
-            });
-            out.push(area_from_columns(&id, props, &geometry)?);
-        }
-        Ok(out)
+        rows.iter().map(area_from_row).collect()
     }
 
     async fn import_areas(&self, areas: &[Area]) -> Result<ImportCounts, StoreError> {
