@@ -1,6 +1,7 @@
 //! The HTTP API: the router factory and one module per endpoint group.
 
 pub mod areas;
+pub mod demand;
 pub mod error;
 pub mod extract;
 pub mod geojson;
@@ -44,6 +45,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/categories", get(resources::list_categories))
         .route("/api/referral", get(referral::referral))
         .route("/api/places", get(places::places))
+        .route("/api/demand", post(demand::log_demand))
+        .route("/api/demand/summary", get(demand::demand_summary))
+        .route("/api/demand/{id}", get(demand::get_demand))
         .route("/api/areas", get(areas::list_areas))
         .route("/api/areas/{id}", get(areas::get_area))
         .route("/healthz", get(health::healthz))
