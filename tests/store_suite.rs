@@ -483,7 +483,12 @@ async fn postgis_table_is_a_proper_spatial_table() {
     .unwrap();
     assert_eq!(
         columns,
-        ["area.geom MULTIPOLYGON 4326", "resource.geom POINT 4326", "resource_current.geom POINT 4326"]
+        [
+            "area.geom MULTIPOLYGON 4326",
+            "demand.geom POINT 4326",
+            "resource.geom POINT 4326",
+            "resource_current.geom POINT 4326"
+        ]
     );
     let gist = common::pg_texts(&db.url, "SELECT indexdef FROM pg_indexes WHERE indexname = 'resource_geom'")
         .await
