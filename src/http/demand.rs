@@ -4,7 +4,7 @@
 //!
 //! Nothing that identifies a person is accepted, stored or logged: fields
 //! other than the few a record holds are refused by name (never echoing
-//! their values), a point is reduced to the smallest loaded area holding it
+//! their values; no error repeats a value sent), a point is reduced to the smallest loaded area holding it
 //! and kept only rounded to 3 decimals.
 
 use std::collections::BTreeMap;
@@ -70,14 +70,14 @@ fn resolve(snapshot: &Snapshot, input: DemandInput) -> Result<NewDemand, ApiErro
     let area = match (&input.area, input.point) {
         (Some(id), point) => match snapshot.area(id) {
             None => {
-                fail("area", format!("no loaded area has the id '{id}'; see GET /api/areas"));
+                fail("area", "names no loaded area; see GET /api/areas".into());
                 None
             }
             Some(_)
                 if point
                     .is_some_and(|[lon, lat]| !snapshot.areas_at(lon, lat).iter().any(|a| &a.id == id)) =>
             {
-                fail("lon", format!("the point lies outside the area '{id}'; give one or the other"));
+                fail("lon", "the point lies outside the area named; give one or the other".into());
                 None
             }
             Some(area) => Some(area.id.clone()),
@@ -94,10 +94,13 @@ fn resolve(snapshot: &Snapshot, input: DemandInput) -> Result<NewDemand, ApiErro
             None
         }
     };
-    let unknown: Vec<&str> =
-        input.referred_to.iter().filter(|id| snapshot.get(id).is_none()).map(String::as_str).collect();
+    // Positions, not values: nothing sent is echoed.
+    let unknown: Vec<String> = (input.referred_to.iter().enumerate())
+        .filter(|(_, id)| snapshot.get(id).is_none())
+        .map(|(i, _)| (i + 1).to_string())
+        .collect();
     if !unknown.is_empty() {
-        fail("referred_to", format!("no resource has the id(s): {}", unknown.join(", ")));
+        fail("referred_to", format!("entry {} names no resource", unknown.join(", ")));
     }
     match area {
         Some(area) if errors.is_empty() => Ok(NewDemand {

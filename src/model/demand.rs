@@ -63,6 +63,7 @@ pub fn coarsen(v: f64) -> f64 {
 
 impl DemandInput {
     /// Validates a JSON object; every problem is named, unknown fields first.
+    /// No reason repeats a value sent, which might be personal.
     pub fn from_json(map: &Map<String, Value>, today: NaiveDate) -> Result<DemandInput, ValidationErrors> {
         let mut errors = Vec::new();
         let mut fail = |field: &str, reason: String| errors.push(FieldError { field: field.into(), reason });
@@ -83,11 +84,11 @@ impl DemandInput {
             Some(d) => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
                 Ok(date) if date <= today => Some(date),
                 Ok(_) => {
-                    fail("date", format!("{d} is in the future"));
+                    fail("date", "is in the future".into());
                     None
                 }
                 Err(_) => {
-                    fail("date", format!("'{d}' is not a date in the form YYYY-MM-DD"));
+                    fail("date", "is not a date in the form YYYY-MM-DD".into());
                     None
                 }
             },
@@ -103,7 +104,8 @@ impl DemandInput {
                     None
                 }
                 Some(Err(e)) => {
-                    fail(key, e.to_string());
+                    // The value is not echoed: it may be something personal.
+                    fail(key, format!("must be one of: {}", e.allowed));
                     None
                 }
                 Some(Ok(w)) => Some(w),
