@@ -1,5 +1,5 @@
 //! Command-line interface: `serve` (the default), `import`, `export`,
-//! `synth`, `token`.
+//! `export-demand`, `synth`, `token`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -36,6 +36,9 @@ enum Command {
     ImportAreas(ImportAreasArgs),
     /// Write every resource to standard output.
     Export(ExportArgs),
+    /// Write every anonymous demand record as CSV to standard output (the
+    /// log holds no personal data).
+    ExportDemand(ExportDemandArgs),
     /// Write N synthetic resources around European cities (for benchmarks).
     Synth(SynthArgs),
     /// Create, list and revoke the API tokens that writes need.
@@ -123,6 +126,18 @@ struct ExportArgs {
 }
 
 #[derive(Debug, Args)]
+struct ExportDemandArgs {
+    /// First day to export (YYYY-MM-DD, included).
+    #[arg(long)]
+    from: Option<chrono::NaiveDate>,
+    /// Last day to export (YYYY-MM-DD, included).
+    #[arg(long)]
+    to: Option<chrono::NaiveDate>,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
 struct SynthArgs {
     /// How many resources.
     count: usize,
@@ -157,6 +172,7 @@ impl Cli {
             Some(Command::Import(args)) => import(args).await,
             Some(Command::ImportAreas(args)) => import_areas(args).await,
             Some(Command::Export(args)) => export(args).await,
+            Some(Command::ExportDemand(args)) => export_demand(args).await,
             Some(Command::Synth(args)) => synth(args),
             Some(Command::Token(command)) => token(command).await,
         }
@@ -286,6 +302,54 @@ async fn export(args: ExportArgs) -> Result<(), CliError> {
     let stdout = std::io::stdout().lock();
     formats::write(std::io::BufWriter::new(stdout), &resources, args.format)
         .map_err(|e| CliError::Io(format!("cannot write the export: {e}")))
+}
+
+/// The columns of `export-demand`, in order.
+pub const DEMAND_CSV_HEADER: [&str; 11] = [
+    "id",
+    "date",
+    "need",
+    "channel",
+    "requester",
+    "area",
+    "lon",
+    "lat",
+    "referred_to",
+    "created_at",
+    "created_by",
+];
+
+async fn export_demand(args: ExportDemandArgs) -> Result<(), CliError> {
+    if let (Some(from), Some(to)) = (args.from, args.to) {
+        if from > to {
+            return Err(CliError::Invalid(format!("--from {from} is after --to {to}")));
+        }
+    }
+    let store = open_store(&args.store).await?;
+    let records = store.demand(args.from, args.to).await?;
+    let io = |e: csv::Error| CliError::Io(format!("cannot write the export: {e}"));
+    let mut out = csv::Writer::from_writer(std::io::BufWriter::new(std::io::stdout().lock()));
+    out.write_record(DEMAND_CSV_HEADER).map_err(io)?;
+    let number = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    for d in &records {
+        out.write_record([
+            d.id.to_string(),
+            d.date.to_string(),
+            d.need.to_string(),
+            d.channel.to_string(),
+            d.requester.to_string(),
+            d.area.clone(),
+            number(d.lon),
+            number(d.lat),
+            d.referred_to.join(";"),
+            d.created_at.clone(),
+            d.created_by.clone(),
+        ])
+        .map_err(io)?;
+    }
+    out.flush().map_err(|e| CliError::Io(format!("cannot write the export: {e}")))?;
+    eprintln!("exported {} demand records", records.len());
+    Ok(())
 }
 
 async fn token(command: TokenCommand) -> Result<(), CliError> {

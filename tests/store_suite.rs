@@ -16,6 +16,8 @@ use tower::ServiceExt as _;
 use witgis::auth::{Role, hash_token};
 use witgis::formats::geojson::feature;
 use witgis::model::Resource;
+use witgis::model::Topic;
+use witgis::model::demand::{Channel, NewDemand, Requester};
 use witgis::state::AppState;
 use witgis::store::{StoreError, Write};
 
@@ -49,6 +51,11 @@ suite!(
     http_bad_input_changes_nothing,
     http_patch_delete_restore_history,
     areas_round_trip_and_reach_the_snapshot,
+    demand_is_appended_and_listed_by_date,
+    http_demand_needs_an_operator,
+    http_demand_refuses_personal_fields_and_stores_nothing,
+    http_demand_point_becomes_its_municipio,
+    http_demand_summary_hides_small_counts,
 );
 
 fn seed() -> Vec<Resource> {
@@ -476,7 +483,12 @@ async fn postgis_table_is_a_proper_spatial_table() {
     .unwrap();
     assert_eq!(
         columns,
-        ["area.geom MULTIPOLYGON 4326", "resource.geom POINT 4326", "resource_current.geom POINT 4326"]
+        [
+            "area.geom MULTIPOLYGON 4326",
+            "demand.geom POINT 4326",
+            "resource.geom POINT 4326",
+            "resource_current.geom POINT 4326"
+        ]
     );
     let gist = common::pg_texts(&db.url, "SELECT indexdef FROM pg_indexes WHERE indexname = 'resource_geom'")
         .await
@@ -551,4 +563,279 @@ async fn areas_round_trip_and_reach_the_snapshot(db: TestDb) {
     let snapshot = state.snapshot();
     let at: Vec<&str> = snapshot.areas_at(12.4823, 41.8958).iter().map(|a| a.id.as_str()).collect();
     assert_eq!(at, ["it-rm-municipio-01"]);
+}
+
+// --- The anonymous demand log -------------------------------------------------
+
+fn municipi() -> Vec<witgis::model::Area> {
+    let text = std::fs::read_to_string("../shared/reference/rome-municipi.geojson").unwrap();
+    witgis::formats::areas::read(&text).unwrap()
+}
+
+fn new_demand(date: &str, need: Topic, area: &str, point: Option<[f64; 2]>) -> NewDemand {
+    NewDemand {
+        date: date.parse().unwrap(),
+        need,
+        channel: Channel::Phone,
+        requester: Requester::FamilyMember,
+        area: area.into(),
+        point,
+        referred_to: vec!["it-rm-caritas".into(), "it-rm-arap".into()],
+    }
+}
+
+async fn demand_is_appended_and_listed_by_date(db: TestDb) {
+    let day = |d: &str| Some(d.parse::<chrono::NaiveDate>().unwrap());
+    let first = db
+        .store
+        .log_demand(
+            &new_demand("2026-03-02", Topic::Housing, "it-rm-municipio-02", Some([12.516, 41.924])),
+            "desk",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.area.as_str(), first.lon, first.lat),
+        ("it-rm-municipio-02", Some(12.516), Some(41.924))
+    );
+    assert_eq!(first.referred_to, ["it-rm-caritas", "it-rm-arap"]);
+    assert_eq!(first.created_by, "desk");
+    assert!(first.created_at.ends_with('Z') && first.created_at.len() >= 20, "{}", first.created_at);
+    let second = db
+        .store
+        .log_demand(&new_demand("2026-01-15", Topic::Youth, "it-rm-municipio-01", None), "other")
+        .await
+        .unwrap();
+    assert!(second.id > first.id, "ids increase");
+    assert_eq!((second.lon, second.lat), (None, None));
+    let mut third = new_demand("2026-03-31", Topic::Crisis, "it-rm-municipio-05", None);
+    third.referred_to.clear();
+    let third = db.store.log_demand(&third, "desk").await.unwrap();
+
+    let all = db.store.demand(None, None).await.unwrap();
+    assert_eq!(all.iter().map(|d| d.id).collect::<Vec<_>>(), [second.id, first.id, third.id], "by date");
+    assert_eq!(all[1], first, "read back equal to what was returned");
+    assert_eq!(all[2].referred_to, Vec::<String>::new());
+    let march = db.store.demand(day("2026-03-01"), day("2026-03-31")).await.unwrap();
+    assert_eq!(march.iter().map(|d| d.id).collect::<Vec<_>>(), [first.id, third.id], "both ends included");
+    assert_eq!(db.store.demand(day("2026-03-03"), None).await.unwrap().len(), 1);
+    assert_eq!(db.store.demand(None, day("2026-01-15")).await.unwrap().len(), 1);
+    assert!(db.store.demand(day("2026-04-01"), None).await.unwrap().is_empty());
+    assert_eq!(db.store.demand_record(first.id).await.unwrap(), Some(first.clone()));
+    assert_eq!(db.store.demand_record(999_999).await.unwrap(), None);
+
+    // Append-only, even for someone with SQL access.
+    let update = format!("UPDATE demand SET area = 'it-rm-municipio-09' WHERE id = {}", first.id);
+    assert!(db.try_raw_sql(&update).await.is_err(), "records cannot be changed");
+    assert!(db.try_raw_sql("DELETE FROM demand").await.is_err(), "records cannot be deleted");
+    assert_eq!(db.store.demand(None, None).await.unwrap().len(), 3);
+}
+
+/// An app over the seed and Rome's municipi.
+async fn demand_app(db: TestDb) -> App {
+    db.store.import_areas(&municipi()).await.unwrap();
+    App::new(db).await
+}
+
+fn json_body() -> (&'static str, String) {
+    ("content-type", "application/json".into())
+}
+
+fn valid_demand() -> Value {
+    json!({"date": "2026-02-10", "need": "housing", "channel": "phone", "requester": "family_member",
+           "area": "it-rm-municipio-02", "referred_to": ["it-rm-caritas"]})
+}
+
+async fn http_demand_needs_an_operator(db: TestDb) {
+    let app = demand_app(db).await;
+    let body = valid_demand().to_string();
+    let (status, _, _) = app.call("POST", "/api/demand", &[json_body()], &body).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, _) = app.call("POST", "/api/demand", &[json_body(), app.auth(Role::Viewer)], &body).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = app.call("GET", "/api/demand/summary", &[], "").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, _) = app.call("GET", "/api/demand/summary", &[app.auth(Role::Viewer)], "").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(app.db.store.demand(None, None).await.unwrap().is_empty(), "nothing was stored");
+
+    for (i, role) in [Role::Operator, Role::Editor, Role::Admin].into_iter().enumerate() {
+        let (status, headers, json) =
+            app.call("POST", "/api/demand", &[json_body(), app.auth(role)], &body).await;
+        assert_eq!(status, StatusCode::CREATED, "{role}: {json}");
+        assert_eq!(headers["location"], format!("/api/demand/{}", json["id"]));
+        assert_eq!(json["created_by"], role.as_str());
+        assert_eq!(app.db.store.demand(None, None).await.unwrap().len(), i + 1);
+    }
+    let (status, _, json) = app.call("GET", "/api/demand/1", &[app.auth(Role::Operator)], "").await;
+    assert_eq!((status, json["need"].as_str()), (StatusCode::OK, Some("housing")), "{json}");
+    let (status, _, _) = app.call("GET", "/api/demand/1", &[app.auth(Role::Viewer)], "").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = app.call("GET", "/api/demand/424242", &[app.auth(Role::Operator)], "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, json) = app.call("GET", "/api/demand/abc", &[app.auth(Role::Operator)], "").await;
+    assert_eq!((status, json["invalid_params"][0]["name"].as_str()), (StatusCode::BAD_REQUEST, Some("id")));
+}
+
+fn named(json: &Value) -> Vec<&str> {
+    json["invalid_params"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect()
+}
+
+async fn http_demand_refuses_personal_fields_and_stores_nothing(db: TestDb) {
+    let app = demand_app(db).await;
+    let op = app.auth(Role::Operator);
+    let mut body = valid_demand();
+    body["name"] = json!("Mario Rossi");
+    body["phone"] = json!("+39 06 98765432");
+    body["notes"] = json!("lives alone in via Nomentana 12");
+    let (status, _, json) =
+        app.call("POST", "/api/demand", &[json_body(), op.clone()], &body.to_string()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{json}");
+    assert_eq!(named(&json), ["name", "phone", "notes"]);
+    let text = json.to_string();
+    for value in ["Mario", "98765432", "Nomentana"] {
+        assert!(!text.contains(value), "the refused value {value} is echoed: {text}");
+    }
+
+    let cases = [
+        (json!({"area": "mario-rossi"}), "area"),
+        (json!({"area": null, "lon": 12.20, "lat": 41.70}), "area"),
+        (json!({"area": null}), "area"),
+        (json!({"referred_to": ["it-rm-caritas", "mario-rossi"]}), "referred_to"),
+        (json!({"lon": 12.4823, "lat": 41.8958}), "lon"),
+        (json!({"need": "Mario Rossi"}), "need"),
+        (json!({"channel": "Mario Rossi"}), "channel"),
+        (json!({"date": "2999-01-01"}), "date"),
+    ];
+    for (change, field) in cases {
+        let mut body = valid_demand();
+        for (k, v) in change.as_object().unwrap() {
+            if v.is_null() {
+                body.as_object_mut().unwrap().remove(k);
+            } else {
+                body[k] = v.clone();
+            }
+        }
+        let (status, _, json) =
+            app.call("POST", "/api/demand", &[json_body(), op.clone()], &body.to_string()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{change}: {json}");
+        assert!(named(&json).contains(&field), "{change}: {json}");
+        let text = json.to_string().to_lowercase();
+        assert!(!text.contains("mario"), "a value sent is echoed: {json}");
+    }
+    let (status, _, _) = app.call("POST", "/api/demand", &[json_body(), op.clone()], "{\"need\":").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _, _) = app.call("POST", "/api/demand", &[json_body(), op.clone()], "[]").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let text = ("content-type", "text/plain".to_owned());
+    let (status, _, _) = app.call("POST", "/api/demand", &[text, op], &valid_demand().to_string()).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(app.db.store.demand(None, None).await.unwrap().is_empty(), "no refused request is stored");
+}
+
+async fn http_demand_point_becomes_its_municipio(db: TestDb) {
+    let app = demand_app(db).await;
+    let mut body = valid_demand();
+    body.as_object_mut().unwrap().remove("area");
+    // Near Piazza Venezia, in municipio I.
+    body["lon"] = json!(12.482349);
+    body["lat"] = json!(41.895761);
+    let (status, headers, json) =
+        app.call("POST", "/api/demand", &[json_body(), app.auth(Role::Operator)], &body.to_string()).await;
+    assert_eq!(status, StatusCode::CREATED, "{json}");
+    assert_eq!(json["area"], "it-rm-municipio-01");
+    assert_eq!((json["lon"].as_f64(), json["lat"].as_f64()), (Some(12.482), Some(41.896)));
+    let id = json["id"].as_i64().unwrap();
+    assert_eq!(headers["location"], format!("/api/demand/{id}"));
+    let stored = app.db.store.demand_record(id).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.area.as_str(), stored.lon, stored.lat),
+        ("it-rm-municipio-01", Some(12.482), Some(41.896))
+    );
+    assert_eq!(serde_json::to_value(&stored).unwrap(), json, "the answer is the stored record");
+    let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "id",
+            "date",
+            "need",
+            "channel",
+            "requester",
+            "area",
+            "lon",
+            "lat",
+            "referred_to",
+            "created_at",
+            "created_by"
+        ]
+    );
+    // The area named together with a point inside it is kept.
+    body["area"] = json!("it-rm-municipio-01");
+    let (status, _, json) =
+        app.call("POST", "/api/demand", &[json_body(), app.auth(Role::Operator)], &body.to_string()).await;
+    assert_eq!((status, json["area"].as_str()), (StatusCode::CREATED, Some("it-rm-municipio-01")), "{json}");
+}
+
+async fn http_demand_summary_hides_small_counts(db: TestDb) {
+    let app = demand_app(db).await;
+    let op = app.auth(Role::Operator);
+    let log = |date: &str, need: &str, area: &str| {
+        let mut body = valid_demand();
+        body["date"] = json!(date);
+        body["need"] = json!(need);
+        body["area"] = json!(area);
+        body.to_string()
+    };
+    let mut bodies = Vec::new();
+    for day in 1..=6 {
+        bodies.push(log(&format!("2026-01-{day:02}"), "housing", "it-rm-municipio-02"));
+    }
+    bodies.push(log("2026-01-20", "youth", "it-rm-municipio-01"));
+    bodies.push(log("2026-02-03", "youth", "it-rm-municipio-02"));
+    bodies.push(log("2025-12-31", "housing", "it-rm-municipio-02"));
+    for body in &bodies {
+        let (status, _, json) = app.call("POST", "/api/demand", &[json_body(), op.clone()], body).await;
+        assert_eq!(status, StatusCode::CREATED, "{json}");
+    }
+    let (status, _, json) = summary(&app, "?from=2026-01-01&to=2026-12-31&by=need").await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!(json["groups"], json!([{"key": "housing", "count": 6}, {"key": "youth", "count": "<5"}]));
+    assert_eq!(json["total"], 8);
+    assert_eq!(
+        (json["from"].as_str(), json["to"].as_str(), json["by"].as_str()),
+        (Some("2026-01-01"), Some("2026-12-31"), Some("need"))
+    );
+    let (_, _, json) = summary(&app, "?from=2026-01-01&to=2026-12-31&by=area").await;
+    assert_eq!(
+        json["groups"],
+        json!([{"key": "it-rm-municipio-01", "count": "<5"}, {"key": "it-rm-municipio-02", "count": 7}])
+    );
+    let (_, _, json) = summary(&app, "?by=month").await;
+    assert_eq!(
+        json["groups"],
+        json!([{"key": "2025-12", "count": "<5"}, {"key": "2026-01", "count": 7}, {"key": "2026-02", "count": "<5"}])
+    );
+    assert_eq!(json["total"], 9);
+    let (_, _, json) = summary(&app, "?from=2026-02-01").await;
+    assert_eq!((json["by"].as_str(), json["total"].as_str()), (Some("need"), Some("<5")), "{json}");
+    let (_, _, json) = summary(&app, "?from=2027-01-01").await;
+    assert_eq!((json["groups"].clone(), json["total"].as_str()), (json!([]), Some("<5")));
+
+    for (query, bad) in [
+        ("?by=person", vec!["by"]),
+        ("?from=2026-13-01", vec!["from"]),
+        ("?from=yesterday&to=2026-02-30", vec!["from", "to"]),
+        ("?from=2026-03-01&to=2026-01-01", vec!["from"]),
+        ("?by=need&by=area", vec!["by"]),
+        ("?name=Mario", vec!["name"]),
+    ] {
+        let (status, _, json) = summary(&app, query).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {json}");
+        assert_eq!(named(&json), bad, "{query}");
+    }
+}
+
+async fn summary(app: &App, query: &str) -> (StatusCode, axum::http::HeaderMap, Value) {
+    app.call("GET", &format!("/api/demand/summary{query}"), &[app.auth(Role::Operator)], "").await
 }

@@ -2,6 +2,7 @@
 
 pub mod areas;
 pub mod config;
+pub mod demand;
 pub mod error;
 pub mod extract;
 pub mod geojson;
@@ -51,6 +52,9 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
         .route("/api/categories", get(resources::list_categories))
         .route("/api/referral", get(referral::referral))
         .route("/api/places", get(places::places))
+        .route("/api/demand", post(demand::log_demand))
+        .route("/api/demand/summary", get(demand::demand_summary))
+        .route("/api/demand/{id}", get(demand::get_demand))
         .route("/api/areas", get(areas::list_areas))
         .route("/api/areas/{id}", get(areas::get_area))
         .route("/healthz", get(health::healthz))

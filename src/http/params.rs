@@ -121,6 +121,18 @@ impl Params {
         }
     }
 
+    /// A day in the form `YYYY-MM-DD`; `None` when absent or invalid.
+    pub fn date(&mut self, name: &str) -> Option<chrono::NaiveDate> {
+        let raw = self.one(name)?;
+        match chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d") {
+            Ok(d) => Some(d),
+            Err(_) => {
+                self.fail(name, format!("'{raw}' is not a date in the form YYYY-MM-DD"));
+                None
+            }
+        }
+    }
+
     /// Every value of a repeatable, comma-separated parameter, parsed.
     pub fn list<T: FromStr>(&mut self, name: &str) -> Vec<T>
     where

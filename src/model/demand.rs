@@ -63,6 +63,7 @@ pub fn coarsen(v: f64) -> f64 {
 
 impl DemandInput {
     /// Validates a JSON object; every problem is named, unknown fields first.
+    /// No reason repeats a value sent, which might be personal.
     pub fn from_json(map: &Map<String, Value>, today: NaiveDate) -> Result<DemandInput, ValidationErrors> {
         let mut errors = Vec::new();
         let mut fail = |field: &str, reason: String| errors.push(FieldError { field: field.into(), reason });
@@ -83,11 +84,11 @@ impl DemandInput {
             Some(d) => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
                 Ok(date) if date <= today => Some(date),
                 Ok(_) => {
-                    fail("date", format!("{d} is in the future"));
+                    fail("date", "is in the future".into());
                     None
                 }
                 Err(_) => {
-                    fail("date", format!("'{d}' is not a date in the form YYYY-MM-DD"));
+                    fail("date", "is not a date in the form YYYY-MM-DD".into());
                     None
                 }
             },
@@ -103,7 +104,8 @@ impl DemandInput {
                     None
                 }
                 Some(Err(e)) => {
-                    fail(key, e.to_string());
+                    // The value is not echoed: it may be something personal.
+                    fail(key, format!("must be one of: {}", e.allowed));
                     None
                 }
                 Some(Ok(w)) => Some(w),
@@ -154,6 +156,86 @@ impl DemandInput {
             }
             _ => Err(ValidationErrors(errors)),
         }
+    }
+}
+
+/// A request ready to store: its area resolved (from the point, or checked
+/// when named), its referrals checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewDemand {
+    /// The day of the request.
+    pub date: NaiveDate,
+    /// What was needed.
+    pub need: Topic,
+    /// Phone, e-mail or in person.
+    pub channel: Channel,
+    /// Who asked.
+    pub requester: Requester,
+    /// The id of a loaded area.
+    pub area: String,
+    /// The point, rounded to [`POINT_DECIMALS`], if one was given.
+    pub point: Option<[f64; 2]>,
+    /// Ids of existing resources.
+    pub referred_to: Vec<String>,
+}
+
+/// A stored demand record. Records are append-only: their only history is
+/// who logged them and when.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Demand {
+    /// Assigned by the store, increasing.
+    pub id: i64,
+    /// The day of the request.
+    pub date: NaiveDate,
+    /// What was needed.
+    pub need: Topic,
+    /// Phone, e-mail or in person.
+    pub channel: Channel,
+    /// Who asked.
+    pub requester: Requester,
+    /// The area the request came from.
+    pub area: String,
+    /// Longitude rounded to [`POINT_DECIMALS`], if a point was given.
+    pub lon: Option<f64>,
+    /// Latitude rounded to [`POINT_DECIMALS`], if a point was given.
+    pub lat: Option<f64>,
+    /// Ids of the resources the caller was referred to.
+    pub referred_to: Vec<String>,
+    /// When it was logged (UTC, RFC 3339).
+    pub created_at: String,
+    /// The name of the token that logged it.
+    pub created_by: String,
+}
+
+impl Demand {
+    /// Builds a stored record from its columns, checking the vocabularies.
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_columns(
+        id: i64,
+        date: &str,
+        need: &str,
+        channel: &str,
+        requester: &str,
+        area: String,
+        point: (Option<f64>, Option<f64>),
+        referred_to: Vec<String>,
+        created_at: String,
+        created_by: String,
+    ) -> Result<Demand, String> {
+        let date = NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|e| format!("date '{date}': {e}"))?;
+        Ok(Demand {
+            id,
+            date,
+            need: need.parse().map_err(|e: super::vocab::UnknownWord| e.to_string())?,
+            channel: channel.parse().map_err(|e: super::vocab::UnknownWord| e.to_string())?,
+            requester: requester.parse().map_err(|e: super::vocab::UnknownWord| e.to_string())?,
+            area,
+            lon: point.0,
+            lat: point.1,
+            referred_to,
+            created_at,
+            created_by,
+        })
     }
 }
 

@@ -12,10 +12,12 @@ pub mod sqlite;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::auth::Role;
+use crate::model::demand::{Demand, NewDemand};
 use crate::model::{Area, Resource};
 
 /// The default database: a SQLite file in the working directory.
@@ -357,6 +359,18 @@ pub trait Store: Send + Sync + 'static {
     /// Inserts the areas, replacing those with the same id, in one
     /// transaction: all are written or none.
     async fn import_areas(&self, areas: &[Area]) -> Result<ImportCounts, StoreError>;
+
+    /// Appends an anonymous demand record logged by the token `actor`, in one
+    /// transaction. Records are never changed or deleted afterwards.
+    async fn log_demand(&self, demand: &NewDemand, actor: &str) -> Result<Demand, StoreError>;
+
+    /// The demand records dated from `from` to `to` (both included, either
+    /// open), oldest first, in one transaction.
+    async fn demand(&self, from: Option<NaiveDate>, to: Option<NaiveDate>)
+    -> Result<Vec<Demand>, StoreError>;
+
+    /// One demand record.
+    async fn demand_record(&self, id: i64) -> Result<Option<Demand>, StoreError>;
 }
 
 /// Opens (creating and migrating when needed) the store a URL names.

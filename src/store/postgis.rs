@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::NaiveDate;
 use futures_util::TryStreamExt as _;
 use serde_json::Value;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions, PgRow};
@@ -18,6 +19,7 @@ use super::{
     WriteTx, history_json,
 };
 use crate::auth::Role;
+use crate::model::demand::{Demand, NewDemand};
 use crate::model::{Area, Resource};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -302,6 +304,76 @@ impl Store for PostgisStore {
         feed.connect().await?;
         Ok(Some(Box::new(feed)))
     }
+
+    async fn log_demand(&self, d: &NewDemand, actor: &str) -> Result<Demand, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let sql = format!(
+            "INSERT INTO demand (date, need, channel, requester, area, lon, lat, referred_to, created_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {}",
+            demand_columns()
+        );
+        let row = sqlx::query(&sql)
+            .bind(d.date)
+            .bind(d.need.as_str())
+            .bind(d.channel.as_str())
+            .bind(d.requester.as_str())
+            .bind(&d.area)
+            .bind(d.point.map(|p| p[0]))
+            .bind(d.point.map(|p| p[1]))
+            .bind(&d.referred_to)
+            .bind(actor)
+            .fetch_one(&mut *tx)
+            .await?;
+        let demand = demand_row(&row)?;
+        tx.commit().await?;
+        Ok(demand)
+    }
+
+    async fn demand(
+        &self,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<Vec<Demand>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let sql = format!(
+            "SELECT {} FROM demand WHERE ($1::date IS NULL OR date >= $1) AND ($2::date IS NULL OR date <= $2) \
+             ORDER BY date, id",
+            demand_columns()
+        );
+        let rows = sqlx::query(&sql).bind(from).bind(to).fetch_all(&mut *tx).await?;
+        tx.commit().await?;
+        rows.iter().map(demand_row).collect()
+    }
+
+    async fn demand_record(&self, id: i64) -> Result<Option<Demand>, StoreError> {
+        let sql = format!("SELECT {} FROM demand WHERE id = $1", demand_columns());
+        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(demand_row).transpose()
+    }
+}
+
+fn demand_columns() -> String {
+    format!(
+        "id, date::text AS date, need, channel, requester, area, lon, lat, referred_to, {} AS created_at, created_by",
+        utc("created_at")
+    )
+}
+
+fn demand_row(row: &PgRow) -> Result<Demand, StoreError> {
+    let id: i64 = row.try_get("id")?;
+    Demand::from_columns(
+        id,
+        &row.try_get::<String, _>("date")?,
+        &row.try_get::<String, _>("need")?,
+        &row.try_get::<String, _>("channel")?,
+        &row.try_get::<String, _>("requester")?,
+        row.try_get("area")?,
+        (row.try_get("lon")?, row.try_get("lat")?),
+        row.try_get("referred_to")?,
+        row.try_get("created_at")?,
+        row.try_get("created_by")?,
+    )
+    .map_err(|reason| StoreError::Invalid { id: format!("demand {id}"), reason })
 }
 
 /// Appends `s` escaped for COPY's text format.

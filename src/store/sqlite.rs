@@ -4,6 +4,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::NaiveDate;
 use serde_json::Value;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
@@ -17,6 +18,7 @@ use super::{
     history_json,
 };
 use crate::auth::Role;
+use crate::model::demand::{Demand, NewDemand};
 use crate::model::{Area, Resource};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -286,6 +288,75 @@ impl Store for SqliteStore {
         tx.commit().await?;
         Ok(counts)
     }
+
+    async fn log_demand(&self, d: &NewDemand, actor: &str) -> Result<Demand, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let sql = format!(
+            "INSERT INTO demand (date, need, channel, requester, area, lon, lat, referred_to, created_by) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING {DEMAND_COLUMNS}"
+        );
+        let row = sqlx::query(&sql)
+            .bind(d.date.format("%Y-%m-%d").to_string())
+            .bind(d.need.as_str())
+            .bind(d.channel.as_str())
+            .bind(d.requester.as_str())
+            .bind(&d.area)
+            .bind(d.point.map(|p| p[0]))
+            .bind(d.point.map(|p| p[1]))
+            .bind(Value::from(d.referred_to.clone()).to_string())
+            .bind(actor)
+            .fetch_one(&mut *tx)
+            .await?;
+        let demand = demand_row(&row)?;
+        tx.commit().await?;
+        Ok(demand)
+    }
+
+    async fn demand(
+        &self,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<Vec<Demand>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let sql = format!(
+            "SELECT {DEMAND_COLUMNS} FROM demand WHERE (?1 IS NULL OR date >= ?1) AND (?2 IS NULL OR date <= ?2) \
+             ORDER BY date, id"
+        );
+        let day = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
+        let rows = sqlx::query(&sql).bind(day(from)).bind(day(to)).fetch_all(&mut *tx).await?;
+        tx.commit().await?;
+        rows.iter().map(demand_row).collect()
+    }
+
+    async fn demand_record(&self, id: i64) -> Result<Option<Demand>, StoreError> {
+        let sql = format!("SELECT {DEMAND_COLUMNS} FROM demand WHERE id = ?1");
+        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(demand_row).transpose()
+    }
+}
+
+const DEMAND_COLUMNS: &str =
+    "id, date, need, channel, requester, area, lon, lat, referred_to, created_at, created_by";
+
+fn demand_row(row: &SqliteRow) -> Result<Demand, StoreError> {
+    let id: i64 = row.try_get("id")?;
+    let referred: String = row.try_get("referred_to")?;
+    let invalid = |reason: String| StoreError::Invalid { id: format!("demand {id}"), reason };
+    let referred_to: Vec<String> =
+        serde_json::from_str(&referred).map_err(|e| invalid(format!("referred_to: {e}")))?;
+    Demand::from_columns(
+        id,
+        &row.try_get::<String, _>("date")?,
+        &row.try_get::<String, _>("need")?,
+        &row.try_get::<String, _>("channel")?,
+        &row.try_get::<String, _>("requester")?,
+        row.try_get("area")?,
+        (row.try_get("lon")?, row.try_get("lat")?),
+        referred_to,
+        row.try_get("created_at")?,
+        row.try_get("created_by")?,
+    )
+    .map_err(invalid)
 }
 
 const RECORD_SQL: &str = "INSERT INTO resource_change (resource_id, version, action, actor, before, after) \

@@ -83,11 +83,16 @@ impl Server {
     /// Starts the binary on a free port against `database_url` and waits
     /// until it answers; its log goes to `log`.
     pub fn start(database_url: &str, log: &Path) -> Server {
+        Server::start_logging(database_url, log, "info")
+    }
+
+    /// Like [`Server::start`], logging at `filter` (a `RUST_LOG` value).
+    pub fn start_logging(database_url: &str, log: &Path, filter: &str) -> Server {
         let port = super::pg::free_port();
         let file = std::fs::File::create(log).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_witgis"))
             .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--database-url", database_url])
-            .env("RUST_LOG", "info")
+            .env("RUST_LOG", filter)
             .stdin(Stdio::null())
             .stdout(file.try_clone().unwrap())
             .stderr(file)

@@ -91,6 +91,18 @@ impl TestDb {
         self.raw_sql(&sql).await;
     }
 
+    /// Runs SQL statements directly on the database, returning any error.
+    pub async fn try_raw_sql(&self, sql: &str) -> Result<(), sqlx::Error> {
+        use sqlx::Connection as _;
+        if self.url.starts_with("sqlite:") {
+            let mut c = sqlx::SqliteConnection::connect(&self.url).await?;
+            sqlx::raw_sql(sql).execute(&mut c).await.map(|_| ())
+        } else {
+            let mut c = sqlx::PgConnection::connect(&self.url).await?;
+            sqlx::raw_sql(sql).execute(&mut c).await.map(|_| ())
+        }
+    }
+
     /// Runs SQL statements directly on the database.
     pub async fn raw_sql(&self, sql: &str) {
         use sqlx::Connection as _;
