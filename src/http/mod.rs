@@ -2,6 +2,7 @@
 
 pub mod areas;
 pub mod config;
+pub mod coverage;
 pub mod error;
 pub mod extract;
 pub mod geojson;
@@ -53,6 +54,9 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
         .route("/api/places", get(places::places))
         .route("/api/areas", get(areas::list_areas))
         .route("/api/areas/{id}", get(areas::get_area))
+        .route("/api/coverage", get(coverage::coverage))
+        .route("/api/coverage/gaps", get(coverage::gaps))
+        .route("/api/coverage/suggest", get(coverage::suggest))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/api", get(api_not_found))
