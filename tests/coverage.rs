@@ -387,3 +387,36 @@ async fn bad_parameters_are_named_in_a_400() {
         assert_eq!(named, names, "{uri}: {body}");
     }
 }
+
+#[test]
+fn rome_municipi_level_area_with_the_seed() {
+    const MUNICIPI: &str = "../shared/reference/rome-municipi.geojson";
+    let text = std::fs::read_to_string(MUNICIPI).expect("clone witgis beside shared/");
+    let municipi = witgis::formats::areas::read(&text).unwrap_or_else(|e| panic!("{}", e.report(MUNICIPI)));
+    let snapshot = Snapshot::with_areas(witgis::store::seed().unwrap(), municipi);
+    let query = Query { categories: vec![Category::MentalHealthCentre], ..Query::default() };
+    let report = coverage::report(&snapshot, Localities::shipped(), Level::Area, &query);
+    assert_eq!(report.rows.len(), 15);
+    let mut located = 0;
+    for row in &report.rows {
+        assert!(row.serving.is_some_and(|n| n >= 1), "{} has no competent centre", row.id);
+        assert_eq!(
+            (row.population, row.resources_per_100k),
+            (None, None),
+            "the municipi carry no population"
+        );
+        // Brute force: the centres whose point lies in this municipio.
+        let inside = snapshot
+            .resources()
+            .iter()
+            .filter(|r| r.category == Category::MentalHealthCentre)
+            .filter_map(|r| r.point())
+            .filter(|&[lon, lat]| snapshot.areas_at(lon, lat).iter().any(|a| a.id == row.id))
+            .count();
+        assert_eq!(row.resources, inside, "{}", row.id);
+        located += inside;
+    }
+    assert!(located >= 15, "Rome's centres are located in its municipi: {located}");
+    let rome_city = report.rows.iter().find(|r| r.distance.locality_population >= 2_000_000);
+    assert!(rome_city.is_some_and(|r| r.distance.share_within_5km == Some(1.0)), "GeoNames' Rome point");
+}
