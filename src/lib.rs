@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod cli;
 pub mod countries;
+pub mod coverage;
 pub mod formats;
 pub mod http;
 pub mod index;

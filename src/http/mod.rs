@@ -2,6 +2,7 @@
 
 pub mod areas;
 pub mod config;
+pub mod coverage;
 pub mod demand;
 pub mod error;
 pub mod extract;
@@ -57,6 +58,9 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
         .route("/api/demand/{id}", get(demand::get_demand))
         .route("/api/areas", get(areas::list_areas))
         .route("/api/areas/{id}", get(areas::get_area))
+        .route("/api/coverage", get(coverage::coverage))
+        .route("/api/coverage/gaps", get(coverage::gaps))
+        .route("/api/coverage/suggest", get(coverage::suggest))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/api", get(api_not_found))

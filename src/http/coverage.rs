@@ -1,0 +1,248 @@
+//! `GET /api/coverage`, `/api/coverage/gaps` and `/api/coverage/suggest`:
+//! supply by country or area, the localities far from any service, and where
+//! a new service would reach the most people. See [`crate::coverage`].
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::error::ApiError;
+use super::geojson::GeoJson;
+use super::params::Params;
+use crate::coverage::{self, Level, Localities, Query, Report};
+use crate::model::{Category, Country, Topic};
+use crate::state::AppState;
+
+/// Largest `radius_km` for suggestions.
+pub const MAX_RADIUS_KM: f64 = 100.0;
+/// Most suggestions one query returns.
+pub const MAX_K: usize = 50;
+/// Most gaps one query returns.
+pub const MAX_GAPS: usize = 10_000;
+
+fn query(params: &mut Params) -> Query {
+    Query {
+        categories: params.list::<Category>("category"),
+        topics: params.list::<Topic>("topic"),
+        countries: params.list::<Country>("country"),
+    }
+}
+
+/// Runs CPU-heavy work off the async threads.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| ApiError::Internal(format!("coverage task: {e}")))
+}
+
+/// The coverage report as JSON, or CSV with `Accept: text/csv` or `format=csv`.
+pub async fn coverage(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let mut params = Params::parse(raw.as_deref(), &["level", "category", "topic", "country", "format"]);
+    let level = match params.one("level").as_deref().map(str::trim) {
+        None | Some("country") => Level::Country,
+        Some("area") => Level::Area,
+        Some("region") => {
+            params.fail(
+                "level",
+                "'region' is not available: witgis ships no region outlines with population; import \
+                 regions as areas (kind=region, with a population) and ask for level=area"
+                    .into(),
+            );
+            Level::Country
+        }
+        Some(other) => {
+            params.fail("level", format!("'{other}' is not a level; expected country or area"));
+            Level::Country
+        }
+    };
+    let csv = match params.one("format").as_deref().map(str::trim) {
+        Some("csv") => true,
+        Some("json") => false,
+        Some(other) => {
+            params.fail("format", format!("'{other}' is not a format; expected json or csv"));
+            false
+        }
+        None => headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.to_ascii_lowercase().contains("text/csv")),
+    };
+    let query = query(&mut params);
+    params.finish()?;
+    let snapshot = state.snapshot();
+    let report = blocking(move || coverage::report(&snapshot, Localities::shipped(), level, &query)).await?;
+    if csv {
+        let body = to_csv(&report).map_err(|e| ApiError::Internal(format!("cannot write CSV: {e}")))?;
+        let disposition = "inline; filename=\"witgis-coverage.csv\"";
+        Ok((
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, disposition)],
+            body,
+        )
+            .into_response())
+    } else {
+        Ok(Json(report).into_response())
+    }
+}
+
+/// The report as CSV: one row per country or area, one pair of columns
+/// (count, per 100k) per reported category.
+pub fn to_csv(report: &Report) -> Result<Vec<u8>, csv::Error> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let categories: Vec<Category> =
+        report.rows.first().map(|r| r.by_category.iter().map(|c| c.category).collect()).unwrap_or_default();
+    let mut head: Vec<String> =
+        ["level", "id", "name", "country", "population", "resources", "resources_per_100k", "serving"]
+            .map(str::to_owned)
+            .to_vec();
+    for c in &categories {
+        head.push(c.as_str().to_owned());
+        head.push(format!("{c}_per_100k"));
+    }
+    head.extend(
+        [
+            "localities",
+            "locality_population",
+            "mean_km",
+            "p90_km",
+            "share_within_5km",
+            "share_within_10km",
+            "share_within_25km",
+        ]
+        .map(str::to_owned),
+    );
+    out.write_record(&head)?;
+    let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let level = match report.level {
+        Level::Country => "country",
+        Level::Area => "area",
+    };
+    for r in &report.rows {
+        let mut rec = vec![
+            level.to_owned(),
+            r.id.clone(),
+            r.name.clone(),
+            r.country.map(|c| c.to_string()).unwrap_or_default(),
+            r.population.map(|p| p.to_string()).unwrap_or_default(),
+            r.resources.to_string(),
+            opt(r.resources_per_100k),
+            r.serving.map(|s| s.to_string()).unwrap_or_default(),
+        ];
+        for c in &r.by_category {
+            rec.push(c.count.to_string());
+            rec.push(opt(c.per_100k));
+        }
+        let d = &r.distance;
+        rec.extend([
+            d.localities.to_string(),
+            d.locality_population.to_string(),
+            opt(d.mean_km),
+            opt(d.p90_km),
+            opt(d.share_within_5km),
+            opt(d.share_within_10km),
+            opt(d.share_within_25km),
+        ]);
+        out.write_record(&rec)?;
+    }
+    out.into_inner().map_err(|e| e.into_error().into())
+}
+
+fn point(lon: f64, lat: f64) -> Value {
+    json!({ "type": "Point", "coordinates": [lon, lat] })
+}
+
+fn km(m: f64) -> f64 {
+    (m / 10.0).round() / 100.0
+}
+
+/// Localities farther than `min_km` (default 25) from any matching resource,
+/// most populous first, as GeoJSON.
+pub async fn gaps(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+    let mut params = Params::parse(raw.as_deref(), &["category", "topic", "country", "min_km", "limit"]);
+    let min_km = params.number("min_km", 0.0..=2000.0, "a distance in kilometres").unwrap_or(25.0);
+    let limit = params.count("limit", 1..=MAX_GAPS, 100);
+    let query = query(&mut params);
+    params.finish()?;
+    let snapshot = state.snapshot();
+    let body = blocking(move || {
+        let localities = Localities::shipped();
+        let found = coverage::gaps(&snapshot, localities, &query, min_km * 1000.0, limit);
+        let features: Vec<Value> = found
+            .iter()
+            .map(|g| {
+                let l = localities.get(g.locality);
+                json!({
+                    "type": "Feature",
+                    "id": l.id,
+                    "geometry": point(l.lon, l.lat),
+                    "properties": {
+                        "name": l.name,
+                        "country": l.country,
+                        "population": l.population,
+                        "nearest_km": g.nearest.map(|h| km(h.distance_m)),
+                        "nearest_id": g.nearest.map(|h| snapshot.resource(h.index).id.clone()),
+                    }
+                })
+            })
+            .collect();
+        json!({ "type": "FeatureCollection", "min_km": min_km, "numberReturned": features.len(), "features": features })
+    })
+    .await?;
+    Ok(GeoJson(body).into_response())
+}
+
+/// Up to `k` (default 5) localities where a new service would cover the most
+/// people now farther than `radius_km` (default 10) from any matching one.
+pub async fn suggest(
+    State(state): State<Arc<AppState>>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let mut params = Params::parse(raw.as_deref(), &["category", "topic", "country", "radius_km", "k"]);
+    let radius_km = params.number("radius_km", 1.0..=MAX_RADIUS_KM, "a radius in kilometres").unwrap_or(10.0);
+    let k = params.count("k", 1..=MAX_K, 5);
+    let query = query(&mut params);
+    params.finish()?;
+    let snapshot = state.snapshot();
+    let body = blocking(move || {
+        let localities = Localities::shipped();
+        let s = coverage::suggest(&snapshot, localities, &query, radius_km * 1000.0, k);
+        let mut covered = 0;
+        let features: Vec<Value> = s
+            .picks
+            .iter()
+            .enumerate()
+            .map(|(rank, p)| {
+                let l = localities.get(p.locality);
+                covered += p.newly_covered;
+                json!({
+                    "type": "Feature",
+                    "id": l.id,
+                    "geometry": point(l.lon, l.lat),
+                    "properties": {
+                        "rank": rank + 1,
+                        "name": l.name,
+                        "country": l.country,
+                        "population": l.population,
+                        "newly_covered_population": p.newly_covered,
+                        "cumulative_covered_population": covered,
+                    }
+                })
+            })
+            .collect();
+        json!({
+            "type": "FeatureCollection",
+            "radius_km": radius_km,
+            "population": s.population,
+            "uncovered_population_before": s.uncovered_before,
+            "uncovered_population_after": s.uncovered_before.saturating_sub(covered),
+            "features": features,
+        })
+    })
+    .await?;
+    Ok(GeoJson(body).into_response())
+}

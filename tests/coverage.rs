@@ -1,0 +1,422 @@
+//! Coverage: hand-checked small cases through the library, the shipped data
+//! and the HTTP API (JSON, CSV, GeoJSON, bad parameters).
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use geo::{Destination, Geodesic, Point};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use witgis::coverage::{self, DistanceStats, Level, Localities, Locality, Query};
+use witgis::index::Snapshot;
+use witgis::model::{Area, Category};
+use witgis::sphere::geodesic_m;
+
+fn locality(id: u64, name: &str, [lon, lat]: [f64; 2], population: u64) -> Locality {
+    Locality { id, name: name.into(), country: Some("IT".parse().unwrap()), lon, lat, population }
+}
+
+/// The point `metres` east of `from`, on the ellipsoid.
+fn east_of(from: [f64; 2], metres: f64) -> [f64; 2] {
+    let p = Geodesic.destination(Point::new(from[0], from[1]), 90.0, metres);
+    [p.x(), p.y()]
+}
+
+fn it_row(report: &coverage::Report) -> &coverage::Row {
+    report.rows.iter().find(|r| r.id == "IT").expect("an IT row")
+}
+
+#[test]
+fn a_locality_exactly_5_km_away_is_within_5_km() {
+    let centre = [12.0, 45.0];
+    let at_5 = east_of(centre, 5_000.0);
+    assert!((geodesic_m(centre, at_5) - 5_000.0).abs() < 1e-6);
+    let snapshot =
+        Snapshot::new(vec![common::resource("csm", Some(centre), "mental_health_centre", "IT", &[])]);
+    let localities = Localities::new(vec![
+        locality(1, "Five", at_5, 1_000),
+        locality(2, "Five-ten", east_of(centre, 5_010.0), 3_000),
+        locality(3, "Thirty", east_of(centre, 30_000.0), 6_000),
+    ]);
+    let report = coverage::report(&snapshot, &localities, Level::Country, &Query::default());
+    let d = &it_row(&report).distance;
+    assert_eq!(d.localities, 3);
+    assert_eq!(d.locality_population, 10_000);
+    assert_eq!(d.share_within_5km, Some(0.1), "only the 5 km locality");
+    assert_eq!(d.share_within_10km, Some(0.4));
+    assert_eq!(d.share_within_25km, Some(0.4));
+    // (1000·5 + 3000·5.01 + 6000·30) / 10000
+    assert_eq!(d.mean_km, Some(20.003));
+    // 90% of 10,000 people is reached only with the 30 km locality.
+    assert_eq!(d.p90_km, Some(30.0));
+    // The other countries have no localities here: no shares, no means.
+    let de = report.rows.iter().find(|r| r.id == "DE").unwrap();
+    assert_eq!(de.distance.locality_population, 0);
+    assert_eq!(de.distance.share_within_5km, None);
+    assert_eq!(de.distance.mean_km, None);
+    // Population from GeoNames countryInfo; one resource per 60.4 M people.
+    assert_eq!(it_row(&report).population, Some(60_431_283));
+    assert_eq!(it_row(&report).resources, 1);
+    assert_eq!(it_row(&report).resources_per_100k, Some(0.002));
+}
+
+#[test]
+fn weighted_percentile_and_no_resource_at_all() {
+    let s = DistanceStats::new(vec![(50, Some(1_000.0)), (40, Some(2_000.0)), (10, Some(9_000.0))]);
+    assert_eq!(s.p90_km, Some(2.0), "50 + 40 = 90% of the people within 2 km");
+    assert_eq!(s.mean_km, Some(2.2));
+    let none = DistanceStats::new(vec![(100, None)]);
+    assert_eq!((none.mean_km, none.p90_km, none.share_within_25km), (None, None, Some(0.0)));
+}
+
+fn areas(features: Value) -> Vec<Area> {
+    witgis::formats::areas::read(&json!({ "type": "FeatureCollection", "features": features }).to_string())
+        .unwrap_or_else(|e| panic!("{}", e.report("test areas")))
+}
+
+fn square(id: &str, population: u64, [w, s]: [f64; 2], size: f64) -> Value {
+    let ring = json!([[w, s], [w + size, s], [w + size, s + size], [w, s + size], [w, s]]);
+    json!({
+        "type": "Feature",
+        "properties": { "id": id, "name": id, "kind": "district", "country": "IT", "population": population },
+        "geometry": { "type": "Polygon", "coordinates": [ring] }
+    })
+}
+
+#[test]
+fn an_area_without_resources_has_zero_and_all_its_people_beyond() {
+    let rome = [12.5, 41.9];
+    let snapshot = Snapshot::with_areas(
+        vec![
+            common::resource("csm", Some(rome), "mental_health_centre", "IT", &["mental_health_care"]),
+            common::resource("lib", Some(rome), "library", "IT", &["library_services"]),
+        ],
+        areas(json!([
+            square("empty", 50_000, [16.0, 40.0], 0.2),
+            square("rome", 200_000, [12.4, 41.8], 0.2),
+        ])),
+    );
+    let localities = Localities::new(vec![
+        locality(1, "Inside A", [16.05, 40.05], 1_000),
+        locality(2, "Inside B", [16.15, 40.15], 3_000),
+        locality(3, "Rome", [12.51, 41.91], 100_000),
+    ]);
+    let query = Query { categories: vec![Category::MentalHealthCentre], ..Query::default() };
+    let report = coverage::report(&snapshot, &localities, Level::Area, &query);
+    assert_eq!(report.rows.len(), 2);
+    let empty = &report.rows[0];
+    assert_eq!(empty.id, "empty");
+    assert_eq!((empty.resources, empty.resources_per_100k), (0, Some(0.0)));
+    assert_eq!(empty.by_category.len(), 1);
+    assert_eq!(empty.by_category[0].count, 0);
+    assert_eq!(empty.distance.locality_population, 4_000);
+    assert_eq!(empty.distance.share_within_25km, Some(0.0), "everybody is beyond 25 km");
+    assert!(empty.distance.p90_km.is_some_and(|km| km > 300.0));
+    let rome_row = &report.rows[1];
+    assert_eq!((rome_row.resources, rome_row.resources_per_100k), (1, Some(0.5)), "only the centre counts");
+    assert_eq!(rome_row.distance.share_within_5km, Some(1.0));
+}
+
+#[test]
+fn the_suggestion_is_the_big_town_far_from_everything() {
+    let rome = [12.5, 41.9];
+    let town = [16.0, 40.5];
+    let snapshot =
+        Snapshot::new(vec![common::resource("csm", Some(rome), "mental_health_centre", "IT", &[])]);
+    let localities = Localities::new(vec![
+        locality(1, "Rome", [12.51, 41.9], 2_000_000),
+        locality(2, "Hamlet near the town", east_of(town, 4_000.0), 500),
+        locality(3, "Town", town, 100_000),
+        locality(4, "Village near the town", east_of(town, -6_000.0), 500),
+        locality(5, "Lonely village", [9.0, 39.5], 800),
+        locality(6, "Uncovered next to Rome", east_of(rome, 15_000.0), 300),
+    ]);
+    let s = coverage::suggest(&snapshot, &localities, &Query::default(), 10_000.0, 10);
+    assert_eq!(s.uncovered_before, 102_100);
+    let picked: Vec<(&str, u64)> =
+        s.picks.iter().map(|p| (localities.get(p.locality).name.as_str(), p.newly_covered)).collect();
+    // Rome's locality is already covered; the third pick covers the last 300.
+    assert_eq!(picked[0], ("Town", 101_000));
+    assert_eq!(picked[1], ("Lonely village", 800));
+    assert_eq!(picked.len(), 3, "then nobody is left: {picked:?}");
+    assert_eq!(picked[2].1, 300);
+}
+
+/// The plain greedy, by brute force: every candidate against every locality.
+fn brute_force_greedy(
+    snapshot: &Snapshot,
+    localities: &Localities,
+    radius_m: f64,
+    k: usize,
+) -> Vec<(u32, u64)> {
+    let all = localities.all();
+    let mut uncovered: Vec<bool> = all
+        .iter()
+        .map(|l| {
+            snapshot
+                .resources()
+                .iter()
+                .filter_map(|r| r.point())
+                .all(|p| geodesic_m(p, [l.lon, l.lat]) > radius_m)
+        })
+        .collect();
+    let mut picks = Vec::new();
+    for _ in 0..k {
+        let gain = |c: &Locality| -> u64 {
+            all.iter()
+                .zip(&uncovered)
+                .filter(|(l, u)| **u && geodesic_m([c.lon, c.lat], [l.lon, l.lat]) <= radius_m)
+                .map(|(l, _)| l.population)
+                .sum()
+        };
+        let best = (0..all.len())
+            .map(|i| (gain(&all[i]), all[i].population, std::cmp::Reverse(i)))
+            .max()
+            .filter(|b| b.0 > 0);
+        let Some((g, _, std::cmp::Reverse(i))) = best else { break };
+        for (j, l) in all.iter().enumerate() {
+            if geodesic_m([all[i].lon, all[i].lat], [l.lon, l.lat]) <= radius_m {
+                uncovered[j] = false;
+            }
+        }
+        picks.push((i as u32, g));
+    }
+    picks
+}
+
+#[test]
+fn lazy_greedy_equals_the_plain_greedy() {
+    let localities = Localities::synthetic(400, 3);
+    let snapshot = Snapshot::new(witgis::synth::resources(30, 4));
+    let s = coverage::suggest(&snapshot, &localities, &Query::default(), 25_000.0, 8);
+    let lazy: Vec<(u32, u64)> = s.picks.iter().map(|p| (p.locality, p.newly_covered)).collect();
+    assert_eq!(lazy, brute_force_greedy(&snapshot, &localities, 25_000.0, 8));
+    assert_eq!(lazy.len(), 8);
+}
+
+// --- The shipped data, through the HTTP API ---
+
+async fn get(app: &axum::Router, uri: &str, accept: Option<&str>) -> (StatusCode, String, String) {
+    let mut request = Request::get(uri);
+    if let Some(accept) = accept {
+        request = request.header(header::ACCEPT, accept);
+    }
+    let response = app.clone().oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+    let status = response.status();
+    let content_type =
+        response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, content_type, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+async fn get_json(app: &axum::Router, uri: &str) -> Value {
+    let (status, _, body) = get(app, uri, None).await;
+    assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+#[tokio::test]
+async fn every_country_has_every_witgis_category_and_sane_figures() {
+    let (app, _state, _dir) = common::seeded_app().await;
+    let report = get_json(&app, "/api/coverage").await;
+    let rows = report["rows"].as_array().unwrap();
+    let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 4);
+    for c in ["IT", "BG", "DE", "LT"] {
+        assert!(ids.contains(&c), "{ids:?}");
+    }
+    let total: u64 = rows.iter().map(|r| r["resources"].as_u64().unwrap()).sum();
+    assert_eq!(total, 246, "every seeded resource lies in one of the four countries");
+    for row in rows {
+        let count = |c: &str| {
+            row["by_category"].as_array().unwrap().iter().find(|x| x["category"] == c).unwrap()["count"]
+                .as_u64()
+                .unwrap()
+        };
+        for c in
+            ["library", "training_research_centre", "university", "professional_association", "good_practice"]
+        {
+            assert!(count(c) >= 1, "{} has no {c}", row["id"]);
+        }
+        let population = row["population"].as_f64().unwrap();
+        let per_100k = row["resources_per_100k"].as_f64().unwrap();
+        assert!((per_100k - row["resources"].as_f64().unwrap() * 1e5 / population).abs() < 0.001);
+        let d = &row["distance"];
+        let share = |k: &str| d[k].as_f64().unwrap();
+        assert!(d["localities"].as_u64().unwrap() > 100);
+        assert!(share("share_within_5km") <= share("share_within_10km"));
+        assert!(share("share_within_10km") <= share("share_within_25km"));
+        assert!(share("share_within_25km") <= 1.0 && share("share_within_5km") > 0.0);
+        assert!(d["mean_km"].as_f64().unwrap() <= d["p90_km"].as_f64().unwrap() * 2.0);
+    }
+}
+
+#[tokio::test]
+async fn csv_has_a_header_and_one_row_per_country() {
+    let (app, _state, _dir) = common::seeded_app().await;
+    for (uri, accept) in [
+        ("/api/coverage?format=csv&category=library,university", None),
+        ("/api/coverage?category=library,university", Some("text/csv")),
+    ] {
+        let (status, content_type, body) = get(&app, uri, accept).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(content_type.starts_with("text/csv"), "{content_type}");
+        let mut reader = csv::Reader::from_reader(body.as_bytes());
+        let head: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+        assert_eq!(
+            head,
+            [
+                "level",
+                "id",
+                "name",
+                "country",
+                "population",
+                "resources",
+                "resources_per_100k",
+                "serving",
+                "library",
+                "library_per_100k",
+                "university",
+                "university_per_100k",
+                "localities",
+                "locality_population",
+                "mean_km",
+                "p90_km",
+                "share_within_5km",
+                "share_within_10km",
+                "share_within_25km",
+            ]
+        );
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 4);
+        for r in &rows {
+            assert_eq!(r.len(), head.len());
+            assert_eq!(&r[0], "country");
+            let sum: u64 = r[8].parse::<u64>().unwrap() + r[10].parse::<u64>().unwrap();
+            assert_eq!(r[5].parse::<u64>().unwrap(), sum, "the total is the two categories");
+        }
+    }
+    let (_, content_type, _) = get(&app, "/api/coverage?format=json", Some("text/csv")).await;
+    assert!(content_type.starts_with("application/json"), "format wins over Accept");
+}
+
+#[tokio::test]
+async fn gaps_are_sorted_by_population_and_really_far() {
+    let (app, state, _dir) = common::seeded_app().await;
+    let fc = get_json(&app, "/api/coverage/gaps?category=crisis_service&min_km=60&limit=300").await;
+    let features = fc["features"].as_array().unwrap();
+    assert!(features.len() > 10, "crisis services are few: many places are far");
+    let snapshot = state.snapshot();
+    let crisis: Vec<[f64; 2]> = snapshot
+        .resources()
+        .iter()
+        .filter(|r| r.category == Category::CrisisService)
+        .filter_map(|r| r.point())
+        .collect();
+    let mut last = u64::MAX;
+    for f in features {
+        let population = f["properties"]["population"].as_u64().unwrap();
+        assert!(population <= last, "not sorted by population");
+        last = population;
+        let c = f["geometry"]["coordinates"].as_array().unwrap();
+        let p = [c[0].as_f64().unwrap(), c[1].as_f64().unwrap()];
+        let nearest = crisis.iter().map(|&r| geodesic_m(p, r)).fold(f64::INFINITY, f64::min);
+        assert!(nearest > 60_000.0, "{} is {nearest} m from a crisis service", f["properties"]["name"]);
+        let reported = f["properties"]["nearest_km"].as_f64().unwrap();
+        assert!((reported - nearest / 1000.0).abs() < 0.01, "{reported} vs {nearest}");
+    }
+    // Nothing bigger was left out: every shipped locality farther away has at
+    // most the smallest listed population.
+    for l in Localities::shipped().all() {
+        let nearest = crisis.iter().map(|&r| geodesic_m([l.lon, l.lat], r)).fold(f64::INFINITY, f64::min);
+        if nearest > 60_000.0 + 1.0 {
+            assert!(l.population <= last || features.iter().any(|f| f["id"] == l.id), "{} missing", l.name);
+        }
+    }
+}
+
+#[tokio::test]
+async fn suggestions_on_the_shipped_data_cover_more_and_more() {
+    let (app, _state, _dir) = common::seeded_app().await;
+    let fc =
+        get_json(&app, "/api/coverage/suggest?category=mental_health_centre&country=DE&radius_km=20&k=3")
+            .await;
+    let features = fc["features"].as_array().unwrap();
+    assert_eq!(features.len(), 3, "Germany has no mental-health centre in the seed");
+    let gains: Vec<u64> =
+        features.iter().map(|f| f["properties"]["newly_covered_population"].as_u64().unwrap()).collect();
+    assert!(gains.windows(2).all(|w| w[0] >= w[1]), "{gains:?}");
+    assert_eq!(features[0]["properties"]["country"], "DE");
+    // With no centre, the best 20 km circle in Germany takes in Berlin.
+    let c = features[0]["geometry"]["coordinates"].as_array().unwrap();
+    let first = [c[0].as_f64().unwrap(), c[1].as_f64().unwrap()];
+    assert!(geodesic_m(first, [13.41053, 52.52437]) <= 20_000.0, "{first:?}");
+    assert!(gains[0] >= 3_426_354, "at least Berlin's population: {gains:?}");
+    assert_eq!(fc["uncovered_population_before"], fc["population"]);
+}
+
+#[tokio::test]
+async fn bad_parameters_are_named_in_a_400() {
+    let (app, _state, _dir) = common::seeded_app().await;
+    let cases: &[(&str, &[&str])] = &[
+        ("/api/coverage?level=planet&category=pizzeria&format=xml", &["level", "category", "format"]),
+        ("/api/coverage?level=region", &["level"]),
+        ("/api/coverage?topic=nope&country=XX&levle=area", &["levle", "topic", "country"]),
+        ("/api/coverage/gaps?min_km=-1&limit=0", &["min_km", "limit"]),
+        ("/api/coverage/gaps?min_km=NaN", &["min_km"]),
+        ("/api/coverage/suggest?radius_km=abc&k=0&foo=1", &["foo", "radius_km", "k"]),
+        ("/api/coverage/suggest?radius_km=100000&k=51", &["radius_km", "k"]),
+    ];
+    for (uri, names) in cases {
+        let (status, content_type, body) = get(&app, uri, None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}");
+        assert_eq!(content_type, "application/problem+json", "{uri}");
+        let problem: Value = serde_json::from_str(&body).unwrap();
+        let named: Vec<&str> = problem["invalid_params"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        let (mut named, mut names) = (named, names.to_vec());
+        named.sort_unstable();
+        names.sort_unstable();
+        assert_eq!(named, names, "{uri}: {body}");
+    }
+}
+
+#[test]
+fn rome_municipi_level_area_with_the_seed() {
+    const MUNICIPI: &str = "../shared/reference/rome-municipi.geojson";
+    let text = std::fs::read_to_string(MUNICIPI).expect("clone witgis beside shared/");
+    let municipi = witgis::formats::areas::read(&text).unwrap_or_else(|e| panic!("{}", e.report(MUNICIPI)));
+    let snapshot = Snapshot::with_areas(witgis::store::seed().unwrap(), municipi);
+    let query = Query { categories: vec![Category::MentalHealthCentre], ..Query::default() };
+    let report = coverage::report(&snapshot, Localities::shipped(), Level::Area, &query);
+    assert_eq!(report.rows.len(), 15);
+    let mut located = 0;
+    for row in &report.rows {
+        assert!(row.serving.is_some_and(|n| n >= 1), "{} has no competent centre", row.id);
+        assert_eq!(
+            (row.population, row.resources_per_100k),
+            (None, None),
+            "the municipi carry no population"
+        );
+        // Brute force: the centres whose point lies in this municipio.
+        let inside = snapshot
+            .resources()
+            .iter()
+            .filter(|r| r.category == Category::MentalHealthCentre)
+            .filter_map(|r| r.point())
+            .filter(|&[lon, lat]| snapshot.areas_at(lon, lat).iter().any(|a| a.id == row.id))
+            .count();
+        assert_eq!(row.resources, inside, "{}", row.id);
+        located += inside;
+    }
+    assert!(located >= 15, "Rome's centres are located in its municipi: {located}");
+    let rome_city = report.rows.iter().find(|r| r.distance.locality_population >= 2_000_000);
+    assert!(rome_city.is_some_and(|r| r.distance.share_within_5km == Some(1.0)), "GeoNames' Rome point");
+}
