@@ -180,6 +180,11 @@ export function renderDesk() {
 }
 
 // ------------------------------------------------------------- actions ----
+function say(text, screenReaderOnly = false) {
+  $("desk-status").textContent = text;
+  $("desk-status").classList.toggle("sr-only", screenReaderOnly);
+}
+
 async function copyText(make, from) {
   lastText = make;
   const text = make();
@@ -188,12 +193,12 @@ async function copyText(make, from) {
   $("print-sheet").textContent = text;
   try {
     await navigator.clipboard.writeText(text);
-    $("desk-status").textContent = ctx.tr("desk.copied");
+    say(ctx.tr("desk.copied"));
     from?.focus();
   } catch {
     area.focus();
     area.select();
-    $("desk-status").textContent = ctx.tr("desk.copyFailed");
+    say(ctx.tr("desk.copyFailed"));
   }
 }
 
@@ -210,19 +215,20 @@ export async function refer() {
   const p = new URLSearchParams({ lon: pt[0].toFixed(5), lat: pt[1].toFixed(5), k: String(K) });
   if (desk.need) p.set("need", desk.need);
   if (desk.openOnly) p.set("open_now", "true");
-  $("desk-status").textContent = ctx.tr("status.loading");
+  say(ctx.tr("status.loading"));
   try {
     desk.answer = await ctx.getJson("referral", `/api/referral?${p}`);
   } catch (e) {
     if (e.name === "AbortError") return;
-    $("desk-status").textContent = ctx.tr("status.error", { detail: e.message });
+    say(ctx.tr("status.error", { detail: e.message }));
     return;
   }
   const a = desk.answer;
   // A text made for the previous answer no longer holds.
   lastText = null;
   $("desk-text").value = "";
-  $("desk-status").textContent = ctx.tr("desk.for", { place: a.areas.map((x) => x.name).join(" · ") || "—" });
+  // Announced to screen readers; on screen the answer's own heading says the same.
+  say(ctx.tr("desk.for", { place: a.areas.map((x) => x.name).join(" · ") || "—" }), true);
   renderDesk();
   ctx.redrawHighlights();
   highlightArea();
