@@ -1,7 +1,7 @@
 // Starts the real witgis binary and Debian's Chromium for the browser tests,
 // and stops both afterwards.
 
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -42,17 +42,24 @@ export async function waitFor(fn, { ms = 20000, every = 100, what = "condition" 
   throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
 }
 
-/** Starts `witgis serve` on a free port with a new SQLite file. */
-export async function startServer(extraArgs = []) {
+/**
+ * Starts `witgis serve` on a free port with a new SQLite file; `areas` lists
+ * GeoJSON files imported with `witgis import-areas` before the server starts.
+ */
+export async function startServer(extraArgs = [], { areas = [] } = {}) {
   const bin = process.env.WITGIS_BIN ?? join(ROOT, "target/debug/witgis");
   const dir = mkdtempSync(join(tmpdir(), "witgis-e2e-"));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const env = { ...process.env, RUST_LOG: "warn" };
   delete env.WITGIS_BASEMAP_STYLE;
+  const db = `sqlite://${join(dir, "e2e.db")}`;
+  for (const file of areas) {
+    execFileSync(bin, ["import-areas", file, "--database-url", db], { env, stdio: ["ignore", "ignore", "inherit"] });
+  }
   const child = spawn(
     bin,
-    ["serve", "--addr", `127.0.0.1:${port}`, "--database-url", `sqlite://${join(dir, "e2e.db")}`, ...extraArgs],
+    ["serve", "--addr", `127.0.0.1:${port}`, "--database-url", db, ...extraArgs],
     { env, stdio: ["ignore", "inherit", "inherit"] },
   );
   let exited = null;

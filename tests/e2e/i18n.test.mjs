@@ -30,15 +30,17 @@ test("every key has a non-empty text in all five languages", () => {
 
 test("every key the page uses exists", () => {
   const html = readFileSync(join(ROOT, "web/index.html"), "utf8");
-  const js = readFileSync(join(ROOT, "web/js/app.js"), "utf8");
+  const js = ["web/js/app.js", "web/js/desk.js"].map((f) => readFileSync(join(ROOT, f), "utf8")).join("\n");
   const used = new Set([
     ...[...html.matchAll(/data-i18n(?:-placeholder|-label)?="([^"]+)"/g)].map((m) => m[1]),
     ...[...js.matchAll(/\btr\(\s*"([^"]+)"/g)].map((m) => m[1]),
+    // The referral text is written in the caller's language: t(lang, "key", …).
+    ...[...js.matchAll(/\bt\(\s*\w+\(?\)?,\s*"([^"]+)"/g)].map((m) => m[1]),
   ]);
   assert.ok(used.size > 30, `found ${used.size} keys in use`);
   assert.deepEqual([...used].filter((k) => !(k in STRINGS)), []);
   // Keys built at run time: `category.${x}`, `topic.${x}`, `country.${x}`, …
-  for (const prefix of js.matchAll(/tr\(`(\w+)\.\$\{/g)) {
+  for (const prefix of js.matchAll(/\bt(?:r|\(\s*\w+\(?\)?,)\(?\s*`(\w+)\.\$\{/g)) {
     assert.ok(Object.keys(STRINGS).some((k) => k.startsWith(`${prefix[1]}.`)), `${prefix[1]}.* exists`);
   }
 });

@@ -3,6 +3,7 @@
 
 import { CATEGORIES, COUNTRIES, LANGUAGES, TOPICS, pickLanguage, t } from "./i18n.js";
 import { SYMBOLS, symbolDataUrl, symbolImageData } from "./symbols.js";
+import { deskMarks, initDesk, readDeskHash, refer, renderDesk, showAreas, writeDeskHash } from "./desk.js";
 
 const NEAREST_K = 10;
 const LIST_LIMIT = 1000;
@@ -20,6 +21,7 @@ const state = {
   point: null, // [lon, lat]
   selected: null, // resource id
   view: null, // { zoom, lat, lon }
+  mode: "", // "" (map) or "desk" (help-desk operator view)
 };
 
 let map = null;
@@ -44,6 +46,8 @@ function readHash() {
   state.q = (p.get("q") ?? "").trim();
   state.point = parsePair(p.get("pt"));
   state.selected = p.get("sel") || null;
+  state.mode = p.get("mode") === "desk" ? "desk" : "";
+  readDeskHash(p);
   const view = (p.get("map") ?? "").split("/").map(Number);
   state.view = view.length === 3 && view.every(Number.isFinite) ? { zoom: view[0], lat: view[1], lon: view[2] } : null;
 }
@@ -59,6 +63,10 @@ let writtenHash = "";
 function writeHash() {
   const p = new URLSearchParams();
   p.set("lang", state.lang);
+  if (state.mode) {
+    p.set("mode", state.mode);
+    writeDeskHash(p);
+  }
   if (state.categories.size !== CATEGORIES.length) p.set("cat", CATEGORIES.filter((c) => state.categories.has(c)).join(","));
   if (state.country) p.set("country", state.country);
   if (state.topic) p.set("topic", state.topic);
@@ -102,6 +110,7 @@ function applyLanguage() {
   renderList();
   renderDetails();
   localiseMap();
+  renderDesk();
 }
 
 /** MapLibre's own control labels, in the page's language. */
@@ -519,9 +528,12 @@ function updateMapData() {
 function updateHighlights() {
   if (!mapReady) return;
   const features = [];
-  for (const f of nearest) {
+  // In the help-desk view the marks are the desk's: competent ("C") and numbered alternatives.
+  const marks = state.mode === "desk" ? deskMarks() : nearest.map((f, i) => ({ f, label: String(i + 1), strong: false }));
+  for (const { f, strong } of marks) {
     if (f.geometry) {
-      features.push({ type: "Feature", geometry: f.geometry, properties: { id: featureId(f), category: f.properties.category, selected: featureId(f) === state.selected } });
+      const selected = strong || featureId(f) === state.selected;
+      features.push({ type: "Feature", geometry: f.geometry, properties: { id: featureId(f), category: f.properties.category, selected } });
     }
   }
   const sel = state.selected ? known.get(state.selected) : null;
@@ -531,13 +543,12 @@ function updateHighlights() {
   map.getSource("highlight").setData({ type: "FeatureCollection", features });
 
   for (const m of rankMarkers) m.remove();
-  rankMarkers = nearest
-    .map((f, i) => [f, i])
-    .filter(([f]) => f.geometry)
-    .map(([f, i]) => {
+  rankMarkers = marks
+    .filter(({ f }) => f.geometry)
+    .map(({ f, label }) => {
       const el = document.createElement("div");
       el.className = "rank-badge";
-      el.textContent = String(i + 1);
+      el.textContent = label;
       el.setAttribute("aria-hidden", "true");
       return new maplibregl.Marker({ element: el, offset: [14, -14] }).setLngLat(f.geometry.coordinates).addTo(map);
     });
@@ -588,7 +599,25 @@ function updateClusterLabels() {
 function setPoint(lonlat) {
   state.point = [Number(lonlat[0]), Number(lonlat[1])];
   writeHash();
+  if (state.mode === "desk") {
+    updateHighlights();
+    refer();
+    loadNearest();
+    return;
+  }
   loadNearest().then(() => $("results").focus({ preventScroll: true }));
+}
+
+/** Switches between the map view and the help-desk view. */
+function setMode(mode) {
+  state.mode = mode;
+  document.body.dataset.mode = mode || "map";
+  $("mode-desk").setAttribute("aria-pressed", String(mode === "desk"));
+  $("desk").hidden = mode !== "desk";
+  writeHash();
+  updateHighlights();
+  showAreas();
+  if (mode === "desk") refer();
 }
 
 function clearPoint() {
@@ -631,6 +660,7 @@ async function initMap() {
     localiseMap();
     updateMapData();
     updateHighlights();
+    showAreas();
     map.once("idle", () => (document.body.dataset.mapReady = "true"));
   });
   map.on("render", updateClusterLabels);
@@ -837,6 +867,10 @@ function bindControls() {
     );
   });
   $("details-close").addEventListener("click", closeDetails);
+  $("mode-desk").addEventListener("click", () => {
+    setMode(state.mode === "desk" ? "" : "desk");
+    if (state.mode === "desk") $("desk-q").focus();
+  });
   document.addEventListener("keydown", (e) => {
     if (e.key === "Escape" && !$("details").hidden) {
       e.preventDefault();
@@ -845,13 +879,14 @@ function bindControls() {
   });
   document.querySelector(".skip").addEventListener("click", (e) => {
     e.preventDefault();
-    $("results").focus();
+    (state.mode === "desk" ? $("desk-q") : $("results")).focus();
   });
   window.addEventListener("hashchange", () => {
     if (location.hash === writtenHash || !location.hash.includes("=")) return;
     readHash();
     $("q").value = state.q;
     applyLanguage();
+    setMode(state.mode);
     if (map && state.view) map.jumpTo({ center: [state.view.lon, state.view.lat], zoom: state.view.zoom });
     reload();
     if (state.selected) select(state.selected, { focus: false });
@@ -864,9 +899,19 @@ function start() {
   readHash();
   bindControls();
   bindSearch();
+  initDesk({
+    state,
+    tr,
+    getJson,
+    getMap: () => map,
+    isMapReady: () => mapReady,
+    setPoint,
+    writeHash,
+    redrawHighlights: updateHighlights,
+  });
   $("q").value = state.q;
   applyLanguage();
-  writeHash();
+  setMode(state.mode);
   loadCategories();
   initMap();
   loadResources();

@@ -1,0 +1,282 @@
+// The help-desk operator view in real headless Chromium against the real
+// witgis binary, with Rome's municipi imported: every answer on the page is
+// compared with what /api/referral and /api/places answer for the same point.
+
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+
+import { ROOT, SCREENSHOTS, startBrowser, startServer, waitFor, waitForMap } from "./harness.mjs";
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+/** Rome's municipi, read at test time from the shared reference folder (never committed). */
+const MUNICIPI = process.env.WITGIS_ROME_MUNICIPI ?? join(ROOT, "../shared/reference/rome-municipi.geojson");
+const NEED = "housing";
+
+describe("help-desk operator view", () => {
+  let server;
+  let browser;
+  let page;
+
+  before(async () => {
+    assert.ok(existsSync(MUNICIPI), `Rome's municipi are needed at ${MUNICIPI}`);
+    server = await startServer([], { areas: [MUNICIPI] });
+    browser = await startBrowser();
+    await browser.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.base });
+    page = await browser.newPage();
+  });
+
+  after(async () => {
+    await browser?.stop();
+    await server?.stop();
+  });
+
+  const hashParams = async () => new URLSearchParams((await page.evaluate(() => location.hash)).slice(1));
+  const ids = (selector) => page.$$eval(selector, (lis) => lis.map((li) => li.dataset.id));
+  const focusedId = () => page.evaluate(() => document.activeElement?.id ?? "");
+  /** Presses Tab until `check` holds for the focused element; fails after `max` presses. */
+  async function tabTo(check, what, max = 30) {
+    for (let i = 0; i < max; i++) {
+      await page.keyboard.press("Tab");
+      if (await page.evaluate(check)) return;
+    }
+    throw new Error(`Tab never reached ${what}`);
+  }
+  /** The referral the page should show, asked of the API for the page's own point and moment. */
+  async function apiReferral(need) {
+    const [lon, lat] = (await hashParams()).get("pt").split(",");
+    const at = await page.getAttribute("#desk-answer", "data-at");
+    const q = new URLSearchParams({ lon, lat, k: "5", at });
+    if (need) q.set("need", need);
+    return server.api(`/api/referral?${q}`);
+  }
+
+  let timing = null;
+
+  test("keyboard only: district name → suggestion → need → competent first → copied referral text", async () => {
+    await page.goto(`${server.base}/#lang=en`);
+    await waitForMap(page);
+    // Into the help-desk view with the keyboard: Tab to the toggle, Enter.
+    await tabTo(() => document.activeElement?.id === "mode-desk", "the Help desk toggle");
+    await page.keyboard.press("Enter");
+    await waitFor(async () => (await focusedId()) === "desk-q", { what: "focus in the place box" });
+    assert.equal((await hashParams()).get("mode"), "desk");
+    assert.equal(await page.getAttribute("#mode-desk", "aria-pressed"), "true");
+
+    const places = await server.api("/api/places?q=municipio%20roma%20ii&limit=8");
+    assert.equal(places.features[0].properties.name, "Municipio Roma II");
+    assert.equal(places.features[0].properties.kind, "area");
+
+    const t0 = Date.now();
+    // Typed at 50 ms a key, like a fast typist, so the timing means something.
+    await page.keyboard.type("municipio roma ii", { delay: 50 });
+    await page.waitForSelector("#desk-suggestions li[role=option]:not([aria-disabled])");
+    const offered = await page.$$eval("#desk-suggestions li[role=option]", (lis) => lis.map((li) => li.firstChild.textContent));
+    assert.deepEqual(offered, places.features.map((f) => f.properties.name), "suggestions in /api/places order");
+    await page.keyboard.press("ArrowDown");
+    assert.equal(await page.getAttribute("#desk-q", "aria-activedescendant"), "desk-sugg-0");
+    await page.keyboard.press("Enter");
+    await waitFor(async () => (await hashParams()).get("pt"), { what: "the point in the URL" });
+    const pt = (await hashParams()).get("pt").split(",").map(Number);
+    const [plon, plat] = places.features[0].geometry.coordinates;
+    assert.ok(Math.abs(pt[0] - plon) < 1e-5 && Math.abs(pt[1] - plat) < 1e-5, "the point is the picked place");
+
+    // The need, with the keyboard: Tab to the select, type the topic's name.
+    await page.keyboard.press("Tab");
+    assert.equal(await focusedId(), "desk-need");
+    await page.keyboard.type("Housing", { delay: 50 });
+    await waitFor(async () => (await hashParams()).get("need") === NEED, { what: "need=housing in the URL" });
+    await page.waitForSelector("#desk-answer[data-at] #desk-competent li");
+    // The answer is the API's, for the page's own point.
+    let api;
+    await waitFor(
+      async () => {
+        api = await apiReferral(NEED);
+        const shown = await ids("#desk-nearest li");
+        return JSON.stringify(shown) === JSON.stringify(api.nearest.features.map((f) => f.id));
+      },
+      { what: "the alternatives for the need" },
+    );
+    assert.equal(api.need, NEED);
+    assert.deepEqual(api.areas.map((a) => a.name), ["Municipio Roma II"]);
+    assert.ok(api.competent.features.length > 0, "someone is competent for Municipio Roma II");
+    assert.ok(api.nearest.features.length > 0, "there are alternatives for housing");
+    const competent = await ids("#desk-competent li");
+    assert.equal(competent[0], api.competent.features[0].id, "the competent list starts with the API's first");
+    assert.deepEqual(competent, api.competent.features.map((f) => f.id), "and follows its order");
+    assert.deepEqual(await ids("#desk-nearest li"), api.nearest.features.map((f) => f.id));
+    // Phone-only services are marked as such.
+    const phoneShown = await page.$$eval("#desk-answer li.service", (lis) => lis.filter((li) => li.querySelector(".badge.phone")).map((li) => li.dataset.id));
+    const phoneApi = [...api.competent.features, ...api.nearest.features].filter((f) => f.properties.reach === "phone").map((f) => f.id);
+    assert.deepEqual(new Set(phoneShown), new Set(phoneApi));
+    // The area holding the point is named and highlighted on the map.
+    assert.match(await page.textContent("#desk-answer .for"), /Municipio Roma II/);
+    const hl = await page.evaluate(() => JSON.stringify(window.witgis.map.getFilter("desk-area-hl")));
+    assert.match(hl, /it-rm-municipio-02/);
+
+    // Copy the competent centre's referral text with the keyboard.
+    await tabTo(() => document.activeElement?.matches("#desk-competent li:first-child button.copy"), "the first copy button");
+    await page.keyboard.press("Enter");
+    await waitFor(async () => (await page.inputValue("#desk-text")).length > 0, { what: "the referral text" });
+    timing = Date.now() - t0;
+    console.log(`# operator flow, typing to copied text: ${timing} ms`);
+    assert.ok(timing < 10000, `the flow takes under 10 s (${timing} ms)`);
+
+    const first = api.competent.features[0];
+    const text = await page.inputValue("#desk-text");
+    const clip = await page.evaluate(() => navigator.clipboard.readText());
+    assert.equal(clip, text, "the clipboard holds the text shown");
+    assert.match(await page.textContent("#desk-status"), /copied/i);
+    assert.ok(text.includes(first.properties.name), "the text names the service");
+    if (first.properties.phone) assert.ok(text.includes(first.properties.phone), "and gives its phone");
+    if (first.geometry) {
+      const [lon, lat] = first.geometry.coordinates;
+      const link = `https://www.openstreetmap.org/directions?to=${lat.toFixed(6)}%2C${lon.toFixed(6)}`;
+      assert.ok(text.includes(link), `the text links ${link}`);
+      assert.ok(first.properties.address && text.includes(first.properties.address), "and gives the address");
+    }
+    assert.ok(/Address: |By phone only/.test(text));
+
+    // The caller speaks Italian: the same text, in Italian.
+    await page.selectOption("#desk-lang", "it");
+    await waitFor(async () => (await page.inputValue("#desk-text")) !== text, { what: "the text in Italian" });
+    const it = await page.inputValue("#desk-text");
+    assert.ok(it.includes(first.properties.name));
+    assert.match(it, /Indirizzo: |Solo per telefono/);
+    assert.doesNotMatch(it, /Address: /);
+    assert.equal((await hashParams()).get("rlang"), "it");
+    // The page itself stays in English.
+    assert.equal(await page.textContent("#desk-title"), "Help-desk referral");
+  });
+
+  test("the whole answer: one text in the caller's language, and a clean print sheet", async () => {
+    const api = await apiReferral(NEED);
+    await page.click("#desk-copy-all");
+    await waitFor(async () => (await page.inputValue("#desk-text")).startsWith("Dove trovare aiuto"), { what: "the whole text" });
+    const text = await page.inputValue("#desk-text");
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), text);
+    // Every service, in the API's order: competent, then the alternatives.
+    let from = 0;
+    for (const f of [...api.competent.features, ...api.nearest.features]) {
+      const at = text.indexOf(f.properties.name, from);
+      assert.ok(at >= 0, `${f.properties.name} is in the text, in order`);
+      from = at;
+    }
+    assert.match(text, /Bisogno: Alloggio|Bisogno: /);
+    assert.match(text, /openstreetmap\.org\/directions\?to=/);
+
+    await page.evaluate(() => (window.print = () => (window.__printed = true)));
+    await page.click("#desk-print");
+    assert.equal(await page.evaluate(() => window.__printed), true);
+    await page.emulateMedia({ media: "print" });
+    assert.equal(await page.isVisible("#print-sheet"), true);
+    assert.equal(await page.isVisible("#map"), false);
+    assert.equal(await page.isVisible("#desk"), false);
+    assert.ok((await page.textContent("#print-sheet")).includes(api.competent.features[0].properties.name));
+    await page.emulateMedia({ media: "screen" });
+    assert.equal(await page.isVisible("#print-sheet"), false);
+  });
+
+  test("a street address: Escape closes the suggestions; picking one refers for that address", async () => {
+    await page.selectOption("#desk-lang", "en");
+    await page.fill("#desk-q", "");
+    await page.focus("#desk-q");
+    await page.keyboard.type("via ostiense 106");
+    await page.waitForSelector("#desk-suggestions:not([hidden]) li[role=option]:not([aria-disabled])");
+    await page.keyboard.press("Escape");
+    assert.equal(await page.isHidden("#desk-suggestions"), true);
+    assert.equal(await page.getAttribute("#desk-q", "aria-expanded"), "false");
+    const places = await server.api("/api/places?q=via%20ostiense%20106&limit=8");
+    assert.equal(places.features[0].properties.kind, "address");
+    await page.keyboard.press("ArrowDown"); // reopens
+    await page.waitForSelector("#desk-suggestions:not([hidden]) li[role=option]:not([aria-disabled])");
+    await page.keyboard.press("Enter"); // the first suggestion
+    const [plon, plat] = places.features[0].geometry.coordinates;
+    await waitFor(
+      async () => {
+        const pt = (await hashParams()).get("pt").split(",").map(Number);
+        return Math.abs(pt[0] - plon) < 1e-5 && Math.abs(pt[1] - plat) < 1e-5;
+      },
+      { what: "the address's point" },
+    );
+    let api;
+    await waitFor(
+      async () => {
+        api = await apiReferral(NEED);
+        return JSON.stringify(await ids("#desk-competent li")) === JSON.stringify(api.competent.features.map((f) => f.id));
+      },
+      { what: "the competent list for the address" },
+    );
+    assert.deepEqual(await ids("#desk-nearest li"), api.nearest.features.map((f) => f.id));
+  });
+
+  test("a click outside every loaded area says so", async () => {
+    // Florence: in Italy, in no imported municipio.
+    await page.evaluate(() => new Promise((ok) => window.witgis.map.once("idle", ok).jumpTo({ center: [11.2558, 43.7696], zoom: 12 })));
+    const spot = await page.evaluate(() => {
+      const { map } = window.witgis;
+      const c = map.project([11.2558, 43.7696]);
+      for (let d = 60; d < 300; d += 20) {
+        for (const [x, y] of [[c.x + d, c.y], [c.x - d, c.y], [c.x, c.y + d], [c.x, c.y - d]]) {
+          const hits = map.queryRenderedFeatures([[x - 15, y - 15], [x + 15, y + 15]], { layers: ["points", "clusters", "hl-icons"] });
+          if (!hits.length) return { x, y };
+        }
+      }
+      return null;
+    });
+    assert.ok(spot, "an empty spot in Florence");
+    const box = await page.$eval("#map", (m) => m.getBoundingClientRect().toJSON());
+    await page.mouse.click(box.x + spot.x, box.y + spot.y);
+    await waitFor(async () => (await page.textContent("#desk-answer .notes").catch(() => "")).includes("No loaded area"), {
+      what: "the no-area note",
+    });
+    const api = await apiReferral(NEED);
+    assert.deepEqual(api.areas, []);
+    assert.deepEqual(await ids("#desk-nearest li"), api.nearest.features.map((f) => f.id));
+    assert.deepEqual(await ids("#desk-competent li"), api.competent.features.map((f) => f.id));
+  });
+
+  test("axe-core finds no serious or critical violations; screenshot; nothing leaves this server", async () => {
+    // Back to Municipio Roma II with the answer and a copied text, for the scan and the picture.
+    await page.goto("about:blank");
+    await page.goto(`${server.base}/#lang=en&mode=desk&need=${NEED}&pt=12.51500,41.92400&map=12.60/41.9200/12.5050`);
+    await waitForMap(page);
+    await page.waitForSelector("#desk-competent li");
+    await page.click("#desk-competent li:first-child button.copy");
+    await waitFor(async () => (await page.inputValue("#desk-text")).length > 0, { what: "the text" });
+    await page.evaluate(() => new Promise((ok) => window.witgis.map.once("idle", ok).triggerRepaint()));
+    const axe = await scan(page);
+    assert.deepEqual(axe, [], "no serious or critical accessibility violations in the operator view");
+    // A taller window, so that the picture holds the competent centres and the alternatives.
+    await page.setViewportSize({ width: 1280, height: 1100 });
+    await page.$eval(".side", (s) => s.scrollTo({ top: document.querySelector("#desk-answer").offsetTop - 140 }));
+    await page.evaluate(() => new Promise((ok) => window.witgis.map.once("idle", ok).triggerRepaint()));
+    await page.screenshot({ path: join(SCREENSHOTS, "operator.png") });
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    // The focus is visible on the controls of the view.
+    await page.focus("#desk-need");
+    await page.keyboard.press("Shift+Tab");
+    await page.keyboard.press("Tab");
+    const outline = await page.$eval("#desk-need", (e) => getComputedStyle(e).outlineStyle);
+    assert.notEqual(outline, "none");
+
+    const web = browser.requests.filter((u) => /^(https?|wss?):/.test(u));
+    assert.ok(web.some((u) => u.includes("/api/referral")) && web.some((u) => u.includes("/api/places")));
+    const foreign = web.filter((u) => new URL(u).host !== `127.0.0.1:${server.port}`);
+    assert.deepEqual(foreign, []);
+    assert.deepEqual(browser.consoleErrors, []);
+    if (timing !== null) console.log(`# operator flow measured: ${timing} ms`);
+  });
+});
+
+async function scan(page) {
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.addScriptTag({ content: AXE });
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  return result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join("; ")})`);
+}

@@ -1,0 +1,410 @@
+// The help-desk (operator) view: a caller's place → the competent centres,
+// the alternatives for a need, and a referral text in the caller's language.
+// Everything comes from this server (/api/places, /api/referral, /api/areas);
+// nothing about the caller is asked for or kept, except the point and the need
+// in the page's own URL fragment, which never leaves the browser.
+
+import { LANGUAGES, TOPICS, t } from "./i18n.js";
+import { symbolDataUrl } from "./symbols.js";
+
+const K = 5;
+const $ = (id) => document.getElementById(id);
+
+/** What the fragment keeps for the desk: need, open-now, referral language. */
+export const desk = { need: "", openOnly: false, textLang: "", answer: null, areasShown: true };
+
+let ctx = null; // { state, tr, getJson, getMap, isMapReady, setPoint, writeHash, redrawHighlights }
+let suggestions = [];
+let active = -1;
+let timer = 0;
+let lastText = null; // () => string, to re-make the text when its language changes
+let areasLoaded = false;
+
+const textLang = () => desk.textLang || ctx.state.lang;
+
+export function readDeskHash(p) {
+  desk.need = TOPICS.includes(p.get("need")) ? p.get("need") : "";
+  desk.openOnly = p.get("open") === "1";
+  desk.textLang = LANGUAGES.some((l) => l.code === p.get("rlang")) ? p.get("rlang") : "";
+}
+
+export function writeDeskHash(p) {
+  if (desk.need) p.set("need", desk.need);
+  if (desk.openOnly) p.set("open", "1");
+  if (desk.textLang) p.set("rlang", desk.textLang);
+}
+
+// ---------------------------------------------------------------- text ----
+function fmtDistance(lang, m) {
+  const unit = (u, v, digits) => new Intl.NumberFormat(lang, { style: "unit", unit: u, maximumFractionDigits: digits }).format(v);
+  if (m < 1000) return unit("meter", Math.round(m / 10) * 10, 0);
+  return unit("kilometer", m / 1000, m < 10000 ? 1 : 0);
+}
+
+/** The OpenStreetMap directions link to a feature (a link only: nothing is sent). */
+export function directionsUrl(f) {
+  const [lon, lat] = f.geometry.coordinates;
+  return `https://www.openstreetmap.org/directions?to=${lat.toFixed(6)}%2C${lon.toFixed(6)}`;
+}
+
+function address(lang, p) {
+  return [p.address, [p.postcode, p.city].filter(Boolean).join(" "), t(lang, `country.${p.country}`)].filter(Boolean).join(", ");
+}
+
+/** The referral text of one service, in `lang`. */
+export function serviceText(lang, f, withDistance = true) {
+  const p = f.properties;
+  const head = [p.name];
+  if (withDistance && p.distance_m != null) head.push(`(${t(lang, "txt.distance", { d: fmtDistance(lang, p.distance_m) })})`);
+  const lines = [head.join(" "), t(lang, `category.${p.category}`)];
+  if (f.geometry) lines.push(t(lang, "txt.address", { v: address(lang, p) }));
+  else lines.push(t(lang, "txt.phoneOnly"));
+  if (p.phone) lines.push(t(lang, "txt.phone", { v: p.phone }));
+  lines.push(p.opening_hours ? t(lang, "txt.hours", { v: p.opening_hours }) : t(lang, "txt.hoursUnknown"));
+  if (p.website && /^https?:\/\//i.test(p.website)) lines.push(t(lang, "txt.website", { v: p.website }));
+  if (f.geometry) lines.push(t(lang, "txt.directions", { v: directionsUrl(f) }));
+  return lines.join("\n");
+}
+
+/** The whole answer as one text, in `lang`. */
+function answerText(lang, a) {
+  const out = [t(lang, "txt.heading")];
+  if (a.need) out.push(t(lang, "txt.need", { need: t(lang, `topic.${a.need}`) }));
+  const section = (key, features) => {
+    if (!features?.length) return;
+    out.push("", `${t(lang, key)}:`, "");
+    features.forEach((f, i) => out.push(`${i + 1}. ${serviceText(lang, f).replace(/\n/g, "\n   ")}`, ""));
+  };
+  section("txt.competent", a.competent.features);
+  section("txt.alternatives", a.nearest.features);
+  section("txt.afterHours", a.after_hours?.features);
+  return out.join("\n").replace(/\n+$/, "") + "\n";
+}
+
+// -------------------------------------------------------------- render ----
+function openLabel(f) {
+  const o = f.properties.open_now;
+  return ctx.tr(o === true ? "desk.open" : o === false ? "desk.closed" : "desk.hoursUnknown");
+}
+
+function el(tag, props = {}, ...children) {
+  const e = Object.assign(document.createElement(tag), props);
+  e.append(...children.filter((c) => c !== null && c !== undefined && c !== ""));
+  return e;
+}
+
+function serviceItem(f, i, group) {
+  const p = f.properties;
+  const tr = ctx.tr;
+  const id = `desk-${group}-${i}`;
+  const meta = [tr(`category.${p.category}`)];
+  if (p.distance_m != null) meta.push(fmtDistance(ctx.state.lang, p.distance_m));
+  const badges = el("span", { className: "badges" });
+  if (p.reach === "phone") badges.append(el("span", { className: "badge phone", textContent: tr("desk.phoneOnly") }));
+  badges.append(el("span", { className: `badge open-${p.open_now}`, textContent: openLabel(f) }));
+  const lines = [];
+  if (f.geometry) lines.push(el("span", { textContent: address(ctx.state.lang, p) }));
+  if (p.phone) lines.push(el("a", { href: `tel:${p.phone.replace(/[^\d+]/g, "")}`, textContent: p.phone }));
+  if (p.opening_hours) lines.push(el("span", { textContent: p.opening_hours }));
+  if (f.geometry) {
+    const a = el("a", { href: directionsUrl(f), target: "_blank", rel: "noopener noreferrer", textContent: tr("details.directions") });
+    a.append(el("span", { className: "sr-only", textContent: ` ${tr("details.newWindow")}` }));
+    lines.push(a);
+  }
+  const copy = el("button", { type: "button", className: "btn small copy", textContent: tr("desk.copyOne") });
+  copy.setAttribute("aria-label", tr("desk.copyOneNamed", { name: p.name }));
+  copy.addEventListener("click", () => copyText(() => serviceText(textLang(), f), copy));
+  const li = el(
+    "li",
+    { className: `service ${p.reach}` },
+    el("span", { className: "rank", textContent: group === "competent" ? "C" : `${i + 1}` }),
+    el(
+      "div",
+      { className: "body" },
+      el("h4", { id, className: "name" }, el("img", { src: symbolDataUrl(p.category, 18), alt: "", width: 18, height: 18 }), el("span", { textContent: p.name })),
+      el("p", { className: "meta", textContent: meta.join(" · ") }, " ", badges),
+      el("p", { className: "lines" }, ...lines.flatMap((l, j) => (j ? [el("br"), l] : [l]))),
+      copy,
+    ),
+  );
+  li.dataset.id = f.id ?? p.id;
+  return li;
+}
+
+function section(key, listId, features, group, noneKey) {
+  const h = el("h3", { textContent: ctx.tr(key) });
+  if (!features?.length) return [h, el("p", { className: "none", textContent: ctx.tr(noneKey) })];
+  return [h, el("ol", { id: listId, className: "services" }, ...features.map((f, i) => serviceItem(f, i, group)))];
+}
+
+function noteText(note) {
+  if (/^no loaded area/.test(note)) return ctx.tr("desk.noArea");
+  if (/outside the countries/.test(note)) return ctx.tr("desk.outside");
+  return note;
+}
+
+export function renderDesk() {
+  if (!ctx) return;
+  const tr = ctx.tr;
+  $("desk-need").replaceChildren(
+    new Option(tr("desk.anyNeed"), ""),
+    ...TOPICS.map((c) => [c, tr(`topic.${c}`)])
+      .sort((a, b) => a[1].localeCompare(b[1], ctx.state.lang))
+      .map(([v, l]) => new Option(l, v)),
+  );
+  $("desk-need").value = desk.need;
+  $("desk-open").checked = desk.openOnly;
+  $("desk-lang").value = textLang();
+  $("desk-areas").checked = desk.areasShown;
+  const a = desk.answer;
+  const box = $("desk-answer");
+  $("desk-copy-all").disabled = !a;
+  $("desk-print").disabled = !a;
+  if (!a) {
+    box.replaceChildren(el("p", { className: "hint", textContent: tr("desk.start") }));
+    box.removeAttribute("data-at");
+    return;
+  }
+  box.dataset.at = a.at;
+  box.dataset.point = `${a.point.lon},${a.point.lat}`;
+  const place = a.areas.length
+    ? a.areas.map((x) => x.name).join(" · ")
+    : tr("desk.point", { lat: a.point.lat.toFixed(5), lon: a.point.lon.toFixed(5) });
+  const parts = [el("p", { className: "for", textContent: tr("desk.for", { place }) })];
+  if (a.notes.length) parts.push(el("ul", { className: "notes" }, ...a.notes.map((n) => el("li", { textContent: noteText(n) }))));
+  parts.push(...section("desk.competent", "desk-competent", a.competent.features, "competent", "desk.competentNone"));
+  parts.push(...section("desk.alternatives", "desk-nearest", a.nearest.features, "nearest", "desk.alternativesNone"));
+  if (a.after_hours?.features.length) parts.push(...section("desk.afterHours", "desk-after", a.after_hours.features, "after", "desk.alternativesNone"));
+  box.replaceChildren(...parts);
+  if (lastText) $("desk-text").value = lastText();
+}
+
+// ------------------------------------------------------------- actions ----
+function say(text, screenReaderOnly = false) {
+  $("desk-status").textContent = text;
+  $("desk-status").classList.toggle("sr-only", screenReaderOnly);
+}
+
+async function copyText(make, from) {
+  lastText = make;
+  const text = make();
+  const area = $("desk-text");
+  area.value = text;
+  $("print-sheet").textContent = text;
+  try {
+    await navigator.clipboard.writeText(text);
+    say(ctx.tr("desk.copied"));
+    from?.focus();
+  } catch {
+    area.focus();
+    area.select();
+    say(ctx.tr("desk.copyFailed"));
+  }
+}
+
+export async function refer() {
+  if (!ctx || ctx.state.mode !== "desk") return;
+  const pt = ctx.state.point;
+  if (!pt) {
+    desk.answer = null;
+    renderDesk();
+    ctx.redrawHighlights();
+    highlightArea();
+    return;
+  }
+  const p = new URLSearchParams({ lon: pt[0].toFixed(5), lat: pt[1].toFixed(5), k: String(K) });
+  if (desk.need) p.set("need", desk.need);
+  if (desk.openOnly) p.set("open_now", "true");
+  say(ctx.tr("status.loading"));
+  try {
+    desk.answer = await ctx.getJson("referral", `/api/referral?${p}`);
+  } catch (e) {
+    if (e.name === "AbortError") return;
+    say(ctx.tr("status.error", { detail: e.message }));
+    return;
+  }
+  const a = desk.answer;
+  // A text made for the previous answer no longer holds.
+  lastText = null;
+  $("desk-text").value = "";
+  // Announced to screen readers; on screen the answer's own heading says the same.
+  say(ctx.tr("desk.for", { place: a.areas.map((x) => x.name).join(" · ") || "—" }), true);
+  renderDesk();
+  ctx.redrawHighlights();
+  highlightArea();
+}
+
+/** The services to mark on the map: competent ("C"), then numbered alternatives. */
+export function deskMarks() {
+  const a = desk.answer;
+  if (!a) return [];
+  // A competent centre that is also an alternative gets one mark: "C·2".
+  const rank = new Map(a.nearest.features.map((f, i) => [f.id, i + 1]));
+  const competent = new Set(a.competent.features.map((f) => f.id));
+  return [
+    ...a.competent.features.map((f) => ({ f, label: rank.has(f.id) ? `C·${rank.get(f.id)}` : "C", strong: true })),
+    ...a.nearest.features.filter((f) => !competent.has(f.id)).map((f) => ({ f, label: String(rank.get(f.id)), strong: false })),
+  ].filter((m) => m.f.geometry);
+}
+
+// ------------------------------------------------------------ map areas ----
+export async function showAreas() {
+  const map = ctx?.getMap();
+  if (!map || !ctx.isMapReady()) return;
+  const on = ctx.state.mode === "desk" && desk.areasShown;
+  if (on && !areasLoaded) {
+    areasLoaded = true;
+    try {
+      const fc = await ctx.getJson("areas", "/api/areas");
+      const features = fc.features.map((f) => ({ ...f, properties: { aid: f.id ?? f.properties.id, name: f.properties.name } }));
+      map.addSource("desk-areas", { type: "geojson", data: { type: "FeatureCollection", features } });
+      const before = map.getLayer("clusters") ? "clusters" : undefined;
+      map.addLayer({ id: "desk-area-fill", type: "fill", source: "desk-areas", filter: ["==", ["get", "aid"], ""], paint: { "fill-color": "#e69f00", "fill-opacity": 0.18 } }, before);
+      map.addLayer({ id: "desk-area-line", type: "line", source: "desk-areas", paint: { "line-color": "#5a4a7a", "line-width": 1.2 } }, before);
+      map.addLayer({ id: "desk-area-hl", type: "line", source: "desk-areas", filter: ["==", ["get", "aid"], ""], paint: { "line-color": "#1b1b1b", "line-width": 3 } }, before);
+    } catch {
+      areasLoaded = false;
+      return;
+    }
+  }
+  for (const id of ["desk-area-fill", "desk-area-line", "desk-area-hl"]) {
+    if (map.getLayer(id)) map.setLayoutProperty(id, "visibility", on ? "visible" : "none");
+  }
+  highlightArea();
+}
+
+function highlightArea() {
+  const map = ctx?.getMap();
+  if (!map || !map.getLayer("desk-area-hl")) return;
+  const ids = (desk.answer?.areas ?? []).map((a) => a.id);
+  const filter = ["in", ["get", "aid"], ["literal", ids]];
+  map.setFilter("desk-area-hl", filter);
+  map.setFilter("desk-area-fill", filter);
+}
+
+// ------------------------------------------------------------ place box ----
+function closeSuggestions() {
+  $("desk-suggestions").hidden = true;
+  $("desk-q").setAttribute("aria-expanded", "false");
+  $("desk-q").removeAttribute("aria-activedescendant");
+  active = -1;
+}
+
+function openSuggestions(items) {
+  suggestions = items;
+  active = -1;
+  const ul = $("desk-suggestions");
+  if (!items.length) {
+    const li = el("li", { textContent: ctx.tr("search.none") });
+    li.setAttribute("role", "option");
+    li.setAttribute("aria-disabled", "true");
+    ul.replaceChildren(li);
+  } else {
+    ul.replaceChildren(
+      ...items.map((f, i) => {
+        const p = f.properties;
+        const li = el("li", { id: `desk-sugg-${i}` }, el("span", { textContent: p.name }), el("span", { className: "sub", textContent: ` — ${ctx.tr(`desk.kind.${p.kind}`)}${p.country ? `, ${ctx.tr(`country.${p.country}`)}` : ""}` }));
+        li.setAttribute("role", "option");
+        li.setAttribute("aria-selected", "false");
+        li.addEventListener("mousedown", (ev) => ev.preventDefault());
+        li.addEventListener("click", () => pick(i));
+        return li;
+      }),
+    );
+  }
+  ul.hidden = false;
+  $("desk-q").setAttribute("aria-expanded", "true");
+}
+
+function moveActive(delta) {
+  if (!suggestions.length) return;
+  active = (active + delta + suggestions.length) % suggestions.length;
+  $("desk-suggestions").querySelectorAll("li").forEach((li, i) => li.setAttribute("aria-selected", String(i === active)));
+  $("desk-q").setAttribute("aria-activedescendant", `desk-sugg-${active}`);
+  $(`desk-sugg-${active}`)?.scrollIntoView({ block: "nearest" });
+}
+
+function pick(i) {
+  const f = suggestions[i];
+  closeSuggestions();
+  if (!f) return;
+  $("desk-q").value = f.properties.name;
+  const map = ctx.getMap();
+  const zoom = f.properties.kind === "locality" && (f.properties.population ?? 0) > 100000 ? 11 : 13;
+  map?.easeTo({ center: f.geometry.coordinates, zoom });
+  ctx.setPoint(f.geometry.coordinates);
+}
+
+async function suggest(text) {
+  if (text.length < 2) return closeSuggestions();
+  try {
+    const fc = await ctx.getJson("places", `/api/places?${new URLSearchParams({ q: text, limit: "8" })}`);
+    if ($("desk-q").value.trim() === text) openSuggestions(fc.features);
+  } catch (e) {
+    if (e.name !== "AbortError") closeSuggestions();
+  }
+}
+
+// ---------------------------------------------------------------- init ----
+export function initDesk(context) {
+  ctx = context;
+  const langSel = $("desk-lang");
+  langSel.replaceChildren(...LANGUAGES.map((l) => Object.assign(new Option(l.name, l.code), { lang: l.code })));
+  const input = $("desk-q");
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => suggest(input.value.trim()), 120);
+  });
+  input.addEventListener("keydown", (e) => {
+    const open = !$("desk-suggestions").hidden;
+    if (e.key === "ArrowDown") {
+      e.preventDefault();
+      if (!open) suggest(input.value.trim());
+      else moveActive(1);
+    } else if (e.key === "ArrowUp" && open) {
+      e.preventDefault();
+      moveActive(-1);
+    } else if (e.key === "Enter") {
+      e.preventDefault();
+      if (open && suggestions.length) pick(active >= 0 ? active : 0);
+    } else if (e.key === "Escape" && open) {
+      e.preventDefault();
+      e.stopPropagation();
+      closeSuggestions();
+    }
+  });
+  input.addEventListener("blur", () => setTimeout(closeSuggestions, 150));
+  $("desk-need").addEventListener("change", (e) => {
+    desk.need = e.target.value;
+    ctx.writeHash();
+    refer();
+  });
+  $("desk-open").addEventListener("change", (e) => {
+    desk.openOnly = e.target.checked;
+    ctx.writeHash();
+    refer();
+  });
+  langSel.addEventListener("change", () => {
+    desk.textLang = langSel.value === ctx.state.lang ? "" : langSel.value;
+    ctx.writeHash();
+    if (lastText) {
+      const text = lastText();
+      $("desk-text").value = text;
+      $("print-sheet").textContent = text;
+    }
+  });
+  $("desk-areas").addEventListener("change", (e) => {
+    desk.areasShown = e.target.checked;
+    showAreas();
+  });
+  $("desk-copy-all").addEventListener("click", (e) => {
+    const a = desk.answer;
+    if (a) copyText(() => answerText(textLang(), a), e.currentTarget);
+  });
+  $("desk-print").addEventListener("click", () => {
+    const a = desk.answer;
+    if (!a) return;
+    $("print-sheet").textContent = answerText(textLang(), a);
+    window.print();
+  });
+}
