@@ -78,7 +78,7 @@ pub struct Request {
 pub fn refer<'a>(snapshot: &'a Snapshot, req: &Request) -> Referral<'a> {
     let country = crate::countries::country_at(req.lon, req.lat);
     let areas = snapshot.areas_at(req.lon, req.lat);
-    let entry = |index: u32| make_entry(snapshot, index, [req.lon, req.lat], req.at);
+    let entry = |index: u32| make_entry(snapshot, index, Distance::From([req.lon, req.lat]), req.at);
     let mut notes = Vec::new();
     if country.is_none() {
         notes.push(
@@ -138,11 +138,7 @@ pub fn nearest_entries(
     open_only: bool,
     at: DateTime<Utc>,
 ) -> Vec<Entry> {
-    let entry = |h: crate::index::Hit| {
-        let mut e = make_entry(snapshot, h.index, [lon, lat], at);
-        e.distance_m = Some(h.distance_m);
-        e
-    };
+    let entry = |h: crate::index::Hit| make_entry(snapshot, h.index, Distance::Known(h.distance_m), at);
     if !open_only {
         return snapshot.nearest(lon, lat, k, max_m, filter).into_iter().map(entry).collect();
     }
@@ -159,9 +155,19 @@ pub fn nearest_entries(
     }
 }
 
-fn make_entry(snapshot: &Snapshot, index: u32, from: [f64; 2], at: DateTime<Utc>) -> Entry {
+enum Distance {
+    Known(f64),
+    From([f64; 2]),
+}
+
+/// An entry; `distance` is the geodesic distance from the point, when the
+/// caller knows it already, or the point to measure it from.
+fn make_entry(snapshot: &Snapshot, index: u32, distance: Distance, at: DateTime<Utc>) -> Entry {
     let r = snapshot.resource(index);
-    let distance_m = r.point().map(|p| crate::sphere::geodesic_m(from, p));
+    let distance_m = match distance {
+        Distance::Known(d) => Some(d),
+        Distance::From(from) => r.point().map(|p| crate::sphere::geodesic_m(from, p)),
+    };
     let status = r.opening_hours.as_deref().and_then(|oh| hours::status(oh, r.country, at));
     let reach = if r.location.is_some() { Reach::Visit } else { Reach::Phone };
     Entry { index, distance_m, reach, status }
