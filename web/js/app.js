@@ -2,6 +2,7 @@
 // Every request goes to this server unless an online basemap is configured.
 
 import { CATEGORIES, COUNTRIES, LANGUAGES, TOPICS, pickLanguage, t } from "./i18n.js";
+import { bindCombobox } from "./combobox.js";
 import { SYMBOLS, symbolDataUrl, symbolImageData } from "./symbols.js";
 import { deskMarks, initDesk, readDeskHash, refer, renderDesk, showAreas, writeDeskHash } from "./desk.js";
 
@@ -688,7 +689,6 @@ async function initMap() {
 // ----------------------------------------------------------- search box ----
 let suggestions = [];
 let active = -1;
-let suggestTimer = 0;
 
 function openSuggestions(items) {
   suggestions = items;
@@ -775,29 +775,17 @@ async function suggest(text) {
 
 function bindSearch() {
   const input = $("q");
-  input.addEventListener("input", () => {
-    clearTimeout(suggestTimer);
-    suggestTimer = setTimeout(() => suggest(input.value.trim()), 180);
-  });
-  input.addEventListener("keydown", (e) => {
-    const open = !$("suggestions").hidden;
-    if (e.key === "ArrowDown") {
-      e.preventDefault();
-      if (!open) suggest(input.value.trim());
-      else moveActive(1);
-    } else if (e.key === "ArrowUp" && open) {
-      e.preventDefault();
-      moveActive(-1);
-    } else if (e.key === "Enter" && open && active >= 0) {
-      e.preventDefault();
+  bindCombobox(input, $("suggestions"), {
+    delay: 180,
+    suggest,
+    move: moveActive,
+    enter: (open) => {
+      if (!open || active < 0) return false; // the form's submit filters by the text
       pick(active);
-    } else if (e.key === "Escape" && open) {
-      e.preventDefault();
-      e.stopPropagation();
-      closeSuggestions();
-    }
+      return true;
+    },
+    close: closeSuggestions,
   });
-  input.addEventListener("blur", () => setTimeout(closeSuggestions, 150));
   $("search-form").addEventListener("submit", (e) => {
     e.preventDefault();
     closeSuggestions();

@@ -4,6 +4,7 @@
 // nothing about the caller is asked for or kept, except the point and the need
 // in the page's own URL fragment, which never leaves the browser.
 
+import { bindCombobox } from "./combobox.js";
 import { LANGUAGES, TOPICS, t } from "./i18n.js";
 import { symbolDataUrl } from "./symbols.js";
 
@@ -16,7 +17,6 @@ export const desk = { need: "", openOnly: false, textLang: "", answer: null, are
 let ctx = null; // { state, tr, getJson, getMap, isMapReady, setPoint, writeHash, redrawHighlights }
 let suggestions = [];
 let active = -1;
-let timer = 0;
 let lastText = null; // () => string, to re-make the text when its language changes
 let areasLoaded = false;
 
@@ -350,30 +350,17 @@ export function initDesk(context) {
   ctx = context;
   const langSel = $("desk-lang");
   langSel.replaceChildren(...LANGUAGES.map((l) => Object.assign(new Option(l.name, l.code), { lang: l.code })));
-  const input = $("desk-q");
-  input.addEventListener("input", () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => suggest(input.value.trim()), 120);
-  });
-  input.addEventListener("keydown", (e) => {
-    const open = !$("desk-suggestions").hidden;
-    if (e.key === "ArrowDown") {
-      e.preventDefault();
-      if (!open) suggest(input.value.trim());
-      else moveActive(1);
-    } else if (e.key === "ArrowUp" && open) {
-      e.preventDefault();
-      moveActive(-1);
-    } else if (e.key === "Enter") {
-      e.preventDefault();
+  bindCombobox($("desk-q"), $("desk-suggestions"), {
+    delay: 120,
+    suggest,
+    move: moveActive,
+    enter: (open) => {
+      // Enter alone takes the first suggestion.
       if (open && suggestions.length) pick(active >= 0 ? active : 0);
-    } else if (e.key === "Escape" && open) {
-      e.preventDefault();
-      e.stopPropagation();
-      closeSuggestions();
-    }
+      return true;
+    },
+    close: closeSuggestions,
   });
-  input.addEventListener("blur", () => setTimeout(closeSuggestions, 150));
   $("desk-need").addEventListener("change", (e) => {
     desk.need = e.target.value;
     ctx.writeHash();
