@@ -2,29 +2,16 @@
 
 use serde_json::{Map, Value};
 
-use crate::model::Resource;
+use std::sync::LazyLock;
 
-/// Text columns, in table order, named as the properties they hold.
-pub const TEXT: &[&str] = &[
-    "id",
-    "name",
-    "name_en",
-    "category",
-    "country",
-    "city",
-    "address",
-    "postcode",
-    "coord_precision",
-    "website",
-    "phone",
-    "email",
-    "opening_hours",
-    "access",
-    "cost",
-    "source",
-    "last_verified",
-    "description",
-];
+use crate::model::Resource;
+use crate::model::resource::PROPERTIES;
+
+/// Text columns: every property of a resource that is not a list, named as
+/// the property it holds (so a new property is stored without a second list
+/// to keep in step).
+pub static TEXT: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| PROPERTIES.iter().copied().filter(|p| !LISTS.contains(p)).collect());
 
 /// List columns (JSON arrays of strings in SQLite, `text[]` in PostGIS).
 pub const LISTS: &[&str] = &["topics", "target_groups", "languages", "serves_areas"];
