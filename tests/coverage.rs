@@ -10,9 +10,10 @@ use geo::{Destination, Geodesic, Point};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
-use witgis::coverage::{self, DistanceStats, Level, Localities, Locality, Query};
+use witgis::coverage::{self, DemandQuery, DistanceStats, Level, Localities, Locality, Period, Query};
 use witgis::index::Snapshot;
-use witgis::model::{Area, Category};
+use witgis::model::demand::Demand;
+use witgis::model::{Area, Category, Topic};
 use witgis::sphere::geodesic_m;
 
 fn locality(id: u64, name: &str, [lon, lat]: [f64; 2], population: u64) -> Locality {
@@ -419,4 +420,159 @@ fn rome_municipi_level_area_with_the_seed() {
     assert!(located >= 15, "Rome's centres are located in its municipi: {located}");
     let rome_city = report.rows.iter().find(|r| r.distance.locality_population >= 2_000_000);
     assert!(rome_city.is_some_and(|r| r.distance.share_within_5km == Some(1.0)), "GeoNames' Rome point");
+}
+
+// --- Demand against supply ------------------------------------------------------
+
+fn logged(id: i64, date: &str, need: Topic, area: &str, referred: bool) -> Demand {
+    let referred_to = if referred { vec!["somewhere".to_owned()] } else { Vec::new() };
+    Demand::from_columns(
+        id,
+        date,
+        need.as_str(),
+        "phone",
+        "other",
+        area.into(),
+        (None, None),
+        referred_to,
+        String::new(),
+        "desk".into(),
+    )
+    .unwrap()
+}
+
+/// A helpline with no point that declares it serves an area.
+fn serving(id: &str, area: &str, topics: &[&str]) -> witgis::model::Resource {
+    let props = json!({ "id": id, "name": id, "category": "crisis_service", "country": "IT",
+                        "topics": topics, "serves_areas": [area] });
+    let Value::Object(map) = props else { unreachable!() };
+    witgis::model::Resource::from_properties(&map, None).unwrap()
+}
+
+#[test]
+fn demand_is_set_against_supply_inside_and_near_each_area() {
+    // Three 0.1° squares (about 8 × 11 km) far apart, and a fourth area the
+    // log names but that is no longer loaded.
+    let snapshot = Snapshot::with_areas(
+        vec![
+            common::resource("inside-a", Some([12.05, 42.05]), "day_centre", "IT", &["housing"]),
+            // 3 km east of area B's east edge (lon 14.1), and a second one 7 km.
+            common::resource(
+                "near-b",
+                Some(east_of([14.1, 42.05], 3_000.0)),
+                "day_centre",
+                "IT",
+                &["housing"],
+            ),
+            common::resource(
+                "far-b",
+                Some(east_of([14.1, 42.05], 7_000.0)),
+                "day_centre",
+                "IT",
+                &["housing"],
+            ),
+            common::resource("other-need", Some([16.05, 42.05]), "library", "IT", &["library_services"]),
+            serving("line-c", "c", &["youth"]),
+        ],
+        areas(json!([
+            square("a", 10_000, [12.0, 42.0], 0.1),
+            square("b", 10_000, [14.0, 42.0], 0.1),
+            square("c", 10_000, [16.0, 42.0], 0.1),
+        ])),
+    );
+    let mut log = Vec::new();
+    let mut id = 0;
+    let mut add = |n: usize, date: &str, need: Topic, area: &str, referred: bool| {
+        for _ in 0..n {
+            id += 1;
+            log.push(logged(id, date, need, area, referred));
+        }
+    };
+    add(6, "2026-01-10", Topic::Housing, "a", true);
+    add(2, "2026-02-10", Topic::Housing, "a", false);
+    add(5, "2026-01-11", Topic::Housing, "b", true);
+    add(3, "2026-03-01", Topic::Housing, "b", false);
+    add(7, "2026-01-12", Topic::Housing, "c", true);
+    add(5, "2026-01-12", Topic::Youth, "c", true);
+    add(1, "2026-01-13", Topic::Housing, "gone", true);
+    let query = |radius_km: f64, period: Period| DemandQuery {
+        needs: Vec::new(),
+        countries: Vec::new(),
+        period,
+        radius_m: radius_km * 1000.0,
+    };
+
+    let report = coverage::demand_vs_supply(&snapshot, &log, &query(5.0, Period::All));
+    type Line<'a> = (&'a str, Topic, u64, u64, Option<(usize, usize)>);
+    let rows: Vec<Line> = report
+        .rows
+        .iter()
+        .map(|r| {
+            (r.area.as_str(), r.need, r.requests.0, r.unmet.0, r.supply.map(|s| (s.in_area, s.within_radius)))
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            // Supplied inside: only the two requests referred nowhere are unmet.
+            ("a", Topic::Housing, 8, 2, Some((1, 1))),
+            // Nothing inside, one service 3 km away: the same rule.
+            ("b", Topic::Housing, 8, 3, Some((0, 1))),
+            // The library meets another need: every housing request is unmet.
+            ("c", Topic::Housing, 7, 7, Some((0, 0))),
+            // The helpline declares it serves c.
+            ("c", Topic::Youth, 5, 0, Some((1, 1))),
+            // Not loaded: no supply can be measured, so the request is unmet.
+            ("gone", Topic::Housing, 1, 1, None),
+        ]
+    );
+    assert_eq!(report.total.0, 29);
+    assert_eq!(report.rows[0].requests_per_resource, Some(8.0));
+    assert_eq!(report.rows[2].requests_per_resource, None, "no resource: no ratio");
+    assert_eq!(report.rows[4].requests_per_resource, None, "below 5 requests the ratio would tell the count");
+    assert_eq!(report.rows[0].area_name.as_deref(), Some("a"));
+    assert_eq!(report.rows[4].area_name, None);
+
+    // Ranked by unmet demand; counts below 5 rank as 0 and tie, by id.
+    let ranking: Vec<(usize, &str, u64, Vec<Topic>)> =
+        report.ranking.iter().map(|r| (r.rank, r.area.as_str(), r.unmet.0, r.unmet_needs.clone())).collect();
+    assert_eq!(
+        ranking,
+        [(1, "c", 7, vec![Topic::Housing]), (2, "a", 2, vec![]), (2, "b", 3, vec![]), (4, "gone", 1, vec![]),]
+    );
+    // Published, the hidden counts read "<5".
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["ranking"][1]["unmet"], "<5");
+    assert_eq!(json["ranking"][0]["unmet"], 7);
+    assert_eq!(json["rows"][4]["requests"], "<5");
+
+    // A 2 km radius leaves b without supply: all its 8 requests are unmet, and
+    // it outranks c.
+    let report = coverage::demand_vs_supply(&snapshot, &log, &query(2.0, Period::All));
+    assert_eq!(report.rows[1].supply, Some(coverage::Supply { in_area: 0, within_radius: 0 }));
+    assert_eq!(report.rows[1].unmet.0, 8);
+    assert_eq!(report.ranking[0].area, "b");
+    // 10 km reaches the second service too.
+    let report = coverage::demand_vs_supply(&snapshot, &log, &query(10.0, Period::All));
+    assert_eq!(report.rows[1].supply, Some(coverage::Supply { in_area: 0, within_radius: 2 }));
+
+    // By month, and limited to one need.
+    let mut by_month = query(5.0, Period::Month);
+    by_month.needs = vec![Topic::Housing];
+    let report = coverage::demand_vs_supply(&snapshot, &log, &by_month);
+    let keys: Vec<(&str, &str, u64)> =
+        report.rows.iter().map(|r| (r.period.as_str(), r.area.as_str(), r.requests.0)).collect();
+    assert_eq!(
+        keys,
+        [
+            ("2026-01", "a", 6),
+            ("2026-01", "b", 5),
+            ("2026-01", "c", 7),
+            ("2026-01", "gone", 1),
+            ("2026-02", "a", 2),
+            ("2026-03", "b", 3)
+        ]
+    );
+    assert_eq!(report.total.0, 24);
+    assert_eq!(Period::Quarter.key("2026-11-23".parse().unwrap()), "2026-Q4");
 }

@@ -56,6 +56,7 @@ suite!(
     http_demand_refuses_personal_fields_and_stores_nothing,
     http_demand_point_becomes_its_municipio,
     http_demand_summary_hides_small_counts,
+    http_demand_against_supply_ranks_unmet_areas,
 );
 
 fn seed() -> Vec<Resource> {
@@ -838,4 +839,86 @@ async fn http_demand_summary_hides_small_counts(db: TestDb) {
 
 async fn summary(app: &App, query: &str) -> (StatusCode, axum::http::HeaderMap, Value) {
     app.call("GET", &format!("/api/demand/summary{query}"), &[app.auth(Role::Operator)], "").await
+}
+
+async fn http_demand_against_supply_ranks_unmet_areas(db: TestDb) {
+    let app = demand_app(db).await;
+    let log = |n: usize, need: Topic, area: &str, referred_to: &[&str]| {
+        (0..n)
+            .map(|_| {
+                let mut d = new_demand("2026-02-10", need, area, None);
+                d.referred_to = referred_to.iter().map(|s| s.to_string()).collect();
+                d
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut records = log(7, Topic::Women, "it-rm-municipio-06", &[]);
+    records.extend(log(6, Topic::Youth, "it-rm-municipio-02", &["it-rm-prev-sabrata"]));
+    records.extend(log(2, Topic::Housing, "it-rm-municipio-01", &["it-rm-caritas"]));
+    for d in &records {
+        app.db.store.log_demand(d, "desk").await.unwrap();
+    }
+    let path = "/api/coverage/demand";
+    let (status, _, _) = app.call("GET", path, &[], "").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the log is not public, even summed up");
+
+    let (status, _, json) = app.call("GET", path, &[app.auth(Role::Viewer)], "").await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    let ranking: Vec<(u64, &str, &Value)> = json["ranking"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["rank"].as_u64().unwrap(), r["area"].as_str().unwrap(), &r["unmet"]))
+        .collect();
+    // No service for women anywhere in Italy: all 7 requests unmet. Municipio
+    // II's youth requests met by the youth service it is competent for.
+    assert_eq!(
+        ranking,
+        [
+            (1, "it-rm-municipio-06", &json!(7)),
+            (2, "it-rm-municipio-02", &json!("<5")),
+            (3, "it-rm-municipio-01", &json!("<5"))
+        ]
+    );
+    assert_eq!(json["ranking"][0]["unmet_needs"], json!(["women"]));
+    let youth = json["rows"].as_array().unwrap().iter().find(|r| r["need"] == "youth").unwrap();
+    assert_eq!(youth["area_name"], "Municipio Roma II");
+    assert!(youth["supply"]["in_area"].as_u64().unwrap() >= 1, "{youth}");
+    assert_eq!(json["total"], 15);
+    assert_eq!((json["period"].as_str(), json["radius_km"].as_f64()), (Some("all"), Some(10.0)));
+
+    let csv_header = ("accept", "text/csv".to_owned());
+    let mut request = Request::get(format!("{path}?need=women,youth"));
+    for (name, value) in [app.auth(Role::Viewer), csv_header] {
+        request = request.header(name, value);
+    }
+    let response = app.router.clone().oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "period,area,area_name,country,need,requests,unmet,resources_in_area,resources_within_radius,requests_per_resource"
+    );
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(lines[2].starts_with("all,it-rm-municipio-06,Municipio Roma VI,IT,women,7,7,0,0,"), "{csv}");
+    assert!(lines[1].starts_with("all,it-rm-municipio-02,Municipio Roma II,IT,youth,6,<5,"), "{csv}");
+
+    let (_, _, json) =
+        app.call("GET", &format!("{path}?from=2026-03-01"), &[app.auth(Role::Viewer)], "").await;
+    assert_eq!((json["rows"].clone(), json["total"].clone()), (json!([]), json!("<5")));
+    for (query, bad) in [
+        ("?period=week", vec!["period"]),
+        ("?radius_km=-1", vec!["radius_km"]),
+        ("?radius_km=500", vec!["radius_km"]),
+        ("?need=friendship", vec!["need"]),
+        ("?from=2026-03-01&to=2026-01-01", vec!["from"]),
+        ("?format=xml", vec!["format"]),
+        ("?name=Mario", vec!["name"]),
+    ] {
+        let (status, _, json) =
+            app.call("GET", &format!("{path}{query}"), &[app.auth(Role::Viewer)], "").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {json}");
+        assert_eq!(named(&json), bad, "{query}");
+    }
 }

@@ -2,12 +2,13 @@
 //! category and per 100,000 inhabitants), the distance from every populated
 //! locality to the nearest matching resource, the localities left farthest
 //! away ([`gaps`]), and where new services would reach the most people
-//! ([`suggest`]).
+//! ([`suggest`]), and logged demand against supply ([`demand_vs_supply`]).
 //!
 //! Distances come from the snapshot's exact geodesic nearest search, one query
 //! per locality (never an all-pairs matrix). Population-weighted figures
 //! weigh each GeoNames locality by its population.
 
+mod demand;
 mod suggest;
 
 use std::collections::HashMap;
@@ -20,6 +21,9 @@ use rstar::RTree;
 use rstar::primitives::GeomWithData;
 use serde::Serialize;
 
+pub use self::demand::{
+    AreaRank, DemandQuery, DemandReport, DemandRow, Period, Supply, demand_vs_supply, supply,
+};
 pub use self::suggest::{Suggestion, Suggestions, suggest};
 use crate::index::{BBox, Filter, Hit, Snapshot};
 use crate::model::{Category, Country, Topic};

@@ -1,6 +1,7 @@
-//! `GET /api/coverage`, `/api/coverage/gaps` and `/api/coverage/suggest`:
-//! supply by country or area, the localities far from any service, and where
-//! a new service would reach the most people. See [`crate::coverage`].
+//! `GET /api/coverage`, `/api/coverage/gaps`, `/api/coverage/suggest` and
+//! `/api/coverage/demand`: supply by country or area, the localities far from
+//! any service, where a new service would reach the most people, and logged
+//! demand against supply. See [`crate::coverage`].
 
 use std::sync::Arc;
 
@@ -11,9 +12,11 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::error::ApiError;
+use super::extract::Caller;
 use super::geojson::GeoJson;
 use super::params::Params;
-use crate::coverage::{self, Level, Localities, Query, Report};
+use crate::auth::Role;
+use crate::coverage::{self, DemandQuery, DemandReport, Level, Localities, Period, Query, Report};
 use crate::model::{Category, Country, Topic};
 use crate::state::AppState;
 
@@ -61,7 +64,17 @@ pub async fn coverage(
             Level::Country
         }
     };
-    let csv = match params.one("format").as_deref().map(str::trim) {
+    let csv = wants_csv(&mut params, &headers);
+    let query = query(&mut params);
+    params.finish()?;
+    let snapshot = state.snapshot();
+    let report = blocking(move || coverage::report(&snapshot, Localities::shipped(), level, &query)).await?;
+    if csv { csv_response(to_csv(&report), "witgis-coverage.csv") } else { Ok(Json(report).into_response()) }
+}
+
+/// CSV when `format=csv`, or when `format` is absent and `Accept` asks for it.
+fn wants_csv(params: &mut Params, headers: &HeaderMap) -> bool {
+    match params.one("format").as_deref().map(str::trim) {
         Some("csv") => true,
         Some("json") => false,
         Some(other) => {
@@ -72,22 +85,20 @@ pub async fn coverage(
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|accept| accept.to_ascii_lowercase().contains("text/csv")),
-    };
-    let query = query(&mut params);
-    params.finish()?;
-    let snapshot = state.snapshot();
-    let report = blocking(move || coverage::report(&snapshot, Localities::shipped(), level, &query)).await?;
-    if csv {
-        let body = to_csv(&report).map_err(|e| ApiError::Internal(format!("cannot write CSV: {e}")))?;
-        let disposition = "inline; filename=\"witgis-coverage.csv\"";
-        Ok((
-            [(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, disposition)],
-            body,
-        )
-            .into_response())
-    } else {
-        Ok(Json(report).into_response())
     }
+}
+
+fn csv_response(body: Result<Vec<u8>, csv::Error>, filename: &str) -> Result<Response, ApiError> {
+    let body = body.map_err(|e| ApiError::Internal(format!("cannot write CSV: {e}")))?;
+    let disposition = format!("inline; filename=\"{filename}\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 /// The report as CSV: one row per country or area, one pair of columns
@@ -245,4 +256,89 @@ pub async fn suggest(
     })
     .await?;
     Ok(GeoJson(body).into_response())
+}
+
+/// Largest `radius_km` for demand against supply.
+pub const MAX_DEMAND_RADIUS_KM: f64 = 100.0;
+
+/// `GET /api/coverage/demand?from=&to=&need=&country=&period=&radius_km=`
+/// (viewer or higher): the demand log per period, area and need against the
+/// resources meeting the need, and the areas ranked by unmet demand; JSON, or
+/// CSV of the rows.
+pub async fn demand(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Viewer)?;
+    let mut params =
+        Params::parse(raw.as_deref(), &["from", "to", "need", "country", "period", "radius_km", "format"]);
+    let from = params.date("from");
+    let to = params.date("to");
+    if let (Some(f), Some(t)) = (from, to) {
+        if f > t {
+            params.fail("from", format!("{f} is after to ({t})"));
+        }
+    }
+    let period = match params.one("period") {
+        None => Period::All,
+        Some(raw) => Period::parse(&raw).unwrap_or_else(|| {
+            params.fail("period", format!("'{}' is not one of: all, year, quarter, month", raw.trim()));
+            Period::All
+        }),
+    };
+    let radius_km =
+        params.number("radius_km", 0.0..=MAX_DEMAND_RADIUS_KM, "a radius in kilometres").unwrap_or(10.0);
+    let query = DemandQuery {
+        needs: params.list::<Topic>("need"),
+        countries: params.list::<Country>("country"),
+        period,
+        radius_m: radius_km * 1000.0,
+    };
+    let csv = wants_csv(&mut params, &headers);
+    params.finish()?;
+    let records = state.store().demand(from, to).await?;
+    let snapshot = state.snapshot();
+    let report = blocking(move || coverage::demand_vs_supply(&snapshot, &records, &query)).await?;
+    if csv {
+        csv_response(demand_csv(&report), "witgis-demand-vs-supply.csv")
+    } else {
+        let mut body = serde_json::to_value(&report).map_err(|e| ApiError::Internal(e.to_string()))?;
+        body["from"] = json!(from);
+        body["to"] = json!(to);
+        Ok(Json(body).into_response())
+    }
+}
+
+/// The rows of a demand report as CSV; counts below 5 are written `<5`.
+pub fn demand_csv(report: &DemandReport) -> Result<Vec<u8>, csv::Error> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record([
+        "period",
+        "area",
+        "area_name",
+        "country",
+        "need",
+        "requests",
+        "unmet",
+        "resources_in_area",
+        "resources_within_radius",
+        "requests_per_resource",
+    ])?;
+    for r in &report.rows {
+        out.write_record([
+            r.period.clone(),
+            r.area.clone(),
+            r.area_name.clone().unwrap_or_default(),
+            r.country.map(|c| c.to_string()).unwrap_or_default(),
+            r.need.to_string(),
+            r.requests.to_string(),
+            r.unmet.to_string(),
+            r.supply.map(|s| s.in_area.to_string()).unwrap_or_default(),
+            r.supply.map(|s| s.within_radius.to_string()).unwrap_or_default(),
+            r.requests_per_resource.map(|v| v.to_string()).unwrap_or_default(),
+        ])?;
+    }
+    out.into_inner().map_err(|e| e.into_error().into())
 }

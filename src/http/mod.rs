@@ -61,6 +61,7 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
         .route("/api/coverage", get(coverage::coverage))
         .route("/api/coverage/gaps", get(coverage::gaps))
         .route("/api/coverage/suggest", get(coverage::suggest))
+        .route("/api/coverage/demand", get(coverage::demand))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/api", get(api_not_found))

@@ -250,6 +250,12 @@ impl Serialize for Count {
     }
 }
 
+impl std::fmt::Display for Count {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0 < 5 { f.write_str("<5") } else { write!(f, "{}", self.0) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
