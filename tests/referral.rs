@@ -203,3 +203,63 @@ async fn place_search_finds_localities_areas_and_addresses() {
     assert_eq!(get(&app, "/api/places").await.0, StatusCode::BAD_REQUEST);
     assert_eq!(get(&app, "/api/places?q=roma&limit=0").await.0, StatusCode::BAD_REQUEST);
 }
+
+/// A small square quarter outline around an interior point of a municipio.
+fn quarter_inside(municipio: &witgis::model::Area, id: &str, name: &str, dx: f64) -> Value {
+    use geo::InteriorPoint;
+    let p = municipio.geometry.interior_point().expect("an interior point");
+    let (x, y, h) = (p.x() + dx, p.y(), 0.002);
+    json!({ "type": "Feature",
+            "properties": { "id": id, "name": name, "kind": "district", "country": "IT" },
+            "geometry": { "type": "Polygon",
+                          "coordinates": [[[x - h, y - h], [x + h, y - h], [x + h, y + h], [x - h, y + h], [x - h, y - h]]] } })
+}
+
+#[tokio::test]
+async fn quarters_imported_as_areas_are_found_by_name_and_lead_to_the_competent_centre() {
+    // GeoNames lists few of Rome's quarters; a deployment imports Roma
+    // Capitale's official quarter outlines (zone urbanistiche) as areas of
+    // kind "district", and the operator finds them by name like any place.
+    let municipi = municipi();
+    let vi = municipi.iter().find(|a| a.id == "it-rm-municipio-06").expect("municipio VI");
+    let vii = municipi.iter().find(|a| a.id == "it-rm-municipio-07").expect("municipio VII");
+    let quarters = json!({ "type": "FeatureCollection", "features": [
+        quarter_inside(vi, "it-rm-zona-08f", "Torre Angela", 0.0),
+        quarter_inside(vii, "it-rm-zona-09a", "Tuscolano Nord", -0.005),
+        quarter_inside(vii, "it-rm-zona-09b", "Tuscolano Sud", 0.005),
+    ]});
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store =
+        witgis::store::open(&format!("sqlite://{}", dir.path().join("q.db").display())).await.expect("store");
+    store.seed_once(&witgis::store::seed().expect("seed")).await.expect("seed");
+    store.import_areas(&municipi).await.expect("municipi");
+    let quarters = witgis::formats::areas::read(&quarters.to_string()).expect("quarters");
+    store.import_areas(&quarters).await.expect("quarters");
+    let app = witgis::http::router(Arc::new(witgis::state::AppState::load(store).await.expect("load")));
+
+    let names = |fc: &Value| -> Vec<String> {
+        fc["features"]
+            .as_array()
+            .expect("features")
+            .iter()
+            .map(|f| f["properties"]["name"].as_str().unwrap_or("").to_owned())
+            .collect()
+    };
+    // Lower case, a prefix, or a typo: the operator's spelling.
+    let (_, found) = get(&app, "/api/places?q=tuscolano").await;
+    assert_eq!(names(&found)[..2], ["Tuscolano Nord", "Tuscolano Sud"], "{found}");
+    let (_, found) = get(&app, "/api/places?q=torre%20angela").await;
+    assert_eq!(names(&found)[0], "Torre Angela");
+    assert_eq!(found["features"][0]["properties"]["kind"], "area");
+    let (_, typo) = get(&app, "/api/places?q=tore%20angela").await;
+    assert_eq!(names(&typo)[0], "Torre Angela");
+
+    // The quarter's point lies in municipio VI: its CSM is competent.
+    let c = &found["features"][0]["geometry"]["coordinates"];
+    let (status, r) = get(&app, &format!("/api/referral?lon={}&lat={}&need=housing", c[0], c[1])).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    let areas: Vec<&str> =
+        r["areas"].as_array().expect("areas").iter().filter_map(|a| a["id"].as_str()).collect();
+    assert!(areas.starts_with(&["it-rm-zona-08f"]) && areas.contains(&"it-rm-municipio-06"), "{areas:?}");
+    assert!(ids(&r["competent"]).contains(&"it-rm-csm-d6"), "{}", r["competent"]);
+}
