@@ -576,3 +576,50 @@ fn demand_is_set_against_supply_inside_and_near_each_area() {
     assert_eq!(report.total.0, 24);
     assert_eq!(Period::Quarter.key("2026-11-23".parse().unwrap()), "2026-Q4");
 }
+
+#[test]
+fn suggestions_can_follow_logged_demand_instead_of_population() {
+    // A big town with no requests, and a small village where the desk's
+    // callers come from: weighted by demand, the village's site wins.
+    let csm = [12.5, 41.9];
+    let town = [16.0, 40.5];
+    let village = [9.0, 39.5];
+    let snapshot = Snapshot::with_areas(
+        vec![common::resource("csm", Some(csm), "mental_health_centre", "IT", &["housing"])],
+        areas(json!([square("near-village", 1_000, [8.95, 39.45], 0.1)])),
+    );
+    let localities = Localities::new(vec![
+        locality(1, "Town", town, 100_000),
+        locality(2, "Village", village, 800),
+        locality(3, "Rome", csm, 2_000_000),
+    ]);
+    let mut log = Vec::new();
+    for id in 0..6 {
+        log.push(logged(id, "2026-01-10", Topic::Housing, "near-village", true));
+    }
+    // Two more from near the existing centre (already covered), one for
+    // another need, and one whose area is gone and has no point.
+    for (id, point) in [(10, csm), (11, east_of(csm, 2_000.0))] {
+        let mut d = logged(id, "2026-01-11", Topic::Housing, "rome", true);
+        (d.lon, d.lat) = (Some(point[0]), Some(point[1]));
+        log.push(d);
+    }
+    log.push(logged(20, "2026-01-12", Topic::Youth, "near-village", true));
+    log.push(logged(21, "2026-01-12", Topic::Housing, "gone", true));
+
+    let demand = coverage::demand_points(&snapshot, &log, &[Topic::Housing]);
+    let weights: Vec<(&str, u64)> = demand.all().iter().map(|l| (l.name.as_str(), l.population)).collect();
+    assert_eq!(weights.iter().map(|w| w.1).sum::<u64>(), 8, "6 in the area, 2 at points: {weights:?}");
+    assert!(weights.contains(&("near-village", 6)));
+
+    let query = Query { topics: vec![Topic::Housing], ..Query::default() };
+    let s = coverage::suggest_for(&snapshot, &demand, &localities, &query, 25_000.0, 3);
+    assert_eq!(s.population, 8);
+    assert_eq!(s.uncovered_before, 6, "the two near the centre are covered");
+    let picked: Vec<(&str, u64)> =
+        s.picks.iter().map(|p| (localities.get(p.locality).name.as_str(), p.newly_covered)).collect();
+    assert_eq!(picked, [("Village", 6)], "then no request is left uncovered");
+    // Weighted by population, the town comes first.
+    let s = coverage::suggest(&snapshot, &localities, &query, 25_000.0, 1);
+    assert_eq!(localities.get(s.picks[0].locality).name, "Town");
+}

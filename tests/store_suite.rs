@@ -904,6 +904,31 @@ async fn http_demand_against_supply_ranks_unmet_areas(db: TestDb) {
     assert!(lines[2].starts_with("all,it-rm-municipio-06,Municipio Roma VI,IT,women,7,7,0,0,"), "{csv}");
     assert!(lines[1].starts_with("all,it-rm-municipio-02,Municipio Roma II,IT,youth,6,<5,"), "{csv}");
 
+    // Where to add a service for the requests nobody could meet.
+    let suggest = "/api/coverage/suggest?topic=women&weight=demand&radius_km=5&k=3";
+    let (status, _, _) = app.call("GET", suggest, &[], "").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "weighing by the demand log needs a token");
+    let (status, _, json) = app.call("GET", suggest, &[app.auth(Role::Viewer)], "").await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!((json["weight"].as_str(), json["requests"].as_u64()), (Some("requests"), Some(7)), "{json}");
+    assert_eq!(json["uncovered_requests_before"], 7);
+    assert_eq!(json["uncovered_requests_after"], "<5");
+    let pick = &json["features"][0];
+    assert_eq!(json["features"].as_array().unwrap().len(), 1, "one site covers all seven: {json}");
+    assert_eq!(pick["properties"]["newly_covered_requests"], 7);
+    let c = &pick["geometry"]["coordinates"];
+    let vi = municipi().into_iter().find(|a| a.id == "it-rm-municipio-06").unwrap();
+    let centre = geo::InteriorPoint::interior_point(&vi.geometry).unwrap();
+    let d = witgis::sphere::geodesic_m(
+        [c[0].as_f64().unwrap(), c[1].as_f64().unwrap()],
+        [centre.x(), centre.y()],
+    );
+    assert!(d <= 5_000.0, "the site is within 5 km of the requests: {d} m");
+    let (status, _, json) = app.call("GET", "/api/coverage/suggest?from=2026-01-01", &[], "").await;
+    assert_eq!((status, named(&json)), (StatusCode::BAD_REQUEST, vec!["from"]));
+    let (status, _, json) = app.call("GET", "/api/coverage/suggest?weight=calls", &[], "").await;
+    assert_eq!((status, named(&json)), (StatusCode::BAD_REQUEST, vec!["weight"]));
+
     let (_, _, json) =
         app.call("GET", &format!("{path}?from=2026-03-01"), &[app.auth(Role::Viewer)], "").await;
     assert_eq!((json["rows"].clone(), json["total"].clone()), (json!([]), json!("<5")));

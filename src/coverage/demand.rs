@@ -11,9 +11,10 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
-use geo::{Closest, CoordsIter, HaversineClosestPoint, Intersects};
+use geo::{Closest, CoordsIter, HaversineClosestPoint, InteriorPoint, Intersects};
 use serde::Serialize;
 
+use super::{Localities, Locality};
 use crate::index::{Filter, Snapshot};
 use crate::model::demand::{Count, Demand};
 use crate::model::{Area, Country, Topic};
@@ -291,4 +292,38 @@ pub fn demand_vs_supply(snapshot: &Snapshot, records: &[Demand], query: &DemandQ
         ranking,
         total: Count(total),
     }
+}
+
+/// The logged requests (of the given needs, or all) as weighted demand points
+/// for [`super::suggest_for`]: each at its rounded point, or at an interior
+/// point of its area; requests at the same spot are merged and weigh as many
+/// as they are. Requests with no point whose area is no longer loaded are
+/// left out.
+pub fn demand_points(snapshot: &Snapshot, records: &[Demand], needs: &[Topic]) -> Localities {
+    let mut spots: BTreeMap<(i64, i64), (Locality, u64)> = BTreeMap::new();
+    for d in records.iter().filter(|d| needs.is_empty() || needs.contains(&d.need)) {
+        let area = snapshot.area(&d.area);
+        let point = match (d.lon, d.lat) {
+            (Some(lon), Some(lat)) => Some([lon, lat]),
+            _ => area.and_then(|a| a.geometry.interior_point()).map(|p| [p.x(), p.y()]),
+        };
+        let Some([lon, lat]) = point else { continue };
+        let key = ((lon * 1e6).round() as i64, (lat * 1e6).round() as i64);
+        let country = area.and_then(|a| a.country).or_else(|| crate::countries::country_at(lon, lat));
+        let spot = spots.entry(key).or_insert_with(|| {
+            let locality = Locality { id: 0, name: d.area.clone(), country, lon, lat, population: 0 };
+            (locality, 0)
+        });
+        spot.1 += 1;
+    }
+    let items = spots
+        .into_values()
+        .enumerate()
+        .map(|(i, (mut l, requests))| {
+            l.id = i as u64;
+            l.population = requests;
+            l
+        })
+        .collect();
+    Localities::new(items)
 }

@@ -22,9 +22,9 @@ use rstar::primitives::GeomWithData;
 use serde::Serialize;
 
 pub use self::demand::{
-    AreaRank, DemandQuery, DemandReport, DemandRow, Period, Supply, demand_vs_supply, supply,
+    AreaRank, DemandQuery, DemandReport, DemandRow, Period, Supply, demand_points, demand_vs_supply, supply,
 };
-pub use self::suggest::{Suggestion, Suggestions, suggest};
+pub use self::suggest::{Suggestion, Suggestions, suggest, suggest_for};
 use crate::index::{BBox, Filter, Hit, Snapshot};
 use crate::model::{Category, Country, Topic};
 use crate::sphere::{self, UnitVec};

@@ -1,7 +1,8 @@
 //! Where to add a service: a greedy maximal covering location heuristic.
 //!
-//! Demand is the population of the localities farther than the radius from
-//! every matching resource. Candidate sites are the localities themselves.
+//! Demand is the population of the localities (or the requests of the demand
+//! log) farther than the radius from every matching resource. Candidate
+//! sites are the localities.
 //! Each step picks the site whose circle holds the most still-uncovered
 //! population, then marks that population covered. Coverage gains only shrink
 //! as sites are added (the objective is submodular), so a stale gain is an
@@ -20,7 +21,7 @@ use crate::index::Snapshot;
 /// One suggested site.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Suggestion {
-    /// Position of the locality in [`Localities::all`].
+    /// Position of the candidate locality in [`Localities::all`].
     pub locality: u32,
     /// Population it newly covers (not covered by resources or earlier picks).
     pub newly_covered: u64,
@@ -29,7 +30,7 @@ pub struct Suggestion {
 /// The outcome of [`suggest`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Suggestions {
-    /// Population of the localities considered.
+    /// Weight (population, or requests) of the demand points considered.
     pub population: u64,
     /// Of which farther than the radius from every matching resource.
     pub uncovered_before: u64,
@@ -47,23 +48,40 @@ pub fn suggest(
     radius_m: f64,
     k: usize,
 ) -> Suggestions {
-    let items = localities.all();
-    let hits = nearest_hits(snapshot, localities, &query.resource_filter());
-    let considered: Vec<bool> = items.iter().map(|l| query.wants(l.country)).collect();
+    suggest_for(snapshot, localities, localities, query, radius_m, k)
+}
+
+/// Up to `k` sites among `candidates` that together cover the most weight of
+/// `demand` now farther than `radius_m` from any matching resource; each
+/// demand point weighs its `population` (people, or logged requests). Only
+/// points and candidates of the query's countries count.
+pub fn suggest_for(
+    snapshot: &Snapshot,
+    demand: &Localities,
+    candidates: &Localities,
+    query: &Query,
+    radius_m: f64,
+    k: usize,
+) -> Suggestions {
+    let points = demand.all();
+    let hits = nearest_hits(snapshot, demand, &query.resource_filter());
+    let considered: Vec<bool> = points.iter().map(|l| query.wants(l.country)).collect();
     let mut uncovered: Vec<bool> = hits
         .iter()
         .enumerate()
         .map(|(i, h)| considered[i] && h.is_none_or(|h| h.distance_m > radius_m + EDGE_TOLERANCE_M))
         .collect();
-    let population = items.iter().zip(&considered).filter(|(_, c)| **c).map(|(l, _)| l.population).sum();
-    let uncovered_before = items.iter().zip(&uncovered).filter(|(_, u)| **u).map(|(l, _)| l.population).sum();
+    let population = points.iter().zip(&considered).filter(|(_, c)| **c).map(|(l, _)| l.population).sum();
+    let uncovered_before =
+        points.iter().zip(&uncovered).filter(|(_, u)| **u).map(|(l, _)| l.population).sum();
 
-    // Initial gains, scattered from each uncovered locality to the candidate
+    // Initial gains, scattered from each uncovered point to the candidate
     // sites around it (the radius is symmetric).
-    let mut gain = vec![0u64; items.len()];
-    for (i, l) in items.iter().enumerate() {
+    let sites = candidates.all();
+    let mut gain = vec![0u64; sites.len()];
+    for (i, l) in points.iter().enumerate() {
         if uncovered[i] {
-            for (c, _) in localities.within(l.lon, l.lat, radius_m) {
+            for (c, _) in candidates.within(l.lon, l.lat, radius_m) {
                 gain[c as usize] += l.population;
             }
         }
@@ -72,15 +90,15 @@ pub fn suggest(
     let mut heap: BinaryHeap<(u64, u64, Reverse<u32>)> = gain
         .iter()
         .enumerate()
-        .filter(|&(i, &g)| g > 0 && considered[i])
-        .map(|(i, &g)| (g, items[i].population, Reverse(i as u32)))
+        .filter(|&(i, &g)| g > 0 && query.wants(sites[i].country))
+        .map(|(i, &g)| (g, sites[i].population, Reverse(i as u32)))
         .collect();
     let gain_at = |site: u32, uncovered: &[bool]| -> u64 {
-        let l = localities.get(site);
-        localities
+        let l = candidates.get(site);
+        demand
             .within(l.lon, l.lat, radius_m)
             .filter(|(i, _)| uncovered[*i as usize])
-            .map(|(i, _)| localities.get(i).population)
+            .map(|(i, _)| demand.get(i).population)
             .sum()
     };
     let mut picks = Vec::new();
@@ -94,8 +112,8 @@ pub fn suggest(
             heap.push((fresh, own, Reverse(site)));
             continue;
         }
-        let l = localities.get(site);
-        for (i, _) in localities.within(l.lon, l.lat, radius_m) {
+        let l = candidates.get(site);
+        for (i, _) in demand.within(l.lon, l.lat, radius_m) {
             uncovered[i as usize] = false;
         }
         picks.push(Suggestion { locality: site, newly_covered: fresh });

@@ -17,6 +17,7 @@ use super::geojson::GeoJson;
 use super::params::Params;
 use crate::auth::Role;
 use crate::coverage::{self, DemandQuery, DemandReport, Level, Localities, Period, Query, Report};
+use crate::model::demand::Count;
 use crate::model::{Category, Country, Topic};
 use crate::state::AppState;
 
@@ -207,21 +208,65 @@ pub async fn gaps(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -
     Ok(GeoJson(body).into_response())
 }
 
+/// What a suggestion covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Weight {
+    /// The people of the localities.
+    Population,
+    /// The requests of the demand log.
+    Demand,
+}
+
 /// Up to `k` (default 5) localities where a new service would cover the most
-/// people now farther than `radius_km` (default 10) from any matching one.
+/// people (or, with `weight=demand`, logged requests) now farther than
+/// `radius_km` (default 10) from any matching one.
 pub async fn suggest(
     State(state): State<Arc<AppState>>,
+    caller: Result<Caller, ApiError>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let mut params = Params::parse(raw.as_deref(), &["category", "topic", "country", "radius_km", "k"]);
+    let mut params = Params::parse(
+        raw.as_deref(),
+        &["category", "topic", "country", "radius_km", "k", "weight", "from", "to"],
+    );
     let radius_km = params.number("radius_km", 1.0..=MAX_RADIUS_KM, "a radius in kilometres").unwrap_or(10.0);
     let k = params.count("k", 1..=MAX_K, 5);
+    let weight = match params.one("weight").as_deref().map(str::trim) {
+        None | Some("population") => Weight::Population,
+        Some("demand") => Weight::Demand,
+        Some(other) => {
+            params.fail("weight", format!("'{other}' is not a weight; expected population or demand"));
+            Weight::Population
+        }
+    };
+    let (from, to) = (params.date("from"), params.date("to"));
+    if weight == Weight::Population && (from.is_some() || to.is_some()) {
+        params.fail("from", "from and to limit the demand log: they go with weight=demand".into());
+    }
     let query = query(&mut params);
     params.finish()?;
+    let records = match weight {
+        Weight::Population => None,
+        Weight::Demand => {
+            caller?.require(Role::Viewer)?;
+            Some(state.store().demand(from, to).await?)
+        }
+    };
     let snapshot = state.snapshot();
     let body = blocking(move || {
         let localities = Localities::shipped();
-        let s = coverage::suggest(&snapshot, localities, &query, radius_km * 1000.0, k);
+        let requests = records.map(|r| coverage::demand_points(&snapshot, &r, &query.topics));
+        let demand = requests.as_ref().unwrap_or(localities);
+        let s = coverage::suggest_for(&snapshot, demand, localities, &query, radius_km * 1000.0, k);
+        // Requests are counts of the demand log: below 5 they read "<5".
+        let amount = |n: u64| match weight {
+            Weight::Population => json!(n),
+            Weight::Demand => json!(Count(n)),
+        };
+        let unit = match weight {
+            Weight::Population => "population",
+            Weight::Demand => "requests",
+        };
         let mut covered = 0;
         let features: Vec<Value> = s
             .picks
@@ -239,18 +284,19 @@ pub async fn suggest(
                         "name": l.name,
                         "country": l.country,
                         "population": l.population,
-                        "newly_covered_population": p.newly_covered,
-                        "cumulative_covered_population": covered,
+                        format!("newly_covered_{unit}"): amount(p.newly_covered),
+                        format!("cumulative_covered_{unit}"): amount(covered),
                     }
                 })
             })
             .collect();
         json!({
             "type": "FeatureCollection",
+            "weight": unit,
             "radius_km": radius_km,
-            "population": s.population,
-            "uncovered_population_before": s.uncovered_before,
-            "uncovered_population_after": s.uncovered_before.saturating_sub(covered),
+            unit: amount(s.population),
+            format!("uncovered_{unit}_before"): amount(s.uncovered_before),
+            format!("uncovered_{unit}_after"): amount(s.uncovered_before.saturating_sub(covered)),
             "features": features,
         })
     })
