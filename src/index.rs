@@ -10,10 +10,10 @@ use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::OnceLock;
 
-use geo::{Area as _, Intersects};
-use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::primitives::GeomWithData;
 use rstar::{AABB, RTree};
 
+use crate::area_index::AreaIndex;
 use crate::model::text::fold;
 use crate::model::{Area, Category, Country, Resource, Topic};
 use crate::sphere::{self, UnitVec};
@@ -77,10 +77,7 @@ pub struct Snapshot {
     search_text: OnceLock<Vec<String>>,
     all: RTree<Entry>,
     by_category: Vec<RTree<Entry>>,
-    /// Sorted by id.
-    areas: Vec<Area>,
-    /// Bounding boxes of the areas, in lon/lat.
-    area_tree: RTree<GeomWithData<Rectangle<[f64; 2]>, u32>>,
+    areas: AreaIndex,
     /// Area id → the resources that serve it.
     served_by: HashMap<String, Vec<u32>>,
     /// The areas' and addresses' names for place search, built on first use.
@@ -94,7 +91,7 @@ impl Snapshot {
     }
 
     /// Indexes resources and areas. Bulk-loads the trees on two threads.
-    pub fn with_areas(mut resources: Vec<Resource>, mut areas: Vec<Area>) -> Snapshot {
+    pub fn with_areas(mut resources: Vec<Resource>, areas: Vec<Area>) -> Snapshot {
         if !resources.is_sorted_by(|a, b| a.id < b.id) {
             resources.sort_unstable_by(|a, b| a.id.cmp(&b.id));
             resources.dedup_by(|a, b| a.id == b.id);
@@ -117,20 +114,6 @@ impl Snapshot {
             let all = RTree::bulk_load(entries.iter().map(|(_, e)| *e).collect());
             (all, join(by_category))
         });
-        areas.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-        let area_tree = RTree::bulk_load(
-            areas
-                .iter()
-                .enumerate()
-                .filter_map(|(i, a)| {
-                    let r = a.bounds()?;
-                    Some(GeomWithData::new(
-                        Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
-                        i as u32,
-                    ))
-                })
-                .collect(),
-        );
         let mut served_by: HashMap<String, Vec<u32>> = HashMap::new();
         for (i, r) in resources.iter().enumerate() {
             for area in &r.serves_areas {
@@ -142,8 +125,7 @@ impl Snapshot {
             search_text: OnceLock::new(),
             all,
             by_category,
-            areas,
-            area_tree,
+            areas: AreaIndex::new(areas),
             served_by,
             places: OnceLock::new(),
         }
@@ -151,33 +133,22 @@ impl Snapshot {
 
     /// The places this snapshot adds to place search (areas and addresses).
     pub fn places(&self) -> &crate::places::Gazetteer {
-        self.places.get_or_init(|| crate::places::from_snapshot(&self.areas, &self.resources))
+        self.places.get_or_init(|| crate::places::from_snapshot(self.areas.all(), &self.resources))
     }
 
     /// Every area, sorted by id.
     pub fn areas(&self) -> &[Area] {
-        &self.areas
+        self.areas.all()
     }
 
     /// The area with this id.
     pub fn area(&self, id: &str) -> Option<&Area> {
-        let i = self.areas.binary_search_by(|a| a.id.as_str().cmp(id)).ok()?;
-        self.areas.get(i)
+        self.areas.get(id)
     }
 
     /// The areas whose outline holds the point (edges included), smallest first.
     pub fn areas_at(&self, lon: f64, lat: f64) -> Vec<&Area> {
-        let point = geo::Point::new(lon, lat);
-        let mut found: Vec<&Area> = self
-            .area_tree
-            .locate_all_at_point(&[lon, lat])
-            .map(|e| &self.areas[e.data as usize])
-            .filter(|a| a.geometry.intersects(&point))
-            .collect();
-        found.sort_by(|a, b| {
-            a.geometry.unsigned_area().total_cmp(&b.geometry.unsigned_area()).then(a.id.cmp(&b.id))
-        });
-        found
+        self.areas.at(lon, lat)
     }
 
     /// Positions of the resources that serve the area with this id, in id order.

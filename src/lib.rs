@@ -3,6 +3,7 @@
 //! Dependencies point one way: [`model`] → [`sphere`] / [`index`] / [`auth`] → [`store`]
 //! → [`state`] → [`http`] → `main`.
 
+pub mod area_index;
 pub mod auth;
 pub mod cli;
 pub mod countries;
