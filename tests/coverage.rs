@@ -364,7 +364,8 @@ async fn bad_parameters_are_named_in_a_400() {
     let (app, _state, _dir) = common::seeded_app().await;
     let cases: &[(&str, &[&str])] = &[
         ("/api/coverage?level=planet&category=pizzeria&format=xml", &["level", "category", "format"]),
-        ("/api/coverage?level=region", &["level"]),
+        ("/api/coverage?level=regions", &["level"]),
+        ("/api/regions?country=XX&kind=region", &["kind", "country"]),
         ("/api/coverage?topic=nope&country=XX&levle=area", &["levle", "topic", "country"]),
         ("/api/coverage/gaps?min_km=-1&limit=0", &["min_km", "limit"]),
         ("/api/coverage/gaps?min_km=NaN", &["min_km"]),
@@ -622,4 +623,86 @@ fn suggestions_can_follow_logged_demand_instead_of_population() {
     // Weighted by population, the town comes first.
     let s = coverage::suggest(&snapshot, &localities, &query, 25_000.0, 1);
     assert_eq!(localities.get(s.picks[0].locality).name, "Town");
+}
+
+// --- Regions -----------------------------------------------------------------
+
+#[test]
+fn region_populations_share_the_country_out_by_locality_population() {
+    let mut two = areas(json!([square("a", 0, [12.0, 42.0], 0.1), square("b", 0, [14.0, 42.0], 0.1)]));
+    let mut other = areas(json!([square("c", 0, [16.0, 42.0], 0.1)]));
+    other[0].country = Some("DE".parse().unwrap());
+    two.append(&mut other);
+    let mut far = locality(4, "Outside both", [13.0, 42.05], 500);
+    far.country = Some("IT".parse().unwrap());
+    let mut german = locality(5, "In c, but German", [16.05, 42.05], 700);
+    german.country = Some("DE".parse().unwrap());
+    let localities = Localities::new(vec![
+        locality(1, "In a", [12.05, 42.05], 1_000),
+        locality(2, "In b", [14.05, 42.05], 2_000),
+        locality(3, "Also in b", [14.06, 42.06], 1_000),
+        far,
+        german,
+    ]);
+    let it: witgis::model::Country = "IT".parse().unwrap();
+    let estimated = coverage::with_estimated_population(two, &localities, |c| (c == it).then_some(100_000));
+    let populations: Vec<(&str, Option<u64>)> =
+        estimated.iter().map(|a| (a.id.as_str(), a.population)).collect();
+    // 1,000 and 3,000 of the 4,000 people inside IT's areas; the locality
+    // outside both does not count; Germany's population is unknown here.
+    assert_eq!(populations, [("a", Some(25_000)), ("b", Some(75_000)), ("c", None)]);
+}
+
+#[tokio::test]
+async fn shipped_regions_cover_the_four_countries_with_estimated_populations() {
+    let regions = coverage::regions().all();
+    let count = |c: &str| regions.iter().filter(|a| a.country.is_some_and(|x| x.as_str() == c)).count();
+    assert_eq!((count("IT"), count("DE"), count("BG"), count("LT")), (20, 16, 28, 10));
+    for c in ["IT", "DE", "BG", "LT"] {
+        let country: witgis::model::Country = c.parse().unwrap();
+        let sum: u64 =
+            regions.iter().filter(|a| a.country == Some(country)).map(|a| a.population.unwrap()).sum();
+        let whole = coverage::country_population(country).unwrap();
+        assert!(sum.abs_diff(whole) <= 28, "{c}: regions sum to {sum}, the country has {whole}");
+    }
+    let population = |name: &str| regions.iter().find(|a| a.name == name).unwrap().population.unwrap();
+    assert!(population("Lombardia") > population("Molise") * 10);
+    assert!(population("Nordrhein-Westfalen") > population("Bremen") * 10);
+
+    let (app, state, _dir) = common::seeded_app().await;
+    let report = get_json(&app, "/api/coverage?level=region").await;
+    let rows = report["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 74);
+    assert_eq!(report["level"], "region");
+    let lazio = rows.iter().find(|r| r["id"] == "region-it-62").unwrap();
+    assert_eq!(lazio["name"], "Lazio");
+    // Every located Italian resource lies in one Italian region: the outlines
+    // are simplified to about 100 m, so allow a few on the coast.
+    let snapshot = state.snapshot();
+    let located_it =
+        snapshot.resources().iter().filter(|r| r.country.as_str() == "IT" && r.point().is_some()).count()
+            as u64;
+    let in_regions: u64 =
+        rows.iter().filter(|r| r["country"] == "IT").map(|r| r["resources"].as_u64().unwrap()).sum();
+    assert!(in_regions <= located_it && in_regions * 100 >= located_it * 97, "{in_regions} of {located_it}");
+    let rome_resources = snapshot
+        .resources()
+        .iter()
+        .filter(|r| r.point().is_some_and(|[x, y]| (12.35..12.65).contains(&x) && (41.8..42.0).contains(&y)))
+        .count() as u64;
+    assert!(lazio["resources"].as_u64().unwrap() >= rome_resources, "Rome lies in Lazio");
+    assert!(lazio["resources_per_100k"].as_f64().unwrap() > 0.0);
+    let per_100k = lazio["resources"].as_f64().unwrap() * 1e5 / lazio["population"].as_f64().unwrap();
+    assert!((lazio["resources_per_100k"].as_f64().unwrap() - per_100k).abs() < 0.001);
+
+    let (_, _, csv) = get(&app, "/api/coverage?level=region&country=LT&format=csv", None).await;
+    assert_eq!(csv.lines().count(), 11, "{csv}");
+    assert!(csv.lines().nth(1).unwrap().starts_with("region,region-lt-"), "{csv}");
+    let outlines = get_json(&app, "/api/regions?country=DE").await;
+    let features = outlines["features"].as_array().unwrap();
+    assert_eq!(features.len(), 16);
+    assert!(
+        features.iter().all(|f| f["geometry"]["type"] == "MultiPolygon"
+            && f["properties"]["population"].as_u64().unwrap() > 0)
+    );
 }

