@@ -163,7 +163,9 @@ pub static LOCALITIES: LazyLock<Gazetteer> = LazyLock::new(|| {
         .filter(|l| !l.starts_with('#') && !l.starts_with("geonameid\t"))
         .filter_map(|line| {
             let cols: Vec<&str> = line.split('\t').collect();
-            let [_, name, country, lon, lat, population, alternates] = cols[..] else { return None };
+            let [_, name, country, lon, lat, population, _feature_code, alternates] = cols[..] else {
+                return None;
+            };
             let place = Place {
                 name: name.to_owned(),
                 kind: PlaceKind::Locality,

@@ -668,6 +668,15 @@ async fn shipped_regions_cover_the_four_countries_with_estimated_populations() {
     let population = |name: &str| regions.iter().find(|a| a.name == name).unwrap().population.unwrap();
     assert!(population("Lombardia") > population("Molise") * 10);
     assert!(population("Nordrhein-Westfalen") > population("Bremen") * 10);
+    // City quarters (GeoNames PPLX, e.g. Berlin's Ortsteile) are left out of
+    // the localities, so the city-state Berlin is not counted twice.
+    let berlin = Localities::shipped().all().iter().find(|l| l.name == "Berlin").unwrap().population as f64;
+    assert!(
+        (population("Berlin") as f64 / berlin - 1.0).abs() < 0.15,
+        "{} vs {berlin}",
+        population("Berlin")
+    );
+    assert!(!Localities::shipped().all().iter().any(|l| l.name == "Neukölln"), "a quarter of Berlin");
 
     let (app, state, _dir) = common::seeded_app().await;
     let report = get_json(&app, "/api/coverage?level=region").await;

@@ -76,7 +76,9 @@ impl Localities {
         Localities { items, tree: RTree::bulk_load(entries) }
     }
 
-    /// The GeoNames localities of `data/places.tsv` that have a population.
+    /// The GeoNames localities of `data/places.tsv` that have a population,
+    /// but for sections of bigger places (feature code PPLX), whose people
+    /// are counted in their city.
     pub fn shipped() -> &'static Localities {
         static SHIPPED: LazyLock<Localities> = LazyLock::new(|| Localities::new(parse_places()));
         &SHIPPED
@@ -129,15 +131,21 @@ impl Localities {
     }
 }
 
+/// GeoNames feature code of a section of a bigger populated place (a city
+/// quarter such as Berlin-Neukölln), whose people its city already counts.
+const SECTION: &str = "PPLX";
+
 fn parse_places() -> Vec<Locality> {
     include_str!("../../data/places.tsv")
         .lines()
         .filter(|l| !l.starts_with('#') && !l.starts_with("geonameid\t"))
         .filter_map(|line| {
-            let mut cols = line.split('\t');
-            let (id, name, country, lon, lat, population) =
-                (cols.next()?, cols.next()?, cols.next()?, cols.next()?, cols.next()?, cols.next()?);
+            let cols: Vec<&str> = line.split('\t').collect();
+            let [id, name, country, lon, lat, population, feature_code, _] = cols[..] else { return None };
             let population: u64 = population.trim().parse().ok().filter(|&p| p > 0)?;
+            if feature_code == SECTION {
+                return None;
+            }
             Some(Locality {
                 id: id.parse().ok()?,
                 name: name.to_owned(),
