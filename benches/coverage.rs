@@ -1,4 +1,5 @@
-//! Coverage benchmarks: the whole coverage report (country level) over the
+//! Coverage benchmarks: the whole coverage report (country and region
+//! levels) and demand against supply (10,000 logged requests) over the
 //! shipped data, then the report, the gaps list and site suggestions over 1M
 //! synthetic resources and 100k synthetic localities.
 //!
@@ -8,9 +9,10 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use witgis::coverage::{self, Level, Localities, Query};
+use witgis::coverage::{self, DemandQuery, Level, Localities, Period, Query};
 use witgis::index::Snapshot;
-use witgis::model::Category;
+use witgis::model::demand::Demand;
+use witgis::model::{Category, Topic};
 
 fn bench(c: &mut Criterion) {
     // The shipped data: seed resources and the GeoNames localities.
@@ -21,6 +23,43 @@ fn bench(c: &mut Criterion) {
         group.sample_size(20);
         group.bench_function("report_country", |b| {
             b.iter(|| black_box(coverage::report(&snapshot, shipped, Level::Country, &Query::default())))
+        });
+        group.bench_function("report_region", |b| {
+            b.iter(|| black_box(coverage::report(&snapshot, shipped, Level::Region, &Query::default())))
+        });
+        // 10,000 requests spread over the regions (as loaded areas) and needs.
+        let regions = coverage::regions().all().to_vec();
+        let log: Vec<Demand> = (0..10_000)
+            .filter_map(|i| {
+                let area = regions[i % regions.len()].id.clone();
+                let need = Topic::ALL[i % Topic::ALL.len()];
+                let date = format!("2026-{:02}-{:02}", i % 12 + 1, i % 28 + 1);
+                let referred = if i % 3 == 0 { Vec::new() } else { vec!["x".to_owned()] };
+                let point = (None, None);
+                Demand::from_columns(
+                    i as i64,
+                    &date,
+                    need.as_str(),
+                    "phone",
+                    "other",
+                    area,
+                    point,
+                    referred,
+                    String::new(),
+                    "desk".into(),
+                )
+                .ok()
+            })
+            .collect();
+        let with_regions = Snapshot::with_areas(snapshot.resources().to_vec(), regions);
+        let query = DemandQuery {
+            needs: Vec::new(),
+            countries: Vec::new(),
+            period: Period::Month,
+            radius_m: 10_000.0,
+        };
+        group.bench_function("demand_vs_supply_10k_requests", |b| {
+            b.iter(|| black_box(coverage::demand_vs_supply(&with_regions, &log, &query)))
         });
         group.finish();
     }
