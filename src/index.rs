@@ -141,6 +141,11 @@ impl Snapshot {
         self.areas.all()
     }
 
+    /// The areas with their index.
+    pub fn area_index(&self) -> &AreaIndex {
+        &self.areas
+    }
+
     /// The area with this id.
     pub fn area(&self, id: &str) -> Option<&Area> {
         self.areas.get(id)

@@ -424,26 +424,21 @@ pub fn report(snapshot: &Snapshot, localities: &Localities, level: Level, query:
                 })
                 .collect()
         }
-        Level::Region => {
-            let regions = regions::shipped();
+        Level::Region | Level::Area => {
+            // Regions ship with witgis; areas are the snapshot's, and only
+            // they are named in the resources' served areas.
+            let (areas, with_serving) = match level {
+                Level::Region => (regions::shipped(), false),
+                _ => (snapshot.area_index(), true),
+            };
             let mut inside: HashMap<&str, Vec<usize>> = HashMap::new();
             for (i, l) in localities.all().iter().enumerate() {
-                for a in regions.at(l.lon, l.lat) {
+                for a in areas.at(l.lon, l.lat) {
                     inside.entry(a.id.as_str()).or_default().push(i);
                 }
             }
-            let wanted: Vec<&Area> = regions.all().iter().filter(|a| query.wants(a.country)).collect();
-            area_rows(snapshot, &wanted, &inside, &filter, false, &categories, &point)
-        }
-        Level::Area => {
-            let mut inside: HashMap<&str, Vec<usize>> = HashMap::new();
-            for (i, l) in localities.all().iter().enumerate() {
-                for a in snapshot.areas_at(l.lon, l.lat) {
-                    inside.entry(a.id.as_str()).or_default().push(i);
-                }
-            }
-            let wanted: Vec<&Area> = snapshot.areas().iter().filter(|a| query.wants(a.country)).collect();
-            area_rows(snapshot, &wanted, &inside, &filter, true, &categories, &point)
+            let wanted: Vec<&Area> = areas.all().iter().filter(|a| query.wants(a.country)).collect();
+            area_rows(snapshot, &wanted, &inside, &filter, with_serving, &categories, &point)
         }
     };
     Report {
