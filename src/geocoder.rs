@@ -175,9 +175,10 @@ impl Geocoder {
         let connector =
             HttpsConnectorBuilder::new().with_webpki_roots().https_or_http().enable_http1().build();
         let client = Client::builder(TokioExecutor::new()).build(connector);
+        let version = env!("CARGO_PKG_VERSION");
         let ua = match &settings.contact {
-            Some(c) => format!("witgis/{} (+{c})", env!("CARGO_PKG_VERSION")),
-            None => format!("witgis/{} (+https://github.com/witgis)", env!("CARGO_PKG_VERSION")),
+            Some(c) => format!("witgis/{version} (+{c})"),
+            None => format!("witgis/{version}"),
         };
         let user_agent = HeaderValue::from_str(&ua).unwrap_or(HeaderValue::from_static("witgis"));
         let memory =
