@@ -101,7 +101,8 @@ struct ServeArgs {
 struct GeocoderArgs {
     /// A Nominatim-compatible service asked for street addresses by
     /// /api/places (e.g. https://nominatim.example.org); off by default.
-    #[arg(long, env = "WITGIS_GEOCODER_URL", value_parser = crate::geocoder::parse_url)]
+    // Its value is not shown in --help: it may hold an API key.
+    #[arg(long, env = "WITGIS_GEOCODER_URL", hide_env_values = true, value_parser = crate::geocoder::parse_url)]
     geocoder_url: Option<url::Url>,
     /// An e-mail address or URL added to the User-Agent sent to the
     /// geocoder, so that its operators can reach you.

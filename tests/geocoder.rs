@@ -265,7 +265,7 @@ async fn at_most_one_request_per_interval_and_the_rest_skipped_as_busy() {
     assert_eq!(seen.len(), 2);
     let gap = seen[1].at.duration_since(seen[0].at);
     assert!(gap >= Duration::from_millis(950), "requests {gap:?} apart");
-    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(started.elapsed() < Duration::from_secs(5), "the busy one did not wait");
 }
 
 #[tokio::test]
