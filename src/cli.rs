@@ -91,7 +91,44 @@ struct ServeArgs {
     #[arg(long, env = "WITGIS_BASEMAP_STYLE", value_parser = crate::http::config::parse_style_url)]
     basemap_style: Option<String>,
     #[command(flatten)]
+    geocoder: GeocoderArgs,
+    #[command(flatten)]
     store: StoreArgs,
+}
+
+/// The optional external geocoder for street addresses (off by default).
+#[derive(Debug, Clone, Args)]
+struct GeocoderArgs {
+    /// A Nominatim-compatible service asked for street addresses by
+    /// /api/places (e.g. https://nominatim.example.org); off by default.
+    // Its value is not shown in --help: it may hold an API key.
+    #[arg(long, env = "WITGIS_GEOCODER_URL", hide_env_values = true, value_parser = crate::geocoder::parse_url)]
+    geocoder_url: Option<url::Url>,
+    /// An e-mail address or URL added to the User-Agent sent to the
+    /// geocoder, so that its operators can reach you.
+    #[arg(long, env = "WITGIS_GEOCODER_CONTACT", value_parser = crate::geocoder::parse_contact)]
+    geocoder_contact: Option<String>,
+    /// Longest wait for the geocoder's answer, in milliseconds.
+    #[arg(long, env = "WITGIS_GEOCODER_TIMEOUT_MS", default_value_t = 2000,
+          value_parser = clap::value_parser!(u64).range(100..=30_000))]
+    geocoder_timeout_ms: u64,
+    /// Shortest time between two requests to the geocoder, in milliseconds
+    /// (1000: the public OpenStreetMap Nominatim's limit).
+    #[arg(long, env = "WITGIS_GEOCODER_INTERVAL_MS", default_value_t = 1000,
+          value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    geocoder_interval_ms: u64,
+}
+
+impl GeocoderArgs {
+    fn geocoder(&self) -> Option<crate::geocoder::Geocoder> {
+        let url = self.geocoder_url.clone()?;
+        Some(crate::geocoder::Geocoder::new(crate::geocoder::Settings {
+            url,
+            timeout: std::time::Duration::from_millis(self.geocoder_timeout_ms),
+            interval: std::time::Duration::from_millis(self.geocoder_interval_ms),
+            contact: self.geocoder_contact.clone(),
+        }))
+    }
 }
 
 #[derive(Debug, Args)]
@@ -191,7 +228,18 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
     }
     // Listen before loading, so that no change made meanwhile is missed.
     let feed = store.subscribe().await?;
-    let state = Arc::new(AppState::load(store).await?);
+    let mut state = AppState::load(store).await?;
+    let geocoder = args.geocoder.geocoder();
+    if let Some(g) = geocoder {
+        tracing::info!(
+            "external geocoder: {} (timeout {} ms, at most one request per {} ms)",
+            g.describe(),
+            g.settings().timeout.as_millis(),
+            g.settings().interval.as_millis()
+        );
+        state = state.with_geocoder(g);
+    }
+    let state = Arc::new(state);
     // Index the place names now, not on the first caller's search.
     tokio::task::spawn_blocking(|| std::sync::LazyLock::force(&crate::places::LOCALITIES).len());
     if let Some(feed) = feed {
@@ -206,7 +254,10 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
         state.snapshot().len(),
         store::redact(&args.store.database_url)
     );
-    let web = crate::http::config::WebConfig { basemap_style: args.basemap_style };
+    let web = crate::http::config::WebConfig {
+        basemap_style: args.basemap_style,
+        geocoder: state.geocoder().is_some(),
+    };
     axum::serve(listener, crate::http::router_with(state, web))
         .with_graceful_shutdown(shutdown_signal())
         .await
@@ -403,5 +454,35 @@ mod tests {
             other => panic!("expected serve, got {other:?}"),
         }
         assert!(Cli::try_parse_from(["witgis", "serve", "--basemap-style", "style.json"]).is_err());
+    }
+
+    #[test]
+    fn the_geocoder_is_off_by_default_and_its_settings_are_checked() {
+        let serve = |args: &[&str]| match Cli::try_parse_from(args).map(|c| c.command) {
+            Ok(Some(Command::Serve(a))) => Ok(a),
+            Ok(other) => panic!("expected serve, got {other:?}"),
+            Err(e) => Err(e.to_string()),
+        };
+        let plain = serve(&["witgis", "serve"]).expect("valid");
+        assert!(plain.geocoder.geocoder().is_none());
+        let on = serve(&[
+            "witgis",
+            "serve",
+            "--geocoder-url",
+            "http://127.0.0.1:8088",
+            "--geocoder-timeout-ms",
+            "500",
+        ])
+        .expect("valid");
+        let g = on.geocoder.geocoder().expect("configured");
+        assert_eq!(g.settings().url.as_str(), "http://127.0.0.1:8088/search");
+        assert_eq!(g.settings().timeout.as_millis(), 500);
+        assert_eq!(g.settings().interval.as_millis(), 1000);
+        let err =
+            serve(&["witgis", "serve", "--geocoder-url", "nominatim.example.org"]).expect_err("no scheme");
+        assert!(err.contains("--geocoder-url") && err.contains("not a URL"), "{err}");
+        assert!(
+            serve(&["witgis", "serve", "--geocoder-url", "http://h", "--geocoder-timeout-ms", "0"]).is_err()
+        );
     }
 }

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod countries;
 pub mod coverage;
 pub mod formats;
+pub mod geocoder;
 pub mod http;
 pub mod index;
 pub mod model;

@@ -82,6 +82,8 @@ pub struct AppState {
     /// Serialises snapshot updates (writes, notices, reloads) so that none is
     /// lost; readers never take it.
     updating: tokio::sync::Mutex<()>,
+    /// The optional external geocoder for street addresses.
+    geocoder: Option<crate::geocoder::Geocoder>,
 }
 
 impl AppState {
@@ -99,7 +101,23 @@ impl AppState {
     }
 
     fn new(store: Arc<dyn Store>, current: Versioned) -> AppState {
-        AppState { store, current: ArcSwap::from_pointee(current), updating: tokio::sync::Mutex::new(()) }
+        AppState {
+            store,
+            current: ArcSwap::from_pointee(current),
+            updating: tokio::sync::Mutex::new(()),
+            geocoder: None,
+        }
+    }
+
+    /// The same state, asking `geocoder` for street addresses too.
+    pub fn with_geocoder(mut self, geocoder: crate::geocoder::Geocoder) -> AppState {
+        self.geocoder = Some(geocoder);
+        self
+    }
+
+    /// The external geocoder, when one is configured.
+    pub fn geocoder(&self) -> Option<&crate::geocoder::Geocoder> {
+        self.geocoder.as_ref()
     }
 
     /// The current snapshot. Readers never wait: a reload swaps in a new one.

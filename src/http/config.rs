@@ -15,6 +15,9 @@ pub struct WebConfig {
     /// A MapLibre style URL for an online basemap; `None` keeps the offline
     /// basemap of country outlines served by witgis itself.
     pub basemap_style: Option<String>,
+    /// Whether an external geocoder answers street addresses in
+    /// `/api/places` (the page then offers to search them).
+    pub geocoder: bool,
 }
 
 /// The `/api/config` route, with its own state so it fits any router.
@@ -59,13 +62,13 @@ mod tests {
     async fn default_config_has_no_online_basemap() {
         let (status, body) = get_config(WebConfig::default()).await;
         assert_eq!(status, StatusCode::OK);
-        assert_eq!(body, json!({ "basemap_style": null }));
+        assert_eq!(body, json!({ "basemap_style": null, "geocoder": false }));
     }
 
     #[tokio::test]
     async fn configured_basemap_style_is_exposed() {
         let style = parse_style_url("https://tiles.example.org/styles/liberty.json").expect("valid URL");
-        let (_, body) = get_config(WebConfig { basemap_style: Some(style.clone()) }).await;
+        let (_, body) = get_config(WebConfig { basemap_style: Some(style.clone()), geocoder: false }).await;
         assert_eq!(body["basemap_style"], json!(style));
     }
 

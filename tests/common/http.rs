@@ -88,10 +88,16 @@ impl Server {
 
     /// Like [`Server::start`], logging at `filter` (a `RUST_LOG` value).
     pub fn start_logging(database_url: &str, log: &Path, filter: &str) -> Server {
+        Server::start_with(database_url, log, filter, &[])
+    }
+
+    /// Like [`Server::start_logging`], with more `serve` arguments.
+    pub fn start_with(database_url: &str, log: &Path, filter: &str, extra: &[&str]) -> Server {
         let port = super::pg::free_port();
         let file = std::fs::File::create(log).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_witgis"))
             .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--database-url", database_url])
+            .args(extra)
             .env("RUST_LOG", filter)
             .stdin(Stdio::null())
             .stdout(file.try_clone().unwrap())

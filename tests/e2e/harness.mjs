@@ -3,6 +3,7 @@
 
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -44,9 +45,11 @@ export async function waitFor(fn, { ms = 20000, every = 100, what = "condition" 
 
 /**
  * Starts `witgis serve` on a free port with a new SQLite file; `areas` lists
- * GeoJSON files imported with `witgis import-areas` before the server starts.
+ * GeoJSON files imported with `witgis import-areas` before the server starts,
+ * and `resources` files imported with `witgis import` (then the store holds
+ * those resources instead of the seed).
  */
-export async function startServer(extraArgs = [], { areas = [] } = {}) {
+export async function startServer(extraArgs = [], { areas = [], resources = [] } = {}) {
   const bin = process.env.WITGIS_BIN ?? join(ROOT, "target/debug/witgis");
   const dir = mkdtempSync(join(tmpdir(), "witgis-e2e-"));
   const port = await freePort();
@@ -56,6 +59,9 @@ export async function startServer(extraArgs = [], { areas = [] } = {}) {
   const db = `sqlite://${join(dir, "e2e.db")}`;
   for (const file of areas) {
     execFileSync(bin, ["import-areas", file, "--database-url", db], { env, stdio: ["ignore", "ignore", "inherit"] });
+  }
+  for (const file of resources) {
+    execFileSync(bin, ["import", file, "--database-url", db], { env, stdio: ["ignore", "ignore", "inherit"] });
   }
   const child = spawn(
     bin,
@@ -166,4 +172,29 @@ export async function countDrawn(page) {
         else map.once("idle", () => ok(count()));
       }),
   );
+}
+
+/**
+ * A stand-in for an external Nominatim service on a free port of 127.0.0.1:
+ * `GET /search` answers `results(query)` as `jsonv2`; every request's query
+ * parameters and headers are kept in `seen`.
+ */
+export async function startFakeNominatim(results) {
+  const seen = [];
+  const srv = createHttpServer((req, res) => {
+    const url = new URL(req.url, "http://127.0.0.1");
+    if (url.pathname !== "/search") {
+      res.writeHead(404).end();
+      return;
+    }
+    const params = Object.fromEntries(url.searchParams);
+    seen.push({ params, headers: req.headers });
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(results(params)));
+  });
+  await new Promise((ok) => srv.listen(0, "127.0.0.1", ok));
+  return {
+    base: `http://127.0.0.1:${srv.address().port}`,
+    seen,
+    stop: () => new Promise((ok) => srv.close(ok)),
+  };
 }

@@ -1,6 +1,7 @@
 // The help-desk operator view in real headless Chromium against the real
-// witgis binary, with Rome's municipi imported: every answer on the page is
-// compared with what /api/referral and /api/places answer for the same point.
+// witgis binary, with Rome's municipi imported and a stand-in for an external
+// Nominatim geocoder: every answer on the page is compared with what
+// /api/referral and /api/places answer for the same point.
 
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
@@ -8,22 +9,35 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { ROOT, SCREENSHOTS, startBrowser, startServer, waitFor, waitForMap } from "./harness.mjs";
+import { ROOT, SCREENSHOTS, startBrowser, startFakeNominatim, startServer, waitFor, waitForMap } from "./harness.mjs";
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 /** Rome's municipi, read at test time from the shared reference folder (never committed). */
 const MUNICIPI = process.env.WITGIS_ROME_MUNICIPI ?? join(ROOT, "../shared/reference/rome-municipi.geojson");
 const NEED = "housing";
+/** A street the built-in places do not know, and where the stand-in geocoder puts it (Municipio Roma I). */
+const STREET = "via dei gracchi 12";
+const STREET_FOUND = {
+  place_id: 1,
+  lat: "41.9071000",
+  lon: "12.4633000",
+  display_name: "12, Via dei Gracchi, Prati, Municipio Roma I, Roma, Roma Capitale, Lazio, 00192, Italia",
+  category: "building",
+  type: "yes",
+  address: { country_code: "it" },
+};
 
 describe("help-desk operator view", () => {
   let server;
   let browser;
   let page;
+  let nominatim;
 
   before(async () => {
     assert.ok(existsSync(MUNICIPI), `Rome's municipi are needed at ${MUNICIPI}`);
-    server = await startServer([], { areas: [MUNICIPI] });
+    nominatim = await startFakeNominatim((params) => (params.q.toLowerCase().includes("gracchi") ? [STREET_FOUND] : []));
+    server = await startServer(["--geocoder-url", nominatim.base, "--geocoder-contact", "e2e@example.org"], { areas: [MUNICIPI] });
     browser = await startBrowser();
     await browser.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.base });
     page = await browser.newPage();
@@ -32,6 +46,7 @@ describe("help-desk operator view", () => {
   after(async () => {
     await browser?.stop();
     await server?.stop();
+    await nominatim?.stop();
   });
 
   const hashParams = async () => new URLSearchParams((await page.evaluate(() => location.hash)).slice(1));
@@ -66,7 +81,7 @@ describe("help-desk operator view", () => {
     assert.equal((await hashParams()).get("mode"), "desk");
     assert.equal(await page.getAttribute("#mode-desk", "aria-pressed"), "true");
 
-    const places = await server.api("/api/places?q=municipio%20roma%20ii&limit=8");
+    const places = await server.api("/api/places?q=municipio%20roma%20ii&limit=8&geocoder=false");
     assert.equal(places.features[0].properties.name, "Municipio Roma II");
     assert.equal(places.features[0].properties.kind, "area");
 
@@ -74,8 +89,11 @@ describe("help-desk operator view", () => {
     // Typed at 50 ms a key, like a fast typist, so the timing means something.
     await page.keyboard.type("municipio roma ii", { delay: 50 });
     await page.waitForSelector("#desk-suggestions li[role=option]:not([aria-disabled])");
-    const offered = await page.$$eval("#desk-suggestions li[role=option]", (lis) => lis.map((li) => li.firstChild.textContent));
+    const offered = await page.$$eval("#desk-suggestions li[role=option]:not([data-action])", (lis) => lis.map((li) => li.firstChild.textContent));
     assert.deepEqual(offered, places.features.map((f) => f.properties.name), "suggestions in /api/places order");
+    // Then, last, the offer to ask the external address search; typing never asks it.
+    assert.equal(await page.getAttribute("#desk-suggestions li[role=option]:last-child", "data-action"), "geocode");
+    assert.equal(nominatim.seen.length, 0, "the geocoder is not asked as you type");
     await page.keyboard.press("ArrowDown");
     assert.equal(await page.getAttribute("#desk-q", "aria-activedescendant"), "desk-sugg-0");
     await page.keyboard.press("Enter");
@@ -189,7 +207,7 @@ describe("help-desk operator view", () => {
     await page.keyboard.press("Escape");
     assert.equal(await page.isHidden("#desk-suggestions"), true);
     assert.equal(await page.getAttribute("#desk-q", "aria-expanded"), "false");
-    const places = await server.api("/api/places?q=via%20ostiense%20106&limit=8");
+    const places = await server.api("/api/places?q=via%20ostiense%20106&limit=8&geocoder=false");
     assert.equal(places.features[0].properties.kind, "address");
     await page.keyboard.press("ArrowDown"); // reopens
     await page.waitForSelector("#desk-suggestions:not([hidden]) li[role=option]:not([aria-disabled])");
@@ -211,6 +229,72 @@ describe("help-desk operator view", () => {
       { what: "the competent list for the address" },
     );
     assert.deepEqual(await ids("#desk-nearest li"), api.nearest.features.map((f) => f.id));
+  });
+
+  test("a street only the external geocoder knows: asked on request, credited, and referred for", async () => {
+    await page.fill("#desk-q", "");
+    await page.focus("#desk-q");
+    await page.keyboard.type(STREET);
+    await page.waitForSelector("#desk-suggestions:not([hidden]) li[data-action=geocode]");
+    assert.equal(nominatim.seen.length, 0, "nothing asked while typing");
+    assert.equal(await page.isHidden("#desk-attribution"), true);
+    assert.equal(await page.isHidden("#desk-list-credit"), true);
+    // ↑ from the closed selection wraps to the last option: the address search.
+    await page.keyboard.press("ArrowUp");
+    const activeId = await page.getAttribute("#desk-q", "aria-activedescendant");
+    assert.equal(await page.getAttribute(`#${activeId}`, "data-action"), "geocode");
+    assert.match(await page.textContent(`#${activeId}`), /Search street addresses for “via dei gracchi 12”/);
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#desk-suggestions:not([hidden]) li[data-source=geocoder]");
+
+    // Asked once, with the query text, the page's language and an identifying User-Agent.
+    assert.equal(nominatim.seen.length, 1);
+    const { params, headers } = nominatim.seen[0];
+    assert.equal(params.q, STREET);
+    assert.equal(params["accept-language"], "en");
+    assert.equal(params.format, "jsonv2");
+    assert.match(headers["user-agent"], /^witgis\/[\d.]+ \(\+e2e@example\.org\)$/);
+    assert.equal(headers.cookie, undefined);
+    assert.equal(headers.referer, undefined);
+    // The list is the API's answer, external addresses last, credited to OpenStreetMap.
+    const api = await server.api(`/api/places?${new URLSearchParams({ q: STREET, limit: "8", lang: "en" })}`);
+    assert.equal(nominatim.seen.length, 1, "the API's answer came from the cache");
+    assert.equal(api.geocoder, "ok");
+    const offered = await page.$$eval("#desk-suggestions li[role=option]", (lis) => lis.map((li) => li.firstChild.textContent));
+    assert.deepEqual(offered, api.features.map((f) => f.properties.name));
+    assert.equal(api.features.at(-1).properties.source, "geocoder");
+    assert.match(await page.textContent("#desk-suggestions li[data-source=geocoder] .sub"), /address, Italy · OpenStreetMap/);
+    assert.equal(await page.isVisible("#desk-list-credit"), true, "credited under the results");
+    assert.match(await page.textContent("#desk-list-credit"), /© OpenStreetMap contributors/);
+    assert.deepEqual(await scan(page), [], "no serious or critical accessibility violations with the external results listed");
+
+    // Pick it: the point is the geocoder's, the credit stays, the referral is for Municipio Roma I.
+    const n = offered.length - 1;
+    while ((await page.getAttribute("#desk-q", "aria-activedescendant")) !== `desk-sugg-${n}`) await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("Enter");
+    await waitFor(async () => (await hashParams()).get("pt") === "12.46330,41.90710", { what: "the geocoded point" });
+    assert.equal(await page.inputValue("#desk-q"), STREET_FOUND.display_name);
+    assert.equal(await page.isVisible("#desk-attribution"), true, "the credit stays with the picked address");
+    assert.match(await page.textContent("#desk-attribution"), /© OpenStreetMap contributors/);
+    assert.equal(await page.isHidden("#desk-list-credit"), true);
+    await waitFor(async () => (await page.textContent("#desk-answer .for").catch(() => "")).includes("Municipio Roma I"), { what: "Municipio Roma I" });
+    let referral;
+    await waitFor(
+      async () => {
+        referral = await apiReferral(NEED);
+        return JSON.stringify(await ids("#desk-competent li")) === JSON.stringify(referral.competent.features.map((f) => f.id));
+      },
+      { what: "the competent list for the geocoded street" },
+    );
+    assert.deepEqual(referral.areas.map((a) => a.id), ["it-rm-municipio-01"]);
+    // Typing again drops the credit with the geocoded results.
+    await page.fill("#desk-q", "");
+    await page.focus("#desk-q");
+    await page.keyboard.type("municipio roma i");
+    await page.waitForSelector("#desk-suggestions:not([hidden]) li[role=option]:not([aria-disabled])");
+    assert.equal(await page.isHidden("#desk-attribution"), true);
+    assert.equal(await page.isHidden("#desk-list-credit"), true);
+    await page.keyboard.press("Escape");
   });
 
   test("a click outside every loaded area says so", async () => {

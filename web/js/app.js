@@ -629,8 +629,10 @@ function clearPoint() {
   renderList();
 }
 
+/** What /api/config said (basemap style, whether an address search is configured). */
+let config = {};
+
 async function initMap() {
-  let config = {};
   try {
     config = await getJson("config", "/api/config");
   } catch {
@@ -891,6 +893,7 @@ function start() {
     state,
     tr,
     getJson,
+    getConfig: () => config,
     getMap: () => map,
     isMapReady: () => mapReady,
     setPoint,

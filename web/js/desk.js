@@ -14,11 +14,12 @@ const $ = (id) => document.getElementById(id);
 /** What the fragment keeps for the desk: need, open-now, referral language. */
 export const desk = { need: "", openOnly: false, textLang: "", answer: null, areasShown: true };
 
-let ctx = null; // { state, tr, getJson, getMap, isMapReady, setPoint, writeHash, redrawHighlights }
+let ctx = null; // { state, tr, getJson, getConfig, getMap, isMapReady, setPoint, writeHash, redrawHighlights }
 let suggestions = [];
 let active = -1;
 let lastText = null; // () => string, to re-make the text when its language changes
 let areasLoaded = false;
+let attribution = ""; // the external address search's credit for the listed results
 
 const textLang = () => desk.textLang || ctx.state.lang;
 
@@ -39,6 +40,18 @@ function fmtDistance(lang, m) {
   const unit = (u, v, digits) => new Intl.NumberFormat(lang, { style: "unit", unit: u, maximumFractionDigits: digits }).format(v);
   if (m < 1000) return unit("meter", Math.round(m / 10) * 10, 0);
   return unit("kilometer", m / 1000, m < 10000 ? 1 : 0);
+}
+
+/**
+ * A next opening or closing (RFC 3339 in the service's own local time, as
+ * /api/referral gives it), shown in that local time: "Wed 25 Nov, 20:00".
+ */
+export function fmtChange(lang, iso) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso ?? "");
+  if (!m) return "";
+  const [y, mo, d, h, mi] = m.slice(1).map(Number);
+  const opts = { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone: "UTC" };
+  return new Intl.DateTimeFormat(lang, opts).format(new Date(Date.UTC(y, mo - 1, d, h, mi)));
 }
 
 /** The OpenStreetMap directions link to a feature (a link only: nothing is sent). */
@@ -102,6 +115,12 @@ function serviceItem(f, i, group) {
   const badges = el("span", { className: "badges" });
   if (p.reach === "phone") badges.append(el("span", { className: "badge phone", textContent: tr("desk.phoneOnly") }));
   badges.append(el("span", { className: `badge open-${p.open_now}`, textContent: openLabel(f) }));
+  if (p.next_change) {
+    const key = p.open_now === true ? "desk.closes" : "desk.opens";
+    const next = el("span", { className: "next", textContent: tr(key, { t: fmtChange(ctx.state.lang, p.next_change) }) });
+    next.dataset.nextChange = p.next_change;
+    badges.append(next);
+  }
   const lines = [];
   if (f.geometry) lines.push(el("span", { textContent: address(ctx.state.lang, p) }));
   if (p.phone) lines.push(el("a", { href: `tel:${p.phone.replace(/[^\d+]/g, "")}`, textContent: p.phone }));
@@ -285,25 +304,57 @@ function highlightArea() {
 // ------------------------------------------------------------ place box ----
 function closeSuggestions() {
   $("desk-suggestions").hidden = true;
+  credit("", "list");
   $("desk-q").setAttribute("aria-expanded", "false");
   $("desk-q").removeAttribute("aria-activedescendant");
   active = -1;
 }
 
-function openSuggestions(items) {
-  suggestions = items;
+/**
+ * Shows (or with "" hides) the external address search's credit: `where` is
+ * "list" (under its results in the suggestions) or "place" (under the place
+ * box, for a picked address).
+ */
+function credit(text, where) {
+  const box = where === "list" ? $("desk-list-credit") : $("desk-attribution");
+  box.hidden = !text;
+  if (text) box.querySelector(".credit-text").textContent = text;
+}
+
+/**
+ * Lists `items` (GeoJSON places). While typing (`external` null) a last
+ * option offers the external address search, when the server has one: it is
+ * asked only on that explicit request, never as you type (Nominatim's usage
+ * policy forbids autocomplete). `external` is the answer of that search.
+ */
+function openSuggestions(items, { query = "", external = null } = {}) {
+  suggestions = [...items];
   active = -1;
   const ul = $("desk-suggestions");
-  if (!items.length) {
+  const offer = Boolean(ctx.getConfig()?.geocoder) && !external && query.length >= 3;
+  const credited = external?.attribution && items.some((f) => f.properties.source === "geocoder");
+  attribution = credited ? external.attribution : "";
+  credit(attribution, "list");
+  credit("", "place");
+  if (offer) suggestions.push({ action: "geocode", query });
+  if (!suggestions.length) {
     const li = el("li", { textContent: ctx.tr("search.none") });
     li.setAttribute("role", "option");
     li.setAttribute("aria-disabled", "true");
     ul.replaceChildren(li);
   } else {
     ul.replaceChildren(
-      ...items.map((f, i) => {
-        const p = f.properties;
-        const li = el("li", { id: `desk-sugg-${i}` }, el("span", { textContent: p.name }), el("span", { className: "sub", textContent: ` — ${ctx.tr(`desk.kind.${p.kind}`)}${p.country ? `, ${ctx.tr(`country.${p.country}`)}` : ""}` }));
+      ...suggestions.map((f, i) => {
+        let li;
+        if (f.action) {
+          li = el("li", { id: `desk-sugg-${i}`, className: "action" }, el("span", { textContent: ctx.tr("desk.searchAddresses", { q: f.query }) }));
+          li.dataset.action = f.action;
+        } else {
+          const p = f.properties;
+          const from = p.source === "geocoder" ? " · OpenStreetMap" : "";
+          li = el("li", { id: `desk-sugg-${i}` }, el("span", { textContent: p.name }), el("span", { className: "sub", textContent: ` — ${ctx.tr(`desk.kind.${p.kind}`)}${p.country ? `, ${ctx.tr(`country.${p.country}`)}` : ""}${from}` }));
+          if (p.source) li.dataset.source = p.source;
+        }
         li.setAttribute("role", "option");
         li.setAttribute("aria-selected", "false");
         li.addEventListener("mousedown", (ev) => ev.preventDefault());
@@ -326,8 +377,11 @@ function moveActive(delta) {
 
 function pick(i) {
   const f = suggestions[i];
+  if (f?.action === "geocode") return searchAddresses(f.query);
+  const credited = f?.properties.source === "geocoder" ? attribution : "";
   closeSuggestions();
   if (!f) return;
+  credit(credited, "place");
   $("desk-q").value = f.properties.name;
   const map = ctx.getMap();
   const zoom = f.properties.kind === "locality" && (f.properties.population ?? 0) > 100000 ? 11 : 13;
@@ -338,10 +392,27 @@ function pick(i) {
 async function suggest(text) {
   if (text.length < 2) return closeSuggestions();
   try {
-    const fc = await ctx.getJson("places", `/api/places?${new URLSearchParams({ q: text, limit: "8" })}`);
-    if ($("desk-q").value.trim() === text) openSuggestions(fc.features);
+    // As you type: the built-in places only.
+    const fc = await ctx.getJson("places", `/api/places?${new URLSearchParams({ q: text, limit: "8", geocoder: "false" })}`);
+    if ($("desk-q").value.trim() === text) openSuggestions(fc.features, { query: text });
   } catch (e) {
     if (e.name !== "AbortError") closeSuggestions();
+  }
+}
+
+/** Asks the server's external address search, on the operator's request. */
+async function searchAddresses(text) {
+  say(ctx.tr("status.loading"));
+  try {
+    const q = new URLSearchParams({ q: text, limit: "8", lang: ctx.state.lang });
+    const fc = await ctx.getJson("places", `/api/places?${q}`);
+    say(fc.geocoder === "busy" ? ctx.tr("desk.geocoderBusy") : fc.geocoder && fc.geocoder !== "ok" ? ctx.tr("desk.geocoderDown") : "");
+    if ($("desk-q").value.trim() === text) openSuggestions(fc.features, { query: text, external: fc });
+  } catch (e) {
+    if (e.name !== "AbortError") {
+      say(ctx.tr("desk.geocoderDown"));
+      closeSuggestions();
+    }
   }
 }
 

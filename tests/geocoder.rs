@@ -1,0 +1,370 @@
+//! The optional external geocoder, against a real local HTTP server that
+//! speaks Nominatim's `/search`: results appended and de-duplicated, failures
+//! answered with the built-in places and a note, the cache, the request rate,
+//! what is sent upstream, and nothing sent when no geocoder is configured.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use witgis::geocoder::{Geocoder, Settings, parse_url};
+
+/// How the stand-in service behaves.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Mode {
+    Answer,
+    Slow,
+    Fail,
+    Garbage,
+}
+
+/// One request the stand-in received.
+#[derive(Debug, Clone)]
+struct Seen {
+    params: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
+    at: Instant,
+}
+
+/// A Nominatim stand-in on a free port, in its own thread and runtime.
+struct Fake {
+    mode: Mutex<Mode>,
+    hits: AtomicUsize,
+    seen: Mutex<Vec<Seen>>,
+    /// Where the "same" address as a built-in one lies (a few metres off it).
+    near: Mutex<[f64; 2]>,
+}
+
+impl Fake {
+    fn start(mode: Mode) -> (Arc<Fake>, String) {
+        let fake = Arc::new(Fake {
+            mode: Mutex::new(mode),
+            hits: AtomicUsize::new(0),
+            seen: Mutex::new(Vec::new()),
+            near: Mutex::new([12.48, 41.87]),
+        });
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).expect("non-blocking");
+        let port = listener.local_addr().expect("address").port();
+        let app =
+            axum::Router::new().route("/search", axum::routing::get(search)).with_state(Arc::clone(&fake));
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+                axum::serve(listener, app).await.expect("fake server");
+            });
+        });
+        (fake, format!("http://127.0.0.1:{port}"))
+    }
+
+    fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
+
+    fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().expect("lock").clone()
+    }
+}
+
+async fn search(State(fake): State<Arc<Fake>>, RawQuery(q): RawQuery, headers: HeaderMap) -> Response {
+    fake.hits.fetch_add(1, Ordering::SeqCst);
+    let params = form_urlencoded::parse(q.unwrap_or_default().as_bytes()).into_owned().collect();
+    let headers =
+        headers.iter().map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or("").to_owned())).collect();
+    fake.seen.lock().expect("lock").push(Seen { params, headers, at: Instant::now() });
+    let mode = *fake.mode.lock().expect("lock");
+    match mode {
+        Mode::Slow => {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            axum::Json(json!([])).into_response()
+        }
+        Mode::Fail => (StatusCode::INTERNAL_SERVER_ERROR, "database error").into_response(),
+        Mode::Garbage => {
+            ([("content-type", "text/html")], "<html><body>Bandwidth limit exceeded</body></html>")
+                .into_response()
+        }
+        Mode::Answer => {
+            let [lon, lat] = *fake.near.lock().expect("lock");
+            axum::Json(json!([
+                {"place_id": 1, "lat": format!("{:.7}", lat + 0.0002), "lon": format!("{:.7}", lon + 0.0002),
+                 "display_name": "106, Via Ostiense, Ostiense, Roma, Lazio, 00154, Italia",
+                 "category": "building", "type": "yes", "address": {"country_code": "it"}},
+                {"place_id": 2, "lat": "41.7797000", "lon": "12.3860000",
+                 "display_name": "Via Ostiense, Acilia, Roma, Lazio, Italia",
+                 "category": "highway", "type": "primary", "address": {"country_code": "it"}},
+                {"place_id": 3, "lat": "48.8566", "lon": "2.3522", "display_name": "Rue Ostiense, Paris, France",
+                 "category": "highway", "address": {"country_code": "fr"}},
+                {"place_id": 4, "lat": "41.7797000", "lon": "12.3860000",
+                 "display_name": "Via Ostiense, Acilia, Roma, Lazio, Italia",
+                 "category": "highway", "address": {"country_code": "it"}},
+                {"place_id": 5, "display_name": "no point at all"}
+            ]))
+            .into_response()
+        }
+    }
+}
+
+/// The router over a fresh seeded store, with `geocoder` if any.
+async fn app(geocoder: Option<Geocoder>) -> (axum::Router, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("g.db").display());
+    let store = witgis::store::open(&url).await.expect("store");
+    store.seed_once(&witgis::store::seed().expect("seed")).await.expect("seed");
+    let mut state = witgis::state::AppState::load(store).await.expect("load");
+    if let Some(g) = geocoder {
+        state = state.with_geocoder(g);
+    }
+    (witgis::http::router(Arc::new(state)), dir)
+}
+
+fn geocoder(base: &str, timeout_ms: u64, interval_ms: u64) -> Geocoder {
+    let mut s = Settings::new(parse_url(base).expect("URL"));
+    s.timeout = Duration::from_millis(timeout_ms);
+    s.interval = Duration::from_millis(interval_ms);
+    s.contact = Some("help-desk@example.org".into());
+    Geocoder::new(s)
+}
+
+async fn get(app: &axum::Router, uri: &str) -> (StatusCode, Value) {
+    let request = Request::get(uri)
+        .header("x-forwarded-for", "203.0.113.7")
+        .header("cookie", "session=secret")
+        .header("referer", "http://127.0.0.1/#pt=12.5,41.9")
+        .header("authorization", "Bearer not-for-upstream")
+        .body(Body::empty())
+        .expect("request");
+    let r = app.clone().oneshot(request).await.expect("reply");
+    let status = r.status();
+    let body = r.into_body().collect().await.expect("body").to_bytes();
+    (status, serde_json::from_slice(&body).unwrap_or_else(|_| panic!("JSON: {body:?}")))
+}
+
+fn names(fc: &Value) -> Vec<String> {
+    fc["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .map(|f| f["properties"]["name"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+const Q: &str = "/api/places?q=via%20ostiense%20106&limit=5";
+
+#[tokio::test]
+async fn geocoder_addresses_follow_the_built_in_ones_without_duplicates() {
+    let (fake, base) = Fake::start(Mode::Answer);
+    let (plain, _d1) = app(None).await;
+    let (status, offline) = get(&plain, Q).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(offline.get("geocoder").is_none() && offline.get("attribution").is_none(), "{offline}");
+    let first = &offline["features"][0];
+    assert_eq!(first["properties"]["kind"], "address");
+    let c = &first["geometry"]["coordinates"];
+    *fake.near.lock().expect("lock") = [c[0].as_f64().expect("lon"), c[1].as_f64().expect("lat")];
+
+    let (app, _d2) = app(Some(geocoder(&base, 2000, 1000))).await;
+    let (status, fc) = get(&app, &format!("{Q}&lang=it")).await;
+    assert_eq!(status, StatusCode::OK, "{fc}");
+    assert_eq!(fc["geocoder"], "ok");
+    assert_eq!(fc["attribution"], "© OpenStreetMap contributors");
+    // The built-in answer first, unchanged; then the one new address: the
+    // same building (20 m off), the repeated result, the one in France and
+    // the one without a point are left out.
+    let mut expected = names(&offline);
+    expected.push("Via Ostiense, Acilia, Roma, Lazio, Italia".into());
+    assert_eq!(names(&fc), expected);
+    let features = fc["features"].as_array().expect("features");
+    let n = offline["features"].as_array().map_or(0, Vec::len);
+    assert_eq!(&features[..n], offline["features"].as_array().expect("features").as_slice());
+    let added = &features[n];
+    assert_eq!(added["properties"]["kind"], "address");
+    assert_eq!(added["properties"]["country"], "IT");
+    assert_eq!(added["properties"]["source"], "geocoder");
+    assert_eq!(added["geometry"]["coordinates"], json!([12.386, 41.7797]));
+
+    // Only the query text and witgis's own parameters went upstream, with an
+    // identifying User-Agent; nothing about the caller.
+    let seen = fake.seen();
+    assert_eq!(seen.len(), 1);
+    let mut params = seen[0].params.clone();
+    params.sort();
+    assert_eq!(
+        params,
+        [
+            ("accept-language", "it"),
+            ("addressdetails", "1"),
+            ("countrycodes", "it,bg,de,lt"),
+            ("format", "jsonv2"),
+            ("limit", "5"),
+            ("q", "via ostiense 106"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    );
+    let header = |name: &str| seen[0].headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+    let ua = header("user-agent").expect("a User-Agent");
+    assert!(ua.starts_with(&format!("witgis/{}", env!("CARGO_PKG_VERSION"))), "{ua}");
+    assert!(ua.contains("help-desk@example.org"), "{ua}");
+    for private in ["x-forwarded-for", "cookie", "referer", "authorization", "forwarded"] {
+        assert_eq!(header(private), None, "{private} must not go upstream");
+    }
+    // A country asked for narrows the search upstream too.
+    get(&app, "/api/places?q=ostiense&country=IT").await;
+    let last = fake.seen().pop().expect("second request");
+    assert!(last.params.contains(&("countrycodes".into(), "it".into())), "{:?}", last.params);
+}
+
+#[tokio::test]
+async fn a_repeated_query_is_answered_from_the_cache() {
+    let (fake, base) = Fake::start(Mode::Answer);
+    let (app, _d) = app(Some(geocoder(&base, 2000, 1000))).await;
+    let (_, first) = get(&app, Q).await;
+    assert_eq!(fake.hits(), 1);
+    // At once, and again: no new request upstream, the same answer.
+    let (_, again) = get(&app, Q).await;
+    let (_, third) = get(&app, "/api/places?q=VIA%20Ostiense%20106%20&limit=5").await;
+    assert_eq!(fake.hits(), 1, "served from the cache");
+    assert_eq!(again, first);
+    assert_eq!(third["features"], first["features"]);
+    // Another query is another request.
+    get(&app, "/api/places?q=via%20ostiense&limit=5").await;
+    assert_eq!(fake.hits(), 2);
+}
+
+#[tokio::test]
+async fn at_most_one_request_per_interval_and_the_rest_skipped_as_busy() {
+    let (fake, base) = Fake::start(Mode::Answer);
+    let (app, _d) = app(Some(geocoder(&base, 2000, 1000))).await;
+    let started = Instant::now();
+    let (a, b, c) = tokio::join!(
+        get(&app, "/api/places?q=roma%20uno"),
+        get(&app, "/api/places?q=roma%20due"),
+        get(&app, "/api/places?q=roma%20tre"),
+    );
+    let mut words: Vec<String> =
+        [&a, &b, &c].iter().map(|r| r.1["geocoder"].as_str().unwrap_or("").to_owned()).collect();
+    words.sort();
+    // One goes now, one waits its turn (one interval), the third would wait longer: skipped.
+    assert_eq!(words, ["busy", "ok", "ok"], "{a:?} {b:?} {c:?}");
+    for (status, fc) in [&a, &b, &c] {
+        assert_eq!(*status, StatusCode::OK);
+        assert!(!fc["features"].as_array().expect("features").is_empty(), "built-in places still listed");
+    }
+    let busy = [&a, &b, &c].into_iter().find(|r| r.1["geocoder"] == "busy").expect("busy");
+    assert!(busy.1["notes"][0].as_str().unwrap_or("").contains("request rate"), "{}", busy.1);
+    let seen = fake.seen();
+    assert_eq!(seen.len(), 2);
+    let gap = seen[1].at.duration_since(seen[0].at);
+    assert!(gap >= Duration::from_millis(950), "requests {gap:?} apart");
+    assert!(started.elapsed() < Duration::from_secs(5), "the busy one did not wait");
+}
+
+#[tokio::test]
+async fn a_slow_geocoder_times_out_and_the_built_in_places_still_come() {
+    let (fake, base) = Fake::start(Mode::Slow);
+    let (plain, _d1) = app(None).await;
+    let (app, _d2) = app(Some(geocoder(&base, 300, 0))).await;
+    let started = Instant::now();
+    let (status, fc) = get(&app, Q).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(started.elapsed() < Duration::from_millis(2000), "gave up after the timeout");
+    assert_eq!(fc["geocoder"], "unavailable");
+    assert!(fc["notes"][0].as_str().unwrap_or("").contains("not available"), "{fc}");
+    assert_eq!(fc["features"], get(&plain, Q).await.1["features"]);
+    assert_eq!(fake.hits(), 1);
+    // Resting after the failure: the next query is not sent at all.
+    let (status, fc) = get(&app, "/api/places?q=kaunas").await;
+    assert_eq!((status, fc["geocoder"].as_str()), (StatusCode::OK, Some("unavailable")));
+    assert_eq!(fc["features"][0]["properties"]["name"], "Kaunas");
+    assert_eq!(fake.hits(), 1);
+}
+
+#[tokio::test]
+async fn errors_and_garbage_from_the_geocoder_are_never_a_5xx() {
+    for mode in [Mode::Fail, Mode::Garbage] {
+        let (fake, base) = Fake::start(mode);
+        let (plain, _d1) = app(None).await;
+        let (app, _d2) = app(Some(geocoder(&base, 2000, 0))).await;
+        let (status, fc) = get(&app, Q).await;
+        assert_eq!(status, StatusCode::OK, "{mode:?}");
+        assert_eq!(fc["geocoder"], "unavailable", "{mode:?}");
+        assert_eq!(fc["features"], get(&plain, Q).await.1["features"], "{mode:?}");
+        assert_eq!(fake.hits(), 1);
+    }
+    // Nobody listening at all.
+    let port = common::pg::free_port();
+    let (app, _d) = app(Some(geocoder(&format!("http://127.0.0.1:{port}"), 2000, 0))).await;
+    let (status, fc) = get(&app, Q).await;
+    assert_eq!((status, fc["geocoder"].as_str()), (StatusCode::OK, Some("unavailable")));
+}
+
+#[tokio::test]
+async fn without_a_geocoder_or_with_geocoder_false_nothing_is_sent() {
+    let (fake, base) = Fake::start(Mode::Answer);
+    let (plain, _d1) = app(None).await;
+    let (status, fc) = get(&plain, Q).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(fc.get("geocoder").is_none() && fc.get("notes").is_none(), "{fc}");
+    assert!(
+        fc["features"].as_array().expect("features").iter().all(|f| f["properties"].get("source").is_none())
+    );
+    let (app, _d2) = app(Some(geocoder(&base, 2000, 1000))).await;
+    let (_, off) = get(&app, &format!("{Q}&geocoder=false")).await;
+    assert_eq!(off, fc, "geocoder=false: the built-in answer alone");
+    assert_eq!(fake.hits(), 0);
+    // Bad parameters are named.
+    for (uri, name) in
+        [("/api/places?q=roma&lang=italiano", "lang"), ("/api/places?q=roma&geocoder=maybe", "geocoder")]
+    {
+        let (status, body) = get(&app, uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}");
+        assert_eq!(body["invalid_params"][0]["name"], name, "{uri}");
+    }
+    assert_eq!(fake.hits(), 0);
+}
+
+#[test]
+fn the_binary_refuses_a_bad_geocoder_url_and_never_logs_the_query() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_witgis"))
+        .args(["serve", "--geocoder-url", "ftp://nominatim.example.org", "--database-url", "sqlite::memory:"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--geocoder-url") && err.contains("http or https"), "{err}");
+
+    let (fake, base) = Fake::start(Mode::Answer);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = format!("sqlite://{}", dir.path().join("log.db").display());
+    let log = dir.path().join("serve.log");
+    let url = format!("{base}/?key=s3cr3t-api-key");
+    let server = common::http::Server::start_with(&db, &log, "debug", &["--geocoder-url", &url]);
+    let reply = server.call("GET", "/api/places?q=Via%20Segretissima%2042", &[], "");
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.json()["geocoder"], "ok");
+    assert!(
+        fake.seen()[0].params.contains(&("key".into(), "s3cr3t-api-key".into())),
+        "the URL's key is kept"
+    );
+    *fake.mode.lock().expect("lock") = Mode::Fail;
+    assert_eq!(
+        server.call("GET", "/api/places?q=Via%20Nascosta%207", &[], "").json()["geocoder"],
+        "unavailable"
+    );
+    drop(server);
+    let logged = std::fs::read_to_string(&log).expect("log");
+    assert!(logged.contains("external geocoder"), "{logged}");
+    assert!(logged.contains("the external geocoder failed"), "failures are logged: {logged}");
+    for secret in ["Segretissima", "Nascosta", "s3cr3t"] {
+        assert!(!logged.contains(secret), "'{secret}' is in the log: {logged}");
+    }
+}
