@@ -182,9 +182,11 @@ pub static LOCALITIES: LazyLock<Gazetteer> = LazyLock::new(|| {
 });
 
 /// The places a snapshot adds: its areas (at an interior point) and the
-/// addresses of its resources.
+/// addresses of its resources, each address once (several services often
+/// share one building; the first by id gives the point).
 pub fn from_snapshot(areas: &[Area], resources: &[Resource]) -> Gazetteer {
     let mut entries = Vec::new();
+    let mut addresses = std::collections::HashSet::new();
     for a in areas {
         let Some(p) = a.geometry.interior_point() else { continue };
         let place = Place {
@@ -203,6 +205,9 @@ pub fn from_snapshot(areas: &[Area], resources: &[Resource]) -> Gazetteer {
             Some(city) => format!("{address}, {city}"),
             None => address.clone(),
         };
+        if !addresses.insert(fold(&name)) {
+            continue;
+        }
         let place = Place {
             name: name.clone(),
             kind: PlaceKind::Address,
@@ -256,5 +261,27 @@ mod tests {
         assert_eq!(names(search("Vilnus", &none, None, 1)), ["Vilnius LT"], "a typo");
         assert_eq!(names(search("münch", &none, Some("DE".parse().unwrap()), 1)), ["Munich DE"]);
         assert!(search("xqzv", &none, None, 5).is_empty());
+    }
+
+    #[test]
+    fn a_shared_address_is_one_place() {
+        let at = |id: &str, address: &str, point: [f64; 2]| {
+            let props = serde_json::json!({ "id": id, "name": id, "category": "day_centre", "country": "IT",
+                                            "city": "Roma", "address": address, "coord_precision": "street" });
+            let serde_json::Value::Object(map) = props else { unreachable!() };
+            Resource::from_properties(&map, Some(point)).expect("valid")
+        };
+        let resources = [
+            at("a", "Via Ostiense 106", [12.48, 41.86]),
+            at("b", "via ostiense 106", [12.481, 41.861]),
+            at("c", "Via Ostiense 110", [12.482, 41.862]),
+        ];
+        let own = from_snapshot(&[], &resources);
+        let found: Vec<(&str, f64)> = search("via ostiense", &own, None, 10)
+            .iter()
+            .filter(|p| p.kind == PlaceKind::Address)
+            .map(|p| (p.name.as_str(), p.lon))
+            .collect();
+        assert_eq!(found, [("Via Ostiense 106, Roma", 12.48), ("Via Ostiense 110, Roma", 12.482)]);
     }
 }
