@@ -212,6 +212,15 @@ async fn get(app: &axum::Router, uri: &str, accept: Option<&str>) -> (StatusCode
     (status, content_type, String::from_utf8_lossy(&bytes).into_owned())
 }
 
+async fn header_of(app: &axum::Router, uri: &str, accept: Option<&str>, name: header::HeaderName) -> String {
+    let mut request = Request::get(uri);
+    if let Some(accept) = accept {
+        request = request.header(header::ACCEPT, accept);
+    }
+    let response = app.clone().oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+    response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
+}
+
 async fn get_json(app: &axum::Router, uri: &str) -> Value {
     let (status, _, body) = get(app, uri, None).await;
     assert_eq!(status, StatusCode::OK, "{uri}: {body}");
@@ -264,6 +273,8 @@ async fn csv_has_a_header_and_one_row_per_country() {
         let (status, content_type, body) = get(&app, uri, accept).await;
         assert_eq!(status, StatusCode::OK);
         assert!(content_type.starts_with("text/csv"), "{content_type}");
+        let disposition = header_of(&app, uri, accept, header::CONTENT_DISPOSITION).await;
+        assert_eq!(disposition, "inline; filename=\"witgis-coverage-country-library+university.csv\"");
         let mut reader = csv::Reader::from_reader(body.as_bytes());
         let head: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
         assert_eq!(
@@ -502,6 +513,14 @@ async fn geojson_has_each_country_outline_and_the_rows_figures() {
             assert!(!shape.intersects(&Point::new(2.3522, 48.8566)), "Paris is in none");
         }
     }
+    let disposition = header_of(
+        &app,
+        "/api/coverage?format=geojson&level=area&topic=housing&country=IT,BG",
+        None,
+        header::CONTENT_DISPOSITION,
+    )
+    .await;
+    assert_eq!(disposition, "inline; filename=\"witgis-coverage-area-housing-IT+BG.geojson\"");
     // A country filter keeps its row only.
     let fc = get_json(&app, "/api/coverage?format=geojson&country=BG").await;
     let ids: Vec<&str> =

@@ -97,6 +97,7 @@ pub async fn coverage(
     };
     let query = query(&mut params);
     params.finish()?;
+    let name = file_name(level, &query);
     let snapshot = state.snapshot();
     let (report, snapshot) = blocking(move || {
         let report = coverage::report(&snapshot, Localities::shipped(), level, &query);
@@ -107,11 +108,10 @@ pub async fn coverage(
         Format::Json => Ok(Json(report).into_response()),
         Format::Csv => {
             let body = to_csv(&report).map_err(|e| ApiError::Internal(format!("cannot write CSV: {e}")))?;
-            let disposition = "inline; filename=\"witgis-coverage.csv\"";
             Ok((
                 [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                    (header::CONTENT_DISPOSITION, disposition),
+                    (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
+                    (header::CONTENT_DISPOSITION, disposition(&name, "csv")),
                 ],
                 body,
             )
@@ -120,13 +120,32 @@ pub async fn coverage(
         Format::GeoJson => {
             let body = blocking(move || to_geojson(&report, |id| outline(&snapshot, level, id))).await?;
             let mut response = GeoJson(body).into_response();
-            response.headers_mut().insert(
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_static("inline; filename=\"witgis-coverage.geojson\""),
-            );
+            response.headers_mut().insert(header::CONTENT_DISPOSITION, disposition(&name, "geojson"));
             Ok(response)
         }
     }
+}
+
+/// The file name of a report, after what it holds:
+/// `witgis-coverage-<level>[-<categories>][-<topics>][-<countries>]`, lists
+/// joined with `+` (e.g. `witgis-coverage-area-mental_health_centre`).
+fn file_name(level: Level, query: &Query) -> String {
+    let level = match level {
+        Level::Country => "country",
+        Level::Area => "area",
+    };
+    let mut parts = vec!["witgis-coverage".to_owned(), level.to_owned()];
+    let join = |words: Vec<String>| (!words.is_empty()).then(|| words.join("+"));
+    parts.extend(join(query.categories.iter().map(|c| c.to_string()).collect()));
+    parts.extend(join(query.topics.iter().map(|t| t.to_string()).collect()));
+    parts.extend(join(query.countries.iter().map(|c| c.to_string()).collect()));
+    parts.join("-")
+}
+
+/// `Content-Disposition` for a report file (vocabulary words only, so always a valid header).
+fn disposition(name: &str, extension: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!("inline; filename=\"{name}.{extension}\""))
+        .unwrap_or_else(|_| HeaderValue::from_static("inline"))
 }
 
 /// The outline of a report row: the country's (Natural Earth 1:50m) or the
