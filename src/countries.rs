@@ -59,6 +59,11 @@ pub fn covered() -> Vec<Country> {
     OUTLINES.iter().map(|o| o.country).collect()
 }
 
+/// The outline of a covered country (Natural Earth 1:50m), if shipped.
+pub fn outline(country: Country) -> Option<&'static MultiPolygon<f64>> {
+    OUTLINES.iter().find(|o| o.country == country).map(|o| &o.shape)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,5 +78,9 @@ mod tests {
         assert_eq!(at(2.3522, 48.8566), None, "Paris");
         assert_eq!(at(12.3155, 45.4408).as_deref(), Some("IT"), "Venice, on the lagoon");
         assert_eq!(covered().len(), 4);
+        for c in covered() {
+            let shape = outline(c).unwrap_or_else(|| panic!("no outline for {c}"));
+            assert_eq!(country_at(shape.0[0].exterior().0[0].x, shape.0[0].exterior().0[0].y), Some(c));
+        }
     }
 }

@@ -213,6 +213,15 @@ async fn get(app: &axum::Router, uri: &str, accept: Option<&str>) -> (StatusCode
     (status, content_type, String::from_utf8_lossy(&bytes).into_owned())
 }
 
+async fn header_of(app: &axum::Router, uri: &str, accept: Option<&str>, name: header::HeaderName) -> String {
+    let mut request = Request::get(uri);
+    if let Some(accept) = accept {
+        request = request.header(header::ACCEPT, accept);
+    }
+    let response = app.clone().oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+    response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
+}
+
 async fn get_json(app: &axum::Router, uri: &str) -> Value {
     let (status, _, body) = get(app, uri, None).await;
     assert_eq!(status, StatusCode::OK, "{uri}: {body}");
@@ -265,6 +274,8 @@ async fn csv_has_a_header_and_one_row_per_country() {
         let (status, content_type, body) = get(&app, uri, accept).await;
         assert_eq!(status, StatusCode::OK);
         assert!(content_type.starts_with("text/csv"), "{content_type}");
+        let disposition = header_of(&app, uri, accept, header::CONTENT_DISPOSITION).await;
+        assert_eq!(disposition, "inline; filename=\"witgis-coverage-country-library+university.csv\"");
         let mut reader = csv::Reader::from_reader(body.as_bytes());
         let head: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
         assert_eq!(
@@ -714,4 +725,132 @@ async fn shipped_regions_cover_the_four_countries_with_estimated_populations() {
         features.iter().all(|f| f["geometry"]["type"] == "MultiPolygon"
             && f["properties"]["population"].as_u64().unwrap() > 0)
     );
+}
+
+/// The flat properties a GeoJSON feature should carry for a JSON row.
+fn flat_row(level: &str, row: &Value) -> Value {
+    let mut p = json!({
+        "level": level,
+        "id": row["id"],
+        "name": row["name"],
+        "country": row["country"],
+        "population": row["population"],
+        "resources": row["resources"],
+        "resources_per_100k": row["resources_per_100k"],
+        "serving": row.get("serving").cloned().unwrap_or(Value::Null),
+    });
+    let map = p.as_object_mut().unwrap();
+    for c in row["by_category"].as_array().unwrap() {
+        let name = c["category"].as_str().unwrap();
+        map.insert(name.into(), c["count"].clone());
+        map.insert(format!("{name}_per_100k"), c["per_100k"].clone());
+    }
+    for (k, v) in row["distance"].as_object().unwrap() {
+        map.insert(k.clone(), v.clone());
+    }
+    p
+}
+
+#[tokio::test]
+async fn geojson_has_each_country_outline_and_the_rows_figures() {
+    let (app, _state, _dir) = common::seeded_app().await;
+    for (uri, accept) in [
+        ("/api/coverage?format=geojson&category=mental_health_centre,library&topic=housing", None),
+        ("/api/coverage?category=mental_health_centre,library&topic=housing", Some("application/geo+json")),
+    ] {
+        let (status, content_type, body) = get(&app, uri, accept).await;
+        assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+        assert_eq!(content_type, "application/geo+json");
+        let fc: Value = serde_json::from_str(&body).unwrap();
+        let report =
+            get_json(&app, "/api/coverage?category=mental_health_centre,library&topic=housing").await;
+        assert_eq!(fc["type"], "FeatureCollection");
+        assert_eq!(fc["level"], "country");
+        assert_eq!(fc["categories"], report["categories"]);
+        assert_eq!(fc["topics"], json!(["housing"]));
+        let features = fc["features"].as_array().unwrap();
+        let rows = report["rows"].as_array().unwrap();
+        assert_eq!(features.len(), rows.len());
+        assert_eq!(fc["numberReturned"], 4);
+        for (f, row) in features.iter().zip(rows) {
+            assert_eq!(f["id"], row["id"]);
+            // The same figures as the JSON rows, flat, with the CSV's names and order.
+            assert_eq!(f["properties"], flat_row("country", row), "{}", row["id"]);
+            let keys: Vec<&String> = f["properties"].as_object().unwrap().keys().collect();
+            assert_eq!(
+                keys[..8],
+                [
+                    "level",
+                    "id",
+                    "name",
+                    "country",
+                    "population",
+                    "resources",
+                    "resources_per_100k",
+                    "serving"
+                ]
+            );
+            // The outline holds the country's capital and nothing of the others'.
+            let shape: geo::Geometry<f64> =
+                serde_json::from_value::<geojson::Geometry>(f["geometry"].clone())
+                    .unwrap()
+                    .try_into()
+                    .unwrap();
+            let capital = match row["id"].as_str().unwrap() {
+                "IT" => [12.4964, 41.9028],
+                "BG" => [23.3219, 42.6977],
+                "DE" => [13.405, 52.52],
+                "LT" => [25.2797, 54.6872],
+                other => panic!("unexpected row {other}"),
+            };
+            use geo::Intersects;
+            assert!(shape.intersects(&Point::new(capital[0], capital[1])), "{}", row["id"]);
+            assert!(!shape.intersects(&Point::new(2.3522, 48.8566)), "Paris is in none");
+        }
+    }
+    let disposition = header_of(
+        &app,
+        "/api/coverage?format=geojson&level=area&topic=housing&country=IT,BG",
+        None,
+        header::CONTENT_DISPOSITION,
+    )
+    .await;
+    assert_eq!(disposition, "inline; filename=\"witgis-coverage-area-housing-IT+BG.geojson\"");
+    // A country filter keeps its row only.
+    let fc = get_json(&app, "/api/coverage?format=geojson&country=BG").await;
+    let ids: Vec<&str> =
+        fc["features"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["BG"]);
+    // `format` wins over Accept.
+    let (_, content_type, _) = get(&app, "/api/coverage?format=json", Some("application/geo+json")).await;
+    assert!(content_type.starts_with("application/json"), "{content_type}");
+}
+
+#[tokio::test]
+async fn geojson_of_the_areas_carries_their_outlines() {
+    const MUNICIPI: &str = "../shared/reference/rome-municipi.geojson";
+    let text = std::fs::read_to_string(MUNICIPI).expect("clone witgis beside shared/");
+    let municipi = witgis::formats::areas::read(&text).unwrap_or_else(|e| panic!("{}", e.report(MUNICIPI)));
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        witgis::store::open(&format!("sqlite://{}", dir.path().join("a.db").display())).await.unwrap();
+    store.seed_once(&witgis::store::seed().unwrap()).await.unwrap();
+    store.import_areas(&municipi).await.unwrap();
+    let state = std::sync::Arc::new(witgis::state::AppState::load(store).await.unwrap());
+    let app = witgis::http::router(state);
+    let fc = get_json(&app, "/api/coverage?level=area&category=mental_health_centre&format=geojson").await;
+    let report = get_json(&app, "/api/coverage?level=area&category=mental_health_centre").await;
+    let areas = get_json(&app, "/api/areas").await;
+    let features = fc["features"].as_array().unwrap();
+    assert_eq!(features.len(), 15);
+    assert_eq!(fc["level"], "area");
+    for ((f, row), area) in
+        features.iter().zip(report["rows"].as_array().unwrap()).zip(areas["features"].as_array().unwrap())
+    {
+        assert_eq!(f["id"], row["id"]);
+        assert_eq!(f["properties"], flat_row("area", row));
+        assert_eq!(f["properties"]["population"], Value::Null, "the municipi carry no population");
+        assert!(f["properties"]["serving"].as_u64().unwrap() >= 1);
+        assert_eq!((&f["id"], &f["geometry"]), (&area["id"], &area["geometry"]), "the outline of /api/areas");
+    }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -17,6 +17,7 @@ use super::geojson::GeoJson;
 use super::params::Params;
 use crate::auth::Role;
 use crate::coverage::{self, DemandQuery, DemandReport, Level, Localities, Period, Query, Report};
+use crate::index::Snapshot;
 use crate::model::demand::Count;
 use crate::model::{Category, Country, Topic};
 use crate::state::AppState;
@@ -41,7 +42,17 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) 
     tokio::task::spawn_blocking(work).await.map_err(|e| ApiError::Internal(format!("coverage task: {e}")))
 }
 
-/// The coverage report as JSON, or CSV with `Accept: text/csv` or `format=csv`.
+/// How `/api/coverage` answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Json,
+    Csv,
+    GeoJson,
+}
+
+/// The coverage report as JSON; as CSV with `format=csv` or `Accept:
+/// text/csv`; as GeoJSON (each row's outline, the CSV's columns as
+/// properties) with `format=geojson` or `Accept: application/geo+json`.
 pub async fn coverage(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -57,12 +68,81 @@ pub async fn coverage(
             Level::Country
         }
     };
-    let csv = wants_csv(&mut params, &headers);
+    let format = match params.one("format").as_deref().map(str::trim) {
+        Some("csv") => Format::Csv,
+        Some("json") => Format::Json,
+        Some("geojson") => Format::GeoJson,
+        Some(other) => {
+            params.fail("format", format!("'{other}' is not a format; expected json, csv or geojson"));
+            Format::Json
+        }
+        None => {
+            let accept = headers
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_ascii_lowercase)
+                .unwrap_or_default();
+            if accept.contains("text/csv") {
+                Format::Csv
+            } else if accept.contains("application/geo+json") {
+                Format::GeoJson
+            } else {
+                Format::Json
+            }
+        }
+    };
     let query = query(&mut params);
     params.finish()?;
+    let name = file_name(level, &query);
     let snapshot = state.snapshot();
-    let report = blocking(move || coverage::report(&snapshot, Localities::shipped(), level, &query)).await?;
-    if csv { csv_response(to_csv(&report), "witgis-coverage.csv") } else { Ok(Json(report).into_response()) }
+    let (report, snapshot) = blocking(move || {
+        let report = coverage::report(&snapshot, Localities::shipped(), level, &query);
+        (report, snapshot)
+    })
+    .await?;
+    match format {
+        Format::Json => Ok(Json(report).into_response()),
+        Format::Csv => csv_response(to_csv(&report), &name),
+        Format::GeoJson => {
+            let body = blocking(move || to_geojson(&report, |id| outline(&snapshot, level, id))).await?;
+            let mut response = GeoJson(body).into_response();
+            response.headers_mut().insert(header::CONTENT_DISPOSITION, disposition(&name, "geojson"));
+            Ok(response)
+        }
+    }
+}
+
+/// The file name of a report, after what it holds:
+/// `witgis-coverage-<level>[-<categories>][-<topics>][-<countries>]`, lists
+/// joined with `+` (e.g. `witgis-coverage-area-mental_health_centre`).
+fn file_name(level: Level, query: &Query) -> String {
+    let level = match level {
+        Level::Country => "country",
+        Level::Region => "region",
+        Level::Area => "area",
+    };
+    let mut parts = vec!["witgis-coverage".to_owned(), level.to_owned()];
+    let join = |words: Vec<String>| (!words.is_empty()).then(|| words.join("+"));
+    parts.extend(join(query.categories.iter().map(|c| c.to_string()).collect()));
+    parts.extend(join(query.topics.iter().map(|t| t.to_string()).collect()));
+    parts.extend(join(query.countries.iter().map(|c| c.to_string()).collect()));
+    parts.join("-")
+}
+
+/// `Content-Disposition` for a report file (vocabulary words only, so always a valid header).
+fn disposition(name: &str, extension: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!("inline; filename=\"{name}.{extension}\""))
+        .unwrap_or_else(|_| HeaderValue::from_static("inline"))
+}
+
+/// The outline of a report row: the country's (Natural Earth 1:50m), the
+/// region's (Natural Earth 1:10m) or the loaded area's.
+fn outline(snapshot: &Snapshot, level: Level, id: &str) -> Option<geojson::Geometry> {
+    match level {
+        Level::Country => id.parse().ok().and_then(crate::countries::outline).map(geojson::Geometry::from),
+        Level::Region => coverage::regions().get(id).map(|a| geojson::Geometry::from(&a.geometry)),
+        Level::Area => snapshot.area(id).map(|a| geojson::Geometry::from(&a.geometry)),
+    }
 }
 
 /// CSV when `format=csv`, or when `format` is absent and `Accept` asks for it.
@@ -81,23 +161,22 @@ fn wants_csv(params: &mut Params, headers: &HeaderMap) -> bool {
     }
 }
 
-fn csv_response(body: Result<Vec<u8>, csv::Error>, filename: &str) -> Result<Response, ApiError> {
+fn csv_response(body: Result<Vec<u8>, csv::Error>, name: &str) -> Result<Response, ApiError> {
     let body = body.map_err(|e| ApiError::Internal(format!("cannot write CSV: {e}")))?;
-    let disposition = format!("inline; filename=\"{filename}\"");
     Ok((
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
+            (header::CONTENT_DISPOSITION, disposition(name, "csv")),
         ],
         body,
     )
         .into_response())
 }
 
-/// The report as CSV: one row per country or area, one pair of columns
-/// (count, per 100k) per reported category.
-pub fn to_csv(report: &Report) -> Result<Vec<u8>, csv::Error> {
-    let mut out = csv::Writer::from_writer(Vec::new());
+/// The report flattened into columns: the CSV header and rows, and the
+/// properties of the GeoJSON features. Numbers stay numbers; unknown figures
+/// are null.
+fn flatten(report: &Report) -> (Vec<String>, Vec<Vec<Value>>) {
     let categories: Vec<Category> =
         report.rows.first().map(|r| r.by_category.iter().map(|c| c.category).collect()).unwrap_or_default();
     let mut head: Vec<String> =
@@ -120,41 +199,89 @@ pub fn to_csv(report: &Report) -> Result<Vec<u8>, csv::Error> {
         ]
         .map(str::to_owned),
     );
-    out.write_record(&head)?;
-    let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
     let level = match report.level {
         Level::Country => "country",
         Level::Region => "region",
         Level::Area => "area",
     };
-    for r in &report.rows {
-        let mut rec = vec![
-            level.to_owned(),
-            r.id.clone(),
-            r.name.clone(),
-            r.country.map(|c| c.to_string()).unwrap_or_default(),
-            r.population.map(|p| p.to_string()).unwrap_or_default(),
-            r.resources.to_string(),
-            opt(r.resources_per_100k),
-            r.serving.map(|s| s.to_string()).unwrap_or_default(),
-        ];
-        for c in &r.by_category {
-            rec.push(c.count.to_string());
-            rec.push(opt(c.per_100k));
-        }
-        let d = &r.distance;
-        rec.extend([
-            d.localities.to_string(),
-            d.locality_population.to_string(),
-            opt(d.mean_km),
-            opt(d.p90_km),
-            opt(d.share_within_5km),
-            opt(d.share_within_10km),
-            opt(d.share_within_25km),
-        ]);
-        out.write_record(&rec)?;
+    let rows = report
+        .rows
+        .iter()
+        .map(|r| {
+            let mut rec = vec![
+                json!(level),
+                json!(r.id),
+                json!(r.name),
+                json!(r.country.map(|c| c.to_string())),
+                json!(r.population),
+                json!(r.resources),
+                json!(r.resources_per_100k),
+                json!(r.serving),
+            ];
+            for c in &r.by_category {
+                rec.push(json!(c.count));
+                rec.push(json!(c.per_100k));
+            }
+            let d = &r.distance;
+            rec.extend([
+                json!(d.localities),
+                json!(d.locality_population),
+                json!(d.mean_km),
+                json!(d.p90_km),
+                json!(d.share_within_5km),
+                json!(d.share_within_10km),
+                json!(d.share_within_25km),
+            ]);
+            rec
+        })
+        .collect();
+    (head, rows)
+}
+
+/// The report as CSV: one row per country or area, one pair of columns
+/// (count, per 100k) per reported category.
+pub fn to_csv(report: &Report) -> Result<Vec<u8>, csv::Error> {
+    let (head, rows) = flatten(report);
+    let cell = |v: &Value| match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Number(n) => match (n.as_u64(), n.as_f64()) {
+            (Some(u), _) => u.to_string(),
+            (None, Some(f)) => f.to_string(),
+            (None, None) => n.to_string(),
+        },
+        other => other.to_string(),
+    };
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(&head)?;
+    for row in &rows {
+        out.write_record(row.iter().map(cell))?;
     }
     out.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// The report as a GeoJSON FeatureCollection: one Feature per row, with the
+/// row's outline (null when unknown) and the CSV's columns as properties.
+pub fn to_geojson(report: &Report, outline: impl Fn(&str) -> Option<geojson::Geometry>) -> Value {
+    let (head, rows) = flatten(report);
+    let features: Vec<Value> = report
+        .rows
+        .iter()
+        .zip(rows)
+        .map(|(r, values)| {
+            let properties: serde_json::Map<String, Value> = head.iter().cloned().zip(values).collect();
+            json!({ "type": "Feature", "id": r.id, "geometry": outline(&r.id), "properties": properties })
+        })
+        .collect();
+    json!({
+        "type": "FeatureCollection",
+        "level": report.level,
+        "categories": report.categories,
+        "topics": report.topics,
+        "population_source": report.population_source,
+        "numberReturned": features.len(),
+        "features": features,
+    })
 }
 
 fn point(lon: f64, lat: f64) -> Value {
@@ -341,7 +468,7 @@ pub async fn demand(
     let snapshot = state.snapshot();
     let report = blocking(move || coverage::demand_vs_supply(&snapshot, &records, &query)).await?;
     if csv {
-        csv_response(demand_csv(&report), "witgis-demand-vs-supply.csv")
+        csv_response(demand_csv(&report), "witgis-demand-vs-supply")
     } else {
         let mut body = serde_json::to_value(&report).map_err(|e| ApiError::Internal(e.to_string()))?;
         body["from"] = json!(from);

@@ -5,6 +5,7 @@ import { CATEGORIES, COUNTRIES, LANGUAGES, TOPICS, pickLanguage, t } from "./i18
 import { bindCombobox } from "./combobox.js";
 import { SYMBOLS, symbolDataUrl, symbolImageData } from "./symbols.js";
 import { deskMarks, initDesk, readDeskHash, refer, renderDesk, showAreas, writeDeskHash } from "./desk.js";
+import { coverageClick, initCoverage, readCoverageHash, refitCoverage, renderCoverage, showCoverage, writeCoverageHash } from "./coverage.js";
 
 const NEAREST_K = 10;
 const LIST_LIMIT = 1000;
@@ -22,7 +23,7 @@ const state = {
   point: null, // [lon, lat]
   selected: null, // resource id
   view: null, // { zoom, lat, lon }
-  mode: "", // "" (map) or "desk" (help-desk operator view)
+  mode: "", // "" (map), "desk" (help-desk operator view) or "coverage" (coverage for policymakers)
 };
 
 let map = null;
@@ -47,8 +48,9 @@ function readHash() {
   state.q = (p.get("q") ?? "").trim();
   state.point = parsePair(p.get("pt"));
   state.selected = p.get("sel") || null;
-  state.mode = p.get("mode") === "desk" ? "desk" : "";
+  state.mode = ["desk", "coverage"].includes(p.get("mode")) ? p.get("mode") : "";
   readDeskHash(p);
+  readCoverageHash(p);
   const view = (p.get("map") ?? "").split("/").map(Number);
   state.view = view.length === 3 && view.every(Number.isFinite) ? { zoom: view[0], lat: view[1], lon: view[2] } : null;
 }
@@ -64,10 +66,9 @@ let writtenHash = "";
 function writeHash() {
   const p = new URLSearchParams();
   p.set("lang", state.lang);
-  if (state.mode) {
-    p.set("mode", state.mode);
-    writeDeskHash(p);
-  }
+  if (state.mode) p.set("mode", state.mode);
+  if (state.mode === "desk") writeDeskHash(p);
+  if (state.mode === "coverage") writeCoverageHash(p);
   if (state.categories.size !== CATEGORIES.length) p.set("cat", CATEGORIES.filter((c) => state.categories.has(c)).join(","));
   if (state.country) p.set("country", state.country);
   if (state.topic) p.set("topic", state.topic);
@@ -112,6 +113,7 @@ function applyLanguage() {
   renderDetails();
   localiseMap();
   renderDesk();
+  renderCoverage();
 }
 
 /** MapLibre's own control labels, in the page's language. */
@@ -609,16 +611,29 @@ function setPoint(lonlat) {
   loadNearest().then(() => $("results").focus({ preventScroll: true }));
 }
 
-/** Switches between the map view and the help-desk view. */
+/** Switches between the map view, the help-desk view and the coverage view. */
 function setMode(mode) {
+  const leftCoverage = document.body.dataset.mode === "coverage" && mode !== "coverage";
   state.mode = mode;
   document.body.dataset.mode = mode || "map";
   $("mode-desk").setAttribute("aria-pressed", String(mode === "desk"));
+  $("mode-coverage").setAttribute("aria-pressed", String(mode === "coverage"));
   $("desk").hidden = mode !== "desk";
+  $("coverage").hidden = mode !== "coverage";
+  const skip = document.querySelector(".skip");
+  skip.dataset.i18n = mode === "coverage" ? "cov.skip" : "app.skip";
+  skip.textContent = tr(skip.dataset.i18n);
   writeHash();
   updateHighlights();
   showAreas();
+  showCoverage();
   if (mode === "desk") refer();
+  if (leftCoverage) {
+    // The coverage view shares the topic and country filters: the list follows them.
+    $("country").value = state.country;
+    $("topic").value = state.topic;
+    reload();
+  }
 }
 
 function clearPoint() {
@@ -664,6 +679,7 @@ async function initMap() {
     updateMapData();
     updateHighlights();
     showAreas();
+    showCoverage();
     map.once("idle", () => (document.body.dataset.mapReady = "true"));
   });
   map.on("render", updateClusterLabels);
@@ -673,6 +689,10 @@ async function initMap() {
     map.on("mouseleave", layer, () => (map.getCanvas().style.cursor = ""));
   }
   map.on("click", async (e) => {
+    if (state.mode === "coverage") {
+      coverageClick(e);
+      return;
+    }
     const pad = 6;
     const box = [[e.point.x - pad, e.point.y - pad], [e.point.x + pad, e.point.y + pad]];
     const hits = map.queryRenderedFeatures(box, { layers: ["hl-icons", "points", "clusters"] });
@@ -861,6 +881,11 @@ function bindControls() {
     setMode(state.mode === "desk" ? "" : "desk");
     if (state.mode === "desk") $("desk-q").focus();
   });
+  $("mode-coverage").addEventListener("click", () => {
+    if (state.mode !== "coverage") refitCoverage();
+    setMode(state.mode === "coverage" ? "" : "coverage");
+    if (state.mode === "coverage") $("cov-level").focus();
+  });
   document.addEventListener("keydown", (e) => {
     if (e.key === "Escape" && !$("details").hidden) {
       e.preventDefault();
@@ -869,11 +894,13 @@ function bindControls() {
   });
   document.querySelector(".skip").addEventListener("click", (e) => {
     e.preventDefault();
-    (state.mode === "desk" ? $("desk-q") : $("results")).focus();
+    const target = { desk: "desk-q", coverage: "cov-table-wrap" }[state.mode] ?? "results";
+    $(target).focus();
   });
   window.addEventListener("hashchange", () => {
     if (location.hash === writtenHash || !location.hash.includes("=")) return;
     readHash();
+    if (!state.view) refitCoverage();
     $("q").value = state.q;
     applyLanguage();
     setMode(state.mode);
@@ -900,6 +927,7 @@ function start() {
     writeHash,
     redrawHighlights: updateHighlights,
   });
+  initCoverage({ state, tr, getJson, getMap: () => map, isMapReady: () => mapReady, writeHash });
   $("q").value = state.q;
   applyLanguage();
   setMode(state.mode);

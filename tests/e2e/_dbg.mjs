@@ -1,0 +1,24 @@
+import { startBrowser } from "./harness.mjs";
+const b = await startBrowser();
+const page = await b.newPage();
+const q = async (label) => { await page.waitForTimeout(1500); await page.evaluate(() => new Promise((ok) => window.witgis.map.once("idle", ok).triggerRepaint())); console.log(label, await page.evaluate(() => { const m = window.witgis.map; return [m.getZoom().toFixed(2), m.queryRenderedFeatures({layers:["cov-fill","cov-nodata"]}).length]; })); };
+await page.goto("http://127.0.0.1:18778/#lang=en");
+await page.waitForSelector("body[data-map-ready='true']", { timeout: 30000 });
+await page.click("#mode-coverage");
+await q("start");
+await page.click("#cov-table tbody button.pick");
+await q("picked");
+await page.evaluate(() => window.witgis.map.fitBounds([[5.5, 36.0], [28.5, 56.5]], { duration: 0 }));
+await q("fit");
+
+await page.selectOption("#cov-level", "area");
+await q("area");
+await page.waitForTimeout(5000);
+await q("area+5s");
+await page.evaluate(() => window.witgis.map.panBy([5, 5], {duration: 0}));
+await q("pan");
+await page.evaluate(() => window.witgis.map.jumpTo({zoom: 9}));
+await q("zoom9");
+await page.evaluate(() => window.witgis.map.jumpTo({zoom: 8.53}));
+await q("back");
+await b.stop();
