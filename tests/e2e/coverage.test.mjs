@@ -357,6 +357,32 @@ describe("coverage view", () => {
     await waitFor(async () => (await hashParams()).get("row") === spot.id, { what: `row=${spot.id} after a click` });
   });
 
+  test("level=region: the regions of the four countries, coloured by resources per 100,000", async () => {
+    await page.selectOption("#cov-level", "region");
+    await page.selectOption("#cov-measure", "per_100k");
+    const q = query({ level: "region", category: "mental_health_centre" });
+    const api = await server.api(`/api/coverage?${q}`);
+    assert.equal(api.rows.length, 74);
+    const shown = await tableFor(q);
+    assertRowsEqual(shown, api, "region", { ordered: true });
+    assert.equal((await hashParams()).get("level"), "region");
+    assert.equal(await page.textContent("#cov-caption"), "Figures by region");
+    assert.equal(shown.find((r) => r.id === "region-it-62").name, "Lazio");
+    // Regions carry an estimated population, so every one has a rate.
+    assert.ok(api.rows.every((r) => r.resources_per_100k !== null), "every region has a rate");
+    // Italy's 20 regions fill the map, each in its legend class's colour.
+    await page.selectOption("#cov-country", "IT");
+    const qi = query({ level: "region", category: "mental_health_centre", country: "IT" });
+    const italy = await server.api(`/api/coverage?${qi}`);
+    assert.equal(italy.rows.length, 20);
+    assertRowsEqual(await tableFor(qi), italy, "region", { ordered: true });
+    await page.waitForFunction(() => !window.witgis.map.isMoving());
+    await assertLegendMatchesMap(italy, (r) => r.resources_per_100k);
+    await page.selectOption("#cov-country", "");
+    await page.selectOption("#cov-level", "country");
+    await tableFor(query({ category: "mental_health_centre" }));
+  });
+
   test("charts: resources per category and country are the API's counts", async () => {
     const api = await server.api("/api/coverage?level=country");
     const bars = await page.$$eval("#cov-chart svg rect[data-country]", (rs) => rs.map((r) => [r.closest("g").dataset.category, r.dataset.country, Number(r.dataset.count)]));

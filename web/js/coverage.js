@@ -1,5 +1,5 @@
 // The coverage view for policymakers and coordinators: a choropleth of one
-// measure by country or loaded area, the localities far from any matching
+// measure by country, region or loaded area, the localities far from any matching
 // service, a sortable table, a chart of resources per category and country,
 // and downloads of what is shown. Everything comes from this server's
 // /api/coverage (format=geojson for the map and the table) and
@@ -55,10 +55,14 @@ const COLUMNS = [
 const COUNTRY_COLOURS = { IT: "#0072B2", BG: "#009E73", DE: "#B35900", LT: "#AA4499" };
 
 /** What the fragment keeps for the coverage view. */
+/** What the rows are: the four countries, their regions, or the loaded areas. */
+const LEVELS = ["country", "region", "area"];
+
 export const cov = { level: "country", measure: "per_100k", category: "", gapKm: 25, row: null };
 
 let ctx = null; // { state, tr, getJson, getMap, isMapReady, writeHash }
 let report = null; // the FeatureCollection of /api/coverage?format=geojson
+let reportQuery = ""; // the URL it answered
 let gaps = null; // the FeatureCollection of /api/coverage/gaps
 let chart = null; // the JSON report per country, all categories
 let sort = null; // { key, dir: 1 | -1 }
@@ -66,7 +70,7 @@ let fitPending = true;
 let layersAdded = false;
 
 export function readCoverageHash(p) {
-  cov.level = p.get("level") === "area" ? "area" : "country";
+  cov.level = LEVELS.includes(p.get("level")) ? p.get("level") : "country";
   cov.measure = MEASURES.some((m) => m.id === p.get("measure")) ? p.get("measure") : "per_100k";
   cov.category = CATEGORIES.includes(p.get("category")) ? p.get("category") : "";
   const km = Number(p.get("gapkm"));
@@ -203,8 +207,10 @@ export async function loadCoverage() {
   const fail = (e) => {
     if (e.name !== "AbortError") say(ctx.tr("status.error", { detail: e.message }));
   };
-  const main = ctx.getJson("coverage", reportUrl("geojson")).then((fc) => {
+  const url = reportUrl("geojson");
+  const main = ctx.getJson("coverage", url).then((fc) => {
     report = fc;
+    reportQuery = url;
     if (cov.row && !fc.features.some((f) => f.id === cov.row)) cov.row = null;
     renderTable();
     renderLegend();
@@ -395,7 +401,7 @@ export function renderCoverage() {
     select.replaceChildren(...options.map(([v, label]) => new Option(label, v)));
     select.value = value;
   };
-  fill($("cov-level"), [["country", tr("cov.level.country")], ["area", tr("cov.level.area")]], cov.level);
+  fill($("cov-level"), LEVELS.map((l) => [l, tr(`cov.level.${l}`)]), cov.level);
   fill($("cov-measure"), MEASURES.map((m) => [m.id, measureName(m)]), cov.measure);
   fill($("cov-category"), [["", tr("cov.allCategories")], ...CATEGORIES.map((c) => [c, tr(`category.${c}`)])], cov.category);
   const topics = TOPICS.map((c) => [c, tr(`topic.${c}`)]).sort((a, b) => a[1].localeCompare(b[1], ctx.state.lang));
@@ -430,10 +436,10 @@ function renderTable() {
   const tr = ctx.tr;
   const m = measure();
   const columns = COLUMNS.filter((c) => !c.areaOnly || cov.level === "area");
-  $("cov-caption").textContent = tr(cov.level === "area" ? "cov.caption.area" : "cov.caption.country");
+  $("cov-caption").textContent = tr(`cov.caption.${cov.level}`);
   const table = $("cov-table");
   table.dataset.level = cov.level;
-  table.dataset.query = report ? reportUrl("geojson") : "";
+  table.dataset.query = report ? reportQuery : "";
   const head = el(
     "tr",
     {},
@@ -608,7 +614,7 @@ export function initCoverage(context) {
   change(
     "cov-level",
     (v) => {
-      cov.level = v === "area" ? "area" : "country";
+      cov.level = LEVELS.includes(v) ? v : "country";
       cov.row = null;
       sort = null;
     },

@@ -890,6 +890,13 @@ export const STRINGS = {
     bg: "Държави",
     lt: "Šalis",
   },
+  "cov.level.region": {
+    it: "Regioni",
+    en: "Regions",
+    de: "Regionen",
+    bg: "Области",
+    lt: "Regionus",
+  },
   "cov.level.area": {
     it: "Aree caricate",
     en: "Loaded areas",
@@ -1001,6 +1008,13 @@ export const STRINGS = {
     de: "Zahlen je Land",
     bg: "Данни по държави",
     lt: "Duomenys pagal šalis",
+  },
+  "cov.caption.region": {
+    it: "Dati per regione",
+    en: "Figures by region",
+    de: "Zahlen je Region",
+    bg: "Данни по области",
+    lt: "Duomenys pagal regionus",
   },
   "cov.caption.area": {
     it: "Dati per area caricata",
