@@ -1,7 +1,7 @@
 // The witgis web map: filters, list, search, nearest, details, languages.
 // Every request goes to this server unless an online basemap is configured.
 
-import { CATEGORIES, COUNTRIES, LANGUAGES, TOPICS, pickLanguage, t } from "./i18n.js";
+import { CATEGORIES, COUNTRIES, LANGUAGES, TOPICS, intlLocale, pickLanguage, t } from "./i18n.js";
 import { bindCombobox } from "./combobox.js";
 import { SYMBOLS, symbolDataUrl, symbolImageData } from "./symbols.js";
 import { deskMarks, initDesk, readDeskHash, refer, renderDesk, showAreas, writeDeskHash } from "./desk.js";
@@ -88,7 +88,7 @@ const tr = (key, vars) => t(state.lang, key, vars);
 
 function fmtDistance(m) {
   const unit = (u, v, digits) =>
-    new Intl.NumberFormat(state.lang, { style: "unit", unit: u, maximumFractionDigits: digits }).format(v);
+    new Intl.NumberFormat(intlLocale(state.lang), { style: "unit", unit: u, maximumFractionDigits: digits }).format(v);
   if (m < 1000) return unit("meter", Math.round(m / 10) * 10, 0);
   return unit("kilometer", m / 1000, m < 10000 ? 1 : 0);
 }

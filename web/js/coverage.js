@@ -5,7 +5,7 @@
 // /api/coverage (format=geojson for the map and the table) and
 // /api/coverage/gaps.
 
-import { CATEGORIES, COUNTRIES, TOPICS } from "./i18n.js";
+import { CATEGORIES, COUNTRIES, TOPICS, intlLocale } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const SVG = "http://www.w3.org/2000/svg";
@@ -90,7 +90,7 @@ export function writeCoverageHash(p) {
 const measure = () => MEASURES.find((m) => m.id === cov.measure) ?? MEASURES[0];
 
 function num(v, options = {}) {
-  return new Intl.NumberFormat(ctx.state.lang, options).format(v);
+  return new Intl.NumberFormat(intlLocale(ctx.state.lang), options).format(v);
 }
 
 /** A figure as people read it in the page's language; null when unknown. */

@@ -5,7 +5,7 @@
 // in the page's own URL fragment, which never leaves the browser.
 
 import { bindCombobox } from "./combobox.js";
-import { LANGUAGES, TOPICS, t } from "./i18n.js";
+import { LANGUAGES, TOPICS, intlLocale, t } from "./i18n.js";
 import { symbolDataUrl } from "./symbols.js";
 
 const K = 5;
@@ -37,7 +37,7 @@ export function writeDeskHash(p) {
 
 // ---------------------------------------------------------------- text ----
 function fmtDistance(lang, m) {
-  const unit = (u, v, digits) => new Intl.NumberFormat(lang, { style: "unit", unit: u, maximumFractionDigits: digits }).format(v);
+  const unit = (u, v, digits) => new Intl.NumberFormat(intlLocale(lang), { style: "unit", unit: u, maximumFractionDigits: digits }).format(v);
   if (m < 1000) return unit("meter", Math.round(m / 10) * 10, 0);
   return unit("kilometer", m / 1000, m < 10000 ? 1 : 0);
 }
@@ -51,7 +51,7 @@ export function fmtChange(lang, iso) {
   if (!m) return "";
   const [y, mo, d, h, mi] = m.slice(1).map(Number);
   const opts = { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone: "UTC" };
-  return new Intl.DateTimeFormat(lang, opts).format(new Date(Date.UTC(y, mo - 1, d, h, mi)));
+  return new Intl.DateTimeFormat(intlLocale(lang), opts).format(new Date(Date.UTC(y, mo - 1, d, h, mi)));
 }
 
 /** The OpenStreetMap directions link to a feature (a link only: nothing is sent). */

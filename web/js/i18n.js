@@ -1263,6 +1263,14 @@ export function pickLanguage(wanted) {
   return "en";
 }
 
+/**
+ * The locale for dates and numbers in a page language: English as written in
+ * Europe (24-hour clock, day before month), the others as they are.
+ */
+export function intlLocale(lang) {
+  return lang === "en" ? "en-GB" : lang;
+}
+
 /** The text of `key` in `lang`, with `{name}` placeholders filled from `vars`. */
 export function t(lang, key, vars = {}) {
   const entry = STRINGS[key];
