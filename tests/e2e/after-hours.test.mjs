@@ -7,15 +7,12 @@
 // Every list is also compared with /api/referral for the page's own moment.
 
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { ROOT, startBrowser, startServer, waitFor, waitForMap } from "./harness.mjs";
+import { ROOT, scan, startBrowser, startServer, waitFor, waitForMap } from "./harness.mjs";
 
-const require = createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 const MUNICIPI = process.env.WITGIS_ROME_MUNICIPI ?? join(ROOT, "../shared/reference/rome-municipi.geojson");
 const FIXTURE = join(ROOT, "tests/e2e/fixtures/after-hours.geojson");
 const NEED = "mental_health_care";
@@ -163,10 +160,3 @@ describe("operator view: opening hours, after hours and open now (fixture data)"
   });
 });
 
-async function scan(page) {
-  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.addScriptTag({ content: AXE });
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-  return result.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join("; ")})`);
-}

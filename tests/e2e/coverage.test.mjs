@@ -5,14 +5,11 @@
 
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { ROOT, SCREENSHOTS, startBrowser, startServer, waitFor, waitForMap } from "./harness.mjs";
+import { ROOT, SCREENSHOTS, scan, startBrowser, startServer, waitFor, waitForMap } from "./harness.mjs";
 
-const require = createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 /** Rome's municipi, read at test time from the shared reference folder (never committed). */
 const MUNICIPI = process.env.WITGIS_ROME_MUNICIPI ?? join(ROOT, "../shared/reference/rome-municipi.geojson");
 /** The figures of a row the table shows, as the JSON report nests them. */
@@ -478,10 +475,3 @@ describe("coverage view", () => {
   });
 });
 
-async function scan(page) {
-  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.addScriptTag({ content: AXE });
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-  return result.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join("; ")})`);
-}

@@ -1,16 +1,11 @@
 // The web map in real headless Chromium against the real witgis binary.
 
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import { STRINGS } from "../../web/js/i18n.js";
-import { SCREENSHOTS, countDrawn, startBrowser, startServer, waitFor, waitForMap } from "./harness.mjs";
-
-const require = createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+import { SCREENSHOTS, countDrawn, scan, startBrowser, startServer, waitFor, waitForMap } from "./harness.mjs";
 
 describe("web map", () => {
   let server;
@@ -258,10 +253,3 @@ describe("web map", () => {
   });
 });
 
-async function scan(page) {
-  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.addScriptTag({ content: AXE });
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-  return result.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join("; ")})`);
-}
