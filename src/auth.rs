@@ -11,7 +11,8 @@ use sha2::{Digest, Sha256};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
-    /// Reads what is not public (nothing yet; reads are public).
+    /// Reads what is not public: the demand log summed up against supply
+    /// (`/api/coverage/demand`, suggestions weighted by demand).
     Viewer,
     /// Help-desk operator.
     Operator,

@@ -59,9 +59,10 @@ export async function waitFor(fn, { ms = 20000, every = 100, what = "condition" 
  * Starts `witgis serve` on a free port with a new SQLite file; `areas` lists
  * GeoJSON files imported with `witgis import-areas` before the server starts,
  * and `resources` files imported with `witgis import` (then the store holds
- * those resources instead of the seed).
+ * those resources instead of the seed); `tokens` lists roles to create a
+ * token for (`witgis token create`), kept in the server's `tokens` by role.
  */
-export async function startServer(extraArgs = [], { areas = [], resources = [] } = {}) {
+export async function startServer(extraArgs = [], { areas = [], resources = [], tokens = [] } = {}) {
   const bin = process.env.WITGIS_BIN ?? join(ROOT, "target/debug/witgis");
   const dir = mkdtempSync(join(tmpdir(), "witgis-e2e-"));
   const port = await freePort();
@@ -74,6 +75,11 @@ export async function startServer(extraArgs = [], { areas = [], resources = [] }
   }
   for (const file of resources) {
     execFileSync(bin, ["import", file, "--database-url", db], { env, stdio: ["ignore", "ignore", "inherit"] });
+  }
+  const created = {};
+  for (const role of tokens) {
+    const args = ["token", "create", "--role", role, "--name", `e2e-${role}`, "--database-url", db];
+    created[role] = execFileSync(bin, args, { env, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
   }
   const child = spawn(
     bin,
@@ -94,6 +100,7 @@ export async function startServer(extraArgs = [], { areas = [], resources = [] }
   return {
     base,
     port,
+    tokens: created,
     async api(path) {
       const res = await fetch(base + path);
       if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);

@@ -5,6 +5,7 @@
 // /api/coverage (format=geojson for the map and the table) and
 // /api/coverage/gaps.
 
+import { initDemand, loadDemand, render as renderDemand } from "./demand.js";
 import { CATEGORIES, COUNTRIES, TOPICS, intlLocale } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -227,7 +228,7 @@ export async function loadCoverage() {
     chart = r;
     renderChart();
   }, fail);
-  await Promise.all([main, far, bars]);
+  await Promise.all([main, far, bars, loadDemand()]);
 }
 
 // ----------------------------------------------------------------- map ----
@@ -413,6 +414,7 @@ export function renderCoverage() {
   renderGaps();
   renderChart();
   renderDownloads();
+  renderDemand();
 }
 
 function cellValue(f, key) {
@@ -603,6 +605,7 @@ function renderChart() {
 // ---------------------------------------------------------------- init ----
 export function initCoverage(context) {
   ctx = context;
+  initDemand({ state: ctx.state, tr: ctx.tr, num });
   fitPending = !ctx.state.view;
   const change = (id, apply, { refit = false } = {}) =>
     $(id).addEventListener("change", (e) => {

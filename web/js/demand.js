@@ -1,0 +1,160 @@
+// The coverage view's "requests not met" panel: the help desk's anonymous
+// demand log set against supply (/api/coverage/demand), areas ranked by
+// unmet demand. The log is not public: the reader gives a token (viewer or
+// higher), which stays in this page's memory only — never in the URL, the
+// page's storage or a log line — and is sent to this server alone.
+
+import { TOPICS } from "./i18n.js";
+
+const $ = (id) => document.getElementById(id);
+
+/** Periods the answer can be grouped by. */
+const PERIODS = ["all", "year", "quarter", "month"];
+/** Radii offered for "nearby", km. */
+const RADII = [5, 10, 25];
+
+let ctx = null; // { state, tr, num }
+let token = "";
+let answer = null; // the last /api/coverage/demand answer
+let answered = ""; // the URL it answered
+let controller = null;
+const choice = { period: "all", radius: 10 };
+
+function el(tag, { dataset = {}, ...props } = {}, ...children) {
+  const e = Object.assign(document.createElement(tag), props);
+  Object.assign(e.dataset, dataset);
+  e.append(...children.filter((c) => c !== null && c !== undefined && c !== ""));
+  return e;
+}
+
+/** The query for the current choices; the need and country follow the coverage view's topic and country. */
+function query(format) {
+  const p = new URLSearchParams({ period: choice.period, radius_km: String(choice.radius) });
+  if (ctx.state.topic && TOPICS.includes(ctx.state.topic)) p.set("need", ctx.state.topic);
+  if (ctx.state.country) p.set("country", ctx.state.country);
+  if (format) p.set("format", format);
+  return `/api/coverage/demand?${p}`;
+}
+
+function say(text) {
+  $("dem-status").textContent = text;
+}
+
+async function ask(url, accept) {
+  const res = await fetch(url, {
+    headers: { accept, authorization: `Bearer ${token}` },
+    signal: controller.signal,
+    credentials: "omit",
+    referrerPolicy: "no-referrer",
+  });
+  if (res.ok) return res;
+  const body = await res.json().catch(() => ({}));
+  const key = res.status === 401 ? "dem.unauthorized" : res.status === 403 ? "dem.forbidden" : "status.error";
+  throw new Error(ctx.tr(key, { detail: body.detail ?? `HTTP ${res.status}` }));
+}
+
+/** Loads the answer for the current choices, if a token was given. */
+export async function loadDemand() {
+  if (!ctx || ctx.state.mode !== "coverage") return;
+  if (!token) {
+    answer = null;
+    render();
+    say(ctx.tr("dem.needToken"));
+    return;
+  }
+  controller?.abort();
+  controller = new AbortController();
+  const url = query();
+  say(ctx.tr("status.loading"));
+  try {
+    answer = await (await ask(url, "application/json")).json();
+    answered = url;
+    render();
+    const n = answer.ranking.length;
+    say(n ? ctx.tr("dem.count", { n: ctx.num(n) }) : ctx.tr("dem.none"));
+  } catch (e) {
+    if (e.name === "AbortError") return;
+    answer = null;
+    render();
+    say(e.message);
+  }
+}
+
+/** A published count: a number, or "<5" for a hidden one. */
+function count(v) {
+  return typeof v === "number" ? ctx.num(v) : ctx.tr("dem.fewer", { n: ctx.num(5) });
+}
+
+/** Draws the ranking table and the download button for the last answer. */
+export function render() {
+  if (!ctx) return;
+  const tr = ctx.tr;
+  const fill = (select, options, value) => {
+    select.replaceChildren(...options.map(([v, label]) => new Option(label, v)));
+    select.value = value;
+  };
+  fill($("dem-period"), PERIODS.map((p) => [p, tr(`dem.period.${p}`)]), choice.period);
+  fill($("dem-radius"), RADII.map((k) => [String(k), ctx.num(k, { style: "unit", unit: "kilometer" })]), String(choice.radius));
+  $("dem-caption").textContent = tr("dem.caption", { km: ctx.num(choice.radius) });
+  const table = $("dem-table");
+  table.dataset.query = answer ? answered : "";
+  const columns = ["rank", "area", "requests", "unmet", "needs"];
+  table.tHead.replaceChildren(el("tr", {}, ...columns.map((c) => el("th", { scope: "col", className: c === "requests" || c === "unmet" || c === "rank" ? "num" : "", textContent: tr(`dem.col.${c}`) }))));
+  const rows = (answer?.ranking ?? []).map((r) =>
+    el(
+      "tr",
+      { dataset: { id: r.area } },
+      el("td", { className: "num", textContent: ctx.num(r.rank), dataset: { key: "rank", value: String(r.rank) } }),
+      el("th", { scope: "row", textContent: r.area_name ?? r.area }),
+      el("td", { className: "num", textContent: count(r.requests), dataset: { key: "requests", value: String(r.requests) } }),
+      el("td", { className: "num", textContent: count(r.unmet), dataset: { key: "unmet", value: String(r.unmet) } }),
+      el("td", { textContent: r.unmet_needs.map((n) => tr(`topic.${n}`)).join(", "), dataset: { key: "needs", value: r.unmet_needs.join(",") } }),
+    ),
+  );
+  table.tBodies[0].replaceChildren(...rows);
+  $("dem-results").hidden = !answer;
+  $("dem-csv").disabled = !answer;
+}
+
+/** Downloads the rows of the current choices as CSV (the token goes in a header, so not through a link). */
+async function download() {
+  controller?.abort();
+  controller = new AbortController();
+  try {
+    const res = await ask(query("csv"), "text/csv");
+    const blob = await res.blob();
+    const name = /filename="([^"]+)"/.exec(res.headers.get("content-disposition") ?? "")?.[1] ?? "witgis-demand-vs-supply.csv";
+    const a = el("a", { href: URL.createObjectURL(blob), download: name });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+  } catch (e) {
+    if (e.name !== "AbortError") say(e.message);
+  }
+}
+
+export function initDemand(context) {
+  ctx = context;
+  $("dem-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    token = $("dem-token").value.trim();
+    loadDemand();
+  });
+  $("dem-forget").addEventListener("click", () => {
+    token = "";
+    $("dem-token").value = "";
+    controller?.abort();
+    loadDemand();
+    $("dem-token").focus();
+  });
+  $("dem-period").addEventListener("change", (e) => {
+    choice.period = PERIODS.includes(e.target.value) ? e.target.value : "all";
+    loadDemand();
+  });
+  $("dem-radius").addEventListener("change", (e) => {
+    choice.radius = RADII.includes(Number(e.target.value)) ? Number(e.target.value) : 10;
+    loadDemand();
+  });
+  $("dem-csv").addEventListener("click", download);
+}
