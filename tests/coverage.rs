@@ -718,6 +718,15 @@ async fn shipped_regions_cover_the_four_countries_with_estimated_populations() {
     let (_, _, csv) = get(&app, "/api/coverage?level=region&country=LT&format=csv", None).await;
     assert_eq!(csv.lines().count(), 11, "{csv}");
     assert!(csv.lines().nth(1).unwrap().starts_with("region,region-lt-"), "{csv}");
+    let fc = get_json(&app, "/api/coverage?level=region&country=LT&format=geojson").await;
+    let features = fc["features"].as_array().unwrap();
+    assert_eq!(features.len(), 10);
+    let regions = get_json(&app, "/api/regions?country=LT").await;
+    for f in features {
+        let outline = regions["features"].as_array().unwrap().iter().find(|r| r["id"] == f["id"]).unwrap();
+        assert_eq!(f["geometry"], outline["geometry"], "the region's own outline");
+        assert_eq!(f["properties"]["level"], "region");
+    }
     let outlines = get_json(&app, "/api/regions?country=DE").await;
     let features = outlines["features"].as_array().unwrap();
     assert_eq!(features.len(), 16);
