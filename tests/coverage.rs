@@ -502,8 +502,8 @@ fn demand_is_set_against_supply_inside_and_near_each_area() {
     };
     add(6, "2026-01-10", Topic::Housing, "a", true);
     add(2, "2026-02-10", Topic::Housing, "a", false);
-    add(5, "2026-01-11", Topic::Housing, "b", true);
-    add(3, "2026-03-01", Topic::Housing, "b", false);
+    add(2, "2026-01-11", Topic::Housing, "b", true);
+    add(6, "2026-03-01", Topic::Housing, "b", false);
     add(7, "2026-01-12", Topic::Housing, "c", true);
     add(5, "2026-01-12", Topic::Youth, "c", true);
     add(1, "2026-01-13", Topic::Housing, "gone", true);
@@ -520,7 +520,8 @@ fn demand_is_set_against_supply_inside_and_near_each_area() {
         .rows
         .iter()
         .map(|r| {
-            (r.area.as_str(), r.need, r.requests.0, r.unmet.0, r.supply.map(|s| (s.in_area, s.within_radius)))
+            let supply = r.supply.map(|s| (s.in_area, s.within_radius));
+            (r.area.as_str(), r.need, r.requests.0, r.unmet.unmet, supply)
         })
         .collect();
     assert_eq!(
@@ -529,62 +530,49 @@ fn demand_is_set_against_supply_inside_and_near_each_area() {
             // Supplied inside: only the two requests referred nowhere are unmet.
             ("a", Topic::Housing, 8, 2, Some((1, 1))),
             // Nothing inside, one service 3 km away: the same rule.
-            ("b", Topic::Housing, 8, 3, Some((0, 1))),
+            ("b", Topic::Housing, 8, 6, Some((0, 1))),
             // The library meets another need: every housing request is unmet.
             ("c", Topic::Housing, 7, 7, Some((0, 0))),
             // The helpline declares it serves c.
             ("c", Topic::Youth, 5, 0, Some((1, 1))),
-            // Not loaded: no supply can be measured, so the request is unmet.
-            ("gone", Topic::Housing, 1, 1, None),
+            // The one request of the area no longer loaded is too few to list.
         ]
     );
-    assert_eq!(report.total.0, 29);
+    assert_eq!(report.total.0, 29, "the total counts every request");
     assert_eq!(report.rows[0].requests_per_resource, Some(8.0));
     assert_eq!(report.rows[2].requests_per_resource, None, "no resource: no ratio");
-    assert_eq!(report.rows[4].requests_per_resource, None, "below 5 requests the ratio would tell the count");
     assert_eq!(report.rows[0].area_name.as_deref(), Some("a"));
-    assert_eq!(report.rows[4].area_name, None);
 
-    // Ranked by unmet demand; counts below 5 rank as 0 and tie, by id.
-    let ranking: Vec<(usize, &str, u64, Vec<Topic>)> =
-        report.ranking.iter().map(|r| (r.rank, r.area.as_str(), r.unmet.0, r.unmet_needs.clone())).collect();
-    assert_eq!(
-        ranking,
-        [(1, "c", 7, vec![Topic::Housing]), (2, "a", 2, vec![]), (2, "b", 3, vec![]), (4, "gone", 1, vec![]),]
-    );
-    // Published, the hidden counts read "<5".
+    // Published, neither the unmet count nor the met remainder is 1 to 4.
     let json = serde_json::to_value(&report).unwrap();
-    assert_eq!(json["ranking"][1]["unmet"], "<5");
-    assert_eq!(json["ranking"][0]["unmet"], 7);
-    assert_eq!(json["rows"][4]["requests"], "<5");
+    let unmet: Vec<&Value> = json["rows"].as_array().unwrap().iter().map(|r| &r["unmet"]).collect();
+    assert_eq!(unmet, [&json!("<5"), &json!("≥4"), &json!(7), &json!("<5")]);
 
-    // A 2 km radius leaves b without supply: all its 8 requests are unmet, and
-    // it outranks c.
+    // Ranked by published unmet demand: c (7), b (at least 4), a (fewer than 5).
+    let ranking: Vec<(usize, &str, Vec<Topic>)> =
+        report.ranking.iter().map(|r| (r.rank, r.area.as_str(), r.unmet_needs.clone())).collect();
+    assert_eq!(ranking, [(1, "c", vec![Topic::Housing]), (2, "b", vec![Topic::Housing]), (3, "a", vec![])]);
+    assert_eq!(json["ranking"][0]["unmet"], 7);
+    assert_eq!(json["ranking"][0]["requests"], 12);
+
+    // A 2 km radius leaves b without supply: all its 8 requests are unmet,
+    // exactly (nobody was met), and it outranks c.
     let report = coverage::demand_vs_supply(&snapshot, &log, &query(2.0, Period::All));
     assert_eq!(report.rows[1].supply, Some(coverage::Supply { in_area: 0, within_radius: 0 }));
-    assert_eq!(report.rows[1].unmet.0, 8);
+    assert_eq!(serde_json::to_value(report.rows[1].unmet).unwrap(), json!(8));
     assert_eq!(report.ranking[0].area, "b");
     // 10 km reaches the second service too.
     let report = coverage::demand_vs_supply(&snapshot, &log, &query(10.0, Period::All));
     assert_eq!(report.rows[1].supply, Some(coverage::Supply { in_area: 0, within_radius: 2 }));
 
-    // By month, and limited to one need.
+    // By month, and limited to one need: months with fewer than 5 requests
+    // of an area are left out.
     let mut by_month = query(5.0, Period::Month);
     by_month.needs = vec![Topic::Housing];
     let report = coverage::demand_vs_supply(&snapshot, &log, &by_month);
     let keys: Vec<(&str, &str, u64)> =
         report.rows.iter().map(|r| (r.period.as_str(), r.area.as_str(), r.requests.0)).collect();
-    assert_eq!(
-        keys,
-        [
-            ("2026-01", "a", 6),
-            ("2026-01", "b", 5),
-            ("2026-01", "c", 7),
-            ("2026-01", "gone", 1),
-            ("2026-02", "a", 2),
-            ("2026-03", "b", 3)
-        ]
-    );
+    assert_eq!(keys, [("2026-01", "a", 6), ("2026-01", "c", 7), ("2026-03", "b", 6)]);
     assert_eq!(report.total.0, 24);
     assert_eq!(Period::Quarter.key("2026-11-23".parse().unwrap()), "2026-Q4");
 }
@@ -596,41 +584,53 @@ fn suggestions_can_follow_logged_demand_instead_of_population() {
     let csm = [12.5, 41.9];
     let town = [16.0, 40.5];
     let village = [9.0, 39.5];
+    let hamlet = [11.0, 43.5];
     let snapshot = Snapshot::with_areas(
         vec![common::resource("csm", Some(csm), "mental_health_centre", "IT", &["housing"])],
-        areas(json!([square("near-village", 1_000, [8.95, 39.45], 0.1)])),
+        areas(json!([
+            square("near-village", 1_000, [8.95, 39.45], 0.1),
+            square("rome", 0, [12.45, 41.85], 0.1),
+            square("near-hamlet", 0, [10.95, 43.45], 0.1),
+        ])),
     );
     let localities = Localities::new(vec![
         locality(1, "Town", town, 100_000),
         locality(2, "Village", village, 800),
         locality(3, "Rome", csm, 2_000_000),
+        locality(4, "Hamlet", hamlet, 600),
     ]);
     let mut log = Vec::new();
-    for id in 0..6 {
-        log.push(logged(id, "2026-01-10", Topic::Housing, "near-village", true));
-    }
-    // Two more from near the existing centre (already covered), one for
-    // another need, and one whose area is gone and has no point.
-    for (id, point) in [(10, csm), (11, east_of(csm, 2_000.0))] {
-        let mut d = logged(id, "2026-01-11", Topic::Housing, "rome", true);
-        (d.lon, d.lat) = (Some(point[0]), Some(point[1]));
-        log.push(d);
-    }
-    log.push(logged(20, "2026-01-12", Topic::Youth, "near-village", true));
-    log.push(logged(21, "2026-01-12", Topic::Housing, "gone", true));
+    let mut add = |n: i64, area: &str, need: Topic| {
+        for _ in 0..n {
+            log.push(logged(log.len() as i64, "2026-01-10", need, area, true));
+        }
+    };
+    add(6, "near-village", Topic::Housing);
+    // Two from Rome, already covered by its centre; three from near the
+    // hamlet, too few to point at; one for another need; one whose area is gone.
+    add(2, "rome", Topic::Housing);
+    add(3, "near-hamlet", Topic::Housing);
+    add(1, "near-village", Topic::Youth);
+    add(1, "gone", Topic::Housing);
+    // A request's own point is never used: it stands at its area's inside point.
+    log[6].lon = Some(9.3);
+    log[6].lat = Some(39.8);
 
     let demand = coverage::demand_points(&snapshot, &log, &[Topic::Housing]);
     let weights: Vec<(&str, u64)> = demand.all().iter().map(|l| (l.name.as_str(), l.population)).collect();
-    assert_eq!(weights.iter().map(|w| w.1).sum::<u64>(), 8, "6 in the area, 2 at points: {weights:?}");
-    assert!(weights.contains(&("near-village", 6)));
+    assert_eq!(weights, [("near-hamlet", 3), ("near-village", 6), ("rome", 2)]);
+    let village_point = demand.all().iter().find(|l| l.name == "near-village").unwrap();
+    assert!(geodesic_m([village_point.lon, village_point.lat], village) < 1_000.0);
 
     let query = Query { topics: vec![Topic::Housing], ..Query::default() };
-    let s = coverage::suggest_for(&snapshot, &demand, &localities, &query, 25_000.0, 3);
-    assert_eq!(s.population, 8);
-    assert_eq!(s.uncovered_before, 6, "the two near the centre are covered");
+    let s = coverage::suggest_for(&snapshot, &demand, &localities, &query, 25_000.0, 3, 5);
+    assert_eq!(s.population, 11);
+    assert_eq!(s.uncovered_before, 9, "the two in Rome are covered");
     let picked: Vec<(&str, u64)> =
         s.picks.iter().map(|p| (localities.get(p.locality).name.as_str(), p.newly_covered)).collect();
-    assert_eq!(picked, [("Village", 6)], "then no request is left uncovered");
+    assert_eq!(picked, [("Village", 6)], "the hamlet's 3 requests are too few to name a site for");
+    let s = coverage::suggest_for(&snapshot, &demand, &localities, &query, 25_000.0, 3, 1);
+    assert_eq!(s.picks.len(), 2, "with no minimum the hamlet comes second");
     // Weighted by population, the town comes first.
     let s = coverage::suggest(&snapshot, &localities, &query, 25_000.0, 1);
     assert_eq!(localities.get(s.picks[0].locality).name, "Town");

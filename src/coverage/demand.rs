@@ -4,9 +4,12 @@
 //!
 //! A request counts as **unmet** when no resource meeting its need lies
 //! within the radius of its area (whatever the desk did), or when the desk
-//! referred the caller to no resource at all. Counts below 5 are published
-//! as `"<5"`, and anything derived from a count (a ratio, a rank) is
-//! withheld or ordered so that it does not give a hidden count away.
+//! referred the caller to no resource at all.
+//!
+//! No caller may be singled out: groups (rows, areas) of fewer than 5
+//! requests are left out, the unmet count is published so that neither it
+//! nor the met remainder can be a number from 1 to 4 ([`Unmet`]), and the
+//! ranking is ordered by published figures only.
 
 use std::collections::BTreeMap;
 
@@ -16,7 +19,7 @@ use serde::Serialize;
 
 use super::{Localities, Locality};
 use crate::index::{Filter, Snapshot};
-use crate::model::demand::{Count, Demand};
+use crate::model::demand::{Count, Demand, Unmet};
 use crate::model::{Area, Country, Topic};
 use crate::sphere;
 
@@ -97,14 +100,14 @@ pub struct DemandRow {
     pub country: Option<Country>,
     /// What was needed.
     pub need: Topic,
-    /// Requests logged.
+    /// Requests logged (5 or more).
     pub requests: Count,
     /// Requests not met (see the module documentation).
-    pub unmet: Count,
+    pub unmet: Unmet,
     /// Resources meeting the need; `None` when the area is no longer loaded.
     pub supply: Option<Supply>,
-    /// Requests per resource within the radius; withheld below 5 requests
-    /// (it would give the count away) and when there is no such resource.
+    /// Requests per resource within the radius; `None` when there is no such
+    /// resource.
     pub requests_per_resource: Option<f64>,
 }
 
@@ -112,8 +115,8 @@ pub struct DemandRow {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AreaRank {
     /// 1 for the most unmet demand. Only published figures order the
-    /// ranking (a count below 5 ranks as 0, so that the order does not tell
-    /// it); ties share a rank and are listed by id.
+    /// ranking (`"<5"` ranks as 0 and `"≥N"` as N, so that the order does not
+    /// tell more); ties share a rank and are listed by id.
     pub rank: usize,
     /// The area's id.
     pub area: String,
@@ -121,10 +124,10 @@ pub struct AreaRank {
     pub area_name: Option<String>,
     /// Its country, when known.
     pub country: Option<Country>,
-    /// Requests logged.
+    /// Requests logged (5 or more).
     pub requests: Count,
     /// Requests not met.
-    pub unmet: Count,
+    pub unmet: Unmet,
     /// The needs with at least 5 unmet requests, most unmet first.
     pub unmet_needs: Vec<Topic>,
 }
@@ -138,10 +141,10 @@ pub struct DemandReport {
     pub radius_km: f64,
     /// The needs asked for (empty: all).
     pub needs: Vec<Topic>,
-    /// One per period, area and need with at least one request, by period,
+    /// One per period, area and need with at least 5 requests, by period,
     /// area and need.
     pub rows: Vec<DemandRow>,
-    /// The areas with at least one request, most unmet demand first.
+    /// The areas with at least 5 requests, most unmet demand first.
     pub ranking: Vec<AreaRank>,
     /// Every request counted.
     pub total: Count,
@@ -232,6 +235,7 @@ pub fn demand_vs_supply(snapshot: &Snapshot, records: &[Demand], query: &DemandQ
     let loaded = |id: &str| snapshot.area(id);
     let rows = rows
         .into_iter()
+        .filter(|(_, t)| t.requests >= SHOWN_FROM)
         .map(|((period, area, need), t)| {
             let supply = supplies.get(&(area, need)).copied().flatten();
             DemandRow {
@@ -241,16 +245,17 @@ pub fn demand_vs_supply(snapshot: &Snapshot, records: &[Demand], query: &DemandQ
                 country: loaded(area).and_then(|a| a.country),
                 need,
                 requests: Count(t.requests),
-                unmet: Count(t.unmet),
+                unmet: Unmet { unmet: t.unmet, requests: t.requests },
                 supply,
                 requests_per_resource: supply
-                    .filter(|s| s.within_radius > 0 && t.requests >= SHOWN_FROM)
+                    .filter(|s| s.within_radius > 0)
                     .map(|s| (t.requests as f64 / s.within_radius as f64 * 100.0).round() / 100.0),
             }
         })
         .collect();
     let mut ranking: Vec<AreaRank> = areas
         .into_iter()
+        .filter(|(_, (t, _))| t.requests >= SHOWN_FROM)
         .map(|(area, (t, needs))| {
             let mut unmet_needs: Vec<(Topic, u64)> =
                 needs.into_iter().filter(|n| n.1 >= SHOWN_FROM).collect();
@@ -261,23 +266,20 @@ pub fn demand_vs_supply(snapshot: &Snapshot, records: &[Demand], query: &DemandQ
                 area_name: loaded(area).map(|a| a.name.clone()),
                 country: loaded(area).and_then(|a| a.country),
                 requests: Count(t.requests),
-                unmet: Count(t.unmet),
+                unmet: Unmet { unmet: t.unmet, requests: t.requests },
                 unmet_needs: unmet_needs.into_iter().map(|(n, _)| n).collect(),
             }
         })
         .collect();
-    // Only published figures order the ranking.
-    let shown = |c: Count| if c.0 >= SHOWN_FROM { c.0 } else { 0 };
+    // Only published figures order the ranking (every listed request count
+    // is 5 or more, so shown as it is).
     ranking.sort_by(|a, b| {
-        shown(b.unmet)
-            .cmp(&shown(a.unmet))
-            .then(shown(b.requests).cmp(&shown(a.requests)))
-            .then(a.area.cmp(&b.area))
+        b.unmet.shown().cmp(&a.unmet.shown()).then(b.requests.0.cmp(&a.requests.0)).then(a.area.cmp(&b.area))
     });
     let mut rank = 0;
     let mut previous = None;
     for (i, r) in ranking.iter_mut().enumerate() {
-        let key = (shown(r.unmet), shown(r.requests));
+        let key = (r.unmet.shown(), r.requests.0);
         if previous != Some(key) {
             rank = i + 1;
             previous = Some(key);
@@ -295,34 +297,31 @@ pub fn demand_vs_supply(snapshot: &Snapshot, records: &[Demand], query: &DemandQ
 }
 
 /// The logged requests (of the given needs, or all) as weighted demand points
-/// for [`super::suggest_for`]: each at its rounded point, or at an interior
-/// point of its area; requests at the same spot are merged and weigh as many
-/// as they are. Requests with no point whose area is no longer loaded are
-/// left out.
+/// for [`super::suggest_for`]: each at an interior point of its area (never
+/// at its own point, which would place a caller within about 100 m);
+/// requests of the same area are merged and weigh as many as they are.
+/// Requests whose area is no longer loaded are left out.
 pub fn demand_points(snapshot: &Snapshot, records: &[Demand], needs: &[Topic]) -> Localities {
-    let mut spots: BTreeMap<(i64, i64), (Locality, u64)> = BTreeMap::new();
+    let mut per_area: BTreeMap<&str, u64> = BTreeMap::new();
     for d in records.iter().filter(|d| needs.is_empty() || needs.contains(&d.need)) {
-        let area = snapshot.area(&d.area);
-        let point = match (d.lon, d.lat) {
-            (Some(lon), Some(lat)) => Some([lon, lat]),
-            _ => area.and_then(|a| a.geometry.interior_point()).map(|p| [p.x(), p.y()]),
-        };
-        let Some([lon, lat]) = point else { continue };
-        let key = ((lon * 1e6).round() as i64, (lat * 1e6).round() as i64);
-        let country = area.and_then(|a| a.country).or_else(|| crate::countries::country_at(lon, lat));
-        let spot = spots.entry(key).or_insert_with(|| {
-            let locality = Locality { id: 0, name: d.area.clone(), country, lon, lat, population: 0 };
-            (locality, 0)
-        });
-        spot.1 += 1;
+        *per_area.entry(d.area.as_str()).or_default() += 1;
     }
-    let items = spots
-        .into_values()
+    let items = per_area
+        .into_iter()
+        .filter_map(|(id, requests)| {
+            let area = snapshot.area(id)?;
+            let p = area.geometry.interior_point()?;
+            let country = area.country.or_else(|| crate::countries::country_at(p.x(), p.y()));
+            Some((area, p, country, requests))
+        })
         .enumerate()
-        .map(|(i, (mut l, requests))| {
-            l.id = i as u64;
-            l.population = requests;
-            l
+        .map(|(i, (area, p, country, requests))| Locality {
+            id: i as u64,
+            name: area.id.clone(),
+            country,
+            lon: p.x(),
+            lat: p.y(),
+            population: requests,
         })
         .collect();
     Localities::new(items)

@@ -48,13 +48,14 @@ pub fn suggest(
     radius_m: f64,
     k: usize,
 ) -> Suggestions {
-    suggest_for(snapshot, localities, localities, query, radius_m, k)
+    suggest_for(snapshot, localities, localities, query, radius_m, k, 1)
 }
 
 /// Up to `k` sites among `candidates` that together cover the most weight of
 /// `demand` now farther than `radius_m` from any matching resource; each
 /// demand point weighs its `population` (people, or logged requests). Only
-/// points and candidates of the query's countries count.
+/// points and candidates of the query's countries count. Picking stops when
+/// the best site would newly cover less than `min_gain`.
 pub fn suggest_for(
     snapshot: &Snapshot,
     demand: &Localities,
@@ -62,6 +63,7 @@ pub fn suggest_for(
     query: &Query,
     radius_m: f64,
     k: usize,
+    min_gain: u64,
 ) -> Suggestions {
     let points = demand.all();
     let hits = nearest_hits(snapshot, demand, &query.resource_filter());
@@ -111,6 +113,9 @@ pub fn suggest_for(
         if fresh < stale && heap.peek().is_some_and(|&top| top > (fresh, own, Reverse(site))) {
             heap.push((fresh, own, Reverse(site)));
             continue;
+        }
+        if fresh < min_gain {
+            break; // the best site left: no other reaches the minimum either
         }
         let l = candidates.get(site);
         for (i, _) in demand.within(l.lon, l.lat, radius_m) {

@@ -9,6 +9,7 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use chrono::{Datelike, NaiveDate};
 use serde_json::{Value, json};
 
 use super::error::ApiError;
@@ -337,6 +338,28 @@ enum Weight {
     Demand,
 }
 
+/// `from` and `to` widened to whole months (the first day of `from`'s month,
+/// the last of `to`'s): narrower ranges could be told apart one request at a
+/// time.
+fn whole_months(params: &mut Params) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    let (from, to) = (params.date("from"), params.date("to"));
+    if let (Some(f), Some(t)) = (from, to) {
+        if f > t {
+            params.fail("from", format!("{f} is after to ({t})"));
+        }
+    }
+    let first_of_month = |d: NaiveDate| d.with_day(1);
+    let last_of_month = |d: NaiveDate| {
+        let next = if d.month() == 12 {
+            NaiveDate::from_ymd_opt(d.year() + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(d.year(), d.month() + 1, 1)
+        };
+        next.and_then(|n| n.pred_opt())
+    };
+    (from.and_then(first_of_month), to.and_then(last_of_month))
+}
+
 /// Up to `k` (default 5) localities where a new service would cover the most
 /// people (or, with `weight=demand`, logged requests) now farther than
 /// `radius_km` (default 10) from any matching one.
@@ -359,11 +382,17 @@ pub async fn suggest(
             Weight::Population
         }
     };
-    let (from, to) = (params.date("from"), params.date("to"));
+    let (from, to) = whole_months(&mut params);
     if weight == Weight::Population && (from.is_some() || to.is_some()) {
         params.fail("from", "from and to limit the demand log: they go with weight=demand".into());
     }
     let query = query(&mut params);
+    if weight == Weight::Demand && query.topics.len() != 1 {
+        params.fail(
+            "topic",
+            "weight=demand needs exactly one topic: the need whose requests the new sites should meet".into(),
+        );
+    }
     params.finish()?;
     let records = match weight {
         Weight::Population => None,
@@ -377,7 +406,13 @@ pub async fn suggest(
         let localities = Localities::shipped();
         let requests = records.map(|r| coverage::demand_points(&snapshot, &r, &query.topics));
         let demand = requests.as_ref().unwrap_or(localities);
-        let s = coverage::suggest_for(&snapshot, demand, localities, &query, radius_km * 1000.0, k);
+        // A site must newly cover at least 5 requests: a smaller gain would
+        // point at a handful of callers.
+        let min_gain = match weight {
+            Weight::Population => 1,
+            Weight::Demand => 5,
+        };
+        let s = coverage::suggest_for(&snapshot, demand, localities, &query, radius_km * 1000.0, k, min_gain);
         // Requests are counts of the demand log: below 5 they read "<5".
         let amount = |n: u64| match weight {
             Weight::Population => json!(n),
@@ -410,15 +445,24 @@ pub async fn suggest(
                 })
             })
             .collect();
-        json!({
+        let mut body = json!({
             "type": "FeatureCollection",
             "weight": unit,
             "radius_km": radius_km,
-            unit: amount(s.population),
             format!("uncovered_{unit}_before"): amount(s.uncovered_before),
             format!("uncovered_{unit}_after"): amount(s.uncovered_before.saturating_sub(covered)),
             "features": features,
-        })
+        });
+        // The whole population is public; the number of requests already
+        // met by existing services would be a count of its own.
+        if weight == Weight::Population {
+            body["population"] = json!(s.population);
+        }
+        if weight == Weight::Demand {
+            body["from"] = json!(from);
+            body["to"] = json!(to);
+        }
+        body
     })
     .await?;
     Ok(GeoJson(body).into_response())
@@ -440,13 +484,7 @@ pub async fn demand(
     caller.require(Role::Viewer)?;
     let mut params =
         Params::parse(raw.as_deref(), &["from", "to", "need", "country", "period", "radius_km", "format"]);
-    let from = params.date("from");
-    let to = params.date("to");
-    if let (Some(f), Some(t)) = (from, to) {
-        if f > t {
-            params.fail("from", format!("{f} is after to ({t})"));
-        }
-    }
+    let (from, to) = whole_months(&mut params);
     let period = match params.one("period") {
         None => Period::All,
         Some(raw) => Period::parse(&raw).unwrap_or_else(|| {

@@ -250,6 +250,65 @@ impl Serialize for Count {
     }
 }
 
+/// The unmet requests of a group, as published beside the group's request
+/// count (5 or more): exact when neither they nor the met remainder number 1
+/// to 4; `"<5"` when they are fewer than 5; `"≥N"` (N = requests − 4) when
+/// the met remainder is, so that subtracting never singles out a caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unmet {
+    /// Unmet requests.
+    pub unmet: u64,
+    /// All requests of the group.
+    pub requests: u64,
+}
+
+impl Unmet {
+    /// The published lower bound: the count, 0 for `"<5"`, N for `"≥N"`.
+    pub fn shown(self) -> u64 {
+        match self.band() {
+            Band::Exact => self.unmet,
+            Band::Fewer => 0,
+            Band::AtLeast(n) => n,
+        }
+    }
+
+    fn band(self) -> Band {
+        let met = self.requests.saturating_sub(self.unmet);
+        if self.unmet < 5 {
+            Band::Fewer
+        } else if (1..5).contains(&met) {
+            Band::AtLeast(self.requests - 4)
+        } else {
+            Band::Exact
+        }
+    }
+}
+
+enum Band {
+    Exact,
+    Fewer,
+    AtLeast(u64),
+}
+
+impl std::fmt::Display for Unmet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.band() {
+            Band::Exact => write!(f, "{}", self.unmet),
+            Band::Fewer => f.write_str("<5"),
+            Band::AtLeast(n) => write!(f, "≥{n}"),
+        }
+    }
+}
+
+impl Serialize for Unmet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.band() {
+            Band::Exact => s.serialize_u64(self.unmet),
+            _ => s.collect_str(self),
+        }
+    }
+}
+
 impl std::fmt::Display for Count {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.0 < 5 { f.write_str("<5") } else { write!(f, "{}", self.0) }
@@ -301,5 +360,17 @@ mod tests {
     fn small_counts_are_hidden() {
         assert_eq!(serde_json::to_string(&Count(4)).unwrap(), "\"<5\"");
         assert_eq!(serde_json::to_string(&Count(5)).unwrap(), "5");
+    }
+
+    #[test]
+    fn unmet_counts_hide_small_numbers_on_both_sides() {
+        let shown = |unmet, requests| serde_json::to_value(Unmet { unmet, requests }).unwrap();
+        assert_eq!(shown(3, 9), json!("<5"));
+        assert_eq!(shown(0, 9), json!("<5"));
+        assert_eq!(shown(9, 9), json!(9), "all unmet: nobody was met");
+        assert_eq!(shown(7, 12), json!(7), "5 met, 7 unmet: both large enough");
+        assert_eq!(shown(6, 7), json!("≥3"), "1 met would follow from an exact 6");
+        assert_eq!(Unmet { unmet: 6, requests: 7 }.shown(), 3);
+        assert_eq!(Unmet { unmet: 6, requests: 7 }.to_string(), "≥3");
     }
 }

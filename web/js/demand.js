@@ -17,7 +17,8 @@ let ctx = null; // { state, tr, num }
 let token = "";
 let answer = null; // the last /api/coverage/demand answer
 let answered = ""; // the URL it answered
-let controller = null;
+let controller = null; // the table's request
+let downloading = null; // the CSV's request
 const choice = { period: "all", radius: 10 };
 
 function el(tag, { dataset = {}, ...props } = {}, ...children) {
@@ -40,10 +41,10 @@ function say(text) {
   $("dem-status").textContent = text;
 }
 
-async function ask(url, accept) {
+async function ask(url, accept, signal) {
   const res = await fetch(url, {
     headers: { accept, authorization: `Bearer ${token}` },
-    signal: controller.signal,
+    signal,
     credentials: "omit",
     referrerPolicy: "no-referrer",
   });
@@ -67,7 +68,7 @@ export async function loadDemand() {
   const url = query();
   say(ctx.tr("status.loading"));
   try {
-    answer = await (await ask(url, "application/json")).json();
+    answer = await (await ask(url, "application/json", controller.signal)).json();
     answered = url;
     render();
     const n = answer.ranking.length;
@@ -80,9 +81,11 @@ export async function loadDemand() {
   }
 }
 
-/** A published count: a number, or "<5" for a hidden one. */
+/** A published count: a number, "<5" for a hidden one, "≥N" for one known to be at least N. */
 function count(v) {
-  return typeof v === "number" ? ctx.num(v) : ctx.tr("dem.fewer", { n: ctx.num(5) });
+  if (typeof v === "number") return ctx.num(v);
+  const least = /^≥(\d+)$/.exec(v);
+  return least ? ctx.tr("dem.atLeast", { n: ctx.num(Number(least[1])) }) : ctx.tr("dem.fewer", { n: ctx.num(5) });
 }
 
 /** Draws the ranking table and the download button for the last answer. */
@@ -118,10 +121,10 @@ export function render() {
 
 /** Downloads the rows of the current choices as CSV (the token goes in a header, so not through a link). */
 async function download() {
-  controller?.abort();
-  controller = new AbortController();
+  downloading?.abort();
+  downloading = new AbortController();
   try {
-    const res = await ask(query("csv"), "text/csv");
+    const res = await ask(query("csv"), "text/csv", downloading.signal);
     const blob = await res.blob();
     const name = /filename="([^"]+)"/.exec(res.headers.get("content-disposition") ?? "")?.[1] ?? "witgis-demand-vs-supply.csv";
     const a = el("a", { href: URL.createObjectURL(blob), download: name });
@@ -145,6 +148,7 @@ export function initDemand(context) {
     token = "";
     $("dem-token").value = "";
     controller?.abort();
+    downloading?.abort();
     loadDemand();
     $("dem-token").focus();
   });

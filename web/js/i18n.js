@@ -1003,11 +1003,11 @@ export const STRINGS = {
     lt: "Prašymai ir pasiūla (CSV)",
   },
   "dem.method": {
-    it: "Una richiesta non è soddisfatta quando nessun servizio adatto al bisogno si trova entro la distanza scelta dalla sua area, o quando lo sportello non ha potuto indirizzare la persona da nessuna parte. I conteggi sotto 5 sono mostrati come «meno di 5», perché nessuno possa essere individuato.",
-    en: "A request is not met when no service meeting its need lies within the chosen distance of its area, or when the desk could refer the caller nowhere. Counts below 5 are shown as “fewer than 5”, so that no caller can be singled out.",
-    de: "Eine Anfrage gilt als nicht gedeckt, wenn kein passendes Angebot innerhalb der gewählten Entfernung ihres Gebiets liegt oder die Beratungsstelle nirgendwohin vermitteln konnte. Zahlen unter 5 erscheinen als „weniger als 5“, damit niemand erkennbar wird.",
-    bg: "Едно запитване е неудовлетворено, когато никоя подходяща услуга не е в избраното разстояние от района му или когато бюрото не е могло да насочи човека никъде. Бройки под 5 се показват като „по-малко от 5“, за да не може да бъде разпознат никой.",
-    lt: "Prašymas laikomas nepatenkintu, kai pasirinktu atstumu nuo jo teritorijos nėra poreikį atitinkančios paslaugos arba kai tarnyba negalėjo asmens niekur nukreipti. Skaičiai, mažesni nei 5, rodomi kaip „mažiau nei 5“, kad nė vieno asmens nebūtų galima atpažinti.",
+    it: "Una richiesta non è soddisfatta quando nessun servizio adatto al bisogno si trova entro la distanza scelta dalla sua area, o quando lo sportello non ha potuto indirizzare la persona da nessuna parte. Le aree con meno di 5 richieste non sono elencate e i conteggi sotto 5 sono mostrati come «meno di 5», perché nessuno possa essere individuato.",
+    en: "A request is not met when no service meeting its need lies within the chosen distance of its area, or when the desk could refer the caller nowhere. Areas with fewer than 5 requests are not listed, and counts below 5 are shown as “fewer than 5”, so that no caller can be singled out.",
+    de: "Eine Anfrage gilt als nicht gedeckt, wenn kein passendes Angebot innerhalb der gewählten Entfernung ihres Gebiets liegt oder die Beratungsstelle nirgendwohin vermitteln konnte. Gebiete mit weniger als 5 Anfragen werden nicht aufgeführt, und Zahlen unter 5 erscheinen als „weniger als 5“, damit niemand erkennbar wird.",
+    bg: "Едно запитване е неудовлетворено, когато никоя подходяща услуга не е в избраното разстояние от района му или когато бюрото не е могло да насочи човека никъде. Райони с по-малко от 5 запитвания не се показват, а бройки под 5 се показват като „по-малко от 5“, за да не може да бъде разпознат никой.",
+    lt: "Prašymas laikomas nepatenkintu, kai pasirinktu atstumu nuo jo teritorijos nėra poreikį atitinkančios paslaugos arba kai tarnyba negalėjo asmens niekur nukreipti. Teritorijos, kuriose mažiau nei 5 prašymai, nerodomos, o skaičiai, mažesni nei 5, rodomi kaip „mažiau nei 5“, kad nė vieno asmens nebūtų galima atpažinti.",
   },
   "dem.needToken": {
     it: "Inserisci un token di accesso per vedere le richieste non soddisfatte.",
@@ -1043,6 +1043,13 @@ export const STRINGS = {
     de: "Für diese Auswahl ist keine Anfrage erfasst.",
     bg: "Няма записани запитвания за този избор.",
     lt: "Šiems pasirinkimams prašymų neužregistruota.",
+  },
+  "dem.atLeast": {
+    it: "almeno {n}",
+    en: "at least {n}",
+    de: "mindestens {n}",
+    bg: "поне {n}",
+    lt: "ne mažiau kaip {n}",
   },
   "dem.fewer": {
     it: "meno di {n}",
