@@ -6,6 +6,7 @@ import { bindCombobox } from "./combobox.js";
 import { SYMBOLS, symbolDataUrl, symbolImageData } from "./symbols.js";
 import { deskMarks, initDesk, readDeskHash, refer, renderDesk, showAreas, writeDeskHash } from "./desk.js";
 import { coverageClick, initCoverage, readCoverageHash, refitCoverage, renderCoverage, showCoverage, writeCoverageHash } from "./coverage.js";
+import { fillSelect } from "./dom.js";
 
 const NEAREST_K = 10;
 const LIST_LIMIT = 1000;
@@ -104,9 +105,9 @@ function applyLanguage() {
   for (const el of document.querySelectorAll("[data-i18n-label]")) el.setAttribute("aria-label", tr(el.dataset.i18nLabel));
   document.title = `witgis — ${tr("app.tagline")}`;
   $("lang").value = state.lang;
-  fillSelect($("country"), tr("filters.allCountries"), COUNTRIES.map((c) => [c, tr(`country.${c}`)]), state.country);
+  fillFilter($("country"), tr("filters.allCountries"), COUNTRIES.map((c) => [c, tr(`country.${c}`)]), state.country);
   const topics = TOPICS.map((c) => [c, tr(`topic.${c}`)]).sort((a, b) => a[1].localeCompare(b[1], state.lang));
-  fillSelect($("topic"), tr("filters.allTopics"), topics, state.topic);
+  fillFilter($("topic"), tr("filters.allTopics"), topics, state.topic);
   renderLegend();
   renderTextFilter();
   renderList();
@@ -140,9 +141,9 @@ function localiseMap() {
   label(".maplibregl-ctrl-attrib-button", "map.attribution");
 }
 
-function fillSelect(select, allLabel, options, value) {
-  select.replaceChildren(new Option(allLabel, ""), ...options.map(([v, label]) => new Option(label, v)));
-  select.value = value;
+/** A select of "all" (the empty value) and the options. */
+function fillFilter(select, allLabel, options, value) {
+  fillSelect(select, [["", allLabel], ...options], value);
 }
 
 // ------------------------------------------------------------------ API ----

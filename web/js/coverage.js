@@ -7,6 +7,7 @@
 
 import { initDemand, loadDemand, render as renderDemand } from "./demand.js";
 import { CATEGORIES, COUNTRIES, TOPICS, intlLocale } from "./i18n.js";
+import { el, fillSelect } from "./dom.js";
 
 const $ = (id) => document.getElementById(id);
 const SVG = "http://www.w3.org/2000/svg";
@@ -117,12 +118,6 @@ function measureName(m) {
 
 function columnName(c) {
   return c.km ? ctx.tr(c.label, { km: num(c.km) }) : ctx.tr(c.label);
-}
-
-function el(tag, props = {}, ...children) {
-  const e = Object.assign(document.createElement(tag), props);
-  e.append(...children.filter((c) => c !== null && c !== undefined && c !== ""));
-  return e;
 }
 
 /** A table cell's content: the figure, or a dash read out as "no data". */
@@ -398,17 +393,13 @@ export function coverageClick(e) {
 export function renderCoverage() {
   if (!ctx) return;
   const tr = ctx.tr;
-  const fill = (select, options, value) => {
-    select.replaceChildren(...options.map(([v, label]) => new Option(label, v)));
-    select.value = value;
-  };
-  fill($("cov-level"), LEVELS.map((l) => [l, tr(`cov.level.${l}`)]), cov.level);
-  fill($("cov-measure"), MEASURES.map((m) => [m.id, measureName(m)]), cov.measure);
-  fill($("cov-category"), [["", tr("cov.allCategories")], ...CATEGORIES.map((c) => [c, tr(`category.${c}`)])], cov.category);
+  fillSelect($("cov-level"), LEVELS.map((l) => [l, tr(`cov.level.${l}`)]), cov.level);
+  fillSelect($("cov-measure"), MEASURES.map((m) => [m.id, measureName(m)]), cov.measure);
+  fillSelect($("cov-category"), [["", tr("cov.allCategories")], ...CATEGORIES.map((c) => [c, tr(`category.${c}`)])], cov.category);
   const topics = TOPICS.map((c) => [c, tr(`topic.${c}`)]).sort((a, b) => a[1].localeCompare(b[1], ctx.state.lang));
-  fill($("cov-topic"), [["", tr("filters.allTopics")], ...topics], ctx.state.topic);
-  fill($("cov-country"), [["", tr("filters.allCountries")], ...COUNTRIES.map((c) => [c, tr(`country.${c}`)])], ctx.state.country);
-  fill($("cov-gapkm"), GAP_KM.map((k) => [String(k), formatValue("km", k)]), String(cov.gapKm));
+  fillSelect($("cov-topic"), [["", tr("filters.allTopics")], ...topics], ctx.state.topic);
+  fillSelect($("cov-country"), [["", tr("filters.allCountries")], ...COUNTRIES.map((c) => [c, tr(`country.${c}`)])], ctx.state.country);
+  fillSelect($("cov-gapkm"), GAP_KM.map((k) => [String(k), formatValue("km", k)]), String(cov.gapKm));
   renderTable();
   renderLegend();
   renderGaps();

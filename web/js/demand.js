@@ -5,6 +5,7 @@
 // page's storage or a log line — and is sent to this server alone.
 
 import { TOPICS } from "./i18n.js";
+import { el, fillSelect } from "./dom.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -20,13 +21,6 @@ let answered = ""; // the URL it answered
 let controller = null; // the table's request
 let downloading = null; // the CSV's request
 const choice = { period: "all", radius: 10 };
-
-function el(tag, { dataset = {}, ...props } = {}, ...children) {
-  const e = Object.assign(document.createElement(tag), props);
-  Object.assign(e.dataset, dataset);
-  e.append(...children.filter((c) => c !== null && c !== undefined && c !== ""));
-  return e;
-}
 
 /** The query for the current choices; the need and country follow the coverage view's topic and country. */
 function query(format) {
@@ -92,12 +86,8 @@ function count(v) {
 export function render() {
   if (!ctx) return;
   const tr = ctx.tr;
-  const fill = (select, options, value) => {
-    select.replaceChildren(...options.map(([v, label]) => new Option(label, v)));
-    select.value = value;
-  };
-  fill($("dem-period"), PERIODS.map((p) => [p, tr(`dem.period.${p}`)]), choice.period);
-  fill($("dem-radius"), RADII.map((k) => [String(k), ctx.num(k, { style: "unit", unit: "kilometer" })]), String(choice.radius));
+  fillSelect($("dem-period"), PERIODS.map((p) => [p, tr(`dem.period.${p}`)]), choice.period);
+  fillSelect($("dem-radius"), RADII.map((k) => [String(k), ctx.num(k, { style: "unit", unit: "kilometer" })]), String(choice.radius));
   $("dem-caption").textContent = tr("dem.caption", { km: ctx.num(choice.radius) });
   const table = $("dem-table");
   table.dataset.query = answer ? answered : "";

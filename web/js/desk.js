@@ -7,6 +7,7 @@
 import { bindCombobox } from "./combobox.js";
 import { LANGUAGES, TOPICS, intlLocale, t } from "./i18n.js";
 import { symbolDataUrl } from "./symbols.js";
+import { el } from "./dom.js";
 
 const K = 5;
 const $ = (id) => document.getElementById(id);
@@ -98,12 +99,6 @@ function answerText(lang, a) {
 function openLabel(f) {
   const o = f.properties.open_now;
   return ctx.tr(o === true ? "desk.open" : o === false ? "desk.closed" : "desk.hoursUnknown");
-}
-
-function el(tag, props = {}, ...children) {
-  const e = Object.assign(document.createElement(tag), props);
-  e.append(...children.filter((c) => c !== null && c !== undefined && c !== ""));
-  return e;
 }
 
 function serviceItem(f, i, group) {
