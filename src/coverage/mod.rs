@@ -315,6 +315,17 @@ pub enum Level {
     Area,
 }
 
+impl Level {
+    /// The level's name, as in `level=` and in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Country => "country",
+            Level::Region => "region",
+            Level::Area => "area",
+        }
+    }
+}
+
 /// The shipped first-level regions, with estimated populations.
 pub fn regions() -> &'static crate::area_index::AreaIndex {
     regions::shipped()

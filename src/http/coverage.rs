@@ -43,12 +43,54 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) 
     tokio::task::spawn_blocking(work).await.map_err(|e| ApiError::Internal(format!("coverage task: {e}")))
 }
 
-/// How `/api/coverage` answers.
+/// How a coverage answer is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
     Json,
     Csv,
     GeoJson,
+}
+
+impl Format {
+    fn name(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::GeoJson => "geojson",
+        }
+    }
+
+    fn media_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/json",
+            Format::Csv => "text/csv",
+            Format::GeoJson => "application/geo+json",
+        }
+    }
+
+    /// The `format` asked for, one of `offered` (JSON first); without one, the
+    /// first offered media type that `Accept` names, else JSON.
+    fn parse(params: &mut Params, headers: &HeaderMap, offered: &[Format]) -> Format {
+        match params.one("format").as_deref().map(str::trim) {
+            Some(name) => offered.iter().copied().find(|f| f.name() == name).unwrap_or_else(|| {
+                let names: Vec<&str> = offered.iter().map(|f| f.name()).collect();
+                params.fail("format", format!("'{name}' is not a format; expected {}", names.join(", ")));
+                Format::Json
+            }),
+            None => {
+                let accept = headers
+                    .get(header::ACCEPT)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_ascii_lowercase)
+                    .unwrap_or_default();
+                offered
+                    .iter()
+                    .copied()
+                    .find(|f| *f != Format::Json && accept.contains(f.media_type()))
+                    .unwrap_or(Format::Json)
+            }
+        }
+    }
 }
 
 /// The coverage report as JSON; as CSV with `format=csv` or `Accept:
@@ -69,29 +111,7 @@ pub async fn coverage(
             Level::Country
         }
     };
-    let format = match params.one("format").as_deref().map(str::trim) {
-        Some("csv") => Format::Csv,
-        Some("json") => Format::Json,
-        Some("geojson") => Format::GeoJson,
-        Some(other) => {
-            params.fail("format", format!("'{other}' is not a format; expected json, csv or geojson"));
-            Format::Json
-        }
-        None => {
-            let accept = headers
-                .get(header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_ascii_lowercase)
-                .unwrap_or_default();
-            if accept.contains("text/csv") {
-                Format::Csv
-            } else if accept.contains("application/geo+json") {
-                Format::GeoJson
-            } else {
-                Format::Json
-            }
-        }
-    };
+    let format = Format::parse(&mut params, &headers, &[Format::Json, Format::Csv, Format::GeoJson]);
     let query = query(&mut params);
     params.finish()?;
     let name = file_name(level, &query);
@@ -117,12 +137,7 @@ pub async fn coverage(
 /// `witgis-coverage-<level>[-<categories>][-<topics>][-<countries>]`, lists
 /// joined with `+` (e.g. `witgis-coverage-area-mental_health_centre`).
 fn file_name(level: Level, query: &Query) -> String {
-    let level = match level {
-        Level::Country => "country",
-        Level::Region => "region",
-        Level::Area => "area",
-    };
-    let mut parts = vec!["witgis-coverage".to_owned(), level.to_owned()];
+    let mut parts = vec!["witgis-coverage".to_owned(), level.as_str().to_owned()];
     let join = |words: Vec<String>| (!words.is_empty()).then(|| words.join("+"));
     parts.extend(join(query.categories.iter().map(|c| c.to_string()).collect()));
     parts.extend(join(query.topics.iter().map(|t| t.to_string()).collect()));
@@ -143,22 +158,6 @@ fn outline(snapshot: &Snapshot, level: Level, id: &str) -> Option<geojson::Geome
         Level::Country => id.parse().ok().and_then(crate::countries::outline).map(geojson::Geometry::from),
         Level::Region => coverage::regions().get(id).map(|a| geojson::Geometry::from(&a.geometry)),
         Level::Area => snapshot.area(id).map(|a| geojson::Geometry::from(&a.geometry)),
-    }
-}
-
-/// CSV when `format=csv`, or when `format` is absent and `Accept` asks for it.
-fn wants_csv(params: &mut Params, headers: &HeaderMap) -> bool {
-    match params.one("format").as_deref().map(str::trim) {
-        Some("csv") => true,
-        Some("json") => false,
-        Some(other) => {
-            params.fail("format", format!("'{other}' is not a format; expected json or csv"));
-            false
-        }
-        None => headers
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|accept| accept.to_ascii_lowercase().contains("text/csv")),
     }
 }
 
@@ -200,11 +199,7 @@ fn flatten(report: &Report) -> (Vec<String>, Vec<Vec<Value>>) {
         ]
         .map(str::to_owned),
     );
-    let level = match report.level {
-        Level::Country => "country",
-        Level::Region => "region",
-        Level::Area => "area",
-    };
+    let level = report.level.as_str();
     let rows = report
         .rows
         .iter()
@@ -500,7 +495,7 @@ pub async fn demand(
         period,
         radius_m: radius_km * 1000.0,
     };
-    let csv = wants_csv(&mut params, &headers);
+    let csv = Format::parse(&mut params, &headers, &[Format::Json, Format::Csv]) == Format::Csv;
     params.finish()?;
     let records = state.store().demand(from, to).await?;
     let snapshot = state.snapshot();
