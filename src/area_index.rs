@@ -40,6 +40,11 @@ impl AreaIndex {
         &self.areas
     }
 
+    /// The areas, sorted by id, giving the index up.
+    pub fn into_areas(self) -> Vec<Area> {
+        self.areas
+    }
+
     /// The area with this id.
     pub fn get(&self, id: &str) -> Option<&Area> {
         let i = self.areas.binary_search_by(|a| a.id.as_str().cmp(id)).ok()?;

@@ -57,14 +57,9 @@ pub fn with_estimated_population(
         Some((people as f64 * own as f64 / total as f64).round() as u64)
     };
     let estimates: Vec<Option<u64>> = index.all().iter().map(estimate).collect();
-    index
-        .all()
-        .iter()
-        .zip(estimates)
-        .map(|(a, population)| {
-            let mut a = a.clone();
-            a.population = population;
-            a
-        })
-        .collect()
+    let mut areas = index.into_areas();
+    for (a, population) in areas.iter_mut().zip(estimates) {
+        a.population = population;
+    }
+    areas
 }
