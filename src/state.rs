@@ -7,7 +7,7 @@ use arc_swap::ArcSwap;
 
 use crate::index::Snapshot;
 use crate::model::{Area, Resource};
-use crate::store::{ChangeFeed, Notice, Store, StoreError, Stored};
+use crate::store::{ChangeFeed, Notice, Store, StoreError, Stored, Write};
 
 /// A snapshot with the store version (the ETag) of each of its resources.
 pub struct Versioned {
@@ -141,6 +141,23 @@ impl AppState {
         let next = build(self.store.as_ref()).await?;
         retire(self.current.swap(Arc::new(next)));
         Ok(())
+    }
+
+    /// Commits one write to the store and applies it to the snapshot, in a
+    /// task of its own that runs to the end even when the caller stops
+    /// waiting: a client that disconnects after the commit must not leave
+    /// this instance serving the old version (and refusing its ETag) until
+    /// a restart.
+    pub async fn write(self: &Arc<Self>, write: Write, actor: &str) -> Result<Stored, StoreError> {
+        let state = Arc::clone(self);
+        let actor = actor.to_owned();
+        tokio::spawn(async move {
+            let stored = state.store.write(write, &actor).await?;
+            state.apply(&stored).await;
+            Ok(stored)
+        })
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("the write was interrupted: {e}")))?
     }
 
     /// Applies one stored change to the snapshot (a newer version replaces,

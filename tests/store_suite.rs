@@ -50,6 +50,7 @@ suite!(
     http_create_is_visible_at_once,
     http_bad_input_changes_nothing,
     http_patch_delete_restore_history,
+    http_write_reaches_the_snapshot_when_the_client_leaves,
     areas_round_trip_and_reach_the_snapshot,
     demand_is_appended_and_listed_by_date,
     http_demand_needs_an_operator,
@@ -467,6 +468,54 @@ async fn http_patch_delete_restore_history(db: TestDb) {
     assert_eq!((status, got["properties"]["name"].as_str()), (StatusCode::OK, Some("Replaced")));
     let (status, _, _) = app.call("GET", "/api/resources/never-was/history", &[editor], "").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// A client that disconnects once its write is committed (the request future
+/// is dropped right then, before it is polled again) must not leave the
+/// snapshot behind the store: the served ETag must catch up with the stored
+/// version, and a PATCH with it must succeed rather than get 412 forever.
+async fn http_write_reaches_the_snapshot_when_the_client_leaves(db: TestDb) {
+    use futures_util::FutureExt as _;
+    let app = App::new(db).await;
+    let r = &seed()[0];
+    let path = format!("/api/resources/{}", r.id);
+    let patch = |phone: &str, version: &str| {
+        Request::builder()
+            .method("PATCH")
+            .uri(&path)
+            .header("content-type", "application/merge-patch+json")
+            .header("authorization", app.token(Role::Editor))
+            .header("if-match", version)
+            .body(Body::from(json!({"properties": {"phone": phone}}).to_string()))
+            .unwrap()
+    };
+    let mut request = Box::pin(app.router.clone().oneshot(patch("+39 06 1111 2222", "\"v1\"")));
+    let mut committed = false;
+    for _ in 0..10_000 {
+        if request.as_mut().now_or_never().is_some() {
+            break; // answered before the commit could be seen: nothing was dropped
+        }
+        if app.db.store.get(&r.id).await.unwrap().is_some_and(|s| s.version == 2) {
+            committed = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    drop(request);
+    assert!(committed, "the write was never committed");
+
+    let mut served = String::new();
+    for _ in 0..3_000 {
+        let (_, headers, _) = app.call("GET", &path, &[], "").await;
+        served = headers["etag"].to_str().unwrap().to_owned();
+        if served == "\"v2\"" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(served, "\"v2\"", "the snapshot kept serving the old version");
+    let response = app.router.clone().oneshot(patch("+39 06 3333 4444", &served)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "a PATCH with the served ETag succeeds");
 }
 
 // --- PostGIS only: what a GIS analyst sees -----------------------------------

@@ -32,8 +32,7 @@ pub async fn create_resource(
 ) -> Result<Response, ApiError> {
     caller.require(Role::Editor)?;
     let resource = resource_from_json(body.json(FEATURE_TYPES)?, None)?;
-    let stored = state.store().write(Write::Create(resource), &caller.name).await?;
-    state.apply(&stored).await;
+    let stored = state.write(Write::Create(resource), &caller.name).await?;
     let mut response = with_etag(StatusCode::CREATED, &stored);
     if let Ok(location) = HeaderValue::from_str(&format!("/api/resources/{}", stored.resource.id)) {
         response.headers_mut().insert(header::LOCATION, location);
@@ -52,8 +51,7 @@ pub async fn replace_resource(
     caller.require(Role::Editor)?;
     let if_version = required_if_match(&headers)?;
     let resource = resource_from_json(body.json(FEATURE_TYPES)?, Some(&id))?;
-    let stored = state.store().write(Write::Replace { resource, if_version }, &caller.name).await?;
-    state.apply(&stored).await;
+    let stored = state.write(Write::Replace { resource, if_version }, &caller.name).await?;
     Ok(with_etag(StatusCode::OK, &stored))
 }
 
@@ -80,8 +78,7 @@ pub async fn patch_resource(
     let mut document = feature(&current.resource, []);
     merge_patch(&mut document, &patch);
     let resource = resource_from_json(document, Some(&id))?;
-    let stored = state.store().write(Write::Replace { resource, if_version }, &caller.name).await?;
-    state.apply(&stored).await;
+    let stored = state.write(Write::Replace { resource, if_version }, &caller.name).await?;
     Ok(with_etag(StatusCode::OK, &stored))
 }
 
@@ -93,9 +90,7 @@ pub async fn delete_resource(
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     caller.require(Role::Editor)?;
-    let stored =
-        state.store().write(Write::Delete { id, if_version: if_match(&headers) }, &caller.name).await?;
-    state.apply(&stored).await;
+    state.write(Write::Delete { id, if_version: if_match(&headers) }, &caller.name).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -106,8 +101,7 @@ pub async fn restore_resource(
     ResourceId(id): ResourceId,
 ) -> Result<Response, ApiError> {
     caller.require(Role::Admin)?;
-    let stored = state.store().write(Write::Restore { id }, &caller.name).await?;
-    state.apply(&stored).await;
+    let stored = state.write(Write::Restore { id }, &caller.name).await?;
     Ok(with_etag(StatusCode::OK, &stored))
 }
 
