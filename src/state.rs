@@ -4,26 +4,39 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
+use chrono::{DateTime, Utc};
 
 use crate::index::Snapshot;
 use crate::model::{Area, Resource};
 use crate::store::{ChangeFeed, Notice, Store, StoreError, Stored, Write};
 
-/// A snapshot with the store version (the ETag) of each of its resources.
+/// What the store knows of a resource beyond its fields.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Meta {
+    /// The store version, sent as the ETag.
+    pub version: i64,
+    /// When it last changed in the store.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A snapshot with the store version (the ETag) and last change of each of
+/// its resources.
 pub struct Versioned {
     snapshot: Arc<Snapshot>,
     /// By position in `snapshot.resources()` (sorted by id).
-    versions: Vec<i64>,
+    meta: Vec<Meta>,
 }
 
 impl Versioned {
-    /// Indexes resources with their versions (of duplicate ids, the first),
-    /// and the areas.
-    pub fn new(mut pairs: Vec<(Resource, i64)>, areas: Vec<Area>) -> Versioned {
-        pairs.sort_by(|a, b| a.0.id.cmp(&b.0.id));
-        pairs.dedup_by(|a, b| a.0.id == b.0.id);
-        let (resources, versions): (Vec<Resource>, Vec<i64>) = pairs.into_iter().unzip();
-        Versioned { snapshot: Arc::new(Snapshot::with_areas(resources, areas)), versions }
+    /// Indexes stored resources (of duplicate ids, the first) and the areas.
+    pub fn new(mut stored: Vec<Stored>, areas: Vec<Area>) -> Versioned {
+        stored.sort_by(|a, b| a.resource.id.cmp(&b.resource.id));
+        stored.dedup_by(|a, b| a.resource.id == b.resource.id);
+        let (resources, meta): (Vec<Resource>, Vec<Meta>) = stored
+            .into_iter()
+            .map(|s| (s.resource, Meta { version: s.version, updated_at: s.updated_at }))
+            .unzip();
+        Versioned { snapshot: Arc::new(Snapshot::with_areas(resources, areas)), meta }
     }
 
     /// The snapshot.
@@ -38,40 +51,45 @@ impl Versioned {
     /// The resource with this id and its version.
     pub fn get(&self, id: &str) -> Option<(&Resource, i64)> {
         let i = self.position(id).ok()?;
-        Some((&self.snapshot.resources()[i], *self.versions.get(i)?))
+        Some((&self.snapshot.resources()[i], self.meta.get(i)?.version))
+    }
+
+    /// Version and last change of the resource at a snapshot position.
+    pub fn meta(&self, index: u32) -> Option<Meta> {
+        self.meta.get(index as usize).copied()
     }
 
     /// The next snapshot with one resource added, replaced (`Some`) or
     /// removed (`None`) at `version`; `None` if this one is as new already.
-    fn with_change(&self, id: &str, change: Option<&Resource>, version: i64) -> Option<Versioned> {
+    fn with_change(&self, id: &str, change: Option<&Resource>, meta: Meta) -> Option<Versioned> {
         let position = self.position(id);
         if let Ok(i) = position {
-            if self.versions.get(i).is_some_and(|&v| v >= version) {
+            if self.meta.get(i).is_some_and(|m| m.version >= meta.version) {
                 return None;
             }
         } else if change.is_none() {
             return None;
         }
         let mut resources = self.snapshot.resources().to_vec();
-        let mut versions = self.versions.clone();
+        let mut metas = self.meta.clone();
         match (position, change) {
             (Ok(i), Some(r)) => {
                 resources[i] = r.clone();
-                versions[i] = version;
+                metas[i] = meta;
             }
             (Ok(i), None) => {
                 resources.remove(i);
-                versions.remove(i);
+                metas.remove(i);
             }
             (Err(i), Some(r)) => {
                 resources.insert(i, r.clone());
-                versions.insert(i, version);
+                metas.insert(i, meta);
             }
             (Err(_), None) => return None,
         }
         // Still sorted by id and unique, so positions stay aligned.
         let areas = self.snapshot.areas().to_vec();
-        Some(Versioned { snapshot: Arc::new(Snapshot::with_areas(resources, areas)), versions })
+        Some(Versioned { snapshot: Arc::new(Snapshot::with_areas(resources, areas)), meta: metas })
     }
 }
 
@@ -94,10 +112,10 @@ impl AppState {
     }
 
     /// A state over a ready snapshot (tests and benchmarks); every resource
-    /// is taken to be at version 1.
+    /// is taken to be at version 1, changed now.
     pub fn with_snapshot(store: Arc<dyn Store>, snapshot: Snapshot) -> AppState {
-        let versions = vec![1; snapshot.len()];
-        AppState::new(store, Versioned { snapshot: Arc::new(snapshot), versions })
+        let meta = vec![Meta { version: 1, updated_at: Utc::now() }; snapshot.len()];
+        AppState::new(store, Versioned { snapshot: Arc::new(snapshot), meta })
     }
 
     fn new(store: Arc<dyn Store>, current: Versioned) -> AppState {
@@ -166,9 +184,9 @@ impl AppState {
         let _updating = self.updating.lock().await;
         let current = self.versioned();
         let change = (!stored.deleted).then(|| stored.resource.clone());
-        let (id, version) = (stored.resource.id.clone(), stored.version);
-        let next =
-            tokio::task::spawn_blocking(move || current.with_change(&id, change.as_ref(), version)).await;
+        let id = stored.resource.id.clone();
+        let meta = Meta { version: stored.version, updated_at: stored.updated_at };
+        let next = tokio::task::spawn_blocking(move || current.with_change(&id, change.as_ref(), meta)).await;
         match next {
             Ok(Some(next)) => retire(self.current.swap(Arc::new(next))),
             Ok(None) => {}
@@ -251,15 +269,25 @@ mod tests {
         Resource::from_properties(props.as_object().expect("object"), None).expect("valid")
     }
 
+    fn at(version: i64) -> Meta {
+        Meta { version, updated_at: DateTime::from_timestamp(version * 60, 0).expect("valid") }
+    }
+
+    fn stored(r: Resource, version: i64) -> Stored {
+        Stored { resource: r, version, deleted: false, updated_at: at(version).updated_at }
+    }
+
     #[test]
     fn changes_keep_ids_sorted_and_versions_aligned() {
-        let v = Versioned::new(vec![(resource("b", "B"), 3), (resource("d", "D"), 1)], Vec::new());
-        let v = v.with_change("c", Some(&resource("c", "C")), 1).expect("insert");
-        let v = v.with_change("a", Some(&resource("a", "A")), 2).expect("insert first");
-        let v = v.with_change("b", Some(&resource("b", "B2")), 4).expect("replace");
-        assert!(v.with_change("b", Some(&resource("b", "old")), 4).is_none(), "not newer");
-        let v = v.with_change("d", None, 2).expect("remove");
-        assert!(v.with_change("zz", None, 9).is_none());
+        let v =
+            Versioned::new(vec![stored(resource("b", "B"), 3), stored(resource("d", "D"), 1)], Vec::new());
+        let v = v.with_change("c", Some(&resource("c", "C")), at(1)).expect("insert");
+        let v = v.with_change("a", Some(&resource("a", "A")), at(2)).expect("insert first");
+        let v = v.with_change("b", Some(&resource("b", "B2")), at(4)).expect("replace");
+        assert!(v.with_change("b", Some(&resource("b", "old")), at(4)).is_none(), "not newer");
+        let v = v.with_change("d", None, at(2)).expect("remove");
+        assert!(v.with_change("zz", None, at(9)).is_none());
+        assert_eq!(v.meta(1), Some(at(4)), "b's last change moved with it");
         let ids: Vec<&str> = v.snapshot().resources().iter().map(|r| r.id.as_str()).collect();
         assert_eq!(ids, ["a", "b", "c"]);
         assert_eq!(v.get("b").map(|(r, v)| (r.name.as_str(), v)), Some(("B2", 4)));

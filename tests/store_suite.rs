@@ -82,8 +82,8 @@ async fn import_round_trips_every_field(db: TestDb) {
     assert_eq!((counts.created, counts.updated), (seed.len(), 0));
     seed.sort_by(|a, b| a.id.cmp(&b.id));
     let stored = db.store.resources_versioned().await.unwrap();
-    assert_eq!(stored.iter().map(|(r, _)| r.clone()).collect::<Vec<_>>(), seed);
-    assert!(stored.iter().all(|(_, v)| *v == 1));
+    assert_eq!(stored.iter().map(|s| s.resource.clone()).collect::<Vec<_>>(), seed);
+    assert!(stored.iter().all(|s| s.version == 1));
     assert!(seed.iter().any(|r| r.point().is_none()), "the seed has services without a place");
 }
 
@@ -141,7 +141,7 @@ async fn writes_check_versions(db: TestDb) {
     assert!(matches!(missing, Err(StoreError::NotFound(_))), "{missing:?}");
     let got = db.store.get("a-one").await.unwrap().unwrap();
     assert_eq!((got.resource.name.as_str(), got.version), ("New", 2));
-    assert_eq!(db.store.resources_versioned().await.unwrap()[0].1, 2);
+    assert_eq!(db.store.resources_versioned().await.unwrap()[0].version, 2);
 }
 
 async fn concurrent_writers_lose_no_update(db: TestDb) {

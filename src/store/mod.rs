@@ -104,6 +104,15 @@ pub struct Stored {
     pub version: i64,
     /// Soft-deleted: kept with its history, hidden from reads.
     pub deleted: bool,
+    /// When the record last changed in the store.
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Reads a stored timestamp (RFC 3339 text in UTC, as both stores write it).
+pub(crate) fn parse_utc(id: &str, text: &str) -> Result<chrono::DateTime<chrono::Utc>, StoreError> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| StoreError::Invalid { id: id.to_owned(), reason: format!("updated_at '{text}': {e}") })
 }
 
 /// One change to a resource.
@@ -253,11 +262,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every resource that is not deleted.
     async fn resources(&self) -> Result<Vec<Resource>, StoreError> {
-        Ok(self.resources_versioned().await?.into_iter().map(|(r, _)| r).collect())
+        Ok(self.resources_versioned().await?.into_iter().map(|s| s.resource).collect())
     }
 
-    /// Every resource that is not deleted, with its version.
-    async fn resources_versioned(&self) -> Result<Vec<(Resource, i64)>, StoreError>;
+    /// Every resource that is not deleted, with its version and last change.
+    async fn resources_versioned(&self) -> Result<Vec<Stored>, StoreError>;
 
     /// One resource, deleted or not.
     async fn get(&self, id: &str) -> Result<Option<Stored>, StoreError>;
@@ -282,7 +291,12 @@ pub trait Store: Send + Sync + 'static {
             (Write::Create(r), None) => {
                 let version = tx.insert(&r).await?;
                 let after = Some(history_json(&r));
-                (Stored { resource: r, version, deleted: false }, action::CREATE, None, after)
+                (
+                    Stored { resource: r, version, deleted: false, updated_at: chrono::Utc::now() },
+                    action::CREATE,
+                    None,
+                    after,
+                )
             }
             (_, None) => return Err(StoreError::NotFound(id)),
             (Write::Restore { .. }, Some(old)) => {
@@ -291,7 +305,12 @@ pub trait Store: Send + Sync + 'static {
                 }
                 let version = tx.set_deleted(&id, false).await?;
                 let after = Some(history_json(&old.resource));
-                (Stored { resource: old.resource, version, deleted: false }, action::RESTORE, None, after)
+                (
+                    Stored { resource: old.resource, version, deleted: false, ..old },
+                    action::RESTORE,
+                    None,
+                    after,
+                )
             }
             (_, Some(old)) if old.deleted => return Err(StoreError::Deleted(id)),
             (Write::Replace { resource, if_version }, Some(old)) => {
@@ -300,7 +319,7 @@ pub trait Store: Send + Sync + 'static {
                 }
                 let version = tx.update(&resource).await?;
                 let (before, after) = (Some(history_json(&old.resource)), Some(history_json(&resource)));
-                (Stored { resource, version, deleted: false }, action::UPDATE, before, after)
+                (Stored { resource, version, deleted: false, ..old }, action::UPDATE, before, after)
             }
             (Write::Delete { if_version, .. }, Some(old)) => {
                 if if_version.is_some_and(|v| v != old.version) {
@@ -308,12 +327,18 @@ pub trait Store: Send + Sync + 'static {
                 }
                 let version = tx.set_deleted(&id, true).await?;
                 let before = Some(history_json(&old.resource));
-                (Stored { resource: old.resource, version, deleted: true }, action::DELETE, before, None)
+                (
+                    Stored { resource: old.resource, version, deleted: true, ..old },
+                    action::DELETE,
+                    before,
+                    None,
+                )
             }
         };
         tx.record(NewChange { id: &id, version: stored.version, action, actor, before, after }).await?;
+        let updated_at = tx.current(&id).await?.map_or(stored.updated_at, |now| now.updated_at);
         tx.commit().await?;
-        Ok(stored)
+        Ok(Stored { updated_at, ..stored })
     }
 
     /// The history of a resource, oldest first; empty if it never existed.

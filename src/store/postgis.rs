@@ -71,10 +71,11 @@ fn select_sql(filter: &str) -> String {
         .map(|&c| if c == "last_verified" { format!("{c}::text") } else { c.to_owned() })
         .collect();
     format!(
-        "SELECT {}, {}, ST_X(geom) AS lon, ST_Y(geom) AS lat, version, deleted_at IS NOT NULL AS deleted \
-         FROM resource WHERE {filter}",
+        "SELECT {}, {}, ST_X(geom) AS lon, ST_Y(geom) AS lat, version, deleted_at IS NOT NULL AS deleted, \
+         {} AS updated_at FROM resource WHERE {filter}",
         text.join(", "),
-        LISTS.join(", ")
+        LISTS.join(", "),
+        utc("updated_at")
     )
 }
 
@@ -120,7 +121,8 @@ fn decode(row: &PgRow) -> Result<Stored, StoreError> {
     let resource = Row { text, lists, point }
         .into_resource()
         .map_err(|(id, reason)| StoreError::Invalid { id, reason })?;
-    Ok(Stored { resource, version: row.try_get("version")?, deleted: row.try_get("deleted")? })
+    let updated_at = super::parse_utc(&resource.id, &row.try_get::<String, _>("updated_at")?)?;
+    Ok(Stored { resource, version: row.try_get("version")?, deleted: row.try_get("deleted")?, updated_at })
 }
 
 fn token_info(row: &PgRow) -> Result<TokenInfo, StoreError> {
@@ -147,13 +149,12 @@ impl Store for PostgisStore {
         "postgis"
     }
 
-    async fn resources_versioned(&self) -> Result<Vec<(Resource, i64)>, StoreError> {
+    async fn resources_versioned(&self) -> Result<Vec<Stored>, StoreError> {
         let sql = select_sql("deleted_at IS NULL ORDER BY id");
         let mut rows = sqlx::query(&sql).fetch(&self.pool);
         let mut out = Vec::new();
         while let Some(row) = rows.try_next().await? {
-            let stored = decode(&row)?;
-            out.push((stored.resource, stored.version));
+            out.push(decode(&row)?);
         }
         Ok(out)
     }

@@ -69,7 +69,7 @@ fn insert_sql() -> String {
 
 fn select_sql(filter: &str) -> String {
     format!(
-        "SELECT {}, version, deleted_at IS NOT NULL AS deleted FROM resource WHERE {filter}",
+        "SELECT {}, version, deleted_at IS NOT NULL AS deleted, updated_at FROM resource WHERE {filter}",
         columns().join(", ")
     )
 }
@@ -102,7 +102,8 @@ fn decode(row: &SqliteRow) -> Result<Stored, StoreError> {
     let resource = Row { text, lists, point }
         .into_resource()
         .map_err(|(id, reason)| StoreError::Invalid { id, reason })?;
-    Ok(Stored { resource, version: row.try_get("version")?, deleted: row.try_get("deleted")? })
+    let updated_at = super::parse_utc(&resource.id, &row.try_get::<String, _>("updated_at")?)?;
+    Ok(Stored { resource, version: row.try_get("version")?, deleted: row.try_get("deleted")?, updated_at })
 }
 
 fn token_info(row: &SqliteRow) -> Result<TokenInfo, StoreError> {
@@ -122,9 +123,9 @@ impl Store for SqliteStore {
         "sqlite"
     }
 
-    async fn resources_versioned(&self) -> Result<Vec<(Resource, i64)>, StoreError> {
+    async fn resources_versioned(&self) -> Result<Vec<Stored>, StoreError> {
         let rows = sqlx::query(&select_sql("deleted_at IS NULL ORDER BY id")).fetch_all(&self.pool).await?;
-        rows.iter().map(|row| decode(row).map(|s| (s.resource, s.version))).collect()
+        rows.iter().map(decode).collect()
     }
 
     async fn get(&self, id: &str) -> Result<Option<Stored>, StoreError> {
