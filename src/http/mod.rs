@@ -9,6 +9,7 @@ pub mod extract;
 pub mod geojson;
 pub mod health;
 pub mod nearest;
+pub mod ogcapi;
 pub mod params;
 pub mod places;
 pub mod referral;
@@ -67,6 +68,8 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/api", get(api_not_found))
         .route("/api/{*rest}", get(api_not_found))
+        .route("/ogcapi/{*rest}", get(api_not_found))
+        .merge(ogcapi::router())
         .merge(config::router(web))
         .method_not_allowed_fallback(method_not_allowed);
     api.fallback(get(web::static_file).fallback(method_not_allowed))
