@@ -1,0 +1,152 @@
+"""witgis read by the clients GIS people use: GDAL's OAPIF driver (ogrinfo,
+ogr2ogr) and OWSLib, against the real binary over a fresh seeded store.
+
+The oracle is witgis's own GeoJSON API (/api/resources), which shares none of
+the /ogcapi code, and GDAL's and OWSLib's own parsing.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from owslib.ogcapi.features import Features
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = os.environ.get("WITGIS_BIN", str(ROOT / "target" / "debug" / "witgis"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get_json(url):
+    with urllib.request.urlopen(url, timeout=30) as r:
+        return json.load(r)
+
+
+@pytest.fixture(scope="module")
+def server():
+    with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        log = open(Path(tmp) / "server.log", "w")
+        proc = subprocess.Popen(
+            [BIN, "serve", "--addr", f"127.0.0.1:{port}", "--database-url", f"sqlite://{tmp}/witgis.db"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(600):  # waits for start-up; asserts no speed
+            try:
+                urllib.request.urlopen(base + "/readyz", timeout=5)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError((Path(tmp) / "server.log").read_text())
+                time.sleep(0.1)
+        try:
+            yield base, Path(tmp)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+            log.close()
+
+
+@pytest.fixture(scope="module")
+def export(server):
+    """Every record as witgis's own GeoJSON API serves it, by id."""
+    base, _ = server
+    fc = get_json(base + "/api/resources?limit=10000")
+    assert fc["numberMatched"] == len(fc["features"])
+    return {f["id"]: f for f in fc["features"]}
+
+
+def run(*args):
+    out = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_ogrinfo_lists_the_layer_with_every_field_and_the_count(server, export):
+    base, _ = server
+    info = run("ogrinfo", "-ro", "-so", f"OAPIF:{base}/ogcapi", "resources")
+    assert f"Feature Count: {len(export)}" in info
+    assert "Geometry: Point" in info
+    fields = {line.split(":")[0].strip() for line in info.splitlines() if ": " in line and "(" in line}
+    some = next(iter(export.values()))
+    for name in some["properties"]:
+        assert name in fields, f"field {name} missing from {sorted(fields)}"
+
+
+def test_ogr2ogr_follows_next_links_and_the_copy_equals_the_export(server, export):
+    base, tmp = server
+    gpkg = tmp / "copy.gpkg"
+    page = 50
+    assert page < len(export), "the copy must take several pages"
+    run("ogr2ogr", "-f", "GPKG", str(gpkg), f"OAPIF:{base}/ogcapi", "resources", "-oo", f"PAGE_SIZE={page}")
+    copy = json.loads(run("ogr2ogr", "-f", "GeoJSON", "/vsistdout/", str(gpkg), "resources"))
+    got = {f["properties"]["id"]: f for f in copy["features"]}
+    assert len(copy["features"]) == len(export), "no record lost or repeated"
+    assert set(got) == set(export)
+    for id_, want in export.items():
+        have = got[id_]
+        for key in ("name", "category", "country", "city", "address", "phone", "coord_precision"):
+            assert have["properties"].get(key) == want["properties"].get(key), (id_, key)
+        if want["geometry"] is None:
+            assert have["geometry"] is None, id_
+        else:
+            assert have["geometry"]["coordinates"] == pytest.approx(want["geometry"]["coordinates"], abs=1e-9)
+
+
+def test_a_bbox_and_an_attribute_filter_pass_through(server, export):
+    base, _ = server
+    w, s, e, n = 12.3, 41.8, 12.7, 42.0
+    want = sorted(
+        i
+        for i, f in export.items()
+        if f["geometry"]
+        and w <= f["geometry"]["coordinates"][0] <= e
+        and s <= f["geometry"]["coordinates"][1] <= n
+        and f["properties"]["category"] == "mental_health_centre"
+    )
+    assert len(want) > 5
+    out = json.loads(
+        run(
+            "ogr2ogr", "-f", "GeoJSON", "/vsistdout/", f"OAPIF:{base}/ogcapi", "resources",
+            "-spat", str(w), str(s), str(e), str(n),
+            "-where", "category = 'mental_health_centre'",
+            "-oo", "PAGE_SIZE=7",
+        )
+    )
+    assert sorted(f["properties"]["id"] for f in out["features"]) == want
+
+
+def test_owslib_reads_landing_conformance_collections_and_items(server, export):
+    base, _ = server
+    api = Features(f"{base}/ogcapi")
+    assert api.links and any(link["rel"] == "data" for link in api.links)
+    conformance = api.conformance()["conformsTo"]
+    assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core" in conformance
+    assert [c["id"] for c in api.collections()["collections"]] == ["resources"]
+    coll = api.collection("resources")
+    assert coll["itemType"] == "feature"
+
+    items = api.collection_items("resources", bbox=[12.3, 41.8, 12.7, 42.0], limit=5)
+    assert items["numberReturned"] == 5 and len(items["features"]) == 5
+    for f in items["features"]:
+        lon, lat = f["geometry"]["coordinates"]
+        assert 12.3 <= lon <= 12.7 and 41.8 <= lat <= 42.0
+        assert export[f["id"]]["properties"]["name"] == f["properties"]["name"]
+    assert any(link["rel"] == "next" for link in items["links"])
+
+    one_id = sorted(export)[0]
+    one = api.collection_item("resources", one_id)
+    assert one["id"] == one_id and one["properties"] == export[one_id]["properties"]
