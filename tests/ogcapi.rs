@@ -290,3 +290,87 @@ async fn bad_requests_are_problems() {
         );
     }
 }
+
+async fn call(
+    app: &axum::Router,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (StatusCode, axum::http::HeaderMap, Value) {
+    let mut request = Request::builder().method(method).uri(uri);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = app.clone().oneshot(request.body(Body::from(body.to_owned())).unwrap()).await.unwrap();
+    let (status, headers) = (response.status(), response.headers().clone());
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn part_4_creates_without_an_id_replaces_patches_and_deletes() {
+    let (app, state, db) = app().await;
+    let mut tokens = Vec::new();
+    for role in [witgis::auth::Role::Viewer, witgis::auth::Role::Editor] {
+        let token = witgis::auth::new_token();
+        db.store.create_token(role.as_str(), role, &witgis::auth::hash_token(&token)).await.unwrap();
+        tokens.push(format!("Bearer {token}"));
+    }
+    let (viewer, editor) = (tokens[0].as_str(), tokens[1].as_str());
+    let seeded = state.snapshot().len();
+    let items = "/ogcapi/collections/resources/items";
+    let geo = ("content-type", "application/geo+json");
+    let new = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [12.5201, 41.8795]},
+                     "properties": {"name": "Centro Diurno Città Nuova", "category": "day_centre", "country": "IT",
+                                    "coord_precision": "street"}})
+    .to_string();
+
+    assert_eq!(call(&app, "POST", items, &[geo], &new).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        call(&app, "POST", items, &[geo, ("authorization", viewer)], &new).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, headers, body) = call(&app, "POST", items, &[geo, ("authorization", editor)], &new).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(headers["location"], "/ogcapi/collections/resources/items/it-centro-diurno-citta-nuova");
+    assert_eq!(headers["etag"], "\"v1\"");
+    let (status, headers, _) =
+        call(&app, "POST", "/api/resources", &[geo, ("authorization", editor)], &new).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        headers["location"], "/api/resources/it-centro-diurno-citta-nuova-2",
+        "a second one gets a suffix"
+    );
+    let (_, _, near) = call(&app, "GET", "/api/nearest?lon=12.5201&lat=41.8795&k=2", &[], "").await;
+    assert_eq!(ids(&near), ["it-centro-diurno-citta-nuova", "it-centro-diurno-citta-nuova-2"]);
+
+    let path = format!("{items}/it-centro-diurno-citta-nuova");
+    let bad = json!({"type": "Feature", "geometry": null, "properties": {"name": "x", "category": "zoo", "country": "IT"}});
+    let (status, _, _) = call(&app, "POST", items, &[geo, ("authorization", editor)], &bad.to_string()).await;
+    assert!(status.is_client_error(), "{status}");
+    assert_eq!(state.snapshot().len(), seeded + 2, "a refused record is not stored");
+
+    assert_eq!(
+        call(&app, "PUT", &path, &[geo, ("authorization", editor)], &new).await.0,
+        StatusCode::PRECONDITION_REQUIRED
+    );
+    let merge = ("content-type", "application/merge-patch+json");
+    let patch = json!({"properties": {"phone": "+39 06 0000 0000"}}).to_string();
+    let (status, headers, body) =
+        call(&app, "PATCH", &path, &[merge, ("authorization", editor), ("if-match", "\"v1\"")], &patch).await;
+    assert_eq!((status, headers["etag"].to_str().unwrap()), (StatusCode::OK, "\"v2\""), "{body}");
+    let (status, _, _) =
+        call(&app, "PATCH", &path, &[merge, ("authorization", editor), ("if-match", "\"v1\"")], &patch).await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED, "a stale ETag loses no update");
+    let (status, _, _) = call(&app, "DELETE", &path, &[("authorization", editor)], "").await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(call(&app, "GET", &path, &[], "").await.0, StatusCode::NOT_FOUND);
+    let conformance = get(&app, "/ogcapi/conformance").await;
+    assert!(
+        conformance.body["conformsTo"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete"))
+    );
+}

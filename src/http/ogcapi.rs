@@ -1,6 +1,6 @@
 //! OGC API – Features, Part 1 (Core and GeoJSON) with the queryables of
-//! Part 3, under `/ogcapi`, so that GDAL, QGIS and OWSLib read witgis as a
-//! feature server.
+//! Part 3 and the writes of Part 4, under `/ogcapi`, so that GDAL, QGIS and
+//! OWSLib read (and editors write) witgis as a feature server.
 //!
 //! One collection, `resources`. Items are ordered by id and paged with a
 //! cursor (the id of the last item seen), never a bare offset: a client that
@@ -12,7 +12,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -20,6 +20,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::error::{ApiError, InvalidParam, etag};
+use super::extract::{Body, Caller, ResourceId};
 use super::geojson::GeoJson;
 use super::params::Params;
 use crate::formats::geojson::{ResourceFeature, feature};
@@ -42,6 +43,8 @@ pub const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
 ];
 
 /// The `/ogcapi` routes.
@@ -53,8 +56,11 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/ogcapi/collections", get(collections))
         .route("/ogcapi/collections/{collection}", get(collection))
         .route("/ogcapi/collections/{collection}/queryables", get(queryables))
-        .route("/ogcapi/collections/{collection}/items", get(items))
-        .route("/ogcapi/collections/{collection}/items/{feature}", get(item))
+        .route("/ogcapi/collections/{collection}/items", get(items).post(create_item))
+        .route(
+            "/ogcapi/collections/{collection}/items/{feature}",
+            get(item).put(replace_item).patch(patch_item).delete(delete_item),
+        )
 }
 
 /// A link object.
@@ -413,12 +419,8 @@ async fn items(
     .into_response())
 }
 
-async fn item(
-    State(state): State<Arc<AppState>>,
-    path: Result<Path<(String, String)>, PathRejection>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Result<Response, ApiError> {
+/// The feature id of an item path in a known collection.
+fn item_id(path: Result<Path<(String, String)>, PathRejection>) -> Result<String, ApiError> {
     let (collection, id) = match path {
         Ok(Path(pair)) => pair,
         Err(e) => {
@@ -429,6 +431,63 @@ async fn item(
         }
     };
     known(Ok(Path(collection)))?;
+    Ok(id)
+}
+
+/// Part 4: `POST …/items` creates a record, with the same roles, validation
+/// and history as `POST /api/resources`; without an id it gets a slug.
+async fn create_item(
+    State(state): State<Arc<AppState>>,
+    path: Result<Path<String>, PathRejection>,
+    caller: Caller,
+    body: Body,
+) -> Result<Response, ApiError> {
+    known(path)?;
+    super::write::create(&state, &caller, body, &format!("/ogcapi/collections/{RESOURCES}/items")).await
+}
+
+/// Part 4: `PUT …/items/{id}` replaces a record (`If-Match` required).
+async fn replace_item(
+    state: State<Arc<AppState>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let id = item_id(path)?;
+    super::write::replace_resource(state, caller, ResourceId(id), headers, body).await
+}
+
+/// Part 4: `PATCH …/items/{id}` applies a JSON merge patch (`If-Match` required).
+async fn patch_item(
+    state: State<Arc<AppState>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let id = item_id(path)?;
+    super::write::patch_resource(state, caller, ResourceId(id), headers, body).await
+}
+
+/// Part 4: `DELETE …/items/{id}` soft-deletes a record (`If-Match` checked if sent).
+async fn delete_item(
+    state: State<Arc<AppState>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    caller: Caller,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let id = item_id(path)?;
+    super::write::delete_resource(state, caller, ResourceId(id), headers).await
+}
+
+async fn item(
+    State(state): State<Arc<AppState>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let id = item_id(path)?;
     only_json(Params::parse(query.as_deref(), &["f"]))?;
     let current = state.versioned();
     let (resource, version) =

@@ -16,6 +16,7 @@ use super::geojson::GeoJson;
 use crate::auth::Role;
 use crate::formats::geojson::{feature, resource_from_feature};
 use crate::model::Resource;
+use crate::model::text::slugify;
 use crate::state::AppState;
 use crate::store::{StoreError, Stored, Write};
 
@@ -24,20 +25,70 @@ const FEATURE_TYPES: &[&str] = &["application/json", "application/geo+json"];
 /// The media type of a JSON merge patch (RFC 7396).
 const MERGE_PATCH: &str = "application/merge-patch+json";
 
-/// `POST /api/resources`: creates a resource from a GeoJSON Feature.
+/// `POST /api/resources`: creates a resource from a GeoJSON Feature. Without
+/// an id, the record gets a readable unique slug made of its country and name.
 pub async fn create_resource(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     body: Body,
 ) -> Result<Response, ApiError> {
+    create(&state, &caller, body, "/api/resources").await
+}
+
+/// Creates a resource and answers 201 with its ETag and a `Location` under
+/// `collection`.
+pub(super) async fn create(
+    state: &Arc<AppState>,
+    caller: &Caller,
+    body: Body,
+    collection: &str,
+) -> Result<Response, ApiError> {
     caller.require(Role::Editor)?;
-    let resource = resource_from_json(body.json(FEATURE_TYPES)?, None)?;
-    let stored = state.write(Write::Create(resource), &caller.name).await?;
+    let mut document = body.json(FEATURE_TYPES)?;
+    let named = document.get("id").is_some_and(|id| !id.is_null())
+        || document.pointer("/properties/id").is_some_and(|id| !id.is_null());
+    let stored = if named {
+        let resource = resource_from_json(document, None)?;
+        state.write(Write::Create(resource), &caller.name).await?
+    } else {
+        let base = slug_for(&document);
+        let mut attempt = 1;
+        loop {
+            let id = if attempt == 1 { base.clone() } else { format!("{base}-{attempt}") };
+            if let Some(properties) = document.get_mut("properties").and_then(Value::as_object_mut) {
+                properties.insert("id".into(), Value::from(id));
+            }
+            let resource = resource_from_json(document.clone(), None)?;
+            match state.write(Write::Create(resource), &caller.name).await {
+                Err(StoreError::AlreadyExists { .. }) if attempt < 1000 => attempt += 1,
+                other => break other?,
+            }
+        }
+    };
     let mut response = with_etag(StatusCode::CREATED, &stored);
-    if let Ok(location) = HeaderValue::from_str(&format!("/api/resources/{}", stored.resource.id)) {
+    if let Ok(location) = HeaderValue::from_str(&format!("{collection}/{}", stored.resource.id)) {
         response.headers_mut().insert(header::LOCATION, location);
     }
     Ok(response)
+}
+
+/// A readable id for a Feature that names none: `country-name`, folded to
+/// lowercase ASCII and cut at a word boundary (e.g. `it-centro-diurno-monte-santo`).
+fn slug_for(document: &Value) -> String {
+    let text =
+        |key: &str| document.pointer(&format!("/properties/{key}")).and_then(Value::as_str).unwrap_or("");
+    let country = slugify(text("country"));
+    let mut name = slugify(text("name"));
+    if name.is_empty() {
+        name = "resource".into();
+    }
+    while name.len() > 60 {
+        match name.rfind('-') {
+            Some(cut) => name.truncate(cut),
+            None => name.truncate(60),
+        }
+    }
+    if country.is_empty() { name } else { format!("{country}-{name}") }
 }
 
 /// `PUT /api/resources/{id}`: replaces a resource (`If-Match` required).
