@@ -79,7 +79,8 @@ async fn landing_page_conformance_and_collections() {
 
     let collections = get(&app, &href(&landing.body, "data").unwrap()).await;
     let list = collections.body["collections"].as_array().unwrap();
-    assert_eq!(list.len(), 1);
+    let names: Vec<&str> = list.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(names, ["resources", "areas", "regions"]);
     let resources = &list[0];
     assert_eq!(resources["id"], "resources");
     assert!(!resources["id"].as_str().unwrap().contains('.'), "QGIS trips over dots in ids");
@@ -281,6 +282,9 @@ async fn bad_requests_are_problems() {
         ("/ogcapi/collections/nope/items", StatusCode::NOT_FOUND),
         ("/ogcapi/collections/nope", StatusCode::NOT_FOUND),
         ("/ogcapi/nothing-here", StatusCode::NOT_FOUND),
+        ("/ogcapi/collections/regions/items?datetime=2026-01-01", StatusCode::BAD_REQUEST),
+        ("/ogcapi/collections/regions/items?kind=planet", StatusCode::BAD_REQUEST),
+        ("/ogcapi/collections/regions/items/no-such-region", StatusCode::NOT_FOUND),
     ] {
         let reply = get(&app, uri).await;
         assert_eq!(
@@ -373,4 +377,50 @@ async fn part_4_creates_without_an_id_replaces_patches_and_deletes() {
             .unwrap()
             .contains(&json!("http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete"))
     );
+}
+
+#[tokio::test]
+async fn regions_and_areas_are_collections_too() {
+    let (app, state, db) = app().await;
+    // The shipped regions: all of them walked in pages of 20, each once.
+    let mut seen = Vec::new();
+    let mut next = Some("/ogcapi/collections/regions/items?limit=20".to_owned());
+    while let Some(path) = next {
+        let page = get(&app, &path).await;
+        assert_eq!(page.content_type, "application/geo+json");
+        seen.extend(ids(&page.body));
+        next = href(&page.body, "next");
+    }
+    let regions: Vec<String> = witgis::coverage::regions().all().iter().map(|a| a.id.clone()).collect();
+    assert_eq!(seen, regions);
+    // Lithuania's counties by country; a box around Vilnius holds Vilnius county.
+    let lt = get(&app, "/ogcapi/collections/regions/items?country=LT&limit=100").await;
+    assert_eq!(lt.body["numberMatched"], 10, "Lithuania has ten counties");
+    let vilnius = get(&app, "/ogcapi/collections/regions/items?bbox=25.2,54.65,25.3,54.72").await;
+    let found = ids(&vilnius.body);
+    assert!(!found.is_empty());
+    for id in &found {
+        let area = witgis::coverage::regions().get(id).unwrap();
+        let r = area.bounds().unwrap();
+        assert!(r.min().x <= 25.3 && 25.2 <= r.max().x && r.min().y <= 54.72 && 54.65 <= r.max().y, "{id}");
+    }
+    let one = get(&app, &format!("/ogcapi/collections/regions/items/{}", found[0])).await;
+    assert_eq!(one.body["geometry"]["type"], "MultiPolygon");
+
+    // Loaded areas: none on a fresh store, then the ones imported.
+    let empty = get(&app, "/ogcapi/collections/areas/items").await;
+    assert_eq!(empty.body["numberMatched"], 0);
+    let square = |id: &str, x: f64| {
+        json!({"type": "Feature", "id": id, "properties": {"name": id, "kind": "municipio", "country": "IT"},
+               "geometry": {"type": "Polygon", "coordinates": [[[x, 41.0], [x + 0.1, 41.0], [x + 0.1, 41.1], [x, 41.1], [x, 41.0]]]}})
+    };
+    let fc = json!({"type": "FeatureCollection", "features": [square("test-area-a", 12.0), square("test-area-b", 13.0)]});
+    let loaded = witgis::formats::areas::read(&fc.to_string()).unwrap();
+    db.store.import_areas(&loaded).await.unwrap();
+    state.reload().await.unwrap();
+    let areas = get(&app, "/ogcapi/collections/areas/items?bbox=12.95,40.9,13.5,41.5").await;
+    assert_eq!(ids(&areas.body), ["test-area-b"]);
+    let headers = [("content-type", "application/geo+json")];
+    let (status, _, _) = call(&app, "POST", "/ogcapi/collections/areas/items", &headers, "{}").await;
+    assert!(status == StatusCode::METHOD_NOT_ALLOWED || status == StatusCode::UNAUTHORIZED, "{status}");
 }

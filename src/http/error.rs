@@ -42,6 +42,9 @@ pub enum ApiError {
     /// The body is well-formed but some fields are invalid.
     #[error("invalid field(s): {}", describe(.0))]
     InvalidFields(Vec<InvalidParam>),
+    /// The method is not served at this address.
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// A change without `If-Match`.
     #[error(
         "this change needs an If-Match header with the resource's current ETag (GET the resource first), so that no one else's change is overwritten"
@@ -108,6 +111,7 @@ impl IntoResponse for ApiError {
                 problem(StatusCode::UNPROCESSABLE_ENTITY, detail, Some(fields))
             }
             ApiError::PreconditionRequired => problem(StatusCode::PRECONDITION_REQUIRED, detail, None),
+            ApiError::MethodNotAllowed(_) => problem(StatusCode::METHOD_NOT_ALLOWED, detail, None),
             ApiError::Store(StoreError::NotFound(_) | StoreError::Deleted(_)) => {
                 problem(StatusCode::NOT_FOUND, detail, None)
             }

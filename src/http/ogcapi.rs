@@ -2,10 +2,11 @@
 //! Part 3 and the writes of Part 4, under `/ogcapi`, so that GDAL, QGIS and
 //! OWSLib read (and editors write) witgis as a feature server.
 //!
-//! One collection, `resources`. Items are ordered by id and paged with a
-//! cursor (the id of the last item seen), never a bare offset: a client that
-//! walks the `next` links sees every record that exists for the whole walk
-//! exactly once, even while others are created or deleted.
+//! Three collections: `resources` (writable through Part 4), the loaded
+//! `areas` and the shipped `regions`. Items are ordered by id and paged with
+//! a cursor (the id of the last item seen), never a bare offset: a client
+//! that walks the `next` links sees every record that exists for the whole
+//! walk exactly once, even while others are created or deleted.
 
 use std::sync::Arc;
 
@@ -24,14 +25,15 @@ use super::extract::{Body, Caller, ResourceId};
 use super::geojson::GeoJson;
 use super::params::Params;
 use crate::formats::geojson::{ResourceFeature, feature};
-use crate::model::{Category, Topic};
+use crate::index::BBox;
+use crate::model::{Area, AreaKind, Category, Country, Topic};
 use crate::state::{AppState, Versioned};
 
 /// Items a page holds when no `limit` is given.
 pub const DEFAULT_LIMIT: usize = 100;
 /// Most items one page holds (QGIS asks for 1,000 at a time).
 pub const MAX_LIMIT: usize = 10_000;
-/// The one collection served.
+/// The collection of resources, the one Part 4 writes to.
 const RESOURCES: &str = "resources";
 /// WGS84 longitude/latitude, the only CRS served.
 const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
@@ -135,16 +137,76 @@ async fn collections(
     let base = base(&headers);
     let body = json!({
         "links": [link(format!("{base}/collections"), "self", "application/json", "this document")],
-        "collections": [resources_collection(&state.versioned(), &base)],
+        "collections": Collection::ALL.map(|c| describe(&state, c, &base)),
     });
     Ok(axum::Json(body).into_response())
 }
 
-/// The collection id from the path, or a 404 naming the ones there are.
-fn known(path: Result<Path<String>, PathRejection>) -> Result<(), ApiError> {
+/// The collections served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Collection {
+    Resources,
+    Areas,
+    Regions,
+}
+
+impl Collection {
+    const ALL: [Collection; 3] = [Collection::Resources, Collection::Areas, Collection::Regions];
+
+    fn id(self) -> &'static str {
+        match self {
+            Collection::Resources => RESOURCES,
+            Collection::Areas => "areas",
+            Collection::Regions => "regions",
+        }
+    }
+
+    fn from_id(id: &str) -> Result<Collection, ApiError> {
+        Collection::ALL.into_iter().find(|c| c.id() == id).ok_or_else(|| {
+            ApiError::NotFound("no such collection; the collections are: resources, areas, regions".into())
+        })
+    }
+}
+
+/// The collection named in the path, or a 404 naming the ones there are.
+fn known(path: Result<Path<String>, PathRejection>) -> Result<Collection, ApiError> {
     match path {
-        Ok(Path(id)) if id == RESOURCES => Ok(()),
-        _ => Err(ApiError::NotFound(format!("no such collection; the collections are: {RESOURCES}"))),
+        Ok(Path(id)) => Collection::from_id(&id),
+        Err(_) => Collection::from_id(""),
+    }
+}
+
+/// Only `resources` takes writes.
+fn writable(collection: Collection) -> Result<(), ApiError> {
+    match collection {
+        Collection::Resources => Ok(()),
+        other => Err(ApiError::MethodNotAllowed(format!(
+            "the '{}' collection is read-only; areas are loaded with `witgis import-areas`",
+            other.id()
+        ))),
+    }
+}
+
+/// The areas of a collection other than `resources`, sorted by id.
+fn areas_of(state: &AppState, collection: Collection) -> AreaList {
+    match collection {
+        Collection::Regions => AreaList::Shipped(crate::coverage::regions().all()),
+        _ => AreaList::Loaded(state.snapshot()),
+    }
+}
+
+/// Areas borrowed from the shipped regions or held through a snapshot.
+enum AreaList {
+    Shipped(&'static [Area]),
+    Loaded(Arc<crate::index::Snapshot>),
+}
+
+impl AreaList {
+    fn all(&self) -> &[Area] {
+        match self {
+            AreaList::Shipped(areas) => areas,
+            AreaList::Loaded(snapshot) => snapshot.areas(),
+        }
     }
 }
 
@@ -154,9 +216,53 @@ async fn collection(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    known(path)?;
+    let collection = known(path)?;
     only_json(Params::parse(query.as_deref(), &["f"]))?;
-    Ok(axum::Json(resources_collection(&state.versioned(), &base(&headers))).into_response())
+    Ok(axum::Json(describe(&state, collection, &base(&headers))).into_response())
+}
+
+/// The description of a collection, with its extent.
+fn describe(state: &AppState, collection: Collection, base: &str) -> Value {
+    match collection {
+        Collection::Resources => resources_collection(&state.versioned(), base),
+        other => areas_collection(areas_of(state, other).all(), other, base),
+    }
+}
+
+/// The description of the loaded areas or the shipped regions.
+fn areas_collection(areas: &[Area], collection: Collection, base: &str) -> Value {
+    let bbox = areas.iter().filter_map(Area::bounds).fold(None, |acc: Option<[f64; 4]>, r| {
+        let [w, s, e, n] = [r.min().x, r.min().y, r.max().x, r.max().y];
+        Some(acc.map_or([w, s, e, n], |[a, b, c, d]| [a.min(w), b.min(s), c.max(e), d.max(n)]))
+    });
+    let (title, description) = match collection {
+        Collection::Regions => (
+            "Regions",
+            "The first-level regions of the four countries (Natural Earth, public domain), with \
+             populations estimated from GeoNames.",
+        ),
+        _ => (
+            "Areas",
+            "The territories loaded with `witgis import-areas` (municipi, ASLs…): a service that serves \
+             an area is competent for every point inside it. Empty until a deployment loads its own.",
+        ),
+    };
+    let href = format!("{base}/collections/{}", collection.id());
+    json!({
+        "id": collection.id(),
+        "title": title,
+        "description": description,
+        "itemType": "feature",
+        "crs": [CRS84],
+        "storageCrs": CRS84,
+        "extent": { "spatial": { "bbox": [bbox.unwrap_or([-180.0, -90.0, 180.0, 90.0])], "crs": CRS84 } },
+        "links": [
+            link(href.clone(), "self", "application/json", "this collection"),
+            link(format!("{href}/items"), "items", "application/geo+json", "the areas"),
+            link(format!("{href}/queryables"), QUERYABLES_REL, "application/schema+json", "queryables"),
+            link(format!("{href}/queryables"), "describedby", "application/schema+json", "queryables"),
+        ],
+    })
 }
 
 /// The description of the `resources` collection, with its extent.
@@ -206,19 +312,28 @@ async fn queryables(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    known(path)?;
+    let collection = known(path)?;
     only_json(Params::parse(query.as_deref(), &["f"]))?;
-    let body = json!({
-        "$schema": "https://json-schema.org/draft/2019-09/schema",
-        "$id": format!("{}/collections/{RESOURCES}/queryables", base(&headers)),
-        "type": "object",
-        "title": "Resources",
-        "properties": {
+    let country =
+        json!({ "type": "string", "title": "country (ISO 3166-1 alpha-2)", "pattern": "^[A-Z]{2}$" });
+    let properties = match collection {
+        Collection::Resources => json!({
             "category": { "type": "string", "title": "category", "enum": Category::ALL },
-            "country": { "type": "string", "title": "country (ISO 3166-1 alpha-2)", "pattern": "^[A-Z]{2}$" },
+            "country": country,
             "topic": { "type": "string", "title": "one of the record's topics", "enum": Topic::ALL },
             "q": { "type": "string", "title": "text in the name, English name, city or address", "maxLength": 200 },
-        },
+        }),
+        _ => json!({
+            "kind": { "type": "string", "title": "kind of territory", "enum": AreaKind::ALL },
+            "country": country,
+        }),
+    };
+    let body = json!({
+        "$schema": "https://json-schema.org/draft/2019-09/schema",
+        "$id": format!("{}/collections/{}/queryables", base(&headers), collection.id()),
+        "type": "object",
+        "title": collection.id(),
+        "properties": properties,
         "additionalProperties": false,
     });
     let mut response = axum::Json(body).into_response();
@@ -307,20 +422,23 @@ impl Cursor {
 const ITEM_PARAMS: &[&str] =
     &["limit", "bbox", "datetime", "category", "country", "topic", "q", "cursor", "f"];
 
+const AREA_PARAMS: &[&str] = &["limit", "bbox", "datetime", "kind", "country", "cursor", "f"];
+
 async fn items(
     State(state): State<Arc<AppState>>,
     path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    known(path)?;
-    let mut params = Params::parse(query.as_deref(), ITEM_PARAMS);
+    match known(path)? {
+        Collection::Resources => resource_items(&state, &headers, query.as_deref()),
+        other => area_items(&state, other, &headers, query.as_deref()),
+    }
+}
+
+/// `limit` and `cursor`, shared by every collection.
+fn paging(params: &mut Params) -> (usize, Option<Cursor>) {
     let limit = params.count("limit", 1..=MAX_LIMIT, DEFAULT_LIMIT);
-    let bbox = params.bbox();
-    let filter = params.filter();
-    let datetime = params
-        .one("datetime")
-        .and_then(|raw| Interval::parse(&raw).map_err(|reason| params.fail("datetime", reason)).ok());
     let cursor = params.one("cursor").and_then(|raw| {
         let parsed = Cursor::parse(&raw);
         if parsed.is_none() {
@@ -328,6 +446,171 @@ async fn items(
         }
         parsed
     });
+    (limit, cursor)
+}
+
+/// The page `[start, end)` of `len` items sorted by `id_at`.
+fn page_bounds<'a>(
+    len: usize,
+    id_at: impl Fn(usize) -> &'a str,
+    cursor: Option<&Cursor>,
+    limit: usize,
+) -> (usize, usize) {
+    let partition = |before: &dyn Fn(&str) -> bool| {
+        let (mut lo, mut hi) = (0, len);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if before(id_at(mid)) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    };
+    match cursor {
+        None => (0, limit.min(len)),
+        Some(Cursor::After(id)) => {
+            let start = partition(&|x| x <= id.as_str());
+            (start, (start + limit).min(len))
+        }
+        Some(Cursor::Before(id)) => {
+            let end = partition(&|x| x < id.as_str());
+            (end.saturating_sub(limit), end)
+        }
+    }
+}
+
+/// Where a page lies in its match: its first and last ids, and whether
+/// items come before and after it.
+struct Position<'a> {
+    first_last: Option<(&'a str, &'a str)>,
+    more_before: bool,
+    more_after: bool,
+}
+
+/// The `self`, `collection`, `next` and `prev` links of a page; the query is
+/// kept as sent, but for its cursor.
+fn page_links(
+    base: &str,
+    collection: Collection,
+    query: Option<&str>,
+    cursor: Option<&Cursor>,
+    at: Position<'_>,
+) -> Vec<Link> {
+    let href = format!("{base}/collections/{}", collection.id());
+    let items = format!("{href}/items");
+    let keep: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .filter(|(k, _)| k != "cursor")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let page_link = |cursor: Option<&Cursor>| {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query.extend_pairs(keep.iter());
+        let mut query = query.finish();
+        if let Some(cursor) = cursor {
+            if !query.is_empty() {
+                query.push('&');
+            }
+            query.push_str(&format!("cursor={}", cursor.encode()));
+        }
+        if query.is_empty() { items.clone() } else { format!("{items}?{query}") }
+    };
+    let mut links = vec![
+        link(page_link(cursor), "self", "application/geo+json", "this page"),
+        link(href, "collection", "application/json", "the collection"),
+    ];
+    if let Some((first, last)) = at.first_last {
+        if at.more_after {
+            let next = Cursor::After(last.to_owned());
+            links.push(link(page_link(Some(&next)), "next", "application/geo+json", "the next page"));
+        }
+        if at.more_before {
+            let prev = Cursor::Before(first.to_owned());
+            links.push(link(page_link(Some(&prev)), "prev", "application/geo+json", "the previous page"));
+        }
+    }
+    links
+}
+
+/// A page of features.
+#[derive(Serialize)]
+struct Page<F> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(rename = "timeStamp")]
+    time_stamp: String,
+    #[serde(rename = "numberMatched")]
+    number_matched: usize,
+    #[serde(rename = "numberReturned")]
+    number_returned: usize,
+    links: Vec<Link>,
+    features: Vec<F>,
+}
+
+impl<F> Page<F> {
+    fn new(number_matched: usize, links: Vec<Link>, features: Vec<F>) -> Self {
+        Page {
+            kind: "FeatureCollection",
+            time_stamp: rfc3339(Utc::now()),
+            number_matched,
+            number_returned: features.len(),
+            links,
+            features,
+        }
+    }
+}
+
+fn area_items(
+    state: &AppState,
+    collection: Collection,
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> Result<Response, ApiError> {
+    let mut params = Params::parse(query, AREA_PARAMS);
+    let (limit, cursor) = paging(&mut params);
+    let bbox = params.bbox();
+    let kinds = params.list::<AreaKind>("kind");
+    let countries = params.list::<Country>("country");
+    if params.one("datetime").is_some() {
+        params.fail("datetime", format!("the '{}' collection has no time dimension", collection.id()));
+    }
+    only_json(params)?;
+    let list = areas_of(state, collection);
+    let matched: Vec<&Area> = list
+        .all()
+        .iter()
+        .filter(|a| kinds.is_empty() || kinds.contains(&a.kind))
+        .filter(|a| countries.is_empty() || a.country.is_some_and(|c| countries.contains(&c)))
+        .filter(|a| bbox.is_none_or(|b| a.bounds().is_some_and(|r| overlaps(&b, r))))
+        .collect();
+    let (start, end) = page_bounds(matched.len(), |i| matched[i].id.as_str(), cursor.as_ref(), limit);
+    let page = &matched[start..end];
+    let at = Position {
+        first_last: page.first().zip(page.last()).map(|(f, l)| (f.id.as_str(), l.id.as_str())),
+        more_before: start > 0,
+        more_after: end < matched.len(),
+    };
+    let links = page_links(&base(headers), collection, query, cursor.as_ref(), at);
+    let features: Vec<Value> = page.iter().map(|a| crate::formats::areas::feature(a)).collect();
+    Ok(GeoJson(Page::new(matched.len(), links, features)).into_response())
+}
+
+/// Does the box (possibly across the antimeridian) overlap the rectangle?
+fn overlaps(b: &BBox, r: geo::Rect<f64>) -> bool {
+    let lat = r.min().y <= b.north && b.south <= r.max().y;
+    let lon = |west: f64, east: f64| r.min().x <= east && west <= r.max().x;
+    lat && if b.west <= b.east { lon(b.west, b.east) } else { lon(b.west, 180.0) || lon(-180.0, b.east) }
+}
+
+fn resource_items(state: &AppState, headers: &HeaderMap, query: Option<&str>) -> Result<Response, ApiError> {
+    let mut params = Params::parse(query, ITEM_PARAMS);
+    let (limit, cursor) = paging(&mut params);
+    let bbox = params.bbox();
+    let filter = params.filter();
+    let datetime = params
+        .one("datetime")
+        .and_then(|raw| Interval::parse(&raw).map_err(|reason| params.fail("datetime", reason)).ok());
     only_json(params)?;
 
     let current = state.versioned();
@@ -340,87 +623,21 @@ async fn items(
         matched.retain(|&i| current.meta(i).is_some_and(|m| interval.contains(m.updated_at)));
     }
     // Positions are in id order, so a cursor is a binary search away.
-    let id_at = |i: u32| snapshot.resource(i).id.as_str();
-    let (start, end) = match &cursor {
-        None => (0, limit.min(matched.len())),
-        Some(Cursor::After(id)) => {
-            let start = matched.partition_point(|&i| id_at(i) <= id.as_str());
-            (start, (start + limit).min(matched.len()))
-        }
-        Some(Cursor::Before(id)) => {
-            let end = matched.partition_point(|&i| id_at(i) < id.as_str());
-            (end.saturating_sub(limit), end)
-        }
+    let id_at = |i: usize| snapshot.resource(matched[i]).id.as_str();
+    let (start, end) = page_bounds(matched.len(), id_at, cursor.as_ref(), limit);
+    let at = Position {
+        first_last: (start < end).then(|| (id_at(start), id_at(end - 1))),
+        more_before: start > 0,
+        more_after: end < matched.len(),
     };
-    let page = &matched[start..end];
-
-    let base = base(&headers);
-    let items = format!("{base}/collections/{RESOURCES}/items");
-    let keep: Vec<(String, String)> = form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes())
-        .filter(|(k, _)| k != "cursor")
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    let page_link = |cursor: Option<Cursor>| {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        query.extend_pairs(keep.iter());
-        let mut href = format!("{items}?{}", query.finish());
-        if let Some(cursor) = cursor {
-            if !href.ends_with('?') {
-                href.push('&');
-            }
-            href.push_str(&format!("cursor={}", cursor.encode()));
-        }
-        href.trim_end_matches('?').to_owned()
-    };
-    let mut links = vec![
-        link(page_link(cursor.clone()), "self", "application/geo+json", "this page"),
-        link(format!("{base}/collections/{RESOURCES}"), "collection", "application/json", "the collection"),
-    ];
-    if let (Some(&last), true) = (page.last(), end < matched.len()) {
-        links.push(link(
-            page_link(Some(Cursor::After(id_at(last).to_owned()))),
-            "next",
-            "application/geo+json",
-            "the next page",
-        ));
-    }
-    if let (Some(&first), true) = (page.first(), start > 0) {
-        links.push(link(
-            page_link(Some(Cursor::Before(id_at(first).to_owned()))),
-            "prev",
-            "application/geo+json",
-            "the previous page",
-        ));
-    }
-
-    #[derive(Serialize)]
-    struct Page<'a> {
-        #[serde(rename = "type")]
-        kind: &'static str,
-        #[serde(rename = "timeStamp")]
-        time_stamp: String,
-        #[serde(rename = "numberMatched")]
-        number_matched: usize,
-        #[serde(rename = "numberReturned")]
-        number_returned: usize,
-        links: Vec<Link>,
-        features: Vec<ResourceFeature<'a>>,
-    }
+    let links = page_links(&base(headers), Collection::Resources, query, cursor.as_ref(), at);
     let features: Vec<ResourceFeature<'_>> =
-        page.iter().map(|&i| ResourceFeature::new(snapshot.resource(i))).collect();
-    Ok(GeoJson(Page {
-        kind: "FeatureCollection",
-        time_stamp: rfc3339(Utc::now()),
-        number_matched: matched.len(),
-        number_returned: features.len(),
-        links,
-        features,
-    })
-    .into_response())
+        matched[start..end].iter().map(|&i| ResourceFeature::new(snapshot.resource(i))).collect();
+    Ok(GeoJson(Page::new(matched.len(), links, features)).into_response())
 }
 
-/// The feature id of an item path in a known collection.
-fn item_id(path: Result<Path<(String, String)>, PathRejection>) -> Result<String, ApiError> {
+/// The collection and feature id of an item path.
+fn item_id(path: Result<Path<(String, String)>, PathRejection>) -> Result<(Collection, String), ApiError> {
     let (collection, id) = match path {
         Ok(Path(pair)) => pair,
         Err(e) => {
@@ -430,8 +647,7 @@ fn item_id(path: Result<Path<(String, String)>, PathRejection>) -> Result<String
             }]));
         }
     };
-    known(Ok(Path(collection)))?;
-    Ok(id)
+    Ok((Collection::from_id(&collection)?, id))
 }
 
 /// Part 4: `POST …/items` creates a record, with the same roles, validation
@@ -442,7 +658,7 @@ async fn create_item(
     caller: Caller,
     body: Body,
 ) -> Result<Response, ApiError> {
-    known(path)?;
+    writable(known(path)?)?;
     super::write::create(&state, &caller, body, &format!("/ogcapi/collections/{RESOURCES}/items")).await
 }
 
@@ -454,7 +670,8 @@ async fn replace_item(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let id = item_id(path)?;
+    let (collection, id) = item_id(path)?;
+    writable(collection)?;
     super::write::replace_resource(state, caller, ResourceId(id), headers, body).await
 }
 
@@ -466,7 +683,8 @@ async fn patch_item(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let id = item_id(path)?;
+    let (collection, id) = item_id(path)?;
+    writable(collection)?;
     super::write::patch_resource(state, caller, ResourceId(id), headers, body).await
 }
 
@@ -477,7 +695,8 @@ async fn delete_item(
     caller: Caller,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    let id = item_id(path)?;
+    let (collection, id) = item_id(path)?;
+    writable(collection)?;
     super::write::delete_resource(state, caller, ResourceId(id), headers).await
 }
 
@@ -487,26 +706,30 @@ async fn item(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let id = item_id(path)?;
+    let (collection, id) = item_id(path)?;
     only_json(Params::parse(query.as_deref(), &["f"]))?;
+    let base = base(&headers);
+    let here = format!("{base}/collections/{}", collection.id());
+    let self_href =
+        format!("{here}/items/{}", form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>());
+    let links = json!([
+        link(self_href, "self", "application/geo+json", "this feature"),
+        link(here, "collection", "application/json", "the collection"),
+    ]);
+    if collection != Collection::Resources {
+        let list = areas_of(&state, collection);
+        let area = list.all().iter().find(|a| a.id == id);
+        let mut body = area
+            .map(crate::formats::areas::feature)
+            .ok_or_else(|| ApiError::NotFound(format!("no area has the id '{id}'")))?;
+        body["links"] = links;
+        return Ok(GeoJson(body).into_response());
+    }
     let current = state.versioned();
     let (resource, version) =
         current.get(&id).ok_or_else(|| ApiError::NotFound(format!("no resource has the id '{id}'")))?;
-    let base = base(&headers);
-    let collection = format!("{base}/collections/{RESOURCES}");
     let mut body = feature(resource, []);
-    body["links"] = json!([
-        link(
-            format!(
-                "{collection}/items/{}",
-                form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>()
-            ),
-            "self",
-            "application/geo+json",
-            "this record",
-        ),
-        link(collection, "collection", "application/json", "the collection"),
-    ]);
+    body["links"] = links;
     let mut response = GeoJson(body).into_response();
     response.headers_mut().insert(header::ETAG, etag(version));
     Ok(response)

@@ -135,7 +135,7 @@ def test_owslib_reads_landing_conformance_collections_and_items(server, export):
     assert api.links and any(link["rel"] == "data" for link in api.links)
     conformance = api.conformance()["conformsTo"]
     assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core" in conformance
-    assert [c["id"] for c in api.collections()["collections"]] == ["resources"]
+    assert [c["id"] for c in api.collections()["collections"]] == ["resources", "areas", "regions"]
     coll = api.collection("resources")
     assert coll["itemType"] == "feature"
 
