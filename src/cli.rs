@@ -133,16 +133,33 @@ impl GeocoderArgs {
 
 #[derive(Debug, Args)]
 struct ImportArgs {
-    /// The file to import (.geojson/.json or .csv).
+    /// The file to import (.geojson/.json, .csv, or OpenStreetMap's .osm.pbf
+    /// or an Overpass API JSON answer with --format osm).
     file: PathBuf,
     /// The file's format, when its extension does not tell.
     #[arg(long, value_enum)]
-    format: Option<Format>,
+    format: Option<ImportFormat>,
+    /// With --format osm: the tag mapping to use instead of the shipped
+    /// data/osm-mapping.json.
+    #[arg(long)]
+    osm_mapping: Option<PathBuf>,
     /// Validate only; write nothing.
     #[arg(long)]
     dry_run: bool,
     #[command(flatten)]
     store: StoreArgs,
+}
+
+/// What `import` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ImportFormat {
+    /// A GeoJSON FeatureCollection.
+    Geojson,
+    /// CSV with a header row.
+    Csv,
+    /// OpenStreetMap: an .osm.pbf extract or an Overpass API JSON answer,
+    /// kept in step on re-import.
+    Osm,
 }
 
 #[derive(Debug, Args)]
@@ -284,9 +301,23 @@ async fn shutdown_signal() {
 
 async fn import(args: ImportArgs) -> Result<(), CliError> {
     let name = args.file.display().to_string();
-    let format = args.format.or_else(|| Format::from_path(&args.file)).ok_or_else(|| {
-        CliError::Io(format!("{name}: cannot tell the format from the extension; pass --format geojson|csv"))
-    })?;
+    let pbf = args.file.to_string_lossy().to_ascii_lowercase().ends_with(".pbf");
+    let format = match args.format {
+        Some(ImportFormat::Osm) => None,
+        None if pbf => None,
+        Some(ImportFormat::Geojson) => Some(Format::Geojson),
+        Some(ImportFormat::Csv) => Some(Format::Csv),
+        None => Some(Format::from_path(&args.file).ok_or_else(|| {
+            CliError::Io(format!(
+                "{name}: cannot tell the format from the extension; pass --format geojson|csv|osm"
+            ))
+        })?),
+    };
+    let Some(format) = format else {
+        let store = open_store(&args.store).await?;
+        return crate::import_osm::run(&args.file, args.osm_mapping.as_deref(), args.dry_run, store.as_ref())
+            .await;
+    };
     let started = Instant::now();
     let text = std::fs::read_to_string(&args.file).map_err(|e| CliError::Io(format!("{name}: {e}")))?;
     eprintln!("{name}: read {} MB, validating…", text.len() / 1_000_000);

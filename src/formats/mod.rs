@@ -4,6 +4,7 @@
 pub mod areas;
 pub mod csv;
 pub mod geojson;
+pub mod osm;
 
 use std::fmt;
 use std::path::Path;

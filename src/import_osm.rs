@@ -1,0 +1,125 @@
+//! `witgis import --format osm`: reads OpenStreetMap objects, maps them to
+//! resources, and keeps the store in step with them (see [`crate::sync`]),
+//! in one transaction, printing what it finds on the way.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Instant;
+
+use crate::cli::CliError;
+use crate::formats::osm::{self, Mapping};
+use crate::store::{Store, action};
+use crate::sync::{self, Current};
+
+/// The id prefix of every record an OpenStreetMap import writes.
+pub const PREFIX: &str = "osm-";
+
+/// Imports `file` (`.osm.pbf`, else Overpass JSON) into `store`; with
+/// `dry_run`, prints the changes and writes nothing.
+pub async fn run(
+    file: &Path,
+    mapping: Option<&Path>,
+    dry_run: bool,
+    store: &dyn Store,
+) -> Result<(), CliError> {
+    let name = file.display().to_string();
+    let started = Instant::now();
+    let mapping = match mapping {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| CliError::Io(format!("{}: {e}", path.display())))?;
+            Mapping::parse(&text).map_err(|e| CliError::Invalid(format!("{}: {e}", path.display())))?
+        }
+        None => Mapping::parse(osm::DEFAULT_MAPPING).map_err(CliError::Invalid)?,
+    };
+    let pbf = name.to_ascii_lowercase().ends_with(".pbf");
+    eprintln!("{name}: reading OpenStreetMap objects…");
+    let objects = if pbf {
+        osm::read_pbf(file, &mapping).map_err(CliError::Invalid)?
+    } else {
+        let text = std::fs::read_to_string(file).map_err(|e| CliError::Io(format!("{name}: {e}")))?;
+        osm::read_overpass(&text).map_err(|e| CliError::Invalid(format!("{name}: {e}")))?
+    };
+    let mapped = osm::to_resources(&objects, &mapping);
+    eprintln!(
+        "{name}: {} tagged objects, {} mapped to resources, {} skipped, {} values left out",
+        objects.len(),
+        mapped.resources.len(),
+        mapped.skipped.len(),
+        mapped.warnings.len()
+    );
+    for note in &mapped.skipped {
+        eprintln!("  skipped {}: {}", note.id, note.text);
+    }
+    for note in &mapped.warnings {
+        eprintln!("  {}: {}", note.id, note.text);
+    }
+
+    let mut current: HashMap<String, Current> = HashMap::new();
+    for r in store.resources().await?.into_iter().filter(|r| r.id.starts_with(PREFIX)) {
+        current.insert(r.id.clone(), Current { resource: r, deleted: false, edited: None });
+    }
+    for r in &mapped.resources {
+        if !current.contains_key(&r.id) {
+            if let Some(stored) = store.get(&r.id).await? {
+                current.insert(
+                    r.id.clone(),
+                    Current { resource: stored.resource, deleted: stored.deleted, edited: None },
+                );
+            }
+        }
+    }
+    for (id, cur) in current.iter_mut() {
+        if cur.deleted {
+            continue;
+        }
+        let history = store.history(id).await?;
+        if history.iter().any(|c| c.action == action::IMPORT) {
+            let edits = history.iter().filter(|c| c.action == action::UPDATE || c.action == action::CREATE);
+            cur.edited =
+                Some(edits.flat_map(|c| sync::changed_fields(c.before.as_ref(), c.after.as_ref())).collect());
+        }
+    }
+
+    let plan = sync::plan(mapped.resources, &current, PREFIX);
+    for r in &plan.create {
+        eprintln!("  new {}: {}", r.id, r.name);
+    }
+    for (r, fields) in &plan.update {
+        eprintln!("  changed {}: {}", r.id, fields.join(", "));
+    }
+    for (id, fields) in &plan.kept {
+        eprintln!("  kept an editor's change to {id}: {} (the source says otherwise)", fields.join(", "));
+    }
+    for id in &plan.deleted_here {
+        eprintln!("  {id}: deleted here; left deleted");
+    }
+    for id in &plan.vanished {
+        eprintln!("  vanished {id}: no longer in the source; kept (delete it through the API if it closed)");
+    }
+    let summary = format!(
+        "{} new, {} changed, {} unchanged, {} vanished, {} editors' changes kept, {} deleted here",
+        plan.create.len(),
+        plan.update.len(),
+        plan.unchanged,
+        plan.vanished.len(),
+        plan.kept.len(),
+        plan.deleted_here.len()
+    );
+    if dry_run {
+        eprintln!("{name}: {summary}; dry run, nothing written");
+        return Ok(());
+    }
+    let writes: Vec<_> = plan.create.into_iter().chain(plan.update.into_iter().map(|(r, _)| r)).collect();
+    let total = writes.len();
+    let progress = move |done: usize| {
+        if total >= 10_000 {
+            eprintln!("written {done}/{total} ({}%)", done * 100 / total.max(1));
+        }
+    };
+    if !writes.is_empty() {
+        store.import(&writes, &progress).await?;
+    }
+    eprintln!("{name}: {summary}; written to {} in {:.1} s", store.kind(), started.elapsed().as_secs_f64());
+    Ok(())
+}
