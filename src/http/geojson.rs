@@ -6,6 +6,21 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::formats::geojson::ResourceFeature;
+use crate::model::Resource;
+use crate::model::hours;
+
+/// Adds `hours_week` (the next seven days in local time, from `at`) to the
+/// feature of a resource with opening hours.
+pub fn with_hours<'a>(
+    feature: ResourceFeature<'a>,
+    r: &Resource,
+    at: chrono::DateTime<chrono::Utc>,
+) -> ResourceFeature<'a> {
+    match r.opening_hours.as_deref().and_then(|oh| hours::week(oh, r.country, at)) {
+        Some(week) => feature.with("hours_week", serde_json::to_value(week).unwrap_or_default()),
+        None => feature,
+    }
+}
 
 /// A value sent as `application/geo+json`.
 pub struct GeoJson<T>(pub T);
