@@ -172,20 +172,23 @@ export async function waitForMap(page) {
   await page.waitForFunction(() => window.witgis?.map?.loaded(), null, { timeout: 30000 });
 }
 
-/** Resources drawn on the map now: single symbols plus the sizes of clusters. */
+/**
+ * Resources drawn on the map now: single symbols, the services of each stack
+ * (several on one point) and of each cluster.
+ */
 export async function countDrawn(page) {
   return page.evaluate(
     () =>
       new Promise((ok) => {
         const { map } = window.witgis;
         const count = () => {
-          const ids = new Set();
+          const points = new Map();
           const clusters = new Map();
           for (const f of map.queryRenderedFeatures({ layers: ["points", "clusters"] })) {
-            if (f.properties.cluster) clusters.set(f.properties.cluster_id, f.properties.point_count);
-            else ids.add(f.properties.id);
+            if (f.properties.cluster) clusters.set(f.properties.cluster_id, f.properties.records);
+            else points.set(f.properties.id, f.properties.count);
           }
-          return ids.size + [...clusters.values()].reduce((a, b) => a + b, 0);
+          return [...points.values(), ...clusters.values()].reduce((a, b) => a + b, 0);
         };
         if (map.loaded()) ok(count());
         else map.once("idle", () => ok(count()));

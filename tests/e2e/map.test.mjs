@@ -125,12 +125,15 @@ describe("web map", () => {
     await page.waitForSelector("#details:not([hidden])");
     const feature = await server.api(`/api/resources/${encodeURIComponent(id)}`);
     assert.equal(await page.textContent("#details-name"), feature.properties.name);
-    if (feature.geometry) {
+    if (feature.geometry && ["building", "street"].includes(feature.properties.coord_precision)) {
       const [lon, lat] = feature.geometry.coordinates;
       const href = await page.getAttribute("#details a.directions", "href");
       const to = new URL(href).searchParams.get("to").split(",").map(Number);
       assert.ok(href.startsWith("https://www.openstreetmap.org/directions?"));
       assert.ok(Math.abs(to[0] - lat) < 1e-5 && Math.abs(to[1] - lon) < 1e-5, `directions go to ${href}`);
+    }
+    if (feature.geometry && !["building", "street"].includes(feature.properties.coord_precision)) {
+      assert.equal(await page.$("#details a.directions"), null, "no directions to an approximate point");
     }
     if (feature.properties.phone) assert.ok(await page.$("#details a[href^='tel:']"));
     assert.equal((await hashParams()).get("sel"), id);
