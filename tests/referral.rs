@@ -327,3 +327,29 @@ async fn every_answer_carries_the_next_seven_days_in_local_time() {
     let Value::Object(props) = one["properties"].clone() else { unreachable!() };
     assert!(Resource::from_properties(&props, Some([12.50, 41.90])).is_ok());
 }
+
+#[tokio::test]
+async fn a_district_point_on_a_localitys_centre_names_it() {
+    let located = |id: &str, precision: &str, point: [f64; 2]| {
+        let props = json!({"id": id, "name": id, "category": "day_centre", "country": "DE", "city": "Berlin",
+                           "coord_precision": precision, "topics": ["housing"]});
+        let Value::Object(map) = props else { unreachable!() };
+        Resource::from_properties(&map, Some(point)).expect("valid")
+    };
+    let (app, _dir) = app_with(vec![
+        // Neukölln's GeoNames point (data/places.tsv: 2864695, 13.43126 52.47719).
+        located("on-neukoelln", "district", [13.43126, 52.47719]),
+        located("between", "district", [13.44, 52.49]),
+        located("exact", "street", [13.43126, 52.47719]),
+    ])
+    .await;
+    let (_, fc) = get(&app, "/api/resources").await;
+    let centre = |id: &str| {
+        let f =
+            fc["features"].as_array().expect("features").iter().find(|f| f["id"] == id).expect(id).clone();
+        f["properties"].get("centre_of").cloned()
+    };
+    assert_eq!(centre("on-neukoelln"), Some(json!("Neukölln")));
+    assert_eq!(centre("between"), None, "a point that is no locality's centre names none");
+    assert_eq!(centre("exact"), None, "an exact point is no centre");
+}

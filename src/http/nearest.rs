@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::error::ApiError;
-use super::geojson::{Collection, GeoJson, with_hours};
+use super::geojson::{Collection, GeoJson, annotate};
 use super::params::{Params, present};
 use crate::formats::geojson::ResourceFeature;
 use crate::index::Snapshot;
@@ -59,7 +59,7 @@ pub fn collection<'a>(
         .map(|e| {
             let status = e.status.as_ref();
             let r = snapshot.resource(e.index);
-            with_hours(ResourceFeature::new(r), r, at)
+            annotate(ResourceFeature::new(r), r, at)
                 .with("distance_m", json!(e.distance_m.map(|d| (d * 10.0).round() / 10.0)))
                 .with("reach", json!(e.reach))
                 .with("open_now", json!(status.and_then(|s| s.open_now)))

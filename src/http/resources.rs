@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::error::{ApiError, InvalidParam, etag};
-use super::geojson::{Collection, GeoJson, with_hours};
+use super::geojson::{Collection, GeoJson, annotate};
 use super::params::Params;
 use crate::formats::geojson::ResourceFeature;
 use crate::state::AppState;
@@ -47,7 +47,7 @@ pub async fn list_resources(
         .take(limit)
         .map(|&i| {
             let r = snapshot.resource(i);
-            with_hours(ResourceFeature::new(r), r, at)
+            annotate(ResourceFeature::new(r), r, at)
         })
         .collect();
     Ok(GeoJson(Collection::page(features, matched.len())).into_response())
@@ -69,7 +69,7 @@ pub async fn get_resource(
     let current = state.versioned();
     let (resource, version) =
         current.get(&id).ok_or_else(|| ApiError::NotFound(format!("no resource has the id '{id}'")))?;
-    let mut response = GeoJson(with_hours(ResourceFeature::new(resource), resource, at)).into_response();
+    let mut response = GeoJson(annotate(ResourceFeature::new(resource), resource, at)).into_response();
     response.headers_mut().insert(header::ETAG, etag(version));
     Ok(response)
 }

@@ -82,6 +82,9 @@ test("approximate points: named, distances rounded and marked, no directions", (
   assert.equal(approxText("en", district), "approximate location: centre of a quarter of Roma");
   assert.equal(approxText("en", city), "approximate location: centre of Vilnius");
   assert.equal(approxText("de", city), "ungefährer Standort: Mitte von Vilnius");
+  const named = { coord_precision: "district", city: "Berlin", country: "DE", centre_of: "Neukölln" };
+  assert.equal(approxText("en", named), "approximate location: centre of Neukölln");
+  assert.equal(approxText("it", named), "posizione approssimativa: centro di Neukölln");
   assert.equal(fmtDistance("en", 2345, true), "≈ 2 km");
   assert.equal(fmtDistance("en", 2345), "2.3 km");
   assert.equal(fmtDistance("en", 420, true), "≈ 400 m");

@@ -18,8 +18,13 @@ export function canDirect(f) {
   return Boolean(f.geometry) && EXACT.has(f.properties.coord_precision);
 }
 
-/** "approximate location: centre of Sofia" (or of a quarter of Roma), in `lang`. */
+/**
+ * "approximate location: centre of Sofia", in `lang`: a `district` point
+ * names its quarter when the API knows it (`centre_of`: "centre of
+ * Neukölln"), else "centre of a quarter of Berlin".
+ */
 export function approxText(lang, p) {
+  if (p.coord_precision === "district" && p.centre_of) return t(lang, "approx.city", { place: p.centre_of });
   const place = p.city || t(lang, `country.${p.country}`);
   return t(lang, p.coord_precision === "district" ? "approx.district" : "approx.city", { place });
 }
