@@ -258,6 +258,7 @@ describe("honest locations, hours in words, a caller text with facts only (fixtu
         approx: li.querySelector(".approx")?.textContent ?? null,
         noDirections: li.querySelector(".no-directions")?.textContent ?? null,
       }));
+    assert.equal(await page.isVisible("#legend-marks li[data-mark=approx]"), true, "the desk shows the legend of the markers too");
     const district = await item("t-district");
     assert.equal(district.approx, "approximate location: centre of a quarter of Roma");
     assert.equal(district.directions, false);
