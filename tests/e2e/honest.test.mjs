@@ -119,6 +119,7 @@ describe("honest locations, hours in words, a caller text with facts only (fixtu
     await openDetails("t-district");
     let rows = await detailRows();
     assert.equal(rows.Location, "approximate location: centre of a quarter of Roma");
+    assert.equal(rows.Address, "address not known (Roma, Italy)", "a city is not an address");
     assert.equal(rows["Location precision"], undefined);
     assert.equal(await page.$("#details a.directions"), null, "no directions to a quarter's centre");
     assert.equal(await page.textContent("#details .no-directions"), "The exact address is not known: call before going.");
@@ -136,6 +137,7 @@ describe("honest locations, hours in words, a caller text with facts only (fixtu
     await openDetails("t-exact");
     rows = await detailRows();
     assert.equal(rows["Location precision"], "street");
+    assert.equal(rows.Address, "Via di Prova 10, 00100 Roma, Italy");
     assert.equal(rows.Location, undefined);
     const href = await page.getAttribute("#details a.directions", "href");
     assert.equal(href, "https://www.openstreetmap.org/directions?to=41.890000,12.490000");

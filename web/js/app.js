@@ -426,7 +426,8 @@ function renderDetails() {
   const address = [p.address, [p.postcode, p.city].filter(Boolean).join(" "), tr(`country.${p.country}`)]
     .filter(Boolean)
     .join(", ");
-  row("details.address", address);
+  // A city is not an address: say that the street is not known.
+  row("details.address", p.address || !f.geometry ? address : `${tr("desk.addressUnknown")} (${address})`);
   if (p.phone) row("details.phone", el("a", { href: `tel:${p.phone.replace(/[^\d+]/g, "")}`, textContent: p.phone }));
   if (p.email) row("details.email", el("a", { href: `mailto:${p.email}`, textContent: p.email }));
   if (p.website && /^https?:\/\//i.test(p.website)) row("details.website", ext(p.website, p.website.replace(/^https?:\/\//i, "")));
