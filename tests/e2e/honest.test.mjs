@@ -181,6 +181,13 @@ describe("honest locations, hours in words, a caller text with facts only (fixtu
     assert.equal(await badge.textContent(), "5");
     assert.equal(await badge.getAttribute("aria-label"), "5 services at this point: show the list");
 
+    // A click on the count lists them (and sets no point for the nearest search).
+    await badge.click();
+    await page.waitForSelector(".stack-list button[data-id]");
+    assert.equal(new URLSearchParams((await page.evaluate(() => location.hash)).slice(1)).get("pt"), null);
+    await page.keyboard.press("Escape");
+    await page.waitForSelector(".stack-list", { state: "detached" });
+
     // A click on the symbol lists them all; each opens.
     const box = await page.$eval("#map", (m) => m.getBoundingClientRect().toJSON());
     const at = await page.evaluate((ll) => window.witgis.map.project(ll), VILNIUS);

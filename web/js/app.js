@@ -704,7 +704,7 @@ function updateClusterLabels() {
           openStack(p.stack, el);
         });
         // Added once: adding again would take the focus off the button.
-        marker = new maplibregl.Marker({ element: el, offset: [13, -13] }).setLngLat(f.geometry.coordinates).addTo(map);
+        marker = new maplibregl.Marker({ element: el, offset: [14, 14] }).setLngLat(f.geometry.coordinates).addTo(map);
         stackMarkers.set(p.stack, marker);
       }
       continue;
