@@ -72,6 +72,12 @@ test("around the clock, closed all week, split and unsure times, holiday hours o
   };
   assert.equal(hoursText("en", own), "Mon–Fri 08:00–20:00; public holidays 09:00–12:00 (Tue 8 Dec)");
   assert.equal(hoursText("en", undefined), "");
+  // Read from another time zone, the service's zone is named (except around the clock).
+  const vilnius = { ...ROME, time_zone: "Europe/Vilnius" };
+  assert.equal(hoursText("en", vilnius, "Europe/Rome"), `${hoursText("en", vilnius)} (Eastern European Time)`);
+  assert.equal(hoursText("de", vilnius, "Europe/Rome"), `${hoursText("de", vilnius)} (Osteuropäische Zeit)`);
+  assert.equal(hoursText("en", ROME, "Europe/Rome"), hoursText("en", ROME), "same zone: not named");
+  assert.equal(hoursText("en", { ...always, time_zone: "Europe/Vilnius" }, "Europe/Rome"), "open 24 hours, every day");
 });
 
 test("approximate points: named, distances rounded and marked, no directions", () => {

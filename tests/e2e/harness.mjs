@@ -119,8 +119,11 @@ export async function startServer(extraArgs = [], { areas = [], resources = [], 
   };
 }
 
-/** Launches Debian's Chromium headless with a fresh profile; records every request. */
-export async function startBrowser() {
+/**
+ * Launches Debian's Chromium headless with a fresh profile; records every
+ * request. `timezoneId` (e.g. "Europe/Rome") sets the browser's time zone.
+ */
+export async function startBrowser({ timezoneId } = {}) {
   const profile = mkdtempSync(join(tmpdir(), "witgis-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
@@ -137,6 +140,7 @@ export async function startBrowser() {
     ],
     viewport: { width: 1280, height: 800 },
     locale: "en-GB",
+    ...(timezoneId ? { timezoneId } : {}),
   });
   const requests = [];
   const consoleErrors = [];

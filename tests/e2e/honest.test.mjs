@@ -55,7 +55,8 @@ describe("honest locations, hours in words, a caller text with facts only (fixtu
 
   before(async () => {
     server = await startServer([], { resources: [FIXTURE] });
-    browser = await startBrowser();
+    // An operator in Rome: Rome's hours need no zone, Vilnius's are named as Vilnius's.
+    browser = await startBrowser({ timezoneId: "Europe/Rome" });
     await browser.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.base });
     page = await browser.newPage();
   });
@@ -246,6 +247,11 @@ describe("honest locations, hours in words, a caller text with facts only (fixtu
       await openDetails("t-vln-exact", lang);
       assert.doesNotMatch(await page.textContent("#details dl"), RAW, lang);
     }
+    // Vilnius's hours read from Rome: in Vilnius time, and the page says so.
+    await openDetails("t-vln-1", "en");
+    assert.equal((await detailRows())["Opening hours"], "Mon–Thu 09:00–17:00; Fri 09:00–15:00 (Eastern European Time)");
+    await openDetails("t-vln-1", "it");
+    assert.equal((await detailRows())["Orari di apertura"], "lun–gio 09:00–17:00; ven 09:00–15:00 (Ora dell’Europa orientale)");
   });
 
   test("the desk: approximate alternatives say so, without Directions; the caller text has facts only, in five languages", async () => {

@@ -4,7 +4,7 @@
 import { CATEGORIES, COUNTRIES, LANGUAGES, TOPICS, pickLanguage, t } from "./i18n.js";
 import { bindCombobox } from "./combobox.js";
 import { MIXED, SYMBOLS, imageName, symbolDataUrl, symbolImageData } from "./symbols.js";
-import { approxText, canDirect, fmtDistance, hoursText, isApprox } from "./facts.js";
+import { approxText, browserZone, canDirect, fmtDistance, hoursText, isApprox } from "./facts.js";
 import { deskMarks, initDesk, readDeskHash, refer, renderDesk, showAreas, writeDeskHash } from "./desk.js";
 import { coverageClick, initCoverage, readCoverageHash, refitCoverage, renderCoverage, showCoverage, writeCoverageHash } from "./coverage.js";
 import { fillSelect } from "./dom.js";
@@ -432,7 +432,7 @@ function renderDetails() {
   if (p.email) row("details.email", el("a", { href: `mailto:${p.email}`, textContent: p.email }));
   if (p.website && /^https?:\/\//i.test(p.website)) row("details.website", ext(p.website, p.website.replace(/^https?:\/\//i, "")));
   // The next seven days in words (never the raw OpenStreetMap syntax).
-  row("details.hours", hoursText(state.lang, p.hours_week));
+  row("details.hours", hoursText(state.lang, p.hours_week, browserZone()));
   if (p.topics?.length) row("details.topics", p.topics.map((x) => tr(`topic.${x}`)).join(", "));
   if (p.target_groups?.length) row("details.targetGroups", p.target_groups.map(humanise).join(", "));
   if (p.access) row("details.access", tr(`access.${p.access}`));

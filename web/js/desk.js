@@ -8,7 +8,7 @@ import { bindCombobox } from "./combobox.js";
 import { LANGUAGES, TOPICS, intlLocale, t } from "./i18n.js";
 import { symbolDataUrl } from "./symbols.js";
 import { el } from "./dom.js";
-import { approxText, canDirect, fmtDistance, hoursText, isApprox } from "./facts.js";
+import { approxText, browserZone, canDirect, fmtDistance, hoursText, isApprox } from "./facts.js";
 
 const K = 5;
 const $ = (id) => document.getElementById(id);
@@ -85,7 +85,7 @@ export function serviceText(lang, f, withDistance = true) {
   else lines.push(t(lang, "txt.addressUnknown"));
   if (approx) lines.push(capital(lang, approxText(lang, p)));
   lines.push(p.phone ? t(lang, "txt.phone", { v: p.phone }) : t(lang, "txt.phoneUnknown"));
-  const hours = hoursText(lang, p.hours_week);
+  const hours = hoursText(lang, p.hours_week, browserZone());
   lines.push(hours ? t(lang, "txt.hours", { v: hours }) : t(lang, "txt.hoursUnknown"));
   if (p.website && /^https?:\/\//i.test(p.website)) lines.push(t(lang, "txt.website", { v: p.website }));
   if (canDirect(f)) lines.push(t(lang, "txt.directions", { v: directionsUrl(f) }));
@@ -135,7 +135,7 @@ function serviceItem(f, i, group) {
   if (approx) lines.push(el("span", { className: "approx", textContent: approxText(ctx.state.lang, p) }));
   if (p.phone) lines.push(el("a", { href: `tel:${p.phone.replace(/[^\d+]/g, "")}`, textContent: p.phone }));
   else lines.push(el("span", { className: "phone-unknown", textContent: tr("desk.phoneUnknown") }));
-  const hours = hoursText(ctx.state.lang, p.hours_week);
+  const hours = hoursText(ctx.state.lang, p.hours_week, browserZone());
   if (hours) lines.push(el("span", { className: "hours", textContent: hours }));
   if (canDirect(f)) {
     const a = el("a", { href: directionsUrl(f), target: "_blank", rel: "noopener noreferrer", textContent: tr("details.directions") });

@@ -68,14 +68,31 @@ function dayLabel(lang, iso) {
 const spans = (intervals) => intervals.map(([a, b]) => `${a}–${b}`).join(", ");
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
+/** The time zone of this browser, e.g. "Europe/Rome". */
+export function browserZone() {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
+/** A time zone's name in `lang`, e.g. "Eastern European Time". */
+function zoneName(lang, zone) {
+  try {
+    const parts = new Intl.DateTimeFormat(intlLocale(lang), { timeZone: zone, timeZoneName: "longGeneric" }).formatToParts(new Date(MONDAY));
+    return parts.find((x) => x.type === "timeZoneName")?.value ?? zone;
+  } catch {
+    return zone;
+  }
+}
+
 /**
  * The next seven days (`hours_week` of the API) in words, in `lang`:
  * "Mon–Fri 08:00–20:00; Sat 08:00–14:00; closed on public holidays (Tue 8 Dec)".
  * Days are grouped Monday to Sunday when their hours are equal; a public
- * holiday counts with its ordinary hours there and is named apart. "" when
- * there is no week.
+ * holiday counts with its ordinary hours there and is named apart. The times
+ * are the service's own: when `viewerZone` (the reader's time zone) differs
+ * from the service's, its zone is named, "… (Eastern European Time)". ""
+ * when there is no week.
  */
-export function hoursText(lang, week) {
+export function hoursText(lang, week, viewerZone = null) {
   if (!week?.days?.length) return "";
   const byWeekday = new Array(7).fill(null);
   for (const d of week.days) {
@@ -111,5 +128,8 @@ export function hoursText(lang, week) {
     else parts.push(t(lang, "hours.holidayOn", { day: dayLabel(lang, d.date), v: d.intervals.length ? spans(d.intervals) : t(lang, "hours.closed") }));
   }
   if (rule) parts.push(covered.length ? `${ruleText(rule.intervals)} (${covered.join(", ")})` : ruleText(rule.intervals));
-  return parts.join("; ");
+  const text = parts.join("; ");
+  const always = byWeekday.every(allDay) && !rule;
+  if (!viewerZone || !week.time_zone || week.time_zone === viewerZone || always) return text;
+  return `${text} (${zoneName(lang, week.time_zone)})`;
 }
