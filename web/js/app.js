@@ -145,7 +145,7 @@ function localiseMap() {
   for (const el of map.getContainer().querySelectorAll(".stack-count[data-stack]")) {
     el.setAttribute("aria-label", tr("stack.open", { n: stacks.get(el.dataset.stack)?.length ?? el.textContent }));
   }
-  if (stackPopup) openStack(stackPopup.key, stackPopup.from);
+  if (stackPopup) openStack(stackPopup.key, stackPopup.from, false); // in the new language, leaving the focus where it is
 }
 
 /** A select of "all" (the empty value) and the options. */
@@ -590,7 +590,7 @@ function updateMapData() {
 }
 
 /** Lists the services sharing the point `key` in a popup, each a button that opens its details. */
-function openStack(key, from = null) {
+function openStack(key, from = null, focus = true) {
   const fs = stacks.get(key);
   if (!fs || !map) return;
   closeStack();
@@ -625,7 +625,7 @@ function openStack(key, from = null) {
   popup.on("close", () => {
     if (stackPopup?.popup === popup) stackPopup = null;
   });
-  box.querySelector("button")?.focus();
+  if (focus) box.querySelector("button")?.focus();
 }
 
 function closeStack() {
