@@ -181,6 +181,24 @@ pub static LOCALITIES: LazyLock<Gazetteer> = LazyLock::new(|| {
     Gazetteer::new(entries)
 });
 
+/// The locality whose GeoNames centre is at this point (to about 10 m), if
+/// any: what an approximate `district` point is the centre of.
+pub fn locality_centred_at(lon: f64, lat: f64) -> Option<&'static str> {
+    static CENTRES: LazyLock<std::collections::HashMap<(i64, i64), usize>> = LazyLock::new(|| {
+        let mut centres = std::collections::HashMap::new();
+        for (i, p) in LOCALITIES.places.iter().enumerate() {
+            centres.entry(centre_key(p.lon, p.lat)).or_insert(i);
+        }
+        centres
+    });
+    CENTRES.get(&centre_key(lon, lat)).map(|&i| LOCALITIES.places[i].name.as_str())
+}
+
+/// Degrees to 4 decimals (about 10 m), as integers.
+fn centre_key(lon: f64, lat: f64) -> (i64, i64) {
+    ((lon * 1e4).round() as i64, (lat * 1e4).round() as i64)
+}
+
 /// The places a snapshot adds: its areas (at an interior point) and the
 /// addresses of its resources, each address once (several services often
 /// share one building; the first by id gives the point).

@@ -263,3 +263,93 @@ async fn quarters_imported_as_areas_are_found_by_name_and_lead_to_the_competent_
     assert!(areas.starts_with(&["it-rm-zona-08f"]) && areas.contains(&"it-rm-municipio-06"), "{areas:?}");
     assert!(ids(&r["competent"]).contains(&"it-rm-csm-d6"), "{}", r["competent"]);
 }
+
+/// A store holding only `resources`, served through the real router.
+async fn app_with(resources: Vec<Resource>) -> (axum::Router, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store =
+        witgis::store::open(&format!("sqlite://{}", dir.path().join("h.db").display())).await.expect("store");
+    store.seed_once(&resources).await.expect("seed");
+    let state = Arc::new(witgis::state::AppState::load(store).await.expect("load"));
+    (witgis::http::router(state), dir)
+}
+
+#[tokio::test]
+async fn every_answer_carries_the_next_seven_days_in_local_time() {
+    let (app, _dir) = app_with(vec![
+        with_hours("office", Some([12.50, 41.90]), "day_centre", "Mo-Fr 08:00-20:00; Sa 08:00-14:00; PH off", &[]),
+        {
+            let props = json!({"id": "no-hours", "name": "no-hours", "category": "day_centre", "country": "IT",
+                               "coord_precision": "city", "topics": ["mental_health_care"]});
+            let Value::Object(map) = props else { unreachable!() };
+            Resource::from_properties(&map, Some([12.51, 41.91])).expect("valid")
+        },
+    ])
+    .await;
+    // Monday 7 December 2026, 10:00 in Rome; Tuesday the 8th is a public holiday.
+    let at = "2026-12-07T09:00:00Z";
+    let expected = json!({
+        "time_zone": "Europe/Rome",
+        "days": [
+            {"date": "2026-12-07", "intervals": [["08:00", "20:00"]], "holiday": false},
+            {"date": "2026-12-08", "intervals": [], "holiday": true, "usual": [["08:00", "20:00"]]},
+            {"date": "2026-12-09", "intervals": [["08:00", "20:00"]], "holiday": false},
+            {"date": "2026-12-10", "intervals": [["08:00", "20:00"]], "holiday": false},
+            {"date": "2026-12-11", "intervals": [["08:00", "20:00"]], "holiday": false},
+            {"date": "2026-12-12", "intervals": [["08:00", "14:00"]], "holiday": false},
+            {"date": "2026-12-13", "intervals": [], "holiday": false},
+        ],
+        "public_holidays": {"date": "2026-12-08", "intervals": [], "usual": [["08:00", "20:00"]]},
+    });
+    let (status, one) = get(&app, &format!("/api/resources/office?at={at}")).await;
+    assert_eq!(status, StatusCode::OK, "{one}");
+    assert_eq!(one["properties"]["hours_week"], expected);
+    let (_, all) = get(&app, &format!("/api/resources?at={at}")).await;
+    let (_, near) = get(&app, &format!("/api/nearest?lon=12.5&lat=41.9&at={at}")).await;
+    let (_, referral) = get(&app, &format!("/api/referral?lon=12.5&lat=41.9&at={at}")).await;
+    for (what, fc) in [("resources", &all), ("nearest", &near), ("referral", &referral["nearest"])] {
+        let features = fc["features"].as_array().expect("features");
+        let by_id = |id: &str| features.iter().find(|f| f["id"] == id).expect(id).clone();
+        assert_eq!(by_id("office")["properties"]["hours_week"], expected, "{what}");
+        assert!(by_id("no-hours")["properties"].get("hours_week").is_none(), "{what}: no hours, no week");
+    }
+    // Sunday 13 December 23:30 in Rome: the week starts that Sunday.
+    let (_, late) = get(&app, "/api/resources/office?at=2026-12-13T22:30:00Z").await;
+    assert_eq!(late["properties"]["hours_week"]["days"][0]["date"], "2026-12-13");
+    assert_eq!(late["properties"]["hours_week"]["days"][1]["intervals"], json!([["08:00", "20:00"]]));
+    // A bad moment is a 400 naming it.
+    for uri in ["/api/resources?at=tomorrow", "/api/resources/office?at=soon"] {
+        let (status, body) = get(&app, uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}");
+        assert_eq!(body["invalid_params"][0]["name"], "at", "{uri}");
+    }
+    // A feature read back (with its hours_week) is still a valid record.
+    let Value::Object(props) = one["properties"].clone() else { unreachable!() };
+    assert!(Resource::from_properties(&props, Some([12.50, 41.90])).is_ok());
+}
+
+#[tokio::test]
+async fn a_district_point_on_a_localitys_centre_names_it() {
+    let located = |id: &str, precision: &str, point: [f64; 2]| {
+        let props = json!({"id": id, "name": id, "category": "day_centre", "country": "DE", "city": "Berlin",
+                           "coord_precision": precision, "topics": ["housing"]});
+        let Value::Object(map) = props else { unreachable!() };
+        Resource::from_properties(&map, Some(point)).expect("valid")
+    };
+    let (app, _dir) = app_with(vec![
+        // Neukölln's GeoNames point (data/places.tsv: 2864695, 13.43126 52.47719).
+        located("on-neukoelln", "district", [13.43126, 52.47719]),
+        located("between", "district", [13.44, 52.49]),
+        located("exact", "street", [13.43126, 52.47719]),
+    ])
+    .await;
+    let (_, fc) = get(&app, "/api/resources").await;
+    let centre = |id: &str| {
+        let f =
+            fc["features"].as_array().expect("features").iter().find(|f| f["id"] == id).expect(id).clone();
+        f["properties"].get("centre_of").cloned()
+    };
+    assert_eq!(centre("on-neukoelln"), Some(json!("Neukölln")));
+    assert_eq!(centre("between"), None, "a point that is no locality's centre names none");
+    assert_eq!(centre("exact"), None, "an exact point is no centre");
+}

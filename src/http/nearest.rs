@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::error::ApiError;
-use super::geojson::{Collection, GeoJson};
+use super::geojson::{Collection, GeoJson, annotate};
 use super::params::{Params, present};
 use crate::formats::geojson::ResourceFeature;
 use crate::index::Snapshot;
@@ -44,17 +44,22 @@ pub async fn nearest(
     let snapshot = state.snapshot();
     let entries =
         nearest_entries(&snapshot, lon, lat, k, max_km.map(|km| km * 1000.0), &filter, open_now, at);
-    Ok(GeoJson(collection(&snapshot, &entries)).into_response())
+    Ok(GeoJson(collection(&snapshot, &entries, at)).into_response())
 }
 
 /// A FeatureCollection of referral entries, with their distance, how to
-/// reach them and whether they are open.
-pub fn collection<'a>(snapshot: &'a Snapshot, entries: &[Entry]) -> Collection<'a> {
+/// reach them, whether they are open at `at` and their next seven days.
+pub fn collection<'a>(
+    snapshot: &'a Snapshot,
+    entries: &[Entry],
+    at: chrono::DateTime<chrono::Utc>,
+) -> Collection<'a> {
     let features = entries
         .iter()
         .map(|e| {
             let status = e.status.as_ref();
-            ResourceFeature::new(snapshot.resource(e.index))
+            let r = snapshot.resource(e.index);
+            annotate(ResourceFeature::new(r), r, at)
                 .with("distance_m", json!(e.distance_m.map(|d| (d * 10.0).round() / 10.0)))
                 .with("reach", json!(e.reach))
                 .with("open_now", json!(status.and_then(|s| s.open_now)))

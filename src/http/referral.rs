@@ -50,8 +50,8 @@ pub async fn referral(
         "country": r.country,
         "areas": r.areas.iter().map(|a| summary(a)).collect::<Vec<_>>(),
         "notes": r.notes,
-        "competent": collection(&snapshot, &r.competent),
-        "nearest": collection(&snapshot, &r.nearest),
-        "after_hours": r.after_hours.as_ref().map(|entries| collection(&snapshot, entries)),
+        "competent": collection(&snapshot, &r.competent, at),
+        "nearest": collection(&snapshot, &r.nearest, at),
+        "after_hours": r.after_hours.as_ref().map(|entries| collection(&snapshot, entries, at)),
     })))
 }

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::error::{ApiError, InvalidParam, etag};
-use super::geojson::{Collection, GeoJson};
+use super::geojson::{Collection, GeoJson, annotate};
 use super::params::Params;
 use crate::formats::geojson::ResourceFeature;
 use crate::state::AppState;
@@ -25,12 +25,15 @@ pub async fn list_resources(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let mut params =
-        Params::parse(query.as_deref(), &["bbox", "category", "country", "topic", "q", "limit", "offset"]);
+    let mut params = Params::parse(
+        query.as_deref(),
+        &["bbox", "category", "country", "topic", "q", "limit", "offset", "at"],
+    );
     let bbox = params.bbox();
     let filter = params.filter();
     let limit = params.count("limit", 1..=MAX_LIMIT, DEFAULT_LIMIT);
     let offset = params.count("offset", 0..=usize::MAX, 0);
+    let at = params.moment("at");
     params.finish()?;
 
     let snapshot = state.snapshot();
@@ -42,23 +45,31 @@ pub async fn list_resources(
         .iter()
         .skip(offset)
         .take(limit)
-        .map(|&i| ResourceFeature::new(snapshot.resource(i)))
+        .map(|&i| {
+            let r = snapshot.resource(i);
+            annotate(ResourceFeature::new(r), r, at)
+        })
         .collect();
     Ok(GeoJson(Collection::page(features, matched.len())).into_response())
 }
 
-/// One resource as a Feature, with its version as the `ETag`.
+/// One resource as a Feature, with its version as the `ETag` and its next
+/// seven days of opening hours from `at` (now by default).
 pub async fn get_resource(
     State(state): State<Arc<AppState>>,
     path: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
+    let mut params = Params::parse(query.as_deref(), &["at"]);
+    let at = params.moment("at");
+    params.finish()?;
     let Path(id) = path.map_err(|e| {
         ApiError::InvalidParams(vec![InvalidParam { name: "id".into(), reason: e.body_text() }])
     })?;
     let current = state.versioned();
     let (resource, version) =
         current.get(&id).ok_or_else(|| ApiError::NotFound(format!("no resource has the id '{id}'")))?;
-    let mut response = GeoJson(ResourceFeature::new(resource)).into_response();
+    let mut response = GeoJson(annotate(ResourceFeature::new(resource), resource, at)).into_response();
     response.headers_mut().insert(header::ETAG, etag(version));
     Ok(response)
 }

@@ -90,7 +90,7 @@ pub struct FieldError {
 pub struct ValidationErrors(pub Vec<FieldError>);
 
 /// Properties that our own output adds and input may carry back: ignored.
-const COMPUTED: &[&str] = &["distance_m", "version", "updated_at", "created_at"];
+const COMPUTED: &[&str] = &["distance_m", "version", "updated_at", "created_at", "hours_week", "centre_of"];
 
 /// Every property a resource reads, besides the geometry.
 pub const PROPERTIES: &[&str] = &[

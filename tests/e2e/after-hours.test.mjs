@@ -134,13 +134,15 @@ describe("operator view: opening hours, after hours and open now (fixture data)"
     const section = text.indexOf("Outside opening hours:");
     const tail = text.slice(section);
     assert.ok(tail.includes("Servizio crisi di prova (24 ore)") && tail.includes("Linea di crisi di prova"), tail);
-    assert.ok(tail.includes("Opening hours: 24/7") && tail.includes("+39 800 000003"), tail);
+    // Hours in words, never the OpenStreetMap syntax.
+    assert.ok(tail.includes("Opening hours: open 24 hours, every day") && tail.includes("+39 800 000003"), tail);
+    assert.ok(!text.includes("24/7"), text);
 
     await page.click("#desk-after li:first-child button.copy");
     await waitFor(async () => (await page.inputValue("#desk-text")).startsWith("Servizio crisi di prova (24 ore)"), { what: "one after-hours text" });
     const one = await page.inputValue("#desk-text");
     assert.match(one, /^Servizio crisi di prova \(24 ore\) \(\d+ m away\)\nCrisis service\n/);
-    assert.ok(one.includes("Opening hours: 24/7") && one.includes("Phone: +39 06 0000002"), one);
+    assert.ok(one.includes("Opening hours: open 24 hours, every day") && one.includes("Phone: +39 06 0000002"), one);
   });
 
   test("a competent centre open around the clock is shown open, with no after-hours list", async () => {

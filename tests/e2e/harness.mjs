@@ -119,8 +119,11 @@ export async function startServer(extraArgs = [], { areas = [], resources = [], 
   };
 }
 
-/** Launches Debian's Chromium headless with a fresh profile; records every request. */
-export async function startBrowser() {
+/**
+ * Launches Debian's Chromium headless with a fresh profile; records every
+ * request. `timezoneId` (e.g. "Europe/Rome") sets the browser's time zone.
+ */
+export async function startBrowser({ timezoneId } = {}) {
   const profile = mkdtempSync(join(tmpdir(), "witgis-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
@@ -137,6 +140,7 @@ export async function startBrowser() {
     ],
     viewport: { width: 1280, height: 800 },
     locale: "en-GB",
+    ...(timezoneId ? { timezoneId } : {}),
   });
   const requests = [];
   const consoleErrors = [];
@@ -172,20 +176,23 @@ export async function waitForMap(page) {
   await page.waitForFunction(() => window.witgis?.map?.loaded(), null, { timeout: 30000 });
 }
 
-/** Resources drawn on the map now: single symbols plus the sizes of clusters. */
+/**
+ * Resources drawn on the map now: single symbols, the services of each stack
+ * (several on one point) and of each cluster.
+ */
 export async function countDrawn(page) {
   return page.evaluate(
     () =>
       new Promise((ok) => {
         const { map } = window.witgis;
         const count = () => {
-          const ids = new Set();
+          const points = new Map();
           const clusters = new Map();
           for (const f of map.queryRenderedFeatures({ layers: ["points", "clusters"] })) {
-            if (f.properties.cluster) clusters.set(f.properties.cluster_id, f.properties.point_count);
-            else ids.add(f.properties.id);
+            if (f.properties.cluster) clusters.set(f.properties.cluster_id, f.properties.records);
+            else points.set(f.properties.id, f.properties.count);
           }
-          return ids.size + [...clusters.values()].reduce((a, b) => a + b, 0);
+          return [...points.values(), ...clusters.values()].reduce((a, b) => a + b, 0);
         };
         if (map.loaded()) ok(count());
         else map.once("idle", () => ok(count()));

@@ -125,12 +125,15 @@ describe("web map", () => {
     await page.waitForSelector("#details:not([hidden])");
     const feature = await server.api(`/api/resources/${encodeURIComponent(id)}`);
     assert.equal(await page.textContent("#details-name"), feature.properties.name);
-    if (feature.geometry) {
+    if (feature.geometry && ["building", "street"].includes(feature.properties.coord_precision)) {
       const [lon, lat] = feature.geometry.coordinates;
       const href = await page.getAttribute("#details a.directions", "href");
       const to = new URL(href).searchParams.get("to").split(",").map(Number);
       assert.ok(href.startsWith("https://www.openstreetmap.org/directions?"));
       assert.ok(Math.abs(to[0] - lat) < 1e-5 && Math.abs(to[1] - lon) < 1e-5, `directions go to ${href}`);
+    }
+    if (feature.geometry && !["building", "street"].includes(feature.properties.coord_precision)) {
+      assert.equal(await page.$("#details a.directions"), null, "no directions to an approximate point");
     }
     if (feature.properties.phone) assert.ok(await page.$("#details a[href^='tel:']"));
     assert.equal((await hashParams()).get("sel"), id);
@@ -161,6 +164,29 @@ describe("web map", () => {
     await page.keyboard.press("Escape");
     await page.click("#clear-point");
     await page.fill("#q", "");
+  });
+
+  test("the seed's most crowded point (14 services in Vilnius) is one counted symbol that lists them all", async () => {
+    const all = await server.api("/api/resources?limit=10000");
+    const byPoint = new Map();
+    for (const f of all.features.filter((x) => x.geometry)) {
+      const key = f.geometry.coordinates.join();
+      byPoint.set(key, [...(byPoint.get(key) ?? []), f.id]);
+    }
+    // The most crowded point of the seed (Vilnius's centre, 14 services, when this was written).
+    const [key, ids] = [...byPoint].sort((a, b) => b[1].length - a[1].length)[0];
+    assert.ok(ids.length > 5, `${ids.length} services share ${key}`);
+    const point = key.split(",").map(Number);
+    await page.evaluate((c) => new Promise((ok) => window.witgis.map.once("idle", ok).jumpTo({ center: c, zoom: 13 })), point);
+    const stack = `${point[0].toFixed(6)},${point[1].toFixed(6)}`;
+    const badge = await page.waitForSelector(`.stack-count[data-stack="${stack}"]`);
+    assert.equal(await badge.textContent(), String(ids.length));
+    await badge.click();
+    await page.waitForSelector(".stack-list button[data-id]");
+    const listed = await page.$$eval(".stack-list button[data-id]", (bs) => bs.map((b) => b.dataset.id));
+    assert.deepEqual([...listed].sort(), [...ids].sort(), "every one is listed");
+    await page.keyboard.press("Escape");
+    await page.waitForSelector(".stack-list", { state: "detached" });
   });
 
   test("the language switcher changes every label and is kept in the URL", async () => {

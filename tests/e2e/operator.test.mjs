@@ -147,13 +147,19 @@ describe("help-desk operator view", () => {
     assert.match(await page.textContent("#desk-status"), /copied/i);
     assert.ok(text.includes(first.properties.name), "the text names the service");
     if (first.properties.phone) assert.ok(text.includes(first.properties.phone), "and gives its phone");
-    if (first.geometry) {
+    const exact = ["building", "street"].includes(first.properties.coord_precision);
+    if (first.geometry && exact) {
       const [lon, lat] = first.geometry.coordinates;
       const link = `https://www.openstreetmap.org/directions?to=${lat.toFixed(6)}%2C${lon.toFixed(6)}`;
       assert.ok(text.includes(link), `the text links ${link}`);
-      assert.ok(first.properties.address && text.includes(first.properties.address), "and gives the address");
+    } else {
+      assert.doesNotMatch(text, /openstreetmap\.org\/directions/, "no directions to an approximate point");
     }
+    if (first.geometry && !exact) assert.match(text, /Approximate location: centre of /);
+    if (first.properties.address) assert.ok(text.includes(first.properties.address), "the text gives the address");
+    assert.ok(text.includes(first.properties.phone ? `Phone: ${first.properties.phone}` : "Phone: not known"), "the phone, or that it is not known");
     assert.ok(/Address: |By phone only/.test(text));
+    assert.doesNotMatch(text, /ask by phone/, "never 'ask by phone'");
 
     // The caller speaks Italian: the same text, in Italian.
     await page.selectOption("#desk-lang", "it");
@@ -181,7 +187,10 @@ describe("help-desk operator view", () => {
       from = at;
     }
     assert.match(text, /Bisogno: Alloggio|Bisogno: /);
-    assert.match(text, /openstreetmap\.org\/directions\?to=/);
+    // Directions only to the services whose point is their address.
+    const exactOnes = [...api.competent.features, ...api.nearest.features].filter((f) => f.geometry && ["building", "street"].includes(f.properties.coord_precision));
+    if (exactOnes.length) assert.match(text, /openstreetmap\.org\/directions\?to=/);
+    else assert.doesNotMatch(text, /openstreetmap\.org\/directions/);
 
     await page.evaluate(() => (window.print = () => (window.__printed = true)));
     await page.click("#desk-print");

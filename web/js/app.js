@@ -1,9 +1,10 @@
 // The witgis web map: filters, list, search, nearest, details, languages.
 // Every request goes to this server unless an online basemap is configured.
 
-import { CATEGORIES, COUNTRIES, LANGUAGES, TOPICS, intlLocale, pickLanguage, t } from "./i18n.js";
+import { CATEGORIES, COUNTRIES, LANGUAGES, TOPICS, pickLanguage, t } from "./i18n.js";
 import { bindCombobox } from "./combobox.js";
-import { SYMBOLS, symbolDataUrl, symbolImageData } from "./symbols.js";
+import { MIXED, SYMBOLS, imageName, symbolDataUrl, symbolImageData } from "./symbols.js";
+import { approxText, browserZone, canDirect, fmtDistance, hoursText, isApprox } from "./facts.js";
 import { deskMarks, initDesk, readDeskHash, refer, renderDesk, showAreas, writeDeskHash } from "./desk.js";
 import { coverageClick, initCoverage, readCoverageHash, refitCoverage, renderCoverage, showCoverage, writeCoverageHash } from "./coverage.js";
 import { fillSelect } from "./dom.js";
@@ -36,6 +37,9 @@ const known = new Map(); // id → feature, from every answer seen
 let pointMarker = null;
 let rankMarkers = [];
 const clusterMarkers = new Map();
+const stackMarkers = new Map(); // stack key → count button on the map
+let stacks = new Map(); // stack key → the features sharing that point
+let stackPopup = null;
 let returnFocus = null;
 
 function readHash() {
@@ -87,11 +91,9 @@ function writeHash() {
 // ----------------------------------------------------------------- text ----
 const tr = (key, vars) => t(state.lang, key, vars);
 
-function fmtDistance(m) {
-  const unit = (u, v, digits) =>
-    new Intl.NumberFormat(intlLocale(state.lang), { style: "unit", unit: u, maximumFractionDigits: digits }).format(v);
-  if (m < 1000) return unit("meter", Math.round(m / 10) * 10, 0);
-  return unit("kilometer", m / 1000, m < 10000 ? 1 : 0);
+/** The distance to a feature's point; "≈ 2 km" when the point is approximate. */
+function distanceText(p) {
+  return fmtDistance(state.lang, p.distance_m, isApprox(p));
 }
 
 function humanise(slug) {
@@ -124,6 +126,7 @@ function mapLocale() {
     "NavigationControl.ZoomOut": tr("map.zoomOut"),
     "AttributionControl.ToggleAttribution": tr("map.attribution"),
     "Map.Title": tr("map.label"),
+    "Popup.Close": tr("details.close"),
   };
 }
 
@@ -139,6 +142,10 @@ function localiseMap() {
   label(".maplibregl-ctrl-zoom-in", "map.zoomIn");
   label(".maplibregl-ctrl-zoom-out", "map.zoomOut");
   label(".maplibregl-ctrl-attrib-button", "map.attribution");
+  for (const el of map.getContainer().querySelectorAll(".stack-count[data-stack]")) {
+    el.setAttribute("aria-label", tr("stack.open", { n: stacks.get(el.dataset.stack)?.length ?? el.textContent }));
+  }
+  if (stackPopup) openStack(stackPopup.key, stackPopup.from, false); // in the new language, leaving the focus where it is
 }
 
 /** A select of "all" (the empty value) and the options. */
@@ -272,6 +279,23 @@ function renderLegend() {
       return li;
     }),
   );
+  // How a point is drawn: exact, approximate, or shared by several services.
+  const mark = (src, key, extra = null) => {
+    const img = Object.assign(document.createElement("img"), { src, alt: "", width: 24, height: 24 });
+    const li = document.createElement("li");
+    li.dataset.mark = key;
+    const label = Object.assign(document.createElement("span"), { textContent: tr(`legend.${key}`) });
+    li.append(...[img, extra, label].filter(Boolean));
+    return li;
+  };
+  const badge = Object.assign(document.createElement("span"), { className: "stack-count sample", textContent: "3" });
+  badge.setAttribute("aria-hidden", "true");
+  $("legend-marks-title").textContent = tr("legend.title");
+  $("legend-marks").replaceChildren(
+    mark(symbolDataUrl("mental_health_centre", 24), "exact"),
+    mark(symbolDataUrl("mental_health_centre", 24, true), "approx"),
+    mark(symbolDataUrl(MIXED, 24), "stack", badge),
+  );
 }
 
 function renderTextFilter() {
@@ -314,7 +338,7 @@ function renderList() {
       name.append(sub);
       const dist = document.createElement("span");
       dist.className = "dist";
-      dist.textContent = showNearest && p.distance_m != null ? fmtDistance(p.distance_m) : "";
+      dist.textContent = showNearest && p.distance_m != null ? distanceText(p) : "";
       if (showNearest) btn.append(rank, img, name, dist);
       else btn.append(img, name);
       btn.addEventListener("click", () => select(featureId(f), { fly: true, from: btn }));
@@ -398,20 +422,23 @@ function renderDetails() {
     return a;
   };
   const near = nearest.find((n) => featureId(n) === featureId(f));
-  if (near?.properties.distance_m != null) row("details.distance", fmtDistance(near.properties.distance_m));
+  if (near?.properties.distance_m != null) row("details.distance", distanceText(near.properties));
   const address = [p.address, [p.postcode, p.city].filter(Boolean).join(" "), tr(`country.${p.country}`)]
     .filter(Boolean)
     .join(", ");
-  row("details.address", address);
+  // A city is not an address: say that the street is not known.
+  row("details.address", p.address || !f.geometry ? address : `${tr("desk.addressUnknown")} (${address})`);
   if (p.phone) row("details.phone", el("a", { href: `tel:${p.phone.replace(/[^\d+]/g, "")}`, textContent: p.phone }));
   if (p.email) row("details.email", el("a", { href: `mailto:${p.email}`, textContent: p.email }));
   if (p.website && /^https?:\/\//i.test(p.website)) row("details.website", ext(p.website, p.website.replace(/^https?:\/\//i, "")));
-  row("details.hours", p.opening_hours ?? "");
+  // The next seven days in words (never the raw OpenStreetMap syntax).
+  row("details.hours", hoursText(state.lang, p.hours_week, browserZone()));
   if (p.topics?.length) row("details.topics", p.topics.map((x) => tr(`topic.${x}`)).join(", "));
   if (p.target_groups?.length) row("details.targetGroups", p.target_groups.map(humanise).join(", "));
   if (p.access) row("details.access", tr(`access.${p.access}`));
   if (p.cost) row("details.cost", tr(`cost.${p.cost}`));
-  if (p.coord_precision) row("details.precision", tr(`precision.${p.coord_precision}`));
+  if (f.geometry && isApprox(p)) row("details.location", el("span", { className: "approx", textContent: approxText(state.lang, p) }));
+  else if (p.coord_precision) row("details.precision", tr(`precision.${p.coord_precision}`));
   row("details.source", p.source ?? "");
   row("details.lastVerified", p.last_verified ?? "");
 
@@ -423,12 +450,16 @@ function renderDetails() {
     p.description ? el("p", { textContent: p.description }) : "",
     el("dl", {}, ...rows),
   ];
-  if (f.geometry) {
+  if (canDirect(f)) {
     const [lon, lat] = f.geometry.coordinates;
     const href = `https://www.openstreetmap.org/directions?to=${lat.toFixed(6)},${lon.toFixed(6)}`;
     const a = ext(href, tr("details.directions"));
     a.className = "directions";
     parts.push(a);
+  } else if (f.geometry) {
+    // The point is only the centre of a quarter or a city: no directions to it.
+    const key = p.address ? "approx.address" : p.phone ? "approx.noAddressCall" : "approx.noAddress";
+    parts.push(el("p", { className: "no-directions", textContent: tr(key) }));
   } else {
     parts.push(el("p", { textContent: tr("details.noLocation") }));
   }
@@ -468,8 +499,11 @@ function offlineStyle() {
 }
 
 function addOurLayers() {
-  for (const c of CATEGORIES) {
-    if (!map.hasImage(`sym-${c}`)) map.addImage(`sym-${c}`, symbolImageData(c, 22, 2), { pixelRatio: 2 });
+  for (const c of [...CATEGORIES, MIXED]) {
+    for (const approx of [false, true]) {
+      const name = imageName(c, approx);
+      if (!map.hasImage(name)) map.addImage(name, symbolImageData(c, 22, 2, approx), { pixelRatio: 2 });
+    }
   }
   map.addSource("resources", {
     type: "geojson",
@@ -477,6 +511,8 @@ function addOurLayers() {
     cluster: true,
     clusterRadius: 40,
     clusterMaxZoom: 9,
+    // A cluster counts the services in it, stacks included.
+    clusterProperties: { records: ["+", ["get", "count"]] },
   });
   map.addSource("highlight", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
   map.addLayer({
@@ -496,7 +532,7 @@ function addOurLayers() {
     type: "symbol",
     source: "resources",
     filter: ["!", ["has", "point_count"]],
-    layout: { "icon-image": ["concat", "sym-", ["get", "category"]], "icon-allow-overlap": true },
+    layout: { "icon-image": ICON, "icon-allow-overlap": true },
   });
   map.addLayer({
     id: "hl-halo",
@@ -514,19 +550,89 @@ function addOurLayers() {
     id: "hl-icons",
     type: "symbol",
     source: "highlight",
-    layout: { "icon-image": ["concat", "sym-", ["get", "category"]], "icon-allow-overlap": true },
+    layout: { "icon-image": ICON, "icon-allow-overlap": true },
   });
 }
 
+/** The map image of a feature: its category's symbol, in a dashed ring when the point is approximate. */
+const ICON = ["concat", "sym-", ["case", ["get", "approx"], "approx-", ""], ["get", "category"]];
+
+/** A key shared by features on the same point (to about 10 cm). */
+const pointKey = (f) => f.geometry.coordinates.map((v) => v.toFixed(6)).join(",");
+
+/**
+ * Draws the listed resources: one symbol per point, so that services sharing
+ * a point (often a city's centre) are one stack that says how many they are
+ * and lists them on a click.
+ */
 function updateMapData() {
   if (!mapReady) return;
-  const located = resources.filter((f) => f.geometry);
-  const slim = located.map((f) => ({
-    type: "Feature",
-    geometry: f.geometry,
-    properties: { id: featureId(f), category: f.properties.category },
-  }));
+  stacks = new Map();
+  for (const f of resources) {
+    if (!f.geometry) continue;
+    const key = pointKey(f);
+    if (!stacks.has(key)) stacks.set(key, []);
+    stacks.get(key).push(f);
+  }
+  const slim = [...stacks].map(([key, fs]) => {
+    const categories = new Set(fs.map((f) => f.properties.category));
+    const properties = {
+      id: fs.length === 1 ? featureId(fs[0]) : `stack:${key}`,
+      category: categories.size === 1 ? fs[0].properties.category : MIXED,
+      approx: fs.some((f) => isApprox(f.properties)),
+      count: fs.length,
+    };
+    if (fs.length > 1) properties.stack = key;
+    return { type: "Feature", geometry: fs[0].geometry, properties };
+  });
   map.getSource("resources").setData({ type: "FeatureCollection", features: slim });
+  if (stackPopup && !stacks.has(stackPopup.key)) closeStack();
+}
+
+/** Lists the services sharing the point `key` in a popup, each a button that opens its details. */
+function openStack(key, from = null, focus = true) {
+  const fs = stacks.get(key);
+  if (!fs || !map) return;
+  closeStack();
+  const box = document.createElement("div");
+  box.className = "stack-list";
+  box.setAttribute("role", "dialog");
+  box.setAttribute("aria-labelledby", "stack-title");
+  const h = Object.assign(document.createElement("h2"), { id: "stack-title", textContent: tr("stack.title", { n: fs.length }) });
+  box.append(h);
+  const approx = fs.find((f) => isApprox(f.properties));
+  if (approx) box.append(Object.assign(document.createElement("p"), { className: "approx", textContent: approxText(state.lang, approx.properties) }));
+  const ul = document.createElement("ul");
+  for (const f of [...fs].sort((a, b) => a.properties.name.localeCompare(b.properties.name, state.lang))) {
+    const btn = Object.assign(document.createElement("button"), { type: "button" });
+    btn.dataset.id = featureId(f);
+    const img = Object.assign(document.createElement("img"), { src: symbolDataUrl(f.properties.category, 18), alt: "", width: 18, height: 18 });
+    const name = Object.assign(document.createElement("span"), { textContent: f.properties.name });
+    const sub = Object.assign(document.createElement("span"), { className: "sub", textContent: tr(`category.${f.properties.category}`) });
+    name.append(sub);
+    btn.append(img, name);
+    btn.addEventListener("click", () => select(featureId(f), { from: from ?? btn }));
+    const li = document.createElement("li");
+    li.append(btn);
+    ul.append(li);
+  }
+  box.append(ul);
+  const popup = new maplibregl.Popup({ closeOnClick: true, maxWidth: "320px", focusAfterOpen: false })
+    .setLngLat(fs[0].geometry.coordinates)
+    .setDOMContent(box)
+    .addTo(map);
+  stackPopup = { key, popup, from };
+  popup.on("close", () => {
+    if (stackPopup?.popup === popup) stackPopup = null;
+  });
+  if (focus) box.querySelector("button")?.focus();
+}
+
+function closeStack() {
+  const open = stackPopup;
+  stackPopup = null;
+  open?.popup.remove();
+  return open;
 }
 
 function updateHighlights() {
@@ -537,12 +643,12 @@ function updateHighlights() {
   for (const { f, strong } of marks) {
     if (f.geometry) {
       const selected = strong || featureId(f) === state.selected;
-      features.push({ type: "Feature", geometry: f.geometry, properties: { id: featureId(f), category: f.properties.category, selected } });
+      features.push({ type: "Feature", geometry: f.geometry, properties: { id: featureId(f), category: f.properties.category, approx: isApprox(f.properties), selected } });
     }
   }
   const sel = state.selected ? known.get(state.selected) : null;
   if (sel?.geometry && !features.some((f) => f.properties.id === state.selected)) {
-    features.push({ type: "Feature", geometry: sel.geometry, properties: { id: state.selected, category: sel.properties.category, selected: true } });
+    features.push({ type: "Feature", geometry: sel.geometry, properties: { id: state.selected, category: sel.properties.category, approx: isApprox(sel.properties), selected: true } });
   }
   map.getSource("highlight").setData({ type: "FeatureCollection", features });
 
@@ -571,12 +677,38 @@ function updateHighlights() {
   $("clear-point").hidden = !state.point;
 }
 
-/** Count labels on clusters as HTML, so no glyphs have to be fetched. */
+/**
+ * Count labels on clusters as HTML, so no glyphs have to be fetched; on a
+ * stack (services sharing one point) the count is a button that lists them.
+ */
 function updateClusterLabels() {
-  if (!mapReady || !map.getSource("resources")) return;
+  // While the source reloads its tiles it lists nothing: keep the labels (and the focus on one) as they are.
+  if (!mapReady || !map.getSource("resources") || !map.isSourceLoaded("resources")) return;
   const seen = new Set();
+  const stacked = new Set();
   for (const f of map.querySourceFeatures("resources")) {
     const p = f.properties;
+    if (p.stack && !p.cluster) {
+      if (stacked.has(p.stack)) continue;
+      stacked.add(p.stack);
+      let marker = stackMarkers.get(p.stack);
+      if (!marker) {
+        const el = document.createElement("button");
+        el.type = "button";
+        el.className = "stack-count";
+        el.dataset.stack = p.stack;
+        el.textContent = String(p.count);
+        el.setAttribute("aria-label", tr("stack.open", { n: p.count }));
+        el.addEventListener("click", (e) => {
+          e.stopPropagation();
+          openStack(p.stack, el);
+        });
+        // Added once: adding again would take the focus off the button.
+        marker = new maplibregl.Marker({ element: el, offset: [14, 14] }).setLngLat(f.geometry.coordinates).addTo(map);
+        stackMarkers.set(p.stack, marker);
+      }
+      continue;
+    }
     if (!p.cluster) continue;
     const id = p.cluster_id;
     if (seen.has(id)) continue;
@@ -586,7 +718,7 @@ function updateClusterLabels() {
       const el = document.createElement("div");
       el.className = "cluster-count";
       el.setAttribute("aria-hidden", "true");
-      el.textContent = p.point_count_abbreviated ?? String(p.point_count);
+      el.textContent = String(p.records ?? p.point_count);
       marker = new maplibregl.Marker({ element: el }).setLngLat(f.geometry.coordinates);
       clusterMarkers.set(id, marker);
     }
@@ -596,6 +728,12 @@ function updateClusterLabels() {
     if (!seen.has(id)) {
       marker.remove();
       clusterMarkers.delete(id);
+    }
+  }
+  for (const [key, marker] of stackMarkers) {
+    if (!stacked.has(key)) {
+      marker.remove();
+      stackMarkers.delete(key);
     }
   }
 }
@@ -670,8 +808,9 @@ async function initMap() {
   map.addControl(new maplibregl.ScaleControl(), "bottom-left");
   window.witgis = { map, state };
   map.on("styleimagemissing", (e) => {
-    const c = e.id.replace(/^sym-/, "");
-    if (SYMBOLS[c] && !map.hasImage(e.id)) map.addImage(e.id, symbolImageData(c, 22, 2), { pixelRatio: 2 });
+    const approx = e.id.startsWith("sym-approx-");
+    const c = e.id.replace(/^sym-(approx-)?/, "");
+    if ((SYMBOLS[c] || c === MIXED) && !map.hasImage(e.id)) map.addImage(e.id, symbolImageData(c, 22, 2, approx), { pixelRatio: 2 });
   });
   map.on("load", () => {
     addOurLayers();
@@ -701,6 +840,8 @@ async function initMap() {
     if (hit?.properties.cluster) {
       const zoom = await map.getSource("resources").getClusterExpansionZoom(hit.properties.cluster_id);
       map.easeTo({ center: hit.geometry.coordinates, zoom });
+    } else if (hit?.properties.stack) {
+      openStack(hit.properties.stack, map.getCanvas());
     } else if (hit) {
       select(hit.properties.id, { from: map.getCanvas() });
     } else {
@@ -888,6 +1029,12 @@ function bindControls() {
     if (state.mode === "coverage") $("cov-level").focus();
   });
   document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && stackPopup) {
+      e.preventDefault();
+      const { from } = closeStack();
+      if (from && document.contains(from)) from.focus();
+      return;
+    }
     if (e.key === "Escape" && !$("details").hidden) {
       e.preventDefault();
       closeDetails();

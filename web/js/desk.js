@@ -8,6 +8,7 @@ import { bindCombobox } from "./combobox.js";
 import { LANGUAGES, TOPICS, intlLocale, t } from "./i18n.js";
 import { symbolDataUrl } from "./symbols.js";
 import { el } from "./dom.js";
+import { approxText, browserZone, canDirect, fmtDistance, hoursText, isApprox } from "./facts.js";
 
 const K = 5;
 const $ = (id) => document.getElementById(id);
@@ -37,12 +38,6 @@ export function writeDeskHash(p) {
 }
 
 // ---------------------------------------------------------------- text ----
-function fmtDistance(lang, m) {
-  const unit = (u, v, digits) => new Intl.NumberFormat(intlLocale(lang), { style: "unit", unit: u, maximumFractionDigits: digits }).format(v);
-  if (m < 1000) return unit("meter", Math.round(m / 10) * 10, 0);
-  return unit("kilometer", m / 1000, m < 10000 ? 1 : 0);
-}
-
 /**
  * A next opening or closing (RFC 3339 in the service's own local time, as
  * /api/referral gives it), shown in that local time: "Wed 25 Nov, 20:00".
@@ -61,22 +56,40 @@ export function directionsUrl(f) {
   return `https://www.openstreetmap.org/directions?to=${lat.toFixed(6)}%2C${lon.toFixed(6)}`;
 }
 
+/** The full address, when its street is known (a city alone is not an address). */
 function address(lang, p) {
+  if (!p.address) return "";
   return [p.address, [p.postcode, p.city].filter(Boolean).join(" "), t(lang, `country.${p.country}`)].filter(Boolean).join(", ");
 }
 
-/** The referral text of one service, in `lang`. */
+const capital = (lang, s) => s.charAt(0).toLocaleUpperCase(lang) + s.slice(1);
+
+/** What to tell about getting there when the point is only approximate. */
+function noDirections(p) {
+  return p.address ? "approx.address" : p.phone ? "approx.noAddressCall" : "approx.noAddress";
+}
+
+/**
+ * The referral text of one service, in `lang`: facts only. Phone, address
+ * and hours when known, "not known" otherwise; an approximate point says so
+ * and gets no directions.
+ */
 export function serviceText(lang, f, withDistance = true) {
   const p = f.properties;
+  const approx = Boolean(f.geometry) && isApprox(p);
   const head = [p.name];
-  if (withDistance && p.distance_m != null) head.push(`(${t(lang, "txt.distance", { d: fmtDistance(lang, p.distance_m) })})`);
+  if (withDistance && p.distance_m != null) head.push(`(${t(lang, "txt.distance", { d: fmtDistance(lang, p.distance_m, approx) })})`);
   const lines = [head.join(" "), t(lang, `category.${p.category}`)];
-  if (f.geometry) lines.push(t(lang, "txt.address", { v: address(lang, p) }));
-  else lines.push(t(lang, "txt.phoneOnly"));
-  if (p.phone) lines.push(t(lang, "txt.phone", { v: p.phone }));
-  lines.push(p.opening_hours ? t(lang, "txt.hours", { v: p.opening_hours }) : t(lang, "txt.hoursUnknown"));
+  if (!f.geometry) lines.push(t(lang, "txt.phoneOnly"));
+  else if (p.address) lines.push(t(lang, "txt.address", { v: address(lang, p) }));
+  else lines.push(t(lang, "txt.addressUnknown"));
+  if (approx) lines.push(capital(lang, approxText(lang, p)));
+  lines.push(p.phone ? t(lang, "txt.phone", { v: p.phone }) : t(lang, "txt.phoneUnknown"));
+  const hours = hoursText(lang, p.hours_week, browserZone());
+  lines.push(hours ? t(lang, "txt.hours", { v: hours }) : t(lang, "txt.hoursUnknown"));
   if (p.website && /^https?:\/\//i.test(p.website)) lines.push(t(lang, "txt.website", { v: p.website }));
-  if (f.geometry) lines.push(t(lang, "txt.directions", { v: directionsUrl(f) }));
+  if (canDirect(f)) lines.push(t(lang, "txt.directions", { v: directionsUrl(f) }));
+  else if (approx) lines.push(t(lang, noDirections(p)));
   return lines.join("\n");
 }
 
@@ -106,7 +119,8 @@ function serviceItem(f, i, group) {
   const tr = ctx.tr;
   const id = `desk-${group}-${i}`;
   const meta = [tr(`category.${p.category}`)];
-  if (p.distance_m != null) meta.push(fmtDistance(ctx.state.lang, p.distance_m));
+  const approx = Boolean(f.geometry) && isApprox(p);
+  if (p.distance_m != null) meta.push(fmtDistance(ctx.state.lang, p.distance_m, approx));
   const badges = el("span", { className: "badges" });
   if (p.reach === "phone") badges.append(el("span", { className: "badge phone", textContent: tr("desk.phoneOnly") }));
   badges.append(el("span", { className: `badge open-${p.open_now}`, textContent: openLabel(f) }));
@@ -117,13 +131,18 @@ function serviceItem(f, i, group) {
     badges.append(next);
   }
   const lines = [];
-  if (f.geometry) lines.push(el("span", { textContent: address(ctx.state.lang, p) }));
+  if (f.geometry) lines.push(el("span", { className: "address", textContent: address(ctx.state.lang, p) || tr("desk.addressUnknown") }));
+  if (approx) lines.push(el("span", { className: "approx", textContent: approxText(ctx.state.lang, p) }));
   if (p.phone) lines.push(el("a", { href: `tel:${p.phone.replace(/[^\d+]/g, "")}`, textContent: p.phone }));
-  if (p.opening_hours) lines.push(el("span", { textContent: p.opening_hours }));
-  if (f.geometry) {
+  else lines.push(el("span", { className: "phone-unknown", textContent: tr("desk.phoneUnknown") }));
+  const hours = hoursText(ctx.state.lang, p.hours_week, browserZone());
+  if (hours) lines.push(el("span", { className: "hours", textContent: hours }));
+  if (canDirect(f)) {
     const a = el("a", { href: directionsUrl(f), target: "_blank", rel: "noopener noreferrer", textContent: tr("details.directions") });
     a.append(el("span", { className: "sr-only", textContent: ` ${tr("details.newWindow")}` }));
     lines.push(a);
+  } else if (approx) {
+    lines.push(el("span", { className: "no-directions", textContent: tr(noDirections(p)) }));
   }
   const copy = el("button", { type: "button", className: "btn small copy", textContent: tr("desk.copyOne") });
   copy.setAttribute("aria-label", tr("desk.copyOneNamed", { name: p.name }));

@@ -90,8 +90,60 @@ function shapePath(ctx, shape, c, r) {
   }
 }
 
+/** The symbol of a point shared by services of several categories: three dots in a dark disc. */
+export const MIXED = "mixed";
+
+function mixedCanvas(size, ratio) {
+  const px = Math.round(size * ratio);
+  const canvas = document.createElement("canvas");
+  canvas.width = px;
+  canvas.height = px;
+  const ctx = canvas.getContext("2d");
+  const c = px / 2;
+  ctx.beginPath();
+  ctx.arc(c, c, c - 2 * ratio, 0, 2 * Math.PI);
+  ctx.fillStyle = "#33414f";
+  ctx.fill();
+  ctx.lineWidth = 2 * ratio;
+  ctx.strokeStyle = "#ffffff";
+  ctx.stroke();
+  ctx.fillStyle = "#ffffff";
+  for (const dx of [-1, 0, 1]) {
+    ctx.beginPath();
+    ctx.arc(c + dx * px * 0.22, c, px * 0.08, 0, 2 * Math.PI);
+    ctx.fill();
+  }
+  return canvas;
+}
+
+/**
+ * The marker of an approximate point (the centre of a quarter or a city):
+ * the category's symbol, smaller, inside a dashed ring, so that it never
+ * looks like a pin on the building.
+ */
+export function approxCanvas(category, size = 30, ratio = 2) {
+  const px = Math.round(size * ratio);
+  const canvas = document.createElement("canvas");
+  canvas.width = px;
+  canvas.height = px;
+  const ctx = canvas.getContext("2d");
+  const c = px / 2;
+  ctx.beginPath();
+  ctx.arc(c, c, c - 2 * ratio, 0, 2 * Math.PI);
+  ctx.fillStyle = "rgba(255,255,255,0.75)";
+  ctx.fill();
+  ctx.setLineDash([3 * ratio, 2.5 * ratio]);
+  ctx.lineWidth = 2 * ratio;
+  ctx.strokeStyle = "#1b1b1b";
+  ctx.stroke();
+  const inner = symbolCanvas(category, size * 0.6, ratio);
+  ctx.drawImage(inner, (px - inner.width) / 2, (px - inner.height) / 2);
+  return canvas;
+}
+
 /** A canvas of `size` CSS pixels (times `ratio`) with the category's symbol. */
 export function symbolCanvas(category, size = 22, ratio = 2) {
+  if (category === MIXED) return mixedCanvas(size, ratio);
   const { color, shape } = SYMBOLS[category] ?? SYMBOLS.other_service;
   const px = Math.round(size * ratio);
   const canvas = document.createElement("canvas");
@@ -115,13 +167,18 @@ export function symbolCanvas(category, size = 22, ratio = 2) {
   return canvas;
 }
 
-/** The symbol as image data for `map.addImage(name, data, { pixelRatio })`. */
-export function symbolImageData(category, size = 22, ratio = 2) {
-  const canvas = symbolCanvas(category, size, ratio);
+/** The symbol as image data for `map.addImage(name, data, { pixelRatio })`; `approx` for an approximate point. */
+export function symbolImageData(category, size = 22, ratio = 2, approx = false) {
+  const canvas = approx ? approxCanvas(category, size * 1.4, ratio) : symbolCanvas(category, size, ratio);
   return canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
 }
 
+/** The map image name of a category's symbol, exact or approximate. */
+export function imageName(category, approx) {
+  return `sym-${approx ? "approx-" : ""}${category}`;
+}
+
 /** The symbol as a data: URL for an <img> in the legend and lists. */
-export function symbolDataUrl(category, size = 20) {
-  return symbolCanvas(category, size, 2).toDataURL("image/png");
+export function symbolDataUrl(category, size = 20, approx = false) {
+  return (approx ? approxCanvas(category, size, 2) : symbolCanvas(category, size, 2)).toDataURL("image/png");
 }
