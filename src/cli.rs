@@ -90,6 +90,10 @@ struct ServeArgs {
     /// country outlines, so the page asks no other host for anything).
     #[arg(long, env = "WITGIS_BASEMAP_STYLE", value_parser = crate::http::config::parse_style_url)]
     basemap_style: Option<String>,
+    /// The territory place search prefers: a country code (IT), a city
+    /// (Rome, Vilnius) or a box west,south,east,north in degrees.
+    #[arg(long, env = "WITGIS_HOME", default_value = "Rome", value_parser = crate::places::Home::parse)]
+    home: crate::places::Home,
     #[command(flatten)]
     geocoder: GeocoderArgs,
     #[command(flatten)]
@@ -228,7 +232,7 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
     }
     // Listen before loading, so that no change made meanwhile is missed.
     let feed = store.subscribe().await?;
-    let mut state = AppState::load(store).await?;
+    let mut state = AppState::load(store).await?.with_home(args.home.clone());
     let geocoder = args.geocoder.geocoder();
     if let Some(g) = geocoder {
         tracing::info!(
