@@ -126,7 +126,8 @@ pub static QUARTERS: LazyLock<Vec<QuarterRow>> = LazyLock::new(|| {
         .filter(|l| !l.starts_with('#') && !l.starts_with("id\t"))
         .filter_map(|line| {
             let c: Vec<&str> = line.split('\t').collect();
-            let [id, name, alternates, kind, code, municipi, extent, lon, lat, point_source, source, note] = c[..]
+            let [id, name, alternates, kind, code, municipi, extent, lon, lat, point_source, source, note] =
+                c[..]
             else {
                 return None;
             };
@@ -141,7 +142,8 @@ pub static QUARTERS: LazyLock<Vec<QuarterRow>> = LazyLock::new(|| {
                 (Ok(x), Ok(y)) => Some([x, y]),
                 _ => None,
             };
-            let list = |s: &str, sep: char| s.split(sep).filter(|x| !x.is_empty()).map(str::to_owned).collect();
+            let list =
+                |s: &str, sep: char| s.split(sep).filter(|x| !x.is_empty()).map(str::to_owned).collect();
             Some(QuarterRow {
                 id: id.to_owned(),
                 name: name.to_owned(),
@@ -177,7 +179,8 @@ const ROMAN: [&str; 15] =
 /// `Municipio Roma VII`, `mun. 7`), if it does.
 pub fn municipio_number(query: &str) -> Option<u8> {
     let q = key(query).replace(['.', ',', '-'], " ");
-    let words: Vec<&str> = q.split_whitespace().filter(|w| !matches!(*w, "roma" | "rome" | "di" | "del")).collect();
+    let words: Vec<&str> =
+        q.split_whitespace().filter(|w| !matches!(*w, "roma" | "rome" | "di" | "del")).collect();
     let number = |w: &str| -> Option<u8> {
         let n = match w.parse::<u8>() {
             Ok(n) => n,
@@ -207,7 +210,9 @@ pub fn is_street_address(query: &str) -> bool {
             && w[digits..].chars().filter(char::is_ascii_alphabetic).count() <= 1
     };
     let wordy = words.iter().filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 2).count();
-    words.len() >= 2 && wordy >= 1 && (words.last().is_some_and(|w| house(w)) || words.first().is_some_and(|w| house(w)))
+    words.len() >= 2
+        && wordy >= 1
+        && (words.last().is_some_and(|w| house(w)) || words.first().is_some_and(|w| house(w)))
 }
 
 /// The folded form names are indexed and looked up by: case, accents and
@@ -414,11 +419,15 @@ pub fn from_snapshot(areas: &[Area], resources: &[Resource]) -> Gazetteer {
             continue;
         }
         let interior = match (q.extent, &q.municipi[..]) {
-            (Extent::Whole | Extent::Part, [one]) => loaded.get(one.as_str()).and_then(|a| a.geometry.interior_point()),
+            (Extent::Whole | Extent::Part, [one]) => {
+                loaded.get(one.as_str()).and_then(|a| a.geometry.interior_point())
+            }
             _ => None,
         };
         let (point, source) = match (q.point, interior) {
-            (Some(p), _) => (Some(p), Some(if q.point_source.starts_with("GeoNames") { "geonames" } else { "source" })),
+            (Some(p), _) => {
+                (Some(p), Some(if q.point_source.starts_with("GeoNames") { "geonames" } else { "source" }))
+            }
             (None, Some(p)) => (Some([p.x(), p.y()]), Some("area_interior")),
             (None, None) => (None, None),
         };
@@ -496,9 +505,12 @@ impl Bounds {
 
     /// Parses "west,south,east,north" in degrees.
     pub fn parse(s: &str) -> Result<Bounds, String> {
-        let v: Vec<f64> = s.split(',').map(|x| x.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| {
-            format!("'{s}' is not a box: give west,south,east,north in degrees, e.g. 12.23,41.65,12.86,42.15")
-        })?;
+        let v: Vec<f64> =
+            s.split(',').map(|x| x.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| {
+                format!(
+                    "'{s}' is not a box: give west,south,east,north in degrees, e.g. 12.23,41.65,12.86,42.15"
+                )
+            })?;
         match v[..] {
             [w, s_, e, n]
                 if (-180.0..=180.0).contains(&w)
@@ -673,23 +685,20 @@ pub fn search<'a>(
             .then(i.cmp(j))
     });
     let mut seen = std::collections::HashSet::new();
-    hits.into_iter()
-        .map(|(f, _)| f)
-        .filter(|f| seen.insert(f.place as *const Place))
-        .take(limit)
-        .collect()
+    hits.into_iter().map(|(f, _)| f).filter(|f| seen.insert(f.place as *const Place)).take(limit).collect()
 }
 
 /// Do the best matches lie in different cities, so that the operator must
-/// choose? True when the first two share a tier but not a city, and lie
-/// more than 20 km apart (or one has no point).
+/// choose? True when the first two share a tier, are not both Roman places,
+/// and lie more than 20 km apart (or one has no point).
 pub fn ambiguous(found: &[Found]) -> bool {
     let [a, b, ..] = found else { return false };
     let apart = match (a.place.point(), b.place.point()) {
         (Some(p), Some(q)) => crate::sphere::geodesic_m(p, q) > 20_000.0,
         _ => true,
     };
-    a.tier() == b.tier() && a.place.city != b.place.city && apart
+    let roman = |f: &Found| f.place.city.as_deref() == Some("Roma");
+    a.tier() == b.tier() && !(roman(a) && roman(b)) && apart
 }
 
 #[cfg(test)]
@@ -699,7 +708,9 @@ mod tests {
     fn names(found: Vec<Found>) -> Vec<String> {
         found
             .iter()
-            .map(|f| format!("{} {}", f.place.name, f.place.country.map(|c| c.to_string()).unwrap_or_default()))
+            .map(|f| {
+                format!("{} {}", f.place.name, f.place.country.map(|c| c.to_string()).unwrap_or_default())
+            })
             .collect()
     }
 

@@ -209,7 +209,9 @@ pub fn refer<'a>(snapshot: &'a Snapshot, req: &Request) -> Referral<'a> {
     let filter = Filter { topics: req.need.into_iter().collect(), ..Filter::default() };
     let max_m = req.max_km * 1000.0;
     let nearest = match point {
-        Some([lon, lat]) => nearest_entries(snapshot, lon, lat, req.k, Some(max_m), &filter, req.open_now, req.at),
+        Some([lon, lat]) => {
+            nearest_entries(snapshot, lon, lat, req.k, Some(max_m), &filter, req.open_now, req.at)
+        }
         None => Vec::new(),
     };
     if point.is_some() && nearest.is_empty() {

@@ -257,7 +257,10 @@ async fn quarters_imported_as_areas_are_found_by_name_and_lead_to_the_competent_
     // Lower case, a prefix, or a typo: the operator's spelling.
     let (_, found) = get(&app, "/api/places?q=tuscolano").await;
     let listed = names(&found);
-    assert!(listed.contains(&"Tuscolano Nord".to_owned()) && listed.contains(&"Tuscolano Sud".to_owned()), "{found}");
+    assert!(
+        listed.contains(&"Tuscolano Nord".to_owned()) && listed.contains(&"Tuscolano Sud".to_owned()),
+        "{found}"
+    );
     // An imported outline replaces the shipped quarter of the same name.
     assert_eq!(listed.iter().filter(|n| *n == "Tuscolano Nord").count(), 1, "{found}");
     let (_, found) = get(&app, "/api/places?q=torre%20angela").await;

@@ -29,9 +29,9 @@ fn feature(p: &Place, external: bool, home: &Home) -> Value {
     }
     props["city"] = json!(p.city);
     let point = p.point();
-    props["region"] = json!(point.and_then(|[x, y]| {
-        crate::coverage::regions().at(x, y).first().map(|a| a.name.clone())
-    }));
+    props["region"] = json!(
+        point.and_then(|[x, y]| { crate::coverage::regions().at(x, y).first().map(|a| a.name.clone()) })
+    );
     props["distance_from_home_m"] =
         json!(point.zip(home.centre()).map(|(p, h)| crate::sphere::geodesic_m(h, p).round()));
     if !p.municipi.is_empty() {

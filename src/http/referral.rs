@@ -59,7 +59,10 @@ pub async fn referral(
     let place = place_id.as_deref().and_then(|id| {
         let found = snapshot.places().get(id).filter(|p| !p.municipi.is_empty() || p.kind == PlaceKind::Area);
         if found.is_none() {
-            params.fail("place", format!("'{id}' is not a quarter, municipio or area id: pick one from /api/places"));
+            params.fail(
+                "place",
+                format!("'{id}' is not a quarter, municipio or area id: pick one from /api/places"),
+            );
         }
         found
     });
