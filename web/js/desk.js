@@ -417,8 +417,7 @@ function placeWhere(f) {
   if (p.region) bits.push(p.region);
   if (p.country) bits.push(ctx.tr(`country.${p.country}`));
   if (p.distance_from_home_m != null && p.distance_from_home_m > 1000) bits.push(ctx.tr("desk.fromHome", { d: fmtDistance(ctx.state.lang, p.distance_from_home_m) }));
-  if (p.source === "geocoder") bits.push("OpenStreetMap");
-  return bits.join(", ");
+  return bits.join(", ") + (p.source === "geocoder" ? " · OpenStreetMap" : "");
 }
 
 function moveActive(delta) {
