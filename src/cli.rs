@@ -335,10 +335,18 @@ async fn import(args: ImportArgs) -> Result<(), CliError> {
 async fn import_areas(args: ImportAreasArgs) -> Result<(), CliError> {
     let name = args.file.display().to_string();
     let text = std::fs::read_to_string(&args.file).map_err(|e| CliError::Io(format!("{name}: {e}")))?;
-    let areas = formats::areas::read(&text).map_err(|e| {
+    let mut areas = formats::areas::read(&text).map_err(|e| {
         eprint!("{}", e.report(&name));
         CliError::Invalid(format!("{name}: nothing was imported"))
     })?;
+    let filled = formats::areas::fill_known_populations(&mut areas);
+    if !filled.is_empty() {
+        eprintln!(
+            "{name}: {} areas had no population and got the shipped one (Rome's municipi, 31 Dec 2010): {}",
+            filled.len(),
+            filled.join(", ")
+        );
+    }
     let store = open_store(&args.store).await?;
     let counts = store.import_areas(&areas).await?;
     eprintln!(
