@@ -245,7 +245,10 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
     }
     let state = Arc::new(state);
     // Index the place names now, not on the first caller's search.
-    tokio::task::spawn_blocking(|| std::sync::LazyLock::force(&crate::places::LOCALITIES).len());
+    tokio::task::spawn_blocking(|| {
+        std::sync::LazyLock::force(&crate::places::LOCALITIES).len()
+            + std::sync::LazyLock::force(&crate::http::places::REGIONS).all().len()
+    });
     if let Some(feed) = feed {
         tokio::spawn(Arc::clone(&state).follow(feed));
     }

@@ -218,7 +218,12 @@ pub fn is_street_address(query: &str) -> bool {
 /// The folded form names are indexed and looked up by: case, accents and
 /// the kind of apostrophe aside.
 fn key(s: &str) -> String {
-    fold(s.trim()).replace(['\u{2019}', '\u{2018}', '`'], "'")
+    let folded = fold(s.trim());
+    if folded.contains(['\u{2019}', '\u{2018}', '`']) {
+        folded.replace(['\u{2019}', '\u{2018}', '`'], "'")
+    } else {
+        folded
+    }
 }
 
 /// A searchable set of places: every name and alternate name, folded, in an

@@ -29,9 +29,7 @@ fn feature(p: &Place, external: bool, home: &Home) -> Value {
     }
     props["city"] = json!(p.city);
     let point = p.point();
-    props["region"] = json!(
-        point.and_then(|[x, y]| { crate::coverage::regions().at(x, y).first().map(|a| a.name.clone()) })
-    );
+    props["region"] = json!(point.and_then(|[x, y]| REGIONS.at(x, y).first().map(|a| a.name.clone())));
     props["distance_from_home_m"] =
         json!(point.zip(home.centre()).map(|(p, h)| crate::sphere::geodesic_m(h, p).round()));
     if !p.municipi.is_empty() {
@@ -56,6 +54,19 @@ fn feature(p: &Place, external: bool, home: &Home) -> Value {
         "properties": props,
     })
 }
+
+/// The shipped first-level regions' outlines, for naming a place's region:
+/// simplified to about 1 km (a name to tell places apart, not a boundary),
+/// without the population estimates the coverage report computes.
+pub static REGIONS: std::sync::LazyLock<crate::area_index::AreaIndex> = std::sync::LazyLock::new(|| {
+    use geo::Simplify;
+    let mut areas =
+        crate::formats::areas::read(include_str!("../../data/regions.geojson")).unwrap_or_default();
+    for a in &mut areas {
+        a.geometry = a.geometry.simplify(0.01);
+    }
+    crate::area_index::AreaIndex::new(areas)
+});
 
 /// The note for a street with a house number that no geocoder can place.
 pub const NEEDS_GEOCODER: &str = "street addresses need a geocoder: pick the quarter, or click the map";
