@@ -572,9 +572,13 @@ impl Home {
             return Bounds::parse(s).map(Home::Box);
         }
         if s.len() == 2 {
-            if let Ok(c) = s.to_ascii_uppercase().parse::<Country>() {
-                return Ok(Home::Country(c));
-            }
+            let code = s.to_ascii_uppercase();
+            return match code.as_str() {
+                "IT" | "BG" | "DE" | "LT" => {
+                    code.parse::<Country>().map(Home::Country).map_err(|e| e.to_string())
+                }
+                _ => Err(format!("'{s}' is not one of the covered countries: IT, BG, DE, LT")),
+            };
         }
         let none = Gazetteer::new(Vec::new());
         let bias = Bias { home: Home::Box(Bounds([0.0, 0.0, 0.0, 0.0])), view: None };
@@ -758,5 +762,50 @@ mod tests {
             .map(|f| (f.place.name.as_str(), f.place.lon))
             .collect();
         assert_eq!(found, [("Via Ostiense 106, Roma", 12.48), ("Via Ostiense 110, Roma", 12.482)]);
+    }
+
+    #[test]
+    fn municipio_forms_and_street_addresses_are_told_apart() {
+        for q in [
+            "municipio 7",
+            "municipio VII",
+            "VII municipio",
+            "municipio roma 7",
+            "Municipio Roma VII",
+            "mun. 7",
+            "Mun VII",
+        ] {
+            assert_eq!(municipio_number(q), Some(7), "{q}");
+        }
+        for q in ["municipio 16", "municipio", "roma 7", "municipio di saronno", "via municipio 7 bis x"] {
+            assert_eq!(municipio_number(q), None, "{q}");
+        }
+        for q in [
+            "Via Appia Nuova 500",
+            "via dei gracchi 12",
+            "12 Via dei Gracchi",
+            "Mareschstraße 14",
+            "via roma 3/a",
+        ] {
+            assert!(is_street_address(q), "{q}");
+        }
+        for q in ["Torre Angela", "municipio 7", "Roma 00184", "XV", "via appia"] {
+            assert!(!is_street_address(q), "{q}");
+        }
+    }
+
+    #[test]
+    fn home_is_a_country_a_city_or_a_box() {
+        assert_eq!(Home::parse("it"), Ok(Home::Country("IT".parse().expect("IT"))));
+        assert!(matches!(Home::parse("Vilnius"), Ok(Home::City { name, .. }) if name == "Vilnius"));
+        assert_eq!(
+            Home::parse("12.23,41.65,12.86,42.15"),
+            Ok(Home::Box(Bounds([12.23, 41.65, 12.86, 42.15])))
+        );
+        for bad in ["Atlantis", "12,41,11,42", "1,2,3", "FR"] {
+            assert!(Home::parse(bad).is_err(), "{bad}");
+        }
+        // Rome's centre is GeoNames' Rome point.
+        assert!(matches!(Home::parse("Roma"), Ok(Home::City { centre, .. }) if centre == ROME));
     }
 }

@@ -120,3 +120,42 @@ for (const withBoundaries of [false, true]) {
     });
   });
 }
+
+describe("a place picked by name survives a reload, and a map click replaces it", () => {
+  let server;
+  let browser;
+  let page;
+  before(async () => {
+    server = await startServer([], {});
+    browser = await startBrowser();
+    page = await browser.newPage();
+  });
+  after(async () => {
+    await browser?.stop();
+    await server?.stop();
+  });
+
+  test("Torre Angela (no point without boundaries) is kept in the URL fragment", async () => {
+    await page.goto(`${server.base}/#lang=en&mode=desk`);
+    await waitForMap(page);
+    await page.focus("#desk-q");
+    await page.keyboard.type("Torre Angela", { delay: 10 });
+    await page.waitForSelector("#desk-suggestions:not([hidden]) li[role=option]");
+    await page.waitForTimeout(300);
+    await page.keyboard.press("Enter");
+    await waitFor(async () => (await page.getAttribute("#desk-answer", "data-place")) === "it-rm-q-8f-torre-angela", { what: "the answer for Torre Angela" });
+    const hash = new URLSearchParams((await page.evaluate(() => location.hash)).slice(1));
+    assert.equal(hash.get("place"), "it-rm-q-8f-torre-angela");
+    await page.reload();
+    await waitFor(async () => (await page.getAttribute("#desk-answer", "data-place")) === "it-rm-q-8f-torre-angela", { what: "the answer after reload" });
+    const competent = await page.$$eval("#desk-competent li", (lis) => lis.map((li) => li.dataset.id));
+    assert.ok(competent.some((id) => csmsOf("it-rm-municipio-06").includes(id)), competent.join());
+    // A click on the map is a point: the place is dropped.
+    const box = await page.locator("#map canvas").boundingBox();
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await waitFor(async () => (await page.getAttribute("#desk-answer", "data-place")) === null, { what: "a point answer" });
+    const after = new URLSearchParams((await page.evaluate(() => location.hash)).slice(1));
+    assert.equal(after.get("place"), null);
+    assert.ok(after.get("pt"));
+  });
+});

@@ -30,12 +30,17 @@ export function readDeskHash(p) {
   desk.need = TOPICS.includes(p.get("need")) ? p.get("need") : "";
   desk.openOnly = p.get("open") === "1";
   desk.textLang = LANGUAGES.some((l) => l.code === p.get("rlang")) ? p.get("rlang") : "";
+  // A quarter or municipio picked by name, with the point it was picked at.
+  const place = p.get("place");
+  const at = p.get("pt")?.split(",").map(Number);
+  desk.place = place && /^[a-z0-9-]{1,80}$/.test(place) ? { id: place, name: place, at: at?.length === 2 && at.every(Number.isFinite) ? at : null } : null;
 }
 
 export function writeDeskHash(p) {
   if (desk.need) p.set("need", desk.need);
   if (desk.openOnly) p.set("open", "1");
   if (desk.textLang) p.set("rlang", desk.textLang);
+  if (desk.place) p.set("place", desk.place.id);
 }
 
 // ---------------------------------------------------------------- text ----
@@ -259,7 +264,10 @@ export async function refer() {
   if (!ctx || ctx.state.mode !== "desk") return;
   const pt = ctx.state.point;
   // A map click (or any new point) replaces a place picked by name.
-  if (desk.place && !samePoint(desk.place.at, pt)) desk.place = null;
+  if (desk.place && !samePoint(desk.place.at, pt)) {
+    desk.place = null;
+    ctx.writeHash();
+  }
   if (!pt && !desk.place) {
     desk.answer = null;
     renderDesk();
@@ -446,6 +454,7 @@ function pick(i) {
     map?.easeTo({ center: coords, zoom });
     ctx.setPoint(coords);
   } else {
+    ctx.writeHash();
     refer();
   }
 }
