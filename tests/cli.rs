@@ -159,3 +159,13 @@ fn imported_municipi_without_a_population_get_the_2010_figures() {
     // The file's own figure is kept.
     assert_eq!(population("it-rm-municipio-01"), Some(12_345));
 }
+
+#[test]
+fn serve_refuses_a_home_it_cannot_place() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for bad in ["Atlantis", "FR", "12,41,11,42"] {
+        let out = witgis(&["serve", "--home", bad, "--addr", "127.0.0.1:0"], &dir.path().join("h.db"));
+        assert!(!out.status.success(), "{bad}");
+        assert!(stderr(&out).contains("--home"), "{bad}: {}", stderr(&out));
+    }
+}
