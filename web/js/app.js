@@ -925,6 +925,7 @@ function start() {
     getMap: () => map,
     isMapReady: () => mapReady,
     setPoint,
+    clearPoint,
     writeHash,
     redrawHighlights: updateHighlights,
   });

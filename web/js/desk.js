@@ -15,7 +15,7 @@ const $ = (id) => document.getElementById(id);
 /** What the fragment keeps for the desk: need, open-now, referral language. */
 export const desk = { need: "", openOnly: false, textLang: "", answer: null, areasShown: true, place: null };
 
-let ctx = null; // { state, tr, getJson, getConfig, getMap, isMapReady, setPoint, writeHash, redrawHighlights }
+let ctx = null; // { state, tr, getJson, getConfig, getMap, isMapReady, setPoint, clearPoint, writeHash, redrawHighlights }
 let suggestions = [];
 let active = -1;
 let lastText = null; // () => string, to re-make the text when its language changes
@@ -449,12 +449,13 @@ function pick(i) {
   const coords = f.geometry?.coordinates ?? null;
   // A quarter or municipio is referred by its municipi, point or no point.
   const named = f.properties.municipi?.length && f.properties.id;
-  desk.place = named ? { id: f.properties.id, name: f.properties.name, at: coords ?? ctx.state.point } : null;
+  desk.place = named ? { id: f.properties.id, name: f.properties.name, at: coords } : null;
   if (coords) {
     map?.easeTo({ center: coords, zoom });
     ctx.setPoint(coords);
   } else {
-    ctx.writeHash();
+    // No point is known: no marker stands for the caller on the map.
+    ctx.clearPoint();
     refer();
   }
 }
