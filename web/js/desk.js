@@ -454,9 +454,16 @@ function pick(i) {
     map?.easeTo({ center: coords, zoom });
     ctx.setPoint(coords);
   } else {
-    // No point is known: no marker stands for the caller on the map.
+    // No point is known: no marker stands for the caller on the map, which
+    // shows the competent centres instead (for a click on the caller's street).
     ctx.clearPoint();
-    refer();
+    refer().then(() => {
+      const pts = (desk.answer?.competent.features ?? []).filter((x) => x.geometry).map((x) => x.geometry.coordinates);
+      if (!map || !pts.length) return;
+      const lons = pts.map((q) => q[0]);
+      const lats = pts.map((q) => q[1]);
+      map.fitBounds([[Math.min(...lons), Math.min(...lats)], [Math.max(...lons), Math.max(...lats)]], { padding: 80, maxZoom: 13 });
+    });
   }
 }
 
