@@ -90,6 +90,10 @@ struct ServeArgs {
     /// country outlines, so the page asks no other host for anything).
     #[arg(long, env = "WITGIS_BASEMAP_STYLE", value_parser = crate::http::config::parse_style_url)]
     basemap_style: Option<String>,
+    /// The territory place search prefers: a country code (IT), a city
+    /// (Rome, Vilnius) or a box west,south,east,north in degrees.
+    #[arg(long, env = "WITGIS_HOME", default_value = "Rome", value_parser = crate::places::Home::parse)]
+    home: crate::places::Home,
     #[command(flatten)]
     geocoder: GeocoderArgs,
     #[command(flatten)]
@@ -245,7 +249,7 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
     }
     // Listen before loading, so that no change made meanwhile is missed.
     let feed = store.subscribe().await?;
-    let mut state = AppState::load(store).await?;
+    let mut state = AppState::load(store).await?.with_home(args.home.clone());
     let geocoder = args.geocoder.geocoder();
     if let Some(g) = geocoder {
         tracing::info!(
@@ -258,7 +262,10 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
     }
     let state = Arc::new(state);
     // Index the place names now, not on the first caller's search.
-    tokio::task::spawn_blocking(|| std::sync::LazyLock::force(&crate::places::LOCALITIES).len());
+    tokio::task::spawn_blocking(|| {
+        std::sync::LazyLock::force(&crate::places::LOCALITIES).len()
+            + std::sync::LazyLock::force(&crate::http::places::REGIONS).all().len()
+    });
     if let Some(feed) = feed {
         tokio::spawn(Arc::clone(&state).follow(feed));
     }
@@ -362,10 +369,18 @@ async fn import(args: ImportArgs) -> Result<(), CliError> {
 async fn import_areas(args: ImportAreasArgs) -> Result<(), CliError> {
     let name = args.file.display().to_string();
     let text = std::fs::read_to_string(&args.file).map_err(|e| CliError::Io(format!("{name}: {e}")))?;
-    let areas = formats::areas::read(&text).map_err(|e| {
+    let mut areas = formats::areas::read(&text).map_err(|e| {
         eprint!("{}", e.report(&name));
         CliError::Invalid(format!("{name}: nothing was imported"))
     })?;
+    let filled = formats::areas::fill_known_populations(&mut areas);
+    if !filled.is_empty() {
+        eprintln!(
+            "{name}: {} areas had no population and got the shipped one (Rome's municipi, 31 Dec 2010): {}",
+            filled.len(),
+            filled.join(", ")
+        );
+    }
     let store = open_store(&args.store).await?;
     let counts = store.import_areas(&areas).await?;
     eprintln!(

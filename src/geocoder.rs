@@ -349,6 +349,7 @@ pub fn read_answer(body: &[u8], query: &Query) -> Result<Vec<Found>, GeocoderErr
             lon,
             lat,
             population: None,
+            ..Place::default()
         };
         out.push(Found { place, settlement: matches!(class, "place" | "boundary") });
         if out.len() >= query.limit {
@@ -375,7 +376,7 @@ pub fn new_results<'a>(listed: &[&Place], found: &'a [Found]) -> Vec<&'a Place> 
                     || (d <= 10_000.0 && head(&p.name) == head(&l.name))
                     || (f.settlement
                         && d <= 5_000.0
-                        && matches!(l.kind, PlaceKind::Locality | PlaceKind::Area))
+                        && matches!(l.kind, PlaceKind::Locality | PlaceKind::Area | PlaceKind::Quarter))
             })
         })
         .map(|f| &f.place)
@@ -439,6 +440,7 @@ mod tests {
             lon,
             lat,
             population: None,
+            ..Place::default()
         };
         let listed = [
             place("Via Ostiense 106, Roma", PlaceKind::Address, 12.4820, 41.8720),

@@ -14,32 +14,216 @@ use crate::model::text::fold;
 use crate::model::{Area, Country, Resource};
 
 /// Where a place comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PlaceKind {
     /// A city, town or village (GeoNames).
+    #[default]
     Locality,
     /// A loaded area, e.g. a municipio.
     Area,
     /// A resource's street address.
     Address,
+    /// One of Rome's quarters (`data/rome-quarters.tsv`), naming its municipi.
+    Quarter,
+    /// One of Rome's municipi, known by name even when no outline is loaded.
+    Municipio,
 }
 
-/// A named point.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// How much of a quarter lies in the municipi it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Extent {
+    /// All of it, in its one municipio.
+    Whole,
+    /// It spans the municipi named: the caller's street decides.
+    Split,
+    /// Only part of it is known to lie in the municipio named.
+    Part,
+    /// A GeoNames place: its municipio is the one holding its point.
+    Point,
+}
+
+/// A named place, with a point when one is known.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Place {
+    /// A stable id for quarters, municipi and areas (`/api/referral?place=`).
+    pub id: Option<String>,
     /// The name as written locally.
     pub name: String,
     /// What it is.
     pub kind: PlaceKind,
     /// Its country, when known.
     pub country: Option<Country>,
-    /// Longitude.
+    /// Longitude (NaN when no point is known: see [`Place::point`]).
     pub lon: f64,
-    /// Latitude.
+    /// Latitude (NaN when no point is known).
     pub lat: f64,
-    /// Inhabitants, for localities.
+    /// Inhabitants, for localities and areas.
     pub population: Option<u64>,
+    /// The city it belongs to ("Roma" for a quarter; a locality's own name).
+    pub city: Option<String>,
+    /// The municipi (area ids) a quarter or municipio lies in.
+    pub municipi: Vec<String>,
+    /// How much of it lies in those municipi.
+    pub extent: Option<Extent>,
+    /// Where an approximate point comes from: `geonames`, `source` or
+    /// `area_interior`; `None` for a place's own point.
+    pub point_source: Option<&'static str>,
+    /// What kind of quarter, with its code ("zona urbanistica 8F").
+    pub detail: Option<String>,
+}
+
+impl Place {
+    /// The point, when one is known.
+    pub fn point(&self) -> Option<[f64; 2]> {
+        (self.lon.is_finite() && self.lat.is_finite()).then_some([self.lon, self.lat])
+    }
+}
+
+/// Rome's centre: GeoNames 3169070 in `data/places.tsv`, where a Roman place
+/// without a point is taken to be when ranking (never for a distance shown).
+pub const ROME: [f64; 2] = [12.51133, 41.89193];
+
+/// One row of `data/rome-quarters.tsv`.
+#[derive(Debug, Clone)]
+pub struct QuarterRow {
+    /// `it-rm-municipio-NN` for a municipio, `it-rm-q-…` or `it-rm-geonames-…` otherwise.
+    pub id: String,
+    /// Local name.
+    pub name: String,
+    /// Other names (a gloss, the names of a municipio).
+    pub alternates: Vec<String>,
+    /// "zona urbanistica; rione", "municipio"…
+    pub kind: String,
+    /// Codes, e.g. "17a; R22".
+    pub code: String,
+    /// Area ids of the 2013 municipi it lies in.
+    pub municipi: Vec<String>,
+    /// How much of it lies there.
+    pub extent: Extent,
+    /// A point a source or GeoNames gives.
+    pub point: Option<[f64; 2]>,
+    /// "GeoNames 6545118" or "source".
+    pub point_source: String,
+    /// The source URLs.
+    pub source: String,
+    /// What else the sources say.
+    pub note: String,
+}
+
+impl QuarterRow {
+    /// Is this one of the 15 municipi?
+    pub fn is_municipio(&self) -> bool {
+        self.kind == "municipio"
+    }
+}
+
+/// Rome's municipi and quarters, from `data/rome-quarters.tsv`.
+pub static QUARTERS: LazyLock<Vec<QuarterRow>> = LazyLock::new(|| {
+    include_str!("../data/rome-quarters.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("id\t"))
+        .filter_map(|line| {
+            let c: Vec<&str> = line.split('\t').collect();
+            let [id, name, alternates, kind, code, municipi, extent, lon, lat, point_source, source, note] =
+                c[..]
+            else {
+                return None;
+            };
+            let extent = match extent {
+                "whole" => Extent::Whole,
+                "split" => Extent::Split,
+                "part" => Extent::Part,
+                "point" => Extent::Point,
+                _ => return None,
+            };
+            let point = match (lon.parse::<f64>(), lat.parse::<f64>()) {
+                (Ok(x), Ok(y)) => Some([x, y]),
+                _ => None,
+            };
+            let list =
+                |s: &str, sep: char| s.split(sep).filter(|x| !x.is_empty()).map(str::to_owned).collect();
+            Some(QuarterRow {
+                id: id.to_owned(),
+                name: name.to_owned(),
+                alternates: list(alternates, '|'),
+                kind: kind.to_owned(),
+                code: code.to_owned(),
+                municipi: list(municipi, ','),
+                extent,
+                point,
+                point_source: point_source.to_owned(),
+                source: source.to_owned(),
+                note: note.to_owned(),
+            })
+        })
+        .collect()
+});
+
+/// The municipio or quarter with this id.
+pub fn quarter(id: &str) -> Option<&'static QuarterRow> {
+    QUARTERS.iter().find(|q| q.id == id)
+}
+
+/// The name of a municipio ("Municipio Roma VII") by its area id.
+pub fn municipio_name(id: &str) -> Option<&'static str> {
+    quarter(id).filter(|q| q.is_municipio()).map(|q| q.name.as_str())
+}
+
+const ROMAN: [&str; 15] =
+    ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv"];
+
+/// The number of the Rome municipio a query names in one of its usual forms
+/// (`municipio 7`, `municipio VII`, `VII municipio`, `municipio roma 7`,
+/// `Municipio Roma VII`, `mun. 7`), if it does.
+pub fn municipio_number(query: &str) -> Option<u8> {
+    let q = key(query).replace(['.', ',', '-'], " ");
+    let words: Vec<&str> =
+        q.split_whitespace().filter(|w| !matches!(*w, "roma" | "rome" | "di" | "del")).collect();
+    let number = |w: &str| -> Option<u8> {
+        let n = match w.parse::<u8>() {
+            Ok(n) => n,
+            Err(_) => ROMAN.iter().position(|r| *r == w)? as u8 + 1,
+        };
+        (1..=15).contains(&n).then_some(n)
+    };
+    let is_word = |w: &str| matches!(w, "municipio" | "mun" | "municipi");
+    match words[..] {
+        [a, b] if is_word(a) => number(b),
+        [a, b] if is_word(b) => number(a),
+        _ => None,
+    }
+}
+
+/// Does the query look like a street with a house number ("Via Appia Nuova
+/// 500", "12 Via dei Gracchi"), which only a geocoder can place?
+pub fn is_street_address(query: &str) -> bool {
+    if municipio_number(query).is_some() {
+        return false;
+    }
+    let words: Vec<&str> = query.split([' ', ',']).filter(|w| !w.is_empty()).collect();
+    let house = |w: &str| {
+        let digits = w.chars().take_while(char::is_ascii_digit).count();
+        (1..=4).contains(&digits)
+            && w[digits..].chars().all(|c| c.is_ascii_alphabetic() || c == '/')
+            && w[digits..].chars().filter(char::is_ascii_alphabetic).count() <= 1
+    };
+    let wordy = words.iter().filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 2).count();
+    words.len() >= 2
+        && wordy >= 1
+        && (words.last().is_some_and(|w| house(w)) || words.first().is_some_and(|w| house(w)))
+}
+
+/// The folded form names are indexed and looked up by: case, accents and
+/// the kind of apostrophe aside.
+fn key(s: &str) -> String {
+    let folded = fold(s.trim());
+    if folded.contains(['\u{2019}', '\u{2018}', '`']) {
+        folded.replace(['\u{2019}', '\u{2018}', '`'], "'")
+    } else {
+        folded
+    }
 }
 
 /// A searchable set of places: every name and alternate name, folded, in an
@@ -48,11 +232,12 @@ pub struct Gazetteer {
     places: Vec<Place>,
     names: Map<Vec<u8>>,
     postings: Vec<Vec<u32>>,
+    by_id: std::collections::HashMap<String, u32>,
 }
 
 /// How well a place matched; lower is better.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Match {
+pub enum Match {
     Exact,
     Prefix,
     /// With this many edits.
@@ -70,9 +255,13 @@ impl Gazetteer {
     pub fn new(entries: Vec<(Place, Vec<String>)>) -> Gazetteer {
         let mut by_name: BTreeMap<String, Vec<u32>> = BTreeMap::new();
         let mut places = Vec::with_capacity(entries.len());
+        let mut by_id = std::collections::HashMap::new();
         for (i, (place, names)) in entries.into_iter().enumerate() {
+            if let Some(id) = &place.id {
+                by_id.entry(id.clone()).or_insert(i as u32);
+            }
             for name in names {
-                let key = fold(name.trim());
+                let key = key(&name);
                 if !key.is_empty() {
                     let list = by_name.entry(key).or_default();
                     if list.last() != Some(&(i as u32)) {
@@ -88,7 +277,12 @@ impl Gazetteer {
             (k, (postings.len() - 1) as u64)
         }))
         .unwrap_or_default();
-        Gazetteer { places, names, postings }
+        Gazetteer { places, names, postings, by_id }
+    }
+
+    /// The place with this id.
+    pub fn get(&self, id: &str) -> Option<&Place> {
+        self.by_id.get(id).map(|&i| &self.places[i as usize])
     }
 
     /// Number of places.
@@ -104,7 +298,7 @@ impl Gazetteer {
     /// Places matching `query` (exact, then prefix, then with typos), most
     /// populous first within each, at most `limit`.
     fn search(&self, query: &str, limit: usize) -> Vec<(Match, &Place)> {
-        let q = fold(query.trim());
+        let q = key(query);
         if q.is_empty() {
             return Vec::new();
         }
@@ -158,21 +352,30 @@ impl Gazetteer {
 
 /// The GeoNames localities shipped in `data/places.tsv`, indexed once.
 pub static LOCALITIES: LazyLock<Gazetteer> = LazyLock::new(|| {
+    let quartered: std::collections::HashSet<&str> =
+        QUARTERS.iter().filter_map(|q| q.point_source.strip_prefix("GeoNames ")).collect();
     let entries = include_str!("../data/places.tsv")
         .lines()
         .filter(|l| !l.starts_with('#') && !l.starts_with("geonameid\t"))
         .filter_map(|line| {
             let cols: Vec<&str> = line.split('\t').collect();
-            let [_, name, country, lon, lat, population, _feature_code, alternates] = cols[..] else {
+            let [id, name, country, lon, lat, population, _feature_code, alternates] = cols[..] else {
                 return None;
             };
+            // A place that is one of Rome's quarters is searched as that quarter.
+            if quartered.contains(id) {
+                return None;
+            }
             let place = Place {
+                id: Some(format!("geonames-{id}")),
                 name: name.to_owned(),
                 kind: PlaceKind::Locality,
                 country: country.parse().ok(),
                 lon: lon.parse().ok()?,
                 lat: lat.parse().ok()?,
                 population: population.parse().ok(),
+                city: Some(name.to_owned()),
+                ..Place::default()
             };
             let names = std::iter::once(name).chain(alternates.split('|')).map(str::to_owned).collect();
             Some((place, names))
@@ -199,23 +402,75 @@ fn centre_key(lon: f64, lat: f64) -> (i64, i64) {
     ((lon * 1e4).round() as i64, (lat * 1e4).round() as i64)
 }
 
-/// The places a snapshot adds: its areas (at an interior point) and the
-/// addresses of its resources, each address once (several services often
-/// share one building; the first by id gives the point).
+/// The places a snapshot adds: its areas (at an interior point), Rome's
+/// municipi and quarters (with the best point known: a source's or
+/// GeoNames', else the interior point of their one municipio when it is
+/// loaded, else none) and the addresses of its resources, each address once
+/// (several services often share one building; the first by id gives the
+/// point).
 pub fn from_snapshot(areas: &[Area], resources: &[Resource]) -> Gazetteer {
     let mut entries = Vec::new();
     let mut addresses = std::collections::HashSet::new();
+    let loaded: BTreeMap<&str, &Area> = areas.iter().map(|a| (a.id.as_str(), a)).collect();
+    let area_names: std::collections::HashSet<String> = areas.iter().map(|a| key(&a.name)).collect();
     for a in areas {
         let Some(p) = a.geometry.interior_point() else { continue };
+        let row = quarter(&a.id).filter(|q| q.is_municipio());
+        let mut names = vec![a.name.clone(), a.id.clone()];
+        if let Some(row) = row {
+            names.push(row.name.clone());
+            names.extend(row.alternates.iter().cloned());
+        }
         let place = Place {
+            id: Some(a.id.clone()),
             name: a.name.clone(),
             kind: PlaceKind::Area,
             country: a.country,
             lon: p.x(),
             lat: p.y(),
             population: a.population,
+            city: row.map(|_| "Roma".to_owned()),
+            municipi: row.map(|r| r.municipi.clone()).unwrap_or_default(),
+            extent: row.map(|_| Extent::Whole),
+            ..Place::default()
         };
-        entries.push((place, vec![a.name.clone(), a.id.clone()]));
+        entries.push((place, names));
+    }
+    for q in QUARTERS.iter() {
+        // A loaded outline of the same municipio or name is the better place.
+        if loaded.contains_key(q.id.as_str()) || (!q.is_municipio() && area_names.contains(&key(&q.name))) {
+            continue;
+        }
+        let interior = match (q.extent, &q.municipi[..]) {
+            (Extent::Whole | Extent::Part, [one]) => {
+                loaded.get(one.as_str()).and_then(|a| a.geometry.interior_point())
+            }
+            _ => None,
+        };
+        let (point, source) = match (q.point, interior) {
+            (Some(p), _) => {
+                (Some(p), Some(if q.point_source.starts_with("GeoNames") { "geonames" } else { "source" }))
+            }
+            (None, Some(p)) => (Some([p.x(), p.y()]), Some("area_interior")),
+            (None, None) => (None, None),
+        };
+        let place = Place {
+            id: Some(q.id.clone()),
+            name: q.name.clone(),
+            kind: if q.is_municipio() { PlaceKind::Municipio } else { PlaceKind::Quarter },
+            country: "IT".parse().ok(),
+            lon: point.map_or(f64::NAN, |p| p[0]),
+            lat: point.map_or(f64::NAN, |p| p[1]),
+            population: None,
+            city: Some("Roma".to_owned()),
+            municipi: q.municipi.clone(),
+            extent: Some(q.extent),
+            point_source: source,
+            detail: (!q.is_municipio()).then(|| describe(q)),
+        };
+        let mut names = vec![q.name.clone(), q.id.clone()];
+        names.extend(q.alternates.iter().cloned());
+        entries.push((place, names));
     }
     for r in resources {
         let (Some(address), Some([lon, lat])) = (&r.address, r.point()) else { continue };
@@ -223,7 +478,7 @@ pub fn from_snapshot(areas: &[Area], resources: &[Resource]) -> Gazetteer {
             Some(city) => format!("{address}, {city}"),
             None => address.clone(),
         };
-        if !addresses.insert(fold(&name)) {
+        if !addresses.insert(key(&name)) {
             continue;
         }
         let place = Place {
@@ -232,40 +487,264 @@ pub fn from_snapshot(areas: &[Area], resources: &[Resource]) -> Gazetteer {
             country: Some(r.country),
             lon,
             lat,
-            population: None,
+            city: r.city.clone(),
+            ..Place::default()
         };
         entries.push((place, vec![name, address.clone()]));
     }
     Gazetteer::new(entries)
 }
 
-/// Searches the shipped localities and a snapshot's own places together:
-/// exact names first, then prefixes, then near misses; within each, areas and
-/// addresses before localities, then the most populous.
-pub fn search<'a>(query: &str, own: &'a Gazetteer, country: Option<Country>, limit: usize) -> Vec<&'a Place> {
+/// "zona urbanistica 8F; zona dell'Agro Romano Z13".
+fn describe(q: &QuarterRow) -> String {
+    let codes: Vec<&str> = q.code.split("; ").collect();
+    q.kind
+        .split("; ")
+        .enumerate()
+        .map(|(i, k)| match codes.get(i) {
+            Some(c) if k != "GeoNames place" => format!("{k} {c}"),
+            _ => k.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A lon/lat box: west, south, east, north (west ≤ east).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bounds(pub [f64; 4]);
+
+impl Bounds {
+    /// Does the box hold the point?
+    pub fn contains(&self, [lon, lat]: [f64; 2]) -> bool {
+        let [w, s, e, n] = self.0;
+        w <= lon && lon <= e && s <= lat && lat <= n
+    }
+
+    /// Its centre.
+    pub fn centre(&self) -> [f64; 2] {
+        let [w, s, e, n] = self.0;
+        [(w + e) / 2.0, (s + n) / 2.0]
+    }
+
+    /// Parses "west,south,east,north" in degrees.
+    pub fn parse(s: &str) -> Result<Bounds, String> {
+        let v: Vec<f64> =
+            s.split(',').map(|x| x.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| {
+                format!(
+                    "'{s}' is not a box: give west,south,east,north in degrees, e.g. 12.23,41.65,12.86,42.15"
+                )
+            })?;
+        match v[..] {
+            [w, s_, e, n]
+                if (-180.0..=180.0).contains(&w)
+                    && (-180.0..=180.0).contains(&e)
+                    && (-90.0..=90.0).contains(&s_)
+                    && (-90.0..=90.0).contains(&n)
+                    && w < e
+                    && s_ < n =>
+            {
+                Ok(Bounds([w, s_, e, n]))
+            }
+            _ => Err(format!(
+                "'{s}' is not a box: give four numbers west,south,east,north with west < east and south < north"
+            )),
+        }
+    }
+}
+
+/// The territory a deployment serves, which place search prefers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Home {
+    /// A covered country.
+    Country(Country),
+    /// Within `radius_m` of a city's centre.
+    City {
+        /// The city's name.
+        name: String,
+        /// Its centre.
+        centre: [f64; 2],
+        /// How far from the centre counts as home.
+        radius_m: f64,
+    },
+    /// A box.
+    Box(Bounds),
+}
+
+/// How far from a home city's centre still counts as home (Rome's own
+/// territory reaches about 30 km out, to Ostia and Cesano).
+pub const CITY_RADIUS_M: f64 = 35_000.0;
+
+impl Default for Home {
+    /// Rome, the help desk's city.
+    fn default() -> Home {
+        Home::City { name: "Rome".into(), centre: ROME, radius_m: CITY_RADIUS_M }
+    }
+}
+
+impl Home {
+    /// Parses `--home`: a country code (`IT`), a box (`west,south,east,north`)
+    /// or the name of a city in the gazetteer (`Roma`, `Vilnius`).
+    pub fn parse(s: &str) -> Result<Home, String> {
+        let s = s.trim();
+        if s.contains(',') {
+            return Bounds::parse(s).map(Home::Box);
+        }
+        if s.len() == 2 {
+            let code = s.to_ascii_uppercase();
+            return match code.as_str() {
+                "IT" | "BG" | "DE" | "LT" => {
+                    code.parse::<Country>().map(Home::Country).map_err(|e| e.to_string())
+                }
+                _ => Err(format!("'{s}' is not one of the covered countries: IT, BG, DE, LT")),
+            };
+        }
+        let none = Gazetteer::new(Vec::new());
+        let bias = Bias { home: Home::Box(Bounds([0.0, 0.0, 0.0, 0.0])), view: None };
+        search(s, &none, None, 1, &bias)
+            .into_iter()
+            .find(|f| f.quality == Match::Exact)
+            .and_then(|f| Some((f.place.name.clone(), f.place.point()?)))
+            .map(|(name, centre)| Home::City { name, centre, radius_m: CITY_RADIUS_M })
+            .ok_or_else(|| format!("'{s}' is not a country code (IT, BG, DE, LT), a box west,south,east,north or a known city"))
+    }
+
+    /// Does home hold the point?
+    pub fn contains(&self, p: [f64; 2]) -> bool {
+        match self {
+            Home::Country(c) => crate::countries::country_at(p[0], p[1]) == Some(*c),
+            Home::City { centre, radius_m, .. } => crate::sphere::geodesic_m(*centre, p) <= *radius_m,
+            Home::Box(b) => b.contains(p),
+        }
+    }
+
+    /// The point distances from home are measured from (none for a country).
+    pub fn centre(&self) -> Option<[f64; 2]> {
+        match self {
+            Home::Country(_) => None,
+            Home::City { centre, .. } => Some(*centre),
+            Home::Box(b) => Some(b.centre()),
+        }
+    }
+}
+
+/// What place search prefers: home and, from the page, the map's view.
+#[derive(Debug, Clone, Default)]
+pub struct Bias {
+    /// The deployment's home.
+    pub home: Home,
+    /// The map view the operator is looking at.
+    pub view: Option<Bounds>,
+}
+
+impl Bias {
+    /// Is the place at home or in view? A Roman place without a point counts
+    /// as at Rome's centre.
+    fn near(&self, p: &Place) -> bool {
+        let at = p.point().or_else(|| (p.city.as_deref() == Some("Roma")).then_some(ROME));
+        at.is_some_and(|at| self.home.contains(at) || self.view.is_some_and(|v| v.contains(at)))
+    }
+}
+
+/// A place found, with how well it matched and whether it is near.
+#[derive(Debug, Clone, Copy)]
+pub struct Found<'a> {
+    /// The place.
+    pub place: &'a Place,
+    /// Exact, prefix or with typos.
+    pub quality: Match,
+    /// At home or in view.
+    pub near: bool,
+}
+
+impl Found<'_> {
+    /// Rank: an exact or prefix match near home beats an exact one far away,
+    /// which beats a near match with typos.
+    pub fn tier(&self) -> u8 {
+        match (self.quality, self.near) {
+            (Match::Exact, true) => 0,
+            (Match::Prefix, true) => 1,
+            (Match::Exact, false) => 2,
+            (Match::Typo(_), true) => 3,
+            (Match::Prefix, false) => 4,
+            (Match::Typo(_), false) => 5,
+        }
+    }
+}
+
+fn kind_rank(k: PlaceKind) -> u8 {
+    match k {
+        PlaceKind::Quarter | PlaceKind::Area => 0,
+        PlaceKind::Municipio => 1,
+        PlaceKind::Address => 2,
+        PlaceKind::Locality => 3,
+    }
+}
+
+/// Searches the shipped localities and a snapshot's own places together. A
+/// municipio named in any usual form comes first; then by [`Found::tier`];
+/// within a tier quarters and areas, then municipi, addresses and
+/// localities, the most populous first.
+pub fn search<'a>(
+    query: &str,
+    own: &'a Gazetteer,
+    country: Option<Country>,
+    limit: usize,
+    bias: &Bias,
+) -> Vec<Found<'a>> {
     let wide = limit.saturating_mul(4).max(40);
-    let mut hits: Vec<(Match, u8, &Place)> = own
-        .search(query, wide)
+    let municipio = municipio_number(query).and_then(|n| own.get(&format!("it-rm-municipio-{n:02}")));
+    let mut hits: Vec<(Found, usize)> = municipio
+        .map(|p| (p, Match::Exact))
         .into_iter()
-        .map(|(m, p)| (m, 0, p))
-        .chain(LOCALITIES.search(query, wide).into_iter().map(|(m, p)| (m, 1, p)))
-        .filter(|(_, _, p)| country.is_none() || p.country == country)
+        .chain(own.search(query, wide).into_iter().map(|(m, p)| (p, m)))
+        .chain(LOCALITIES.search(query, wide).into_iter().map(|(m, p)| (p, m)))
+        .filter(|(p, _)| country.is_none() || p.country == country)
+        .enumerate()
+        .map(|(i, (place, quality))| (Found { place, quality, near: bias.near(place) }, i))
         .collect();
-    hits.sort_by(|a, b| {
-        a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(b.2.population.unwrap_or(0).cmp(&a.2.population.unwrap_or(0)))
+    hits.sort_by(|(a, i), (b, j)| {
+        let first = |f: &Found| municipio.is_some_and(|m| std::ptr::eq(m, f.place));
+        first(b)
+            .cmp(&first(a))
+            .then(a.tier().cmp(&b.tier()))
+            .then(kind_rank(a.place.kind).cmp(&kind_rank(b.place.kind)))
+            .then(b.place.population.unwrap_or(0).cmp(&a.place.population.unwrap_or(0)))
+            .then(i.cmp(j))
     });
-    hits.into_iter().take(limit).map(|(_, _, p)| p).collect()
+    let mut seen = std::collections::HashSet::new();
+    hits.into_iter().map(|(f, _)| f).filter(|f| seen.insert(f.place as *const Place)).take(limit).collect()
+}
+
+/// Do the best matches lie in different cities, so that the operator must
+/// choose? True when the first two share a tier, are not both Roman places,
+/// and lie more than 20 km apart (or one has no point).
+pub fn ambiguous(found: &[Found]) -> bool {
+    let [a, b, ..] = found else { return false };
+    let apart = match (a.place.point(), b.place.point()) {
+        (Some(p), Some(q)) => crate::sphere::geodesic_m(p, q) > 20_000.0,
+        _ => true,
+    };
+    let roman = |f: &Found| f.place.city.as_deref() == Some("Roma");
+    a.tier() == b.tier() && !(roman(a) && roman(b)) && apart
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn names(places: Vec<&Place>) -> Vec<String> {
-        places
+    fn names(found: Vec<Found>) -> Vec<String> {
+        found
             .iter()
-            .map(|p| format!("{} {}", p.name, p.country.map(|c| c.to_string()).unwrap_or_default()))
+            .map(|f| {
+                format!("{} {}", f.place.name, f.place.country.map(|c| c.to_string()).unwrap_or_default())
+            })
             .collect()
+    }
+
+    fn search<'a>(q: &str, own: &'a Gazetteer, country: Option<Country>, limit: usize) -> Vec<Found<'a>> {
+        // A home far from every covered country: no bias.
+        let bias = Bias { home: Home::Box(Bounds([-60.0, -10.0, -59.0, -9.0])), view: None };
+        super::search(q, own, country, limit, &bias)
     }
 
     #[test]
@@ -297,9 +776,54 @@ mod tests {
         let own = from_snapshot(&[], &resources);
         let found: Vec<(&str, f64)> = search("via ostiense", &own, None, 10)
             .iter()
-            .filter(|p| p.kind == PlaceKind::Address)
-            .map(|p| (p.name.as_str(), p.lon))
+            .filter(|f| f.place.kind == PlaceKind::Address)
+            .map(|f| (f.place.name.as_str(), f.place.lon))
             .collect();
         assert_eq!(found, [("Via Ostiense 106, Roma", 12.48), ("Via Ostiense 110, Roma", 12.482)]);
+    }
+
+    #[test]
+    fn municipio_forms_and_street_addresses_are_told_apart() {
+        for q in [
+            "municipio 7",
+            "municipio VII",
+            "VII municipio",
+            "municipio roma 7",
+            "Municipio Roma VII",
+            "mun. 7",
+            "Mun VII",
+        ] {
+            assert_eq!(municipio_number(q), Some(7), "{q}");
+        }
+        for q in ["municipio 16", "municipio", "roma 7", "municipio di saronno", "via municipio 7 bis x"] {
+            assert_eq!(municipio_number(q), None, "{q}");
+        }
+        for q in [
+            "Via Appia Nuova 500",
+            "via dei gracchi 12",
+            "12 Via dei Gracchi",
+            "Mareschstraße 14",
+            "via roma 3/a",
+        ] {
+            assert!(is_street_address(q), "{q}");
+        }
+        for q in ["Torre Angela", "municipio 7", "Roma 00184", "XV", "via appia"] {
+            assert!(!is_street_address(q), "{q}");
+        }
+    }
+
+    #[test]
+    fn home_is_a_country_a_city_or_a_box() {
+        assert_eq!(Home::parse("it"), Ok(Home::Country("IT".parse().expect("IT"))));
+        assert!(matches!(Home::parse("Vilnius"), Ok(Home::City { name, .. }) if name == "Vilnius"));
+        assert_eq!(
+            Home::parse("12.23,41.65,12.86,42.15"),
+            Ok(Home::Box(Bounds([12.23, 41.65, 12.86, 42.15])))
+        );
+        for bad in ["Atlantis", "12,41,11,42", "1,2,3", "FR"] {
+            assert!(Home::parse(bad).is_err(), "{bad}");
+        }
+        // Rome's centre is GeoNames' Rome point.
+        assert!(matches!(Home::parse("Roma"), Ok(Home::City { centre, .. }) if centre == ROME));
     }
 }

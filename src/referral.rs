@@ -1,11 +1,13 @@
-//! The help-desk referral: for a point, the areas holding it, the centres
-//! competent for them, the nearest services that meet a need, and what is
-//! open now.
+//! The help-desk referral: for a point or a named place, the areas holding
+//! it, the centres competent for them, the nearest services that meet a
+//! need within a radius, and what is open now.
 //!
 //! Rules, in words:
 //! - a resource is **competent** for a point when it serves an area that holds
 //!   the point; a resource with no place and no served area (a national
 //!   helpline) serves its whole country;
+//! - a quarter or municipio picked by name is competent-for by the municipi
+//!   it lies in, whether or not their outlines are loaded (`serves_areas`);
 //! - services without a place are reached by phone (`reach: "phone"`);
 //! - when a competent centre with a place is known to be closed now, the
 //!   answer adds the **after-hours** options that serve the point: crisis
@@ -16,6 +18,7 @@ use chrono::{DateTime, Utc};
 use crate::index::{Filter, Snapshot};
 use crate::model::hours::{self, Status};
 use crate::model::{Area, Category, Country, Resource, Topic};
+use crate::places::Extent;
 
 /// How a person reaches a service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -40,16 +43,20 @@ pub struct Entry {
     pub status: Option<Status>,
 }
 
-/// The answer for one point.
+/// The answer for one point or place.
 #[derive(Debug, Clone)]
 pub struct Referral<'a> {
     /// The covered country holding the point, if any.
     pub country: Option<Country>,
-    /// Areas holding the point, smallest first.
+    /// Loaded areas holding the point (or named by the place), smallest first.
     pub areas: Vec<&'a Area>,
-    /// Competent services, those with a place first by distance.
+    /// The ids of the areas competence was looked up for: the loaded areas,
+    /// or a place's municipi whether or not their outlines are loaded.
+    pub area_ids: Vec<String>,
+    /// Competent services: mental health centres first, then day centres
+    /// and other sites, then phone-only services; by distance within each.
     pub competent: Vec<Entry>,
-    /// The nearest services meeting the need.
+    /// The nearest services meeting the need, within the radius.
     pub nearest: Vec<Entry>,
     /// After-hours options, when a competent centre is closed now.
     pub after_hours: Option<Vec<Entry>>,
@@ -57,13 +64,32 @@ pub struct Referral<'a> {
     pub notes: Vec<String>,
 }
 
+/// Where the caller is: a point, or a named place (a quarter, municipio or
+/// area) with the municipi it lies in and the best point known, if any.
+#[derive(Debug, Clone)]
+pub enum Origin {
+    /// A point the operator picked or clicked.
+    Point([f64; 2]),
+    /// A place picked by name.
+    Place {
+        /// Its name, for the notes.
+        name: String,
+        /// The area ids it lies in.
+        areas: Vec<String>,
+        /// Does it span several of them (or only partly lie in one)?
+        extent: crate::places::Extent,
+        /// An approximate point for the alternatives.
+        point: Option<[f64; 2]>,
+        /// Its country.
+        country: Option<Country>,
+    },
+}
+
 /// What the operator asks.
 #[derive(Debug, Clone)]
 pub struct Request {
-    /// Longitude of the caller's place.
-    pub lon: f64,
-    /// Latitude of the caller's place.
-    pub lat: f64,
+    /// The caller's point or place.
+    pub origin: Origin,
     /// The need (a topic) that alternatives must meet.
     pub need: Option<Topic>,
     /// How many nearest alternatives.
@@ -72,22 +98,92 @@ pub struct Request {
     pub open_now: bool,
     /// The moment "now" means.
     pub at: DateTime<Utc>,
+    /// How far alternatives may be, in km.
+    pub max_km: f64,
+}
+
+/// Alternatives farther than this are not offered, unless asked (km).
+pub const DEFAULT_MAX_KM: f64 = 50.0;
+
+/// Sort rank of a competent service: mental health centres, other sites,
+/// then phone-only services.
+fn competence_rank(r: &Resource) -> u8 {
+    match (r.location.is_some(), r.category) {
+        (true, Category::MentalHealthCentre) => 0,
+        (true, _) => 1,
+        (false, _) => 2,
+    }
+}
+
+/// "Municipio Roma V and Municipio Roma VII".
+fn area_names(snapshot: &Snapshot, ids: &[String]) -> String {
+    let names: Vec<String> = ids
+        .iter()
+        .map(|id| {
+            snapshot
+                .area(id)
+                .map(|a| a.name.clone())
+                .or_else(|| crate::places::municipio_name(id).map(str::to_owned))
+                .unwrap_or_else(|| id.clone())
+        })
+        .collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.join(""),
+    }
 }
 
 /// Builds the referral for a request.
 pub fn refer<'a>(snapshot: &'a Snapshot, req: &Request) -> Referral<'a> {
-    let country = crate::countries::country_at(req.lon, req.lat);
-    let areas = snapshot.areas_at(req.lon, req.lat);
-    let entry = |index: u32| make_entry(snapshot, index, Distance::From([req.lon, req.lat]), req.at);
     let mut notes = Vec::new();
-    if country.is_none() {
+    let no_boundaries = snapshot.areas().is_empty();
+    if no_boundaries {
+        notes.push(NO_BOUNDARIES.to_owned());
+    }
+    let (point, country, areas, area_ids) = match &req.origin {
+        Origin::Point(p) => {
+            let areas = snapshot.areas_at(p[0], p[1]);
+            let ids = areas.iter().map(|a| a.id.clone()).collect();
+            (Some(*p), crate::countries::country_at(p[0], p[1]), areas, ids)
+        }
+        Origin::Place { name, areas: ids, extent, point, country } => {
+            let list = area_names(snapshot, ids);
+            match extent {
+                Extent::Split => notes.push(format!(
+                    "{name} spans {list}: the caller's street decides which centre is competent"
+                )),
+                Extent::Part => notes.push(format!(
+                    "only part of {name} is known to lie in {list}: the caller's street decides which centre is competent"
+                )),
+                Extent::Point => notes.push(format!(
+                    "{name} is taken to lie in {list}, where its map point is; near a boundary the caller's street decides"
+                )),
+                Extent::Whole => {}
+            }
+            match point {
+                Some(_) => notes.push(format!(
+                    "the alternatives are measured from an approximate point for {name}, not from the caller's street"
+                )),
+                None => notes.push(format!(
+                    "no point is known for {name}: ask for a street or click the map to list the nearest alternatives"
+                )),
+            }
+            let loaded: Vec<&Area> = ids.iter().filter_map(|id| snapshot.area(id)).collect();
+            (*point, *country, loaded, ids.clone())
+        }
+    };
+    let entry = |index: u32| match point {
+        Some(p) => make_entry(snapshot, index, Distance::From(p), req.at),
+        None => make_entry(snapshot, index, Distance::None, req.at),
+    };
+    if point.is_some() && country.is_none() && matches!(req.origin, Origin::Point(_)) {
         notes.push(
             "this point lies outside the countries witgis covers (Italy, Bulgaria, Germany, Lithuania); \
              the nearest services below may be far away"
                 .to_owned(),
         );
     }
-    if areas.is_empty() {
+    if area_ids.is_empty() && !no_boundaries {
         notes
             .push("no loaded area holds this point, so no centre is known to be competent for it".to_owned());
     }
@@ -95,20 +191,38 @@ pub fn refer<'a>(snapshot: &'a Snapshot, req: &Request) -> Referral<'a> {
     let national =
         |r: &Resource| r.location.is_none() && r.serves_areas.is_empty() && Some(r.country) == country;
     let mut competent_ids: Vec<u32> =
-        areas.iter().flat_map(|a| snapshot.serving(&a.id).iter().copied()).collect();
+        area_ids.iter().flat_map(|a| snapshot.serving(a).iter().copied()).collect();
     competent_ids.extend((0..snapshot.len() as u32).filter(|&i| national(snapshot.resource(i))));
     competent_ids.sort_unstable();
     competent_ids.dedup();
     let mut competent: Vec<Entry> = competent_ids.iter().map(|&i| entry(i)).collect();
-    competent.sort_by(|a, b| match (a.distance_m, b.distance_m) {
-        (Some(x), Some(y)) => x.total_cmp(&y),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => a.index.cmp(&b.index),
+    competent.sort_by(|a, b| {
+        let rank = |e: &Entry| competence_rank(snapshot.resource(e.index));
+        rank(a).cmp(&rank(b)).then(match (a.distance_m, b.distance_m) {
+            (Some(x), Some(y)) => x.total_cmp(&y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => a.index.cmp(&b.index),
+        })
     });
 
     let filter = Filter { topics: req.need.into_iter().collect(), ..Filter::default() };
-    let nearest = nearest_entries(snapshot, req.lon, req.lat, req.k, None, &filter, req.open_now, req.at);
+    let max_m = req.max_km * 1000.0;
+    let nearest = match point {
+        Some([lon, lat]) => {
+            nearest_entries(snapshot, lon, lat, req.k, Some(max_m), &filter, req.open_now, req.at)
+        }
+        None => Vec::new(),
+    };
+    if point.is_some() && nearest.is_empty() {
+        let what = match (req.need, req.open_now) {
+            (Some(_), true) => "open now and meeting the need",
+            (Some(_), false) => "meeting the need",
+            (None, true) => "open now",
+            (None, false) => "with a place",
+        };
+        notes.push(format!("no service {what} lies within {} km", req.max_km));
+    }
     let is_open = |e: &Entry| e.status.as_ref().and_then(|s| s.open_now) == Some(true);
 
     let closed_centre = competent
@@ -121,8 +235,13 @@ pub fn refer<'a>(snapshot: &'a Snapshot, req: &Request) -> Referral<'a> {
             .cloned()
             .collect()
     });
-    Referral { country, areas, competent, nearest, after_hours, notes }
+    Referral { country, areas, area_ids, competent, nearest, after_hours, notes }
 }
+
+/// The note of a store with no boundaries loaded.
+pub const NO_BOUNDARIES: &str = "no boundaries are loaded: a point or a map click finds no competent centre, \
+     while a quarter or municipio picked by name still does, from the areas the services say they serve; \
+     load the municipi with `witgis import-areas <file>`";
 
 /// The k nearest services passing the filter (within `max_m`), with their
 /// opening status at `at`; with `open_only`, only those known to be open,
@@ -158,6 +277,7 @@ pub fn nearest_entries(
 enum Distance {
     Known(f64),
     From([f64; 2]),
+    None,
 }
 
 /// An entry; `distance` is the geodesic distance from the point, when the
@@ -167,6 +287,7 @@ fn make_entry(snapshot: &Snapshot, index: u32, distance: Distance, at: DateTime<
     let distance_m = match distance {
         Distance::Known(d) => Some(d),
         Distance::From(from) => r.point().map(|p| crate::sphere::geodesic_m(from, p)),
+        Distance::None => None,
     };
     let status = r.opening_hours.as_deref().and_then(|oh| hours::status(oh, r.country, at));
     let reach = if r.location.is_some() { Reach::Visit } else { Reach::Phone };

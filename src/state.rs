@@ -102,6 +102,8 @@ pub struct AppState {
     updating: tokio::sync::Mutex<()>,
     /// The optional external geocoder for street addresses.
     geocoder: Option<crate::geocoder::Geocoder>,
+    /// The territory place search prefers (default: Rome).
+    home: crate::places::Home,
 }
 
 impl AppState {
@@ -124,7 +126,19 @@ impl AppState {
             current: ArcSwap::from_pointee(current),
             updating: tokio::sync::Mutex::new(()),
             geocoder: None,
+            home: crate::places::Home::default(),
         }
+    }
+
+    /// The same state, preferring `home` in place search.
+    pub fn with_home(mut self, home: crate::places::Home) -> AppState {
+        self.home = home;
+        self
+    }
+
+    /// The territory place search prefers.
+    pub fn home(&self) -> &crate::places::Home {
+        &self.home
     }
 
     /// The same state, asking `geocoder` for street addresses too.

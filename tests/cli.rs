@@ -134,3 +134,38 @@ fn an_unreadable_file_or_unknown_format_is_a_clear_error() {
     let out = witgis(&["import", txt.to_str().expect("path")], &db);
     assert!(stderr(&out).contains("--format"), "{}", stderr(&out));
 }
+
+#[test]
+fn imported_municipi_without_a_population_get_the_2010_figures() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("p.db");
+    // The test boxes carry no population; one more area keeps its own.
+    let boxes = std::fs::read_to_string("tests/fixtures/rome-municipi-boxes.geojson").expect("fixture");
+    let mut fc: serde_json::Value = serde_json::from_str(&boxes).expect("json");
+    fc["features"][0]["properties"]["population"] = serde_json::json!(12345);
+    let file = dir.path().join("m.geojson");
+    std::fs::write(&file, fc.to_string()).expect("write");
+    let out = witgis(&["import-areas", file.to_str().expect("path")], &db);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("7 areas had no population"), "{}", stderr(&out));
+    let store = tokio::runtime::Runtime::new().expect("runtime").block_on(async {
+        let store = witgis::store::open(&format!("sqlite://{}", db.display())).await.expect("store");
+        store.areas().await.expect("areas")
+    });
+    let population = |id: &str| store.iter().find(|a| a.id == id).and_then(|a| a.population);
+    // rome-municipi-population.csv, 31 Dec 2010: VII 310887, X 226084.
+    assert_eq!(population("it-rm-municipio-07"), Some(310_887));
+    assert_eq!(population("it-rm-municipio-10"), Some(226_084));
+    // The file's own figure is kept.
+    assert_eq!(population("it-rm-municipio-01"), Some(12_345));
+}
+
+#[test]
+fn serve_refuses_a_home_it_cannot_place() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for bad in ["Atlantis", "FR", "12,41,11,42"] {
+        let out = witgis(&["serve", "--home", bad, "--addr", "127.0.0.1:0"], &dir.path().join("h.db"));
+        assert!(!out.status.success(), "{bad}");
+        assert!(stderr(&out).contains("--home"), "{bad}: {}", stderr(&out));
+    }
+}

@@ -12,21 +12,64 @@ use super::geojson::GeoJson;
 use super::params::Params;
 use crate::geocoder::{self, Query};
 use crate::model::Country;
-use crate::places::{Place, search};
+use crate::places::{Bias, Bounds, Found, Home, Place, ambiguous, is_street_address, municipio_name, search};
 use crate::state::AppState;
 
-fn feature(p: &Place, external: bool) -> Value {
+/// A place as a GeoJSON feature: its id (for `/api/referral?place=`), city,
+/// region and distance from home, and for a quarter its municipi, how much
+/// of it lies there, and where its approximate point comes from.
+fn feature(p: &Place, external: bool, home: &Home) -> Value {
     let mut props =
         json!({ "name": p.name, "kind": p.kind, "country": p.country, "population": p.population });
     if external {
         props["source"] = json!("geocoder");
     }
+    if let Some(id) = &p.id {
+        props["id"] = json!(id);
+    }
+    props["city"] = json!(p.city);
+    let point = p.point();
+    props["region"] = json!(point.and_then(|[x, y]| REGIONS.at(x, y).first().map(|a| a.name.clone())));
+    props["distance_from_home_m"] =
+        json!(point.zip(home.centre()).map(|(p, h)| crate::sphere::geodesic_m(h, p).round()));
+    if !p.municipi.is_empty() {
+        let named: Vec<Value> = p
+            .municipi
+            .iter()
+            .map(|id| json!({ "id": id, "name": municipio_name(id).unwrap_or(id) }))
+            .collect();
+        props["municipi"] = Value::Array(named);
+        props["extent"] = json!(p.extent);
+    }
+    if let Some(d) = &p.detail {
+        props["detail"] = json!(d);
+    }
+    if let Some(source) = p.point_source {
+        props["point_source"] = json!(source);
+        props["approximate"] = json!(true);
+    }
     json!({
         "type": "Feature",
-        "geometry": { "type": "Point", "coordinates": [p.lon, p.lat] },
+        "geometry": point.map(|[x, y]| json!({ "type": "Point", "coordinates": [x, y] })),
         "properties": props,
     })
 }
+
+/// The shipped first-level regions' outlines, for naming a place's region:
+/// simplified to about 1 km (a name to tell places apart, not a boundary),
+/// without the population estimates the coverage report computes.
+pub static REGIONS: std::sync::LazyLock<crate::area_index::AreaIndex> = std::sync::LazyLock::new(|| {
+    use geo::Simplify;
+    let mut areas =
+        crate::formats::areas::read(include_str!("../../data/regions.geojson")).unwrap_or_default();
+    for a in &mut areas {
+        a.geometry = a.geometry.simplify(0.01);
+    }
+    crate::area_index::AreaIndex::new(areas)
+});
+
+/// The note for a street with a house number that no geocoder can place.
+pub const NEEDS_GEOCODER: &str = "street addresses need a geocoder: pick the quarter, or click the map";
 
 /// Ranked places whose name (or alternate name) matches `q`; then, when a
 /// geocoder is configured and `geocoder` is not `false`, up to `limit` of its
@@ -36,7 +79,7 @@ pub async fn places(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
 ) -> Result<GeoJson<Value>, ApiError> {
-    let mut params = Params::parse(query.as_deref(), &["q", "country", "limit", "lang", "geocoder"]);
+    let mut params = Params::parse(query.as_deref(), &["q", "country", "limit", "lang", "geocoder", "view"]);
     let q = params.one("q").map(|q| q.trim().to_owned()).unwrap_or_default();
     if q.is_empty() {
         params.fail("q", "is required: a place name, e.g. q=Tuscolano or q=Kaunas".into());
@@ -65,19 +108,37 @@ pub async fn places(
             false
         }
     };
+    let view = params.one("view").and_then(|v| match Bounds::parse(&v) {
+        Ok(b) => Some(b),
+        Err(e) => {
+            params.fail("view", e);
+            None
+        }
+    });
     params.finish()?;
 
     let snapshot = state.snapshot();
-    let built_in: Vec<Place> = search(&q, snapshot.places(), country, limit).into_iter().cloned().collect();
-    let mut features: Vec<Value> = built_in.iter().map(|p| feature(p, false)).collect();
+    let bias = Bias { home: state.home().clone(), view };
+    let found: Vec<Found> = search(&q, snapshot.places(), country, limit, &bias);
+    let is_ambiguous = ambiguous(&found);
+    let built_in: Vec<Place> = found.iter().map(|f| f.place.clone()).collect();
+    let mut features: Vec<Value> = built_in.iter().map(|p| feature(p, false, &bias.home)).collect();
     let mut body = Map::new();
     body.insert("type".into(), json!("FeatureCollection"));
+    body.insert("ambiguous".into(), json!(is_ambiguous));
+    let mut notes: Vec<String> = Vec::new();
+    if state.geocoder().is_none() && is_street_address(&q) {
+        body.insert("address".into(), json!("needs_geocoder"));
+        notes.push(NEEDS_GEOCODER.to_owned());
+    }
     if let (Some(g), true) = (state.geocoder(), wanted) {
         let ask = Query { text: q, country, lang, limit };
         match g.search(&ask).await {
             Ok(found) => {
                 let listed: Vec<&Place> = built_in.iter().collect();
-                features.extend(geocoder::new_results(&listed, &found).into_iter().map(|p| feature(p, true)));
+                features.extend(
+                    geocoder::new_results(&listed, &found).into_iter().map(|p| feature(p, true, &bias.home)),
+                );
                 body.insert("geocoder".into(), json!("ok"));
                 body.insert("attribution".into(), json!(geocoder::ATTRIBUTION));
             }
@@ -87,10 +148,12 @@ pub async fn places(
                     geocoder::GeocoderError::Busy => "was skipped to keep to its request rate",
                     _ => "is not available right now",
                 };
-                let note = format!("the external address search {why}; only built-in places are listed");
-                body.insert("notes".into(), json!([note]));
+                notes.push(format!("the external address search {why}; only built-in places are listed"));
             }
         }
+    }
+    if !notes.is_empty() {
+        body.insert("notes".into(), json!(notes));
     }
     body.insert("features".into(), Value::Array(features));
     Ok(GeoJson(Value::Object(body)))

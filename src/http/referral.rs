@@ -12,24 +12,41 @@ use super::nearest::collection;
 use super::params::{Params, present};
 use crate::formats::areas::summary;
 use crate::model::Topic;
-use crate::referral::{Request, refer};
+use crate::places::{Extent, PlaceKind, municipio_name};
+use crate::referral::{DEFAULT_MAX_KM, Origin, Request, refer};
 use crate::state::AppState;
 
 /// Alternatives when no `k` is given.
 pub const DEFAULT_K: usize = 5;
 
-/// The referral for a point.
+/// The farthest `max_km` a referral takes.
+pub const MAX_KM: f64 = 500.0;
+
+/// The referral for a point (`lon`, `lat`) or a place picked by name
+/// (`place`: a quarter, municipio or area id from `/api/places`).
 pub async fn referral(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let mut params = Params::parse(query.as_deref(), &["lon", "lat", "need", "k", "open_now", "at"]);
-    let lon = params.required_number("lon", -180.0..=180.0, "a longitude in degrees");
-    let lat = params.required_number("lat", -90.0..=90.0, "a latitude in degrees");
+    let mut params =
+        Params::parse(query.as_deref(), &["lon", "lat", "place", "need", "k", "open_now", "at", "max_km"]);
+    let place_id = params.one("place").map(|p| p.trim().to_owned());
+    let (lon, lat) = if place_id.is_some() {
+        if params.one("lon").is_some() || params.one("lat").is_some() {
+            params.fail("place", "give either place or lon and lat, not both".into());
+        }
+        (None, None)
+    } else {
+        (
+            params.required_number("lon", -180.0..=180.0, "a longitude in degrees"),
+            params.required_number("lat", -90.0..=90.0, "a latitude in degrees"),
+        )
+    };
     let need = params.one("need").map(|n| n.parse::<Topic>());
     let k = params.count("k", 1..=super::nearest::MAX_K, DEFAULT_K);
     let open_now = params.flag("open_now");
     let at = params.moment("at");
+    let max_km = params.number("max_km", 1.0..=MAX_KM, "a distance in kilometres").unwrap_or(DEFAULT_MAX_KM);
     let need = match need {
         Some(Err(e)) => {
             params.fail("need", e.to_string());
@@ -38,17 +55,58 @@ pub async fn referral(
         Some(Ok(t)) => Some(t),
         None => None,
     };
-    params.finish()?;
-    let (lon, lat) = (present("lon", lon)?, present("lat", lat)?);
-
     let snapshot = state.snapshot();
-    let r = refer(&snapshot, &Request { lon, lat, need, k, open_now, at });
+    let place = place_id.as_deref().and_then(|id| {
+        let found = snapshot.places().get(id).filter(|p| !p.municipi.is_empty() || p.kind == PlaceKind::Area);
+        if found.is_none() {
+            params.fail(
+                "place",
+                format!("'{id}' is not a quarter, municipio or area id: pick one from /api/places"),
+            );
+        }
+        found
+    });
+    params.finish()?;
+    let origin = match place {
+        // An area that is no municipio (an imported quarter): from its point.
+        Some(p) if p.municipi.is_empty() => Origin::Point(p.point().unwrap_or([f64::NAN, f64::NAN])),
+        Some(p) => Origin::Place {
+            name: p.name.clone(),
+            areas: p.municipi.clone(),
+            extent: p.extent.unwrap_or(Extent::Whole),
+            point: p.point(),
+            country: p.country,
+        },
+        None => Origin::Point([present("lon", lon)?, present("lat", lat)?]),
+    };
+    let r = refer(&snapshot, &Request { origin, need, k, open_now, at, max_km });
+    let point = match (&place, &r) {
+        (Some(p), _) => p.point().map(|[x, y]| json!({ "lon": x, "lat": y, "approximate": true })),
+        (None, _) => Some(json!({ "lon": lon, "lat": lat, "approximate": false })),
+    };
+    let areas: Vec<Value> = r
+        .area_ids
+        .iter()
+        .map(|id| match snapshot.area(id) {
+            Some(a) => {
+                let mut s = summary(a);
+                s["loaded"] = json!(true);
+                s
+            }
+            None => json!({ "id": id, "name": municipio_name(id).unwrap_or(id), "kind": "municipio",
+                            "country": "IT", "loaded": false }),
+        })
+        .collect();
     Ok(Json(json!({
-        "point": { "lon": lon, "lat": lat },
+        "point": point,
+        "place": place.map(|p| json!({ "id": p.id, "name": p.name, "kind": p.kind, "extent": p.extent,
+                                        "detail": p.detail, "point_source": p.point_source })),
         "at": at.to_rfc3339(),
         "need": need,
+        "max_km": max_km,
+        "boundaries_loaded": !snapshot.areas().is_empty(),
         "country": r.country,
-        "areas": r.areas.iter().map(|a| summary(a)).collect::<Vec<_>>(),
+        "areas": areas,
         "notes": r.notes,
         "competent": collection(&snapshot, &r.competent, at),
         "nearest": collection(&snapshot, &r.nearest, at),

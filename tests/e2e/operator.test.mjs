@@ -269,7 +269,7 @@ describe("help-desk operator view", () => {
     const offered = await page.$$eval("#desk-suggestions li[role=option]", (lis) => lis.map((li) => li.firstChild.textContent));
     assert.deepEqual(offered, api.features.map((f) => f.properties.name));
     assert.equal(api.features.at(-1).properties.source, "geocoder");
-    assert.match(await page.textContent("#desk-suggestions li[data-source=geocoder] .sub"), /address, Italy · OpenStreetMap/);
+    assert.match(await page.textContent("#desk-suggestions li[data-source=geocoder] .sub"), /address, (Lazio, )?Italy, [\d.]+ km from here · OpenStreetMap/);
     assert.equal(await page.isVisible("#desk-list-credit"), true, "credited under the results");
     assert.match(await page.textContent("#desk-list-credit"), /© OpenStreetMap contributors/);
     assert.deepEqual(await scan(page), [], "no serious or critical accessibility violations with the external results listed");

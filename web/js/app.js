@@ -1072,6 +1072,7 @@ function start() {
     getMap: () => map,
     isMapReady: () => mapReady,
     setPoint,
+    clearPoint,
     writeHash,
     redrawHighlights: updateHighlights,
   });

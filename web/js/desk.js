@@ -14,14 +14,16 @@ const K = 5;
 const $ = (id) => document.getElementById(id);
 
 /** What the fragment keeps for the desk: need, open-now, referral language. */
-export const desk = { need: "", openOnly: false, textLang: "", answer: null, areasShown: true };
+export const desk = { need: "", openOnly: false, textLang: "", answer: null, areasShown: true, place: null };
 
-let ctx = null; // { state, tr, getJson, getConfig, getMap, isMapReady, setPoint, writeHash, redrawHighlights }
+let ctx = null; // { state, tr, getJson, getConfig, getMap, isMapReady, setPoint, clearPoint, writeHash, redrawHighlights }
 let suggestions = [];
 let active = -1;
 let lastText = null; // () => string, to re-make the text when its language changes
 let areasLoaded = false;
 let attribution = ""; // the external address search's credit for the listed results
+let listAmbiguous = false; // the listed places lie in different cities: Enter opens the list, never picks
+let boundaries = null; // whether any area outline is loaded (null: not known yet)
 
 const textLang = () => desk.textLang || ctx.state.lang;
 
@@ -29,12 +31,17 @@ export function readDeskHash(p) {
   desk.need = TOPICS.includes(p.get("need")) ? p.get("need") : "";
   desk.openOnly = p.get("open") === "1";
   desk.textLang = LANGUAGES.some((l) => l.code === p.get("rlang")) ? p.get("rlang") : "";
+  // A quarter or municipio picked by name, with the point it was picked at.
+  const place = p.get("place");
+  const at = p.get("pt")?.split(",").map(Number);
+  desk.place = place && /^[a-z0-9-]{1,80}$/.test(place) ? { id: place, name: place, at: at?.length === 2 && at.every(Number.isFinite) ? at : null } : null;
 }
 
 export function writeDeskHash(p) {
   if (desk.need) p.set("need", desk.need);
   if (desk.openOnly) p.set("open", "1");
   if (desk.textLang) p.set("rlang", desk.textLang);
+  if (desk.place) p.set("place", desk.place.id);
 }
 
 // ---------------------------------------------------------------- text ----
@@ -74,11 +81,14 @@ function noDirections(p) {
  * and hours when known, "not known" otherwise; an approximate point says so
  * and gets no directions.
  */
-export function serviceText(lang, f, withDistance = true) {
+export function serviceText(lang, f, withDistance = true, fromApprox = false) {
   const p = f.properties;
   const approx = Boolean(f.geometry) && isApprox(p);
   const head = [p.name];
-  if (withDistance && p.distance_m != null) head.push(`(${t(lang, "txt.distance", { d: fmtDistance(lang, p.distance_m, approx) })})`);
+  // A distance is approximate when either end is: the service's point, or the
+  // caller's place when only its quarter is known.
+  const d = (m) => fmtDistance(lang, m, approx || fromApprox);
+  if (withDistance && p.distance_m != null) head.push(`(${t(lang, "txt.distance", { d: d(p.distance_m) })})`);
   const lines = [head.join(" "), t(lang, `category.${p.category}`)];
   if (!f.geometry) lines.push(t(lang, "txt.phoneOnly"));
   else if (p.address) lines.push(t(lang, "txt.address", { v: address(lang, p) }));
@@ -100,7 +110,8 @@ function answerText(lang, a) {
   const section = (key, features) => {
     if (!features?.length) return;
     out.push("", `${t(lang, key)}:`, "");
-    features.forEach((f, i) => out.push(`${i + 1}. ${serviceText(lang, f).replace(/\n/g, "\n   ")}`, ""));
+    const fromApprox = a.point?.approximate === true;
+    features.forEach((f, i) => out.push(`${i + 1}. ${serviceText(lang, f, true, fromApprox).replace(/\n/g, "\n   ")}`, ""));
   };
   section("txt.competent", a.competent.features);
   section("txt.alternatives", a.nearest.features);
@@ -119,8 +130,14 @@ function serviceItem(f, i, group) {
   const tr = ctx.tr;
   const id = `desk-${group}-${i}`;
   const meta = [tr(`category.${p.category}`)];
-  const approx = Boolean(f.geometry) && isApprox(p);
+  const approx = (Boolean(f.geometry) && isApprox(p)) || desk.answer?.point?.approximate === true;
   if (p.distance_m != null) meta.push(fmtDistance(ctx.state.lang, p.distance_m, approx));
+  // A place spanning several municipi: which one each competent centre is for.
+  const areas = desk.answer?.areas ?? [];
+  if (group === "competent" && areas.length > 1) {
+    const served = areas.filter((x) => (p.serves_areas ?? []).includes(x.id)).map((x) => x.name);
+    if (served.length) meta.push(tr("desk.servesFor", { area: served.join(", ") }));
+  }
   const badges = el("span", { className: "badges" });
   if (p.reach === "phone") badges.append(el("span", { className: "badge phone", textContent: tr("desk.phoneOnly") }));
   badges.append(el("span", { className: `badge open-${p.open_now}`, textContent: openLabel(f) }));
@@ -146,7 +163,9 @@ function serviceItem(f, i, group) {
   }
   const copy = el("button", { type: "button", className: "btn small copy", textContent: tr("desk.copyOne") });
   copy.setAttribute("aria-label", tr("desk.copyOneNamed", { name: p.name }));
-  copy.addEventListener("click", () => copyText(() => serviceText(textLang(), f), copy));
+  copy.addEventListener("click", () =>
+    copyText(() => serviceText(textLang(), f, true, desk.answer?.point?.approximate === true), copy),
+  );
   const li = el(
     "li",
     { className: `service ${p.reach}` },
@@ -173,7 +192,26 @@ function section(key, listId, features, group, noneKey) {
 function noteText(note) {
   if (/^no loaded area/.test(note)) return ctx.tr("desk.noArea");
   if (/outside the countries/.test(note)) return ctx.tr("desk.outside");
+  let m;
+  if ((m = /^(.+) spans (.+): the caller's street decides/.exec(note))) return ctx.tr("desk.note.split", { name: m[1], list: m[2] });
+  if ((m = /^only part of (.+) is known to lie in (.+): the caller's/.exec(note))) return ctx.tr("desk.note.part", { name: m[1], list: m[2] });
+  if ((m = /^(.+) is taken to lie in (.+), where its map point is/.exec(note))) return ctx.tr("desk.note.point", { name: m[1], list: m[2] });
+  if ((m = /^the alternatives are measured from an approximate point for (.+), not/.exec(note))) return ctx.tr("desk.note.approx", { name: m[1] });
+  if ((m = /^no point is known for (.+): ask/.exec(note))) return ctx.tr("desk.note.noPoint", { name: m[1] });
+  if ((m = /^no service .* lies within ([\d.]+) km/.exec(note))) return ctx.tr("desk.note.noneWithin", { km: m[1] });
   return note;
+}
+
+/** The fresh-install notice: shown while no area outline is loaded. */
+function renderNotice() {
+  let box = $("desk-notice");
+  if (!box) {
+    box = el("p", { id: "desk-notice", className: "notice" });
+    box.setAttribute("role", "note");
+    $("desk-answer").before(box);
+  }
+  box.hidden = boundaries !== false;
+  box.textContent = ctx.tr("desk.noBoundaries");
 }
 
 export function renderDesk() {
@@ -189,6 +227,7 @@ export function renderDesk() {
   $("desk-open").checked = desk.openOnly;
   $("desk-lang").value = textLang();
   $("desk-areas").checked = desk.areasShown;
+  renderNotice();
   const a = desk.answer;
   const box = $("desk-answer");
   $("desk-copy-all").disabled = !a;
@@ -199,12 +238,15 @@ export function renderDesk() {
     return;
   }
   box.dataset.at = a.at;
-  box.dataset.point = `${a.point.lon},${a.point.lat}`;
-  const place = a.areas.length
-    ? a.areas.map((x) => x.name).join(" · ")
-    : tr("desk.point", { lat: a.point.lat.toFixed(5), lon: a.point.lon.toFixed(5) });
+  if (a.point) box.dataset.point = `${a.point.lon},${a.point.lat}`;
+  else box.removeAttribute("data-point");
+  if (a.place) box.dataset.place = a.place.id;
+  else box.removeAttribute("data-place");
+  const place = placeLabel(a) || tr("desk.point", { lat: a.point.lat.toFixed(5), lon: a.point.lon.toFixed(5) });
   const parts = [el("p", { className: "for", textContent: tr("desk.for", { place }) })];
-  if (a.notes.length) parts.push(el("ul", { className: "notes" }, ...a.notes.map((n) => el("li", { textContent: noteText(n) }))));
+  // The fresh-install note is the notice above; the others are listed here.
+  const notes = a.notes.filter((n) => !/^no boundaries are loaded/.test(n));
+  if (notes.length) parts.push(el("ul", { className: "notes" }, ...notes.map((n) => el("li", { textContent: noteText(n) }))));
   parts.push(...section("desk.competent", "desk-competent", a.competent.features, "competent", "desk.competentNone"));
   parts.push(...section("desk.alternatives", "desk-nearest", a.nearest.features, "nearest", "desk.alternativesNone"));
   if (a.after_hours?.features.length) parts.push(...section("desk.afterHours", "desk-after", a.after_hours.features, "after", "desk.alternativesNone"));
@@ -235,17 +277,30 @@ async function copyText(make, from) {
   }
 }
 
+/** "Tuscolano · Municipio Roma V · Municipio Roma VII", or the areas holding the point. */
+function placeLabel(a) {
+  const areas = a.areas.map((x) => x.name);
+  return (a.place ? [a.place.name, ...areas] : areas).join(" · ");
+}
+
+const samePoint = (p, q) => (p == null && q == null) || (p != null && q != null && p[0] === q[0] && p[1] === q[1]);
+
 export async function refer() {
   if (!ctx || ctx.state.mode !== "desk") return;
   const pt = ctx.state.point;
-  if (!pt) {
+  // A map click (or any new point) replaces a place picked by name.
+  if (desk.place && !samePoint(desk.place.at, pt)) {
+    desk.place = null;
+    ctx.writeHash();
+  }
+  if (!pt && !desk.place) {
     desk.answer = null;
     renderDesk();
     ctx.redrawHighlights();
     highlightArea();
     return;
   }
-  const p = new URLSearchParams({ lon: pt[0].toFixed(5), lat: pt[1].toFixed(5), k: String(K) });
+  const p = desk.place ? new URLSearchParams({ place: desk.place.id, k: String(K) }) : new URLSearchParams({ lon: pt[0].toFixed(5), lat: pt[1].toFixed(5), k: String(K) });
   if (desk.need) p.set("need", desk.need);
   if (desk.openOnly) p.set("open_now", "true");
   say(ctx.tr("status.loading"));
@@ -257,11 +312,12 @@ export async function refer() {
     return;
   }
   const a = desk.answer;
+  boundaries = a.boundaries_loaded;
   // A text made for the previous answer no longer holds.
   lastText = null;
   $("desk-text").value = "";
   // Announced to screen readers; on screen the answer's own heading says the same.
-  say(ctx.tr("desk.for", { place: a.areas.map((x) => x.name).join(" · ") || "—" }), true);
+  say(ctx.tr("desk.for", { place: placeLabel(a) || "—" }), true);
   renderDesk();
   ctx.redrawHighlights();
   highlightArea();
@@ -341,8 +397,9 @@ function credit(text, where) {
  * asked only on that explicit request, never as you type (Nominatim's usage
  * policy forbids autocomplete). `external` is the answer of that search.
  */
-function openSuggestions(items, { query = "", external = null } = {}) {
+function openSuggestions(items, { query = "", external = null, fc = null } = {}) {
   suggestions = [...items];
+  listAmbiguous = Boolean(fc?.ambiguous);
   active = -1;
   const ul = $("desk-suggestions");
   const offer = Boolean(ctx.getConfig()?.geocoder) && !external && query.length >= 3;
@@ -351,23 +408,25 @@ function openSuggestions(items, { query = "", external = null } = {}) {
   credit(attribution, "list");
   credit("", "place");
   if (offer) suggestions.push({ action: "geocode", query });
-  if (!suggestions.length) {
-    const li = el("li", { textContent: ctx.tr("search.none") });
+  const needsGeocoder = fc?.address === "needs_geocoder" && !offer;
+  if (!suggestions.length || needsGeocoder) {
+    const li = el("li", { className: "none", textContent: ctx.tr(needsGeocoder ? "desk.needsGeocoder" : "search.none") });
     li.setAttribute("role", "option");
     li.setAttribute("aria-disabled", "true");
     ul.replaceChildren(li);
   } else {
-    ul.replaceChildren(
+    ul.replaceChildren();
+  }
+  if (suggestions.length) {
+    ul.append(
       ...suggestions.map((f, i) => {
         let li;
         if (f.action) {
           li = el("li", { id: `desk-sugg-${i}`, className: "action" }, el("span", { textContent: ctx.tr("desk.searchAddresses", { q: f.query }) }));
           li.dataset.action = f.action;
         } else {
-          const p = f.properties;
-          const from = p.source === "geocoder" ? " · OpenStreetMap" : "";
-          li = el("li", { id: `desk-sugg-${i}` }, el("span", { textContent: p.name }), el("span", { className: "sub", textContent: ` — ${ctx.tr(`desk.kind.${p.kind}`)}${p.country ? `, ${ctx.tr(`country.${p.country}`)}` : ""}${from}` }));
-          if (p.source) li.dataset.source = p.source;
+          li = el("li", { id: `desk-sugg-${i}` }, el("span", { textContent: f.properties.name }), el("span", { className: "sub", textContent: ` — ${placeWhere(f)}` }));
+          if (f.properties.source) li.dataset.source = f.properties.source;
         }
         li.setAttribute("role", "option");
         li.setAttribute("aria-selected", "false");
@@ -379,6 +438,19 @@ function openSuggestions(items, { query = "", external = null } = {}) {
   }
   ul.hidden = false;
   $("desk-q").setAttribute("aria-expanded", "true");
+}
+
+/** Where a suggested place is: kind, municipi, city, region, country, distance from home. */
+function placeWhere(f) {
+  const p = f.properties;
+  const kind = ctx.tr(`desk.kind.${p.kind}`) + (p.detail ? ` (${p.detail})` : "");
+  const bits = [kind];
+  if (p.municipi?.length && p.kind !== "municipio") bits.push(p.municipi.map((m) => m.name).join(" / "));
+  if (p.city && p.city !== p.name) bits.push(p.city);
+  if (p.region) bits.push(p.region);
+  if (p.country) bits.push(ctx.tr(`country.${p.country}`));
+  if (p.distance_from_home_m != null && p.distance_from_home_m > 1000) bits.push(ctx.tr("desk.fromHome", { d: fmtDistance(ctx.state.lang, p.distance_from_home_m) }));
+  return bits.join(", ") + (p.source === "geocoder" ? " · OpenStreetMap" : "");
 }
 
 function moveActive(delta) {
@@ -399,16 +471,37 @@ function pick(i) {
   $("desk-q").value = f.properties.name;
   const map = ctx.getMap();
   const zoom = f.properties.kind === "locality" && (f.properties.population ?? 0) > 100000 ? 11 : 13;
-  map?.easeTo({ center: f.geometry.coordinates, zoom });
-  ctx.setPoint(f.geometry.coordinates);
+  const coords = f.geometry?.coordinates ?? null;
+  // A quarter or municipio is referred by its municipi, point or no point.
+  const named = f.properties.municipi?.length && f.properties.id;
+  desk.place = named ? { id: f.properties.id, name: f.properties.name, at: coords } : null;
+  if (coords) {
+    map?.easeTo({ center: coords, zoom });
+    ctx.setPoint(coords);
+  } else {
+    // No point is known: no marker stands for the caller on the map, which
+    // shows the competent centres instead (for a click on the caller's street).
+    ctx.clearPoint();
+    refer().then(() => {
+      const pts = (desk.answer?.competent.features ?? []).filter((x) => x.geometry).map((x) => x.geometry.coordinates);
+      if (!map || !pts.length) return;
+      const lons = pts.map((q) => q[0]);
+      const lats = pts.map((q) => q[1]);
+      map.fitBounds([[Math.min(...lons), Math.min(...lats)], [Math.max(...lons), Math.max(...lats)]], { padding: 80, maxZoom: 13 });
+    });
+  }
 }
 
 async function suggest(text) {
   if (text.length < 2) return closeSuggestions();
   try {
     // As you type: the built-in places only.
-    const fc = await ctx.getJson("places", `/api/places?${new URLSearchParams({ q: text, limit: "8", geocoder: "false" })}`);
-    if ($("desk-q").value.trim() === text) openSuggestions(fc.features, { query: text });
+    const q = new URLSearchParams({ q: text, limit: "8", geocoder: "false" });
+    // The map's view, when zoomed in on a region, is preferred like home.
+    const map = ctx.getMap();
+    if (map && ctx.isMapReady() && map.getZoom() >= 8) q.set("view", map.getBounds().toArray().flat().map((v) => v.toFixed(4)).join(","));
+    const fc = await ctx.getJson("places", `/api/places?${q}`);
+    if ($("desk-q").value.trim() === text) openSuggestions(fc.features, { query: text, fc });
   } catch (e) {
     if (e.name !== "AbortError") closeSuggestions();
   }
@@ -421,7 +514,7 @@ async function searchAddresses(text) {
     const q = new URLSearchParams({ q: text, limit: "8", lang: ctx.state.lang });
     const fc = await ctx.getJson("places", `/api/places?${q}`);
     say(fc.geocoder === "busy" ? ctx.tr("desk.geocoderBusy") : fc.geocoder && fc.geocoder !== "ok" ? ctx.tr("desk.geocoderDown") : "");
-    if ($("desk-q").value.trim() === text) openSuggestions(fc.features, { query: text, external: fc });
+    if ($("desk-q").value.trim() === text) openSuggestions(fc.features, { query: text, external: fc, fc });
   } catch (e) {
     if (e.name !== "AbortError") {
       say(ctx.tr("desk.geocoderDown"));
@@ -433,6 +526,14 @@ async function searchAddresses(text) {
 // ---------------------------------------------------------------- init ----
 export function initDesk(context) {
   ctx = context;
+  // Whether any outline is loaded, for the fresh-install notice.
+  fetch("/api/areas")
+    .then((r) => (r.ok ? r.json() : null))
+    .then((fc) => {
+      if (fc && boundaries == null) boundaries = fc.features.length > 0;
+      renderNotice();
+    })
+    .catch(() => {});
   const langSel = $("desk-lang");
   langSel.replaceChildren(...LANGUAGES.map((l) => Object.assign(new Option(l.name, l.code), { lang: l.code })));
   bindCombobox($("desk-q"), $("desk-suggestions"), {
@@ -440,7 +541,13 @@ export function initDesk(context) {
     suggest,
     move: moveActive,
     enter: (open) => {
-      // Enter alone takes the first suggestion.
+      // Enter alone takes the first suggestion, unless the places listed lie
+      // in different cities: then the list stays open for the operator to choose.
+      if (open && suggestions.length && active < 0 && listAmbiguous) {
+        say(ctx.tr("desk.ambiguous"));
+        moveActive(1);
+        return true;
+      }
       if (open && suggestions.length) pick(active >= 0 ? active : 0);
       return true;
     },
