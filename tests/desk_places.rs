@@ -61,12 +61,19 @@ fn ids(fc: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Searches `q`, takes the first suggestion as the desk does on Enter, and
-/// asks the referral for it (by place id, or by point for a plain point).
+/// Names that rightly show a list: "Ostia" is Municipio Roma X, but also
+/// GeoNames' Lido di Ostia and the zone Ostia Antica.
+const AMBIGUOUS: &[&str] = &["Ostia"];
+
+/// Searches `q`, takes the first suggestion as the desk does on Enter (or as
+/// the operator does from the list an ambiguous name shows), and asks the
+/// referral for it (by place id, or by point for a plain point).
 async fn pick_and_refer(app: &axum::Router, q: &str) -> (Value, Value) {
     let (status, found) = get(app, &format!("/api/places?q={}", enc(q))).await;
     assert_eq!(status, StatusCode::OK, "{found}");
-    assert_eq!(found["ambiguous"], false, "{q}: {found}");
+    if !AMBIGUOUS.contains(&q) {
+        assert_eq!(found["ambiguous"], false, "{q}: {found}");
+    }
     let first = found["features"][0].clone();
     let uri = match first["properties"]["id"].as_str() {
         Some(id) if first["properties"]["kind"] != "locality" => format!("/api/referral?place={}", enc(id)),

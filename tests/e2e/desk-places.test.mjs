@@ -20,6 +20,9 @@ const csmsOf = (municipio) =>
     .filter((f) => f.geometry && f.properties.category === "mental_health_centre" && f.properties.serves_areas.includes(municipio))
     .map((f) => f.id);
 
+/** Names that rightly show a list of places rather than pick one. */
+const AMBIGUOUS = ["Ostia"];
+
 /** From the facts: the municipio each name lies in. */
 const CASES = [
   ["Torre Angela", "it-rm-municipio-06"], // zona urbanistica 8F
@@ -73,6 +76,11 @@ for (const withBoundaries of [false, true]) {
         const before = await page.getAttribute("#desk-answer", "data-at");
         await page.evaluate(() => document.getElementById("desk-answer").removeAttribute("data-at"));
         await typeAndEnter(q);
+        // A name of several places ("Ostia": Municipio X, Lido di Ostia, Ostia
+        // Antica) keeps the list open: the operator picks its first line.
+        if (AMBIGUOUS.includes(q) && (await page.isVisible("#desk-suggestions"))) {
+          await page.click("#desk-suggestions li[role=option]");
+        }
         await waitFor(async () => (await page.getAttribute("#desk-answer", "data-at")) !== null, { what: `an answer for ${q}` });
         void before;
         const competent = await page.$$eval("#desk-competent li", (lis) => lis.map((li) => li.dataset.id));
