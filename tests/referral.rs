@@ -15,11 +15,7 @@ use witgis::index::Snapshot;
 use witgis::model::{Resource, Topic};
 use witgis::referral::{Reach, Request as Ask, refer};
 
-fn municipi() -> Vec<witgis::model::Area> {
-    let text =
-        std::fs::read_to_string("../shared/reference/rome-municipi.geojson").expect("../shared/reference");
-    witgis::formats::areas::read(&text).expect("municipi")
-}
+use common::rome_municipi as municipi;
 
 async fn app() -> (axum::Router, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
