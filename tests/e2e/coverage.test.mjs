@@ -126,7 +126,7 @@ describe("coverage view", () => {
         drawn = await drawnAreas();
         return api.rows.every((r) => drawn[r.id]);
       },
-      { what: "every row drawn on the map", ms: 15000 },
+      { what: "every row drawn on the map" },
     );
     const counts = new Array(legend.length).fill(0);
     let missing = 0;
@@ -262,7 +262,7 @@ describe("coverage view", () => {
       const api = await server.api(`/api/coverage/gaps?category=mental_health_centre&min_km=${km}&limit=${GAP_LIMIT}`);
       assert.ok(api.features.length > 10, "Germany has no mental-health centre in the seed: many far places");
       const want = api.features.map((f) => f.id).sort((a, b) => a - b);
-      await waitFor(async () => JSON.stringify(await drawnGaps()) === JSON.stringify(want), { what: `the gaps beyond ${km} km`, ms: 30000 });
+      await waitFor(async () => JSON.stringify(await drawnGaps()) === JSON.stringify(want), { what: `the gaps beyond ${km} km` });
       const listed = await page.$$eval("#cov-gaps li", (lis) => lis.map((li) => li.dataset.id));
       assert.deepEqual(listed, api.features.slice(0, 10).map((f) => String(f.id)), "the most populous are listed");
       assert.match(await page.textContent("#cov-gaps-title"), new RegExp(`${km} km`));
