@@ -3,7 +3,6 @@
 use std::collections::{HashMap, HashSet};
 
 use geo::{Contains, Distance, Euclidean, MultiPolygon, Point};
-use witgis::formats::{csv, geojson};
 use witgis::model::{Category, Resource};
 
 fn seed() -> Vec<Resource> {
@@ -99,36 +98,5 @@ fn every_point_lies_in_its_country() {
     assert!(outside.is_empty(), "{outside:#?}");
 }
 
-#[test]
-fn the_seed_is_the_reference_facts_converted() {
-    // data/resources.geojson is built by `witgis import` of the reference CSV
-    // followed by `witgis export`; it must keep every reference row.
-    let Ok(text) = std::fs::read_to_string("../shared/reference/resources.csv") else {
-        panic!("../shared/reference/resources.csv is missing: clone witgis beside shared/")
-    };
-    let reference = csv::read(text.as_bytes()).unwrap_or_else(|e| panic!("{}", e.report("resources.csv")));
-    let mut seed = seed();
-    let mut reference = reference;
-    seed.sort_by(|a, b| a.id.cmp(&b.id));
-    reference.sort_by(|a, b| a.id.cmp(&b.id));
-    let seed_ids: Vec<&str> = seed.iter().map(|r| r.id.as_str()).collect();
-    let reference_ids: Vec<&str> = reference.iter().map(|r| r.id.as_str()).collect();
-    assert_eq!(seed_ids, reference_ids);
-    for (s, r) in seed.iter().zip(&reference) {
-        assert_eq!(
-            (&s.name, s.category, s.country, s.point()),
-            (&r.name, r.category, r.country, r.point()),
-            "{}",
-            s.id
-        );
-        assert_eq!(
-            (&s.address, &s.phone, &s.website, &s.serves_areas),
-            (&r.address, &r.phone, &r.website, &r.serves_areas),
-            "{}",
-            s.id
-        );
-    }
-    // And the seed file reads back to exactly what the shipped binary embeds.
-    let shipped = std::fs::read_to_string("data/resources.geojson").expect("seed file");
-    assert_eq!(geojson::read(&shipped).ok().map(|v| v.len()), Some(seed.len()));
-}
+// That data/ keeps the facts of the reference fact sheet (outside the
+// repository) is checked by scripts/check-reference, not here.
