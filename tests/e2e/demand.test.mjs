@@ -151,7 +151,10 @@ describe("requests not met", () => {
     await waitFor(async () => (await status()) === "Geben Sie ein Zugangstoken ein, um die nicht gedeckten Anfragen zu sehen.", { what: "the token prompt again" });
     assert.equal(await page.isVisible("#dem-results"), false);
     assert.equal(await page.inputValue("#dem-token"), "");
-    // The only console error is Chromium's note of the wrong token's 401.
-    assert.deepEqual(browser.consoleErrors, ["Failed to load resource: the server responded with a status of 401 (Unauthorized)"]);
+    // The only console errors are Chromium's note of the wrong token's 401
+    // (once, or again if the coverage view reloaded while that token was set).
+    const refused = "Failed to load resource: the server responded with a status of 401 (Unauthorized)";
+    assert.ok(browser.consoleErrors.length >= 1, "the refusal is noted");
+    assert.deepEqual(browser.consoleErrors.filter((e) => e !== refused), []);
   });
 });
