@@ -1,6 +1,5 @@
 //! Areas: import with validation, point-in-polygon in the snapshot, the API.
-//! Uses Rome's 15 municipi from ../shared/reference (read at test time, never
-//! committed).
+//! Uses the 15 Rome-like municipi drawn for the tests (tests/fixtures).
 
 mod common;
 
@@ -12,13 +11,7 @@ use http_body_util::BodyExt;
 use tower::ServiceExt;
 use witgis::model::Category;
 
-const MUNICIPI: &str = "../shared/reference/rome-municipi.geojson";
-
-fn municipi() -> Vec<witgis::model::Area> {
-    let text =
-        std::fs::read_to_string(MUNICIPI).expect("clone witgis beside shared/: ../shared/reference missing");
-    witgis::formats::areas::read(&text).unwrap_or_else(|e| panic!("{}", e.report(MUNICIPI)))
-}
+use common::{ROME_MUNICIPI as MUNICIPI, rome_municipi as municipi};
 
 #[test]
 fn rome_centres_lie_in_the_municipio_they_serve() {

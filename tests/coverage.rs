@@ -404,9 +404,7 @@ async fn bad_parameters_are_named_in_a_400() {
 
 #[test]
 fn rome_municipi_level_area_with_the_seed() {
-    const MUNICIPI: &str = "../shared/reference/rome-municipi.geojson";
-    let text = std::fs::read_to_string(MUNICIPI).expect("clone witgis beside shared/");
-    let municipi = witgis::formats::areas::read(&text).unwrap_or_else(|e| panic!("{}", e.report(MUNICIPI)));
+    let municipi = common::rome_municipi();
     let snapshot = Snapshot::with_areas(witgis::store::seed().unwrap(), municipi);
     let query = Query { categories: vec![Category::MentalHealthCentre], ..Query::default() };
     let report = coverage::report(&snapshot, Localities::shipped(), Level::Area, &query);
@@ -838,9 +836,7 @@ async fn geojson_has_each_country_outline_and_the_rows_figures() {
 
 #[tokio::test]
 async fn geojson_of_the_areas_carries_their_outlines() {
-    const MUNICIPI: &str = "../shared/reference/rome-municipi.geojson";
-    let text = std::fs::read_to_string(MUNICIPI).expect("clone witgis beside shared/");
-    let municipi = witgis::formats::areas::read(&text).unwrap_or_else(|e| panic!("{}", e.report(MUNICIPI)));
+    let municipi = common::rome_municipi();
     let dir = tempfile::tempdir().unwrap();
     let store =
         witgis::store::open(&format!("sqlite://{}", dir.path().join("a.db").display())).await.unwrap();

@@ -96,8 +96,7 @@ async fn server_logs_hold_nothing_a_caller_sent() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("d.db").display());
     let store = witgis::store::open(&url).await.unwrap();
-    let text = std::fs::read_to_string("../shared/reference/rome-municipi.geojson").unwrap();
-    store.import_areas(&witgis::formats::areas::read(&text).unwrap()).await.unwrap();
+    store.import_areas(&common::rome_municipi()).await.unwrap();
     drop(store);
     let token = common::http::create_token(&url, "operator", "desk-1");
     let log = dir.path().join("server.log");

@@ -3,7 +3,6 @@
 use std::collections::{HashMap, HashSet};
 
 use geo::{Contains, Distance, Euclidean, MultiPolygon, Point};
-use witgis::formats::{csv, geojson};
 use witgis::model::{Category, Resource};
 
 fn seed() -> Vec<Resource> {
@@ -99,62 +98,5 @@ fn every_point_lies_in_its_country() {
     assert!(outside.is_empty(), "{outside:#?}");
 }
 
-#[test]
-fn the_seed_is_the_reference_facts_converted() {
-    // data/resources.geojson is built by `witgis import` of the reference CSV
-    // followed by `witgis export`; it must keep every reference row.
-    let Ok(text) = std::fs::read_to_string("../shared/reference/resources.csv") else {
-        panic!("../shared/reference/resources.csv is missing: clone witgis beside shared/")
-    };
-    let reference = csv::read(text.as_bytes()).unwrap_or_else(|e| panic!("{}", e.report("resources.csv")));
-    let mut seed = seed();
-    let mut reference = reference;
-    seed.sort_by(|a, b| a.id.cmp(&b.id));
-    reference.sort_by(|a, b| a.id.cmp(&b.id));
-    // Records changed or added by scripts/apply-rome-updates say so in their
-    // source; an added record names the newer facts as its only source, and
-    // a changed address must come with them.
-    const NEWER: &str = "newer facts (rome-services-update.csv)";
-    let newer = |r: &Resource| r.source.as_deref().is_some_and(|s| s.contains(NEWER));
-    let added: Vec<String> = seed
-        .iter()
-        .filter(|s| reference.binary_search_by(|r| r.id.cmp(&s.id)).is_err())
-        .map(|s| s.id.clone())
-        .collect();
-    assert_eq!(added, ["it-rm-crisis-118"], "only 118 is added by the newer facts");
-    seed.retain(|s| {
-        let keep = !added.contains(&s.id);
-        assert!(keep || s.source.as_deref().is_some_and(|x| x.starts_with(NEWER)), "{}", s.id);
-        keep
-    });
-    let seed_ids: Vec<&str> = seed.iter().map(|r| r.id.as_str()).collect();
-    let reference_ids: Vec<&str> = reference.iter().map(|r| r.id.as_str()).collect();
-    assert_eq!(seed_ids, reference_ids);
-    for (s, r) in seed.iter().zip(&reference) {
-        if newer(s) && s.address != r.address {
-            // e.g. it-rm-cd-montesanto, which left Via Monte Santo 71 in 2022.
-            assert_eq!(
-                (&s.name, s.category, s.country, s.point(), &s.phone, &s.website, &s.serves_areas),
-                (&r.name, r.category, r.country, r.point(), &r.phone, &r.website, &r.serves_areas),
-                "{}",
-                s.id
-            );
-            continue;
-        }
-        assert_eq!(
-            (&s.name, s.category, s.country, s.point()),
-            (&r.name, r.category, r.country, r.point()),
-            "{}",
-            s.id
-        );
-        assert_eq!(
-            (&s.address, &s.phone, &s.website, &s.serves_areas),
-            (&r.address, &r.phone, &r.website, &r.serves_areas),
-            "{}",
-            s.id
-        );
-    }
-    // And the seed file reads back to exactly what the shipped binary embeds.
-    let shipped = std::fs::read_to_string("data/resources.geojson").expect("seed file");
-    assert_eq!(geojson::read(&shipped).ok().map(|v| v.len()), Some(seed.len() + added.len()));
-}
+// That data/ keeps the facts of the reference fact sheet (outside the
+// repository) is checked by scripts/check-reference, not here.

@@ -584,11 +584,10 @@ async fn postgis_checks_refuse_rows_written_by_hand() {
     assert_eq!(db.store.resources().await.unwrap().len(), 1);
 }
 
-/// Rome's municipi (read from ../shared at test time) are stored, read back
+/// The fixture's Rome-like municipi are stored, read back
 /// equal, replaced on re-import, and placed in the snapshot, in both stores.
 async fn areas_round_trip_and_reach_the_snapshot(db: TestDb) {
-    let text = std::fs::read_to_string("../shared/reference/rome-municipi.geojson").unwrap();
-    let mut areas = witgis::formats::areas::read(&text).unwrap();
+    let mut areas = common::rome_municipi();
     let counts = db.store.import_areas(&areas).await.unwrap();
     assert_eq!((counts.created, counts.updated), (15, 0));
     let counts = db.store.import_areas(&areas[..2]).await.unwrap();
@@ -616,11 +615,6 @@ async fn areas_round_trip_and_reach_the_snapshot(db: TestDb) {
 }
 
 // --- The anonymous demand log -------------------------------------------------
-
-fn municipi() -> Vec<witgis::model::Area> {
-    let text = std::fs::read_to_string("../shared/reference/rome-municipi.geojson").unwrap();
-    witgis::formats::areas::read(&text).unwrap()
-}
 
 fn new_demand(date: &str, need: Topic, area: &str, point: Option<[f64; 2]>) -> NewDemand {
     NewDemand {
@@ -683,7 +677,7 @@ async fn demand_is_appended_and_listed_by_date(db: TestDb) {
 
 /// An app over the seed and Rome's municipi.
 async fn demand_app(db: TestDb) -> App {
-    db.store.import_areas(&municipi()).await.unwrap();
+    db.store.import_areas(&common::rome_municipi()).await.unwrap();
     App::new(db).await
 }
 
@@ -961,7 +955,7 @@ async fn http_demand_against_supply_ranks_unmet_areas(db: TestDb) {
     assert_eq!(json["features"].as_array().unwrap().len(), 1, "one site covers all seven: {json}");
     assert_eq!(pick["properties"]["newly_covered_requests"], 7);
     let c = &pick["geometry"]["coordinates"];
-    let vi = municipi().into_iter().find(|a| a.id == "it-rm-municipio-06").unwrap();
+    let vi = common::rome_municipi().into_iter().find(|a| a.id == "it-rm-municipio-06").unwrap();
     let centre = geo::InteriorPoint::interior_point(&vi.geometry).unwrap();
     let d = witgis::sphere::geodesic_m(
         [c[0].as_f64().unwrap(), c[1].as_f64().unwrap()],

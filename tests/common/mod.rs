@@ -13,6 +13,16 @@ use tempfile::TempDir;
 use witgis::model::Resource;
 use witgis::store::{self, Store};
 
+/// Rome-like municipi drawn by hand for the tests (not the real boundaries:
+/// see tests/fixtures/README.md).
+pub const ROME_MUNICIPI: &str = "tests/fixtures/rome-municipi.geojson";
+
+/// The 15 fixture municipi, read through the import's own reader.
+pub fn rome_municipi() -> Vec<witgis::model::Area> {
+    let text = std::fs::read_to_string(ROME_MUNICIPI).expect("tests/fixtures/rome-municipi.geojson");
+    witgis::formats::areas::read(&text).unwrap_or_else(|e| panic!("{}", e.report(ROME_MUNICIPI)))
+}
+
 /// A valid resource at a point, built through the public validating API.
 pub fn resource(
     id: &str,

@@ -4,14 +4,14 @@
 // with what /api/coverage/demand answers for the same choices.
 
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import { ROOT, scan, startBrowser, startServer, waitFor } from "./harness.mjs";
 
-/** Rome's municipi, read at test time from the shared reference folder (never committed). */
-const MUNICIPI = process.env.WITGIS_ROME_MUNICIPI ?? join(ROOT, "../shared/reference/rome-municipi.geojson");
+/** Rome-like municipi drawn for the tests (not the real boundaries: tests/fixtures/README.md). */
+const MUNICIPI = join(ROOT, "tests/fixtures/rome-municipi.geojson");
 
 describe("requests not met", () => {
   let server;
@@ -26,7 +26,6 @@ describe("requests not met", () => {
   }
 
   before(async () => {
-    assert.ok(existsSync(MUNICIPI), `Rome's municipi are needed at ${MUNICIPI}`);
     server = await startServer([], { areas: [MUNICIPI], tokens: ["viewer", "operator"] });
     // No service in Italy has the topic "women": those 7 requests are unmet.
     // Municipio II has a youth service; 2 callers were referred to it and 5
@@ -152,7 +151,10 @@ describe("requests not met", () => {
     await waitFor(async () => (await status()) === "Geben Sie ein Zugangstoken ein, um die nicht gedeckten Anfragen zu sehen.", { what: "the token prompt again" });
     assert.equal(await page.isVisible("#dem-results"), false);
     assert.equal(await page.inputValue("#dem-token"), "");
-    // The only console error is Chromium's note of the wrong token's 401.
-    assert.deepEqual(browser.consoleErrors, ["Failed to load resource: the server responded with a status of 401 (Unauthorized)"]);
+    // The only console errors are Chromium's note of the wrong token's 401
+    // (once, or again if the coverage view reloaded while that token was set).
+    const refused = "Failed to load resource: the server responded with a status of 401 (Unauthorized)";
+    assert.ok(browser.consoleErrors.length >= 1, "the refusal is noted");
+    assert.deepEqual(browser.consoleErrors.filter((e) => e !== refused), []);
   });
 });

@@ -40,7 +40,7 @@ export async function scan(page) {
 }
 
 /** Polls `fn` until it returns a truthy value or `ms` pass. */
-export async function waitFor(fn, { ms = 20000, every = 100, what = "condition" } = {}) {
+export async function waitFor(fn, { ms = 60000, every = 100, what = "condition" } = {}) {
   const until = Date.now() + ms;
   let last;
   while (Date.now() < until) {
@@ -142,6 +142,9 @@ export async function startBrowser({ timezoneId } = {}) {
     locale: "en-GB",
     ...(timezoneId ? { timezoneId } : {}),
   });
+  // Generous bounds for every wait and action: a slow machine must not fail
+  // a test (none asserts a speed).
+  context.setDefaultTimeout(60000);
   const requests = [];
   const consoleErrors = [];
   context.on("request", (req) => requests.push(req.url()));
@@ -172,8 +175,8 @@ export async function startBrowser({ timezoneId } = {}) {
 
 /** Waits until the map has loaded and drawn its data. */
 export async function waitForMap(page) {
-  await page.waitForSelector("body[data-map-ready='true']", { timeout: 30000 });
-  await page.waitForFunction(() => window.witgis?.map?.loaded(), null, { timeout: 30000 });
+  await page.waitForSelector("body[data-map-ready='true']");
+  await page.waitForFunction(() => window.witgis?.map?.loaded());
 }
 
 /**

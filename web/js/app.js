@@ -159,7 +159,12 @@ async function getJson(kind, path) {
   controllers[kind]?.abort();
   const ctl = (controllers[kind] = new AbortController());
   const res = await fetch(path, { signal: ctl.signal, headers: { accept: "application/json" } });
-  const body = await res.json().catch(() => ({}));
+  // A newer request of the same kind aborts this one, also while its body is
+  // read: that must reject (AbortError), not answer an empty object.
+  const body = await res.json().catch((e) => {
+    if (ctl.signal.aborted) throw e;
+    return {};
+  });
   if (!res.ok) throw new Error(body.detail ?? `HTTP ${res.status}`);
   return body;
 }
