@@ -90,6 +90,10 @@ struct ServeArgs {
     /// country outlines, so the page asks no other host for anything).
     #[arg(long, env = "WITGIS_BASEMAP_STYLE", value_parser = crate::http::config::parse_style_url)]
     basemap_style: Option<String>,
+    /// The file declaring which country × category the directory lists
+    /// completely (default: the shipped data/completeness.tsv).
+    #[arg(long, env = "WITGIS_COMPLETENESS")]
+    completeness: Option<PathBuf>,
     #[command(flatten)]
     geocoder: GeocoderArgs,
     #[command(flatten)]
@@ -221,6 +225,10 @@ async fn open_store(args: &StoreArgs) -> Result<Arc<dyn Store>, CliError> {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), CliError> {
+    let completeness = match &args.completeness {
+        Some(path) => crate::coverage::Completeness::load(path).map_err(|e| CliError::Invalid(e.0))?,
+        None => crate::coverage::Completeness::shipped().clone(),
+    };
     let store = open_store(&args.store).await?;
     let seed = store::seed().map_err(|e| CliError::Invalid(e.report("data/resources.geojson")))?;
     if store.seed_once(&seed).await? {
@@ -228,7 +236,7 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
     }
     // Listen before loading, so that no change made meanwhile is missed.
     let feed = store.subscribe().await?;
-    let mut state = AppState::load(store).await?;
+    let mut state = AppState::load(store).await?.with_completeness(completeness);
     let geocoder = args.geocoder.geocoder();
     if let Some(g) = geocoder {
         tracing::info!(

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 
+use crate::coverage::Completeness;
 use crate::index::Snapshot;
 use crate::model::{Area, Resource};
 use crate::store::{ChangeFeed, Notice, Store, StoreError, Stored};
@@ -84,6 +85,8 @@ pub struct AppState {
     updating: tokio::sync::Mutex<()>,
     /// The optional external geocoder for street addresses.
     geocoder: Option<crate::geocoder::Geocoder>,
+    /// What the directory claims to list completely.
+    completeness: Arc<Completeness>,
 }
 
 impl AppState {
@@ -106,7 +109,20 @@ impl AppState {
             current: ArcSwap::from_pointee(current),
             updating: tokio::sync::Mutex::new(()),
             geocoder: None,
+            completeness: Arc::new(Completeness::shipped().clone()),
         }
+    }
+
+    /// The same state, with these completeness declarations instead of the
+    /// shipped `data/completeness.tsv`.
+    pub fn with_completeness(mut self, completeness: Completeness) -> AppState {
+        self.completeness = Arc::new(completeness);
+        self
+    }
+
+    /// What the directory claims to list completely.
+    pub fn completeness(&self) -> Arc<Completeness> {
+        Arc::clone(&self.completeness)
     }
 
     /// The same state, asking `geocoder` for street addresses too.

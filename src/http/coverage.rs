@@ -116,8 +116,9 @@ pub async fn coverage(
     params.finish()?;
     let name = file_name(level, &query);
     let snapshot = state.snapshot();
+    let completeness = state.completeness();
     let (report, snapshot) = blocking(move || {
-        let report = coverage::report(&snapshot, Localities::shipped(), level, &query);
+        let report = coverage::report(&snapshot, Localities::shipped(), level, &query, &completeness);
         (report, snapshot)
     })
     .await?;
@@ -179,13 +180,24 @@ fn csv_response(body: Result<Vec<u8>, csv::Error>, name: &str) -> Result<Respons
 fn flatten(report: &Report) -> (Vec<String>, Vec<Vec<Value>>) {
     let categories: Vec<Category> =
         report.rows.first().map(|r| r.by_category.iter().map(|c| c.category).collect()).unwrap_or_default();
-    let mut head: Vec<String> =
-        ["level", "id", "name", "country", "population", "resources", "resources_per_100k", "serving"]
-            .map(str::to_owned)
-            .to_vec();
+    let mut head: Vec<String> = [
+        "level",
+        "id",
+        "name",
+        "country",
+        "population",
+        "resources",
+        "resources_per_100k",
+        "serving",
+        "records",
+        "complete",
+    ]
+    .map(str::to_owned)
+    .to_vec();
     for c in &categories {
         head.push(c.as_str().to_owned());
         head.push(format!("{c}_per_100k"));
+        head.push(format!("{c}_complete"));
     }
     head.extend(
         [
@@ -213,10 +225,13 @@ fn flatten(report: &Report) -> (Vec<String>, Vec<Vec<Value>>) {
                 json!(r.resources),
                 json!(r.resources_per_100k),
                 json!(r.serving),
+                json!(r.records),
+                json!(r.complete),
             ];
             for c in &r.by_category {
                 rec.push(json!(c.count));
                 rec.push(json!(c.per_100k));
+                rec.push(json!(c.complete));
             }
             let d = &r.distance;
             rec.extend([
@@ -275,6 +290,8 @@ pub fn to_geojson(report: &Report, outline: impl Fn(&str) -> Option<geojson::Geo
         "categories": report.categories,
         "topics": report.topics,
         "population_source": report.population_source,
+        "records": report.records,
+        "declared_complete": report.declared_complete,
         "numberReturned": features.len(),
         "features": features,
     })
@@ -289,7 +306,10 @@ fn km(m: f64) -> f64 {
 }
 
 /// Localities farther than `min_km` (default 25) from any matching resource,
-/// most populous first, as GeoJSON.
+/// most populous first, as GeoJSON. Each says how many matching records the
+/// directory holds in its country (`records`) and whether the directory
+/// claims to list them all (`complete`): when not, the distance describes
+/// the directory, not the supply.
 pub async fn gaps(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
     let mut params = Params::parse(raw.as_deref(), &["category", "topic", "country", "min_km", "limit"]);
     let min_km = params.number("min_km", 0.0..=2000.0, "a distance in kilometres").unwrap_or(25.0);
@@ -297,9 +317,12 @@ pub async fn gaps(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -
     let query = query(&mut params);
     params.finish()?;
     let snapshot = state.snapshot();
+    let completeness = state.completeness();
     let body = blocking(move || {
         let localities = Localities::shipped();
         let found = coverage::gaps(&snapshot, localities, &query, min_km * 1000.0, limit);
+        let records = coverage::records_by_country(&snapshot, &query.resource_filter());
+        let categories = query.reported_categories();
         let features: Vec<Value> = found
             .iter()
             .map(|g| {
@@ -314,11 +337,19 @@ pub async fn gaps(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -
                         "population": l.population,
                         "nearest_km": g.nearest.map(|h| km(h.distance_m)),
                         "nearest_id": g.nearest.map(|h| snapshot.resource(h.index).id.clone()),
+                        "records": l.country.map_or(0, |c| records.get(&c).copied().unwrap_or(0)),
+                        "complete": completeness.all_complete(l.country, &categories),
                     }
                 })
             })
             .collect();
-        json!({ "type": "FeatureCollection", "min_km": min_km, "numberReturned": features.len(), "features": features })
+        json!({
+            "type": "FeatureCollection",
+            "min_km": min_km,
+            "declared_complete": completeness.declarations(),
+            "numberReturned": features.len(),
+            "features": features,
+        })
     })
     .await?;
     Ok(GeoJson(body).into_response())
