@@ -14,6 +14,7 @@ pub mod http;
 pub mod index;
 pub mod model;
 pub mod places;
+pub mod quality;
 pub mod referral;
 pub mod sphere;
 pub mod state;

@@ -25,10 +25,13 @@ pub async fn list_resources(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let mut params =
-        Params::parse(query.as_deref(), &["bbox", "category", "country", "topic", "q", "limit", "offset"]);
+    let mut params = Params::parse(
+        query.as_deref(),
+        &["bbox", "category", "country", "topic", "q", "verified_since", "limit", "offset"],
+    );
     let bbox = params.bbox();
-    let filter = params.filter();
+    let mut filter = params.filter();
+    filter.verified_since = params.verified_since();
     let limit = params.count("limit", 1..=MAX_LIMIT, DEFAULT_LIMIT);
     let offset = params.count("offset", 0..=usize::MAX, 0);
     params.finish()?;

@@ -7,6 +7,7 @@ import { SYMBOLS, symbolDataUrl, symbolImageData } from "./symbols.js";
 import { deskMarks, initDesk, readDeskHash, refer, renderDesk, showAreas, writeDeskHash } from "./desk.js";
 import { coverageClick, initCoverage, readCoverageHash, refitCoverage, renderCoverage, showCoverage, writeCoverageHash } from "./coverage.js";
 import { fillSelect } from "./dom.js";
+import { freshness, sourceUrl } from "./trust.js";
 
 const NEAREST_K = 10;
 const LIST_LIMIT = 1000;
@@ -310,7 +311,7 @@ function renderList() {
       const sub = document.createElement("span");
       sub.className = "sub";
       const where = [p.city, tr(`country.${p.country}`)].filter(Boolean).join(", ");
-      sub.textContent = `${tr(`category.${p.category}`)} · ${where}${f.geometry ? "" : ` · ${tr("list.noLocation")}`}`;
+      sub.textContent = `${tr(`category.${p.category}`)} · ${where}${f.geometry ? "" : ` · ${tr("list.noLocation")}`} · ${freshness(state.lang, p.last_verified).text}`;
       name.append(sub);
       const dist = document.createElement("span");
       dist.className = "dist";
@@ -412,8 +413,11 @@ function renderDetails() {
   if (p.access) row("details.access", tr(`access.${p.access}`));
   if (p.cost) row("details.cost", tr(`cost.${p.cost}`));
   if (p.coord_precision) row("details.precision", tr(`precision.${p.coord_precision}`));
-  row("details.source", p.source ?? "");
-  row("details.lastVerified", p.last_verified ?? "");
+  const url = sourceUrl(p.source);
+  row("details.source", url ? ext(url, url.replace(/^https?:\/\//i, "")) : (p.source ?? ""));
+  const fresh = freshness(state.lang, p.last_verified);
+  const verified = el("span", { className: fresh.stale ? "fresh stale" : "fresh", textContent: fresh.never ? fresh.text : `${fresh.text} (${p.last_verified})${fresh.stale ? ` · ${tr("trust.stale")}` : ""}` });
+  rows.push(el("dt", { textContent: tr("details.lastVerified") }), el("dd", {}, verified));
 
   const catImg = el("img", { src: symbolDataUrl(p.category), alt: "", width: 20, height: 20 });
   const parts = [

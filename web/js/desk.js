@@ -8,6 +8,7 @@ import { bindCombobox } from "./combobox.js";
 import { LANGUAGES, TOPICS, intlLocale, t } from "./i18n.js";
 import { symbolDataUrl } from "./symbols.js";
 import { el } from "./dom.js";
+import { trustText } from "./trust.js";
 
 const K = 5;
 const $ = (id) => document.getElementById(id);
@@ -76,6 +77,7 @@ export function serviceText(lang, f, withDistance = true) {
   if (p.phone) lines.push(t(lang, "txt.phone", { v: p.phone }));
   lines.push(p.opening_hours ? t(lang, "txt.hours", { v: p.opening_hours }) : t(lang, "txt.hoursUnknown"));
   if (p.website && /^https?:\/\//i.test(p.website)) lines.push(t(lang, "txt.website", { v: p.website }));
+  lines.push(trustText(lang, p));
   if (f.geometry) lines.push(t(lang, "txt.directions", { v: directionsUrl(f) }));
   return lines.join("\n");
 }

@@ -46,3 +46,34 @@ export const QUALITY_STRINGS = {
     lt: "Atstumai matuojami iki šio katalogo paslaugų, o jame yra ne visos.",
   },
 };
+
+Object.assign(QUALITY_STRINGS, {
+  "trust.verified": {
+    it: "Verificato {when}",
+    en: "Verified {when}",
+    de: "Geprüft {when}",
+    bg: "Проверено {when}",
+    lt: "Patikrinta {when}",
+  },
+  "trust.never": {
+    it: "Mai verificato",
+    en: "Never verified",
+    de: "Nie geprüft",
+    bg: "Никога не е проверявано",
+    lt: "Niekada netikrinta",
+  },
+  "trust.stale": {
+    it: "verifica più vecchia di un anno",
+    en: "last checked over a year ago",
+    de: "zuletzt vor über einem Jahr geprüft",
+    bg: "последна проверка преди повече от година",
+    lt: "paskutinį kartą tikrinta daugiau nei prieš metus",
+  },
+  "trust.sourceIs": {
+    it: "Fonte: {v}",
+    en: "Source: {v}",
+    de: "Quelle: {v}",
+    bg: "Източник: {v}",
+    lt: "Šaltinis: {v}",
+  },
+});
