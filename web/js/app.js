@@ -8,6 +8,7 @@ import { deskMarks, initDesk, readDeskHash, refer, renderDesk, showAreas, writeD
 import { coverageClick, initCoverage, readCoverageHash, refitCoverage, renderCoverage, showCoverage, writeCoverageHash } from "./coverage.js";
 import { fillSelect } from "./dom.js";
 import { freshness, sourceUrl } from "./trust.js";
+import { initEditor, renderEditor } from "./editor.js";
 
 const NEAREST_K = 10;
 const LIST_LIMIT = 1000;
@@ -116,6 +117,7 @@ function applyLanguage() {
   localiseMap();
   renderDesk();
   renderCoverage();
+  renderEditor();
 }
 
 /** MapLibre's own control labels, in the page's language. */
@@ -933,6 +935,8 @@ function start() {
     redrawHighlights: updateHighlights,
   });
   initCoverage({ state, tr, getJson, getMap: () => map, isMapReady: () => mapReady, writeHash });
+  // After a write: forget the cached record, reload the list, redraw the details.
+  initEditor({ state, tr, getMap: () => map, onChanged: (id, f) => (f ? remember([f]) : known.delete(id), reload(), renderDetails()) });
   $("q").value = state.q;
   applyLanguage();
   setMode(state.mode);
