@@ -198,10 +198,12 @@ impl Params {
     }
 
     /// `verified_since=YYYY-MM-DD`: only records verified on or after that
-    /// day, which may not lie in the future.
+    /// day, which may not lie in the future (a day of slack for time zones
+    /// ahead of UTC).
     pub fn verified_since(&mut self) -> Option<chrono::NaiveDate> {
         let day = self.date("verified_since")?;
-        if day > chrono::Utc::now().date_naive() {
+        let tomorrow = chrono::Utc::now().date_naive().succ_opt().unwrap_or(chrono::NaiveDate::MAX);
+        if day > tomorrow {
             self.fail(
                 "verified_since",
                 format!("{day} is in the future: no record can have been verified since"),

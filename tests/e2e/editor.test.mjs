@@ -177,6 +177,30 @@ describe("editor mode", () => {
     await page.keyboard.press("Enter");
     await waitStatus(/^Record q-edge opened/);
 
+    // A new record: the API's errors by their fields, then created.
+    await page.click("#ed-new");
+    assert.equal(await focused(), "ed-f-id");
+    assert.equal(await page.getAttribute("#ed-f-id", "readonly"), null);
+    await page.keyboard.type("q-new");
+    await typeInto("ed-f-name", "Test record q-new");
+    await page.selectOption("#ed-f-category", "self_help_group");
+    await typeInto("ed-f-country", "IT");
+    await typeInto("ed-f-lon", "10.02");
+    await typeInto("ed-f-lat", "abc");
+    await page.click("#ed-save");
+    await waitFor(async () => (await page.getAttribute("#ed-f-lat", "aria-invalid")) === "true", { what: "lat marked" });
+    assert.equal(await page.textContent("#ed-e-lat"), "is not a number");
+    await typeInto("ed-f-lat", "45.02");
+    await page.click("#ed-save");
+    await waitFor(async () => (await page.getAttribute("#ed-f-coord_precision", "aria-invalid")) === "true", { what: "the precision the API asks for" });
+    assert.equal((await fetch(`${server.base}/api/resources/q-new`)).status, 404, "nothing created");
+    await page.selectOption("#ed-f-coord_precision", "street");
+    await page.click("#ed-save");
+    await waitStatus(/^Record q-new created\.$/);
+    const created = await server.api("/api/resources/q-new");
+    assert.deepEqual([created.properties.name, created.properties.category, created.geometry.coordinates], ["Test record q-new", "self_help_group", [10.02, 45.02]]);
+    assert.equal(await page.getAttribute("#ed-f-id", "readonly"), "");
+
     await page.selectOption("#lang", "de");
     await waitFor(async () => (await page.textContent('label[for="ed-f-city"]')) === "Ort", { what: "German labels" });
     assert.equal(await page.textContent("#ed-save"), "Speichern");
