@@ -77,6 +77,7 @@ describe("coverage completeness", () => {
         `This directory holds ${n} records in the category “Mental health centre” in Germany: the figure describes the directory, not the supply.`,
       );
       assert.equal(await page.getAttribute('#cov-table tbody tr[data-id="DE"]', "data-complete"), "false");
+      assert.equal(await page.textContent('#cov-table tbody tr[data-id="DE"] td[data-key="complete"]'), "no: a sample", "the table says it in words");
       assert.deepEqual(await scan(page), []);
     });
 
@@ -114,6 +115,7 @@ describe("coverage completeness", () => {
       assert.equal(await page.getAttribute("#cov-caveat", "data-complete"), "true");
       assert.match(await page.textContent("#cov-caveat"), /^Germany: the directory is declared complete for what is shown/);
       assert.equal(await page.getAttribute('#cov-table tbody tr[data-id="DE"]', "data-complete"), "true");
+      assert.equal(await page.textContent('#cov-table tbody tr[data-id="DE"] td[data-key="complete"]'), "yes (declared)");
     });
   });
 });

@@ -51,6 +51,7 @@ const COLUMNS = [
   { key: "share_within_25km", kind: "share", label: "cov.col.within", km: 25 },
   { key: "mean_km", kind: "km", label: "cov.col.mean" },
   { key: "p90_km", kind: "km", label: "cov.col.p90" },
+  { key: "complete", kind: "flag", label: "cov.col.complete" },
 ];
 
 /** Colours of the countries in the chart (Okabe–Ito); each bar is also labelled. */
@@ -122,6 +123,7 @@ function columnName(c) {
 
 /** A table cell's content: the figure, or a dash read out as "no data". */
 function figure(kind, v) {
+  if (kind === "flag") return [ctx.tr(v === true ? "cov.complete.yes" : "cov.complete.no")];
   const text = formatValue(kind, v);
   if (text !== null) return [text];
   return [el("span", { textContent: "—", ariaHidden: "true" }), el("span", { className: "sr-only", textContent: ctx.tr("cov.noData") })];

@@ -78,8 +78,11 @@ Object.assign(QUALITY_STRINGS, {
   },
 });
 
-/** [key, it, en, de, bg, lt]: the editor's words. */
-const EDITOR = [
+/** [key, it, en, de, bg, lt]: the coverage table's completeness column and the editor's words. */
+const WORDS = [
+  ["cov.col.complete", "Elenco completo?", "Directory complete?", "Verzeichnis vollständig?", "Пълен справочник?", "Katalogas išsamus?"],
+  ["cov.complete.yes", "sì (dichiarato)", "yes (declared)", "ja (erklärt)", "да (обявено)", "taip (paskelbta)"],
+  ["cov.complete.no", "no: è un campione", "no: a sample", "nein: eine Stichprobe", "не: извадка", "ne: imtis"],
   ["ed.open", "Modifica", "Edit", "Bearbeiten", "Редактиране", "Redaguoti"],
   ["ed.title", "Modifica dell'elenco", "Editing the directory", "Verzeichnis bearbeiten", "Редактиране на справочника", "Katalogo redagavimas"],
   ["ed.token", "Token di accesso (editor o admin)", "Access token (editor or admin)", "Zugangstoken (Editor oder Admin)", "Токен за достъп (редактор или администратор)", "Prieigos raktas (redaktorius ar administratorius)"],
@@ -138,4 +141,4 @@ const EDITOR = [
   ["ed.q.shares_point", "punto condiviso", "shares a point", "teilt einen Punkt", "споделя точка", "bendras taškas"],
   ["ed.q.outside", "fuori dalle aree servite", "outside its areas", "außerhalb seiner Gebiete", "извън своите области", "už savo sričių ribų"],
 ];
-for (const [key, it, en, de, bg, lt] of EDITOR) QUALITY_STRINGS[key] = { it, en, de, bg, lt };
+for (const [key, it, en, de, bg, lt] of WORDS) QUALITY_STRINGS[key] = { it, en, de, bg, lt };
