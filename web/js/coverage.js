@@ -255,7 +255,10 @@ function incompleteHatch() {
   const data = new Uint8ClampedArray(size * size * 4);
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
-      if ((x - y + size) % size < 2) data.set([40, 40, 40, 200], (y * size + x) * 4);
+      const d = (x - y + size) % size;
+      // A dark line with a light edge, seen on every colour of the ramps.
+      if (d < 2) data.set([30, 30, 30, 230], (y * size + x) * 4);
+      else if (d === 2) data.set([255, 255, 255, 220], (y * size + x) * 4);
     }
   }
   return { width: size, height: size, data };

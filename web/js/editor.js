@@ -85,6 +85,8 @@ export async function openRecord(id) {
   const r = await call("GET", `/api/resources/${encodeURIComponent(id)}`);
   if (!r.ok) return fail(r);
   show(r.data, r.etag);
+  const map = ctx.getMap();
+  if (map && r.data.geometry) map.easeTo({ center: r.data.geometry.coordinates, zoom: Math.max(map.getZoom(), 13), duration: 0 });
   $("ed-id").value = id;
   say(ctx.tr("ed.loaded", { id, v: version(r.etag) }));
   $("ed-f-name").focus();
