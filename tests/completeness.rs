@@ -12,7 +12,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use serde_json::Value;
+use serde_json::{Value, json};
 use tower::ServiceExt;
 use witgis::coverage::Completeness;
 
@@ -95,6 +95,11 @@ async fn by_default_nothing_is_complete_and_every_figure_names_its_records() {
         assert_eq!(f["properties"]["complete"], false);
         assert!(f["properties"]["records"].is_u64());
     }
+    let suggest = get_json(&app, "/api/coverage/suggest?category=mental_health_centre&country=IT&k=1").await;
+    assert_eq!(
+        (&suggest["complete"], suggest["records"].as_u64()),
+        (&json!(false), Some(seeded("IT", "mental_health_centre")))
+    );
     let gaps = get_json(&app, "/api/coverage/gaps?category=mental_health_centre&country=DE&limit=5").await;
     let features = gaps["features"].as_array().unwrap();
     assert!(!features.is_empty(), "Germany is far from every centre of the sample");
@@ -144,6 +149,10 @@ async fn a_declared_complete_country_and_category_flips_the_flag() {
     let all = get_json(&app, "/api/coverage").await;
     assert!(all["rows"].as_array().unwrap().iter().all(|r| r["complete"] == false));
 
+    let suggest = get_json(&app, "/api/coverage/suggest?category=mental_health_centre&country=DE&k=1").await;
+    assert_eq!(suggest["complete"], true);
+    let suggest = get_json(&app, "/api/coverage/suggest?category=mental_health_centre&k=1").await;
+    assert_eq!(suggest["complete"], false, "not every country is declared");
     let gaps = get_json(&app, "/api/coverage/gaps?category=mental_health_centre&country=DE&limit=3").await;
     for f in gaps["features"].as_array().unwrap() {
         assert_eq!(f["properties"]["complete"], true);

@@ -18,7 +18,7 @@ use super::geojson::GeoJson;
 use super::params::Params;
 use crate::auth::Role;
 use crate::coverage::{self, DemandQuery, DemandReport, Level, Localities, Period, Query, Report};
-use crate::index::Snapshot;
+use crate::index::{Filter, Snapshot};
 use crate::model::demand::Count;
 use crate::model::{Category, Country, Topic};
 use crate::state::AppState;
@@ -297,6 +297,26 @@ pub fn to_geojson(report: &Report, outline: impl Fn(&str) -> Option<geojson::Geo
     })
 }
 
+/// What an answer's supply rests on: the matching records of the directory
+/// (in `countries`, or anywhere) and whether it claims to list every resource
+/// of `categories` in each of those countries (the covered four when none).
+fn basis(
+    snapshot: &Snapshot,
+    completeness: &coverage::Completeness,
+    filter: &Filter,
+    countries: &[Country],
+    categories: &[Category],
+) -> (usize, bool) {
+    let by_country = coverage::records_by_country(snapshot, filter);
+    if countries.is_empty() {
+        let complete =
+            crate::countries::covered().into_iter().all(|c| completeness.all_complete(Some(c), categories));
+        return (by_country.values().sum(), complete);
+    }
+    let records = countries.iter().map(|c| by_country.get(c).copied().unwrap_or(0)).sum();
+    (records, countries.iter().all(|&c| completeness.all_complete(Some(c), categories)))
+}
+
 fn point(lon: f64, lat: f64) -> Value {
     json!({ "type": "Point", "coordinates": [lon, lat] })
 }
@@ -428,8 +448,16 @@ pub async fn suggest(
         }
     };
     let snapshot = state.snapshot();
+    let completeness = state.completeness();
     let body = blocking(move || {
         let localities = Localities::shipped();
+        let basis = basis(
+            &snapshot,
+            &completeness,
+            &query.resource_filter(),
+            &query.countries,
+            &query.reported_categories(),
+        );
         let requests = records.map(|r| coverage::demand_points(&snapshot, &r, &query.topics));
         let demand = requests.as_ref().unwrap_or(localities);
         // A site must newly cover at least 5 requests: a smaller gain would
@@ -477,6 +505,8 @@ pub async fn suggest(
             "radius_km": radius_km,
             format!("uncovered_{unit}_before"): amount(s.uncovered_before),
             format!("uncovered_{unit}_after"): amount(s.uncovered_before.saturating_sub(covered)),
+            "records": basis.0,
+            "complete": basis.1,
             "features": features,
         });
         // The whole population is public; the number of requests already
@@ -530,13 +560,23 @@ pub async fn demand(
     params.finish()?;
     let records = state.store().demand(from, to).await?;
     let snapshot = state.snapshot();
-    let report = blocking(move || coverage::demand_vs_supply(&snapshot, &records, &query)).await?;
+    let completeness = state.completeness();
+    // Supply is the resources meeting a need, of any category.
+    let supply = Filter { topics: query.needs.clone(), ..Filter::default() };
+    let countries = query.countries.clone();
+    let (report, basis) = blocking(move || {
+        let basis = basis(&snapshot, &completeness, &supply, &countries, Category::ALL);
+        (coverage::demand_vs_supply(&snapshot, &records, &query), basis)
+    })
+    .await?;
     if csv {
         csv_response(demand_csv(&report), "witgis-demand-vs-supply")
     } else {
         let mut body = serde_json::to_value(&report).map_err(|e| ApiError::Internal(e.to_string()))?;
         body["from"] = json!(from);
         body["to"] = json!(to);
+        body["records"] = json!(basis.0);
+        body["complete"] = json!(basis.1);
         Ok(Json(body).into_response())
     }
 }
