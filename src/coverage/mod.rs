@@ -404,8 +404,8 @@ fn per_100k(count: usize, population: Option<u64>) -> Option<f64> {
     population.filter(|&p| p > 0).map(|p| round(count as f64 * 100_000.0 / p as f64, 3))
 }
 
-/// What a row's figures rest on: the reported categories, the population
-/// and what is declared complete.
+/// What a row's flags rest on: the reported categories and what is
+/// declared complete.
 struct Basis<'a> {
     categories: &'a [Category],
     completeness: &'a Completeness,
