@@ -156,8 +156,21 @@ describe("editor mode", () => {
   });
 
   test("delete, restore as admin only, and the work list opens a record", async () => {
+    // Changed meanwhile: the delete is not done blind either.
+    const res = await fetch(`${server.base}/api/resources/q-twin-1`, {
+      method: "PATCH",
+      headers: { authorization: `Bearer ${server.tokens.admin}`, "content-type": "application/merge-patch+json", "if-match": '"v3"' },
+      body: JSON.stringify({ properties: { description: "Changed meanwhile." } }),
+    });
+    assert.equal(res.status, 200);
     await page.click("#ed-delete");
+    await waitFor(async () => page.isVisible("#ed-conflict"), { what: "the delete conflict" });
+    assert.equal(await page.$eval("#ed-conflict tbody tr[data-field=description] .theirs", (td) => td.textContent), "Changed meanwhile.");
+    assert.equal((await fetch(`${server.base}/api/resources/q-twin-1`)).status, 200, "not deleted yet");
+    assert.equal(await page.textContent("#ed-reapply"), "Delete");
+    await page.click("#ed-reapply");
     await waitStatus(/^Record q-twin-1 deleted\.$/);
+    assert.equal(await page.isHidden("#ed-conflict"), true);
     assert.equal(await focused(), "ed-restore");
     assert.equal((await fetch(`${server.base}/api/resources/q-twin-1`)).status, 404);
     await page.keyboard.press("Enter");

@@ -152,13 +152,17 @@ function today() {
 }
 
 // -------------------------------------------------------------- conflict ----
-/** Someone else saved first: both versions side by side, and a choice. */
+/**
+ * Someone else saved first: both versions side by side, and a choice. `patch`
+ * is the change refused (null for a delete, which is then what is retried).
+ */
 async function conflict(patch) {
   const r = await call("GET", `/api/resources/${encodeURIComponent(ed.id)}`);
   if (!r.ok) return fail(r);
   const theirs = r.data;
   const tr = ctx.tr;
-  const mine = { ...ed.base, properties: { ...ed.base.properties, ...(patch.properties ?? {}) }, geometry: "geometry" in patch ? patch.geometry : ed.base.geometry };
+  const change = patch ?? {};
+  const mine = { ...ed.base, properties: { ...ed.base.properties, ...(change.properties ?? {}) }, geometry: "geometry" in change ? change.geometry : ed.base.geometry };
   const fields = new Map();
   for (const [k] of [...differences(ed.base, mine), ...differences(ed.base, theirs), ...differences(mine, theirs)]) fields.set(k, true);
   const value = (f, k) => (k === "geometry" ? f.geometry : f.properties?.[k]);
@@ -166,12 +170,13 @@ async function conflict(patch) {
     el("tr", { dataset: { field: k } }, el("th", { scope: "row", textContent: k }), el("td", { className: "mine", textContent: shown(value(mine, k)) }), el("td", { className: "theirs", textContent: shown(value(theirs, k)) })),
   );
   const table = el("table", { className: "cov-table" }, el("thead", {}, el("tr", {}, ...["ed.field", "ed.mine", "ed.theirs"].map((key) => el("th", { scope: "col", textContent: tr(key) })))), el("tbody", {}, ...rows));
-  const reapply = el("button", { type: "button", className: "btn", id: "ed-reapply", textContent: tr("ed.reapply") });
+  const reapply = el("button", { type: "button", className: "btn", id: "ed-reapply", textContent: tr(patch ? "ed.reapply" : "ed.delete") });
   const discard = el("button", { type: "button", className: "btn", id: "ed-discard", textContent: tr("ed.takeTheirs") });
   reapply.addEventListener("click", () => {
     ed.base = theirs;
     ed.etag = r.etag;
-    sendPatch(patch, r.etag);
+    if (patch) sendPatch(patch, r.etag);
+    else remove();
   });
   discard.addEventListener("click", () => {
     show(theirs, r.etag);
@@ -189,8 +194,9 @@ async function conflict(patch) {
 async function remove() {
   if (needToken()) return;
   const r = await call("DELETE", `/api/resources/${encodeURIComponent(ed.id)}`, { ifMatch: ed.etag });
-  if (r.status === 412) return conflict({});
+  if (r.status === 412) return conflict(null);
   if (!r.ok) return fail(r);
+  $("ed-conflict").hidden = true;
   say(ctx.tr("ed.deleted", { id: ed.id }));
   $("ed-restore").hidden = false;
   $("ed-restore").focus();
