@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import { ROOT, scan, startBrowser, startServer, waitFor, waitForMap } from "./harness.mjs";
-import { ago, freshness, sourceUrl, trustText } from "../../web/js/trust.js";
+import { ago, freshness, sourceParts, sourceUrl, trustText } from "../../web/js/trust.js";
 
 const FIXTURE = join(ROOT, "tests/fixtures/quality.geojson");
 const TODAY = new Date(2026, 11, 1, 10, 0, 0);
@@ -26,6 +26,14 @@ test("freshness words, by hand", () => {
   for (const s of ["javascript:alert(1)", "general knowledge", "ftp://example.org/x", "https://", null]) assert.equal(sourceUrl(s), null, String(s));
   assert.equal(trustText("en", { last_verified: "2026-10-01", source: "https://example.org/a" }, TODAY), "Verified 2 months ago (2026-10-01). Source: https://example.org/a");
   assert.equal(trustText("bg", { last_verified: null, source: "x" }, TODAY), "Никога не е проверявано");
+  assert.deepEqual(sourceParts("https://a.example/x?p=1; https://b.example/; knowledge (not verified; ask)"), [
+    { url: "https://a.example/x?p=1" },
+    { url: "https://b.example/" },
+    { text: "knowledge (not verified" },
+    { text: "ask)" },
+  ]);
+  assert.deepEqual(sourceParts("javascript:alert(1)"), [{ text: "javascript:alert(1)" }]);
+  assert.deepEqual(sourceParts(null), []);
 });
 
 describe("trust signals in the page", () => {
@@ -69,6 +77,12 @@ describe("trust signals in the page", () => {
     assert.equal(await page.textContent("#details-body .fresh.stale"), "Verified 18 months ago (2025-05-31) · last checked over a year ago");
     const texts = await page.$$eval("#details-body dd", (dds) => dds.map((d) => ({ text: d.textContent, links: d.querySelectorAll("a").length })));
     assert.ok(texts.some((d) => d.text === "witgis test fixture (not a real service)" && d.links === 0), JSON.stringify(texts));
+
+    await page.keyboard.press("Escape");
+    await page.click('#list button[data-id="q-twin-1"]');
+    await waitFor(async () => (await page.textContent("#details-name")) === "Test record q-twin-1", { what: "q-twin-1" });
+    const links = await page.$$eval("#details-body dd a[href^='https://example.org']", (as) => as.map((a) => a.href));
+    assert.deepEqual(links, ["https://example.org/list-1", "https://example.org/list-2"], "each URL of the source is its own link");
   });
 
   test("the caller text carries the freshness and a URL source", async () => {

@@ -7,7 +7,7 @@ import { SYMBOLS, symbolDataUrl, symbolImageData } from "./symbols.js";
 import { deskMarks, initDesk, readDeskHash, refer, renderDesk, showAreas, writeDeskHash } from "./desk.js";
 import { coverageClick, initCoverage, readCoverageHash, refitCoverage, renderCoverage, showCoverage, writeCoverageHash } from "./coverage.js";
 import { fillSelect } from "./dom.js";
-import { freshness, sourceUrl } from "./trust.js";
+import { freshness, sourceParts } from "./trust.js";
 import { initEditor, renderEditor } from "./editor.js";
 
 const NEAREST_K = 10;
@@ -415,8 +415,8 @@ function renderDetails() {
   if (p.access) row("details.access", tr(`access.${p.access}`));
   if (p.cost) row("details.cost", tr(`cost.${p.cost}`));
   if (p.coord_precision) row("details.precision", tr(`precision.${p.coord_precision}`));
-  const url = sourceUrl(p.source);
-  row("details.source", url ? ext(url, url.replace(/^https?:\/\//i, "")) : (p.source ?? ""));
+  const source = sourceParts(p.source).flatMap((x, i) => [i ? "; " : "", x.url ? ext(x.url, x.url.replace(/^https?:\/\//i, "")) : x.text]);
+  if (source.length) rows.push(el("dt", { textContent: tr("details.source") }), el("dd", {}, ...source));
   const fresh = freshness(state.lang, p.last_verified);
   const verified = el("span", { className: fresh.stale ? "fresh stale" : "fresh", textContent: fresh.never ? fresh.text : `${fresh.text} (${p.last_verified})${fresh.stale ? ` · ${tr("trust.stale")}` : ""}` });
   rows.push(el("dt", { textContent: tr("details.lastVerified") }), el("dd", {}, verified));

@@ -45,10 +45,22 @@ export function sourceUrl(source) {
   }
 }
 
-/** The caller-text line: freshness with its date, and the source when it is a URL. */
+/**
+ * A source split at its semicolons into parts, each `{ url }` when it is an
+ * http(s) URL and `{ text }` otherwise ("https://a; https://b", "knowledge").
+ */
+export function sourceParts(source) {
+  return (source ?? "")
+    .split(/;\s*/)
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => (sourceUrl(s) && !/\s/.test(s) ? { url: sourceUrl(s) } : { text: s }));
+}
+
+/** The caller-text line: freshness with its date, and the source's URLs if any. */
 export function trustText(lang, p, today = new Date()) {
   const f = freshness(lang, p.last_verified, today);
   const when = f.never ? f.text : `${f.text} (${p.last_verified})`;
-  const url = sourceUrl(p.source);
-  return url ? `${when}. ${t(lang, "trust.sourceIs", { v: url })}` : when;
+  const urls = sourceParts(p.source).flatMap((x) => (x.url ? [x.url] : []));
+  return urls.length ? `${when}. ${t(lang, "trust.sourceIs", { v: urls.join(" ") })}` : when;
 }
