@@ -1,5 +1,6 @@
-//! The data-quality report: what the records lack and which are stale, per
-//! country and category, and the records an editor should look at first
+//! The data-quality report: what the records lack (phone, hours, address, a
+//! source URL) and which are stale, per country and category, and the
+//! records an editor should look at first
 //! (never verified, verified over a year ago, sharing a point with another,
 //! or lying outside an area they say they serve). `GET /api/quality` and
 //! `witgis quality` both write it.
@@ -31,6 +32,8 @@ pub struct Group {
     pub missing_hours: usize,
     /// Without a street address.
     pub missing_address: usize,
+    /// Whose source names no http(s) URL (e.g. only "knowledge").
+    pub missing_source_url: usize,
     /// Never verified (no `last_verified`).
     pub never_verified: usize,
     /// Verified, but before the stale date.
@@ -56,6 +59,8 @@ pub struct Problems {
     pub missing_hours: bool,
     /// No street address.
     pub missing_address: bool,
+    /// The source names no http(s) URL.
+    pub missing_source_url: bool,
     /// Never verified.
     pub never_verified: bool,
     /// Verified before the stale date.
@@ -72,6 +77,7 @@ impl Problems {
         self.missing_phone
             || self.missing_hours
             || self.missing_address
+            || self.missing_source_url
             || self.never_verified
             || self.stale
             || !self.shares_point_with.is_empty()
@@ -120,6 +126,17 @@ fn blank(v: &Option<String>) -> bool {
     v.as_deref().is_none_or(|s| s.trim().is_empty())
 }
 
+/// Whether a source names an http(s) URL among its `;`-separated parts.
+fn cites_url(source: &Option<String>) -> bool {
+    source.as_deref().is_some_and(|s| {
+        s.split(';').map(str::trim).any(|part| {
+            !part.contains(char::is_whitespace)
+                && url::Url::parse(part)
+                    .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        })
+    })
+}
+
 fn problems(r: &Resource, snapshot: &Snapshot, stale_before: NaiveDate) -> Problems {
     let outside = match r.point() {
         Some([lon, lat]) => r
@@ -141,6 +158,7 @@ fn problems(r: &Resource, snapshot: &Snapshot, stale_before: NaiveDate) -> Probl
         missing_phone: blank(&r.phone),
         missing_hours: blank(&r.opening_hours),
         missing_address: blank(&r.address),
+        missing_source_url: !cites_url(&r.source),
         never_verified: r.last_verified.is_none(),
         stale: r.last_verified.is_some_and(|d| d < stale_before),
         shares_point_with: Vec::new(),
@@ -183,6 +201,7 @@ pub fn report(snapshot: &Snapshot, as_of: NaiveDate) -> Report {
             g.missing_phone += usize::from(p.missing_phone);
             g.missing_hours += usize::from(p.missing_hours);
             g.missing_address += usize::from(p.missing_address);
+            g.missing_source_url += usize::from(p.missing_source_url);
             g.never_verified += usize::from(p.never_verified);
             g.stale += usize::from(p.stale);
         }
@@ -201,19 +220,20 @@ pub fn report(snapshot: &Snapshot, as_of: NaiveDate) -> Report {
 }
 
 /// The columns of the per-group CSV.
-pub const GROUP_COLUMNS: [&str; 8] = [
+pub const GROUP_COLUMNS: [&str; 9] = [
     "country",
     "category",
     "records",
     "missing_phone",
     "missing_hours",
     "missing_address",
+    "missing_source_url",
     "never_verified",
     "stale",
 ];
 
 /// The columns of the work-list CSV.
-pub const WORK_LIST_COLUMNS: [&str; 12] = [
+pub const WORK_LIST_COLUMNS: [&str; 13] = [
     "id",
     "name",
     "country",
@@ -222,6 +242,7 @@ pub const WORK_LIST_COLUMNS: [&str; 12] = [
     "missing_phone",
     "missing_hours",
     "missing_address",
+    "missing_source_url",
     "never_verified",
     "stale",
     "shares_point_with",
@@ -240,6 +261,7 @@ pub fn groups_csv(report: &Report) -> Result<Vec<u8>, csv::Error> {
             g.missing_phone.to_string(),
             g.missing_hours.to_string(),
             g.missing_address.to_string(),
+            g.missing_source_url.to_string(),
             g.never_verified.to_string(),
             g.stale.to_string(),
         ])?;
@@ -261,6 +283,7 @@ pub fn work_list_csv(report: &Report) -> Result<Vec<u8>, csv::Error> {
             p.missing_phone.to_string(),
             p.missing_hours.to_string(),
             p.missing_address.to_string(),
+            p.missing_source_url.to_string(),
             p.never_verified.to_string(),
             p.stale.to_string(),
             p.shares_point_with.join(";"),

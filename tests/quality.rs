@@ -70,18 +70,24 @@ async fn the_seed_report_matches_the_seed_file() {
     let fc: Value =
         serde_json::from_str(&std::fs::read_to_string("data/resources.geojson").unwrap()).unwrap();
     let features = fc["features"].as_array().unwrap();
-    let mut want: BTreeMap<(String, String), [u64; 6]> = BTreeMap::new();
+    let mut want: BTreeMap<(String, String), [u64; 7]> = BTreeMap::new();
     let mut at: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for f in features {
         let p = &f["properties"];
         let key = (p["country"].as_str().unwrap().to_owned(), p["category"].as_str().unwrap().to_owned());
         let stale = p["last_verified"].as_str().is_some_and(|d| d < "2025-12-01");
+        let url = |t: &str| {
+            let t = t.trim();
+            (t.starts_with("http://") || t.starts_with("https://")) && t.len() > 10 && !t.contains(' ')
+        };
+        let no_url = p["source"].as_str().is_none_or(|s| !s.split(';').any(url));
         let g = want.entry(key).or_default();
         for (i, flag) in [
             true,
             blank(p, "phone"),
             blank(p, "opening_hours"),
             blank(p, "address"),
+            no_url,
             p["last_verified"].is_null(),
             stale,
         ]
@@ -96,7 +102,7 @@ async fn the_seed_report_matches_the_seed_file() {
                 .insert(p["id"].as_str().unwrap().to_owned());
         }
     }
-    let got: BTreeMap<(String, String), [u64; 6]> = report["groups"]
+    let got: BTreeMap<(String, String), [u64; 7]> = report["groups"]
         .as_array()
         .unwrap()
         .iter()
@@ -109,6 +115,7 @@ async fn the_seed_report_matches_the_seed_file() {
                     n("missing_phone"),
                     n("missing_hours"),
                     n("missing_address"),
+                    n("missing_source_url"),
                     n("never_verified"),
                     n("stale"),
                 ],
@@ -141,14 +148,14 @@ fn expected_work_list() -> Value {
              country: &str,
              category: &str,
              lv: Value,
-             flags: [bool; 5],
+             flags: [bool; 6],
              twin: &[&str],
              out: &[&str]| {
         json!({
             "id": id, "name": format!("Test record {id}"), "country": country, "category": category,
             "last_verified": lv,
             "missing_phone": flags[0], "missing_hours": flags[1], "missing_address": flags[2],
-            "never_verified": flags[3], "stale": flags[4],
+            "missing_source_url": flags[3], "never_verified": flags[4], "stale": flags[5],
             "shares_point_with": twin, "outside_served_areas": out,
         })
     };
@@ -159,18 +166,18 @@ fn expected_work_list() -> Value {
             "IT",
             "mental_health_centre",
             json!("2025-06-01"),
-            [true, false, true, false, false],
+            [true, false, true, true, false, false],
             &[],
             &[]
         ),
-        p("q-line", "DE", "crisis_service", no.clone(), [false, false, true, true, false], &[], &[]),
-        p("q-never", "IT", "day_centre", no.clone(), [true, true, true, true, false], &[], &[]),
+        p("q-line", "DE", "crisis_service", no.clone(), [false, false, true, true, true, false], &[], &[]),
+        p("q-never", "IT", "day_centre", no.clone(), [true, true, true, true, true, false], &[], &[]),
         p(
             "q-stale",
             "IT",
             "mental_health_centre",
             json!("2025-05-31"),
-            [false, true, false, false, true],
+            [false, true, false, true, false, true],
             &[],
             &["q-area-b"]
         ),
@@ -179,7 +186,7 @@ fn expected_work_list() -> Value {
             "IT",
             "day_centre",
             json!("2026-06-01"),
-            [true, true, false, false, false],
+            [true, true, false, false, false, false],
             &["q-twin-2"],
             &[]
         ),
@@ -188,7 +195,7 @@ fn expected_work_list() -> Value {
             "IT",
             "self_help_group",
             no,
-            [false, true, true, true, false],
+            [false, true, true, true, true, false],
             &["q-twin-1"],
             &["q-area-a"]
         ),
@@ -209,17 +216,18 @@ async fn the_fixture_report_is_what_an_editor_would_count() {
         report["shared_points"],
         json!([{ "lon": 10.5, "lat": 45.5, "ids": ["q-twin-1", "q-twin-2"] }])
     );
-    let g = |country: &str, category: &str, n: [u64; 6]| {
+    let g = |country: &str, category: &str, n: [u64; 7]| {
         json!({ "country": country, "category": category, "records": n[0], "missing_phone": n[1],
-                "missing_hours": n[2], "missing_address": n[3], "never_verified": n[4], "stale": n[5] })
+                "missing_hours": n[2], "missing_address": n[3], "missing_source_url": n[4],
+                "never_verified": n[5], "stale": n[6] })
     };
     assert_eq!(
         report["groups"],
         json!([
-            g("DE", "crisis_service", [1, 0, 0, 1, 1, 0]),
-            g("IT", "mental_health_centre", [3, 1, 1, 1, 0, 1]),
-            g("IT", "day_centre", [2, 2, 2, 1, 1, 0]),
-            g("IT", "self_help_group", [1, 0, 1, 1, 1, 0]),
+            g("DE", "crisis_service", [1, 0, 0, 1, 1, 1, 0]),
+            g("IT", "mental_health_centre", [3, 1, 1, 1, 2, 0, 1]),
+            g("IT", "day_centre", [2, 2, 2, 1, 1, 1, 0]),
+            g("IT", "self_help_group", [1, 0, 1, 1, 1, 1, 0]),
         ])
     );
     assert_eq!(report["totals"]["records"], 7);
@@ -242,16 +250,16 @@ async fn the_fixture_report_is_what_an_editor_would_count() {
     assert_eq!(
         groups.lines().take(3).collect::<Vec<_>>(),
         [
-            "country,category,records,missing_phone,missing_hours,missing_address,never_verified,stale",
-            "DE,crisis_service,1,0,0,1,1,0",
-            "IT,mental_health_centre,3,1,1,1,0,1",
+            "country,category,records,missing_phone,missing_hours,missing_address,missing_source_url,never_verified,stale",
+            "DE,crisis_service,1,0,0,1,1,1,0",
+            "IT,mental_health_centre,3,1,1,1,2,0,1",
         ]
     );
     let (_, _, work) = get(&app, "/api/quality?as_of=2026-06-01&format=csv&table=work_list").await;
     assert_eq!(work.lines().count(), 7, "{work}");
     assert!(
         work.lines().any(|l| l
-            == "q-twin-2,Test record q-twin-2,IT,self_help_group,,false,true,true,true,false,q-twin-1,q-area-a"),
+            == "q-twin-2,Test record q-twin-2,IT,self_help_group,,false,true,true,true,true,false,q-twin-1,q-area-a"),
         "{work}"
     );
     let cli = |args: &[&str]| String::from_utf8(witgis(args, &db).stdout).unwrap();

@@ -231,6 +231,7 @@ const PROBLEMS = [
   ["missing_phone", "ed.q.missing_phone"],
   ["missing_hours", "ed.q.missing_hours"],
   ["missing_address", "ed.q.missing_address"],
+  ["missing_source_url", "ed.q.missing_source_url"],
   ["never_verified", "ed.q.never_verified"],
   ["stale", "ed.q.stale"],
 ];
