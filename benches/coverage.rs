@@ -9,7 +9,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use witgis::coverage::{self, DemandQuery, Level, Localities, Period, Query};
+use witgis::coverage::{self, Completeness, DemandQuery, Level, Localities, Period, Query};
 use witgis::index::Snapshot;
 use witgis::model::demand::Demand;
 use witgis::model::{Category, Topic};
@@ -22,10 +22,26 @@ fn bench(c: &mut Criterion) {
         let mut group = c.benchmark_group("coverage_seed");
         group.sample_size(20);
         group.bench_function("report_country", |b| {
-            b.iter(|| black_box(coverage::report(&snapshot, shipped, Level::Country, &Query::default())))
+            b.iter(|| {
+                black_box(coverage::report(
+                    &snapshot,
+                    shipped,
+                    Level::Country,
+                    &Query::default(),
+                    Completeness::shipped(),
+                ))
+            })
         });
         group.bench_function("report_region", |b| {
-            b.iter(|| black_box(coverage::report(&snapshot, shipped, Level::Region, &Query::default())))
+            b.iter(|| {
+                black_box(coverage::report(
+                    &snapshot,
+                    shipped,
+                    Level::Region,
+                    &Query::default(),
+                    Completeness::shipped(),
+                ))
+            })
         });
         // 10,000 requests spread over the regions (as loaded areas) and needs.
         let regions = coverage::regions().all().to_vec();
@@ -72,10 +88,20 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("coverage_1M_resources_100k_localities");
     group.sample_size(10).measurement_time(Duration::from_secs(15));
     group.bench_function("report_country", |b| {
-        b.iter(|| black_box(coverage::report(&snapshot, &localities, Level::Country, &all)))
+        b.iter(|| {
+            black_box(coverage::report(&snapshot, &localities, Level::Country, &all, Completeness::shipped()))
+        })
     });
     group.bench_function("report_country_one_category", |b| {
-        b.iter(|| black_box(coverage::report(&snapshot, &localities, Level::Country, &centres)))
+        b.iter(|| {
+            black_box(coverage::report(
+                &snapshot,
+                &localities,
+                Level::Country,
+                &centres,
+                Completeness::shipped(),
+            ))
+        })
     });
     group.bench_function("gaps_25km", |b| {
         b.iter(|| black_box(coverage::gaps(&snapshot, &localities, &centres, 25_000.0, 100)))

@@ -1,5 +1,5 @@
 //! Command-line interface: `serve` (the default), `import`, `export`,
-//! `export-demand`, `synth`, `token`.
+//! `export-demand`, `synth`, `quality`, `token`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -41,6 +41,9 @@ enum Command {
     ExportDemand(ExportDemandArgs),
     /// Write N synthetic resources around European cities (for benchmarks).
     Synth(SynthArgs),
+    /// Write the data-quality report (as GET /api/quality): what the records
+    /// lack per country and category, and the editors' work list.
+    Quality(QualityArgs),
     /// Create, list and revoke the API tokens that writes need.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -94,6 +97,10 @@ struct ServeArgs {
     /// (Rome, Vilnius) or a box west,south,east,north in degrees.
     #[arg(long, env = "WITGIS_HOME", default_value = "Rome", value_parser = crate::places::Home::parse)]
     home: crate::places::Home,
+    /// The file declaring which country × category the directory lists
+    /// completely (default: the shipped data/completeness.tsv).
+    #[arg(long, env = "WITGIS_COMPLETENESS")]
+    completeness: Option<PathBuf>,
     #[command(flatten)]
     geocoder: GeocoderArgs,
     #[command(flatten)]
@@ -196,6 +203,35 @@ struct ExportDemandArgs {
 }
 
 #[derive(Debug, Args)]
+struct QualityArgs {
+    /// The day to compute staleness for (YYYY-MM-DD; default today, UTC).
+    #[arg(long)]
+    as_of: Option<chrono::NaiveDate>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = QualityFormat::Json)]
+    format: QualityFormat,
+    /// With --format csv: one row per country and category, or per record of the work list.
+    #[arg(long, value_enum, default_value_t = QualityTable::Groups)]
+    table: QualityTable,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// How `witgis quality` writes the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum QualityFormat {
+    Json,
+    Csv,
+}
+
+/// Which rows the CSV of `witgis quality` has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum QualityTable {
+    Groups,
+    WorkList,
+}
+
+#[derive(Debug, Args)]
 struct SynthArgs {
     /// How many resources.
     count: usize,
@@ -232,6 +268,7 @@ impl Cli {
             Some(Command::Export(args)) => export(args).await,
             Some(Command::ExportDemand(args)) => export_demand(args).await,
             Some(Command::Synth(args)) => synth(args),
+            Some(Command::Quality(args)) => quality(args).await,
             Some(Command::Token(command)) => token(command).await,
         }
     }
@@ -242,6 +279,10 @@ async fn open_store(args: &StoreArgs) -> Result<Arc<dyn Store>, CliError> {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), CliError> {
+    let completeness = match &args.completeness {
+        Some(path) => crate::coverage::Completeness::load(path).map_err(|e| CliError::Invalid(e.0))?,
+        None => crate::coverage::Completeness::shipped().clone(),
+    };
     let store = open_store(&args.store).await?;
     let seed = store::seed().map_err(|e| CliError::Invalid(e.report("data/resources.geojson")))?;
     if store.seed_once(&seed).await? {
@@ -249,7 +290,7 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
     }
     // Listen before loading, so that no change made meanwhile is missed.
     let feed = store.subscribe().await?;
-    let mut state = AppState::load(store).await?.with_home(args.home.clone());
+    let mut state = AppState::load(store).await?.with_home(args.home.clone()).with_completeness(completeness);
     let geocoder = args.geocoder.geocoder();
     if let Some(g) = geocoder {
         tracing::info!(
@@ -475,6 +516,32 @@ async fn token(command: TokenCommand) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+async fn quality(args: QualityArgs) -> Result<(), CliError> {
+    let store = open_store(&args.store).await?;
+    let (resources, areas) = (store.resources().await?, store.areas().await?);
+    let as_of = args.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let snapshot = crate::index::Snapshot::with_areas(resources, areas);
+    let report = crate::quality::report(&snapshot, as_of);
+    let io = |e: String| CliError::Io(format!("cannot write the report: {e}"));
+    let body = match (args.format, args.table) {
+        (QualityFormat::Json, QualityTable::Groups) => {
+            serde_json::to_vec_pretty(&report).map_err(|e| io(e.to_string()))?
+        }
+        (QualityFormat::Json, QualityTable::WorkList) => {
+            return Err(CliError::Invalid("--table chooses the CSV's rows: add --format csv".into()));
+        }
+        (QualityFormat::Csv, QualityTable::Groups) => {
+            crate::quality::groups_csv(&report).map_err(|e| io(e.to_string()))?
+        }
+        (QualityFormat::Csv, QualityTable::WorkList) => {
+            crate::quality::work_list_csv(&report).map_err(|e| io(e.to_string()))?
+        }
+    };
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(&body).and_then(|()| out.flush()).map_err(|e| io(e.to_string()))
 }
 
 fn synth(args: SynthArgs) -> Result<(), CliError> {

@@ -33,6 +33,8 @@ pub struct Filter {
     /// Text that must appear (accent- and case-insensitive) in the name,
     /// English name, city or address.
     pub text: Option<String>,
+    /// Only records verified on or after this day (never-verified ones are left out).
+    pub verified_since: Option<chrono::NaiveDate>,
 }
 
 /// A bounding box in degrees. `west > east` crosses the antimeridian.
@@ -210,6 +212,7 @@ impl Snapshot {
                 && (filter.countries.is_empty() || filter.countries.contains(&r.country))
                 && (filter.topics.is_empty() || filter.topics.iter().any(|t| r.topics.contains(t)))
                 && text.as_deref().is_none_or(|t| search_text[index as usize].contains(t))
+                && filter.verified_since.is_none_or(|since| r.last_verified.is_some_and(|d| d >= since))
         }
     }
 

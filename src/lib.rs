@@ -15,6 +15,7 @@ pub mod import_osm;
 pub mod index;
 pub mod model;
 pub mod places;
+pub mod quality;
 pub mod referral;
 pub mod sphere;
 pub mod state;

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwap;
 use chrono::{DateTime, Utc};
 
+use crate::coverage::Completeness;
 use crate::index::Snapshot;
 use crate::model::{Area, Resource};
 use crate::store::{ChangeFeed, Notice, Store, StoreError, Stored, Write};
@@ -104,6 +105,8 @@ pub struct AppState {
     geocoder: Option<crate::geocoder::Geocoder>,
     /// The territory place search prefers (default: Rome).
     home: crate::places::Home,
+    /// What the directory claims to list completely.
+    completeness: Arc<Completeness>,
 }
 
 impl AppState {
@@ -127,6 +130,7 @@ impl AppState {
             updating: tokio::sync::Mutex::new(()),
             geocoder: None,
             home: crate::places::Home::default(),
+            completeness: Arc::new(Completeness::shipped().clone()),
         }
     }
 
@@ -139,6 +143,18 @@ impl AppState {
     /// The territory place search prefers.
     pub fn home(&self) -> &crate::places::Home {
         &self.home
+    }
+
+    /// The same state, with these completeness declarations instead of the
+    /// shipped `data/completeness.tsv`.
+    pub fn with_completeness(mut self, completeness: Completeness) -> AppState {
+        self.completeness = Arc::new(completeness);
+        self
+    }
+
+    /// What the directory claims to list completely.
+    pub fn completeness(&self) -> Arc<Completeness> {
+        Arc::clone(&self.completeness)
     }
 
     /// The same state, asking `geocoder` for street addresses too.

@@ -10,7 +10,9 @@ use geo::{Destination, Geodesic, Point};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
-use witgis::coverage::{self, DemandQuery, DistanceStats, Level, Localities, Locality, Period, Query};
+use witgis::coverage::{
+    self, Completeness, DemandQuery, DistanceStats, Level, Localities, Locality, Period, Query,
+};
 use witgis::index::Snapshot;
 use witgis::model::demand::Demand;
 use witgis::model::{Area, Category, Topic};
@@ -42,7 +44,8 @@ fn a_locality_exactly_5_km_away_is_within_5_km() {
         locality(2, "Five-ten", east_of(centre, 5_010.0), 3_000),
         locality(3, "Thirty", east_of(centre, 30_000.0), 6_000),
     ]);
-    let report = coverage::report(&snapshot, &localities, Level::Country, &Query::default());
+    let report =
+        coverage::report(&snapshot, &localities, Level::Country, &Query::default(), &Completeness::none());
     let d = &it_row(&report).distance;
     assert_eq!(d.localities, 3);
     assert_eq!(d.locality_population, 10_000);
@@ -106,7 +109,7 @@ fn an_area_without_resources_has_zero_and_all_its_people_beyond() {
         locality(3, "Rome", [12.51, 41.91], 100_000),
     ]);
     let query = Query { categories: vec![Category::MentalHealthCentre], ..Query::default() };
-    let report = coverage::report(&snapshot, &localities, Level::Area, &query);
+    let report = coverage::report(&snapshot, &localities, Level::Area, &query, &Completeness::none());
     assert_eq!(report.rows.len(), 2);
     let empty = &report.rows[0];
     assert_eq!(empty.id, "empty");
@@ -290,10 +293,14 @@ async fn csv_has_a_header_and_one_row_per_country() {
                 "resources",
                 "resources_per_100k",
                 "serving",
+                "records",
+                "complete",
                 "library",
                 "library_per_100k",
+                "library_complete",
                 "university",
                 "university_per_100k",
+                "university_complete",
                 "localities",
                 "locality_population",
                 "mean_km",
@@ -308,8 +315,10 @@ async fn csv_has_a_header_and_one_row_per_country() {
         for r in &rows {
             assert_eq!(r.len(), head.len());
             assert_eq!(&r[0], "country");
-            let sum: u64 = r[8].parse::<u64>().unwrap() + r[10].parse::<u64>().unwrap();
+            let sum: u64 = r[10].parse::<u64>().unwrap() + r[13].parse::<u64>().unwrap();
             assert_eq!(r[5].parse::<u64>().unwrap(), sum, "the total is the two categories");
+            assert_eq!(&r[8], &r[5], "the records the row rests on");
+            assert_eq!((&r[9], &r[12], &r[15]), ("false", "false", "false"), "nothing is declared complete");
         }
     }
     let (_, content_type, _) = get(&app, "/api/coverage?format=json", Some("text/csv")).await;
@@ -407,7 +416,8 @@ fn rome_municipi_level_area_with_the_seed() {
     let municipi = common::rome_municipi();
     let snapshot = Snapshot::with_areas(witgis::store::seed().unwrap(), municipi);
     let query = Query { categories: vec![Category::MentalHealthCentre], ..Query::default() };
-    let report = coverage::report(&snapshot, Localities::shipped(), Level::Area, &query);
+    let report =
+        coverage::report(&snapshot, Localities::shipped(), Level::Area, &query, Completeness::shipped());
     assert_eq!(report.rows.len(), 15);
     let mut located = 0;
     for row in &report.rows {
@@ -746,12 +756,15 @@ fn flat_row(level: &str, row: &Value) -> Value {
         "resources": row["resources"],
         "resources_per_100k": row["resources_per_100k"],
         "serving": row.get("serving").cloned().unwrap_or(Value::Null),
+        "records": row["records"],
+        "complete": row["complete"],
     });
     let map = p.as_object_mut().unwrap();
     for c in row["by_category"].as_array().unwrap() {
         let name = c["category"].as_str().unwrap();
         map.insert(name.into(), c["count"].clone());
         map.insert(format!("{name}_per_100k"), c["per_100k"].clone());
+        map.insert(format!("{name}_complete"), c["complete"].clone());
     }
     for (k, v) in row["distance"].as_object().unwrap() {
         map.insert(k.clone(), v.clone());

@@ -921,6 +921,8 @@ async fn http_demand_against_supply_ranks_unmet_areas(db: TestDb) {
 
     let (status, _, json) = app.call("GET", path, &[app.auth(Role::Viewer)], "").await;
     assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!(json["complete"], false, "supply is the directory's, not declared complete");
+    assert!(json["records"].is_u64(), "{json}");
     let ranking: Vec<(u64, &str, &Value)> = json["ranking"]
         .as_array()
         .unwrap()

@@ -8,6 +8,7 @@
 //! per locality (never an all-pairs matrix). Population-weighted figures
 //! weigh each GeoNames locality by its population.
 
+mod completeness;
 mod demand;
 mod regions;
 mod suggest;
@@ -22,6 +23,7 @@ use rstar::RTree;
 use rstar::primitives::GeomWithData;
 use serde::Serialize;
 
+pub use self::completeness::{Completeness, CompletenessError, Declaration};
 pub use self::demand::{
     AreaRank, DemandQuery, DemandReport, DemandRow, Period, Supply, demand_points, demand_vs_supply, supply,
 };
@@ -340,6 +342,10 @@ pub struct CategoryCount {
     pub count: usize,
     /// Per 100,000 inhabitants, when the population is known.
     pub per_100k: Option<f64>,
+    /// Whether the directory claims to list every such resource of the
+    /// row's country (`data/completeness.tsv`); when false the count
+    /// describes the directory, not the supply.
+    pub complete: bool,
 }
 
 /// One country or area of a report.
@@ -355,6 +361,13 @@ pub struct Row {
     pub population: Option<u64>,
     /// Matching resources (in the country, or located inside the area).
     pub resources: usize,
+    /// The directory records the row's counts and rates rest on (the
+    /// matching resources, as in `resources`).
+    pub records: usize,
+    /// Whether the directory claims to list every resource of every reported
+    /// category in the row's country; when false the figures describe the
+    /// directory, not the supply.
+    pub complete: bool,
     /// Per 100,000 inhabitants.
     pub resources_per_100k: Option<f64>,
     /// For areas: matching resources that declare they serve it.
@@ -377,6 +390,12 @@ pub struct Report {
     pub topics: Vec<Topic>,
     /// Where the populations come from.
     pub population_source: &'static str,
+    /// The matching records of the whole directory: the distances are
+    /// measured to these.
+    pub records: usize,
+    /// The country × category pairs declared complete (all of them; see
+    /// `data/completeness.tsv`).
+    pub declared_complete: Vec<Declaration>,
     /// One per country or area.
     pub rows: Vec<Row>,
 }
@@ -385,22 +404,59 @@ fn per_100k(count: usize, population: Option<u64>) -> Option<f64> {
     population.filter(|&p| p > 0).map(|p| round(count as f64 * 100_000.0 / p as f64, 3))
 }
 
-fn by_category(counts: &[usize], categories: &[Category], population: Option<u64>) -> Vec<CategoryCount> {
-    categories
-        .iter()
-        .map(|&c| CategoryCount {
-            category: c,
-            count: counts[c.index()],
-            per_100k: per_100k(counts[c.index()], population),
-        })
-        .collect()
+/// What a row's flags rest on: the reported categories and what is
+/// declared complete.
+struct Basis<'a> {
+    categories: &'a [Category],
+    completeness: &'a Completeness,
 }
 
-/// The coverage report: one row per covered country, or per loaded area.
-pub fn report(snapshot: &Snapshot, localities: &Localities, level: Level, query: &Query) -> Report {
+impl Basis<'_> {
+    fn by_category(
+        &self,
+        counts: &[usize],
+        country: Option<Country>,
+        population: Option<u64>,
+    ) -> Vec<CategoryCount> {
+        self.categories
+            .iter()
+            .map(|&c| CategoryCount {
+                category: c,
+                count: counts[c.index()],
+                per_100k: per_100k(counts[c.index()], population),
+                complete: self.completeness.is_complete(country, c),
+            })
+            .collect()
+    }
+
+    fn complete(&self, country: Option<Country>) -> bool {
+        self.completeness.all_complete(country, self.categories)
+    }
+}
+
+/// The matching resources of each country.
+pub fn records_by_country(snapshot: &Snapshot, filter: &Filter) -> HashMap<Country, usize> {
+    let mut counts = HashMap::new();
+    for i in snapshot.filtered(filter) {
+        *counts.entry(snapshot.resource(i).country).or_default() += 1;
+    }
+    counts
+}
+
+/// The coverage report: one row per covered country, or per loaded area,
+/// each flagged complete only where `completeness` declares so.
+pub fn report(
+    snapshot: &Snapshot,
+    localities: &Localities,
+    level: Level,
+    query: &Query,
+    completeness: &Completeness,
+) -> Report {
     let filter = query.resource_filter();
     let hits = nearest_hits(snapshot, localities, &filter);
     let categories = query.reported_categories();
+    let basis = Basis { categories: &categories, completeness };
+    let mut records = 0;
     let point = |i: usize| (localities.all()[i].population, hits[i].map(|h| h.distance_m));
     let rows = match level {
         Level::Country => {
@@ -409,6 +465,7 @@ pub fn report(snapshot: &Snapshot, localities: &Localities, level: Level, query:
                 let r = snapshot.resource(i);
                 counts.entry(r.country).or_insert_with(|| vec![0; Category::ALL.len()])
                     [r.category.index()] += 1;
+                records += 1;
             }
             crate::countries::covered()
                 .into_iter()
@@ -427,9 +484,11 @@ pub fn report(snapshot: &Snapshot, localities: &Localities, level: Level, query:
                         country: Some(c),
                         population,
                         resources: total,
+                        records: total,
+                        complete: basis.complete(Some(c)),
                         resources_per_100k: per_100k(total, population),
                         serving: None,
-                        by_category: by_category(&counts, &categories, population),
+                        by_category: basis.by_category(&counts, Some(c), population),
                         distance: DistanceStats::new(points),
                     }
                 })
@@ -449,7 +508,8 @@ pub fn report(snapshot: &Snapshot, localities: &Localities, level: Level, query:
                 }
             }
             let wanted: Vec<&Area> = areas.all().iter().filter(|a| query.wants(a.country)).collect();
-            area_rows(snapshot, &wanted, &inside, &filter, with_serving, &categories, &point)
+            records = snapshot.filtered(&filter).len();
+            area_rows(snapshot, &wanted, &inside, &filter, with_serving, &basis, &point)
         }
     };
     Report {
@@ -461,6 +521,8 @@ pub fn report(snapshot: &Snapshot, localities: &Localities, level: Level, query:
             Level::Region => REGION_POPULATION_SOURCE,
             Level::Area => "the area's own population property, when it has one",
         },
+        records,
+        declared_complete: completeness.declarations().into_iter().cloned().collect(),
         rows,
     }
 }
@@ -474,7 +536,7 @@ fn area_rows(
     inside: &HashMap<&str, Vec<usize>>,
     filter: &Filter,
     with_serving: bool,
-    categories: &[Category],
+    basis: &Basis,
     point: &dyn Fn(usize) -> (u64, Option<f64>),
 ) -> Vec<Row> {
     let matches = snapshot.matcher(filter);
@@ -500,10 +562,12 @@ fn area_rows(
                 country: a.country,
                 population: a.population,
                 resources: total,
+                records: total,
+                complete: basis.complete(a.country),
                 resources_per_100k: per_100k(total, a.population),
                 serving: with_serving
                     .then(|| snapshot.serving(&a.id).iter().filter(|&&i| matches(i)).count()),
-                by_category: by_category(&counts, categories, a.population),
+                by_category: basis.by_category(&counts, a.country, a.population),
                 distance: DistanceStats::new(points),
             }
         })

@@ -18,7 +18,7 @@ use super::geojson::GeoJson;
 use super::params::Params;
 use crate::auth::Role;
 use crate::coverage::{self, DemandQuery, DemandReport, Level, Localities, Period, Query, Report};
-use crate::index::Snapshot;
+use crate::index::{Filter, Snapshot};
 use crate::model::demand::Count;
 use crate::model::{Category, Country, Topic};
 use crate::state::AppState;
@@ -116,8 +116,9 @@ pub async fn coverage(
     params.finish()?;
     let name = file_name(level, &query);
     let snapshot = state.snapshot();
+    let completeness = state.completeness();
     let (report, snapshot) = blocking(move || {
-        let report = coverage::report(&snapshot, Localities::shipped(), level, &query);
+        let report = coverage::report(&snapshot, Localities::shipped(), level, &query, &completeness);
         (report, snapshot)
     })
     .await?;
@@ -179,13 +180,24 @@ fn csv_response(body: Result<Vec<u8>, csv::Error>, name: &str) -> Result<Respons
 fn flatten(report: &Report) -> (Vec<String>, Vec<Vec<Value>>) {
     let categories: Vec<Category> =
         report.rows.first().map(|r| r.by_category.iter().map(|c| c.category).collect()).unwrap_or_default();
-    let mut head: Vec<String> =
-        ["level", "id", "name", "country", "population", "resources", "resources_per_100k", "serving"]
-            .map(str::to_owned)
-            .to_vec();
+    let mut head: Vec<String> = [
+        "level",
+        "id",
+        "name",
+        "country",
+        "population",
+        "resources",
+        "resources_per_100k",
+        "serving",
+        "records",
+        "complete",
+    ]
+    .map(str::to_owned)
+    .to_vec();
     for c in &categories {
         head.push(c.as_str().to_owned());
         head.push(format!("{c}_per_100k"));
+        head.push(format!("{c}_complete"));
     }
     head.extend(
         [
@@ -213,10 +225,13 @@ fn flatten(report: &Report) -> (Vec<String>, Vec<Vec<Value>>) {
                 json!(r.resources),
                 json!(r.resources_per_100k),
                 json!(r.serving),
+                json!(r.records),
+                json!(r.complete),
             ];
             for c in &r.by_category {
                 rec.push(json!(c.count));
                 rec.push(json!(c.per_100k));
+                rec.push(json!(c.complete));
             }
             let d = &r.distance;
             rec.extend([
@@ -275,9 +290,31 @@ pub fn to_geojson(report: &Report, outline: impl Fn(&str) -> Option<geojson::Geo
         "categories": report.categories,
         "topics": report.topics,
         "population_source": report.population_source,
+        "records": report.records,
+        "declared_complete": report.declared_complete,
         "numberReturned": features.len(),
         "features": features,
     })
+}
+
+/// What an answer's supply rests on: the matching records of the directory
+/// (in `countries`, or anywhere) and whether it claims to list every resource
+/// of `categories` in each of those countries (the covered four when none).
+fn basis(
+    snapshot: &Snapshot,
+    completeness: &coverage::Completeness,
+    filter: &Filter,
+    countries: &[Country],
+    categories: &[Category],
+) -> (usize, bool) {
+    let by_country = coverage::records_by_country(snapshot, filter);
+    if countries.is_empty() {
+        let complete =
+            crate::countries::covered().into_iter().all(|c| completeness.all_complete(Some(c), categories));
+        return (by_country.values().sum(), complete);
+    }
+    let records = countries.iter().map(|c| by_country.get(c).copied().unwrap_or(0)).sum();
+    (records, countries.iter().all(|&c| completeness.all_complete(Some(c), categories)))
 }
 
 fn point(lon: f64, lat: f64) -> Value {
@@ -289,7 +326,10 @@ fn km(m: f64) -> f64 {
 }
 
 /// Localities farther than `min_km` (default 25) from any matching resource,
-/// most populous first, as GeoJSON.
+/// most populous first, as GeoJSON. Each says how many matching records the
+/// directory holds in its country (`records`) and whether the directory
+/// claims to list them all (`complete`): when not, the distance describes
+/// the directory, not the supply.
 pub async fn gaps(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
     let mut params = Params::parse(raw.as_deref(), &["category", "topic", "country", "min_km", "limit"]);
     let min_km = params.number("min_km", 0.0..=2000.0, "a distance in kilometres").unwrap_or(25.0);
@@ -297,9 +337,12 @@ pub async fn gaps(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -
     let query = query(&mut params);
     params.finish()?;
     let snapshot = state.snapshot();
+    let completeness = state.completeness();
     let body = blocking(move || {
         let localities = Localities::shipped();
         let found = coverage::gaps(&snapshot, localities, &query, min_km * 1000.0, limit);
+        let records = coverage::records_by_country(&snapshot, &query.resource_filter());
+        let categories = query.reported_categories();
         let features: Vec<Value> = found
             .iter()
             .map(|g| {
@@ -314,11 +357,19 @@ pub async fn gaps(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -
                         "population": l.population,
                         "nearest_km": g.nearest.map(|h| km(h.distance_m)),
                         "nearest_id": g.nearest.map(|h| snapshot.resource(h.index).id.clone()),
+                        "records": l.country.map_or(0, |c| records.get(&c).copied().unwrap_or(0)),
+                        "complete": completeness.all_complete(l.country, &categories),
                     }
                 })
             })
             .collect();
-        json!({ "type": "FeatureCollection", "min_km": min_km, "numberReturned": features.len(), "features": features })
+        json!({
+            "type": "FeatureCollection",
+            "min_km": min_km,
+            "declared_complete": completeness.declarations(),
+            "numberReturned": features.len(),
+            "features": features,
+        })
     })
     .await?;
     Ok(GeoJson(body).into_response())
@@ -397,8 +448,16 @@ pub async fn suggest(
         }
     };
     let snapshot = state.snapshot();
+    let completeness = state.completeness();
     let body = blocking(move || {
         let localities = Localities::shipped();
+        let basis = basis(
+            &snapshot,
+            &completeness,
+            &query.resource_filter(),
+            &query.countries,
+            &query.reported_categories(),
+        );
         let requests = records.map(|r| coverage::demand_points(&snapshot, &r, &query.topics));
         let demand = requests.as_ref().unwrap_or(localities);
         // A site must newly cover at least 5 requests: a smaller gain would
@@ -446,6 +505,8 @@ pub async fn suggest(
             "radius_km": radius_km,
             format!("uncovered_{unit}_before"): amount(s.uncovered_before),
             format!("uncovered_{unit}_after"): amount(s.uncovered_before.saturating_sub(covered)),
+            "records": basis.0,
+            "complete": basis.1,
             "features": features,
         });
         // The whole population is public; the number of requests already
@@ -499,13 +560,23 @@ pub async fn demand(
     params.finish()?;
     let records = state.store().demand(from, to).await?;
     let snapshot = state.snapshot();
-    let report = blocking(move || coverage::demand_vs_supply(&snapshot, &records, &query)).await?;
+    let completeness = state.completeness();
+    // Supply is the resources meeting a need, of any category.
+    let supply = Filter { topics: query.needs.clone(), ..Filter::default() };
+    let countries = query.countries.clone();
+    let (report, basis) = blocking(move || {
+        let basis = basis(&snapshot, &completeness, &supply, &countries, Category::ALL);
+        (coverage::demand_vs_supply(&snapshot, &records, &query), basis)
+    })
+    .await?;
     if csv {
         csv_response(demand_csv(&report), "witgis-demand-vs-supply")
     } else {
         let mut body = serde_json::to_value(&report).map_err(|e| ApiError::Internal(e.to_string()))?;
         body["from"] = json!(from);
         body["to"] = json!(to);
+        body["records"] = json!(basis.0);
+        body["complete"] = json!(basis.1);
         Ok(Json(body).into_response())
     }
 }

@@ -12,6 +12,7 @@ pub mod nearest;
 pub mod ogcapi;
 pub mod params;
 pub mod places;
+pub mod quality;
 pub mod referral;
 pub mod resources;
 pub mod web;
@@ -60,6 +61,7 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
         .route("/api/areas", get(areas::list_areas))
         .route("/api/areas/{id}", get(areas::get_area))
         .route("/api/regions", get(areas::list_regions))
+        .route("/api/quality", get(quality::quality))
         .route("/api/coverage", get(coverage::coverage))
         .route("/api/coverage/gaps", get(coverage::gaps))
         .route("/api/coverage/suggest", get(coverage::suggest))

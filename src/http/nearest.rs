@@ -29,7 +29,19 @@ pub async fn nearest(
 ) -> Result<Response, ApiError> {
     let mut params = Params::parse(
         query.as_deref(),
-        &["lon", "lat", "k", "category", "country", "topic", "q", "max_km", "open_now", "at"],
+        &[
+            "lon",
+            "lat",
+            "k",
+            "category",
+            "country",
+            "topic",
+            "q",
+            "verified_since",
+            "max_km",
+            "open_now",
+            "at",
+        ],
     );
     let lon = params.required_number("lon", -180.0..=180.0, "a longitude in degrees");
     let lat = params.required_number("lat", -90.0..=90.0, "a latitude in degrees");
@@ -37,7 +49,8 @@ pub async fn nearest(
     let max_km = params.number("max_km", 0.0..=MAX_KM, "a distance in kilometres");
     let open_now = params.flag("open_now");
     let at = params.moment("at");
-    let filter = params.filter();
+    let mut filter = params.filter();
+    filter.verified_since = params.verified_since();
     params.finish()?;
     let (lon, lat) = (present("lon", lon)?, present("lat", lat)?);
 

@@ -193,7 +193,24 @@ impl Params {
             countries: self.list::<Country>("country"),
             topics: self.list::<Topic>("topic"),
             text,
+            verified_since: None,
         }
+    }
+
+    /// `verified_since=YYYY-MM-DD`: only records verified on or after that
+    /// day, which may not lie in the future (a day of slack for time zones
+    /// ahead of UTC).
+    pub fn verified_since(&mut self) -> Option<chrono::NaiveDate> {
+        let day = self.date("verified_since")?;
+        let tomorrow = chrono::Utc::now().date_naive().succ_opt().unwrap_or(chrono::NaiveDate::MAX);
+        if day > tomorrow {
+            self.fail(
+                "verified_since",
+                format!("{day} is in the future: no record can have been verified since"),
+            );
+            return None;
+        }
+        Some(day)
     }
 
     /// Ends parsing: an error naming every bad parameter, if any.

@@ -27,10 +27,11 @@ pub async fn list_resources(
 ) -> Result<Response, ApiError> {
     let mut params = Params::parse(
         query.as_deref(),
-        &["bbox", "category", "country", "topic", "q", "limit", "offset", "at"],
+        &["bbox", "category", "country", "topic", "q", "verified_since", "limit", "offset", "at"],
     );
     let bbox = params.bbox();
-    let filter = params.filter();
+    let mut filter = params.filter();
+    filter.verified_since = params.verified_since();
     let limit = params.count("limit", 1..=MAX_LIMIT, DEFAULT_LIMIT);
     let offset = params.count("offset", 0..=usize::MAX, 0);
     let at = params.moment("at");

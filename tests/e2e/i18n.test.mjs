@@ -30,7 +30,7 @@ test("every key has a non-empty text in all five languages", () => {
 
 test("every key the page uses exists", () => {
   const html = readFileSync(join(ROOT, "web/index.html"), "utf8");
-  const js = ["web/js/app.js", "web/js/desk.js", "web/js/coverage.js", "web/js/demand.js"].map((f) => readFileSync(join(ROOT, f), "utf8")).join("\n");
+  const js = ["web/js/app.js", "web/js/desk.js", "web/js/coverage.js", "web/js/demand.js", "web/js/trust.js", "web/js/editor.js", "web/js/editor-form.js"].map((f) => readFileSync(join(ROOT, f), "utf8")).join("\n");
   const used = new Set([
     ...[...html.matchAll(/data-i18n(?:-placeholder|-label)?="([^"]+)"/g)].map((m) => m[1]),
     ...[...js.matchAll(/\btr\(\s*"([^"]+)"/g)].map((m) => m[1]),

@@ -8,6 +8,8 @@ import { approxText, browserZone, canDirect, fmtDistance, hoursText, isApprox } 
 import { deskMarks, initDesk, readDeskHash, refer, renderDesk, showAreas, writeDeskHash } from "./desk.js";
 import { coverageClick, initCoverage, readCoverageHash, refitCoverage, renderCoverage, showCoverage, writeCoverageHash } from "./coverage.js";
 import { fillSelect } from "./dom.js";
+import { freshness, sourceParts } from "./trust.js";
+import { initEditor, renderEditor } from "./editor.js";
 
 const NEAREST_K = 10;
 const LIST_LIMIT = 1000;
@@ -117,6 +119,7 @@ function applyLanguage() {
   localiseMap();
   renderDesk();
   renderCoverage();
+  renderEditor();
 }
 
 /** MapLibre's own control labels, in the page's language. */
@@ -339,7 +342,7 @@ function renderList() {
       const sub = document.createElement("span");
       sub.className = "sub";
       const where = [p.city, tr(`country.${p.country}`)].filter(Boolean).join(", ");
-      sub.textContent = `${tr(`category.${p.category}`)} · ${where}${f.geometry ? "" : ` · ${tr("list.noLocation")}`}`;
+      sub.textContent = `${tr(`category.${p.category}`)} · ${where}${f.geometry ? "" : ` · ${tr("list.noLocation")}`} · ${freshness(state.lang, p.last_verified).text}`;
       name.append(sub);
       const dist = document.createElement("span");
       dist.className = "dist";
@@ -444,8 +447,11 @@ function renderDetails() {
   if (p.cost) row("details.cost", tr(`cost.${p.cost}`));
   if (f.geometry && isApprox(p)) row("details.location", el("span", { className: "approx", textContent: approxText(state.lang, p) }));
   else if (p.coord_precision) row("details.precision", tr(`precision.${p.coord_precision}`));
-  row("details.source", p.source ?? "");
-  row("details.lastVerified", p.last_verified ?? "");
+  const source = sourceParts(p.source).flatMap((x, i) => [i ? "; " : "", x.url ? ext(x.url, x.url.replace(/^https?:\/\//i, "")) : x.text]);
+  if (source.length) rows.push(el("dt", { textContent: tr("details.source") }), el("dd", {}, ...source));
+  const fresh = freshness(state.lang, p.last_verified);
+  const verified = el("span", { className: fresh.stale ? "fresh stale" : "fresh", textContent: fresh.never ? fresh.text : `${fresh.text} (${p.last_verified})${fresh.stale ? ` · ${tr("trust.stale")}` : ""}` });
+  rows.push(el("dt", { textContent: tr("details.lastVerified") }), el("dd", {}, verified));
 
   const catImg = el("img", { src: symbolDataUrl(p.category), alt: "", width: 20, height: 20 });
   const parts = [
@@ -1082,6 +1088,8 @@ function start() {
     redrawHighlights: updateHighlights,
   });
   initCoverage({ state, tr, getJson, getMap: () => map, isMapReady: () => mapReady, writeHash });
+  // After a write: forget the cached record, reload the list, redraw the details.
+  initEditor({ state, tr, getMap: () => map, onChanged: (id, f) => (f ? remember([f]) : known.delete(id), reload(), renderDetails()) });
   $("q").value = state.q;
   applyLanguage();
   setMode(state.mode);

@@ -51,6 +51,7 @@ const COLUMNS = [
   { key: "share_within_25km", kind: "share", label: "cov.col.within", km: 25 },
   { key: "mean_km", kind: "km", label: "cov.col.mean" },
   { key: "p90_km", kind: "km", label: "cov.col.p90" },
+  { key: "complete", kind: "flag", label: "cov.col.complete" },
 ];
 
 /** Colours of the countries in the chart (Okabe–Ito); each bar is also labelled. */
@@ -122,6 +123,7 @@ function columnName(c) {
 
 /** A table cell's content: the figure, or a dash read out as "no data". */
 function figure(kind, v) {
+  if (kind === "flag") return [ctx.tr(v === true ? "cov.complete.yes" : "cov.complete.no")];
   const text = formatValue(kind, v);
   if (text !== null) return [text];
   return [el("span", { textContent: "—", ariaHidden: "true" }), el("span", { className: "sr-only", textContent: ctx.tr("cov.noData") })];
@@ -210,6 +212,7 @@ export async function loadCoverage() {
     if (cov.row && !fc.features.some((f) => f.id === cov.row)) cov.row = null;
     renderTable();
     renderLegend();
+    renderCaveat();
     drawAreas();
     const n = fc.features.length;
     say(n ? ctx.tr("cov.count", { n: num(n) }) : ctx.tr(cov.level === "area" ? "cov.noAreas" : "cov.none"));
@@ -227,7 +230,7 @@ export async function loadCoverage() {
 }
 
 // ----------------------------------------------------------------- map ----
-const OUR_LAYERS = ["cov-fill", "cov-nodata", "cov-line", "cov-hl", "cov-gaps"];
+const OUR_LAYERS = ["cov-fill", "cov-nodata", "cov-incomplete", "cov-line", "cov-hl", "cov-gaps"];
 const RESOURCE_LAYERS = ["clusters", "points", "hl-halo", "hl-icons"];
 
 /** A diagonal hatch for "no data", drawn here so no sprite is fetched. */
@@ -243,12 +246,31 @@ function hatch() {
   return { width: size, height: size, data };
 }
 
-const AREA_LAYERS = ["cov-fill", "cov-nodata", "cov-line", "cov-hl"];
+/**
+ * Thin dark lines the other way on a clear ground, over the choropleth: the
+ * directory does not claim to list every service of the area.
+ */
+function incompleteHatch() {
+  const size = 10;
+  const data = new Uint8ClampedArray(size * size * 4);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const d = (x - y + size) % size;
+      // A dark line with a light edge, seen on every colour of the ramps.
+      if (d < 2) data.set([30, 30, 30, 230], (y * size + x) * 4);
+      else if (d === 2) data.set([255, 255, 255, 220], (y * size + x) * 4);
+    }
+  }
+  return { width: size, height: size, data };
+}
+
+const AREA_LAYERS = ["cov-fill", "cov-nodata", "cov-incomplete", "cov-line", "cov-hl"];
 
 function ensureLayers(map) {
   if (layersAdded) return;
   layersAdded = true;
   if (!map.hasImage("cov-hatch")) map.addImage("cov-hatch", hatch());
+  if (!map.hasImage("cov-incomplete-hatch")) map.addImage("cov-incomplete-hatch", incompleteHatch());
   map.addSource("cov-gaps", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
   const before = map.getLayer("clusters") ? "clusters" : undefined;
   map.addLayer(
@@ -283,6 +305,7 @@ function setAreas(map, data) {
   const layers = [
     { id: "cov-fill", type: "fill", filter: [">=", ["get", "cls"], 0], paint: { "fill-color": ["get", "color"], "fill-opacity": 0.85 } },
     { id: "cov-nodata", type: "fill", filter: ["<", ["get", "cls"], 0], paint: { "fill-pattern": "cov-hatch", "fill-opacity": 0.85 } },
+    { id: "cov-incomplete", type: "fill", filter: ["!=", ["get", "complete"], true], paint: { "fill-pattern": "cov-incomplete-hatch" } },
     { id: "cov-line", type: "line", paint: { "line-color": "#3a3a3a", "line-width": 1 } },
     { id: "cov-hl", type: "line", filter: ["==", ["get", "cid"], cov.row ?? ""], paint: { "line-color": "#1b1b1b", "line-width": 4 } },
   ];
@@ -322,7 +345,7 @@ function drawAreas() {
       return {
         type: "Feature",
         geometry: f.geometry,
-        properties: { cid: f.id, name: f.properties.name, value, cls, color: cls >= 0 ? colours[cls] : "#f5f5f5" },
+        properties: { cid: f.id, name: f.properties.name, value, cls, color: cls >= 0 ? colours[cls] : "#f5f5f5", complete: f.properties.complete === true },
       };
     });
   // Move first, then set the data: the tiles are then made once, for the new view.
@@ -377,12 +400,39 @@ export function selectRow(id, { zoom = true } = {}) {
     if (box) map.fitBounds(box, { padding: fitPadding(map), maxZoom: 12 });
   }
   if (f) say(ctx.tr("cov.selected", { name: f.properties.name }));
+  renderCaveat();
+}
+
+/**
+ * What the figures rest on: for the chosen row, how many records the
+ * directory holds there and whether it claims to hold them all; with none
+ * chosen, how many areas it does not cover completely.
+ */
+function renderCaveat() {
+  const box = $("cov-caveat");
+  const features = report?.features ?? [];
+  const f = features.find((x) => x.id === cov.row);
+  let text = "";
+  if (f) {
+    const p = f.properties;
+    const place = cov.level === "country" && COUNTRIES.includes(f.id) ? ctx.tr(`country.${f.id}`) : p.name;
+    const vars = { place, n: num(p.records ?? 0), category: cov.category ? ctx.tr(`category.${cov.category}`) : "" };
+    if (p.complete) text = ctx.tr("cov.caveat.complete", vars);
+    else text = ctx.tr(cov.category ? "cov.caveat.row" : "cov.caveat.rowAll", vars);
+  } else {
+    const incomplete = features.filter((x) => x.properties.complete !== true).length;
+    if (incomplete) text = ctx.tr("cov.caveat.view", { n: num(incomplete) });
+  }
+  box.textContent = text;
+  box.hidden = !text;
+  box.dataset.row = f ? f.id : "";
+  box.dataset.complete = f ? String(f.properties.complete === true) : "";
 }
 
 /** A click on the map in the coverage view: select the area under it. */
 export function coverageClick(e) {
   const map = ctx.getMap();
-  const hit = map.queryRenderedFeatures(e.point, { layers: ["cov-fill", "cov-nodata"] })[0];
+  const hit = map.queryRenderedFeatures(e.point, { layers: ["cov-fill", "cov-nodata", "cov-incomplete"] })[0];
   if (!hit) return;
   selectRow(hit.properties.cid, { zoom: false });
   document.querySelector(`#cov-table tbody button.pick[data-id="${CSS.escape(hit.properties.cid)}"]`)?.scrollIntoView({ block: "nearest" });
@@ -402,6 +452,7 @@ export function renderCoverage() {
   fillSelect($("cov-gapkm"), GAP_KM.map((k) => [String(k), formatValue("km", k)]), String(cov.gapKm));
   renderTable();
   renderLegend();
+  renderCaveat();
   renderGaps();
   renderChart();
   renderDownloads();
@@ -457,6 +508,7 @@ function renderTable() {
   const rows = sortedFeatures().map((f) => {
     const row = el("tr");
     row.dataset.id = f.id;
+    row.dataset.complete = String(f.properties.complete === true);
     if (f.id === cov.row) row.classList.add("selected");
     for (const c of columns) {
       const v = cellValue(f, c.key);
@@ -500,8 +552,11 @@ function renderLegend() {
   const missing = values.filter((v) => classOf(breaks, v) < 0).length;
   const nodata = el("li", { className: "nodata" }, el("span", { className: "swatch hatch", ariaHidden: "true" }), el("span", { textContent: tr("cov.noData") }), el("span", { className: "n", textContent: `(${num(missing)})` }));
   nodata.dataset.nodata = "true";
+  const incomplete = values.length - (report?.features ?? []).filter((f) => f.properties.complete === true).length;
+  const partial = el("li", { className: "incomplete" }, el("span", { className: "swatch hatch-incomplete", ariaHidden: "true" }), el("span", { textContent: tr("cov.legend.incomplete") }), el("span", { className: "n", textContent: `(${num(incomplete)})` }));
+  partial.dataset.incomplete = String(incomplete);
   const gap = el("li", { className: "gap" }, el("span", { className: "swatch dot", ariaHidden: "true" }), el("span", { textContent: tr("cov.legend.gap", { km: num(cov.gapKm) }) }));
-  $("cov-legend-classes").replaceChildren(...items, nodata, gap);
+  $("cov-legend-classes").replaceChildren(...items, nodata, partial, gap);
   $("cov-legend-hint").textContent = `${filters.join(" · ")}. ${tr(m.good ? "cov.legend.better" : "cov.legend.farther")}`;
 }
 
@@ -519,6 +574,7 @@ function renderGaps() {
   const people = gaps.features.reduce((s, f) => s + (f.properties.population ?? 0), 0);
   let summary = n ? tr("cov.gaps.count", { n: num(n), people: num(people) }) : tr("cov.gaps.none", { km });
   if (n >= GAP_LIMIT) summary += ` ${tr("cov.gaps.more", { n: num(GAP_LIMIT) })}`;
+  if (gaps.features.some((f) => f.properties.complete !== true)) summary += ` ${tr("cov.gaps.incomplete")}`;
   $("cov-gaps-summary").textContent = summary;
   list.replaceChildren(
     ...gaps.features.slice(0, GAP_LISTED).map((f) => {

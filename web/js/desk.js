@@ -9,6 +9,7 @@ import { LANGUAGES, TOPICS, intlLocale, t } from "./i18n.js";
 import { symbolDataUrl } from "./symbols.js";
 import { el } from "./dom.js";
 import { approxText, browserZone, canDirect, fmtDistance, hoursText, isApprox } from "./facts.js";
+import { trustText } from "./trust.js";
 
 const K = 5;
 const $ = (id) => document.getElementById(id);
@@ -98,6 +99,7 @@ export function serviceText(lang, f, withDistance = true, fromApprox = false) {
   const hours = hoursText(lang, p.hours_week, browserZone());
   lines.push(hours ? t(lang, "txt.hours", { v: hours }) : t(lang, "txt.hoursUnknown"));
   if (p.website && /^https?:\/\//i.test(p.website)) lines.push(t(lang, "txt.website", { v: p.website }));
+  lines.push(trustText(lang, p));
   if (canDirect(f)) lines.push(t(lang, "txt.directions", { v: directionsUrl(f) }));
   else if (approx) lines.push(t(lang, noDirections(p)));
   return lines.join("\n");

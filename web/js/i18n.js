@@ -1,6 +1,8 @@
 // Every string the page shows, in the five languages of the project.
 // Plain data plus two helpers, so that Node can import it in the tests.
 
+import { QUALITY_STRINGS } from "./i18n-quality.js";
+
 /** The languages, in the order of the switcher, with their own names. */
 export const LANGUAGES = [
   { code: "it", name: "Italiano" },
@@ -1655,6 +1657,7 @@ export const STRINGS = {
     lt: "adresas nežinomas",
   },
 };
+Object.assign(STRINGS, QUALITY_STRINGS);
 
 /** The category ids, in legend order. */
 export const CATEGORIES = [

@@ -1,0 +1,73 @@
+//! `GET /api/quality`: the data-quality report (see [`crate::quality`]).
+//! Public: it holds facts about the records, no personal data.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+
+use super::error::ApiError;
+use super::params::Params;
+use crate::state::AppState;
+
+/// The report as JSON; as CSV with `format=csv` or `Accept: text/csv`, one
+/// row per country and category (`table=groups`, the default) or per record
+/// of the work list (`table=work_list`). `as_of=YYYY-MM-DD` computes it for
+/// another day than today (UTC).
+pub async fn quality(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let mut params = Params::parse(raw.as_deref(), &["as_of", "format", "table"]);
+    let as_of = params.date("as_of").unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let csv = match params.one("format").as_deref().map(str::trim) {
+        Some("json") => false,
+        Some("csv") => true,
+        Some(other) => {
+            params.fail("format", format!("'{other}' is not a format; expected json or csv"));
+            false
+        }
+        None => headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.to_ascii_lowercase().contains("text/csv")),
+    };
+    let work_list = match params.one("table").as_deref().map(str::trim) {
+        None | Some("groups") => false,
+        Some("work_list") => true,
+        Some(other) => {
+            params.fail("table", format!("'{other}' is not a table; expected groups or work_list"));
+            false
+        }
+    };
+    if work_list && !csv {
+        params.fail("table", "table chooses the CSV's rows: it goes with format=csv".into());
+    }
+    params.finish()?;
+    let snapshot = state.snapshot();
+    let report = tokio::task::spawn_blocking(move || crate::quality::report(&snapshot, as_of))
+        .await
+        .map_err(|e| ApiError::Internal(format!("quality task: {e}")))?;
+    if !csv {
+        return Ok(Json(report).into_response());
+    }
+    let (body, name) = if work_list {
+        (crate::quality::work_list_csv(&report), "witgis-quality-work-list")
+    } else {
+        (crate::quality::groups_csv(&report), "witgis-quality")
+    };
+    let body = body.map_err(|e| ApiError::Internal(format!("cannot write CSV: {e}")))?;
+    let disposition = HeaderValue::from_str(&format!("inline; filename=\"{name}-{as_of}.csv\""))
+        .unwrap_or_else(|_| HeaderValue::from_static("inline"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response())
+}

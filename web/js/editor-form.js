@@ -1,0 +1,197 @@
+// The editor's form: one labelled control per field of a record, read into a
+// GeoJSON Feature, with the API's validation errors shown next to the field
+// they name. No network here (see editor.js).
+
+import { CATEGORIES, TOPICS } from "./i18n.js";
+import { el, fillSelect } from "./dom.js";
+
+/** Every field, as [property, label key, kind, words]; `lon`/`lat` make the geometry. */
+export const FIELDS = [
+  ["id", "ed.f.id", "text"],
+  ["name", "ed.f.name", "text"],
+  ["name_en", "ed.f.name_en", "text"],
+  ["category", "ed.f.category", "select", CATEGORIES.map((c) => [c, `category.${c}`])],
+  ["country", "ed.f.country", "text"],
+  ["city", "ed.f.city", "text"],
+  ["address", "details.address", "text"],
+  ["postcode", "ed.f.postcode", "text"],
+  ["lon", "ed.f.lon", "number"],
+  ["lat", "ed.f.lat", "number"],
+  ["coord_precision", "details.precision", "select", ["building", "street", "district", "city"].map((w) => [w, `precision.${w}`])],
+  ["website", "details.website", "text"],
+  ["phone", "details.phone", "text"],
+  ["email", "details.email", "text"],
+  ["topics", "details.topics", "checks", TOPICS.map((w) => [w, `topic.${w}`])],
+  ["target_groups", "ed.f.target_groups", "list"],
+  ["languages", "ed.f.languages", "list"],
+  ["opening_hours", "details.hours", "text"],
+  ["access", "details.access", "select", ["walk_in", "appointment", "referral_required"].map((w) => [w, `access.${w}`])],
+  ["cost", "details.cost", "select", ["free", "fee"].map((w) => [w, `cost.${w}`])],
+  ["serves_areas", "ed.f.serves_areas", "list"],
+  ["source", "details.source", "text"],
+  ["last_verified", "details.lastVerified", "date"],
+  ["description", "ed.f.description", "area"],
+];
+
+const $ = (id) => document.getElementById(id);
+const control = (key) => $(`ed-f-${key}`);
+
+/** Builds the form's controls inside `box`, labelled in the page's language. */
+export function buildForm(box, tr) {
+  box.replaceChildren(
+    ...FIELDS.map(([key, , kind, words]) => {
+      const error = el("p", { id: `ed-e-${key}`, className: "ed-error", hidden: true });
+      if (kind === "checks") {
+        const boxes = words.map(([w]) => el("label", { className: "ed-check" }, el("input", { type: "checkbox", value: w, name: `ed-${key}` }), el("span", { dataset: { word: w } })));
+        return el("fieldset", { id: `ed-f-${key}`, className: "ed-field ed-checks", dataset: { key } }, el("legend", { dataset: { label: key } }), ...boxes, error);
+      }
+      let input;
+      if (kind === "select") input = el("select", {});
+      else if (kind === "area") input = el("textarea", { rows: 3 });
+      else input = el("input", { type: kind === "date" ? "date" : "text", autocomplete: "off", spellcheck: false });
+      if (kind === "number") input.inputMode = "decimal";
+      input.id = `ed-f-${key}`;
+      input.name = key;
+      return el("div", { className: "ed-field", dataset: { key } }, el("label", { htmlFor: input.id, dataset: { label: key } }), input, error);
+    }),
+  );
+  relabel(tr);
+}
+
+/** Writes the labels and the options in the page's language, keeping the values. */
+export function relabel(tr) {
+  for (const [key, label, kind, words] of FIELDS) {
+    const c = control(key);
+    if (!c) continue;
+    c.parentElement.querySelector(`[data-label="${key}"]`)?.replaceChildren(tr(label));
+    if (kind === "checks") c.querySelector("legend").textContent = tr(label);
+    if (kind === "checks") for (const span of c.querySelectorAll("span[data-word]")) span.textContent = tr(`topic.${span.dataset.word}`);
+    if (kind === "select") {
+      const value = c.value;
+      const none = key === "category" ? [] : [["", tr("ed.none")]];
+      fillSelect(c, [...none, ...words.map(([w, k]) => [w, tr(k)])], value);
+    }
+  }
+}
+
+/** Fills the form from a Feature (or empties it for a new record). */
+export function fill(f) {
+  const p = f?.properties ?? {};
+  const [lon, lat] = f?.geometry?.coordinates ?? ["", ""];
+  for (const [key, , kind] of FIELDS) {
+    const c = control(key);
+    if (kind === "checks") for (const box of c.querySelectorAll("input")) box.checked = (p[key] ?? []).includes(box.value);
+    else if (key === "lon") c.value = lon === "" ? "" : String(lon);
+    else if (key === "lat") c.value = lat === "" ? "" : String(lat);
+    else if (kind === "list") c.value = (p[key] ?? []).join(", ");
+    else c.value = p[key] ?? (key === "category" ? CATEGORIES[0] : "");
+  }
+  control("id").readOnly = Boolean(f);
+  clearErrors();
+}
+
+/** Moves the point fields (from a dragged marker). */
+export function setPoint(lon, lat) {
+  control("lon").value = lon.toFixed(6);
+  control("lat").value = lat.toFixed(6);
+}
+
+/** The point typed in the form: [lon, lat], null when both are empty, or "bad". */
+export function typedPoint() {
+  const [lon, lat] = [control("lon").value.trim(), control("lat").value.trim()];
+  if (!lon && !lat) return null;
+  const n = [Number(lon), Number(lat)];
+  return lon && lat && n.every(Number.isFinite) ? n : "bad";
+}
+
+/** The form as a Feature; `{ errors }` names fields that are not numbers. */
+export function read(tr) {
+  const properties = {};
+  for (const [key, , kind] of FIELDS) {
+    if (key === "lon" || key === "lat") continue;
+    const c = control(key);
+    let v;
+    if (kind === "checks") v = [...c.querySelectorAll("input:checked")].map((b) => b.value);
+    else if (kind === "list") v = c.value.split(",").map((s) => s.trim()).filter(Boolean);
+    else v = c.value.trim();
+    if (Array.isArray(v) ? v.length : v !== "") properties[key] = v;
+  }
+  const point = typedPoint();
+  if (point === "bad") {
+    const errors = ["lon", "lat"].filter((k) => !Number.isFinite(Number(control(k).value.trim())) || !control(k).value.trim());
+    return { errors: errors.map((name) => ({ name, reason: tr("ed.notNumber") })) };
+  }
+  return { feature: { type: "Feature", id: properties.id, geometry: point ? { type: "Point", coordinates: point } : null, properties } };
+}
+
+/** A value for comparing: empty strings and lists count as absent. */
+const norm = (v) => JSON.stringify(v === undefined || v === "" || (Array.isArray(v) && !v.length) ? null : v);
+
+/** A merge patch turning `base` into `next` (both Features); null when they are the same. */
+export function mergePatch(base, next) {
+  const a = base.properties ?? {};
+  const b = next.properties ?? {};
+  const properties = {};
+  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    if (key === "version" || key === "updated_at") continue;
+    if (norm(a[key]) !== norm(b[key])) properties[key] = b[key] ?? null;
+  }
+  const patch = {};
+  if (Object.keys(properties).length) patch.properties = properties;
+  if (JSON.stringify(base.geometry ?? null) !== JSON.stringify(next.geometry ?? null)) patch.geometry = next.geometry ?? null;
+  return Object.keys(patch).length ? patch : null;
+}
+
+/** Marks the fields the API named (`invalid_params`); returns those no field holds. */
+export function showErrors(params) {
+  clearErrors();
+  const rest = [];
+  for (const { name, reason } of params ?? []) {
+    const key = name === "geometry" ? "lon" : name.split(/[.[]/)[0];
+    const c = control(key);
+    if (!c) {
+      rest.push(`${name}: ${reason}`);
+      continue;
+    }
+    const box = $(`ed-e-${key}`);
+    box.textContent = box.hidden ? reason : `${box.textContent} ${reason}`;
+    box.hidden = false;
+    c.setAttribute("aria-invalid", "true");
+    c.setAttribute("aria-describedby", box.id);
+  }
+  document.querySelector("#ed-form [aria-invalid='true']")?.focus();
+  return rest;
+}
+
+/** Removes every error mark. */
+export function clearErrors() {
+  for (const box of document.querySelectorAll("#ed-form .ed-error")) {
+    box.hidden = true;
+    box.textContent = "";
+  }
+  for (const c of document.querySelectorAll("#ed-form [aria-invalid]")) {
+    c.removeAttribute("aria-invalid");
+    c.removeAttribute("aria-describedby");
+  }
+}
+
+/** A value as a person reads it in a diff. */
+export function shown(v) {
+  if (v === null || v === undefined || v === "") return "—";
+  if (Array.isArray(v)) return v.length ? v.join(", ") : "—";
+  if (typeof v === "object") return v.coordinates ? v.coordinates.join(", ") : JSON.stringify(v);
+  return String(v);
+}
+
+/** The fields two Features differ in: [[field, a, b]] (the point as "geometry"). */
+export function differences(a, b) {
+  const pa = a?.properties ?? {};
+  const pb = b?.properties ?? {};
+  const out = [];
+  for (const key of new Set([...Object.keys(pa), ...Object.keys(pb)])) {
+    if (key === "version" || key === "updated_at") continue;
+    if (norm(pa[key]) !== norm(pb[key])) out.push([key, pa[key], pb[key]]);
+  }
+  if (JSON.stringify(a?.geometry ?? null) !== JSON.stringify(b?.geometry ?? null)) out.push(["geometry", a?.geometry, b?.geometry]);
+  return out;
+}
