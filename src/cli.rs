@@ -90,10 +90,27 @@ struct ServeArgs {
     /// country outlines, so the page asks no other host for anything).
     #[arg(long, env = "WITGIS_BASEMAP_STYLE", value_parser = crate::http::config::parse_style_url)]
     basemap_style: Option<String>,
+    /// The help desk's time zone (IANA name): a request logged without a
+    /// date is dated today there, and dates after today there are refused.
+    #[arg(long, env = "WITGIS_DESK_TIME_ZONE", default_value = "Europe/Rome", value_parser = parse_time_zone)]
+    desk_time_zone: chrono_tz::Tz,
+    /// Start the service's clock at this time (RFC 3339) instead of now, and
+    /// run it on from there: for rehearsals and browser tests only.
+    #[arg(long, env = "WITGIS_CLOCK_START", hide = true)]
+    clock_start: Option<chrono::DateTime<chrono::Utc>>,
     #[command(flatten)]
     geocoder: GeocoderArgs,
     #[command(flatten)]
     store: StoreArgs,
+}
+
+/// An IANA time zone name such as `Europe/Rome`.
+pub fn parse_time_zone(s: &str) -> Result<chrono_tz::Tz, String> {
+    s.trim().parse::<chrono_tz::Tz>().map_err(|_| {
+        format!(
+            "'{s}' is not a time zone name such as Europe/Rome, Europe/Sofia, Europe/Berlin or Europe/Vilnius"
+        )
+    })
 }
 
 /// The optional external geocoder for street addresses (off by default).
@@ -228,7 +245,11 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
     }
     // Listen before loading, so that no change made meanwhile is missed.
     let feed = store.subscribe().await?;
-    let mut state = AppState::load(store).await?;
+    let mut state = AppState::load(store).await?.with_desk_zone(args.desk_time_zone);
+    if let Some(start) = args.clock_start {
+        tracing::warn!(%start, "the clock starts at a time given on the command line (for tests only)");
+        state = state.with_clock(crate::clock::Clock::starting_at(start));
+    }
     let geocoder = args.geocoder.geocoder();
     if let Some(g) = geocoder {
         tracing::info!(

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 
+use crate::clock::Clock;
 use crate::index::Snapshot;
 use crate::model::{Area, Resource};
 use crate::store::{ChangeFeed, Notice, Store, StoreError, Stored};
@@ -84,7 +85,14 @@ pub struct AppState {
     updating: tokio::sync::Mutex<()>,
     /// The optional external geocoder for street addresses.
     geocoder: Option<crate::geocoder::Geocoder>,
+    /// Where "now" comes from.
+    clock: Clock,
+    /// The help desk's time zone: the day a request is dated by default.
+    desk_zone: chrono_tz::Tz,
 }
+
+/// The help desk's time zone unless configured otherwise.
+pub const DEFAULT_DESK_ZONE: chrono_tz::Tz = chrono_tz::Europe::Rome;
 
 impl AppState {
     /// Loads every resource from the store and indexes it.
@@ -106,7 +114,36 @@ impl AppState {
             current: ArcSwap::from_pointee(current),
             updating: tokio::sync::Mutex::new(()),
             geocoder: None,
+            clock: Clock::system(),
+            desk_zone: DEFAULT_DESK_ZONE,
         }
+    }
+
+    /// The same state, telling the time by `clock` (tests move it by hand).
+    pub fn with_clock(mut self, clock: Clock) -> AppState {
+        self.clock = clock;
+        self
+    }
+
+    /// The same state, with the help desk in the time zone `zone`.
+    pub fn with_desk_zone(mut self, zone: chrono_tz::Tz) -> AppState {
+        self.desk_zone = zone;
+        self
+    }
+
+    /// The current time.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Today's date where the help desk is.
+    pub fn desk_today(&self) -> chrono::NaiveDate {
+        self.clock.now().with_timezone(&self.desk_zone).date_naive()
     }
 
     /// The same state, asking `geocoder` for street addresses too.

@@ -14,6 +14,7 @@ use crate::model::{Category, Country, Topic};
 pub struct Params {
     pairs: Vec<(String, String)>,
     errors: Vec<InvalidParam>,
+    private: bool,
 }
 
 impl Params {
@@ -31,7 +32,18 @@ impl Params {
                 });
             }
         }
-        Params { pairs, errors }
+        Params { pairs, errors, private: false }
+    }
+
+    /// Like [`Params::parse`], for parameters that could hold personal data
+    /// (the demand log's): no error repeats a value sent.
+    pub fn parse_private(raw: Option<&str>, allowed: &[&str]) -> Params {
+        Params { private: true, ..Params::parse(raw, allowed) }
+    }
+
+    /// Whether the parameter is given at all.
+    pub fn has(&self, name: &str) -> bool {
+        self.pairs.iter().any(|(k, _)| k == name)
     }
 
     /// Records a problem with a parameter's value.
@@ -197,7 +209,19 @@ impl Params {
     }
 
     /// Ends parsing: an error naming every bad parameter, if any.
-    pub fn finish(self) -> Result<(), ApiError> {
+    pub fn finish(mut self) -> Result<(), ApiError> {
+        if self.private {
+            for e in &mut self.errors {
+                for (_, v) in &self.pairs {
+                    for value in [v.as_str(), v.trim()] {
+                        if !value.is_empty() {
+                            e.reason = e.reason.replace(&format!("'{value}'"), "the value sent");
+                            e.reason = e.reason.replace(value, "…");
+                        }
+                    }
+                }
+            }
+        }
         if self.errors.is_empty() { Ok(()) } else { Err(ApiError::InvalidParams(self.errors)) }
     }
 }
@@ -229,6 +253,20 @@ mod tests {
         let Err(ApiError::InvalidParams(errors)) = p.finish() else { panic!("should fail") };
         let names: Vec<&str> = errors.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(names, ["catgory", "lat", "lon", "k"]);
+    }
+
+    #[test]
+    fn private_parameters_are_never_repeated() {
+        let mut p =
+            Params::parse_private(Some("from=Mario%20Rossi&need=Via+Roma+12&by=Anna"), &["from", "need"]);
+        p.date("from");
+        p.list::<Topic>("need");
+        let Err(e) = p.finish() else { panic!("should fail") };
+        let text = e.to_string();
+        for value in ["Mario", "Roma", "Anna"] {
+            assert!(!text.contains(value), "{text}");
+        }
+        assert!(text.contains("from") && text.contains("need") && text.contains("by"), "{text}");
     }
 
     #[test]

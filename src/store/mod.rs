@@ -12,7 +12,7 @@ pub mod sqlite;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -370,7 +370,14 @@ pub trait Store: Send + Sync + 'static {
     -> Result<Vec<Demand>, StoreError>;
 
     /// One demand record.
-    async fn demand_record(&self, id: i64) -> Result<Option<Demand>, StoreError>;
+    async fn demand_record(&self, id: &str) -> Result<Option<Demand>, StoreError>;
+
+    /// The records the token `actor` logged from `since` on, oldest first.
+    async fn demand_by(&self, actor: &str, since: DateTime<Utc>) -> Result<Vec<Demand>, StoreError>;
+
+    /// Deletes the record `id` if the token `actor` logged it from `since`
+    /// on; false (and nothing changed) otherwise.
+    async fn withdraw_demand(&self, id: &str, actor: &str, since: DateTime<Utc>) -> Result<bool, StoreError>;
 }
 
 /// Opens (creating and migrating when needed) the store a URL names.

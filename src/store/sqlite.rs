@@ -4,7 +4,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
@@ -292,8 +292,8 @@ impl Store for SqliteStore {
     async fn log_demand(&self, d: &NewDemand, actor: &str) -> Result<Demand, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let sql = format!(
-            "INSERT INTO demand (date, need, channel, requester, area, lon, lat, referred_to, created_by) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING {DEMAND_COLUMNS}"
+            "INSERT INTO demand (id, date, need, channel, requester, area, lon, lat, referred_to, created_by, created_at) \
+             VALUES (?10, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?11) RETURNING {DEMAND_COLUMNS}"
         );
         let row = sqlx::query(&sql)
             .bind(d.date.format("%Y-%m-%d").to_string())
@@ -305,6 +305,8 @@ impl Store for SqliteStore {
             .bind(d.point.map(|p| p[1]))
             .bind(Value::from(d.referred_to.clone()).to_string())
             .bind(actor)
+            .bind(crate::model::demand::new_id())
+            .bind(timestamp(d.logged_at))
             .fetch_one(&mut *tx)
             .await?;
         let demand = demand_row(&row)?;
@@ -320,7 +322,7 @@ impl Store for SqliteStore {
         let mut tx = self.pool.begin().await?;
         let sql = format!(
             "SELECT {DEMAND_COLUMNS} FROM demand WHERE (?1 IS NULL OR date >= ?1) AND (?2 IS NULL OR date <= ?2) \
-             ORDER BY date, id"
+             ORDER BY date, created_at, id"
         );
         let day = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
         let rows = sqlx::query(&sql).bind(day(from)).bind(day(to)).fetch_all(&mut *tx).await?;
@@ -328,24 +330,48 @@ impl Store for SqliteStore {
         rows.iter().map(demand_row).collect()
     }
 
-    async fn demand_record(&self, id: i64) -> Result<Option<Demand>, StoreError> {
+    async fn demand_record(&self, id: &str) -> Result<Option<Demand>, StoreError> {
         let sql = format!("SELECT {DEMAND_COLUMNS} FROM demand WHERE id = ?1");
         let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
         row.as_ref().map(demand_row).transpose()
     }
+
+    async fn demand_by(&self, actor: &str, since: DateTime<Utc>) -> Result<Vec<Demand>, StoreError> {
+        let sql = format!(
+            "SELECT {DEMAND_COLUMNS} FROM demand WHERE created_by = ?1 AND created_at >= ?2 ORDER BY created_at, id"
+        );
+        let rows = sqlx::query(&sql).bind(actor).bind(timestamp(since)).fetch_all(&self.pool).await?;
+        rows.iter().map(demand_row).collect()
+    }
+
+    async fn withdraw_demand(&self, id: &str, actor: &str, since: DateTime<Utc>) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM demand WHERE id = ?1 AND created_by = ?2 AND created_at >= ?3")
+            .bind(id)
+            .bind(actor)
+            .bind(timestamp(since))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+/// A time as `created_at` holds it: UTC, milliseconds, so that text order is
+/// time order.
+fn timestamp(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
 const DEMAND_COLUMNS: &str =
     "id, date, need, channel, requester, area, lon, lat, referred_to, created_at, created_by";
 
 fn demand_row(row: &SqliteRow) -> Result<Demand, StoreError> {
-    let id: i64 = row.try_get("id")?;
+    let id: String = row.try_get("id")?;
     let referred: String = row.try_get("referred_to")?;
     let invalid = |reason: String| StoreError::Invalid { id: format!("demand {id}"), reason };
     let referred_to: Vec<String> =
         serde_json::from_str(&referred).map_err(|e| invalid(format!("referred_to: {e}")))?;
     Demand::from_columns(
-        id,
+        id.clone(),
         &row.try_get::<String, _>("date")?,
         &row.try_get::<String, _>("need")?,
         &row.try_get::<String, _>("channel")?,

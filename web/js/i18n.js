@@ -1044,13 +1044,6 @@ export const STRINGS = {
     bg: "Няма записани запитвания за този избор.",
     lt: "Šiems pasirinkimams prašymų neužregistruota.",
   },
-  "dem.atLeast": {
-    it: "almeno {n}",
-    en: "at least {n}",
-    de: "mindestens {n}",
-    bg: "поне {n}",
-    lt: "ne mažiau kaip {n}",
-  },
   "dem.fewer": {
     it: "meno di {n}",
     en: "fewer than {n}",
