@@ -7,6 +7,7 @@ pub mod demand;
 pub mod error;
 pub mod extract;
 pub mod geojson;
+pub mod guard;
 pub mod health;
 pub mod nearest;
 pub mod params;
@@ -72,6 +73,7 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
         .method_not_allowed_fallback(method_not_allowed);
     api.fallback(get(web::static_file).fallback(method_not_allowed))
         .with_state(state)
+        .layer(axum::middleware::from_fn(guard::problems))
         .layer(CompressionLayer::new())
         .layer(
             // Log the route and status only: a query string holds places people
@@ -81,6 +83,7 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
                 tracing::debug_span!("request", method = %req.method(), route)
             }),
         )
+        .layer(axum::middleware::from_fn(guard::limits))
         .layer(CatchPanicLayer::custom(|panic: Box<dyn std::any::Any + Send>| {
             let what = panic
                 .downcast_ref::<String>()
