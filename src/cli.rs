@@ -56,6 +56,10 @@ enum TokenCommand {
         /// A unique name, recorded in the history of every change it makes.
         #[arg(long)]
         name: String,
+        /// Refuse the token after this long: a number of hours, days or
+        /// weeks such as 12h, 90d or 2w (default: never).
+        #[arg(long, value_parser = parse_lifetime)]
+        expires: Option<chrono::Duration>,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -102,6 +106,24 @@ struct ServeArgs {
     geocoder: GeocoderArgs,
     #[command(flatten)]
     store: StoreArgs,
+}
+
+/// A token's lifetime: `12h`, `90d` or `2w` (1 hour to 10 years).
+pub fn parse_lifetime(s: &str) -> Result<chrono::Duration, String> {
+    let bad = || format!("'{s}' is not a lifetime such as 12h, 90d or 2w (hours, days, weeks)");
+    let s = s.trim();
+    let (number, unit) = s.split_at(s.len().saturating_sub(1));
+    let n: i64 = number.parse().map_err(|_| bad())?;
+    let d = match unit {
+        "h" => chrono::Duration::hours(n),
+        "d" => chrono::Duration::days(n),
+        "w" => chrono::Duration::weeks(n),
+        _ => return Err(bad()),
+    };
+    if d < chrono::Duration::hours(1) || d > chrono::Duration::days(3653) {
+        return Err(format!("'{s}' is outside 1 hour to 10 years"));
+    }
+    Ok(d)
 }
 
 /// An IANA time zone name such as `Europe/Rome`.
@@ -279,7 +301,8 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
         basemap_style: args.basemap_style,
         geocoder: state.geocoder().is_some(),
     };
-    axum::serve(listener, crate::http::router_with(state, web))
+    let app = crate::http::router_with(state, web).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| CliError::Io(e.to_string()))
@@ -426,19 +449,29 @@ async fn export_demand(args: ExportDemandArgs) -> Result<(), CliError> {
 
 async fn token(command: TokenCommand) -> Result<(), CliError> {
     match command {
-        TokenCommand::Create { role, name, store } => {
+        TokenCommand::Create { role, name, expires, store } => {
             auth::check_token_name(&name).map_err(CliError::Invalid)?;
             let store = open_store(&store).await?;
             let token = auth::new_token();
-            store.create_token(&name, role, &auth::hash_token(&token)).await?;
-            eprintln!("created token '{name}' with role {role}; it is shown only once:");
+            let until = expires.map(|d| chrono::Utc::now() + d);
+            store.create_token_until(&name, role, &auth::hash_token(&token), until).await?;
+            let until =
+                until.map_or(String::new(), |t| format!(", valid until {}", t.format("%Y-%m-%d %H:%M UTC")));
+            eprintln!("created token '{name}' with role {role}{until}; it is shown only once:");
             println!("{token}");
         }
         TokenCommand::List { store } => {
             let store = open_store(&store).await?;
             for t in store.tokens().await? {
-                let state = if t.revoked { "revoked" } else { "active" };
-                println!("{}\t{}\t{}\t{state}", t.name, t.role, t.created_at);
+                let state = if t.revoked {
+                    "revoked"
+                } else if t.expired(chrono::Utc::now()) {
+                    "expired"
+                } else {
+                    "active"
+                };
+                let until = t.expires_at.as_deref().unwrap_or("-");
+                println!("{}\t{}\t{}\t{state}\t{until}", t.name, t.role, t.created_at);
             }
         }
         TokenCommand::Revoke { name, store } => {

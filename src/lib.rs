@@ -20,3 +20,4 @@ pub mod sphere;
 pub mod state;
 pub mod store;
 pub mod synth;
+pub mod throttle;

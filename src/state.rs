@@ -89,6 +89,8 @@ pub struct AppState {
     clock: Clock,
     /// The help desk's time zone: the day a request is dated by default.
     desk_zone: chrono_tz::Tz,
+    /// Rate limits per client address.
+    limits: crate::throttle::Limits,
 }
 
 /// The help desk's time zone unless configured otherwise.
@@ -116,7 +118,19 @@ impl AppState {
             geocoder: None,
             clock: Clock::system(),
             desk_zone: DEFAULT_DESK_ZONE,
+            limits: crate::throttle::Limits::default(),
         }
+    }
+
+    /// The same state with other rate limits.
+    pub fn with_limits(mut self, limits: crate::throttle::Limits) -> AppState {
+        self.limits = limits;
+        self
+    }
+
+    /// Rate limits per client address.
+    pub fn limits(&self) -> &crate::throttle::Limits {
+        &self.limits
     }
 
     /// The same state, telling the time by `clock` (tests move it by hand).

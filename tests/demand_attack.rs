@@ -75,7 +75,17 @@ impl Desk {
             tokens.insert(name, token);
         }
         let clock = Clock::manual(at("2026-09-01T08:00:00Z"));
-        let state = AppState::load(Arc::clone(&db.store)).await.unwrap().with_clock(clock.clone());
+        // The attacker asks thousands of questions: no rate limit in the way.
+        let many = witgis::throttle::Rate { burst: 1_000_000, every_ms: 1 };
+        let limits = witgis::throttle::Limits {
+            failed_tokens: witgis::throttle::Buckets::new(many),
+            writes: witgis::throttle::Buckets::new(many),
+        };
+        let state = AppState::load(Arc::clone(&db.store))
+            .await
+            .unwrap()
+            .with_clock(clock.clone())
+            .with_limits(limits);
         Desk { router: witgis::http::router(Arc::new(state)), clock, tokens, db }
     }
 

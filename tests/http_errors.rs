@@ -28,7 +28,8 @@ fn the_http_layer_refuses_in_problem_json() {
     let editor = create_token(&url, "editor", "ed");
     let operator = create_token(&url, "operator", "desk");
     let viewer = create_token(&url, "viewer", "view");
-    let server = Server::start(&url, &dir.path().join("server.log"));
+    let log = dir.path().join("server.log");
+    let server = Server::start(&url, &log);
 
     // 414: an address longer than 8 KiB.
     let long = format!("/api/resources?q={}", "a".repeat(9_000));
@@ -94,4 +95,41 @@ fn the_http_layer_refuses_in_problem_json() {
         assert_problem(&reply, 400);
         assert!(!reply.body.contains("Mario") && !reply.body.contains("Rossi"), "{path}: {}", reply.body);
     }
+
+    // A failed token attempt is logged with the client's address, never the token.
+    let wrong = witgis::auth::new_token();
+    let auth = format!("Bearer {wrong}");
+    assert_problem(&server.call("GET", "/api/demand/recent", &[("authorization", auth.as_str())], ""), 401);
+    drop(server);
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("failed token attempt") && logged.contains("127.0.0.1"), "{logged}");
+    assert!(!logged.contains(&wrong[3..]), "the token is in the log");
+}
+
+#[test]
+fn tokens_may_expire() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let witgis = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_witgis"))
+            .args(args)
+            .args(["--database-url", &url])
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let out = witgis(&["token", "create", "--role", "operator", "--name", "intern", "--expires", "90d"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("valid until"));
+    let out = witgis(&["token", "create", "--role", "operator", "--name", "x", "--expires", "forever"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("90d"));
+    let out = witgis(&["token", "list"]);
+    let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+    let line: Vec<&str> = listed.lines().next().unwrap().split('\t').collect();
+    assert_eq!(&line[..2], ["intern", "operator"]);
+    assert_eq!(line[3], "active");
+    let until: chrono::DateTime<chrono::Utc> = line[4].parse().unwrap();
+    let days = (until - chrono::Utc::now()).num_days();
+    assert!((89..=90).contains(&days), "{listed}");
 }

@@ -7,12 +7,15 @@
 //! for the whole head); ours are lower, so that every request a person sends
 //! meets ours first and gets an answer they can read.
 
-use axum::extract::Request;
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use super::error::problem;
+use super::error::{ApiError, problem};
+use crate::state::AppState;
 
 /// Longest request target (path and query) accepted, in bytes.
 pub const MAX_URI_BYTES: usize = 8 * 1024;
@@ -47,6 +50,33 @@ pub async fn limits(request: Request, next: Next) -> Response {
             ),
             None,
         );
+    }
+    next.run(request).await
+}
+
+/// Whether a request is a write or reaches the demand log.
+fn is_limited(request: &Request) -> bool {
+    let path = request.uri().path();
+    let read = matches!(request.method().as_str(), "GET" | "HEAD" | "OPTIONS");
+    path.starts_with("/api/demand")
+        || path == "/api/coverage/demand"
+        || (!read && path.starts_with("/api/resources"))
+}
+
+/// Limits writes and demand-log requests per client address (`429` with
+/// `Retry-After` beyond [`crate::throttle::WRITES`]).
+pub async fn rate_limit(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    if is_limited(&request) {
+        let peer =
+            request.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+        if let Err(seconds) = state.limits().writes.take(peer, state.now()) {
+            use axum::response::IntoResponse as _;
+            return ApiError::TooManyRequests(
+                format!("too many requests from your address; try again in {seconds} s"),
+                seconds,
+            )
+            .into_response();
+        }
     }
     next.run(request).await
 }

@@ -72,6 +72,7 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
         .merge(config::router(web))
         .method_not_allowed_fallback(method_not_allowed);
     api.fallback(get(web::static_file).fallback(method_not_allowed))
+        .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), guard::rate_limit))
         .with_state(state)
         .layer(axum::middleware::from_fn(guard::problems))
         .layer(CompressionLayer::new())

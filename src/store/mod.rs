@@ -191,6 +191,17 @@ pub struct TokenInfo {
     pub created_at: String,
     /// Revoked tokens are refused.
     pub revoked: bool,
+    /// After this (UTC, RFC 3339) the token is refused; `None`: never.
+    pub expires_at: Option<String>,
+}
+
+impl TokenInfo {
+    /// Whether the token has expired at `now`.
+    pub fn expired(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at
+            .as_deref()
+            .is_some_and(|t| DateTime::parse_from_rfc3339(t).map_or(true, |t| t.with_timezone(&Utc) <= now))
+    }
 }
 
 /// What a [`ChangeFeed`] saw.
@@ -320,7 +331,19 @@ pub trait Store: Send + Sync + 'static {
     async fn history(&self, id: &str) -> Result<Vec<Change>, StoreError>;
 
     /// Stores a new token's hash under a unique name.
-    async fn create_token(&self, name: &str, role: Role, hash: &str) -> Result<(), StoreError>;
+    async fn create_token(&self, name: &str, role: Role, hash: &str) -> Result<(), StoreError> {
+        self.create_token_until(name, role, hash, None).await
+    }
+
+    /// Stores a new token's hash under a unique name, refused after
+    /// `expires` when given.
+    async fn create_token_until(
+        &self,
+        name: &str,
+        role: Role,
+        hash: &str,
+        expires: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError>;
 
     /// Every token, revoked ones included, by name.
     async fn tokens(&self) -> Result<Vec<TokenInfo>, StoreError>;
@@ -328,7 +351,8 @@ pub trait Store: Send + Sync + 'static {
     /// Revokes a token; false if no active token has this name.
     async fn revoke_token(&self, name: &str) -> Result<bool, StoreError>;
 
-    /// The active token with this hash.
+    /// The token with this hash, unless revoked (expired ones included:
+    /// the caller checks [`TokenInfo::expired`]).
     async fn token(&self, hash: &str) -> Result<Option<TokenInfo>, StoreError>;
 
     /// Follows changes made by other processes, when the store can tell;

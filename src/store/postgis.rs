@@ -131,13 +131,16 @@ fn token_info(row: &PgRow) -> Result<TokenInfo, StoreError> {
         name,
         created_at: row.try_get("created_at")?,
         revoked: row.try_get("revoked")?,
+        expires_at: row.try_get("expires_at")?,
     })
 }
 
 fn token_sql(filter: &str) -> String {
     format!(
-        "SELECT name, role, {} AS created_at, revoked_at IS NOT NULL AS revoked FROM api_token {filter}",
-        utc("created_at")
+        "SELECT name, role, {} AS created_at, revoked_at IS NOT NULL AS revoked, {} AS expires_at \
+         FROM api_token {filter}",
+        utc("created_at"),
+        utc("expires_at")
     )
 }
 
@@ -188,13 +191,21 @@ impl Store for PostgisStore {
             .collect()
     }
 
-    async fn create_token(&self, name: &str, role: Role, hash: &str) -> Result<(), StoreError> {
+    async fn create_token_until(
+        &self,
+        name: &str,
+        role: Role,
+        hash: &str,
+        expires: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
         let done = sqlx::query(
-            "INSERT INTO api_token (name, role, token_hash) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
+            "INSERT INTO api_token (name, role, token_hash, expires_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (name) DO NOTHING",
         )
         .bind(name)
         .bind(role.as_str())
         .bind(hash)
+        .bind(expires)
         .execute(&self.pool)
         .await?;
         if done.rows_affected() == 0 {

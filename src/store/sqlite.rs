@@ -113,6 +113,7 @@ fn token_info(row: &SqliteRow) -> Result<TokenInfo, StoreError> {
         name,
         created_at: row.try_get("created_at")?,
         revoked: row.try_get::<Option<String>, _>("revoked_at")?.is_some(),
+        expires_at: row.try_get("expires_at")?,
     })
 }
 
@@ -161,13 +162,21 @@ impl Store for SqliteStore {
             .collect()
     }
 
-    async fn create_token(&self, name: &str, role: Role, hash: &str) -> Result<(), StoreError> {
+    async fn create_token_until(
+        &self,
+        name: &str,
+        role: Role,
+        hash: &str,
+        expires: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
         let done = sqlx::query(
-            "INSERT INTO api_token (name, role, token_hash) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING",
+            "INSERT INTO api_token (name, role, token_hash, expires_at) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (name) DO NOTHING",
         )
         .bind(name)
         .bind(role.as_str())
         .bind(hash)
+        .bind(expires.map(timestamp))
         .execute(&self.pool)
         .await?;
         if done.rows_affected() == 0 {
@@ -177,9 +186,10 @@ impl Store for SqliteStore {
     }
 
     async fn tokens(&self) -> Result<Vec<TokenInfo>, StoreError> {
-        let rows = sqlx::query("SELECT name, role, created_at, revoked_at FROM api_token ORDER BY name")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT name, role, created_at, revoked_at, expires_at FROM api_token ORDER BY name")
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter().map(token_info).collect()
     }
 
@@ -196,7 +206,8 @@ impl Store for SqliteStore {
 
     async fn token(&self, hash: &str) -> Result<Option<TokenInfo>, StoreError> {
         let row = sqlx::query(
-            "SELECT name, role, created_at, revoked_at FROM api_token WHERE token_hash = ?1 AND revoked_at IS NULL",
+            "SELECT name, role, created_at, revoked_at, expires_at FROM api_token \
+             WHERE token_hash = ?1 AND revoked_at IS NULL",
         )
         .bind(hash)
         .fetch_optional(&self.pool)
