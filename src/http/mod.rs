@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod geojson;
 pub mod guard;
+pub mod headers;
 pub mod health;
 pub mod nearest;
 pub mod params;
@@ -39,6 +40,7 @@ pub fn router(state: Arc<AppState>) -> Router {
 
 /// The whole application: API routes, health checks and the web page.
 pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
+    let [csp, nosniff, referrer, frames] = headers::layers(web.basemap_style.as_deref());
     let api = Router::new()
         .route("/api/resources", get(resources::list_resources).post(write::create_resource))
         .route(
@@ -98,6 +100,10 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
                 None,
             )
         }))
+        .layer(csp)
+        .layer(nosniff)
+        .layer(referrer)
+        .layer(frames)
 }
 
 async fn api_not_found() -> Response {
