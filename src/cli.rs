@@ -1,5 +1,5 @@
 //! Command-line interface: `serve` (the default), `import`, `export`,
-//! `export-demand`, `synth`, `token`.
+//! `export-demand`, `backup`, `synth`, `token`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -39,6 +39,9 @@ enum Command {
     /// Write every anonymous demand record as CSV to standard output (the
     /// log holds no personal data).
     ExportDemand(ExportDemandArgs),
+    /// Write a consistent copy of the SQLite store to a new FILE, while it
+    /// serves (PostGIS: use pg_dump; see the README's "Operations").
+    Backup(BackupArgs),
     /// Write N synthetic resources around European cities (for benchmarks).
     Synth(SynthArgs),
     /// Create, list and revoke the API tokens that writes need.
@@ -98,6 +101,14 @@ struct ServeArgs {
     /// date is dated today there, and dates after today there are refused.
     #[arg(long, env = "WITGIS_DESK_TIME_ZONE", default_value = "Europe/Rome", value_parser = parse_time_zone)]
     desk_time_zone: chrono_tz::Tz,
+    /// Writes and demand-log requests one client address may make at once…
+    #[arg(long, env = "WITGIS_WRITE_BURST", default_value_t = crate::throttle::WRITES.burst,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    write_burst: u32,
+    /// …and then per second.
+    #[arg(long, env = "WITGIS_WRITE_RATE", default_value_t = 1000 / crate::throttle::WRITES.every_ms as u32,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    write_rate: u32,
     /// Start the service's clock at this time (RFC 3339) instead of now, and
     /// run it on from there: for rehearsals and browser tests only.
     #[arg(long, env = "WITGIS_CLOCK_START", hide = true)]
@@ -214,6 +225,14 @@ struct ExportDemandArgs {
 }
 
 #[derive(Debug, Args)]
+struct BackupArgs {
+    /// The new file (it must not exist).
+    file: PathBuf,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
 struct SynthArgs {
     /// How many resources.
     count: usize,
@@ -249,6 +268,7 @@ impl Cli {
             Some(Command::ImportAreas(args)) => import_areas(args).await,
             Some(Command::Export(args)) => export(args).await,
             Some(Command::ExportDemand(args)) => export_demand(args).await,
+            Some(Command::Backup(args)) => backup(args).await,
             Some(Command::Synth(args)) => synth(args),
             Some(Command::Token(command)) => token(command).await,
         }
@@ -267,7 +287,15 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
     }
     // Listen before loading, so that no change made meanwhile is missed.
     let feed = store.subscribe().await?;
-    let mut state = AppState::load(store).await?.with_desk_zone(args.desk_time_zone);
+    let writes = crate::throttle::Rate {
+        burst: args.write_burst,
+        every_ms: (1000 / u64::from(args.write_rate)).max(1),
+    };
+    let limits = crate::throttle::Limits {
+        failed_tokens: crate::throttle::Buckets::new(crate::throttle::FAILED_TOKENS),
+        writes: crate::throttle::Buckets::new(writes),
+    };
+    let mut state = AppState::load(store).await?.with_desk_zone(args.desk_time_zone).with_limits(limits);
     if let Some(start) = args.clock_start {
         tracing::warn!(%start, "the clock starts at a time given on the command line (for tests only)");
         state = state.with_clock(crate::clock::Clock::starting_at(start));
@@ -482,6 +510,21 @@ async fn token(command: TokenCommand) -> Result<(), CliError> {
             eprintln!("revoked token '{name}'");
         }
     }
+    Ok(())
+}
+
+async fn backup(args: BackupArgs) -> Result<(), CliError> {
+    let store = open_store(&args.store).await?;
+    let started = Instant::now();
+    store.backup(&args.file).await?;
+    let bytes = std::fs::metadata(&args.file).map(|m| m.len()).unwrap_or(0);
+    eprintln!(
+        "backed up {} to {} ({} kB in {} ms)",
+        store::redact(&args.store.database_url),
+        args.file.display(),
+        bytes / 1000,
+        started.elapsed().as_millis()
+    );
     Ok(())
 }
 

@@ -71,6 +71,9 @@ pub enum StoreError {
     /// A token with this name exists already.
     #[error("a token named '{0}' exists already (revoked names are not reused)")]
     TokenExists(String),
+    /// This store cannot do it (the message says what to use instead).
+    #[error("{0}")]
+    Unsupported(String),
     /// Any other database error.
     #[error("database error: {0}")]
     Database(sqlx::Error),
@@ -376,6 +379,17 @@ pub trait Store: Send + Sync + 'static {
 
     /// Checks that the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Writes a consistent copy of the whole store to a new file `to`, while
+    /// it keeps serving. Only the embedded store can; PostGIS is backed up
+    /// with `pg_dump` (see the README's "Operations").
+    async fn backup(&self, to: &std::path::Path) -> Result<(), StoreError> {
+        let _ = to;
+        Err(StoreError::Unsupported(format!(
+            "the {} store is backed up with its own tools: pg_dump -Fc (see the README's \"Operations\")",
+            self.kind()
+        )))
+    }
 
     /// Every area.
     async fn areas(&self) -> Result<Vec<Area>, StoreError>;

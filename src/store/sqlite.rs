@@ -300,6 +300,26 @@ impl Store for SqliteStore {
         Ok(counts)
     }
 
+    async fn backup(&self, to: &std::path::Path) -> Result<(), StoreError> {
+        if to.exists() {
+            return Err(StoreError::Unsupported(format!(
+                "{} exists already; give a new file name (a backup never overwrites)",
+                to.display()
+            )));
+        }
+        // VACUUM INTO reads one consistent snapshot (a read transaction) while
+        // writers go on; written beside the target, then renamed, so that a
+        // file at `to` is always a whole backup.
+        let partial = to.with_extension("partial");
+        let _ = std::fs::remove_file(&partial);
+        let path = partial.to_str().ok_or_else(|| StoreError::Unsupported("the path is not UTF-8".into()))?;
+        sqlx::query("VACUUM INTO ?1").bind(path).execute(&self.pool).await?;
+        std::fs::rename(&partial, to).map_err(|e| {
+            StoreError::Unavailable(format!("cannot move the backup to {}: {e}", to.display()))
+        })?;
+        Ok(())
+    }
+
     async fn log_demand(&self, d: &NewDemand, actor: &str) -> Result<Demand, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let sql = format!(
