@@ -109,6 +109,8 @@ describe("requests not met", () => {
     assert.deepEqual(rows[1].cells.unmet, ["<5", "fewer than 5"]);
     assert.deepEqual(rows[1].cells.requests, ["5", "5"]);
     assert.equal(rows[0].cells.needs[1], "Women");
+    // The page says the counts are rounded and which months are published.
+    assert.match(await page.textContent("#dem-note"), /rounded to multiples of 5.*up to 2026-03/);
     await waitFor(async () => (await status()) === "Areas with requests: 2", { what: "the count of areas" });
     // The token is nowhere but in the page's memory and the requests to this server.
     assert.ok(!(await page.evaluate(() => location.href)).includes(server.tokens.viewer), "not in the URL");

@@ -103,6 +103,8 @@ export function render() {
     ),
   );
   table.tBodies[0].replaceChildren(...rows);
+  // Published figures are rounded, and months appear once closed: say so.
+  $("dem-note").textContent = answer ? tr("dem.rounded", { month: answer.published_through ?? "" }) : "";
   $("dem-results").hidden = !answer;
   $("dem-csv").disabled = !answer;
 }
