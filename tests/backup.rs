@@ -120,3 +120,32 @@ async fn postgis_is_backed_up_with_pg_dump() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The README's PostGIS commands, run: pg_dump of the database while the
+/// store is open, restored into a new database that witgis then opens
+/// with every resource, history entry, token and demand record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgis_pg_dump_and_pg_restore_as_the_readme_says() {
+    let db = common::TestDb::postgis().await;
+    db.store.import(&witgis::store::seed().unwrap(), &|_| {}).await.unwrap();
+    db.store.create_token("desk", witgis::auth::Role::Operator, &"a".repeat(64)).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("witgis.dump");
+    let bin = |name: &str| format!("/usr/lib/postgresql/15/bin/{name}");
+    let out = Command::new(bin("pg_dump"))
+        .args(["-Fc", "-f", dump.to_str().unwrap(), "--dbname", &db.url])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let restored = common::pg::fresh_database(&common::pg::admin_url()).await;
+    let out = Command::new(bin("pg_restore"))
+        .args(["--no-owner", "--dbname", &restored, dump.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let store = witgis::store::open(&restored).await.unwrap();
+    let (a, b) = (db.store.resources().await.unwrap(), store.resources().await.unwrap());
+    assert_eq!(a, b);
+    assert_eq!(store.history(&a[0].id).await.unwrap().len(), 1);
+    assert_eq!(store.tokens().await.unwrap().len(), 1);
+}

@@ -386,7 +386,7 @@ pub trait Store: Send + Sync + 'static {
     async fn backup(&self, to: &std::path::Path) -> Result<(), StoreError> {
         let _ = to;
         Err(StoreError::Unsupported(format!(
-            "the {} store is backed up with its own tools: pg_dump -Fc (see the README's \"Operations\")",
+            "the {} store is backed up with its own tools: pg_dump -Fc DATABASE (see the README's \"Operations\")",
             self.kind()
         )))
     }
