@@ -212,11 +212,12 @@ impl Params {
     pub fn finish(mut self) -> Result<(), ApiError> {
         if self.private {
             for e in &mut self.errors {
+                e.reason = unquoted(&e.reason);
+                // Any value echoed without quotes (long enough to be text).
                 for (_, v) in &self.pairs {
-                    for value in [v.as_str(), v.trim()] {
-                        if !value.is_empty() {
-                            e.reason = e.reason.replace(&format!("'{value}'"), "the value sent");
-                            e.reason = e.reason.replace(value, "…");
+                    for part in v.split(',').map(str::trim).chain([v.trim()]) {
+                        if part.chars().count() >= 4 {
+                            e.reason = e.reason.replace(part, "…");
                         }
                     }
                 }
@@ -224,6 +225,20 @@ impl Params {
         }
         if self.errors.is_empty() { Ok(()) } else { Err(ApiError::InvalidParams(self.errors)) }
     }
+}
+
+/// `text` with every `'quoted'` value replaced by "the value sent".
+fn unquoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('\'') {
+        let Some(len) = rest[start + 1..].find('\'') else { break };
+        out.push_str(&rest[..start]);
+        out.push_str("the value sent");
+        rest = &rest[start + 1 + len + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A value that [`Params::finish`] has vouched for, as an error if absent.
@@ -267,6 +282,7 @@ mod tests {
             assert!(!text.contains(value), "{text}");
         }
         assert!(text.contains("from") && text.contains("need") && text.contains("by"), "{text}");
+        assert!(text.contains("is not a date"), "the reasons still read: {text}");
     }
 
     #[test]
