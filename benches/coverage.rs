@@ -53,7 +53,7 @@ fn bench(c: &mut Criterion) {
                 let referred = if i % 3 == 0 { Vec::new() } else { vec!["x".to_owned()] };
                 let point = (None, None);
                 Demand::from_columns(
-                    i as i64,
+                    format!("{i:032x}"),
                     &date,
                     need.as_str(),
                     "phone",
@@ -75,7 +75,10 @@ fn bench(c: &mut Criterion) {
             radius_m: 10_000.0,
         };
         group.bench_function("demand_vs_supply_10k_requests", |b| {
-            b.iter(|| black_box(coverage::demand_vs_supply(&with_regions, &log, &query)))
+            b.iter(|| {
+                let cells = witgis::model::demand::cells(&log, "2026-12-01".parse().expect("a date"));
+                black_box(coverage::demand_vs_supply(&with_regions, &cells, &query))
+            })
         });
         group.finish();
     }

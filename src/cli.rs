@@ -1,5 +1,5 @@
 //! Command-line interface: `serve` (the default), `import`, `export`,
-//! `export-demand`, `synth`, `quality`, `token`.
+//! `export-demand`, `backup`, `synth`, `quality`, `token`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -27,7 +27,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the map and the API (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Import resources from a GeoJSON or CSV file: every row is validated,
     /// and all are written or none.
     Import(ImportArgs),
@@ -39,6 +39,9 @@ enum Command {
     /// Write every anonymous demand record as CSV to standard output (the
     /// log holds no personal data).
     ExportDemand(ExportDemandArgs),
+    /// Write a consistent copy of the SQLite store to a new FILE, while it
+    /// serves (PostGIS: use pg_dump; see the README's "Operations").
+    Backup(BackupArgs),
     /// Write N synthetic resources around European cities (for benchmarks).
     Synth(SynthArgs),
     /// Write the data-quality report (as GET /api/quality): what the records
@@ -59,6 +62,10 @@ enum TokenCommand {
         /// A unique name, recorded in the history of every change it makes.
         #[arg(long)]
         name: String,
+        /// Refuse the token after this long: a number of hours, days or
+        /// weeks such as 12h, 90d or 2w (default: never).
+        #[arg(long, value_parser = parse_lifetime)]
+        expires: Option<chrono::Duration>,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -101,10 +108,53 @@ struct ServeArgs {
     /// completely (default: the shipped data/completeness.tsv).
     #[arg(long, env = "WITGIS_COMPLETENESS")]
     completeness: Option<PathBuf>,
+    /// The help desk's time zone (IANA name): a request logged without a
+    /// date is dated today there, and dates after today there are refused.
+    #[arg(long, env = "WITGIS_DESK_TIME_ZONE", default_value = "Europe/Rome", value_parser = parse_time_zone)]
+    desk_time_zone: chrono_tz::Tz,
+    /// Writes and demand-log requests one client address may make at once…
+    #[arg(long, env = "WITGIS_WRITE_BURST", default_value_t = crate::throttle::WRITES.burst,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    write_burst: u32,
+    /// …and then per second.
+    #[arg(long, env = "WITGIS_WRITE_RATE", default_value_t = 1000 / crate::throttle::WRITES.every_ms as u32,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    write_rate: u32,
+    /// Start the service's clock at this time (RFC 3339) instead of now, and
+    /// run it on from there: for rehearsals and browser tests only.
+    #[arg(long, env = "WITGIS_CLOCK_START", hide = true)]
+    clock_start: Option<chrono::DateTime<chrono::Utc>>,
     #[command(flatten)]
     geocoder: GeocoderArgs,
     #[command(flatten)]
     store: StoreArgs,
+}
+
+/// A token's lifetime: `12h`, `90d` or `2w` (1 hour to 10 years).
+pub fn parse_lifetime(s: &str) -> Result<chrono::Duration, String> {
+    let bad = || format!("'{s}' is not a lifetime such as 12h, 90d or 2w (hours, days, weeks)");
+    let s = s.trim();
+    let (number, unit) = s.split_at(s.len().saturating_sub(1));
+    let n: i64 = number.parse().map_err(|_| bad())?;
+    let d = match unit {
+        "h" => chrono::Duration::hours(n),
+        "d" => chrono::Duration::days(n),
+        "w" => chrono::Duration::weeks(n),
+        _ => return Err(bad()),
+    };
+    if d < chrono::Duration::hours(1) || d > chrono::Duration::days(3653) {
+        return Err(format!("'{s}' is outside 1 hour to 10 years"));
+    }
+    Ok(d)
+}
+
+/// An IANA time zone name such as `Europe/Rome`.
+pub fn parse_time_zone(s: &str) -> Result<chrono_tz::Tz, String> {
+    s.trim().parse::<chrono_tz::Tz>().map_err(|_| {
+        format!(
+            "'{s}' is not a time zone name such as Europe/Rome, Europe/Sofia, Europe/Berlin or Europe/Vilnius"
+        )
+    })
 }
 
 /// The optional external geocoder for street addresses (off by default).
@@ -217,6 +267,14 @@ struct QualityArgs {
     store: StoreArgs,
 }
 
+#[derive(Debug, Args)]
+struct BackupArgs {
+    /// The new file (it must not exist).
+    file: PathBuf,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
 /// How `witgis quality` writes the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum QualityFormat {
@@ -262,11 +320,12 @@ impl Cli {
     pub async fn run(self) -> Result<(), CliError> {
         match self.command {
             None => serve(self.serve).await,
-            Some(Command::Serve(args)) => serve(args).await,
+            Some(Command::Serve(args)) => serve(*args).await,
             Some(Command::Import(args)) => import(args).await,
             Some(Command::ImportAreas(args)) => import_areas(args).await,
             Some(Command::Export(args)) => export(args).await,
             Some(Command::ExportDemand(args)) => export_demand(args).await,
+            Some(Command::Backup(args)) => backup(args).await,
             Some(Command::Synth(args)) => synth(args),
             Some(Command::Quality(args)) => quality(args).await,
             Some(Command::Token(command)) => token(command).await,
@@ -290,7 +349,24 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
     }
     // Listen before loading, so that no change made meanwhile is missed.
     let feed = store.subscribe().await?;
-    let mut state = AppState::load(store).await?.with_home(args.home.clone()).with_completeness(completeness);
+    let writes = crate::throttle::Rate {
+        burst: args.write_burst,
+        every_ms: (1000 / u64::from(args.write_rate)).max(1),
+    };
+    let limits = crate::throttle::Limits {
+        failed_tokens: crate::throttle::Buckets::new(crate::throttle::FAILED_TOKENS),
+        writes: crate::throttle::Buckets::new(writes),
+    };
+    let mut state = AppState::load(store)
+        .await?
+        .with_home(args.home.clone())
+        .with_completeness(completeness)
+        .with_desk_zone(args.desk_time_zone)
+        .with_limits(limits);
+    if let Some(start) = args.clock_start {
+        tracing::warn!(%start, "the clock starts at a time given on the command line (for tests only)");
+        state = state.with_clock(crate::clock::Clock::starting_at(start));
+    }
     let geocoder = args.geocoder.geocoder();
     if let Some(g) = geocoder {
         tracing::info!(
@@ -323,7 +399,8 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
         basemap_style: args.basemap_style,
         geocoder: state.geocoder().is_some(),
     };
-    axum::serve(listener, crate::http::router_with(state, web))
+    let app = crate::http::router_with(state, web).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| CliError::Io(e.to_string()))
@@ -492,19 +569,29 @@ async fn export_demand(args: ExportDemandArgs) -> Result<(), CliError> {
 
 async fn token(command: TokenCommand) -> Result<(), CliError> {
     match command {
-        TokenCommand::Create { role, name, store } => {
+        TokenCommand::Create { role, name, expires, store } => {
             auth::check_token_name(&name).map_err(CliError::Invalid)?;
             let store = open_store(&store).await?;
             let token = auth::new_token();
-            store.create_token(&name, role, &auth::hash_token(&token)).await?;
-            eprintln!("created token '{name}' with role {role}; it is shown only once:");
+            let until = expires.map(|d| chrono::Utc::now() + d);
+            store.create_token_until(&name, role, &auth::hash_token(&token), until).await?;
+            let until =
+                until.map_or(String::new(), |t| format!(", valid until {}", t.format("%Y-%m-%d %H:%M UTC")));
+            eprintln!("created token '{name}' with role {role}{until}; it is shown only once:");
             println!("{token}");
         }
         TokenCommand::List { store } => {
             let store = open_store(&store).await?;
             for t in store.tokens().await? {
-                let state = if t.revoked { "revoked" } else { "active" };
-                println!("{}\t{}\t{}\t{state}", t.name, t.role, t.created_at);
+                let state = if t.revoked {
+                    "revoked"
+                } else if t.expired(chrono::Utc::now()) {
+                    "expired"
+                } else {
+                    "active"
+                };
+                let until = t.expires_at.as_deref().unwrap_or("-");
+                println!("{}\t{}\t{}\t{state}\t{until}", t.name, t.role, t.created_at);
             }
         }
         TokenCommand::Revoke { name, store } => {
@@ -542,6 +629,21 @@ async fn quality(args: QualityArgs) -> Result<(), CliError> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     out.write_all(&body).and_then(|()| out.flush()).map_err(|e| io(e.to_string()))
+}
+
+async fn backup(args: BackupArgs) -> Result<(), CliError> {
+    let store = open_store(&args.store).await?;
+    let started = Instant::now();
+    store.backup(&args.file).await?;
+    let bytes = std::fs::metadata(&args.file).map(|m| m.len()).unwrap_or(0);
+    eprintln!(
+        "backed up {} to {} ({} kB in {} ms)",
+        store::redact(&args.store.database_url),
+        args.file.display(),
+        bytes / 1000,
+        started.elapsed().as_millis()
+    );
+    Ok(())
 }
 
 fn synth(args: SynthArgs) -> Result<(), CliError> {

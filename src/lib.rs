@@ -6,6 +6,7 @@
 pub mod area_index;
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod countries;
 pub mod coverage;
 pub mod formats;
@@ -22,3 +23,4 @@ pub mod state;
 pub mod store;
 pub mod sync;
 pub mod synth;
+pub mod throttle;

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwap;
 use chrono::{DateTime, Utc};
 
+use crate::clock::Clock;
 use crate::coverage::Completeness;
 use crate::index::Snapshot;
 use crate::model::{Area, Resource};
@@ -107,7 +108,16 @@ pub struct AppState {
     home: crate::places::Home,
     /// What the directory claims to list completely.
     completeness: Arc<Completeness>,
+    /// Where "now" comes from.
+    clock: Clock,
+    /// The help desk's time zone: the day a request is dated by default.
+    desk_zone: chrono_tz::Tz,
+    /// Rate limits per client address.
+    limits: crate::throttle::Limits,
 }
+
+/// The help desk's time zone unless configured otherwise.
+pub const DEFAULT_DESK_ZONE: chrono_tz::Tz = chrono_tz::Europe::Rome;
 
 impl AppState {
     /// Loads every resource from the store and indexes it.
@@ -131,6 +141,9 @@ impl AppState {
             geocoder: None,
             home: crate::places::Home::default(),
             completeness: Arc::new(Completeness::shipped().clone()),
+            clock: Clock::system(),
+            desk_zone: DEFAULT_DESK_ZONE,
+            limits: crate::throttle::Limits::default(),
         }
     }
 
@@ -155,6 +168,44 @@ impl AppState {
     /// What the directory claims to list completely.
     pub fn completeness(&self) -> Arc<Completeness> {
         Arc::clone(&self.completeness)
+    }
+
+    /// The same state with other rate limits.
+    pub fn with_limits(mut self, limits: crate::throttle::Limits) -> AppState {
+        self.limits = limits;
+        self
+    }
+
+    /// Rate limits per client address.
+    pub fn limits(&self) -> &crate::throttle::Limits {
+        &self.limits
+    }
+
+    /// The same state, telling the time by `clock` (tests move it by hand).
+    pub fn with_clock(mut self, clock: Clock) -> AppState {
+        self.clock = clock;
+        self
+    }
+
+    /// The same state, with the help desk in the time zone `zone`.
+    pub fn with_desk_zone(mut self, zone: chrono_tz::Tz) -> AppState {
+        self.desk_zone = zone;
+        self
+    }
+
+    /// The current time.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Today's date where the help desk is.
+    pub fn desk_today(&self) -> chrono::NaiveDate {
+        self.clock.now().with_timezone(&self.desk_zone).date_naive()
     }
 
     /// The same state, asking `geocoder` for street addresses too.

@@ -445,10 +445,10 @@ fn rome_municipi_level_area_with_the_seed() {
 
 // --- Demand against supply ------------------------------------------------------
 
-fn logged(id: i64, date: &str, need: Topic, area: &str, referred: bool) -> Demand {
+fn logged(date: &str, need: Topic, area: &str, referred: bool) -> Demand {
     let referred_to = if referred { vec!["somewhere".to_owned()] } else { Vec::new() };
     Demand::from_columns(
-        id,
+        witgis::model::demand::new_id(),
         date,
         need.as_str(),
         "phone",
@@ -502,11 +502,9 @@ fn demand_is_set_against_supply_inside_and_near_each_area() {
         ])),
     );
     let mut log = Vec::new();
-    let mut id = 0;
     let mut add = |n: usize, date: &str, need: Topic, area: &str, referred: bool| {
         for _ in 0..n {
-            id += 1;
-            log.push(logged(id, date, need, area, referred));
+            log.push(logged(date, need, area, referred));
         }
     };
     add(6, "2026-01-10", Topic::Housing, "a", true);
@@ -522,6 +520,7 @@ fn demand_is_set_against_supply_inside_and_near_each_area() {
         period,
         radius_m: radius_km * 1000.0,
     };
+    let log = witgis::model::demand::cells(&log, "2026-12-01".parse().unwrap());
 
     let report = coverage::demand_vs_supply(&snapshot, &log, &query(5.0, Period::All));
     type Line<'a> = (&'a str, Topic, u64, u64, Option<(usize, usize)>);
@@ -530,46 +529,50 @@ fn demand_is_set_against_supply_inside_and_near_each_area() {
         .iter()
         .map(|r| {
             let supply = r.supply.map(|s| (s.in_area, s.within_radius));
-            (r.area.as_str(), r.need, r.requests.0, r.unmet.unmet, supply)
+            (r.area.as_str(), r.need, r.requests.value(), r.unmet.value(), supply)
         })
         .collect();
+    // Every figure is a sum of cells (month, area, need) rounded to 5, those
+    // of fewer than 5 requests left out: a's 2 February requests, b's 2 in
+    // January and the one of the area no longer loaded count nowhere.
     assert_eq!(
         rows,
         [
-            // Supplied inside: only the two requests referred nowhere are unmet.
-            ("a", Topic::Housing, 8, 2, Some((1, 1))),
-            // Nothing inside, one service 3 km away: the same rule.
-            ("b", Topic::Housing, 8, 6, Some((0, 1))),
+            // Supplied inside: only requests referred nowhere are unmet
+            // (January's 6 all referred: none).
+            ("a", Topic::Housing, 5, 0, Some((1, 1))),
+            // Nothing inside, one service 3 km away: the same rule (March's
+            // 6, all referred nowhere, publish as 5).
+            ("b", Topic::Housing, 5, 5, Some((0, 1))),
             // The library meets another need: every housing request is unmet.
-            ("c", Topic::Housing, 7, 7, Some((0, 0))),
+            ("c", Topic::Housing, 5, 5, Some((0, 0))),
             // The helpline declares it serves c.
             ("c", Topic::Youth, 5, 0, Some((1, 1))),
-            // The one request of the area no longer loaded is too few to list.
         ]
     );
-    assert_eq!(report.total.0, 29, "the total counts every request");
-    assert_eq!(report.rows[0].requests_per_resource, Some(8.0));
+    assert_eq!(report.total.value(), 20, "the total is the sum of the published cells");
+    assert_eq!(report.rows[0].requests_per_resource, Some(5.0));
     assert_eq!(report.rows[2].requests_per_resource, None, "no resource: no ratio");
     assert_eq!(report.rows[0].area_name.as_deref(), Some("a"));
 
-    // Published, neither the unmet count nor the met remainder is 1 to 4.
+    // Published, 0 reads "<5" (it stands for 0 to 4).
     let json = serde_json::to_value(&report).unwrap();
     let unmet: Vec<&Value> = json["rows"].as_array().unwrap().iter().map(|r| &r["unmet"]).collect();
-    assert_eq!(unmet, [&json!("<5"), &json!("≥4"), &json!(7), &json!("<5")]);
+    assert_eq!(unmet, [&json!("<5"), &json!(5), &json!(5), &json!("<5")]);
 
-    // Ranked by published unmet demand: c (7), b (at least 4), a (fewer than 5).
+    // Ranked by published unmet demand, then requests: c (5 of 10), b (5 of
+    // 5), a (fewer than 5).
     let ranking: Vec<(usize, &str, Vec<Topic>)> =
         report.ranking.iter().map(|r| (r.rank, r.area.as_str(), r.unmet_needs.clone())).collect();
     assert_eq!(ranking, [(1, "c", vec![Topic::Housing]), (2, "b", vec![Topic::Housing]), (3, "a", vec![])]);
-    assert_eq!(json["ranking"][0]["unmet"], 7);
-    assert_eq!(json["ranking"][0]["requests"], 12);
+    assert_eq!(json["ranking"][0]["unmet"], 5);
+    assert_eq!(json["ranking"][0]["requests"], 10);
 
-    // A 2 km radius leaves b without supply: all its 8 requests are unmet,
-    // exactly (nobody was met), and it outranks c.
+    // A 2 km radius leaves a's neighbour b without supply: its requests are
+    // all unmet.
     let report = coverage::demand_vs_supply(&snapshot, &log, &query(2.0, Period::All));
     assert_eq!(report.rows[1].supply, Some(coverage::Supply { in_area: 0, within_radius: 0 }));
-    assert_eq!(serde_json::to_value(report.rows[1].unmet).unwrap(), json!(8));
-    assert_eq!(report.ranking[0].area, "b");
+    assert_eq!(serde_json::to_value(report.rows[1].unmet).unwrap(), json!(5));
     // 10 km reaches the second service too.
     let report = coverage::demand_vs_supply(&snapshot, &log, &query(10.0, Period::All));
     assert_eq!(report.rows[1].supply, Some(coverage::Supply { in_area: 0, within_radius: 2 }));
@@ -580,9 +583,9 @@ fn demand_is_set_against_supply_inside_and_near_each_area() {
     by_month.needs = vec![Topic::Housing];
     let report = coverage::demand_vs_supply(&snapshot, &log, &by_month);
     let keys: Vec<(&str, &str, u64)> =
-        report.rows.iter().map(|r| (r.period.as_str(), r.area.as_str(), r.requests.0)).collect();
-    assert_eq!(keys, [("2026-01", "a", 6), ("2026-01", "c", 7), ("2026-03", "b", 6)]);
-    assert_eq!(report.total.0, 24);
+        report.rows.iter().map(|r| (r.period.as_str(), r.area.as_str(), r.requests.value())).collect();
+    assert_eq!(keys, [("2026-01", "a", 5), ("2026-01", "c", 5), ("2026-03", "b", 5)]);
+    assert_eq!(report.total.value(), 15);
     assert_eq!(Period::Quarter.key("2026-11-23".parse().unwrap()), "2026-Q4");
 }
 
@@ -611,35 +614,37 @@ fn suggestions_can_follow_logged_demand_instead_of_population() {
     let mut log = Vec::new();
     let mut add = |n: i64, area: &str, need: Topic| {
         for _ in 0..n {
-            log.push(logged(log.len() as i64, "2026-01-10", need, area, true));
+            log.push(logged("2026-01-10", need, area, true));
         }
     };
     add(6, "near-village", Topic::Housing);
-    // Two from Rome, already covered by its centre; three from near the
-    // hamlet, too few to point at; one for another need; one whose area is gone.
-    add(2, "rome", Topic::Housing);
+    // Eight from Rome, already covered by its centre; three from near the
+    // hamlet, too few to publish; one for another need; one whose area is gone.
+    add(8, "rome", Topic::Housing);
     add(3, "near-hamlet", Topic::Housing);
     add(1, "near-village", Topic::Youth);
     add(1, "gone", Topic::Housing);
     // A request's own point is never used: it stands at its area's inside point.
-    log[6].lon = Some(9.3);
-    log[6].lat = Some(39.8);
+    log[0].lon = Some(9.3);
+    log[0].lat = Some(39.8);
+    let log = witgis::model::demand::cells(&log, "2026-12-01".parse().unwrap());
 
     let demand = coverage::demand_points(&snapshot, &log, &[Topic::Housing]);
     let weights: Vec<(&str, u64)> = demand.all().iter().map(|l| (l.name.as_str(), l.population)).collect();
-    assert_eq!(weights, [("near-hamlet", 3), ("near-village", 6), ("rome", 2)]);
+    // Published cells: 6 → 5, 8 → 10, 3 → nothing.
+    assert_eq!(weights, [("near-village", 5), ("rome", 10)]);
     let village_point = demand.all().iter().find(|l| l.name == "near-village").unwrap();
     assert!(geodesic_m([village_point.lon, village_point.lat], village) < 1_000.0);
 
     let query = Query { topics: vec![Topic::Housing], ..Query::default() };
     let s = coverage::suggest_for(&snapshot, &demand, &localities, &query, 25_000.0, 3, 5);
-    assert_eq!(s.population, 11);
-    assert_eq!(s.uncovered_before, 9, "the two in Rome are covered");
+    assert_eq!(s.population, 15);
+    assert_eq!(s.uncovered_before, 5, "those in Rome are covered");
     let picked: Vec<(&str, u64)> =
         s.picks.iter().map(|p| (localities.get(p.locality).name.as_str(), p.newly_covered)).collect();
-    assert_eq!(picked, [("Village", 6)], "the hamlet's 3 requests are too few to name a site for");
+    assert_eq!(picked, [("Village", 5)]);
     let s = coverage::suggest_for(&snapshot, &demand, &localities, &query, 25_000.0, 3, 1);
-    assert_eq!(s.picks.len(), 2, "with no minimum the hamlet comes second");
+    assert_eq!(s.picks.len(), 1, "the hamlet's 3 requests are never published, so never point at a site");
     // Weighted by population, the town comes first.
     let s = coverage::suggest(&snapshot, &localities, &query, 25_000.0, 1);
     assert_eq!(localities.get(s.picks[0].locality).name, "Town");

@@ -18,6 +18,7 @@ fn record(date: &str, need: Topic, area: &str, point: Option<[f64; 2]>, referred
         area: area.into(),
         point,
         referred_to: referred_to.iter().map(|s| (*s).to_owned()).collect(),
+        logged_at: format!("{date}T09:00:00Z").parse().unwrap(),
     }
 }
 
@@ -59,9 +60,8 @@ async fn export_demand_writes_every_record_as_csv() {
     assert_eq!(rows.len(), 3);
     let first: Vec<&str> = rows[0].iter().collect();
     assert_eq!(
-        &first[..9],
+        &first[1..9],
         [
-            "1",
             "2026-01-05",
             "housing",
             "in_person",
@@ -72,6 +72,7 @@ async fn export_demand_writes_every_record_as_csv() {
             "it-rm-caritas"
         ]
     );
+    assert!(witgis::model::demand::is_id(first[0]), "a random id: {}", first[0]);
     assert_eq!(first[10], "desk-1");
     assert!(first[9].starts_with("20") && first[9].ends_with('Z'), "created_at: {}", first[9]);
     assert_eq!((&rows[1][6], &rows[1][7], &rows[1][8]), ("", "", "it-rm-caritas;it-rm-arap"));

@@ -180,12 +180,13 @@ fn token_commands_print_once_store_hashes_and_revoke() {
     let bad_role = witgis(&["token", "create", "--role", "owner", "--name", "x"]);
     assert!(!bad_role.status.success());
     let list = String::from_utf8(witgis(&["token", "list"]).stdout).unwrap();
-    assert!(list.starts_with("root\tadmin\t") && list.trim_end().ends_with("active"), "{list}");
+    // name, role, created, state, expiry ("-": never).
+    assert!(list.starts_with("root\tadmin\t") && list.trim_end().ends_with("\tactive\t-"), "{list}");
     assert!(!list.contains(&token), "tokens are never listed");
     let db = std::fs::read(dir.path().join("t.db")).unwrap();
     assert!(!db.windows(token.len()).any(|w| w == token.as_bytes()), "only the hash is stored");
     assert!(witgis(&["token", "revoke", "root"]).status.success());
     assert!(!witgis(&["token", "revoke", "root"]).status.success());
     let list = String::from_utf8(witgis(&["token", "list"]).stdout).unwrap();
-    assert!(list.trim_end().ends_with("revoked"), "{list}");
+    assert!(list.trim_end().ends_with("\trevoked\t-"), "{list}");
 }

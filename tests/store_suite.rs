@@ -245,6 +245,13 @@ struct App {
     router: axum::Router,
     db: TestDb,
     tokens: Vec<(Role, String)>,
+    /// The service's clock, moved by hand.
+    clock: witgis::clock::Clock,
+}
+
+/// A time, UTC.
+fn at(t: &str) -> chrono::DateTime<chrono::Utc> {
+    t.parse().unwrap()
 }
 
 impl App {
@@ -256,8 +263,9 @@ impl App {
             db.store.create_token(role.as_str(), role, &hash_token(&token)).await.unwrap();
             tokens.push((role, token));
         }
-        let state = Arc::new(AppState::load(Arc::clone(&db.store)).await.unwrap());
-        App { router: witgis::http::router(state), db, tokens }
+        let clock = witgis::clock::Clock::manual(at("2026-02-12T09:00:00Z"));
+        let state = Arc::new(AppState::load(Arc::clone(&db.store)).await.unwrap().with_clock(clock.clone()));
+        App { router: witgis::http::router(state), db, tokens, clock }
     }
 
     fn token(&self, role: Role) -> String {
@@ -639,6 +647,7 @@ fn new_demand(date: &str, need: Topic, area: &str, point: Option<[f64; 2]>) -> N
         area: area.into(),
         point,
         referred_to: vec!["it-rm-caritas".into(), "it-rm-arap".into()],
+        logged_at: at(&format!("{date}T10:00:00Z")),
     }
 }
 
@@ -664,29 +673,41 @@ async fn demand_is_appended_and_listed_by_date(db: TestDb) {
         .log_demand(&new_demand("2026-01-15", Topic::Youth, "it-rm-municipio-01", None), "other")
         .await
         .unwrap();
-    assert!(second.id > first.id, "ids increase");
+    assert!(witgis::model::demand::is_id(&first.id) && witgis::model::demand::is_id(&second.id));
+    assert_ne!(first.id, second.id, "ids are random, not a sequence");
     assert_eq!((second.lon, second.lat), (None, None));
     let mut third = new_demand("2026-03-31", Topic::Crisis, "it-rm-municipio-05", None);
     third.referred_to.clear();
     let third = db.store.log_demand(&third, "desk").await.unwrap();
+    assert!(third.created_at.starts_with("2026-03-31T10:00:00."), "{}", third.created_at);
 
     let all = db.store.demand(None, None).await.unwrap();
-    assert_eq!(all.iter().map(|d| d.id).collect::<Vec<_>>(), [second.id, first.id, third.id], "by date");
+    assert_eq!(all.iter().map(|d| &d.id).collect::<Vec<_>>(), [&second.id, &first.id, &third.id], "by date");
     assert_eq!(all[1], first, "read back equal to what was returned");
     assert_eq!(all[2].referred_to, Vec::<String>::new());
     let march = db.store.demand(day("2026-03-01"), day("2026-03-31")).await.unwrap();
-    assert_eq!(march.iter().map(|d| d.id).collect::<Vec<_>>(), [first.id, third.id], "both ends included");
+    assert_eq!(march.iter().map(|d| &d.id).collect::<Vec<_>>(), [&first.id, &third.id], "both ends included");
     assert_eq!(db.store.demand(day("2026-03-03"), None).await.unwrap().len(), 1);
     assert_eq!(db.store.demand(None, day("2026-01-15")).await.unwrap().len(), 1);
     assert!(db.store.demand(day("2026-04-01"), None).await.unwrap().is_empty());
-    assert_eq!(db.store.demand_record(first.id).await.unwrap(), Some(first.clone()));
-    assert_eq!(db.store.demand_record(999_999).await.unwrap(), None);
+    assert_eq!(db.store.demand_record(&first.id).await.unwrap(), Some(first.clone()));
+    assert_eq!(db.store.demand_record(&witgis::model::demand::new_id()).await.unwrap(), None);
 
-    // Append-only, even for someone with SQL access.
-    let update = format!("UPDATE demand SET area = 'it-rm-municipio-09' WHERE id = {}", first.id);
+    // Each token's own records, from a time on.
+    let mine = db.store.demand_by("desk", at("2026-03-02T10:00:00Z")).await.unwrap();
+    assert_eq!(mine.iter().map(|d| &d.id).collect::<Vec<_>>(), [&first.id, &third.id]);
+    assert!(db.store.demand_by("desk", at("2026-04-01T00:00:00Z")).await.unwrap().is_empty());
+
+    // Never changed, even by someone with SQL access.
+    let update = format!("UPDATE demand SET area = 'it-rm-municipio-09' WHERE id = '{}'", first.id);
     assert!(db.try_raw_sql(&update).await.is_err(), "records cannot be changed");
-    assert!(db.try_raw_sql("DELETE FROM demand").await.is_err(), "records cannot be deleted");
-    assert_eq!(db.store.demand(None, None).await.unwrap().len(), 3);
+    // Withdrawn only by the token that logged it, within the window.
+    let since = at("2026-03-31T09:00:00Z");
+    assert!(!db.store.withdraw_demand(&third.id, "other", since).await.unwrap(), "not another token's");
+    assert!(!db.store.withdraw_demand(&first.id, "desk", since).await.unwrap(), "not an older one");
+    assert!(db.store.withdraw_demand(&third.id, "desk", since).await.unwrap());
+    assert!(!db.store.withdraw_demand(&third.id, "desk", since).await.unwrap(), "once");
+    assert_eq!(db.store.demand(None, None).await.unwrap().len(), 2);
 }
 
 /// An app over the seed and Rome's municipi.
@@ -721,18 +742,57 @@ async fn http_demand_needs_an_operator(db: TestDb) {
         let (status, headers, json) =
             app.call("POST", "/api/demand", &[json_body(), app.auth(role)], &body).await;
         assert_eq!(status, StatusCode::CREATED, "{role}: {json}");
-        assert_eq!(headers["location"], format!("/api/demand/{}", json["id"]));
+        assert_eq!(headers["location"], format!("/api/demand/{}", json["id"].as_str().unwrap()));
         assert_eq!(json["created_by"], role.as_str());
         assert_eq!(app.db.store.demand(None, None).await.unwrap().len(), i + 1);
     }
-    let (status, _, json) = app.call("GET", "/api/demand/1", &[app.auth(Role::Operator)], "").await;
+    // Each token reads back only what it logged, for 24 hours.
+    let mine = app.db.store.demand(None, None).await.unwrap();
+    let by = |name: &str| mine.iter().find(|d| d.created_by == name).unwrap().id.clone();
+    let (ops, editors) = (&by("operator"), &by("editor"));
+    let (status, _, json) =
+        app.call("GET", &format!("/api/demand/{ops}"), &[app.auth(Role::Operator)], "").await;
     assert_eq!((status, json["need"].as_str()), (StatusCode::OK, Some("housing")), "{json}");
-    let (status, _, _) = app.call("GET", "/api/demand/1", &[app.auth(Role::Viewer)], "").await;
+    let (status, _, _) = app.call("GET", &format!("/api/demand/{ops}"), &[app.auth(Role::Viewer)], "").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _, _) = app.call("GET", "/api/demand/424242", &[app.auth(Role::Operator)], "").await;
+    let (status, _, json) =
+        app.call("GET", &format!("/api/demand/{editors}"), &[app.auth(Role::Operator)], "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another token's record is not found: {json}");
+    let (status, _, json) = app.call("GET", "/api/demand/recent", &[app.auth(Role::Operator)], "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(json["records"].as_array().unwrap().len(), 1, "{json}");
+    assert_eq!(json["records"][0]["id"].as_str(), Some(ops.as_str()));
+    let random = witgis::model::demand::new_id();
+    let (status, _, _) =
+        app.call("GET", &format!("/api/demand/{random}"), &[app.auth(Role::Operator)], "").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _, json) = app.call("GET", "/api/demand/abc", &[app.auth(Role::Operator)], "").await;
-    assert_eq!((status, json["invalid_params"][0]["name"].as_str()), (StatusCode::BAD_REQUEST, Some("id")));
+    for bad in ["1", "abc", "424242"] {
+        let (status, _, json) =
+            app.call("GET", &format!("/api/demand/{bad}"), &[app.auth(Role::Operator)], "").await;
+        assert_eq!(
+            (status, json["invalid_params"][0]["name"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("id"))
+        );
+    }
+    // A mistake is withdrawn by its author, then logged again.
+    let (status, _, _) =
+        app.call("DELETE", &format!("/api/demand/{editors}"), &[app.auth(Role::Operator)], "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "not another token's");
+    let (status, _, _) =
+        app.call("DELETE", &format!("/api/demand/{editors}"), &[app.auth(Role::Editor)], "").await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(app.db.store.demand(None, None).await.unwrap().len(), 2);
+    // After 24 hours, nothing can be read back or withdrawn.
+    app.clock.advance(chrono::Duration::hours(24) + chrono::Duration::seconds(1));
+    let (status, _, _) =
+        app.call("GET", &format!("/api/demand/{ops}"), &[app.auth(Role::Operator)], "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) =
+        app.call("DELETE", &format!("/api/demand/{ops}"), &[app.auth(Role::Operator)], "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, _, json) = app.call("GET", "/api/demand/recent", &[app.auth(Role::Operator)], "").await;
+    assert_eq!(json["records"], json!([]));
+    assert_eq!(app.db.store.demand(None, None).await.unwrap().len(), 2);
 }
 
 fn named(json: &Value) -> Vec<&str> {
@@ -764,6 +824,9 @@ async fn http_demand_refuses_personal_fields_and_stores_nothing(db: TestDb) {
         (json!({"need": "Mario Rossi"}), "need"),
         (json!({"channel": "Mario Rossi"}), "channel"),
         (json!({"date": "2999-01-01"}), "date"),
+        (json!({"date": "2026-02-13"}), "date"),
+        (json!({"date": "2026-02-04"}), "date"),
+        (json!({"date": "Mario Rossi"}), "date"),
     ];
     for (change, field) in cases {
         let mut body = valid_demand();
@@ -803,7 +866,7 @@ async fn http_demand_point_becomes_its_municipio(db: TestDb) {
     assert_eq!(status, StatusCode::CREATED, "{json}");
     assert_eq!(json["area"], "it-rm-municipio-01");
     assert_eq!((json["lon"].as_f64(), json["lat"].as_f64()), (Some(12.482), Some(41.896)));
-    let id = json["id"].as_i64().unwrap();
+    let id = json["id"].as_str().unwrap();
     assert_eq!(headers["location"], format!("/api/demand/{id}"));
     let stored = app.db.store.demand_record(id).await.unwrap().unwrap();
     assert_eq!(
@@ -853,30 +916,41 @@ async fn http_demand_summary_hides_small_counts(db: TestDb) {
     bodies.push(log("2026-02-03", "youth", "it-rm-municipio-02"));
     bodies.push(log("2025-12-31", "housing", "it-rm-municipio-02"));
     for body in &bodies {
+        // Each logged on its day.
+        let date = serde_json::from_str::<Value>(body).unwrap()["date"].as_str().unwrap().to_owned();
+        app.clock.set(at(&format!("{date}T15:00:00Z")));
         let (status, _, json) = app.call("POST", "/api/demand", &[json_body(), op.clone()], body).await;
         assert_eq!(status, StatusCode::CREATED, "{json}");
     }
-    let (status, _, json) = summary(&app, "?from=2026-01-01&to=2026-12-31&by=need").await;
-    assert_eq!(status, StatusCode::OK, "{json}");
-    assert_eq!(json["groups"], json!([{"key": "housing", "count": 6}, {"key": "youth", "count": "<5"}]));
-    assert_eq!(json["total"], 8);
-    assert_eq!(
-        (json["from"].as_str(), json["to"].as_str(), json["by"].as_str()),
-        (Some("2026-01-01"), Some("2026-12-31"), Some("need"))
-    );
-    let (_, _, json) = summary(&app, "?from=2026-01-01&to=2026-12-31&by=area").await;
-    assert_eq!(
-        json["groups"],
-        json!([{"key": "it-rm-municipio-01", "count": "<5"}, {"key": "it-rm-municipio-02", "count": 7}])
-    );
+    // February is published from 10 March (Rome time).
+    app.clock.set(at("2026-03-09T22:59:00Z"));
     let (_, _, json) = summary(&app, "?by=month").await;
     assert_eq!(
-        json["groups"],
-        json!([{"key": "2025-12", "count": "<5"}, {"key": "2026-01", "count": 7}, {"key": "2026-02", "count": "<5"}])
+        (json["published_through"].as_str(), json["to"].as_str()),
+        (Some("2026-01"), Some("2026-01-31"))
     );
-    assert_eq!(json["total"], 9);
+    app.clock.set(at("2026-03-09T23:00:00Z"));
+    let (status, _, json) = summary(&app, "?from=2026-01-01&to=2026-12-31&by=need").await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    // January's 6 housing requests in Municipio II publish as 5; every other
+    // cell holds 1 request and is left out (not even its key is listed).
+    assert_eq!(json["groups"], json!([{"key": "housing", "count": 5}]));
+    assert_eq!(json["total"], 5);
+    assert_eq!(
+        (json["from"].as_str(), json["to"].as_str(), json["by"].as_str(), json["published_through"].as_str()),
+        (Some("2026-01-01"), Some("2026-02-28"), Some("need"), Some("2026-02"))
+    );
+    let (_, _, json) = summary(&app, "?from=2026-01-01&to=2026-12-31&by=area").await;
+    assert_eq!(json["groups"], json!([{"key": "it-rm-municipio-02", "count": 5}]));
+    let (_, _, json) = summary(&app, "?by=month").await;
+    assert_eq!(json["groups"], json!([{"key": "2026-01", "count": 5}]));
+    assert_eq!(json["total"], 5);
     let (_, _, json) = summary(&app, "?from=2026-02-01").await;
-    assert_eq!((json["by"].as_str(), json["total"].as_str()), (Some("need"), Some("<5")), "{json}");
+    assert_eq!(
+        (json["by"].as_str(), json["groups"].clone(), json["total"].as_str()),
+        (Some("need"), json!([]), Some("<5")),
+        "{json}"
+    );
     let (_, _, json) = summary(&app, "?from=2027-01-01").await;
     assert_eq!((json["groups"].clone(), json["total"].as_str()), (json!([]), Some("<5")));
 
@@ -915,6 +989,8 @@ async fn http_demand_against_supply_ranks_unmet_areas(db: TestDb) {
     for d in &records {
         app.db.store.log_demand(d, "desk").await.unwrap();
     }
+    // February is published from 10 March.
+    app.clock.set(at("2026-03-10T08:00:00Z"));
     let path = "/api/coverage/demand";
     let (status, _, _) = app.call("GET", path, &[], "").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "the log is not public, even summed up");
@@ -929,15 +1005,16 @@ async fn http_demand_against_supply_ranks_unmet_areas(db: TestDb) {
         .iter()
         .map(|r| (r["rank"].as_u64().unwrap(), r["area"].as_str().unwrap(), &r["unmet"]))
         .collect();
-    // No service for women anywhere in Italy: all 7 requests unmet. Municipio
-    // II's youth requests met by the youth service it is competent for.
-    // Municipio I's two requests are too few to list.
-    assert_eq!(ranking, [(1, "it-rm-municipio-06", &json!(7)), (2, "it-rm-municipio-02", &json!("<5"))]);
+    // No service for women anywhere in Italy: all 7 requests unmet (published
+    // as 5). Municipio II's youth requests met by the youth service it is
+    // competent for. Municipio I's two requests are too few to list.
+    assert_eq!(ranking, [(1, "it-rm-municipio-06", &json!(5)), (2, "it-rm-municipio-02", &json!("<5"))]);
+    assert_eq!(json["ranking"][1]["requests"], 5, "6 requests publish as 5");
     assert_eq!(json["ranking"][0]["unmet_needs"], json!(["women"]));
     let youth = json["rows"].as_array().unwrap().iter().find(|r| r["need"] == "youth").unwrap();
     assert_eq!(youth["area_name"], "Municipio Roma II");
     assert!(youth["supply"]["in_area"].as_u64().unwrap() >= 1, "{youth}");
-    assert_eq!(json["total"], 15);
+    assert_eq!(json["total"], 10, "the sum of the published cells");
     assert_eq!((json["period"].as_str(), json["radius_km"].as_f64()), (Some("all"), Some(10.0)));
 
     let csv_header = ("accept", "text/csv".to_owned());
@@ -954,8 +1031,8 @@ async fn http_demand_against_supply_ranks_unmet_areas(db: TestDb) {
         "period,area,area_name,country,need,requests,unmet,resources_in_area,resources_within_radius,requests_per_resource"
     );
     assert_eq!(lines.len(), 3, "{csv}");
-    assert!(lines[2].starts_with("all,it-rm-municipio-06,Municipio Roma VI,IT,women,7,7,0,0,"), "{csv}");
-    assert!(lines[1].starts_with("all,it-rm-municipio-02,Municipio Roma II,IT,youth,6,<5,"), "{csv}");
+    assert!(lines[2].starts_with("all,it-rm-municipio-06,Municipio Roma VI,IT,women,5,5,0,0,"), "{csv}");
+    assert!(lines[1].starts_with("all,it-rm-municipio-02,Municipio Roma II,IT,youth,5,<5,"), "{csv}");
 
     // Where to add a service for the requests nobody could meet.
     let suggest = "/api/coverage/suggest?topic=women&weight=demand&radius_km=5&k=3";
@@ -965,11 +1042,11 @@ async fn http_demand_against_supply_ranks_unmet_areas(db: TestDb) {
     assert_eq!(status, StatusCode::OK, "{json}");
     assert_eq!(json["weight"], "requests", "{json}");
     assert!(json.get("requests").is_none(), "how many requests existing services meet is not told");
-    assert_eq!(json["uncovered_requests_before"], 7);
+    assert_eq!(json["uncovered_requests_before"], 5);
     assert_eq!(json["uncovered_requests_after"], "<5");
     let pick = &json["features"][0];
     assert_eq!(json["features"].as_array().unwrap().len(), 1, "one site covers all seven: {json}");
-    assert_eq!(pick["properties"]["newly_covered_requests"], 7);
+    assert_eq!(pick["properties"]["newly_covered_requests"], 5);
     let c = &pick["geometry"]["coordinates"];
     let vi = common::rome_municipi().into_iter().find(|a| a.id == "it-rm-municipio-06").unwrap();
     let centre = geo::InteriorPoint::interior_point(&vi.geometry).unwrap();
@@ -992,7 +1069,7 @@ async fn http_demand_against_supply_ranks_unmet_areas(db: TestDb) {
         .call("GET", &format!("{path}?from=2026-02-10&to=2026-02-10"), &[app.auth(Role::Viewer)], "")
         .await;
     assert_eq!((json["from"].as_str(), json["to"].as_str()), (Some("2026-02-01"), Some("2026-02-28")));
-    assert_eq!(json["total"], 15);
+    assert_eq!(json["total"], 10);
     let (_, _, json) =
         app.call("GET", &format!("{path}?from=2026-03-01"), &[app.auth(Role::Viewer)], "").await;
     assert_eq!((json["rows"].clone(), json["total"].clone()), (json!([]), json!("<5")));

@@ -6,10 +6,12 @@
 //! within the radius of its area (whatever the desk did), or when the desk
 //! referred the caller to no resource at all.
 //!
-//! No caller may be singled out: groups (rows, areas) of fewer than 5
-//! requests are left out, the unmet count is published so that neither it
-//! nor the met remainder can be a number from 1 to 4 ([`Unmet`]), and the
-//! ranking is ordered by published figures only.
+//! No caller may be singled out: everything is added up from the published
+//! cells (month × area × need, counts rounded to a multiple of 5, fewer than
+//! 5 left out: [`crate::model::demand::cells`]), never from raw records, so
+//! that no combination of filters, periods or radii tells more than the
+//! cells do. The unmet count of a cell is its published request count when
+//! no resource is near, or its published count of requests referred nowhere.
 
 use std::collections::BTreeMap;
 
@@ -19,12 +21,9 @@ use serde::Serialize;
 
 use super::{Localities, Locality};
 use crate::index::{Filter, Snapshot};
-use crate::model::demand::{Count, Demand, Unmet};
+use crate::model::demand::{Cell, Count};
 use crate::model::{Area, Country, Topic};
 use crate::sphere;
-
-/// Counts from this size up are published exactly.
-const SHOWN_FROM: u64 = 5;
 
 /// How requests are grouped in time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -100,10 +99,10 @@ pub struct DemandRow {
     pub country: Option<Country>,
     /// What was needed.
     pub need: Topic,
-    /// Requests logged (5 or more).
+    /// Requests logged (published: a multiple of 5).
     pub requests: Count,
     /// Requests not met (see the module documentation).
-    pub unmet: Unmet,
+    pub unmet: Count,
     /// Resources meeting the need; `None` when the area is no longer loaded.
     pub supply: Option<Supply>,
     /// Requests per resource within the radius; `None` when there is no such
@@ -114,9 +113,8 @@ pub struct DemandRow {
 /// One area's total over the needs and the whole range.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AreaRank {
-    /// 1 for the most unmet demand. Only published figures order the
-    /// ranking (`"<5"` ranks as 0 and `"≥N"` as N, so that the order does not
-    /// tell more); ties share a rank and are listed by id.
+    /// 1 for the most unmet demand, then the most requests (published
+    /// figures); ties share a rank and are listed by id.
     pub rank: usize,
     /// The area's id.
     pub area: String,
@@ -124,11 +122,11 @@ pub struct AreaRank {
     pub area_name: Option<String>,
     /// Its country, when known.
     pub country: Option<Country>,
-    /// Requests logged (5 or more).
+    /// Requests logged (published).
     pub requests: Count,
-    /// Requests not met.
-    pub unmet: Unmet,
-    /// The needs with at least 5 unmet requests, most unmet first.
+    /// Requests not met (published).
+    pub unmet: Count,
+    /// The needs with published unmet requests, most unmet first.
     pub unmet_needs: Vec<Topic>,
 }
 
@@ -141,12 +139,12 @@ pub struct DemandReport {
     pub radius_km: f64,
     /// The needs asked for (empty: all).
     pub needs: Vec<Topic>,
-    /// One per period, area and need with at least 5 requests, by period,
+    /// One per period, area and need with published requests, by period,
     /// area and need.
     pub rows: Vec<DemandRow>,
-    /// The areas with at least 5 requests, most unmet demand first.
+    /// The areas with published requests, most unmet demand first.
     pub ranking: Vec<AreaRank>,
-    /// Every request counted.
+    /// The sum of the rows.
     pub total: Count,
 }
 
@@ -197,45 +195,42 @@ fn distance_to_outline_m(area: &Area, point: geo::Point) -> Option<f64> {
 
 #[derive(Default)]
 struct Tally {
-    requests: u64,
-    unmet: u64,
+    requests: Count,
+    unmet: Count,
 }
 
-/// Sets the logged requests against the snapshot's resources.
-pub fn demand_vs_supply(snapshot: &Snapshot, records: &[Demand], query: &DemandQuery) -> DemandReport {
-    let wanted = |d: &&Demand| {
-        (query.needs.is_empty() || query.needs.contains(&d.need))
+/// Sets the published cells against the snapshot's resources.
+pub fn demand_vs_supply(snapshot: &Snapshot, cells: &[Cell], query: &DemandQuery) -> DemandReport {
+    let wanted = |c: &&Cell| {
+        (query.needs.is_empty() || query.needs.contains(&c.need))
             && (query.countries.is_empty()
                 || snapshot
-                    .area(&d.area)
+                    .area(&c.area)
                     .and_then(|a| a.country)
-                    .is_some_and(|c| query.countries.contains(&c)))
+                    .is_some_and(|k| query.countries.contains(&k)))
     };
     // Supply depends on the area and need only: measure it once per pair.
     let mut supplies: BTreeMap<(&str, Topic), Option<Supply>> = BTreeMap::new();
     let mut rows: BTreeMap<(String, &str, Topic), Tally> = BTreeMap::new();
-    let mut areas: BTreeMap<&str, (Tally, BTreeMap<Topic, u64>)> = BTreeMap::new();
-    let mut total = 0;
-    for d in records.iter().filter(wanted) {
+    let mut areas: BTreeMap<&str, (Tally, BTreeMap<Topic, Count>)> = BTreeMap::new();
+    let mut total = Count::ZERO;
+    for c in cells.iter().filter(wanted) {
         let supply = *supplies
-            .entry((d.area.as_str(), d.need))
-            .or_insert_with(|| snapshot.area(&d.area).map(|a| supply(snapshot, a, d.need, query.radius_m)));
-        let unmet = supply.is_none_or(|s| s.within_radius == 0) || d.referred_to.is_empty();
-        let row = rows.entry((query.period.key(d.date), d.area.as_str(), d.need)).or_default();
-        let (area, needs) = areas.entry(d.area.as_str()).or_default();
+            .entry((c.area.as_str(), c.need))
+            .or_insert_with(|| snapshot.area(&c.area).map(|a| supply(snapshot, a, c.need, query.radius_m)));
+        let unmet = if supply.is_none_or(|s| s.within_radius == 0) { c.requests } else { c.not_referred };
+        let row = rows.entry((query.period.key(c.month), c.area.as_str(), c.need)).or_default();
+        let (area, needs) = areas.entry(c.area.as_str()).or_default();
         for tally in [row, area] {
-            tally.requests += 1;
-            tally.unmet += u64::from(unmet);
+            tally.requests += c.requests;
+            tally.unmet += unmet;
         }
-        if unmet {
-            *needs.entry(d.need).or_default() += 1;
-        }
-        total += 1;
+        *needs.entry(c.need).or_default() += unmet;
+        total += c.requests;
     }
     let loaded = |id: &str| snapshot.area(id);
     let rows = rows
         .into_iter()
-        .filter(|(_, t)| t.requests >= SHOWN_FROM)
         .map(|((period, area, need), t)| {
             let supply = supplies.get(&(area, need)).copied().flatten();
             DemandRow {
@@ -244,42 +239,36 @@ pub fn demand_vs_supply(snapshot: &Snapshot, records: &[Demand], query: &DemandQ
                 area_name: loaded(area).map(|a| a.name.clone()),
                 country: loaded(area).and_then(|a| a.country),
                 need,
-                requests: Count(t.requests),
-                unmet: Unmet { unmet: t.unmet, requests: t.requests },
+                requests: t.requests,
+                unmet: t.unmet,
                 supply,
                 requests_per_resource: supply
                     .filter(|s| s.within_radius > 0)
-                    .map(|s| (t.requests as f64 / s.within_radius as f64 * 100.0).round() / 100.0),
+                    .map(|s| (t.requests.value() as f64 / s.within_radius as f64 * 100.0).round() / 100.0),
             }
         })
         .collect();
     let mut ranking: Vec<AreaRank> = areas
         .into_iter()
-        .filter(|(_, (t, _))| t.requests >= SHOWN_FROM)
         .map(|(area, (t, needs))| {
-            let mut unmet_needs: Vec<(Topic, u64)> =
-                needs.into_iter().filter(|n| n.1 >= SHOWN_FROM).collect();
+            let mut unmet_needs: Vec<(Topic, Count)> = needs.into_iter().filter(|n| n.1.is_shown()).collect();
             unmet_needs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
             AreaRank {
                 rank: 0,
                 area: area.to_owned(),
                 area_name: loaded(area).map(|a| a.name.clone()),
                 country: loaded(area).and_then(|a| a.country),
-                requests: Count(t.requests),
-                unmet: Unmet { unmet: t.unmet, requests: t.requests },
+                requests: t.requests,
+                unmet: t.unmet,
                 unmet_needs: unmet_needs.into_iter().map(|(n, _)| n).collect(),
             }
         })
         .collect();
-    // Only published figures order the ranking (every listed request count
-    // is 5 or more, so shown as it is).
-    ranking.sort_by(|a, b| {
-        b.unmet.shown().cmp(&a.unmet.shown()).then(b.requests.0.cmp(&a.requests.0)).then(a.area.cmp(&b.area))
-    });
+    ranking.sort_by(|a, b| b.unmet.cmp(&a.unmet).then(b.requests.cmp(&a.requests)).then(a.area.cmp(&b.area)));
     let mut rank = 0;
     let mut previous = None;
     for (i, r) in ranking.iter_mut().enumerate() {
-        let key = (r.unmet.shown(), r.requests.0);
+        let key = (r.unmet, r.requests);
         if previous != Some(key) {
             rank = i + 1;
             previous = Some(key);
@@ -292,19 +281,19 @@ pub fn demand_vs_supply(snapshot: &Snapshot, records: &[Demand], query: &DemandQ
         needs: query.needs.clone(),
         rows,
         ranking,
-        total: Count(total),
+        total,
     }
 }
 
-/// The logged requests (of the given needs, or all) as weighted demand points
-/// for [`super::suggest_for`]: each at an interior point of its area (never
-/// at its own point, which would place a caller within about 100 m);
-/// requests of the same area are merged and weigh as many as they are.
-/// Requests whose area is no longer loaded are left out.
-pub fn demand_points(snapshot: &Snapshot, records: &[Demand], needs: &[Topic]) -> Localities {
+/// The published cells (of the given needs, or all) as weighted demand
+/// points for [`super::suggest_for`]: each at an interior point of its area
+/// (never at a caller's own point); the cells of an area are merged and
+/// weigh their published requests (so every weight is a multiple of 5).
+/// Cells whose area is no longer loaded are left out.
+pub fn demand_points(snapshot: &Snapshot, cells: &[Cell], needs: &[Topic]) -> Localities {
     let mut per_area: BTreeMap<&str, u64> = BTreeMap::new();
-    for d in records.iter().filter(|d| needs.is_empty() || needs.contains(&d.need)) {
-        *per_area.entry(d.area.as_str()).or_default() += 1;
+    for c in cells.iter().filter(|c| needs.is_empty() || needs.contains(&c.need)) {
+        *per_area.entry(c.area.as_str()).or_default() += c.requests.value();
     }
     let items = per_area
         .into_iter()

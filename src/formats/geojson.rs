@@ -39,10 +39,32 @@ pub fn resource_from_feature(feature: &Feature) -> Result<Resource, Vec<FieldErr
             reason: "must be a string slug such as it-rm-csm-sabrata, not a number".into(),
         }),
     }
+    // Foreign members (RFC 7946 §6.1) are refused like unknown properties:
+    // witgis would not keep them. `bbox` (§5) is derived from the geometry
+    // and is accepted and recomputed.
+    for key in feature.foreign_members.iter().flat_map(|m| m.keys()) {
+        errors.push(FieldError {
+            field: key.clone(),
+            reason: "is not a member witgis keeps: a Feature holds type, id, geometry, properties and \
+                     optionally bbox; put the record's fields in properties"
+                .into(),
+        });
+    }
     let point = match feature.geometry.as_ref().map(|g| &g.value) {
         None => None,
-        Some(GeometryValue::Point { coordinates }) if coordinates.as_slice().len() >= 2 => {
+        Some(GeometryValue::Point { coordinates }) if coordinates.as_slice().len() == 2 => {
             Some([coordinates.as_slice()[0], coordinates.as_slice()[1]])
+        }
+        Some(GeometryValue::Point { coordinates }) if coordinates.as_slice().len() > 2 => {
+            errors.push(FieldError {
+                field: "geometry".into(),
+                reason: format!(
+                    "the point has {} values: witgis keeps longitude and latitude only and would drop the \
+                     rest (an altitude?); send [longitude, latitude]",
+                    coordinates.as_slice().len()
+                ),
+            });
+            None
         }
         Some(other) => {
             errors.push(FieldError {
@@ -180,6 +202,29 @@ mod tests {
         assert_eq!(rows.len(), 2);
         assert_eq!((rows[0].row, rows[0].errors[0].field.as_str()), (1, "category"));
         assert_eq!((rows[1].row, rows[1].errors[0].field.as_str()), (2, "country"));
+    }
+
+    #[test]
+    fn altitudes_and_foreign_members_are_refused_never_dropped() {
+        let one = |feature: &str| read(&format!(r#"{{"type":"FeatureCollection","features":[{feature}]}}"#));
+        let props = r#""properties":{"id":"x-one","name":"One","category":"library","country":"IT","coord_precision":"city"}"#;
+        let Err(ReadError::Rows(rows)) = one(&format!(
+            r#"{{"type":"Feature","geometry":{{"type":"Point","coordinates":[12.5,41.9,30]}},{props}}}"#
+        )) else {
+            panic!("a third value must be refused")
+        };
+        assert_eq!(rows[0].errors[0].field, "geometry");
+        assert!(rows[0].errors[0].reason.contains("3 values"), "{:?}", rows[0].errors);
+        let Err(ReadError::Rows(rows)) = one(&format!(
+            r#"{{"type":"Feature","note":"x","geometry":{{"type":"Point","coordinates":[12.5,41.9]}},{props}}}"#
+        )) else {
+            panic!("a foreign member must be refused")
+        };
+        assert_eq!(rows[0].errors[0].field, "note");
+        let with_bbox = one(&format!(
+            r#"{{"type":"Feature","bbox":[12.5,41.9,12.5,41.9],"geometry":{{"type":"Point","coordinates":[12.5,41.9]}},{props}}}"#
+        ));
+        assert_eq!(with_bbox.unwrap()[0].point(), Some([12.5, 41.9]), "bbox is allowed");
     }
 
     #[test]

@@ -9,7 +9,6 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{Datelike, NaiveDate};
 use serde_json::{Value, json};
 
 use super::error::ApiError;
@@ -19,7 +18,7 @@ use super::params::Params;
 use crate::auth::Role;
 use crate::coverage::{self, DemandQuery, DemandReport, Level, Localities, Period, Query, Report};
 use crate::index::{Filter, Snapshot};
-use crate::model::demand::Count;
+use crate::model::demand;
 use crate::model::{Category, Country, Topic};
 use crate::state::AppState;
 
@@ -384,28 +383,6 @@ enum Weight {
     Demand,
 }
 
-/// `from` and `to` widened to whole months (the first day of `from`'s month,
-/// the last of `to`'s): narrower ranges could be told apart one request at a
-/// time.
-fn whole_months(params: &mut Params) -> (Option<NaiveDate>, Option<NaiveDate>) {
-    let (from, to) = (params.date("from"), params.date("to"));
-    if let (Some(f), Some(t)) = (from, to) {
-        if f > t {
-            params.fail("from", format!("{f} is after to ({t})"));
-        }
-    }
-    let first_of_month = |d: NaiveDate| d.with_day(1);
-    let last_of_month = |d: NaiveDate| {
-        let next = if d.month() == 12 {
-            NaiveDate::from_ymd_opt(d.year() + 1, 1, 1)
-        } else {
-            NaiveDate::from_ymd_opt(d.year(), d.month() + 1, 1)
-        };
-        next.and_then(|n| n.pred_opt())
-    };
-    (from.and_then(first_of_month), to.and_then(last_of_month))
-}
-
 /// Up to `k` (default 5) localities where a new service would cover the most
 /// people (or, with `weight=demand`, logged requests) now farther than
 /// `radius_km` (default 10) from any matching one.
@@ -414,7 +391,7 @@ pub async fn suggest(
     caller: Result<Caller, ApiError>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let mut params = Params::parse(
+    let mut params = Params::parse_private(
         raw.as_deref(),
         &["category", "topic", "country", "radius_km", "k", "weight", "from", "to"],
     );
@@ -428,8 +405,9 @@ pub async fn suggest(
             Weight::Population
         }
     };
-    let (from, to) = whole_months(&mut params);
-    if weight == Weight::Population && (from.is_some() || to.is_some()) {
+    let asked_range = params.has("from") || params.has("to");
+    let (from, to, through) = super::demand::published_range(&mut params, state.desk_today());
+    if weight == Weight::Population && asked_range {
         params.fail("from", "from and to limit the demand log: they go with weight=demand".into());
     }
     let query = query(&mut params);
@@ -444,7 +422,11 @@ pub async fn suggest(
         Weight::Population => None,
         Weight::Demand => {
             caller?.require(Role::Viewer)?;
-            Some(state.store().demand(from, to).await?)
+            let records = match from {
+                Some(f) if f > to => Vec::new(),
+                _ => state.store().demand(from, Some(to)).await?,
+            };
+            Some(demand::cells(&records, through))
         }
     };
     let snapshot = state.snapshot();
@@ -467,10 +449,11 @@ pub async fn suggest(
             Weight::Demand => 5,
         };
         let s = coverage::suggest_for(&snapshot, demand, localities, &query, radius_km * 1000.0, k, min_gain);
-        // Requests are counts of the demand log: below 5 they read "<5".
+        // Requests are sums of published cells (multiples of 5): 0 reads "<5".
         let amount = |n: u64| match weight {
             Weight::Population => json!(n),
-            Weight::Demand => json!(Count(n)),
+            Weight::Demand if n == 0 => json!("<5"),
+            Weight::Demand => json!(n),
         };
         let unit = match weight {
             Weight::Population => "population",
@@ -517,6 +500,7 @@ pub async fn suggest(
         if weight == Weight::Demand {
             body["from"] = json!(from);
             body["to"] = json!(to);
+            body["published_through"] = json!(through.format("%Y-%m").to_string());
         }
         body
     })
@@ -538,9 +522,11 @@ pub async fn demand(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     caller.require(Role::Viewer)?;
-    let mut params =
-        Params::parse(raw.as_deref(), &["from", "to", "need", "country", "period", "radius_km", "format"]);
-    let (from, to) = whole_months(&mut params);
+    let mut params = Params::parse_private(
+        raw.as_deref(),
+        &["from", "to", "need", "country", "period", "radius_km", "format"],
+    );
+    let (from, to, through) = super::demand::published_range(&mut params, state.desk_today());
     let period = match params.one("period") {
         None => Period::All,
         Some(raw) => Period::parse(&raw).unwrap_or_else(|| {
@@ -558,7 +544,10 @@ pub async fn demand(
     };
     let csv = Format::parse(&mut params, &headers, &[Format::Json, Format::Csv]) == Format::Csv;
     params.finish()?;
-    let records = state.store().demand(from, to).await?;
+    let records = match from {
+        Some(f) if f > to => Vec::new(),
+        _ => state.store().demand(from, Some(to)).await?,
+    };
     let snapshot = state.snapshot();
     let completeness = state.completeness();
     // Supply is the resources meeting a need, of any category.
@@ -566,7 +555,8 @@ pub async fn demand(
     let countries = query.countries.clone();
     let (report, basis) = blocking(move || {
         let basis = basis(&snapshot, &completeness, &supply, &countries, Category::ALL);
-        (coverage::demand_vs_supply(&snapshot, &records, &query), basis)
+        let cells = demand::cells(&records, through);
+        (coverage::demand_vs_supply(&snapshot, &cells, &query), basis)
     })
     .await?;
     if csv {
@@ -577,11 +567,12 @@ pub async fn demand(
         body["to"] = json!(to);
         body["records"] = json!(basis.0);
         body["complete"] = json!(basis.1);
+        body["published_through"] = json!(through.format("%Y-%m").to_string());
         Ok(Json(body).into_response())
     }
 }
 
-/// The rows of a demand report as CSV; counts below 5 are written `<5`.
+/// The rows of a demand report as CSV; published counts of 0 are written `<5`.
 pub fn demand_csv(report: &DemandReport) -> Result<Vec<u8>, csv::Error> {
     let mut out = csv::Writer::from_writer(Vec::new());
     out.write_record([

@@ -1,11 +1,15 @@
-//! The anonymous demand log: `POST /api/demand` logs one help-desk request,
-//! `GET /api/demand/{id}` reads it back, `GET /api/demand/summary` counts
-//! requests with every count below 5 hidden. All need an operator token.
+//! The anonymous demand log: `POST /api/demand` logs one help-desk request;
+//! the token that logged a record may read it back (`GET /api/demand/{id}`,
+//! `GET /api/demand/recent`) and withdraw it (`DELETE /api/demand/{id}`) for
+//! 24 hours, to correct a mistake; `GET /api/demand/summary` adds up the
+//! published cells. All need an operator token.
 //!
 //! Nothing that identifies a person is accepted, stored or logged: fields
 //! other than the few a record holds are refused by name (never echoing
-//! their values; no error repeats a value sent), a point is reduced to the smallest loaded area holding it
-//! and kept only rounded to 3 decimals.
+//! their values; no error repeats a value sent), a point is reduced to the
+//! smallest loaded area holding it and kept only rounded to 3 decimals.
+//! Counts come only from the published cells
+//! ([`crate::model::demand::cells`]): see the README's "Privacy".
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -15,7 +19,7 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -24,7 +28,7 @@ use super::extract::{Body, Caller};
 use super::params::Params;
 use crate::auth::Role;
 use crate::index::Snapshot;
-use crate::model::demand::{Count, Demand, DemandInput, NewDemand};
+use crate::model::demand::{self, CORRECTION_HOURS, Cell, Count, Demand, DemandInput, NewDemand};
 use crate::state::AppState;
 
 /// `POST /api/demand`: logs one anonymous request (operator or higher).
@@ -41,12 +45,12 @@ pub async fn log_demand(
                 .into(),
         }]));
     };
-    let input = DemandInput::from_json(&map, latest_today()).map_err(|errors| {
+    let input = DemandInput::from_json(&map, state.desk_today()).map_err(|errors| {
         ApiError::InvalidFields(
             errors.0.into_iter().map(|e| InvalidParam { name: e.field, reason: e.reason }).collect(),
         )
     })?;
-    let demand = resolve(&state.snapshot(), input)?;
+    let demand = resolve(&state.snapshot(), input, state.now())?;
     let stored = state.store().log_demand(&demand, &caller.name).await?;
     let mut response = (StatusCode::CREATED, Json(&stored)).into_response();
     if let Ok(location) = HeaderValue::from_str(&format!("/api/demand/{}", stored.id)) {
@@ -55,16 +59,14 @@ pub async fn log_demand(
     Ok(response)
 }
 
-/// Today's date in the time zone where it is latest (UTC+14), so that no
-/// desk anywhere is told that its today is in the future.
-fn latest_today() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(14)).date_naive()
-}
-
 /// Reduces a validated request to what is stored: the named area must be
 /// loaded (and hold the point, if one is given too); a point alone gives the
 /// smallest loaded area holding it; every referral must be a resource.
-fn resolve(snapshot: &Snapshot, input: DemandInput) -> Result<NewDemand, ApiError> {
+fn resolve(
+    snapshot: &Snapshot,
+    input: DemandInput,
+    logged_at: chrono::DateTime<chrono::Utc>,
+) -> Result<NewDemand, ApiError> {
     let mut errors = Vec::new();
     let mut fail = |name: &str, reason: String| errors.push(InvalidParam { name: name.into(), reason });
     let area = match (&input.area, input.point) {
@@ -111,26 +113,105 @@ fn resolve(snapshot: &Snapshot, input: DemandInput) -> Result<NewDemand, ApiErro
             area,
             point: input.point,
             referred_to: input.referred_to,
+            logged_at,
         }),
         _ => Err(ApiError::InvalidFields(errors)),
     }
 }
 
-/// `GET /api/demand/{id}`: one record (operator or higher).
+/// The start of the correction window: records logged from then on by the
+/// caller's token are the caller's to read and withdraw.
+fn window_start(state: &AppState) -> chrono::DateTime<chrono::Utc> {
+    state.now() - chrono::Duration::hours(CORRECTION_HOURS)
+}
+
+fn demand_id(id: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    match id {
+        Ok(Path(id)) if demand::is_id(&id) => Ok(id),
+        _ => Err(ApiError::InvalidParams(vec![InvalidParam {
+            name: "id".into(),
+            reason: "a demand record's id is 32 hexadecimal digits, as answered when it was logged".into(),
+        }])),
+    }
+}
+
+fn not_yours() -> ApiError {
+    ApiError::NotFound(format!(
+        "no record logged with this token in the last {CORRECTION_HOURS} hours has this id (older records, \
+         and other tokens' records, are only counted in the published figures)"
+    ))
+}
+
+/// `GET /api/demand/{id}`: a record the caller's token logged in the last
+/// 24 hours (operator or higher); any other id is not found.
 pub async fn get_demand(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    id: Result<Path<i64>, PathRejection>,
+    id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Demand>, ApiError> {
     caller.require(Role::Operator)?;
-    let Path(id) = id.map_err(|_| {
-        ApiError::InvalidParams(vec![InvalidParam {
-            name: "id".into(),
-            reason: "a demand record's id is a whole number".into(),
-        }])
-    })?;
-    let demand = state.store().demand_record(id).await?;
-    demand.map(Json).ok_or_else(|| ApiError::NotFound(format!("no demand record has the id {id}")))
+    let id = demand_id(id)?;
+    let since = window_start(&state);
+    let demand = state.store().demand_record(&id).await?;
+    demand.filter(|d| is_own_recent(d, &caller.name, since)).map(Json).ok_or_else(not_yours)
+}
+
+fn is_own_recent(d: &Demand, name: &str, since: chrono::DateTime<chrono::Utc>) -> bool {
+    d.created_by == name
+        && chrono::DateTime::parse_from_rfc3339(&d.created_at)
+            .is_ok_and(|t| t.with_timezone(&chrono::Utc) >= since)
+}
+
+/// `DELETE /api/demand/{id}`: withdraws a record the caller's token logged in
+/// the last 24 hours (to log it again correctly).
+pub async fn withdraw_demand(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<StatusCode, ApiError> {
+    caller.require(Role::Operator)?;
+    let id = demand_id(id)?;
+    if state.store().withdraw_demand(&id, &caller.name, window_start(&state)).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(not_yours())
+    }
+}
+
+/// The caller's own records of the last 24 hours.
+#[derive(Debug, Serialize)]
+pub struct Recent {
+    /// The window, hours.
+    pub hours: i64,
+    /// Oldest first.
+    pub records: Vec<Demand>,
+}
+
+/// `GET /api/demand/recent`: the records the caller's token logged in the
+/// last 24 hours, oldest first (operator or higher).
+pub async fn recent_demand(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+) -> Result<Json<Recent>, ApiError> {
+    caller.require(Role::Operator)?;
+    let records = state.store().demand_by(&caller.name, window_start(&state)).await?;
+    Ok(Json(Recent { hours: CORRECTION_HOURS, records }))
+}
+
+/// `from` and `to` as published figures read them: widened to whole months
+/// (the first day of `from`'s month, the last of `to`'s), and `to` no later
+/// than the end of the last published month. Also that month's first day.
+pub fn published_range(params: &mut Params, today: NaiveDate) -> (Option<NaiveDate>, NaiveDate, NaiveDate) {
+    let (from, to) = (params.date("from"), params.date("to"));
+    if let (Some(f), Some(t)) = (from, to) {
+        if f > t {
+            params.fail("from", "is after to".into());
+        }
+    }
+    let through = demand::last_published_month(today);
+    let last = demand::end_of_month(through);
+    let to = to.map_or(last, |t| demand::end_of_month(t).min(last));
+    (from.and_then(|d| d.with_day(1)), to, through)
 }
 
 /// How a summary groups records.
@@ -162,11 +243,11 @@ impl GroupBy {
         }
     }
 
-    fn key(self, d: &Demand) -> String {
+    fn key(self, c: &Cell) -> String {
         match self {
-            GroupBy::Need => d.need.as_str().to_owned(),
-            GroupBy::Area => d.area.clone(),
-            GroupBy::Month => d.date.format("%Y-%m").to_string(),
+            GroupBy::Need => c.need.as_str().to_owned(),
+            GroupBy::Area => c.area.clone(),
+            GroupBy::Month => c.month.format("%Y-%m").to_string(),
         }
     }
 }
@@ -176,7 +257,7 @@ impl GroupBy {
 pub struct Group {
     /// The need, area id or month.
     pub key: String,
-    /// How many requests; `"<5"` below 5.
+    /// How many requests (published: a sum of rounded cells).
     pub count: Count,
 }
 
@@ -185,61 +266,70 @@ pub struct Group {
 pub struct Summary {
     /// `need`, `area` or `month`.
     pub by: &'static str,
-    /// First day counted, if limited.
+    /// First day counted, if limited (the first of a month).
     pub from: Option<NaiveDate>,
-    /// Last day counted, if limited.
-    pub to: Option<NaiveDate>,
-    /// Groups with at least one request, by key.
+    /// Last day counted (the last of a month, no later than the end of
+    /// `published_through`).
+    pub to: NaiveDate,
+    /// The latest month published.
+    pub published_through: String,
+    /// Groups with published requests, by key.
     pub groups: Vec<Group>,
-    /// Every request in the period; `"<5"` below 5.
+    /// The sum of the groups.
     pub total: Count,
 }
 
-/// Groups records, counting each group.
-pub fn summarise(records: &[Demand], by: GroupBy, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Summary {
-    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    for d in records {
-        *counts.entry(by.key(d)).or_default() += 1;
+/// Adds up published cells per group.
+pub fn summarise(
+    cells: &[Cell],
+    by: GroupBy,
+    from: Option<NaiveDate>,
+    to: NaiveDate,
+    through: NaiveDate,
+) -> Summary {
+    let mut counts: BTreeMap<String, Count> = BTreeMap::new();
+    for c in cells {
+        *counts.entry(by.key(c)).or_default() += c.requests;
     }
     Summary {
         by: by.as_str(),
         from,
         to,
-        groups: counts.into_iter().map(|(key, n)| Group { key, count: Count(n) }).collect(),
-        total: Count(records.len() as u64),
+        published_through: through.format("%Y-%m").to_string(),
+        groups: counts.into_iter().map(|(key, count)| Group { key, count }).collect(),
+        total: cells.iter().map(|c| c.requests).sum(),
     }
 }
 
 /// `GET /api/demand/summary?from=&to=&by=need|area|month` (operator or
-/// higher); `by` defaults to `need`, `from` and `to` (both included) to no limit.
+/// higher): published requests per need, area or month; `by` defaults to
+/// `need`, `from` and `to` (widened to whole months) to every published month.
 pub async fn demand_summary(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Summary>, ApiError> {
     caller.require(Role::Operator)?;
-    let mut params = Params::parse(query.as_deref(), &["from", "to", "by"]);
-    let from = params.date("from");
-    let to = params.date("to");
+    let mut params = Params::parse_private(query.as_deref(), &["from", "to", "by"]);
+    let (from, to, through) = published_range(&mut params, state.desk_today());
     let by = match params.one("by") {
         None => Some(GroupBy::Need),
         Some(raw) => {
             let by = GroupBy::parse(&raw);
             if by.is_none() {
-                params.fail("by", format!("'{raw}' is not one of: need, area, month"));
+                params.fail("by", "is not one of: need, area, month".into());
             }
             by
         }
     };
-    if let (Some(f), Some(t)) = (from, to) {
-        if f > t {
-            params.fail("from", format!("{f} is after to ({t})"));
-        }
-    }
     params.finish()?;
     let by = by.unwrap_or(GroupBy::Need);
-    let records = state.store().demand(from, to).await?;
-    Ok(Json(summarise(&records, by, from, to)))
+    let records = match from {
+        Some(f) if f > to => Vec::new(),
+        _ => state.store().demand(from, Some(to)).await?,
+    };
+    let cells = demand::cells(&records, through);
+    Ok(Json(summarise(&cells, by, from, to, through)))
 }
 
 #[cfg(test)]
@@ -248,9 +338,9 @@ mod tests {
     use crate::model::Topic;
     use crate::model::demand::{Channel, Requester};
 
-    fn demand(id: i64, date: &str, need: Topic, area: &str) -> Demand {
+    fn demand(date: &str, need: Topic, area: &str) -> Demand {
         Demand {
-            id,
+            id: demand::new_id(),
             date: date.parse().unwrap(),
             need,
             channel: Channel::Phone,
@@ -265,18 +355,19 @@ mod tests {
     }
 
     #[test]
-    fn summaries_hide_counts_below_five() {
+    fn summaries_add_up_rounded_cells_and_leave_small_ones_out() {
         let mut records: Vec<Demand> =
-            (0..6).map(|i| demand(i, "2026-01-10", Topic::Housing, "it-rm-municipio-01")).collect();
-        records.push(demand(7, "2026-02-01", Topic::Youth, "it-rm-municipio-02"));
-        let s = serde_json::to_value(summarise(&records, GroupBy::Need, None, None)).unwrap();
-        assert_eq!(
-            s["groups"],
-            serde_json::json!([{"key": "housing", "count": 6}, {"key": "youth", "count": "<5"}])
-        );
-        assert_eq!(s["total"], 7);
-        let s = serde_json::to_value(summarise(&records[..3], GroupBy::Month, None, None)).unwrap();
-        assert_eq!(s["groups"], serde_json::json!([{"key": "2026-01", "count": "<5"}]));
-        assert_eq!(s["total"], "<5");
+            (0..6).map(|_| demand("2026-01-10", Topic::Housing, "it-rm-municipio-01")).collect();
+        records.extend((0..3).map(|_| demand("2026-02-10", Topic::Housing, "it-rm-municipio-01")));
+        records.push(demand("2026-02-01", Topic::Youth, "it-rm-municipio-02"));
+        let through = "2026-12-01".parse().unwrap();
+        let to = "2026-12-31".parse().unwrap();
+        let cells = demand::cells(&records, through);
+        let s = serde_json::to_value(summarise(&cells, GroupBy::Need, None, to, through)).unwrap();
+        // January's 6 housing requests publish as 5; February's 3 as nothing.
+        assert_eq!(s["groups"], serde_json::json!([{"key": "housing", "count": 5}]));
+        assert_eq!(s["total"], 5);
+        let s = serde_json::to_value(summarise(&cells, GroupBy::Month, None, to, through)).unwrap();
+        assert_eq!(s["groups"], serde_json::json!([{"key": "2026-01", "count": 5}]));
     }
 }

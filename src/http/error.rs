@@ -50,6 +50,9 @@ pub enum ApiError {
         "this change needs an If-Match header with the resource's current ETag (GET the resource first), so that no one else's change is overwritten"
     )]
     PreconditionRequired,
+    /// Too many requests from one address: try again after this many seconds.
+    #[error("{0}")]
+    TooManyRequests(String, u64),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -112,6 +115,11 @@ impl IntoResponse for ApiError {
             }
             ApiError::PreconditionRequired => problem(StatusCode::PRECONDITION_REQUIRED, detail, None),
             ApiError::MethodNotAllowed(_) => problem(StatusCode::METHOD_NOT_ALLOWED, detail, None),
+            ApiError::TooManyRequests(_, seconds) => {
+                let mut response = problem(StatusCode::TOO_MANY_REQUESTS, detail, None);
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*seconds));
+                response
+            }
             ApiError::Store(StoreError::NotFound(_) | StoreError::Deleted(_)) => {
                 problem(StatusCode::NOT_FOUND, detail, None)
             }

@@ -56,13 +56,41 @@ impl FromRequestParts<Arc<AppState>> for Caller {
             }
             _ => return Err(missing()),
         };
-        let info = state
-            .store()
-            .token(&hash_token(token))
-            .await?
-            .ok_or_else(|| ApiError::Unauthorized("the token is unknown or has been revoked".into()))?;
-        Ok(Caller { name: info.name, role: info.role })
+        let peer = peer(parts);
+        let now = state.now();
+        if let Err(seconds) = state.limits().failed_tokens.check(peer, now) {
+            return Err(ApiError::TooManyRequests(
+                format!("too many failed token attempts from your address; try again in {seconds} s"),
+                seconds,
+            ));
+        }
+        let info = state.store().token(&hash_token(token)).await?;
+        let refused = |reason: &str| {
+            // Never the token itself: only where the attempt came from.
+            tracing::warn!(peer = ?peer, reason, "failed token attempt");
+            let _ = state.limits().failed_tokens.take(peer, now);
+        };
+        match info {
+            None => {
+                refused("unknown or revoked");
+                Err(ApiError::Unauthorized("the token is unknown or has been revoked".into()))
+            }
+            Some(info) if info.expired(now) => {
+                refused("expired");
+                Err(ApiError::Unauthorized(format!(
+                    "the token '{}' expired at {}; an admin creates a new one with 'witgis token create'",
+                    info.name,
+                    info.expires_at.unwrap_or_default()
+                )))
+            }
+            Some(info) => Ok(Caller { name: info.name, role: info.role }),
+        }
     }
+}
+
+/// The client's address, when the server knows it.
+pub fn peer(parts: &Parts) -> Option<std::net::IpAddr> {
+    parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip())
 }
 
 /// The `{id}` of a resource path.

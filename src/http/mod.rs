@@ -7,6 +7,8 @@ pub mod demand;
 pub mod error;
 pub mod extract;
 pub mod geojson;
+pub mod guard;
+pub mod headers;
 pub mod health;
 pub mod nearest;
 pub mod ogcapi;
@@ -40,6 +42,7 @@ pub fn router(state: Arc<AppState>) -> Router {
 
 /// The whole application: API routes, health checks and the web page.
 pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
+    let [csp, nosniff, referrer, frames] = headers::layers(web.basemap_style.as_deref());
     let api = Router::new()
         .route("/api/resources", get(resources::list_resources).post(write::create_resource))
         .route(
@@ -57,7 +60,8 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
         .route("/api/places", get(places::places))
         .route("/api/demand", post(demand::log_demand))
         .route("/api/demand/summary", get(demand::demand_summary))
-        .route("/api/demand/{id}", get(demand::get_demand))
+        .route("/api/demand/recent", get(demand::recent_demand))
+        .route("/api/demand/{id}", get(demand::get_demand).delete(demand::withdraw_demand))
         .route("/api/areas", get(areas::list_areas))
         .route("/api/areas/{id}", get(areas::get_area))
         .route("/api/regions", get(areas::list_regions))
@@ -75,7 +79,9 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
         .merge(config::router(web))
         .method_not_allowed_fallback(method_not_allowed);
     api.fallback(get(web::static_file).fallback(method_not_allowed))
+        .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), guard::rate_limit))
         .with_state(state)
+        .layer(axum::middleware::from_fn(guard::problems))
         .layer(CompressionLayer::new())
         .layer(
             // Log the route and status only: a query string holds places people
@@ -85,6 +91,7 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
                 tracing::debug_span!("request", method = %req.method(), route)
             }),
         )
+        .layer(axum::middleware::from_fn(guard::limits))
         .layer(CatchPanicLayer::custom(|panic: Box<dyn std::any::Any + Send>| {
             let what = panic
                 .downcast_ref::<String>()
@@ -98,6 +105,10 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
                 None,
             )
         }))
+        .layer(csp)
+        .layer(nosniff)
+        .layer(referrer)
+        .layer(frames)
 }
 
 async fn api_not_found() -> Response {

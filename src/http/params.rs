@@ -14,6 +14,7 @@ use crate::model::{Category, Country, Topic};
 pub struct Params {
     pairs: Vec<(String, String)>,
     errors: Vec<InvalidParam>,
+    private: bool,
 }
 
 impl Params {
@@ -31,7 +32,18 @@ impl Params {
                 });
             }
         }
-        Params { pairs, errors }
+        Params { pairs, errors, private: false }
+    }
+
+    /// Like [`Params::parse`], for parameters that could hold personal data
+    /// (the demand log's): no error repeats a value sent.
+    pub fn parse_private(raw: Option<&str>, allowed: &[&str]) -> Params {
+        Params { private: true, ..Params::parse(raw, allowed) }
+    }
+
+    /// Whether the parameter is given at all.
+    pub fn has(&self, name: &str) -> bool {
+        self.pairs.iter().any(|(k, _)| k == name)
     }
 
     /// Records a problem with a parameter's value.
@@ -214,9 +226,36 @@ impl Params {
     }
 
     /// Ends parsing: an error naming every bad parameter, if any.
-    pub fn finish(self) -> Result<(), ApiError> {
+    pub fn finish(mut self) -> Result<(), ApiError> {
+        if self.private {
+            for e in &mut self.errors {
+                e.reason = unquoted(&e.reason);
+                // Any value echoed without quotes (long enough to be text).
+                for (_, v) in &self.pairs {
+                    for part in v.split(',').map(str::trim).chain([v.trim()]) {
+                        if part.chars().count() >= 4 {
+                            e.reason = e.reason.replace(part, "…");
+                        }
+                    }
+                }
+            }
+        }
         if self.errors.is_empty() { Ok(()) } else { Err(ApiError::InvalidParams(self.errors)) }
     }
+}
+
+/// `text` with every `'quoted'` value replaced by "the value sent".
+fn unquoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('\'') {
+        let Some(len) = rest[start + 1..].find('\'') else { break };
+        out.push_str(&rest[..start]);
+        out.push_str("the value sent");
+        rest = &rest[start + 1 + len + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A value that [`Params::finish`] has vouched for, as an error if absent.
@@ -246,6 +285,21 @@ mod tests {
         let Err(ApiError::InvalidParams(errors)) = p.finish() else { panic!("should fail") };
         let names: Vec<&str> = errors.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(names, ["catgory", "lat", "lon", "k"]);
+    }
+
+    #[test]
+    fn private_parameters_are_never_repeated() {
+        let mut p =
+            Params::parse_private(Some("from=Mario%20Rossi&need=Via+Roma+12&by=Anna"), &["from", "need"]);
+        p.date("from");
+        p.list::<Topic>("need");
+        let Err(e) = p.finish() else { panic!("should fail") };
+        let text = e.to_string();
+        for value in ["Mario", "Roma", "Anna"] {
+            assert!(!text.contains(value), "{text}");
+        }
+        assert!(text.contains("from") && text.contains("need") && text.contains("by"), "{text}");
+        assert!(text.contains("is not a date"), "the reasons still read: {text}");
     }
 
     #[test]

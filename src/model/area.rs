@@ -149,7 +149,15 @@ fn outline(g: &geojson::GeometryValue) -> Result<MultiPolygon<f64>, String> {
             let mut coords = Vec::with_capacity(ring.len());
             for (i, pos) in ring.iter().enumerate() {
                 let (lon, lat) = match pos.as_slice() {
-                    [lon, lat, ..] => (*lon, *lat),
+                    [lon, lat] => (*lon, *lat),
+                    [_, _, _, ..] => {
+                        return Err(format!(
+                            "{at} position {} has {} values: witgis keeps outlines in 2-D (longitude, latitude) \
+                             and would drop the rest; convert the file to 2-D first (e.g. ogr2ogr -dim XY)",
+                            i + 1,
+                            pos.as_slice().len()
+                        ));
+                    }
                     _ => return Err(format!("{at} position {} needs a longitude and a latitude", i + 1)),
                 };
                 let ok = lon.is_finite() && lat.is_finite() && lon.abs() <= 180.0 && lat.abs() <= 90.0;

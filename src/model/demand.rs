@@ -1,7 +1,9 @@
 //! Anonymous demand records: one help-desk request, with no name, no phone,
 //! no free text and no precise home location.
 
-use chrono::NaiveDate;
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, Months, NaiveDate};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -82,11 +84,21 @@ impl DemandInput {
         let date = match text("date") {
             None => Some(today),
             Some(d) => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
-                Ok(date) if date <= today => Some(date),
-                Ok(_) => {
-                    fail("date", "is in the future".into());
+                Ok(date) if date > today => {
+                    fail("date", format!("is in the future: today is {today} at the help desk"));
                     None
                 }
+                Ok(date) if (today - date).num_days() > BACKDATE_DAYS => {
+                    fail(
+                        "date",
+                        format!(
+                            "is more than {BACKDATE_DAYS} days ago: a request is logged within {BACKDATE_DAYS} days, \
+                             so that published monthly figures never change"
+                        ),
+                    );
+                    None
+                }
+                Ok(date) => Some(date),
                 Err(_) => {
                     fail("date", "is not a date in the form YYYY-MM-DD".into());
                     None
@@ -177,14 +189,16 @@ pub struct NewDemand {
     pub point: Option<[f64; 2]>,
     /// Ids of existing resources.
     pub referred_to: Vec<String>,
+    /// When it is logged.
+    pub logged_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// A stored demand record. Records are append-only: their only history is
 /// who logged them and when.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Demand {
-    /// Assigned by the store, increasing.
-    pub id: i64,
+    /// Random ([`new_id`]): ids cannot be walked.
+    pub id: String,
     /// The day of the request.
     pub date: NaiveDate,
     /// What was needed.
@@ -211,7 +225,7 @@ impl Demand {
     /// Builds a stored record from its columns, checking the vocabularies.
     #[allow(clippy::too_many_arguments)]
     pub fn from_columns(
-        id: i64,
+        id: String,
         date: &str,
         need: &str,
         channel: &str,
@@ -239,80 +253,151 @@ impl Demand {
     }
 }
 
-/// A count as published: exact from 5 up, `"<5"` below, so that no single
-/// caller can be singled out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Count(pub u64);
+/// Counts below this are never published (they read `"<5"`, as 0 does).
+pub const MIN_COUNT: u64 = 5;
+
+/// Every published count is a multiple of this.
+pub const ROUND_TO: u64 = 5;
+
+/// A request may be logged at most this many days after its date.
+pub const BACKDATE_DAYS: i64 = 7;
+
+/// For this many hours after logging a record, the token that logged it can
+/// read it back and withdraw it (to correct a mistake); nobody else ever can
+/// through the API.
+pub const CORRECTION_HOURS: i64 = 24;
+
+/// A month's figures are published from this day of the following month,
+/// once no record of it can be logged or withdrawn any more, so that they
+/// never change afterwards.
+pub const PUBLISHED_FROM_DAY: u32 = 10;
+
+/// A new demand record id: 128 random bits as 32 lowercase hex digits, so
+/// that ids cannot be walked or guessed.
+pub fn new_id() -> String {
+    use rand::{RngCore, SeedableRng};
+    let mut bytes = [0u8; 16];
+    rand::rngs::StdRng::from_os_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// Whether `s` has the form of a demand record id.
+pub fn is_id(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// The first day of the latest month whose figures are published on `today`
+/// (see [`PUBLISHED_FROM_DAY`]).
+pub fn last_published_month(today: NaiveDate) -> NaiveDate {
+    let this_month = today.with_day(1).unwrap_or(today);
+    let back = if today.day() >= PUBLISHED_FROM_DAY { 1 } else { 2 };
+    this_month.checked_sub_months(Months::new(back)).unwrap_or(NaiveDate::MIN)
+}
+
+/// The last day of the month of `d`.
+pub fn end_of_month(d: NaiveDate) -> NaiveDate {
+    let first = d.with_day(1).unwrap_or(d);
+    first.checked_add_months(Months::new(1)).and_then(|n| n.pred_opt()).unwrap_or(NaiveDate::MAX)
+}
+
+/// A count as published: a raw count rounded to the nearest multiple of
+/// [`ROUND_TO`] (5, 6, 7 → 5; 8 to 12 → 10), and 0 below [`MIN_COUNT`]; or a
+/// sum of such counts. 0 is written `"<5"`: it means 0 to 4, so that no
+/// figure tells an empty group from one of a few callers. The only way to
+/// make a count from raw numbers is [`Count::round`]; everything published
+/// is added up from such counts, never from raw ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
+pub struct Count(u64);
+
+impl Count {
+    /// Nothing published (0 to 4 requests).
+    pub const ZERO: Count = Count(0);
+
+    /// Rounds a raw count for publication.
+    pub fn round(raw: u64) -> Count {
+        if raw < MIN_COUNT { Count(0) } else { Count((raw + ROUND_TO / 2) / ROUND_TO * ROUND_TO) }
+    }
+
+    /// The published value (a multiple of 5; 0 stands for 0 to 4).
+    pub fn value(self) -> u64 {
+        self.0
+    }
+
+    /// Whether anything is published.
+    pub fn is_shown(self) -> bool {
+        self.0 > 0
+    }
+}
+
+impl std::ops::Add for Count {
+    type Output = Count;
+    fn add(self, other: Count) -> Count {
+        Count(self.0 + other.0)
+    }
+}
+
+impl std::ops::AddAssign for Count {
+    fn add_assign(&mut self, other: Count) {
+        self.0 += other.0;
+    }
+}
+
+impl std::iter::Sum for Count {
+    fn sum<I: Iterator<Item = Count>>(iter: I) -> Count {
+        iter.fold(Count::ZERO, |a, b| a + b)
+    }
+}
 
 impl Serialize for Count {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.0 < 5 { s.serialize_str("<5") } else { s.serialize_u64(self.0) }
-    }
-}
-
-/// The unmet requests of a group, as published beside the group's request
-/// count (5 or more): exact when neither they nor the met remainder number 1
-/// to 4; `"<5"` when they are fewer than 5; `"≥N"` (N = requests − 4) when
-/// the met remainder is, so that subtracting never singles out a caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Unmet {
-    /// Unmet requests.
-    pub unmet: u64,
-    /// All requests of the group.
-    pub requests: u64,
-}
-
-impl Unmet {
-    /// The published lower bound: the count, 0 for `"<5"`, N for `"≥N"`.
-    pub fn shown(self) -> u64 {
-        match self.band() {
-            Band::Exact => self.unmet,
-            Band::Fewer => 0,
-            Band::AtLeast(n) => n,
-        }
-    }
-
-    fn band(self) -> Band {
-        let met = self.requests.saturating_sub(self.unmet);
-        if self.unmet < 5 {
-            Band::Fewer
-        } else if (1..5).contains(&met) {
-            Band::AtLeast(self.requests - 4)
-        } else {
-            Band::Exact
-        }
-    }
-}
-
-enum Band {
-    Exact,
-    Fewer,
-    AtLeast(u64),
-}
-
-impl std::fmt::Display for Unmet {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.band() {
-            Band::Exact => write!(f, "{}", self.unmet),
-            Band::Fewer => f.write_str("<5"),
-            Band::AtLeast(n) => write!(f, "≥{n}"),
-        }
-    }
-}
-
-impl Serialize for Unmet {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self.band() {
-            Band::Exact => s.serialize_u64(self.unmet),
-            _ => s.collect_str(self),
-        }
+        if self.0 == 0 { s.serialize_str("<5") } else { s.serialize_u64(self.0) }
     }
 }
 
 impl std::fmt::Display for Count {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.0 < 5 { f.write_str("<5") } else { write!(f, "{}", self.0) }
+        if self.0 == 0 { f.write_str("<5") } else { write!(f, "{}", self.0) }
     }
+}
+
+/// One published cell: a month, an area and a need, with its counts
+/// already rounded. Every published demand figure is a sum of cells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cell {
+    /// The first day of the month.
+    pub month: NaiveDate,
+    /// The area id, as logged.
+    pub area: String,
+    /// What was needed.
+    pub need: Topic,
+    /// Requests.
+    pub requests: Count,
+    /// Requests the desk referred to no resource.
+    pub not_referred: Count,
+}
+
+/// The published cells of `records`, of whole months up to and including
+/// the month of `through` (later records are left out). Cells whose
+/// requests round to nothing are left out.
+pub fn cells(records: &[Demand], through: NaiveDate) -> Vec<Cell> {
+    let last = end_of_month(through);
+    let mut raw: BTreeMap<(NaiveDate, &str, Topic), (u64, u64)> = BTreeMap::new();
+    for d in records.iter().filter(|d| d.date <= last) {
+        let month = d.date.with_day(1).unwrap_or(d.date);
+        let t = raw.entry((month, d.area.as_str(), d.need)).or_default();
+        t.0 += 1;
+        t.1 += u64::from(d.referred_to.is_empty());
+    }
+    raw.into_iter()
+        .map(|((month, area, need), (requests, not_referred))| Cell {
+            month,
+            area: area.to_owned(),
+            need,
+            requests: Count::round(requests),
+            not_referred: Count::round(not_referred),
+        })
+        .filter(|c| c.requests.is_shown())
+        .collect()
 }
 
 #[cfg(test)]
@@ -357,20 +442,28 @@ mod tests {
     }
 
     #[test]
-    fn small_counts_are_hidden() {
-        assert_eq!(serde_json::to_string(&Count(4)).unwrap(), "\"<5\"");
-        assert_eq!(serde_json::to_string(&Count(5)).unwrap(), "5");
+    fn counts_are_rounded_to_five_and_small_ones_hidden() {
+        let shown: Vec<u64> = (0..=13).map(|n| Count::round(n).value()).collect();
+        assert_eq!(shown, [0, 0, 0, 0, 0, 5, 5, 5, 10, 10, 10, 10, 10, 15]);
+        assert_eq!(serde_json::to_string(&Count::round(4)).unwrap(), "\"<5\"");
+        assert_eq!(serde_json::to_string(&Count::round(0)).unwrap(), "\"<5\"", "0 reads as 1 to 4 do");
+        assert_eq!(serde_json::to_string(&Count::round(12)).unwrap(), "10");
     }
 
     #[test]
-    fn unmet_counts_hide_small_numbers_on_both_sides() {
-        let shown = |unmet, requests| serde_json::to_value(Unmet { unmet, requests }).unwrap();
-        assert_eq!(shown(3, 9), json!("<5"));
-        assert_eq!(shown(0, 9), json!("<5"));
-        assert_eq!(shown(9, 9), json!(9), "all unmet: nobody was met");
-        assert_eq!(shown(7, 12), json!(7), "5 met, 7 unmet: both large enough");
-        assert_eq!(shown(6, 7), json!("≥3"), "1 met would follow from an exact 6");
-        assert_eq!(Unmet { unmet: 6, requests: 7 }.shown(), 3);
-        assert_eq!(Unmet { unmet: 6, requests: 7 }.to_string(), "≥3");
+    fn months_are_published_from_the_tenth_of_the_next() {
+        let day = |s: &str| s.parse::<NaiveDate>().unwrap();
+        assert_eq!(last_published_month(day("2026-12-09")), day("2026-10-01"));
+        assert_eq!(last_published_month(day("2026-12-10")), day("2026-11-01"));
+        assert_eq!(last_published_month(day("2026-01-05")), day("2025-11-01"));
+        assert_eq!(end_of_month(day("2024-02-10")), day("2024-02-29"));
+        assert_eq!(end_of_month(day("2026-12-31")), day("2026-12-31"));
+    }
+
+    #[test]
+    fn ids_are_random_and_recognised() {
+        let (a, b) = (new_id(), new_id());
+        assert!(is_id(&a) && is_id(&b) && a != b);
+        assert!(!is_id("1") && !is_id(&a.to_uppercase()));
     }
 }

@@ -195,6 +195,11 @@ impl Resource {
         let cost = f.word::<Cost>("cost", false);
         let serves_areas = f.list("serves_areas", area_id);
         let source = f.text("source", 2_000);
+        if let Some(src) = &source {
+            if let Err(reason) = check_source(src) {
+                f.fail("source", &reason);
+            }
+        }
         let last_verified =
             f.text("last_verified", 10).and_then(|d| match NaiveDate::parse_from_str(&d, "%Y-%m-%d") {
                 Ok(date) => Some(date),
@@ -400,13 +405,53 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
+/// Characters that could end an HTML attribute or start markup, refused in
+/// web addresses (a URL needs none of them unescaped).
+fn breaks_attribute(c: char) -> bool {
+    c.is_whitespace() || c.is_control() || "\"'<>`\\".contains(c)
+}
+
 fn check_url(s: &str) -> Result<(), String> {
+    if let Some(c) = s.chars().find(|&c| breaks_attribute(c)) {
+        return Err(format!(
+            "holds the character {c:?}, which a web address never needs; percent-encode it (e.g. %22 for \")"
+        ));
+    }
     match url::Url::parse(s) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| h.contains('.')) => {
             Ok(())
         }
         _ => Err(format!("'{s}' is not a web address starting with http:// or https://")),
     }
+}
+
+/// `source` is free text ("knowledge", "coordinates = GeoNames \"Horn\"")
+/// with web addresses among it: every address must be http(s) with no
+/// attribute-breaking character, and the text holds no markup or control
+/// characters.
+fn check_source(s: &str) -> Result<(), String> {
+    if let Some(c) = s.chars().find(|&c| c.is_control() || "<>`".contains(c)) {
+        return Err(format!("holds the character {c:?}; write plain text and web addresses"));
+    }
+    for token in s.split(|c: char| c.is_whitespace() || c == ';' || c == ',') {
+        let token = token.trim_start_matches('(').trim_end_matches([')', '.']);
+        let Some((scheme, rest)) = token.split_once(':') else { continue };
+        let is_scheme = scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c));
+        if !is_scheme || rest.is_empty() {
+            continue; // a word followed by a colon, not an address
+        }
+        if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") {
+            return Err(format!(
+                "holds an address with the scheme '{scheme}:'; only http:// and https:// addresses are kept"
+            ));
+        }
+        if token.chars().any(breaks_attribute) {
+            return Err("holds a web address with a quote or backslash; percent-encode it".into());
+        }
+        check_url(token)?;
+    }
+    Ok(())
 }
 
 fn check_phone(s: &str) -> Result<(), String> {
@@ -522,5 +567,38 @@ mod tests {
             fields(Resource::from_properties(&p, Some([12.0, 41.0])).unwrap_err()),
             ["coord_precision"]
         );
+    }
+
+    #[test]
+    fn only_web_addresses_without_markup_are_kept() {
+        for bad in [
+            "javascript:alert(1)",
+            "https://example.org/\"onmouseover=\"alert(1)",
+            "https://example.org/a b",
+            "https://example.org/<script>",
+            "data:text/html,hi",
+        ] {
+            assert!(check_url(bad).is_err(), "{bad}");
+        }
+        assert!(check_url("https://www.aslroma1.it/uoc-salute-mentale?x=1&y=%22").is_ok());
+        for ok in [
+            "knowledge",
+            "knowledge; coordinates = GeoNames \"Dahlem\"",
+            "https://docslib.org/doc/9076467/carta-servizi-dsm-pdf; address: via Roma 1",
+            "Note: see (https://example.org/a).",
+            "dell'Agenzia; http://www.bta.bg/bg/c/BO/id/2379696",
+        ] {
+            assert_eq!(check_source(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "knowledge; javascript:alert(1)",
+            "see JavaScript:alert(1)",
+            "https://example.org/\"onclick=x",
+            "knowledge <img src=x>",
+            "vbscript:msgbox",
+            "ftp://example.org/file",
+        ] {
+            assert!(check_source(bad).is_err(), "{bad}");
+        }
     }
 }

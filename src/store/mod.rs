@@ -12,7 +12,7 @@ pub mod sqlite;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -71,6 +71,9 @@ pub enum StoreError {
     /// A token with this name exists already.
     #[error("a token named '{0}' exists already (revoked names are not reused)")]
     TokenExists(String),
+    /// This store cannot do it (the message says what to use instead).
+    #[error("{0}")]
+    Unsupported(String),
     /// Any other database error.
     #[error("database error: {0}")]
     Database(sqlx::Error),
@@ -200,6 +203,17 @@ pub struct TokenInfo {
     pub created_at: String,
     /// Revoked tokens are refused.
     pub revoked: bool,
+    /// After this (UTC, RFC 3339) the token is refused; `None`: never.
+    pub expires_at: Option<String>,
+}
+
+impl TokenInfo {
+    /// Whether the token has expired at `now`.
+    pub fn expired(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at
+            .as_deref()
+            .is_some_and(|t| DateTime::parse_from_rfc3339(t).map_or(true, |t| t.with_timezone(&Utc) <= now))
+    }
 }
 
 /// What a [`ChangeFeed`] saw.
@@ -345,7 +359,19 @@ pub trait Store: Send + Sync + 'static {
     async fn history(&self, id: &str) -> Result<Vec<Change>, StoreError>;
 
     /// Stores a new token's hash under a unique name.
-    async fn create_token(&self, name: &str, role: Role, hash: &str) -> Result<(), StoreError>;
+    async fn create_token(&self, name: &str, role: Role, hash: &str) -> Result<(), StoreError> {
+        self.create_token_until(name, role, hash, None).await
+    }
+
+    /// Stores a new token's hash under a unique name, refused after
+    /// `expires` when given.
+    async fn create_token_until(
+        &self,
+        name: &str,
+        role: Role,
+        hash: &str,
+        expires: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError>;
 
     /// Every token, revoked ones included, by name.
     async fn tokens(&self) -> Result<Vec<TokenInfo>, StoreError>;
@@ -353,7 +379,8 @@ pub trait Store: Send + Sync + 'static {
     /// Revokes a token; false if no active token has this name.
     async fn revoke_token(&self, name: &str) -> Result<bool, StoreError>;
 
-    /// The active token with this hash.
+    /// The token with this hash, unless revoked (expired ones included:
+    /// the caller checks [`TokenInfo::expired`]).
     async fn token(&self, hash: &str) -> Result<Option<TokenInfo>, StoreError>;
 
     /// Follows changes made by other processes, when the store can tell;
@@ -378,6 +405,17 @@ pub trait Store: Send + Sync + 'static {
     /// Checks that the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
 
+    /// Writes a consistent copy of the whole store to a new file `to`, while
+    /// it keeps serving. Only the embedded store can; PostGIS is backed up
+    /// with `pg_dump` (see the README's "Operations").
+    async fn backup(&self, to: &std::path::Path) -> Result<(), StoreError> {
+        let _ = to;
+        Err(StoreError::Unsupported(format!(
+            "the {} store is backed up with its own tools: pg_dump -Fc DATABASE (see the README's \"Operations\")",
+            self.kind()
+        )))
+    }
+
     /// Every area.
     async fn areas(&self) -> Result<Vec<Area>, StoreError>;
 
@@ -395,7 +433,14 @@ pub trait Store: Send + Sync + 'static {
     -> Result<Vec<Demand>, StoreError>;
 
     /// One demand record.
-    async fn demand_record(&self, id: i64) -> Result<Option<Demand>, StoreError>;
+    async fn demand_record(&self, id: &str) -> Result<Option<Demand>, StoreError>;
+
+    /// The records the token `actor` logged from `since` on, oldest first.
+    async fn demand_by(&self, actor: &str, since: DateTime<Utc>) -> Result<Vec<Demand>, StoreError>;
+
+    /// Deletes the record `id` if the token `actor` logged it from `since`
+    /// on; false (and nothing changed) otherwise.
+    async fn withdraw_demand(&self, id: &str, actor: &str, since: DateTime<Utc>) -> Result<bool, StoreError>;
 }
 
 /// Opens (creating and migrating when needed) the store a URL names.

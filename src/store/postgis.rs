@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::TryStreamExt as _;
 use serde_json::Value;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions, PgRow};
@@ -133,13 +133,16 @@ fn token_info(row: &PgRow) -> Result<TokenInfo, StoreError> {
         name,
         created_at: row.try_get("created_at")?,
         revoked: row.try_get("revoked")?,
+        expires_at: row.try_get("expires_at")?,
     })
 }
 
 fn token_sql(filter: &str) -> String {
     format!(
-        "SELECT name, role, {} AS created_at, revoked_at IS NOT NULL AS revoked FROM api_token {filter}",
-        utc("created_at")
+        "SELECT name, role, {} AS created_at, revoked_at IS NOT NULL AS revoked, {} AS expires_at \
+         FROM api_token {filter}",
+        utc("created_at"),
+        utc("expires_at")
     )
 }
 
@@ -189,13 +192,21 @@ impl Store for PostgisStore {
             .collect()
     }
 
-    async fn create_token(&self, name: &str, role: Role, hash: &str) -> Result<(), StoreError> {
+    async fn create_token_until(
+        &self,
+        name: &str,
+        role: Role,
+        hash: &str,
+        expires: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
         let done = sqlx::query(
-            "INSERT INTO api_token (name, role, token_hash) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
+            "INSERT INTO api_token (name, role, token_hash, expires_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (name) DO NOTHING",
         )
         .bind(name)
         .bind(role.as_str())
         .bind(hash)
+        .bind(expires)
         .execute(&self.pool)
         .await?;
         if done.rows_affected() == 0 {
@@ -309,8 +320,8 @@ impl Store for PostgisStore {
     async fn log_demand(&self, d: &NewDemand, actor: &str) -> Result<Demand, StoreError> {
         let mut tx = self.pool.begin().await?;
         let sql = format!(
-            "INSERT INTO demand (date, need, channel, requester, area, lon, lat, referred_to, created_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {}",
+            "INSERT INTO demand (date, need, channel, requester, area, lon, lat, referred_to, created_by, id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {}",
             demand_columns()
         );
         let row = sqlx::query(&sql)
@@ -323,6 +334,8 @@ impl Store for PostgisStore {
             .bind(d.point.map(|p| p[1]))
             .bind(&d.referred_to)
             .bind(actor)
+            .bind(crate::model::demand::new_id())
+            .bind(d.logged_at)
             .fetch_one(&mut *tx)
             .await?;
         let demand = demand_row(&row)?;
@@ -338,7 +351,7 @@ impl Store for PostgisStore {
         let mut tx = self.pool.begin().await?;
         let sql = format!(
             "SELECT {} FROM demand WHERE ($1::date IS NULL OR date >= $1) AND ($2::date IS NULL OR date <= $2) \
-             ORDER BY date, id",
+             ORDER BY date, created_at, id",
             demand_columns()
         );
         let rows = sqlx::query(&sql).bind(from).bind(to).fetch_all(&mut *tx).await?;
@@ -346,10 +359,29 @@ impl Store for PostgisStore {
         rows.iter().map(demand_row).collect()
     }
 
-    async fn demand_record(&self, id: i64) -> Result<Option<Demand>, StoreError> {
+    async fn demand_record(&self, id: &str) -> Result<Option<Demand>, StoreError> {
         let sql = format!("SELECT {} FROM demand WHERE id = $1", demand_columns());
         let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
         row.as_ref().map(demand_row).transpose()
+    }
+
+    async fn demand_by(&self, actor: &str, since: DateTime<Utc>) -> Result<Vec<Demand>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM demand WHERE created_by = $1 AND created_at >= $2 ORDER BY created_at, id",
+            demand_columns()
+        );
+        let rows = sqlx::query(&sql).bind(actor).bind(since).fetch_all(&self.pool).await?;
+        rows.iter().map(demand_row).collect()
+    }
+
+    async fn withdraw_demand(&self, id: &str, actor: &str, since: DateTime<Utc>) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM demand WHERE id = $1 AND created_by = $2 AND created_at >= $3")
+            .bind(id)
+            .bind(actor)
+            .bind(since)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
     }
 }
 
@@ -361,9 +393,9 @@ fn demand_columns() -> String {
 }
 
 fn demand_row(row: &PgRow) -> Result<Demand, StoreError> {
-    let id: i64 = row.try_get("id")?;
+    let id: String = row.try_get("id")?;
     Demand::from_columns(
-        id,
+        id.clone(),
         &row.try_get::<String, _>("date")?,
         &row.try_get::<String, _>("need")?,
         &row.try_get::<String, _>("channel")?,

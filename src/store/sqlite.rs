@@ -4,7 +4,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
@@ -114,6 +114,7 @@ fn token_info(row: &SqliteRow) -> Result<TokenInfo, StoreError> {
         name,
         created_at: row.try_get("created_at")?,
         revoked: row.try_get::<Option<String>, _>("revoked_at")?.is_some(),
+        expires_at: row.try_get("expires_at")?,
     })
 }
 
@@ -162,13 +163,21 @@ impl Store for SqliteStore {
             .collect()
     }
 
-    async fn create_token(&self, name: &str, role: Role, hash: &str) -> Result<(), StoreError> {
+    async fn create_token_until(
+        &self,
+        name: &str,
+        role: Role,
+        hash: &str,
+        expires: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
         let done = sqlx::query(
-            "INSERT INTO api_token (name, role, token_hash) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING",
+            "INSERT INTO api_token (name, role, token_hash, expires_at) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (name) DO NOTHING",
         )
         .bind(name)
         .bind(role.as_str())
         .bind(hash)
+        .bind(expires.map(timestamp))
         .execute(&self.pool)
         .await?;
         if done.rows_affected() == 0 {
@@ -178,9 +187,10 @@ impl Store for SqliteStore {
     }
 
     async fn tokens(&self) -> Result<Vec<TokenInfo>, StoreError> {
-        let rows = sqlx::query("SELECT name, role, created_at, revoked_at FROM api_token ORDER BY name")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT name, role, created_at, revoked_at, expires_at FROM api_token ORDER BY name")
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter().map(token_info).collect()
     }
 
@@ -197,7 +207,8 @@ impl Store for SqliteStore {
 
     async fn token(&self, hash: &str) -> Result<Option<TokenInfo>, StoreError> {
         let row = sqlx::query(
-            "SELECT name, role, created_at, revoked_at FROM api_token WHERE token_hash = ?1 AND revoked_at IS NULL",
+            "SELECT name, role, created_at, revoked_at, expires_at FROM api_token \
+             WHERE token_hash = ?1 AND revoked_at IS NULL",
         )
         .bind(hash)
         .fetch_optional(&self.pool)
@@ -290,11 +301,31 @@ impl Store for SqliteStore {
         Ok(counts)
     }
 
+    async fn backup(&self, to: &std::path::Path) -> Result<(), StoreError> {
+        if to.exists() {
+            return Err(StoreError::Unsupported(format!(
+                "{} exists already; give a new file name (a backup never overwrites)",
+                to.display()
+            )));
+        }
+        // VACUUM INTO reads one consistent snapshot (a read transaction) while
+        // writers go on; written beside the target, then renamed, so that a
+        // file at `to` is always a whole backup.
+        let partial = to.with_extension("partial");
+        let _ = std::fs::remove_file(&partial);
+        let path = partial.to_str().ok_or_else(|| StoreError::Unsupported("the path is not UTF-8".into()))?;
+        sqlx::query("VACUUM INTO ?1").bind(path).execute(&self.pool).await?;
+        std::fs::rename(&partial, to).map_err(|e| {
+            StoreError::Unavailable(format!("cannot move the backup to {}: {e}", to.display()))
+        })?;
+        Ok(())
+    }
+
     async fn log_demand(&self, d: &NewDemand, actor: &str) -> Result<Demand, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let sql = format!(
-            "INSERT INTO demand (date, need, channel, requester, area, lon, lat, referred_to, created_by) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING {DEMAND_COLUMNS}"
+            "INSERT INTO demand (id, date, need, channel, requester, area, lon, lat, referred_to, created_by, created_at) \
+             VALUES (?10, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?11) RETURNING {DEMAND_COLUMNS}"
         );
         let row = sqlx::query(&sql)
             .bind(d.date.format("%Y-%m-%d").to_string())
@@ -306,6 +337,8 @@ impl Store for SqliteStore {
             .bind(d.point.map(|p| p[1]))
             .bind(Value::from(d.referred_to.clone()).to_string())
             .bind(actor)
+            .bind(crate::model::demand::new_id())
+            .bind(timestamp(d.logged_at))
             .fetch_one(&mut *tx)
             .await?;
         let demand = demand_row(&row)?;
@@ -321,7 +354,7 @@ impl Store for SqliteStore {
         let mut tx = self.pool.begin().await?;
         let sql = format!(
             "SELECT {DEMAND_COLUMNS} FROM demand WHERE (?1 IS NULL OR date >= ?1) AND (?2 IS NULL OR date <= ?2) \
-             ORDER BY date, id"
+             ORDER BY date, created_at, id"
         );
         let day = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
         let rows = sqlx::query(&sql).bind(day(from)).bind(day(to)).fetch_all(&mut *tx).await?;
@@ -329,24 +362,48 @@ impl Store for SqliteStore {
         rows.iter().map(demand_row).collect()
     }
 
-    async fn demand_record(&self, id: i64) -> Result<Option<Demand>, StoreError> {
+    async fn demand_record(&self, id: &str) -> Result<Option<Demand>, StoreError> {
         let sql = format!("SELECT {DEMAND_COLUMNS} FROM demand WHERE id = ?1");
         let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
         row.as_ref().map(demand_row).transpose()
     }
+
+    async fn demand_by(&self, actor: &str, since: DateTime<Utc>) -> Result<Vec<Demand>, StoreError> {
+        let sql = format!(
+            "SELECT {DEMAND_COLUMNS} FROM demand WHERE created_by = ?1 AND created_at >= ?2 ORDER BY created_at, id"
+        );
+        let rows = sqlx::query(&sql).bind(actor).bind(timestamp(since)).fetch_all(&self.pool).await?;
+        rows.iter().map(demand_row).collect()
+    }
+
+    async fn withdraw_demand(&self, id: &str, actor: &str, since: DateTime<Utc>) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM demand WHERE id = ?1 AND created_by = ?2 AND created_at >= ?3")
+            .bind(id)
+            .bind(actor)
+            .bind(timestamp(since))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+/// A time as `created_at` holds it: UTC, milliseconds, so that text order is
+/// time order.
+fn timestamp(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
 const DEMAND_COLUMNS: &str =
     "id, date, need, channel, requester, area, lon, lat, referred_to, created_at, created_by";
 
 fn demand_row(row: &SqliteRow) -> Result<Demand, StoreError> {
-    let id: i64 = row.try_get("id")?;
+    let id: String = row.try_get("id")?;
     let referred: String = row.try_get("referred_to")?;
     let invalid = |reason: String| StoreError::Invalid { id: format!("demand {id}"), reason };
     let referred_to: Vec<String> =
         serde_json::from_str(&referred).map_err(|e| invalid(format!("referred_to: {e}")))?;
     Demand::from_columns(
-        id,
+        id.clone(),
         &row.try_get::<String, _>("date")?,
         &row.try_get::<String, _>("need")?,
         &row.try_get::<String, _>("channel")?,

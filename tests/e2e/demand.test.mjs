@@ -4,7 +4,7 @@
 // with what /api/coverage/demand answers for the same choices.
 
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
@@ -26,15 +26,17 @@ describe("requests not met", () => {
   }
 
   before(async () => {
-    server = await startServer([], { areas: [MUNICIPI], tokens: ["viewer", "operator"] });
-    // No service in Italy has the topic "women": those 7 requests are unmet.
-    // Municipio II has a youth service; 2 callers were referred to it and 5
-    // nowhere, so its unmet count reads "at least 3" (an exact 5 would tell
-    // that 2 were met).
+    assert.ok(existsSync(MUNICIPI), `Rome's municipi are needed at ${MUNICIPI}`);
+    // The requests are logged on 10 March; March is published from 10 April.
+    server = await startServer(["--clock-start", "2026-03-10T10:00:00Z"], { areas: [MUNICIPI], tokens: ["viewer", "operator"] });
+    // No service in Italy has the topic "women": those 7 requests are unmet
+    // (published, rounded to a multiple of 5: 5). Municipio II has a youth
+    // service; 2 callers were referred to it and 3 nowhere: 5 requests, and
+    // the 3 unmet are too few to publish.
     const log = [
       ...Array(7).fill({ need: "women", area: "it-rm-municipio-06", referred_to: [] }),
       ...Array(2).fill({ need: "youth", area: "it-rm-municipio-02", referred_to: ["it-rm-prev-sabrata"] }),
-      ...Array(5).fill({ need: "youth", area: "it-rm-municipio-02", referred_to: [] }),
+      ...Array(3).fill({ need: "youth", area: "it-rm-municipio-02", referred_to: [] }),
       ...Array(2).fill({ need: "housing", area: "it-rm-municipio-01", referred_to: ["it-rm-caritas"] }),
     ];
     for (const r of log) {
@@ -45,6 +47,7 @@ describe("requests not met", () => {
       });
       assert.equal(res.status, 201, await res.text());
     }
+    await server.restart(["--clock-start", "2026-04-15T10:00:00Z"]);
     browser = await startBrowser();
     page = await browser.newPage();
   });
@@ -74,7 +77,7 @@ describe("requests not met", () => {
       assert.equal(rows[i].name, r.area_name);
       assert.deepEqual(rows[i].cells.rank, [String(r.rank), String(r.rank)]);
       for (const key of ["requests", "unmet"]) {
-        const text = typeof r[key] === "number" ? String(r[key]) : r[key].startsWith("≥") ? `at least ${r[key].slice(1)}` : "fewer than 5";
+        const text = typeof r[key] === "number" ? String(r[key]) : "fewer than 5";
         assert.deepEqual(rows[i].cells[key], [String(r[key]), text], `${r.area} ${key}`);
       }
       assert.equal(rows[i].cells.needs[0], r.unmet_needs.join(","));
@@ -102,9 +105,12 @@ describe("requests not met", () => {
     assertRanking(rows, answer);
     // Municipio I's two requests are too few to list.
     assert.deepEqual(rows.map((r) => r.id), ["it-rm-municipio-06", "it-rm-municipio-02"]);
-    assert.deepEqual(rows[0].cells.unmet, ["7", "7"]);
-    assert.deepEqual(rows[1].cells.unmet, ["≥3", "at least 3"]);
+    assert.deepEqual(rows[0].cells.unmet, ["5", "5"]);
+    assert.deepEqual(rows[1].cells.unmet, ["<5", "fewer than 5"]);
+    assert.deepEqual(rows[1].cells.requests, ["5", "5"]);
     assert.equal(rows[0].cells.needs[1], "Women");
+    // The page says the counts are rounded and which months are published.
+    assert.match(await page.textContent("#dem-note"), /rounded to multiples of 5.*up to 2026-03/);
     await waitFor(async () => (await status()) === "Areas with requests: 2", { what: "the count of areas" });
     // The token is nowhere but in the page's memory and the requests to this server.
     assert.ok(!(await page.evaluate(() => location.href)).includes(server.tokens.viewer), "not in the URL");
@@ -144,7 +150,7 @@ describe("requests not met", () => {
     await waitFor(async () => (await page.textContent("#dem-title")) === "Nicht gedeckte Anfragen", { what: "the German title" });
     assert.equal(await page.textContent("#dem-caption"), "Gebiete nach nicht gedeckten Anfragen (Angebote bis 25 km)");
     const rows = await shownRows();
-    assert.equal(rows.find((r) => r.id === "it-rm-municipio-02").cells.unmet[1], "mindestens 3");
+    assert.equal(rows.find((r) => r.id === "it-rm-municipio-02").cells.unmet[1], "weniger als 5");
     await page.evaluate(() => document.querySelector("#dem-title").scrollIntoView());
     assert.deepEqual(await scan(page), []);
     await page.click("#dem-forget");

@@ -32,7 +32,8 @@ const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.mi
 
 /** The serious and critical accessibility violations axe-core finds on the page, one line each. */
 export async function scan(page) {
-  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.addScriptTag({ content: AXE });
+  // Evaluated, not added as an inline <script>: the page's CSP refuses those.
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(AXE);
   const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
   return result.violations
     .filter((v) => v.impact === "serious" || v.impact === "critical")
@@ -81,22 +82,35 @@ export async function startServer(extraArgs = [], { areas = [], resources = [], 
     const args = ["token", "create", "--role", role, "--name", `e2e-${role}`, "--database-url", db];
     created[role] = execFileSync(bin, args, { env, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
   }
-  const child = spawn(
-    bin,
-    ["serve", "--addr", `127.0.0.1:${port}`, "--database-url", db, ...extraArgs],
-    { env, stdio: ["ignore", "inherit", "inherit"] },
-  );
+  let child;
   let exited = null;
-  child.once("exit", (code) => (exited = code ?? -1));
   const kill = () => child.kill("SIGKILL");
-  process.once("exit", kill);
-  await waitFor(
-    async () => {
-      if (exited !== null) throw new Error(`witgis exited with ${exited}`);
-      return (await fetch(`${base}/healthz`)).ok;
-    },
-    { ms: 60000, what: "witgis /healthz" },
-  );
+  async function spawnServer(args) {
+    exited = null;
+    child = spawn(bin, ["serve", "--addr", `127.0.0.1:${port}`, "--database-url", db, ...args], {
+      env,
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    child.once("exit", (code) => (exited = code ?? -1));
+    process.once("exit", kill);
+    await waitFor(
+      async () => {
+        if (exited !== null) throw new Error(`witgis exited with ${exited}`);
+        return (await fetch(`${base}/healthz`)).ok;
+      },
+      { ms: 60000, what: "witgis /healthz" },
+    );
+  }
+  async function stopServer() {
+    process.removeListener("exit", kill);
+    if (exited === null) {
+      const done = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await Promise.race([done, new Promise((r) => setTimeout(r, 5000))]);
+      if (exited === null) child.kill("SIGKILL");
+    }
+  }
+  await spawnServer(extraArgs);
   return {
     base,
     port,
@@ -106,14 +120,13 @@ export async function startServer(extraArgs = [], { areas = [], resources = [], 
       if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
       return res.json();
     },
+    /** Stops the server and starts it again on the same store with `args`. */
+    async restart(args = []) {
+      await stopServer();
+      await spawnServer(args);
+    },
     async stop() {
-      process.removeListener("exit", kill);
-      if (exited === null) {
-        const done = new Promise((r) => child.once("exit", r));
-        child.kill("SIGTERM");
-        await Promise.race([done, new Promise((r) => setTimeout(r, 5000))]);
-        if (exited === null) child.kill("SIGKILL");
-      }
+      await stopServer();
       rmSync(dir, { recursive: true, force: true });
     },
   };

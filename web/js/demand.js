@@ -75,11 +75,9 @@ export async function loadDemand() {
   }
 }
 
-/** A published count: a number, "<5" for a hidden one, "≥N" for one known to be at least N. */
+/** A published count: a number (rounded to a multiple of 5), or "<5" for 0 to 4. */
 function count(v) {
-  if (typeof v === "number") return ctx.num(v);
-  const least = /^≥(\d+)$/.exec(v);
-  return least ? ctx.tr("dem.atLeast", { n: ctx.num(Number(least[1])) }) : ctx.tr("dem.fewer", { n: ctx.num(5) });
+  return typeof v === "number" ? ctx.num(v) : ctx.tr("dem.fewer", { n: ctx.num(5) });
 }
 
 /** Draws the ranking table and the download button for the last answer. */
@@ -105,6 +103,8 @@ export function render() {
     ),
   );
   table.tBodies[0].replaceChildren(...rows);
+  // Published figures are rounded, and months appear once closed: say so.
+  $("dem-note").textContent = answer ? tr("dem.rounded", { month: answer.published_through ?? "" }) : "";
   $("dem-results").hidden = !answer;
   $("dem-csv").disabled = !answer;
 }

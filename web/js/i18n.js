@@ -1046,6 +1046,13 @@ export const STRINGS = {
     bg: "Забрави токена",
     lt: "Pamiršti raktą",
   },
+  "dem.rounded": {
+    it: "Per proteggere chi chiama, i conteggi sono arrotondati a multipli di 5 e «meno di 5» vale da 0 a 4. Mesi pubblicati fino a {month}; un mese compare il giorno 10 del mese successivo.",
+    en: "To protect callers, counts are rounded to multiples of 5 and “fewer than 5” stands for 0 to 4. Months published up to {month}; a month appears on the 10th of the next.",
+    de: "Zum Schutz der Anrufenden sind die Zahlen auf Vielfache von 5 gerundet; „weniger als 5“ steht für 0 bis 4. Veröffentlichte Monate bis {month}; ein Monat erscheint am 10. des Folgemonats.",
+    bg: "За да се защитят обаждащите се, броят е закръглен до кратно на 5, а „по-малко от 5“ означава от 0 до 4. Публикувани месеци до {month}; всеки месец излиза на 10-о число на следващия.",
+    lt: "Skambinančiųjų apsaugai skaičiai suapvalinti iki 5 kartotinių, o „mažiau nei 5“ reiškia nuo 0 iki 4. Paskelbti mėnesiai iki {month}; mėnuo paskelbiamas kito mėnesio 10 d.",
+  },
   "dem.caption": {
     it: "Aree per richieste non soddisfatte (servizi entro {km} km)",
     en: "Areas by unmet requests (services within {km} km)",
@@ -1136,13 +1143,6 @@ export const STRINGS = {
     de: "Für diese Auswahl ist keine Anfrage erfasst.",
     bg: "Няма записани запитвания за този избор.",
     lt: "Šiems pasirinkimams prašymų neužregistruota.",
-  },
-  "dem.atLeast": {
-    it: "almeno {n}",
-    en: "at least {n}",
-    de: "mindestens {n}",
-    bg: "поне {n}",
-    lt: "ne mažiau kaip {n}",
   },
   "dem.fewer": {
     it: "meno di {n}",
