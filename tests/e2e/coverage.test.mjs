@@ -305,12 +305,14 @@ describe("coverage view", () => {
     // The map fits Rome: every municipio is drawn; some have no locality inside and no figure.
     await assertLegendMatchesMap(api, (r) => r.distance.share_within_10km);
     assert.ok(api.rows.some((r) => r.distance.share_within_10km === null), "some municipi have no data");
-    // No population: per 100,000 is "no data" everywhere.
+    // import-areas gives Rome's municipi their population (31 Dec 2010), so
+    // per 100,000 has a figure for every one of them.
     await page.selectOption("#cov-measure", "per_100k");
     await assertLegendMatchesMap(api, (r) => r.resources_per_100k);
-    assert.equal(await page.textContent("#cov-legend-classes li[data-nodata] .n"), "(15)");
+    assert.ok(api.rows.every((r) => r.resources_per_100k !== null), "every municipio has a population");
+    assert.equal(await page.textContent("#cov-legend-classes li[data-nodata] .n"), "(0)");
     const cell = await page.textContent("#cov-table tbody tr:first-child td[data-key=resources_per_100k]");
-    assert.match(cell, /no data/);
+    assert.doesNotMatch(cell, /no data/);
     // Unknown values go last, whichever way the column is sorted.
     await page.click("#cov-table th[data-key=mean_km] button");
     for (const dir of [1, -1]) {

@@ -58,9 +58,9 @@ describe("trust signals in the page", () => {
     await page.goto(`${server.base}/#lang=en`);
     await waitForMap(page);
     await waitFor(async () => (await page.$$("#list button[data-id]")).length === 7, { what: "the seven fixture records" });
-    assert.match(await sub("q-full"), / · Verified 2 months ago$/);
-    assert.match(await sub("q-twin-1"), / · Verified 6 months ago$/);
-    assert.match(await sub("q-never"), / · Never verified$/);
+    assert.match(await sub("q-full"), / · Verified 2 months ago · source linked$/);
+    assert.match(await sub("q-twin-1"), / · Verified 6 months ago · source linked$/);
+    assert.match(await sub("q-never"), / · Never verified · no source URL$/);
 
     await page.focus('#list button[data-id="q-full"]');
     await page.keyboard.press("Enter");

@@ -342,7 +342,8 @@ function renderList() {
       const sub = document.createElement("span");
       sub.className = "sub";
       const where = [p.city, tr(`country.${p.country}`)].filter(Boolean).join(", ");
-      sub.textContent = `${tr(`category.${p.category}`)} · ${where}${f.geometry ? "" : ` · ${tr("list.noLocation")}`} · ${freshness(state.lang, p.last_verified).text}`;
+      const sourced = sourceParts(p.source).some((x) => x.url) ? tr("trust.linkedSource") : tr("ed.q.missing_source_url");
+      sub.textContent = `${tr(`category.${p.category}`)} · ${where}${f.geometry ? "" : ` · ${tr("list.noLocation")}`} · ${freshness(state.lang, p.last_verified).text} · ${sourced}`;
       name.append(sub);
       const dist = document.createElement("span");
       dist.className = "dist";

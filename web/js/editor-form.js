@@ -124,6 +124,9 @@ export function read(tr) {
   return { feature: { type: "Feature", id: properties.id, geometry: point ? { type: "Point", coordinates: point } : null, properties } };
 }
 
+/** Properties the API computes (and ignores when written back): never edited, never a difference. */
+const COMPUTED = new Set(["version", "updated_at", "created_at", "hours_week", "centre_of", "distance_m", "open_now", "next_change", "reach"]);
+
 /** A value for comparing: empty strings and lists count as absent. */
 const norm = (v) => JSON.stringify(v === undefined || v === "" || (Array.isArray(v) && !v.length) ? null : v);
 
@@ -133,7 +136,7 @@ export function mergePatch(base, next) {
   const b = next.properties ?? {};
   const properties = {};
   for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
-    if (key === "version" || key === "updated_at") continue;
+    if (COMPUTED.has(key)) continue;
     if (norm(a[key]) !== norm(b[key])) properties[key] = b[key] ?? null;
   }
   const patch = {};
@@ -189,7 +192,7 @@ export function differences(a, b) {
   const pb = b?.properties ?? {};
   const out = [];
   for (const key of new Set([...Object.keys(pa), ...Object.keys(pb)])) {
-    if (key === "version" || key === "updated_at") continue;
+    if (COMPUTED.has(key)) continue;
     if (norm(pa[key]) !== norm(pb[key])) out.push([key, pa[key], pb[key]]);
   }
   if (JSON.stringify(a?.geometry ?? null) !== JSON.stringify(b?.geometry ?? null)) out.push(["geometry", a?.geometry, b?.geometry]);

@@ -137,6 +137,7 @@ const WORDS = [
   ["ed.q.missing_hours", "senza orari", "no hours", "keine Öffnungszeiten", "без работно време", "nėra darbo laiko"],
   ["ed.q.missing_address", "senza indirizzo", "no address", "keine Adresse", "без адрес", "nėra adreso"],
   ["ed.q.missing_source_url", "fonte senza URL", "no source URL", "Quelle ohne URL", "източник без URL", "šaltinis be URL"],
+  ["trust.linkedSource", "fonte con link", "source linked", "Quelle verlinkt", "източник с връзка", "šaltinis su nuoroda"],
   ["ed.q.never_verified", "mai verificata", "never verified", "nie geprüft", "никога не е проверяван", "niekada netikrinta"],
   ["ed.q.stale", "verifica vecchia", "verification old", "Prüfung veraltet", "остаряла проверка", "pasenęs patikrinimas"],
   ["ed.q.shares_point", "punto condiviso", "shares a point", "teilt einen Punkt", "споделя точка", "bendras taškas"],
