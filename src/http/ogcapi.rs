@@ -650,6 +650,13 @@ fn item_id(path: Result<Path<(String, String)>, PathRejection>) -> Result<(Colle
     Ok((Collection::from_id(&collection)?, id))
 }
 
+/// The feature id of an item path in the one writable collection.
+fn writable_item(path: Result<Path<(String, String)>, PathRejection>) -> Result<String, ApiError> {
+    let (collection, id) = item_id(path)?;
+    writable(collection)?;
+    Ok(id)
+}
+
 /// Part 4: `POST …/items` creates a record, with the same roles, validation
 /// and history as `POST /api/resources`; without an id it gets a slug.
 async fn create_item(
@@ -670,8 +677,7 @@ async fn replace_item(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let (collection, id) = item_id(path)?;
-    writable(collection)?;
+    let id = writable_item(path)?;
     super::write::replace_resource(state, caller, ResourceId(id), headers, body).await
 }
 
@@ -683,8 +689,7 @@ async fn patch_item(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let (collection, id) = item_id(path)?;
-    writable(collection)?;
+    let id = writable_item(path)?;
     super::write::patch_resource(state, caller, ResourceId(id), headers, body).await
 }
 
@@ -695,8 +700,7 @@ async fn delete_item(
     caller: Caller,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    let (collection, id) = item_id(path)?;
-    writable(collection)?;
+    let id = writable_item(path)?;
     super::write::delete_resource(state, caller, ResourceId(id), headers).await
 }
 
