@@ -100,6 +100,10 @@ struct ServeArgs {
     /// country outlines, so the page asks no other host for anything).
     #[arg(long, env = "WITGIS_BASEMAP_STYLE", value_parser = crate::http::config::parse_style_url)]
     basemap_style: Option<String>,
+    /// A PMTiles v3 vector archive (Protomaps schema) to serve as a local
+    /// basemap of streets and names; the page then asks no other host.
+    #[arg(long, env = "WITGIS_BASEMAP", conflicts_with = "basemap_style")]
+    basemap: Option<PathBuf>,
     /// The territory place search prefers: a country code (IT), a city
     /// (Rome, Vilnius) or a box west,south,east,north in degrees.
     #[arg(long, env = "WITGIS_HOME", default_value = "Rome", value_parser = crate::places::Home::parse)]
@@ -338,6 +342,15 @@ async fn open_store(args: &StoreArgs) -> Result<Arc<dyn Store>, CliError> {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), CliError> {
+    let basemap = match &args.basemap {
+        Some(path) => {
+            let basemap =
+                crate::http::basemap::Basemap::open(path).map_err(|e| CliError::Invalid(e.to_string()))?;
+            tracing::info!(bytes = basemap.len(), "local basemap {}", path.display());
+            Some(Arc::new(basemap))
+        }
+        None => None,
+    };
     let completeness = match &args.completeness {
         Some(path) => crate::coverage::Completeness::load(path).map_err(|e| CliError::Invalid(e.0))?,
         None => crate::coverage::Completeness::shipped().clone(),
@@ -397,6 +410,8 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
     );
     let web = crate::http::config::WebConfig {
         basemap_style: args.basemap_style,
+        basemap_pmtiles: basemap.is_some().then_some(crate::http::basemap::ARCHIVE_PATH),
+        basemap,
         geocoder: state.geocoder().is_some(),
     };
     let app = crate::http::router_with(state, web).into_make_service_with_connect_info::<SocketAddr>();

@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use super::basemap::Basemap;
+
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -15,6 +17,11 @@ pub struct WebConfig {
     /// A MapLibre style URL for an online basemap; `None` keeps the offline
     /// basemap of country outlines served by witgis itself.
     pub basemap_style: Option<String>,
+    /// The path of the local PMTiles basemap (`--basemap`), if one is served.
+    pub basemap_pmtiles: Option<&'static str>,
+    /// The archive behind `basemap_pmtiles`.
+    #[serde(skip)]
+    pub basemap: Option<Arc<Basemap>>,
     /// Whether an external geocoder answers street addresses in
     /// `/api/places` (the page then offers to search them).
     pub geocoder: bool,
@@ -62,13 +69,14 @@ mod tests {
     async fn default_config_has_no_online_basemap() {
         let (status, body) = get_config(WebConfig::default()).await;
         assert_eq!(status, StatusCode::OK);
-        assert_eq!(body, json!({ "basemap_style": null, "geocoder": false }));
+        assert_eq!(body, json!({ "basemap_style": null, "basemap_pmtiles": null, "geocoder": false }));
     }
 
     #[tokio::test]
     async fn configured_basemap_style_is_exposed() {
         let style = parse_style_url("https://tiles.example.org/styles/liberty.json").expect("valid URL");
-        let (_, body) = get_config(WebConfig { basemap_style: Some(style.clone()), geocoder: false }).await;
+        let (_, body) =
+            get_config(WebConfig { basemap_style: Some(style.clone()), ..WebConfig::default() }).await;
         assert_eq!(body["basemap_style"], json!(style));
     }
 

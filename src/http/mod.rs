@@ -1,6 +1,7 @@
 //! The HTTP API: the router factory and one module per endpoint group.
 
 pub mod areas;
+pub mod basemap;
 pub mod config;
 pub mod coverage;
 pub mod demand;
@@ -29,6 +30,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate as _};
 use tower_http::trace::TraceLayer;
 
 use self::config::WebConfig;
@@ -76,13 +78,17 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
         .route("/api/{*rest}", get(api_not_found))
         .route("/ogcapi/{*rest}", get(api_not_found))
         .merge(ogcapi::router())
+        .merge(basemap::router(web.basemap.clone()))
         .merge(config::router(web))
         .method_not_allowed_fallback(method_not_allowed);
     api.fallback(get(web::static_file).fallback(method_not_allowed))
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), guard::rate_limit))
         .with_state(state)
         .layer(axum::middleware::from_fn(guard::problems))
-        .layer(CompressionLayer::new())
+        // PMTiles ranges are served as stored (their tiles are compressed already).
+        .layer(CompressionLayer::new().compress_when(
+            DefaultPredicate::new().and(NotForContentType::const_new("application/vnd.pmtiles")),
+        ))
         .layer(
             // Log the route and status only: a query string holds places people
             // looked around, which must not end up in logs.

@@ -10,6 +10,11 @@ use super::error::problem;
 #[folder = "web/"]
 struct Assets;
 
+/// The embedded file at `path` under `web/` (no leading slash).
+pub fn asset(path: &str) -> Option<rust_embed::EmbeddedFile> {
+    Assets::get(path)
+}
+
 /// Serves `web/` files: `/` is `index.html`. Vendored libraries are cached
 /// for a day, the page itself is revalidated with its ETag.
 pub async fn static_file(uri: Uri, headers: HeaderMap) -> Response {

@@ -38,7 +38,7 @@ after(async () => {
 });
 
 test("a configured basemap style is used instead of the offline outlines", async () => {
-  assert.deepEqual(await server.api("/api/config"), { basemap_style: styleUrl, geocoder: false });
+  assert.deepEqual(await server.api("/api/config"), { basemap_style: styleUrl, basemap_pmtiles: null, geocoder: false });
   const page = await browser.newPage();
   await page.goto(`${server.base}/#lang=en`);
   await waitForMap(page);

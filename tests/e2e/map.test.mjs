@@ -270,7 +270,7 @@ describe("web map", () => {
   });
 
   test("with the default config no request leaves this server", async () => {
-    assert.deepEqual(await server.api("/api/config"), { basemap_style: null, geocoder: false });
+    assert.deepEqual(await server.api("/api/config"), { basemap_style: null, basemap_pmtiles: null, geocoder: false });
     const web = browser.requests.filter((u) => /^(https?|wss?):/.test(u));
     assert.ok(web.length > 10, "requests were recorded");
     const foreign = web.filter((u) => new URL(u).host !== `127.0.0.1:${server.port}`);

@@ -120,6 +120,7 @@ function applyLanguage() {
   renderDesk();
   renderCoverage();
   renderEditor();
+  localiseBasemap();
 }
 
 /** MapLibre's own control labels, in the page's language. */
@@ -510,6 +511,48 @@ function offlineStyle() {
   };
 }
 
+/** The MapLibre source name of the local PMTiles basemap. */
+const BASEMAP_SOURCE = "protomaps";
+let pmtilesProtocol = false;
+
+/**
+ * The local vector basemap (`--basemap`): the PMTiles archive and glyphs
+ * from this server, drawn with the Protomaps light layers, names in the
+ * page's language (else the local name).
+ */
+function localStyle() {
+  if (!pmtilesProtocol) {
+    maplibregl.addProtocol("pmtiles", new pmtiles.Protocol().tile);
+    pmtilesProtocol = true;
+  }
+  return {
+    version: 8,
+    glyphs: `${location.origin}/fonts/{fontstack}/{range}.pbf`,
+    sources: {
+      [BASEMAP_SOURCE]: {
+        type: "vector",
+        url: `pmtiles://${location.origin}${config.basemap_pmtiles}`,
+        attribution: "© OpenStreetMap contributors",
+      },
+    },
+    layers: basemapLayers(),
+  };
+}
+
+/** The Protomaps light layers, faded so that our symbols stay readable. */
+function basemapLayers() {
+  return basemaps.layers(BASEMAP_SOURCE, basemaps.namedFlavor("light"), { lang: state.lang });
+}
+
+/** Re-sets the basemap's label layers in the page's language. */
+function localiseBasemap() {
+  if (!map || !mapReady || !config.basemap_pmtiles) return;
+  for (const layer of basemapLayers()) {
+    if (layer.type !== "symbol" || layer.layout?.["text-field"] === undefined || !map.getLayer(layer.id)) continue;
+    map.setLayoutProperty(layer.id, "text-field", layer.layout["text-field"]);
+  }
+}
+
 function addOurLayers() {
   for (const c of [...CATEGORIES, MIXED]) {
     for (const approx of [false, true]) {
@@ -806,7 +849,7 @@ async function initMap() {
   }
   const options = {
     container: "map",
-    style: config.basemap_style || offlineStyle(),
+    style: config.basemap_style || (config.basemap_pmtiles ? localStyle() : offlineStyle()),
     attributionControl: { compact: true },
     dragRotate: false,
     touchPitch: false,
@@ -823,6 +866,9 @@ async function initMap() {
     const approx = e.id.startsWith("sym-approx-");
     const c = e.id.replace(/^sym-(approx-)?/, "");
     if ((SYMBOLS[c] || c === MIXED) && !map.hasImage(e.id)) map.addImage(e.id, symbolImageData(c, 22, 2, approx), { pixelRatio: 2 });
+    // The Protomaps style's town dots and POI icons come from a sprite we do not
+    // serve: they are left blank, so that only our symbols are icons.
+    else if (config.basemap_pmtiles && !map.hasImage(e.id)) map.addImage(e.id, { width: 1, height: 1, data: new Uint8Array(4) });
   });
   map.on("load", () => {
     addOurLayers();
