@@ -169,3 +169,19 @@ fn serve_refuses_a_home_it_cannot_place() {
         assert!(stderr(&out).contains("--home"), "{bad}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn serve_refuses_a_basemap_that_is_not_a_pmtiles_archive() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("b.db");
+    let not_pmtiles = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/countries.geojson");
+    let out = witgis(&["serve", "--basemap", &not_pmtiles.to_string_lossy(), "--addr", "127.0.0.1:0"], &db);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("is not a PMTiles v3 vector archive"), "{}", stderr(&out));
+    let missing = dir.path().join("missing.pmtiles");
+    let out = witgis(&["serve", "--basemap", &missing.to_string_lossy(), "--addr", "127.0.0.1:0"], &db);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("cannot read the basemap"), "{}", stderr(&out));
+    let both = ["serve", "--basemap", "x.pmtiles", "--basemap-style", "https://example.org/s.json"];
+    assert!(!witgis(&both, &db).status.success(), "--basemap and --basemap-style exclude each other");
+}
