@@ -67,7 +67,7 @@ fn bench(c: &mut Criterion) {
                 .ok()
             })
             .collect();
-        let with_regions = Snapshot::with_areas(snapshot.resources().to_vec(), regions);
+        let with_regions = Snapshot::with_areas(snapshot.resources().cloned().collect(), regions);
         let query = DemandQuery {
             needs: Vec::new(),
             countries: Vec::new(),

@@ -192,9 +192,10 @@ pub fn refer<'a>(snapshot: &'a Snapshot, req: &Request) -> Referral<'a> {
         |r: &Resource| r.location.is_none() && r.serves_areas.is_empty() && Some(r.country) == country;
     let mut competent_ids: Vec<u32> =
         area_ids.iter().flat_map(|a| snapshot.serving(a).iter().copied()).collect();
-    competent_ids.extend((0..snapshot.len() as u32).filter(|&i| national(snapshot.resource(i))));
+    competent_ids.extend(snapshot.slots().filter(|&i| national(snapshot.resource(i))));
     competent_ids.sort_unstable();
     competent_ids.dedup();
+    snapshot.sort_by_id(&mut competent_ids);
     let mut competent: Vec<Entry> = competent_ids.iter().map(|&i| entry(i)).collect();
     competent.sort_by(|a, b| {
         let rank = |e: &Entry| competence_rank(snapshot.resource(e.index));
@@ -202,7 +203,7 @@ pub fn refer<'a>(snapshot: &'a Snapshot, req: &Request) -> Referral<'a> {
             (Some(x), Some(y)) => x.total_cmp(&y),
             (Some(_), None) => std::cmp::Ordering::Less,
             (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => a.index.cmp(&b.index),
+            (None, None) => snapshot.resource(a.index).id.cmp(&snapshot.resource(b.index).id),
         })
     });
 

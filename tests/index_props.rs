@@ -61,7 +61,6 @@ fn brute_force(snapshot: &Snapshot, q: [f64; 2], filter: &Filter) -> Vec<(f64, S
     let matches = snapshot.matcher(filter);
     let mut all: Vec<(f64, String)> = snapshot
         .resources()
-        .iter()
         .enumerate()
         .filter(|(i, _)| matches(*i as u32))
         .filter_map(|(_, r)| r.point().map(|p| (geodesic_m(q, p), r.id.clone())))

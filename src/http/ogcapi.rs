@@ -268,13 +268,13 @@ fn areas_collection(areas: &[Area], collection: Collection, base: &str) -> Value
 /// The description of the `resources` collection, with its extent.
 fn resources_collection(current: &Versioned, base: &str) -> Value {
     let snapshot = current.snapshot();
-    let points = snapshot.resources().iter().filter_map(|r| r.point());
+    let points = snapshot.resources().filter_map(|r| r.point());
     let bbox = points.fold(None, |acc: Option<[f64; 4]>, [lon, lat]| {
         Some(
             acc.map_or([lon, lat, lon, lat], |[w, s, e, n]| [w.min(lon), s.min(lat), e.max(lon), n.max(lat)]),
         )
     });
-    let times = (0..snapshot.len() as u32).filter_map(|i| current.meta(i)).map(|m| m.updated_at);
+    let times = snapshot.slots().filter_map(|i| current.meta(i)).map(|m| m.updated_at);
     let interval = times.fold(None, |acc: Option<(DateTime<Utc>, DateTime<Utc>)>, t| {
         Some(acc.map_or((t, t), |(a, b)| (a.min(t), b.max(t))))
     });
