@@ -101,9 +101,14 @@ fn export(db: &Path) -> Vec<u8> {
 
 /// The seed resources' ids, read straight from data/resources.geojson.
 fn seed_ids() -> Vec<String> {
-    let fc: Value = serde_json::from_str(&std::fs::read_to_string("data/resources.geojson").unwrap()).unwrap();
-    let mut ids: Vec<String> =
-        fc["features"].as_array().unwrap().iter().map(|f| f["properties"]["id"].as_str().unwrap().to_owned()).collect();
+    let fc: Value =
+        serde_json::from_str(&std::fs::read_to_string("data/resources.geojson").unwrap()).unwrap();
+    let mut ids: Vec<String> = fc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["id"].as_str().unwrap().to_owned())
+        .collect();
     ids.sort();
     ids
 }
@@ -161,7 +166,11 @@ async fn the_seed_export_validates_against_the_official_schemas() {
 
     // The validator does check: a broken id and a missing required address
     // field are refused.
-    let mut bad = services.values().find(|s| s["service_at_locations"][0]["location"]["addresses"][0].is_object()).unwrap().clone();
+    let mut bad = services
+        .values()
+        .find(|s| s["service_at_locations"][0]["location"]["addresses"][0].is_object())
+        .unwrap()
+        .clone();
     bad["id"] = json!("it-rm-not-a-uuid");
     assert!(!violations(&service, &bad).is_empty());
     let mut bad_address = bad["service_at_locations"][0]["location"]["addresses"][0].clone();
@@ -278,9 +287,19 @@ fn hours_hsds_can_say_become_weekly_schedules_and_others_stay_text() {
     let s = schedules("Mo-Fr 09:00-13:00,14:00-17:30; Sa 10:00-12:00");
     let got: Vec<(String, String, String)> = s
         .iter()
-        .map(|o| (o["byday"].as_str().unwrap().into(), o["opens_at"].as_str().unwrap().into(), o["closes_at"].as_str().unwrap().into()))
+        .map(|o| {
+            (
+                o["byday"].as_str().unwrap().into(),
+                o["opens_at"].as_str().unwrap().into(),
+                o["closes_at"].as_str().unwrap().into(),
+            )
+        })
         .collect();
-    let want = [("MO,TU,WE,TH,FR", "09:00", "13:00"), ("MO,TU,WE,TH,FR", "14:00", "17:30"), ("SA", "10:00", "12:00")];
+    let want = [
+        ("MO,TU,WE,TH,FR", "09:00", "13:00"),
+        ("MO,TU,WE,TH,FR", "14:00", "17:30"),
+        ("SA", "10:00", "12:00"),
+    ];
     assert_eq!(got, want.map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned())));
 
     // Holidays, overnight spans and months are not weekly rules: text only.

@@ -73,11 +73,8 @@ pub fn compiled_service(r: &Resource, area_name: impl Fn(&str) -> Option<String>
         s.insert("assured_date".into(), json!(d.format("%Y-%m-%d").to_string()));
     }
 
-    let phones: Vec<Value> = r
-        .phone
-        .iter()
-        .map(|n| json!({ "id": id("phone"), "service_id": service, "number": n }))
-        .collect();
+    let phones: Vec<Value> =
+        r.phone.iter().map(|n| json!({ "id": id("phone"), "service_id": service, "number": n })).collect();
     s.insert("phones".into(), Value::Array(phones));
     s.insert("schedules".into(), Value::Array(schedules(r, &service)));
     let areas: Vec<Value> = r
@@ -223,7 +220,10 @@ const OSM_DAYS: [&str; 7] = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"];
 /// overnight spans, comments, `off`, overriding rules) is `None`.
 fn weekly(text: &str) -> Option<Vec<Rule>> {
     if text.trim() == "24/7" {
-        return Some(vec![Rule { days: (0..7).collect(), intervals: vec![("00:00".into(), "24:00".into())] }]);
+        return Some(vec![Rule {
+            days: (0..7).collect(),
+            intervals: vec![("00:00".into(), "24:00".into())],
+        }]);
     }
     let mut seen = [false; 7];
     let mut rules = Vec::new();
@@ -384,7 +384,10 @@ pub fn resource_from_service(s: &Value) -> (Option<String>, Result<Resource, Vec
         match a["uri"].as_str().and_then(|u| u.strip_prefix("urn:witgis:area:")) {
             Some(area) => areas.push(json!(area)),
             None => {
-                return (Some(id), Err(fail(&format!("service_areas[{i}].uri"), "must be urn:witgis:area:<area id>")));
+                return (
+                    Some(id),
+                    Err(fail(&format!("service_areas[{i}].uri"), "must be urn:witgis:area:<area id>")),
+                );
             }
         }
     }
@@ -403,7 +406,9 @@ pub fn resource_from_service(s: &Value) -> (Option<String>, Result<Resource, Vec
         }
     }
     for a in s["attributes"].as_array().into_iter().flatten() {
-        let (Some(field), Some(value)) = (a["taxonomy_term"]["code"].as_str(), a.get("value")) else { continue };
+        let (Some(field), Some(value)) = (a["taxonomy_term"]["code"].as_str(), a.get("value")) else {
+            continue;
+        };
         if a["taxonomy_term"]["taxonomy"] != TAXONOMY || !ATTRIBUTE_FIELDS.contains(&field) {
             continue;
         }
