@@ -218,6 +218,8 @@ enum ImportFormat {
     Geojson,
     /// CSV with a header row.
     Csv,
+    /// Open Referral HSDS 3.0 compiled services, as `export --format hsds` writes.
+    Hsds,
     /// OpenStreetMap: an .osm.pbf extract or an Overpass API JSON answer,
     /// kept in step on re-import.
     Osm,
@@ -432,9 +434,10 @@ async fn import(args: ImportArgs) -> Result<(), CliError> {
         None if pbf => None,
         Some(ImportFormat::Geojson) => Some(Format::Geojson),
         Some(ImportFormat::Csv) => Some(Format::Csv),
+        Some(ImportFormat::Hsds) => Some(Format::Hsds),
         None => Some(Format::from_path(&args.file).ok_or_else(|| {
             CliError::Io(format!(
-                "{name}: cannot tell the format from the extension; pass --format geojson|csv|osm"
+                "{name}: cannot tell the format from the extension; pass --format geojson|csv|hsds|osm"
             ))
         })?),
     };
@@ -514,9 +517,17 @@ async fn import_areas(args: ImportAreasArgs) -> Result<(), CliError> {
 async fn export(args: ExportArgs) -> Result<(), CliError> {
     let store = open_store(&args.store).await?;
     let resources = store.resources().await?;
-    let stdout = std::io::stdout().lock();
-    formats::write(std::io::BufWriter::new(stdout), &resources, args.format)
-        .map_err(|e| CliError::Io(format!("cannot write the export: {e}")))
+    let names: std::collections::HashMap<String, String> = if args.format == Format::Hsds {
+        store.areas().await?.into_iter().map(|a| (a.id, a.name)).collect()
+    } else {
+        Default::default()
+    };
+    let out = std::io::BufWriter::new(std::io::stdout().lock());
+    match args.format {
+        Format::Hsds => formats::hsds::write(out, &resources, |id| names.get(id).cloned()),
+        format => formats::write(out, &resources, format),
+    }
+    .map_err(|e| CliError::Io(format!("cannot write the export: {e}")))
 }
 
 /// The columns of `export-demand`, in order.

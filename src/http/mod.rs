@@ -10,6 +10,7 @@ pub mod geojson;
 pub mod guard;
 pub mod headers;
 pub mod health;
+pub mod hsds;
 pub mod nearest;
 pub mod ogcapi;
 pub mod params;
@@ -76,6 +77,7 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
         .route("/api/{*rest}", get(api_not_found))
         .route("/ogcapi/{*rest}", get(api_not_found))
         .merge(ogcapi::router())
+        .merge(hsds::router())
         .merge(config::router(web))
         .method_not_allowed_fallback(method_not_allowed);
     api.fallback(get(web::static_file).fallback(method_not_allowed))
