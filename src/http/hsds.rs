@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use super::error::{ApiError, InvalidParam};
 use crate::formats::hsds;
 use crate::index::Snapshot;
+use crate::model::Resource;
 use crate::state::AppState;
 
 /// Services per page unless `per_page` says otherwise.
@@ -64,9 +65,8 @@ fn number(name: &str, value: Option<&str>, default: u64, max: u64) -> Result<u64
     }
 }
 
-/// The compiled service of the resource at `index`.
-fn service(snapshot: &Snapshot, index: usize) -> Value {
-    let r = &snapshot.resources()[index];
+/// The compiled service of a resource.
+fn service(snapshot: &Snapshot, r: &Resource) -> Value {
     hsds::compiled_service(r, |id| snapshot.area(id).map(|a| a.name.clone()))
 }
 
@@ -79,16 +79,14 @@ pub async fn list_services(
     let page = number("page", q.page.as_deref(), 1, u64::from(u32::MAX))?;
     let per_page = number("per_page", q.per_page.as_deref(), DEFAULT_PER_PAGE, MAX_PER_PAGE)?;
     let snapshot = state.snapshot();
-    let mut order: Vec<usize> = (0..snapshot.len()).collect();
-    order.sort_by(|&a, &b| snapshot.resources()[a].id.cmp(&snapshot.resources()[b].id));
-    let total = order.len() as u64;
+    let total = snapshot.len() as u64;
     let pages = total.div_ceil(per_page);
     if page > pages.max(1) {
         return Err(bad("page", format!("is past the last page ({}) at per_page={per_page}", pages.max(1))));
     }
     let start = usize::try_from((page - 1) * per_page).unwrap_or(usize::MAX);
     let contents: Vec<Value> =
-        order.iter().skip(start).take(per_page as usize).map(|&i| service(&snapshot, i)).collect();
+        snapshot.resources().skip(start).take(per_page as usize).map(|r| service(&snapshot, r)).collect();
     Ok(Json(json!({
         "total_items": total,
         "total_pages": pages,
@@ -110,10 +108,9 @@ pub async fn get_service(
     let wanted = uuid::Uuid::parse_str(&id)
         .map_err(|_| bad("id", "must be an HSDS service id (a UUID) as /hsds/services lists".into()))?;
     let snapshot = state.snapshot();
-    let index = snapshot
+    let r = snapshot
         .resources()
-        .iter()
-        .position(|r| hsds::object_id("service", &r.id) == wanted)
+        .find(|r| hsds::object_id("service", &r.id) == wanted)
         .ok_or_else(|| ApiError::NotFound(format!("no service has the id '{wanted}'")))?;
-    Ok(Json(service(&snapshot, index)))
+    Ok(Json(service(&snapshot, r)))
 }
