@@ -104,12 +104,15 @@ pub struct WorkPool {
 
 /// Queries run at once unless configured otherwise.
 pub const DEFAULT_SLOTS: usize = 2;
-/// A query's time budget unless configured otherwise.
+/// The time budget of `witgis serve` unless configured otherwise.
 pub const DEFAULT_BUDGET: Duration = Duration::from_millis(2000);
 
+/// The pool of a state built without one (library use, tests): two slots,
+/// and ten minutes per query, so that unoptimised test builds, ten times
+/// slower, still finish; `witgis serve` sets its own.
 impl Default for WorkPool {
     fn default() -> Self {
-        WorkPool::new(DEFAULT_SLOTS, DEFAULT_BUDGET)
+        WorkPool::new(DEFAULT_SLOTS, Duration::from_secs(600))
     }
 }
 
