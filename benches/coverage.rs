@@ -32,6 +32,10 @@ fn bench(c: &mut Criterion) {
                 ))
             })
         });
+        // The query that once took 50 s of CPU (issue 13).
+        group.bench_function("suggest_k50_100km", |b| {
+            b.iter(|| black_box(coverage::suggest(&snapshot, shipped, &Query::default(), 100_000.0, 50)))
+        });
         group.bench_function("report_region", |b| {
             b.iter(|| {
                 black_box(coverage::report(

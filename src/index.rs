@@ -371,6 +371,22 @@ impl Snapshot {
     /// within `max_m` metres, ordered by geodesic distance (ties by id).
     /// `k = usize::MAX` with a radius gives every resource in the circle.
     pub fn nearest(&self, lon: f64, lat: f64, k: usize, max_m: Option<f64>, filter: &Filter) -> Vec<Hit> {
+        self.nearest_where(lon, lat, k, max_m, filter, |_| Some(true))
+    }
+
+    /// [`Snapshot::nearest`] with one more test inside the walk: `keep` sees
+    /// each resource that passes the filter, nearest first, and answers
+    /// whether it counts (`Some(true)`), not (`Some(false)`), or that the
+    /// walk stops here (`None`: the hits found so far are returned).
+    pub fn nearest_where(
+        &self,
+        lon: f64,
+        lat: f64,
+        k: usize,
+        max_m: Option<f64>,
+        filter: &Filter,
+        mut keep: impl FnMut(u32) -> Option<bool>,
+    ) -> Vec<Hit> {
         if k == 0 {
             return Vec::new();
         }
@@ -379,7 +395,7 @@ impl Snapshot {
         let max_m = max_m.unwrap_or(f64::INFINITY);
         let matches = self.matcher(filter);
         let mut best: BinaryHeap<Ranked<'_>> = BinaryHeap::new();
-        for tree in self.trees(filter) {
+        'trees: for tree in self.trees(filter) {
             for (entry, chord_2) in tree.nearest_neighbor_iter_with_distance_2(&target) {
                 let lower = sphere::geodesic_lower_bound_m(chord_2);
                 if lower > max_m {
@@ -399,6 +415,14 @@ impl Snapshot {
                     continue;
                 }
                 let candidate = Ranked { distance_m, id: &r.id, slot };
+                if best.len() == k && best.peek().is_some_and(|worst| candidate >= *worst) {
+                    continue;
+                }
+                match keep(slot) {
+                    Some(true) => {}
+                    Some(false) => continue,
+                    None => break 'trees,
+                }
                 if best.len() < k {
                     best.push(candidate);
                 } else if best.peek().is_some_and(|worst| candidate < *worst) {

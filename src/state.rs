@@ -156,6 +156,8 @@ pub struct AppState {
     desk_zone: chrono_tz::Tz,
     /// Rate limits per client address.
     limits: crate::throttle::Limits,
+    /// The bounded pool expensive queries run in.
+    work: crate::work::WorkPool,
 }
 
 /// The help desk's time zone unless configured otherwise.
@@ -191,6 +193,7 @@ impl AppState {
             clock: Clock::system(),
             desk_zone: DEFAULT_DESK_ZONE,
             limits: crate::throttle::Limits::default(),
+            work: crate::work::WorkPool::default(),
         }
     }
 
@@ -221,6 +224,17 @@ impl AppState {
     pub fn with_limits(mut self, limits: crate::throttle::Limits) -> AppState {
         self.limits = limits;
         self
+    }
+
+    /// The same state running expensive queries in `work`.
+    pub fn with_work(mut self, work: crate::work::WorkPool) -> AppState {
+        self.work = work;
+        self
+    }
+
+    /// The bounded pool expensive queries run in.
+    pub fn work(&self) -> &crate::work::WorkPool {
+        &self.work
     }
 
     /// Rate limits per client address.

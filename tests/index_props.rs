@@ -101,7 +101,8 @@ proptest! {
         let bbox = BBox { west, south: s.min(n), east, north: s.max(n) };
         let snapshot = Snapshot::new(rs);
         let matches = snapshot.matcher(&f);
-        let expected: Vec<u32> = (0..snapshot.len() as u32)
+        let expected: Vec<u32> = snapshot
+            .slots()
             .filter(|&i| matches(i) && snapshot.resource(i).point().is_some_and(|[x, y]| bbox.contains(x, y)))
             .collect();
         prop_assert_eq!(snapshot.in_bbox(bbox, &f), expected);

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use super::error::ApiError;
 use super::extract::Caller;
 use super::geojson::GeoJson;
+use super::offload::offload;
 use super::params::Params;
 use crate::auth::Role;
 use crate::coverage::{self, DemandQuery, DemandReport, Level, Localities, Period, Query, Report};
@@ -37,10 +38,24 @@ fn query(params: &mut Params) -> Query {
     }
 }
 
-/// Runs CPU-heavy work off the async threads.
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(work).await.map_err(|e| ApiError::Internal(format!("coverage task: {e}")))
+/// Runs CPU-heavy work in the bounded pool, checking the budget before and
+/// after (work with loops of its own checks inside them too).
+async fn blocking<T: Send + 'static>(
+    state: &AppState,
+    ask_less: &'static str,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    offload(state, ask_less, move |budget| {
+        budget.check()?;
+        let answer = work();
+        budget.check()?;
+        Ok(answer)
+    })
+    .await
 }
+
+/// What to ask instead of a coverage report that does not fit the budget.
+const ASK_LESS_REPORT: &str = "ask for fewer countries or categories";
 
 /// How a coverage answer is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,7 +131,7 @@ pub async fn coverage(
     let name = file_name(level, &query);
     let snapshot = state.snapshot();
     let completeness = state.completeness();
-    let (report, snapshot) = blocking(move || {
+    let (report, snapshot) = blocking(&state, ASK_LESS_REPORT, move || {
         let report = coverage::report(&snapshot, Localities::shipped(), level, &query, &completeness);
         (report, snapshot)
     })
@@ -125,7 +140,10 @@ pub async fn coverage(
         Format::Json => Ok(Json(report).into_response()),
         Format::Csv => csv_response(to_csv(&report), &name),
         Format::GeoJson => {
-            let body = blocking(move || to_geojson(&report, |id| outline(&snapshot, level, id))).await?;
+            let body = blocking(&state, ASK_LESS_REPORT, move || {
+                to_geojson(&report, |id| outline(&snapshot, level, id))
+            })
+            .await?;
             let mut response = GeoJson(body).into_response();
             response.headers_mut().insert(header::CONTENT_DISPOSITION, disposition(&name, "geojson"));
             Ok(response)
@@ -337,7 +355,7 @@ pub async fn gaps(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -
     params.finish()?;
     let snapshot = state.snapshot();
     let completeness = state.completeness();
-    let body = blocking(move || {
+    let body = blocking(&state, "ask for fewer countries, a larger min_km or a smaller limit", move || {
         let localities = Localities::shipped();
         let found = coverage::gaps(&snapshot, localities, &query, min_km * 1000.0, limit);
         let records = coverage::records_by_country(&snapshot, &query.resource_filter());
@@ -431,80 +449,91 @@ pub async fn suggest(
     };
     let snapshot = state.snapshot();
     let completeness = state.completeness();
-    let body = blocking(move || {
-        let localities = Localities::shipped();
-        let basis = basis(
-            &snapshot,
-            &completeness,
-            &query.resource_filter(),
-            &query.countries,
-            &query.reported_categories(),
-        );
-        let requests = records.map(|r| coverage::demand_points(&snapshot, &r, &query.topics));
-        let demand = requests.as_ref().unwrap_or(localities);
-        // A site must newly cover at least 5 requests: a smaller gain would
-        // point at a handful of callers.
-        let min_gain = match weight {
-            Weight::Population => 1,
-            Weight::Demand => 5,
-        };
-        let s = coverage::suggest_for(&snapshot, demand, localities, &query, radius_km * 1000.0, k, min_gain);
-        // Requests are sums of published cells (multiples of 5): 0 reads "<5".
-        let amount = |n: u64| match weight {
-            Weight::Population => json!(n),
-            Weight::Demand if n == 0 => json!("<5"),
-            Weight::Demand => json!(n),
-        };
-        let unit = match weight {
-            Weight::Population => "population",
-            Weight::Demand => "requests",
-        };
-        let mut covered = 0;
-        let features: Vec<Value> = s
-            .picks
-            .iter()
-            .enumerate()
-            .map(|(rank, p)| {
-                let l = localities.get(p.locality);
-                covered += p.newly_covered;
-                json!({
-                    "type": "Feature",
-                    "id": l.id,
-                    "geometry": point(l.lon, l.lat),
-                    "properties": {
-                        "rank": rank + 1,
-                        "name": l.name,
-                        "country": l.country,
-                        "population": l.population,
-                        format!("newly_covered_{unit}"): amount(p.newly_covered),
-                        format!("cumulative_covered_{unit}"): amount(covered),
-                    }
+    let body =
+        offload(&state, "ask for a smaller radius_km, a smaller k or fewer countries", move |budget| {
+            budget.check()?;
+            let localities = Localities::shipped();
+            let basis = basis(
+                &snapshot,
+                &completeness,
+                &query.resource_filter(),
+                &query.countries,
+                &query.reported_categories(),
+            );
+            let requests = records.map(|r| coverage::demand_points(&snapshot, &r, &query.topics));
+            let demand = requests.as_ref().unwrap_or(localities);
+            // A site must newly cover at least 5 requests: a smaller gain would
+            // point at a handful of callers.
+            let min_gain = match weight {
+                Weight::Population => 1,
+                Weight::Demand => 5,
+            };
+            let s = coverage::suggest_within(
+                &snapshot,
+                demand,
+                localities,
+                &query,
+                radius_km * 1000.0,
+                k,
+                min_gain,
+                budget,
+            )?;
+            // Requests are sums of published cells (multiples of 5): 0 reads "<5".
+            let amount = |n: u64| match weight {
+                Weight::Population => json!(n),
+                Weight::Demand if n == 0 => json!("<5"),
+                Weight::Demand => json!(n),
+            };
+            let unit = match weight {
+                Weight::Population => "population",
+                Weight::Demand => "requests",
+            };
+            let mut covered = 0;
+            let features: Vec<Value> = s
+                .picks
+                .iter()
+                .enumerate()
+                .map(|(rank, p)| {
+                    let l = localities.get(p.locality);
+                    covered += p.newly_covered;
+                    json!({
+                        "type": "Feature",
+                        "id": l.id,
+                        "geometry": point(l.lon, l.lat),
+                        "properties": {
+                            "rank": rank + 1,
+                            "name": l.name,
+                            "country": l.country,
+                            "population": l.population,
+                            format!("newly_covered_{unit}"): amount(p.newly_covered),
+                            format!("cumulative_covered_{unit}"): amount(covered),
+                        }
+                    })
                 })
-            })
-            .collect();
-        let mut body = json!({
-            "type": "FeatureCollection",
-            "weight": unit,
-            "radius_km": radius_km,
-            format!("uncovered_{unit}_before"): amount(s.uncovered_before),
-            format!("uncovered_{unit}_after"): amount(s.uncovered_before.saturating_sub(covered)),
-            "records": basis.0,
-            "complete": basis.1,
-            "features": features,
-        });
-        // The whole population is public; the number of requests already
-        // met by existing services would be a count of its own.
-        if weight == Weight::Population {
-            body["population"] = json!(s.population);
-        }
-        if weight == Weight::Demand {
-            body["from"] = json!(from);
-            body["to"] = json!(to);
-            body["published_through"] = json!(through.format("%Y-%m").to_string());
-        }
-        body
-    })
-    .await?;
+                .collect();
+            let mut body = json!({
+                "type": "FeatureCollection",
+                "weight": unit,
+                "radius_km": radius_km,
+                format!("uncovered_{unit}_before"): amount(s.uncovered_before),
+                format!("uncovered_{unit}_after"): amount(s.uncovered_before.saturating_sub(covered)),
+                "records": basis.0,
+                "complete": basis.1,
+                "features": features,
+            });
+            // The whole population is public; the number of requests already
+            // met by existing services would be a count of its own.
+            if weight == Weight::Population {
+                body["population"] = json!(s.population);
+            }
+            if weight == Weight::Demand {
+                body["from"] = json!(from);
+                body["to"] = json!(to);
+                body["published_through"] = json!(through.format("%Y-%m").to_string());
+            }
+            Ok(body)
+        })
+        .await?;
     Ok(GeoJson(body).into_response())
 }
 
@@ -553,12 +582,13 @@ pub async fn demand(
     // Supply is the resources meeting a need, of any category.
     let supply = Filter { topics: query.needs.clone(), ..Filter::default() };
     let countries = query.countries.clone();
-    let (report, basis) = blocking(move || {
-        let basis = basis(&snapshot, &completeness, &supply, &countries, Category::ALL);
-        let cells = demand::cells(&records, through);
-        (coverage::demand_vs_supply(&snapshot, &cells, &query), basis)
-    })
-    .await?;
+    let (report, basis) =
+        blocking(&state, "ask for a shorter period, fewer needs or fewer countries", move || {
+            let basis = basis(&snapshot, &completeness, &supply, &countries, Category::ALL);
+            let cells = demand::cells(&records, through);
+            (coverage::demand_vs_supply(&snapshot, &cells, &query), basis)
+        })
+        .await?;
     if csv {
         csv_response(demand_csv(&report), "witgis-demand-vs-supply")
     } else {

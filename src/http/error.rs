@@ -53,6 +53,14 @@ pub enum ApiError {
     /// Too many requests from one address: try again after this many seconds.
     #[error("{0}")]
     TooManyRequests(String, u64),
+    /// The server cannot answer this query now (busy, or the query ran out
+    /// of time): try again after this many seconds, or ask for less.
+    #[error("{0}")]
+    Overloaded(String, u64),
+    /// The query asks for more work than the server ever does for one
+    /// request; the message says what to ask instead.
+    #[error("{0}")]
+    TooLarge(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -120,6 +128,12 @@ impl IntoResponse for ApiError {
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*seconds));
                 response
             }
+            ApiError::Overloaded(_, seconds) => {
+                let mut response = problem(StatusCode::SERVICE_UNAVAILABLE, detail, None);
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*seconds));
+                response
+            }
+            ApiError::TooLarge(_) => problem(StatusCode::UNPROCESSABLE_ENTITY, detail, None),
             ApiError::Store(StoreError::NotFound(_) | StoreError::Deleted(_)) => {
                 problem(StatusCode::NOT_FOUND, detail, None)
             }

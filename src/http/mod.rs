@@ -12,12 +12,14 @@ pub mod headers;
 pub mod health;
 pub mod hsds;
 pub mod nearest;
+pub mod offload;
 pub mod ogcapi;
 pub mod params;
 pub mod places;
 pub mod quality;
 pub mod referral;
 pub mod resources;
+pub mod server;
 pub mod web;
 pub mod write;
 

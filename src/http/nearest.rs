@@ -8,10 +8,11 @@ use serde_json::json;
 
 use super::error::ApiError;
 use super::geojson::{Collection, GeoJson, annotate};
+use super::offload::offload;
 use super::params::{Params, present};
 use crate::formats::geojson::ResourceFeature;
 use crate::index::Snapshot;
-use crate::referral::{Entry, nearest_entries};
+use crate::referral::{Entry, nearest_entries, nearest_entries_within};
 use crate::state::AppState;
 
 /// Results when no `k` is given.
@@ -55,8 +56,19 @@ pub async fn nearest(
     let (lon, lat) = (present("lon", lon)?, present("lat", lat)?);
 
     let snapshot = state.snapshot();
-    let entries =
-        nearest_entries(&snapshot, lon, lat, k, max_km.map(|km| km * 1000.0), &filter, open_now, at);
+    let max_m = max_km.map(|km| km * 1000.0);
+    // A plain nearest search stops at the k-th match; open_now, q and
+    // verified_since may walk past many that do not count, so those run in
+    // the bounded pool, within the time budget.
+    let entries = if open_now || filter.text.is_some() || filter.verified_since.is_some() {
+        let snapshot = Arc::clone(&snapshot);
+        offload(&state, "ask for a smaller max_km or a smaller k", move |budget| {
+            nearest_entries_within(&snapshot, lon, lat, k, max_m, &filter, open_now, at, budget)
+        })
+        .await?
+    } else {
+        nearest_entries(&snapshot, lon, lat, k, max_m, &filter, false, at)
+    };
     Ok(GeoJson(collection(&snapshot, &entries, at)).into_response())
 }
 

@@ -48,9 +48,17 @@ pub async fn quality(
     }
     params.finish()?;
     let snapshot = state.snapshot();
-    let report = tokio::task::spawn_blocking(move || crate::quality::report(&snapshot, as_of))
-        .await
-        .map_err(|e| ApiError::Internal(format!("quality task: {e}")))?;
+    let report = super::offload::offload(
+        &state,
+        "ask again later, when fewer reports are being computed",
+        move |budget| {
+            budget.check()?;
+            let report = crate::quality::report(&snapshot, as_of);
+            budget.check()?;
+            Ok(report)
+        },
+    )
+    .await?;
     if !csv {
         return Ok(Json(report).into_response());
     }
