@@ -57,9 +57,17 @@ impl App {
         self.call_as(auth.then_some(Role::Admin), method, uri, body).await
     }
 
-    async fn call_as(&self, role: Option<Role>, method: &str, uri: &str, body: Option<(&str, Value)>) -> Reply {
-        let mut request =
-            Request::builder().method(method.to_uppercase().as_str()).uri(uri).header(header::HOST, "gis.example");
+    async fn call_as(
+        &self,
+        role: Option<Role>,
+        method: &str,
+        uri: &str,
+        body: Option<(&str, Value)>,
+    ) -> Reply {
+        let mut request = Request::builder()
+            .method(method.to_uppercase().as_str())
+            .uri(uri)
+            .header(header::HOST, "gis.example");
         if let Some(role) = role {
             request = request.header(header::AUTHORIZATION, format!("Bearer {}", self.tokens[&role]));
         }
@@ -72,8 +80,12 @@ impl App {
         };
         let response = self.router.clone().oneshot(request.body(body).unwrap()).await.unwrap();
         let status = response.status();
-        let content_type =
-            response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         Reply { status, content_type, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
     }
@@ -222,7 +234,10 @@ fn query_params(op: &Value) -> BTreeMap<String, Value> {
     op["parameters"]
         .as_array()
         .map(|ps| {
-            ps.iter().filter(|p| p["in"] == "query").map(|p| (p["name"].as_str().unwrap().to_owned(), p.clone())).collect()
+            ps.iter()
+                .filter(|p| p["in"] == "query")
+                .map(|p| (p["name"].as_str().unwrap().to_owned(), p.clone()))
+                .collect()
         })
         .unwrap_or_default()
 }
@@ -262,16 +277,32 @@ async fn documented_query_parameters_and_bounds_are_those_the_handlers_enforce()
         let Some(op) = item.get("get") else { continue };
         let params = query_params(op);
         let uri = concrete(path, &sample_ids());
-        let reply = app.call("get", &format!("{uri}?zz_probe=1"), true, None).await;
-        let accepted: Option<BTreeSet<String>> = reply.body["invalid_params"].as_array().and_then(|ps| {
-            let p = ps.iter().find(|p| p["name"] == "zz_probe")?;
-            let list = p["reason"].as_str()?.split("this endpoint accepts: ").nth(1)?;
-            Some(list.split(", ").map(str::to_owned).collect())
-        });
+        // One operation may serve several collections: the document lists the
+        // parameters of all of them.
+        let collections: &[&str] =
+            if path.contains("{collection}") { &["resources", "areas", "regions"] } else { &["resources"] };
+        let mut accepted: Option<BTreeSet<String>> = None;
+        for collection in collections {
+            let probe = uri.replace("/resources", &format!("/{collection}"));
+            let reply = app.call("get", &format!("{probe}?zz_probe=1"), true, None).await;
+            let list: Option<BTreeSet<String>> = reply.body["invalid_params"].as_array().and_then(|ps| {
+                let p = ps.iter().find(|p| p["name"] == "zz_probe")?;
+                let list = p["reason"].as_str()?.split("this endpoint accepts: ").nth(1)?;
+                Some(list.split(", ").map(str::to_owned).collect())
+            });
+            if let Some(list) = list {
+                accepted.get_or_insert_with(BTreeSet::new).extend(list);
+            }
+        }
         let documented: BTreeSet<String> = params.keys().cloned().collect();
         match accepted {
-            Some(accepted) => assert_eq!(documented, accepted, "GET {path}: documented vs accepted parameters"),
-            None => assert!(documented.is_empty(), "GET {path} ignores unknown parameters yet documents {documented:?}"),
+            Some(accepted) => {
+                assert_eq!(documented, accepted, "GET {path}: documented vs accepted parameters")
+            }
+            None => assert!(
+                documented.is_empty(),
+                "GET {path} ignores unknown parameters yet documents {documented:?}"
+            ),
         }
 
         // Every bound: the bound itself passes, one step beyond it is refused.
@@ -286,12 +317,17 @@ async fn documented_query_parameters_and_bounds_are_those_the_handlers_enforce()
             for (bound, outward) in [("minimum", -step), ("maximum", step)] {
                 let Some(limit) = schema[bound].as_f64() else { continue };
                 let query = |value: f64| {
-                    let mut q: Vec<String> = required.iter().filter(|r| !r.starts_with(&format!("{name}="))).cloned().collect();
+                    let mut q: Vec<String> =
+                        required.iter().filter(|r| !r.starts_with(&format!("{name}="))).cloned().collect();
                     q.push(format!("{name}={value}"));
                     format!("{uri}?{}", q.join("&"))
                 };
                 let at = app.call("get", &query(limit), true, None).await;
-                assert!(!names_param(&at, name), "GET {path}: {name}={limit} is documented as valid: {}", at.body);
+                assert!(
+                    !names_param(&at, name),
+                    "GET {path}: {name}={limit} is documented as valid: {}",
+                    at.body
+                );
                 let beyond = app.call("get", &query(limit + outward), true, None).await;
                 assert!(
                     beyond.status == StatusCode::BAD_REQUEST && names_param(&beyond, name),
@@ -398,7 +434,12 @@ async fn sampled_responses_validate_against_their_documented_schemas() {
         ("get", format!("/ogcapi/collections/resources/items/{id}"), false, None),
         ("get", "/ogcapi/collections/nowhere/items".into(), false, None),
         ("get", "/ogcapi/collections/resources/items?limit=0".into(), false, None),
-        ("post", "/ogcapi/collections/resources/items".into(), true, Some(("application/geo+json", new_feature))),
+        (
+            "post",
+            "/ogcapi/collections/resources/items".into(),
+            true,
+            Some(("application/geo+json", new_feature)),
+        ),
         ("delete", format!("/api/resources/{id}"), true, None),
     ];
     let mut failures = Vec::new();
@@ -421,7 +462,12 @@ async fn the_document_describes_vocabularies_problems_and_roles() {
     let app = App::new().await;
     let doc = app.document().await;
     let words = |name: &str| -> BTreeSet<String> {
-        doc["components"]["schemas"][name]["enum"].as_array().unwrap().iter().map(|w| w.as_str().unwrap().to_owned()).collect()
+        doc["components"]["schemas"][name]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w.as_str().unwrap().to_owned())
+            .collect()
     };
     let all = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<BTreeSet<_>>();
     let categories: Vec<&str> = witgis::model::Category::ALL.iter().map(|c| c.as_str()).collect();
@@ -429,7 +475,10 @@ async fn the_document_describes_vocabularies_problems_and_roles() {
     let topics: Vec<&str> = witgis::model::Topic::ALL.iter().map(|t| t.as_str()).collect();
     assert_eq!(words("Topic"), all(&topics));
     let countries = words("Country");
-    assert!(countries.contains("IT") && countries.contains("LT") && !countries.contains("XX"), "{countries:?}");
+    assert!(
+        countries.contains("IT") && countries.contains("LT") && !countries.contains("XX"),
+        "{countries:?}"
+    );
 
     // The landing page's service-desc is this document.
     let landing = app.call("get", "/ogcapi", false, None).await;
@@ -456,13 +505,24 @@ async fn the_document_describes_vocabularies_problems_and_roles() {
         }
         let needed: Role = role_of(&method, &path).unwrap().parse().unwrap();
         let uri = concrete(&path, &sample_ids());
-        let optional = op["security"].as_array().unwrap().iter().any(|r| r.as_object().is_some_and(|o| o.is_empty()));
+        let optional =
+            op["security"].as_array().unwrap().iter().any(|r| r.as_object().is_some_and(|o| o.is_empty()));
         if !optional {
             let none = app.call_as(None, &method, &uri, None).await;
-            assert_eq!(none.status, StatusCode::UNAUTHORIZED, "{method} {path} without a token: {}", none.body);
+            assert_eq!(
+                none.status,
+                StatusCode::UNAUTHORIZED,
+                "{method} {path} without a token: {}",
+                none.body
+            );
             if let Some(below) = Role::ALL.into_iter().rev().find(|r| *r < needed) {
                 let refused = app.call_as(Some(below), &method, &uri, None).await;
-                assert_eq!(refused.status, StatusCode::FORBIDDEN, "{method} {path} as {below}: {}", refused.body);
+                assert_eq!(
+                    refused.status,
+                    StatusCode::FORBIDDEN,
+                    "{method} {path} as {below}: {}",
+                    refused.body
+                );
             }
         }
         let enough = app.call_as(Some(needed), &method, &uri, None).await;

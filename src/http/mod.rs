@@ -24,9 +24,6 @@ pub mod write;
 use std::sync::Arc;
 
 use axum::Router;
-use utoipa::OpenApi;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 use axum::extract::MatchedPath;
 use axum::http::{Request, StatusCode};
 use axum::response::Response;
@@ -34,6 +31,9 @@ use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use self::config::WebConfig;
 use self::error::problem;

@@ -38,7 +38,7 @@ pub const OPENAPI_MEDIA_TYPE: &str = "application/vnd.oai.openapi+json;version=3
     components(schemas(
         Problem, InvalidParam, Category, Topic, Country, AreaKind, Resource,
         ResourceFeature, ResourceCollection, Feature, FeatureCollection, Link, Landing,
-        Conformance, Collections, Collection, JsonObject
+        Conformance, Collections, Collection, CategoryCount, JsonObject
     )),
     tags(
         (name = "resources", description = "Help resources as GeoJSON"),
@@ -200,6 +200,15 @@ pub struct Collections {
     collections: Vec<Collection>,
     /// Links to this list.
     links: Vec<Link>,
+}
+
+/// How many resources a category holds.
+#[derive(Serialize, ToSchema)]
+pub struct CategoryCount {
+    /// The category.
+    category: Category,
+    /// Resources in it.
+    count: u64,
 }
 
 /// A JSON object whose members this document does not spell out.

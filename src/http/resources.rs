@@ -115,7 +115,7 @@ pub async fn get_resource(
     path = "/api/categories",
     tag = "resources",
     responses(
-        (status = 200, description = "Each category with its count", body = crate::http::openapi::JsonObject)
+        (status = 200, description = "Each category with its count", body = Vec<crate::http::openapi::CategoryCount>)
     )
 )]
 pub async fn list_categories(State(state): State<Arc<AppState>>) -> Json<Value> {
