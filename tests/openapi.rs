@@ -383,6 +383,9 @@ fn check(doc: &Value, method: &str, uri: &str, reply: &Reply) -> Vec<String> {
     validator.iter_errors(&reply.body).map(|e| format!("{what}: {} at {}", e, e.instance_path())).collect()
 }
 
+/// A sampled request: method, address, with the admin token, body.
+type Call<'a> = (&'a str, String, bool, Option<(&'a str, Value)>);
+
 #[tokio::test]
 async fn sampled_responses_validate_against_their_documented_schemas() {
     let app = App::new().await;
@@ -395,7 +398,7 @@ async fn sampled_responses_validate_against_their_documented_schemas() {
         "properties": {"name": "Sportello di prova", "category": "day_centre", "country": "IT"}});
     let demand = json!({"date": "2026-09-01", "need": need, "channel": "phone", "requester": "other",
                         "area": area, "referred_to": []});
-    let calls: Vec<(&str, String, bool, Option<(&str, Value)>)> = vec![
+    let calls: Vec<Call> = vec![
         ("get", "/api/resources?limit=50".into(), false, None),
         ("get", "/api/resources?category=library&country=IT".into(), false, None),
         ("get", format!("/api/resources/{id}"), false, None),

@@ -59,7 +59,7 @@ mod tests {
     use super::*;
 
     async fn get_config(config: WebConfig) -> (StatusCode, Value) {
-        let app: Router = router(config);
+        let (app, _): (axum::Router, _) = router(config).split_for_parts();
         let request = Request::get("/api/config").body(Body::empty()).expect("request");
         let response = app.oneshot(request).await.expect("response");
         let status = response.status();
