@@ -110,6 +110,22 @@ impl Format {
 /// The coverage report as JSON; as CSV with `format=csv` or `Accept:
 /// text/csv`; as GeoJSON (each row's outline, the CSV's columns as
 /// properties) with `format=geojson` or `Accept: application/geo+json`.
+#[utoipa::path(
+    get,
+    path = "/api/coverage",
+    tag = "coverage",
+    params(
+        ("level" = Option<String>, Query, description = "country, region or area"),
+        ("category" = Option<Vec<crate::model::Category>>, Query, description = "Only these categories (repeat or comma-separate)"),
+        ("topic" = Option<Vec<crate::model::Topic>>, Query, description = "Only resources with any of these topics (repeat or comma-separate)"),
+        ("country" = Option<Vec<crate::model::Country>>, Query, description = "Only these countries, ISO 3166-1 alpha-2 (repeat or comma-separate)"),
+        ("format" = Option<String>, Query, description = "json, csv or geojson")
+    ),
+    responses(
+        (status = 200, description = "Supply per territory and what it does not know", body = crate::http::openapi::JsonObject),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn coverage(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -347,6 +363,22 @@ fn km(m: f64) -> f64 {
 /// directory holds in its country (`records`) and whether the directory
 /// claims to list them all (`complete`): when not, the distance describes
 /// the directory, not the supply.
+#[utoipa::path(
+    get,
+    path = "/api/coverage/gaps",
+    tag = "coverage",
+    params(
+        ("category" = Option<Vec<crate::model::Category>>, Query, description = "Only these categories (repeat or comma-separate)"),
+        ("topic" = Option<Vec<crate::model::Topic>>, Query, description = "Only resources with any of these topics (repeat or comma-separate)"),
+        ("country" = Option<Vec<crate::model::Country>>, Query, description = "Only these countries, ISO 3166-1 alpha-2 (repeat or comma-separate)"),
+        ("min_km" = Option<f64>, Query, minimum = 0, maximum = 2000, description = "Only places farther than this (default 25)"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 10000, description = "How many (default 100)")
+    ),
+    responses(
+        (status = 200, description = "Places farthest from any matching resource", body = crate::http::openapi::FeatureCollection, content_type = "application/geo+json"),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn gaps(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
     let mut params = Params::parse(raw.as_deref(), &["category", "topic", "country", "min_km", "limit"]);
     let min_km = params.number("min_km", 0.0..=2000.0, "a distance in kilometres").unwrap_or(25.0);
@@ -404,6 +436,28 @@ enum Weight {
 /// Up to `k` (default 5) localities where a new service would cover the most
 /// people (or, with `weight=demand`, logged requests) now farther than
 /// `radius_km` (default 10) from any matching one.
+#[utoipa::path(
+    get,
+    path = "/api/coverage/suggest",
+    tag = "coverage",
+    params(
+        ("category" = Option<Vec<crate::model::Category>>, Query, description = "Only these categories (repeat or comma-separate)"),
+        ("topic" = Option<Vec<crate::model::Topic>>, Query, description = "Only resources with any of these topics (repeat or comma-separate)"),
+        ("country" = Option<Vec<crate::model::Country>>, Query, description = "Only these countries, ISO 3166-1 alpha-2 (repeat or comma-separate)"),
+        ("radius_km" = Option<f64>, Query, minimum = 1, maximum = 100, description = "Reach of a new service (default 10)"),
+        ("k" = Option<u32>, Query, minimum = 1, maximum = 50, description = "How many (default 5)"),
+        ("weight" = Option<String>, Query, description = "population, or demand (needs a viewer token)"),
+        ("from" = Option<String>, Query, description = "First day (YYYY-MM-DD)"),
+        ("to" = Option<String>, Query, description = "Last day (YYYY-MM-DD)")
+    ),
+    security((), ("bearer" = ["viewer"])),
+    responses(
+        (status = 200, description = "Suggested places for new services", body = crate::http::openapi::FeatureCollection, content_type = "application/geo+json"),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an unknown, expired or revoked one", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role is too low", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn suggest(
     State(state): State<Arc<AppState>>,
     caller: Result<Caller, ApiError>,
@@ -544,6 +598,27 @@ pub const MAX_DEMAND_RADIUS_KM: f64 = 100.0;
 /// (viewer or higher): the demand log per period, area and need against the
 /// resources meeting the need, and the areas ranked by unmet demand; JSON, or
 /// CSV of the rows.
+#[utoipa::path(
+    get,
+    path = "/api/coverage/demand",
+    tag = "coverage",
+    params(
+        ("from" = Option<String>, Query, description = "First day (YYYY-MM-DD)"),
+        ("to" = Option<String>, Query, description = "Last day (YYYY-MM-DD)"),
+        ("need" = Option<Vec<crate::model::Topic>>, Query, description = "Only these needs"),
+        ("country" = Option<Vec<crate::model::Country>>, Query, description = "Only these countries, ISO 3166-1 alpha-2 (repeat or comma-separate)"),
+        ("period" = Option<String>, Query, description = "A month (YYYY-MM) or quarter"),
+        ("radius_km" = Option<f64>, Query, minimum = 0, maximum = 100, description = "Reach of a service (default 10)"),
+        ("format" = Option<String>, Query, description = "json or csv")
+    ),
+    security(("bearer" = ["viewer"])),
+    responses(
+        (status = 200, description = "Demand against supply per area", body = crate::http::openapi::JsonObject),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an unknown, expired or revoked one", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role is too low", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn demand(
     State(state): State<Arc<AppState>>,
     caller: Caller,

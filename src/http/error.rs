@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::store::StoreError;
 
 /// One bad query parameter or body field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct InvalidParam {
     /// The parameter's name, e.g. `lat`.
     pub name: String,
@@ -73,20 +73,30 @@ fn describe(params: &[InvalidParam]) -> String {
     params.iter().map(|p| format!("{}: {}", p.name, p.reason)).collect::<Vec<_>>().join("; ")
 }
 
-#[derive(Serialize)]
-struct Problem<'a> {
-    r#type: &'static str,
+/// An RFC 9457 problem, the body of every error answer
+/// (`application/problem+json`).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Problem<'a> {
+    /// Always `about:blank`: the status says what kind of problem it is.
+    #[serde(rename = "type")]
+    kind: &'static str,
+    /// The status's reason phrase, e.g. `Bad Request`.
     title: &'a str,
+    /// The HTTP status code.
+    #[schema(minimum = 400, maximum = 599)]
     status: u16,
+    /// What went wrong and what to do instead, in words a person can act on.
     detail: String,
+    /// Each bad parameter or field, when the problem is about them.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<InvalidParam>>)]
     invalid_params: Option<&'a [InvalidParam]>,
 }
 
 /// A problem+json response.
 pub fn problem(status: StatusCode, detail: String, invalid_params: Option<&[InvalidParam]>) -> Response {
     let body = Problem {
-        r#type: "about:blank",
+        kind: "about:blank",
         title: status.canonical_reason().unwrap_or("Error"),
         status: status.as_u16(),
         detail,

@@ -5,12 +5,13 @@
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::error::{ApiError, InvalidParam};
 use crate::formats::hsds;
@@ -23,16 +24,34 @@ pub const DEFAULT_PER_PAGE: u64 = 50;
 /// The most services one page holds.
 pub const MAX_PER_PAGE: u64 = 500;
 
-/// The HSDS routes, to merge into the application router.
-pub fn router() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/hsds", get(root))
-        .route("/hsds/", get(root))
-        .route("/hsds/services", get(list_services))
-        .route("/hsds/services/{id}", get(get_service))
+/// The HSDS routes, with their OpenAPI operations, to merge into the
+/// application router.
+pub fn router() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new()
+        .routes(routes!(root_bare))
+        .routes(routes!(root))
+        .routes(routes!(list_services))
+        .routes(routes!(get_service))
+}
+
+/// `GET /hsds`: the same as `GET /hsds/`.
+#[utoipa::path(
+    get,
+    path = "/hsds",
+    tag = "hsds",
+    responses((status = 200, description = "HSDS version and profile", body = crate::http::openapi::JsonObject))
+)]
+pub async fn root_bare() -> Json<Value> {
+    root().await
 }
 
 /// What this API is: HSDS version and profile.
+#[utoipa::path(
+    get,
+    path = "/hsds/",
+    tag = "hsds",
+    responses((status = 200, description = "HSDS version and profile", body = crate::http::openapi::JsonObject))
+)]
 pub async fn root() -> Json<Value> {
     Json(json!({
         "version": hsds::VERSION,
@@ -71,6 +90,19 @@ fn service(snapshot: &Snapshot, r: &Resource) -> Value {
 }
 
 /// A page of compiled services, in id order, in the HSDS paging envelope.
+#[utoipa::path(
+    get,
+    path = "/hsds/services",
+    tag = "hsds",
+    params(
+        ("page" = Option<u32>, Query, minimum = 1, description = "1-based page number (default 1)"),
+        ("per_page" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Services per page (default 50)")
+    ),
+    responses(
+        (status = 200, description = "A page of HSDS compiled services (HSDS paging envelope; the objects follow Open Referral's compiled_service schema)", body = crate::http::openapi::JsonObject),
+        (status = 400, description = "A bad or unknown parameter, or a page past the last", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn list_services(
     State(state): State<Arc<AppState>>,
     query: Result<Query<PageQuery>, QueryRejection>,
@@ -100,6 +132,17 @@ pub async fn list_services(
 }
 
 /// One compiled service by its HSDS id (a UUID).
+#[utoipa::path(
+    get,
+    path = "/hsds/services/{id}",
+    tag = "hsds",
+    params(("id" = String, Path, description = "A UUID: the service's HSDS id, as /hsds/services lists")),
+    responses(
+        (status = 200, description = "One HSDS compiled service", body = crate::http::openapi::JsonObject),
+        (status = 400, description = "The id is not a UUID", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No service has this id", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn get_service(
     State(state): State<Arc<AppState>>,
     path: Result<Path<String>, PathRejection>,
