@@ -32,6 +32,10 @@ fn bench(c: &mut Criterion) {
                 ))
             })
         });
+        // The query that once took 50 s of CPU (issue 13).
+        group.bench_function("suggest_k50_100km", |b| {
+            b.iter(|| black_box(coverage::suggest(&snapshot, shipped, &Query::default(), 100_000.0, 50)))
+        });
         group.bench_function("report_region", |b| {
             b.iter(|| {
                 black_box(coverage::report(
@@ -67,7 +71,7 @@ fn bench(c: &mut Criterion) {
                 .ok()
             })
             .collect();
-        let with_regions = Snapshot::with_areas(snapshot.resources().to_vec(), regions);
+        let with_regions = Snapshot::with_areas(snapshot.resources().cloned().collect(), regions);
         let query = DemandQuery {
             needs: Vec::new(),
             countries: Vec::new(),

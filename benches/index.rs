@@ -42,6 +42,15 @@ fn bench(c: &mut Criterion) {
                 black_box(snapshot.nearest(lon, lat, 10, None, &universities))
             })
         });
+        // Open now, at night on a Sunday: most services are closed, so the
+        // walk goes on past many (the predicate runs inside it).
+        let night: chrono::DateTime<chrono::Utc> = "2026-12-06T02:00:00Z".parse().expect("a time");
+        group.bench_function(BenchmarkId::new("nearest10_open_now_sunday_night", &label), |b| {
+            b.iter(|| {
+                let [lon, lat] = next();
+                black_box(witgis::referral::nearest_entries(&snapshot, lon, lat, 10, None, &all, true, night))
+            })
+        });
         // About 10 km × 10 km, the size of a city.
         group.bench_function(BenchmarkId::new("bbox_city", &label), |b| {
             b.iter(|| {

@@ -131,7 +131,55 @@ struct ServeArgs {
     #[command(flatten)]
     geocoder: GeocoderArgs,
     #[command(flatten)]
+    bounds: BoundsArgs,
+    #[command(flatten)]
     store: StoreArgs,
+}
+
+/// What one request or connection may cost the server.
+#[derive(Debug, Clone, Args)]
+struct BoundsArgs {
+    /// Milliseconds of computing one expensive query (coverage, quality,
+    /// nearest with open_now/q/verified_since) may use before it is stopped
+    /// with 422 (too large even alone) or 503 (try again).
+    #[arg(long, env = "WITGIS_QUERY_BUDGET_MS", default_value_t = 2000,
+          value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    query_budget_ms: u64,
+    /// Expensive queries computed at once (default: the number of CPUs);
+    /// more wait, within their budget, for a free worker.
+    #[arg(long, env = "WITGIS_QUERY_WORKERS", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    query_workers: Option<u32>,
+    /// Connections open at once; more wait in the kernel's listen backlog.
+    #[arg(long, env = "WITGIS_MAX_CONNECTIONS", default_value_t = 512,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    max_connections: u32,
+    /// Milliseconds a client has to send a whole request header.
+    #[arg(long, env = "WITGIS_HEADER_TIMEOUT_MS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    header_timeout_ms: u64,
+    /// Milliseconds a connection may stay open with no request in progress
+    /// and no bytes moving.
+    #[arg(long, env = "WITGIS_IDLE_TIMEOUT_MS", default_value_t = 60_000,
+          value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    idle_timeout_ms: u64,
+}
+
+impl BoundsArgs {
+    fn pool(&self) -> crate::work::WorkPool {
+        let workers = self.query_workers.map_or_else(
+            || std::thread::available_parallelism().map_or(crate::work::DEFAULT_SLOTS, usize::from),
+            |n| n as usize,
+        );
+        crate::work::WorkPool::new(workers, std::time::Duration::from_millis(self.query_budget_ms))
+    }
+
+    fn connections(&self) -> crate::http::server::ConnLimits {
+        crate::http::server::ConnLimits {
+            max_connections: self.max_connections as usize,
+            header_read_timeout: std::time::Duration::from_millis(self.header_timeout_ms),
+            idle_timeout: std::time::Duration::from_millis(self.idle_timeout_ms),
+        }
+    }
 }
 
 /// A token's lifetime: `12h`, `90d` or `2w` (1 hour to 10 years).
@@ -222,6 +270,8 @@ enum ImportFormat {
     Geojson,
     /// CSV with a header row.
     Csv,
+    /// Open Referral HSDS 3.0 compiled services, as `export --format hsds` writes.
+    Hsds,
     /// OpenStreetMap: an .osm.pbf extract or an Overpass API JSON answer,
     /// kept in step on re-import.
     Osm,
@@ -375,7 +425,8 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
         .with_home(args.home.clone())
         .with_completeness(completeness)
         .with_desk_zone(args.desk_time_zone)
-        .with_limits(limits);
+        .with_limits(limits)
+        .with_work(args.bounds.pool());
     if let Some(start) = args.clock_start {
         tracing::warn!(%start, "the clock starts at a time given on the command line (for tests only)");
         state = state.with_clock(crate::clock::Clock::starting_at(start));
@@ -414,11 +465,18 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
         basemap,
         geocoder: state.geocoder().is_some(),
     };
-    let app = crate::http::router_with(state, web).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| CliError::Io(e.to_string()))
+    let connections = args.bounds.connections();
+    tracing::info!(
+        "at most {} connections (header timeout {} ms, idle timeout {} ms); {} query workers, {} ms each",
+        connections.max_connections,
+        connections.header_read_timeout.as_millis(),
+        connections.idle_timeout.as_millis(),
+        state.work().size(),
+        state.work().budget().as_millis()
+    );
+    let app = crate::http::router_with(state, web);
+    crate::http::server::serve(listener, app, connections, shutdown_signal()).await;
+    Ok(())
 }
 
 async fn shutdown_signal() {
@@ -447,9 +505,10 @@ async fn import(args: ImportArgs) -> Result<(), CliError> {
         None if pbf => None,
         Some(ImportFormat::Geojson) => Some(Format::Geojson),
         Some(ImportFormat::Csv) => Some(Format::Csv),
+        Some(ImportFormat::Hsds) => Some(Format::Hsds),
         None => Some(Format::from_path(&args.file).ok_or_else(|| {
             CliError::Io(format!(
-                "{name}: cannot tell the format from the extension; pass --format geojson|csv|osm"
+                "{name}: cannot tell the format from the extension; pass --format geojson|csv|hsds|osm"
             ))
         })?),
     };
@@ -529,9 +588,17 @@ async fn import_areas(args: ImportAreasArgs) -> Result<(), CliError> {
 async fn export(args: ExportArgs) -> Result<(), CliError> {
     let store = open_store(&args.store).await?;
     let resources = store.resources().await?;
-    let stdout = std::io::stdout().lock();
-    formats::write(std::io::BufWriter::new(stdout), &resources, args.format)
-        .map_err(|e| CliError::Io(format!("cannot write the export: {e}")))
+    let names: std::collections::HashMap<String, String> = if args.format == Format::Hsds {
+        store.areas().await?.into_iter().map(|a| (a.id, a.name)).collect()
+    } else {
+        Default::default()
+    };
+    let out = std::io::BufWriter::new(std::io::stdout().lock());
+    match args.format {
+        Format::Hsds => formats::hsds::write(out, &resources, |id| names.get(id).cloned()),
+        format => formats::write(out, &resources, format),
+    }
+    .map_err(|e| CliError::Io(format!("cannot write the export: {e}")))
 }
 
 /// The columns of `export-demand`, in order.

@@ -69,8 +69,13 @@ pub async fn run(
             }
         }
     }
+    // An editor's changes matter only where the source now says something
+    // else: records that are unchanged or vanished need no history, so a
+    // re-import reads history for the changed records only.
+    let incoming: HashMap<&str, &crate::model::Resource> =
+        mapped.resources.iter().map(|r| (r.id.as_str(), r)).collect();
     for (id, cur) in current.iter_mut() {
-        if cur.deleted {
+        if cur.deleted || incoming.get(id.as_str()).is_none_or(|new| **new == cur.resource) {
             continue;
         }
         let history = store.history(id).await?;

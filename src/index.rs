@@ -1,5 +1,6 @@
-//! The snapshot: an immutable in-memory view of every resource, indexed with
-//! R-trees of unit vectors for exact nearest, radius and bounding-box queries.
+//! The snapshot: an in-memory view of every resource, indexed with R-trees
+//! of unit vectors for exact nearest, radius and bounding-box queries, that
+//! changes one resource at a time in place.
 //!
 //! Nearest results are ranked by geodesic distance on the WGS84 ellipsoid. The
 //! tree yields candidates in great-circle order; since the geodesic distance
@@ -7,8 +8,8 @@
 //! soon as no further candidate can beat the k-th best geodesic distance.
 
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap};
-use std::sync::OnceLock;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::sync::{Arc, OnceLock};
 
 use rstar::primitives::GeomWithData;
 use rstar::{AABB, RTree};
@@ -65,47 +66,81 @@ impl BBox {
 /// A nearest-search result.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Hit {
-    /// Position of the resource in [`Snapshot::resources`].
+    /// The slot of the resource (see [`Snapshot::resource`]).
     pub index: u32,
     /// Geodesic distance from the query point, in metres.
     pub distance_m: f64,
 }
 
-/// An immutable view of all resources with their spatial indexes.
+/// A view of all resources with their spatial indexes.
+///
+/// Each resource sits in a stable *slot* (the `u32` that queries return);
+/// [`Snapshot::apply`] adds, replaces or removes one resource in place, in
+/// O(log n), so that a write at a million records touches only what it
+/// changes. Readers never see a snapshot while it changes: the application
+/// state keeps two copies and swaps them (see `state`).
 pub struct Snapshot {
-    /// Sorted by id, so that an id is found by binary search.
-    resources: Vec<Resource>,
-    /// Folded text of each resource for `q`, built on the first text query.
+    /// By slot; `None` for a freed slot.
+    records: Vec<Option<Arc<Resource>>>,
+    /// Freed slots, reused by the next insertion.
+    free: Vec<u32>,
+    /// Id → slot, in id order.
+    by_id: BTreeMap<String, u32>,
+    /// Folded text of each slot for `q`, built on the first text query.
     search_text: OnceLock<Vec<String>>,
     all: RTree<Entry>,
     by_category: Vec<RTree<Entry>>,
-    areas: AreaIndex,
-    /// Area id → the resources that serve it.
+    areas: Arc<AreaIndex>,
+    /// Area id → the slots of the resources that serve it, in id order.
     served_by: HashMap<String, Vec<u32>>,
-    /// The areas' and addresses' names for place search, built on first use.
-    places: OnceLock<crate::places::Gazetteer>,
+    /// The areas' and addresses' names for place search, built on first use
+    /// and again after a change to an address.
+    places: OnceLock<Arc<crate::places::Gazetteer>>,
+}
+
+impl Clone for Snapshot {
+    /// A deep copy of the trees and maps; the records themselves are shared,
+    /// and the lazily built text and places are rebuilt when next needed.
+    fn clone(&self) -> Snapshot {
+        Snapshot {
+            records: self.records.clone(),
+            free: self.free.clone(),
+            by_id: self.by_id.clone(),
+            search_text: OnceLock::new(),
+            all: self.all.clone(),
+            by_category: self.by_category.clone(),
+            areas: Arc::clone(&self.areas),
+            served_by: self.served_by.clone(),
+            places: self.places.clone(),
+        }
+    }
 }
 
 impl Snapshot {
-    /// Indexes the resources (sorted by id), with no areas.
+    /// Indexes the resources, with no areas.
     pub fn new(resources: Vec<Resource>) -> Snapshot {
         Snapshot::with_areas(resources, Vec::new())
     }
 
-    /// Indexes resources and areas. Bulk-loads the trees on two threads.
-    pub fn with_areas(mut resources: Vec<Resource>, areas: Vec<Area>) -> Snapshot {
-        if !resources.is_sorted_by(|a, b| a.id < b.id) {
-            resources.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-            resources.dedup_by(|a, b| a.id == b.id);
+    /// Indexes resources (of duplicate ids, the first) and areas. Bulk-loads
+    /// the trees on two threads.
+    pub fn with_areas(resources: Vec<Resource>, areas: Vec<Area>) -> Snapshot {
+        let mut by_id = BTreeMap::new();
+        let mut records = Vec::with_capacity(resources.len());
+        for r in resources {
+            if let std::collections::btree_map::Entry::Vacant(v) = by_id.entry(r.id.clone()) {
+                v.insert(records.len() as u32);
+                records.push(Some(Arc::new(r)));
+            }
         }
         // Two cores: the big tree and the per-category trees are built side by side.
         let (all, by_category) = std::thread::scope(|s| {
-            let entries: Vec<(Category, Entry)> = resources
+            let entries: Vec<(Category, Entry)> = records
                 .iter()
                 .enumerate()
                 .filter_map(|(i, r)| {
-                    let l = r.location?;
-                    Some((r.category, GeomWithData::new(sphere::unit_vector(l.lon, l.lat), i as u32)))
+                    let r = r.as_ref()?;
+                    Some((r.category, entry(r, i as u32)?))
                 })
                 .collect();
             let mut groups: Vec<Vec<Entry>> = vec![Vec::new(); Category::ALL.len()];
@@ -117,25 +152,102 @@ impl Snapshot {
             (all, join(by_category))
         });
         let mut served_by: HashMap<String, Vec<u32>> = HashMap::new();
-        for (i, r) in resources.iter().enumerate() {
+        for &slot in by_id.values() {
+            let Some(r) = &records[slot as usize] else { continue };
             for area in &r.serves_areas {
-                served_by.entry(area.clone()).or_default().push(i as u32);
+                served_by.entry(area.clone()).or_default().push(slot);
             }
         }
         Snapshot {
-            resources,
+            records,
+            free: Vec::new(),
+            by_id,
             search_text: OnceLock::new(),
             all,
             by_category,
-            areas: AreaIndex::new(areas),
+            areas: Arc::new(AreaIndex::new(areas)),
             served_by,
             places: OnceLock::new(),
         }
     }
 
+    /// Adds or replaces (`Some`) or removes (`None`) the resource with this
+    /// id, in place. Returns its slot, or `None` when nothing changed (a
+    /// removal of an id that is not here).
+    pub fn apply(&mut self, id: &str, change: Option<Arc<Resource>>) -> Option<u32> {
+        let slot = self.by_id.get(id).copied();
+        let old = slot.and_then(|s| self.records[s as usize].clone());
+        if old.is_none() && change.is_none() {
+            return None;
+        }
+        if places_differ(old.as_deref(), change.as_deref()) {
+            self.places = OnceLock::new();
+        }
+        let slot = match slot {
+            Some(s) => s,
+            None => {
+                let s = self.free.pop().unwrap_or(self.records.len() as u32);
+                if s as usize == self.records.len() {
+                    self.records.push(None);
+                }
+                s
+            }
+        };
+        if let Some(old) = &old {
+            if let Some(e) = entry(old, slot) {
+                self.all.remove(&e);
+                self.by_category[old.category.index()].remove(&e);
+            }
+            for area in &old.serves_areas {
+                if let Some(list) = self.served_by.get_mut(area) {
+                    list.retain(|&s| s != slot);
+                    if list.is_empty() {
+                        self.served_by.remove(area);
+                    }
+                }
+            }
+        }
+        match change {
+            Some(new) => {
+                if let Some(e) = entry(&new, slot) {
+                    self.all.insert(e);
+                    self.by_category[new.category.index()].insert(e);
+                }
+                if let Some(text) = self.search_text.get_mut() {
+                    if text.len() <= slot as usize {
+                        text.resize(slot as usize + 1, String::new());
+                    }
+                    text[slot as usize] = searchable(&new);
+                }
+                self.by_id.entry(new.id.clone()).or_insert(slot);
+                self.records[slot as usize] = Some(Arc::clone(&new));
+                for area in &new.serves_areas {
+                    let list = self.served_by.entry(area.clone()).or_default();
+                    let at = list.partition_point(|&s| {
+                        self.records[s as usize].as_ref().is_some_and(|r| r.id < new.id)
+                    });
+                    if list.get(at) != Some(&slot) {
+                        list.insert(at, slot);
+                    }
+                }
+            }
+            None => {
+                self.by_id.remove(id);
+                self.records[slot as usize] = None;
+                self.free.push(slot);
+                if let Some(text) = self.search_text.get_mut() {
+                    if let Some(t) = text.get_mut(slot as usize) {
+                        t.clear();
+                    }
+                }
+            }
+        }
+        Some(slot)
+    }
+
     /// The places this snapshot adds to place search (areas and addresses).
     pub fn places(&self) -> &crate::places::Gazetteer {
-        self.places.get_or_init(|| crate::places::from_snapshot(self.areas.all(), &self.resources))
+        self.places.get_or_init(|| Arc::new(crate::places::from_snapshot(self.areas.all(), self.resources())))
     }
 
     /// Every area, sorted by id.
@@ -158,60 +270,87 @@ impl Snapshot {
         self.areas.at(lon, lat)
     }
 
-    /// Positions of the resources that serve the area with this id, in id order.
+    /// Slots of the resources that serve the area with this id, in id order.
     pub fn serving(&self, area_id: &str) -> &[u32] {
         self.served_by.get(area_id).map_or(&[], Vec::as_slice)
     }
 
-    /// Every resource, sorted by id.
-    pub fn resources(&self) -> &[Resource] {
-        &self.resources
+    /// Every resource, in id order.
+    pub fn resources(&self) -> impl Iterator<Item = &Resource> + '_ {
+        self.slots().map(|s| self.resource(s))
     }
 
-    /// The resource at a position returned by a query.
-    pub fn resource(&self, index: u32) -> &Resource {
-        &self.resources[index as usize]
+    /// Every slot in use, in id order of its resource.
+    pub fn slots(&self) -> impl Iterator<Item = u32> + '_ {
+        self.by_id.values().copied()
+    }
+
+    /// The resource in a slot returned by a query.
+    ///
+    /// # Panics
+    /// On a slot that this snapshot did not return (a freed or unknown one).
+    pub fn resource(&self, slot: u32) -> &Resource {
+        match self.records.get(slot as usize) {
+            Some(Some(r)) => r,
+            _ => panic!("slot {slot} holds no resource in this snapshot"),
+        }
+    }
+
+    /// The shared record in a slot (see [`Snapshot::resource`]).
+    pub fn record(&self, slot: u32) -> Option<&Arc<Resource>> {
+        self.records.get(slot as usize)?.as_ref()
+    }
+
+    /// The slot of the resource with this id.
+    pub fn slot(&self, id: &str) -> Option<u32> {
+        self.by_id.get(id).copied()
     }
 
     /// The resource with this id.
     pub fn get(&self, id: &str) -> Option<&Resource> {
-        let i = self.resources.binary_search_by(|r| r.id.as_str().cmp(id)).ok()?;
-        self.resources.get(i)
+        self.slot(id).map(|s| self.resource(s))
+    }
+
+    /// Sorts slots by the id of their resource.
+    pub fn sort_by_id(&self, slots: &mut [u32]) {
+        slots.sort_unstable_by(|&a, &b| self.resource(a).id.cmp(&self.resource(b).id));
     }
 
     /// Number of resources.
     pub fn len(&self) -> usize {
-        self.resources.len()
+        self.by_id.len()
     }
 
     /// True when there are no resources.
     pub fn is_empty(&self) -> bool {
-        self.resources.is_empty()
+        self.by_id.is_empty()
     }
 
     /// How many resources each category has (every category, zeros included).
     pub fn category_counts(&self) -> Vec<(Category, usize)> {
         let mut counts = vec![0; Category::ALL.len()];
-        for r in &self.resources {
+        for r in self.resources() {
             counts[r.category.index()] += 1;
         }
         Category::ALL.iter().copied().zip(counts).collect()
     }
 
-    /// A test for "does the resource at this position pass the filter?", with
+    /// A test for "does the resource in this slot pass the filter?", with
     /// the search text folded once.
     pub fn matcher<'a>(&'a self, filter: &'a Filter) -> impl Fn(u32) -> bool + 'a {
         let text = filter.text.as_deref().map(fold);
         let search_text: &[String] = match text {
-            Some(_) => self.search_text.get_or_init(|| self.resources.iter().map(searchable).collect()),
+            Some(_) => self.search_text.get_or_init(|| {
+                self.records.iter().map(|r| r.as_deref().map(searchable).unwrap_or_default()).collect()
+            }),
             None => &[],
         };
-        move |index| {
-            let r = self.resource(index);
+        move |slot| {
+            let r = self.resource(slot);
             (filter.categories.is_empty() || filter.categories.contains(&r.category))
                 && (filter.countries.is_empty() || filter.countries.contains(&r.country))
                 && (filter.topics.is_empty() || filter.topics.iter().any(|t| r.topics.contains(t)))
-                && text.as_deref().is_none_or(|t| search_text[index as usize].contains(t))
+                && text.as_deref().is_none_or(|t| search_text[slot as usize].contains(t))
                 && filter.verified_since.is_none_or(|since| r.last_verified.is_some_and(|d| d >= since))
         }
     }
@@ -232,6 +371,22 @@ impl Snapshot {
     /// within `max_m` metres, ordered by geodesic distance (ties by id).
     /// `k = usize::MAX` with a radius gives every resource in the circle.
     pub fn nearest(&self, lon: f64, lat: f64, k: usize, max_m: Option<f64>, filter: &Filter) -> Vec<Hit> {
+        self.nearest_where(lon, lat, k, max_m, filter, |_| Some(true))
+    }
+
+    /// [`Snapshot::nearest`] with one more test inside the walk: `keep` sees
+    /// each resource that passes the filter, nearest first, and answers
+    /// whether it counts (`Some(true)`), not (`Some(false)`), or that the
+    /// walk stops here (`None`: the hits found so far are returned).
+    pub fn nearest_where(
+        &self,
+        lon: f64,
+        lat: f64,
+        k: usize,
+        max_m: Option<f64>,
+        filter: &Filter,
+        mut keep: impl FnMut(u32) -> Option<bool>,
+    ) -> Vec<Hit> {
         if k == 0 {
             return Vec::new();
         }
@@ -239,8 +394,8 @@ impl Snapshot {
         let target = sphere::unit_vector(lon, lat);
         let max_m = max_m.unwrap_or(f64::INFINITY);
         let matches = self.matcher(filter);
-        let mut best: BinaryHeap<Ranked> = BinaryHeap::new();
-        for tree in self.trees(filter) {
+        let mut best: BinaryHeap<Ranked<'_>> = BinaryHeap::new();
+        'trees: for tree in self.trees(filter) {
             for (entry, chord_2) in tree.nearest_neighbor_iter_with_distance_2(&target) {
                 let lower = sphere::geodesic_lower_bound_m(chord_2);
                 if lower > max_m {
@@ -249,16 +404,25 @@ impl Snapshot {
                 if best.len() == k && best.peek().is_some_and(|worst| lower > worst.distance_m) {
                     break;
                 }
-                let index = entry.data;
-                if !matches(index) {
+                let slot = entry.data;
+                if !matches(slot) {
                     continue;
                 }
-                let Some(point) = self.resource(index).point() else { continue };
+                let r = self.resource(slot);
+                let Some(point) = r.point() else { continue };
                 let distance_m = sphere::geodesic_m(origin, point);
                 if distance_m > max_m {
                     continue;
                 }
-                let candidate = Ranked { distance_m, index };
+                let candidate = Ranked { distance_m, id: &r.id, slot };
+                if best.len() == k && best.peek().is_some_and(|worst| candidate >= *worst) {
+                    continue;
+                }
+                match keep(slot) {
+                    Some(true) => {}
+                    Some(false) => continue,
+                    None => break 'trees,
+                }
                 if best.len() < k {
                     best.push(candidate);
                 } else if best.peek().is_some_and(|worst| candidate < *worst) {
@@ -267,11 +431,11 @@ impl Snapshot {
                 }
             }
         }
-        best.into_sorted_vec().into_iter().map(|r| Hit { index: r.index, distance_m: r.distance_m }).collect()
+        best.into_sorted_vec().into_iter().map(|r| Hit { index: r.slot, distance_m: r.distance_m }).collect()
     }
 
-    /// Positions of the located resources inside the box that pass the
-    /// filter, in id order.
+    /// Slots of the located resources inside the box that pass the filter,
+    /// in id order.
     pub fn in_bbox(&self, bbox: BBox, filter: &Filter) -> Vec<u32> {
         let parts = if bbox.west <= bbox.east {
             vec![(bbox.west, bbox.east)]
@@ -284,26 +448,43 @@ impl Snapshot {
             for &(west, east) in &parts {
                 let (lo, hi) = sphere::enclosing_box(west, bbox.south, east, bbox.north);
                 for entry in tree.locate_in_envelope(&AABB::from_corners(lo, hi)) {
-                    let index = entry.data;
+                    let slot = entry.data;
                     let inside =
-                        self.resource(index).point().is_some_and(|[lon, lat]| bbox.contains(lon, lat));
-                    if inside && matches(index) {
-                        found.push(index);
+                        self.resource(slot).point().is_some_and(|[lon, lat]| bbox.contains(lon, lat));
+                    if inside && matches(slot) {
+                        found.push(slot);
                     }
                 }
             }
         }
         found.sort_unstable();
         found.dedup();
+        self.sort_by_id(&mut found);
         found
     }
 
-    /// Positions of all resources (with or without a point) that pass the
+    /// Slots of all resources (with or without a point) that pass the
     /// filter, in id order.
     pub fn filtered(&self, filter: &Filter) -> Vec<u32> {
         let matches = self.matcher(filter);
-        (0..self.resources.len() as u32).filter(|&i| matches(i)).collect()
+        self.slots().filter(|&s| matches(s)).collect()
     }
+}
+
+/// The tree entry of a located resource in a slot.
+fn entry(r: &Resource, slot: u32) -> Option<Entry> {
+    let l = r.location?;
+    Some(GeomWithData::new(sphere::unit_vector(l.lon, l.lat), slot))
+}
+
+/// Whether a change from `old` to `new` changes what place search lists
+/// (the addresses of located resources).
+fn places_differ(old: Option<&Resource>, new: Option<&Resource>) -> bool {
+    let key = |r: Option<&Resource>| {
+        r.filter(|r| r.address.is_some() && r.location.is_some())
+            .map(|r| (r.address.clone(), r.city.clone(), r.point(), r.country))
+    };
+    key(old) != key(new)
 }
 
 /// Waits for a scoped thread, passing its panic on.
@@ -317,22 +498,23 @@ fn searchable(r: &Resource) -> String {
     fold(&parts.into_iter().flatten().map(String::as_str).collect::<Vec<_>>().join(" \u{1f} "))
 }
 
-/// A candidate ordered by distance, then by position (= id order).
+/// A candidate ordered by distance, then by id.
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct Ranked {
+struct Ranked<'a> {
     distance_m: f64,
-    index: u32,
+    id: &'a str,
+    slot: u32,
 }
 
-impl Eq for Ranked {}
+impl Eq for Ranked<'_> {}
 
-impl Ord for Ranked {
+impl Ord for Ranked<'_> {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.distance_m.total_cmp(&other.distance_m).then(self.index.cmp(&other.index))
+        self.distance_m.total_cmp(&other.distance_m).then(self.id.cmp(other.id))
     }
 }
 
-impl PartialOrd for Ranked {
+impl PartialOrd for Ranked<'_> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }

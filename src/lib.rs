@@ -24,3 +24,4 @@ pub mod store;
 pub mod sync;
 pub mod synth;
 pub mod throttle;
+pub mod work;

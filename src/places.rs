@@ -408,7 +408,7 @@ fn centre_key(lon: f64, lat: f64) -> (i64, i64) {
 /// loaded, else none) and the addresses of its resources, each address once
 /// (several services often share one building; the first by id gives the
 /// point).
-pub fn from_snapshot(areas: &[Area], resources: &[Resource]) -> Gazetteer {
+pub fn from_snapshot<'a>(areas: &[Area], resources: impl IntoIterator<Item = &'a Resource>) -> Gazetteer {
     let mut entries = Vec::new();
     let mut addresses = std::collections::HashSet::new();
     let loaded: BTreeMap<&str, &Area> = areas.iter().map(|a| (a.id.as_str(), a)).collect();

@@ -169,10 +169,11 @@ fn problems(r: &Resource, snapshot: &Snapshot, stale_before: NaiveDate) -> Probl
 /// The report on every record of `snapshot`, as of `as_of`.
 pub fn report(snapshot: &Snapshot, as_of: NaiveDate) -> Report {
     let stale = stale_before(as_of);
-    let mut all: Vec<Problems> = snapshot.resources().iter().map(|r| problems(r, snapshot, stale)).collect();
+    let records: Vec<&Resource> = snapshot.resources().collect();
+    let mut all: Vec<Problems> = records.iter().map(|r| problems(r, snapshot, stale)).collect();
     // Exact coordinates, by their bits.
     let mut at: BTreeMap<(u64, u64), Vec<usize>> = BTreeMap::new();
-    for (i, r) in snapshot.resources().iter().enumerate() {
+    for (i, r) in records.iter().enumerate() {
         if let Some([lon, lat]) = r.point() {
             at.entry((lon.to_bits(), lat.to_bits())).or_default().push(i);
         }
@@ -183,7 +184,7 @@ pub fn report(snapshot: &Snapshot, as_of: NaiveDate) -> Report {
         for &i in positions {
             all[i].shares_point_with = ids.iter().filter(|id| **id != all[i].id).cloned().collect();
         }
-        if let Some([lon, lat]) = snapshot.resources()[positions[0]].point() {
+        if let Some([lon, lat]) = records[positions[0]].point() {
             shared_points.push(SharedPoint { lon, lat, ids });
         }
     }

@@ -19,6 +19,7 @@ use crate::index::{Filter, Snapshot};
 use crate::model::hours::{self, Status};
 use crate::model::{Area, Category, Country, Resource, Topic};
 use crate::places::Extent;
+use crate::work::{Budget, Stop};
 
 /// How a person reaches a service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -192,9 +193,10 @@ pub fn refer<'a>(snapshot: &'a Snapshot, req: &Request) -> Referral<'a> {
         |r: &Resource| r.location.is_none() && r.serves_areas.is_empty() && Some(r.country) == country;
     let mut competent_ids: Vec<u32> =
         area_ids.iter().flat_map(|a| snapshot.serving(a).iter().copied()).collect();
-    competent_ids.extend((0..snapshot.len() as u32).filter(|&i| national(snapshot.resource(i))));
+    competent_ids.extend(snapshot.slots().filter(|&i| national(snapshot.resource(i))));
     competent_ids.sort_unstable();
     competent_ids.dedup();
+    snapshot.sort_by_id(&mut competent_ids);
     let mut competent: Vec<Entry> = competent_ids.iter().map(|&i| entry(i)).collect();
     competent.sort_by(|a, b| {
         let rank = |e: &Entry| competence_rank(snapshot.resource(e.index));
@@ -202,7 +204,7 @@ pub fn refer<'a>(snapshot: &'a Snapshot, req: &Request) -> Referral<'a> {
             (Some(x), Some(y)) => x.total_cmp(&y),
             (Some(_), None) => std::cmp::Ordering::Less,
             (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => a.index.cmp(&b.index),
+            (None, None) => snapshot.resource(a.index).id.cmp(&snapshot.resource(b.index).id),
         })
     });
 
@@ -244,8 +246,7 @@ pub const NO_BOUNDARIES: &str = "no boundaries are loaded: a point or a map clic
      load the municipi with `witgis import-areas <file>`";
 
 /// The k nearest services passing the filter (within `max_m`), with their
-/// opening status at `at`; with `open_only`, only those known to be open,
-/// widening the search until k are found.
+/// opening status at `at`; with `open_only`, only those known to be open.
 #[allow(clippy::too_many_arguments)]
 pub fn nearest_entries(
     snapshot: &Snapshot,
@@ -257,21 +258,43 @@ pub fn nearest_entries(
     open_only: bool,
     at: DateTime<Utc>,
 ) -> Vec<Entry> {
-    let entry = |h: crate::index::Hit| make_entry(snapshot, h.index, Distance::Known(h.distance_m), at);
-    if !open_only {
-        return snapshot.nearest(lon, lat, k, max_m, filter).into_iter().map(entry).collect();
-    }
-    let is_open = |e: &Entry| e.status.as_ref().and_then(|s| s.open_now) == Some(true);
-    let mut want = k.saturating_mul(4).max(16);
-    loop {
-        let hits = snapshot.nearest(lon, lat, want, max_m, filter);
-        let exhausted = hits.len() < want;
-        let open: Vec<Entry> = hits.into_iter().map(entry).filter(is_open).take(k).collect();
-        if open.len() == k || exhausted {
-            return open;
+    let budget = Budget::unlimited();
+    nearest_entries_within(snapshot, lon, lat, k, max_m, filter, open_only, at, &budget).unwrap_or_default()
+}
+
+/// [`nearest_entries`] within a [`Budget`], checked once per resource the
+/// walk looks at. "Open now" is a test inside the nearest-neighbour walk:
+/// the walk goes on past closed services until `k` open ones are found (or
+/// `max_m`, or the data, runs out), each service's hours read once.
+#[allow(clippy::too_many_arguments)]
+pub fn nearest_entries_within(
+    snapshot: &Snapshot,
+    lon: f64,
+    lat: f64,
+    k: usize,
+    max_m: Option<f64>,
+    filter: &Filter,
+    open_only: bool,
+    at: DateTime<Utc>,
+    budget: &Budget,
+) -> Result<Vec<Entry>, Stop> {
+    let mut stopped = None;
+    let hits = snapshot.nearest_where(lon, lat, k, max_m, filter, |index| {
+        if let Err(e) = budget.check() {
+            stopped = Some(e);
+            return None;
         }
-        want = want.saturating_mul(4);
+        if !open_only {
+            return Some(true);
+        }
+        let r = snapshot.resource(index);
+        let status = r.opening_hours.as_deref().and_then(|oh| hours::status(oh, r.country, at));
+        Some(status.and_then(|s| s.open_now) == Some(true))
+    });
+    if let Some(e) = stopped {
+        return Err(e);
     }
+    Ok(hits.into_iter().map(|h| make_entry(snapshot, h.index, Distance::Known(h.distance_m), at)).collect())
 }
 
 enum Distance {

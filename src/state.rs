@@ -1,5 +1,6 @@
 //! Application state: the store and the current snapshot, swapped atomically.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -23,10 +24,35 @@ pub struct Meta {
 
 /// A snapshot with the store version (the ETag) and last change of each of
 /// its resources.
+#[derive(Clone)]
 pub struct Versioned {
     snapshot: Arc<Snapshot>,
-    /// By position in `snapshot.resources()` (sorted by id).
+    /// By slot of `snapshot`.
     meta: Vec<Meta>,
+    /// The version at which each id removed since the load was removed, so
+    /// that older news of it (a write that lost the race to a deletion)
+    /// cannot bring it back.
+    removed: HashMap<String, i64>,
+}
+
+/// One change to apply to a snapshot: a resource added or replaced
+/// (`Some`), or removed (`None`), at a store version.
+#[derive(Debug, Clone)]
+pub struct Change {
+    id: String,
+    resource: Option<Arc<Resource>>,
+    meta: Meta,
+}
+
+impl Change {
+    /// The change a stored record makes (a deletion removes it).
+    pub fn of(stored: &Stored) -> Change {
+        Change {
+            id: stored.resource.id.clone(),
+            resource: (!stored.deleted).then(|| Arc::new(stored.resource.clone())),
+            meta: Meta { version: stored.version, updated_at: stored.updated_at },
+        }
+    }
 }
 
 impl Versioned {
@@ -38,7 +64,12 @@ impl Versioned {
             .into_iter()
             .map(|s| (s.resource, Meta { version: s.version, updated_at: s.updated_at }))
             .unzip();
-        Versioned { snapshot: Arc::new(Snapshot::with_areas(resources, areas)), meta }
+        // Unique ids, so resource i sits in slot i.
+        Versioned {
+            snapshot: Arc::new(Snapshot::with_areas(resources, areas)),
+            meta,
+            removed: HashMap::new(),
+        }
     }
 
     /// The snapshot.
@@ -46,62 +77,73 @@ impl Versioned {
         &self.snapshot
     }
 
-    fn position(&self, id: &str) -> Result<usize, usize> {
-        self.snapshot.resources().binary_search_by(|r| r.id.as_str().cmp(id))
-    }
-
     /// The resource with this id and its version.
     pub fn get(&self, id: &str) -> Option<(&Resource, i64)> {
-        let i = self.position(id).ok()?;
-        Some((&self.snapshot.resources()[i], self.meta.get(i)?.version))
+        let slot = self.snapshot.slot(id)?;
+        Some((self.snapshot.resource(slot), self.meta.get(slot as usize)?.version))
     }
 
-    /// Version and last change of the resource at a snapshot position.
-    pub fn meta(&self, index: u32) -> Option<Meta> {
-        self.meta.get(index as usize).copied()
+    /// Version and last change of the resource in a snapshot slot.
+    pub fn meta(&self, slot: u32) -> Option<Meta> {
+        self.meta.get(slot as usize).copied()
     }
 
-    /// The next snapshot with one resource added, replaced (`Some`) or
-    /// removed (`None`) at `version`; `None` if this one is as new already.
-    fn with_change(&self, id: &str, change: Option<&Resource>, meta: Meta) -> Option<Versioned> {
-        let position = self.position(id);
-        if let Ok(i) = position {
-            if self.meta.get(i).is_some_and(|m| m.version >= meta.version) {
-                return None;
+    /// Applies a change in place, unless this version is as new already;
+    /// says whether anything changed. The snapshot is copied first if
+    /// anyone else still holds it.
+    pub fn apply(&mut self, change: &Change) -> bool {
+        match self.snapshot.slot(&change.id) {
+            Some(slot) if self.meta.get(slot as usize).is_some_and(|m| m.version >= change.meta.version) => {
+                return false;
             }
-        } else if change.is_none() {
-            return None;
+            None if change.resource.is_none() => return false,
+            None if self.removed.get(&change.id).is_some_and(|&v| v >= change.meta.version) => return false,
+            _ => {}
         }
-        let mut resources = self.snapshot.resources().to_vec();
-        let mut metas = self.meta.clone();
-        match (position, change) {
-            (Ok(i), Some(r)) => {
-                resources[i] = r.clone();
-                metas[i] = meta;
-            }
-            (Ok(i), None) => {
-                resources.remove(i);
-                metas.remove(i);
-            }
-            (Err(i), Some(r)) => {
-                resources.insert(i, r.clone());
-                metas.insert(i, meta);
-            }
-            (Err(_), None) => return None,
+        match change.resource {
+            Some(_) => self.removed.remove(&change.id),
+            None => self.removed.insert(change.id.clone(), change.meta.version),
+        };
+        let snapshot = Arc::make_mut(&mut self.snapshot);
+        let Some(slot) = snapshot.apply(&change.id, change.resource.clone()) else { return false };
+        let slot = slot as usize;
+        if self.meta.len() <= slot {
+            self.meta.resize(slot + 1, change.meta);
         }
-        // Still sorted by id and unique, so positions stay aligned.
-        let areas = self.snapshot.areas().to_vec();
-        Some(Versioned { snapshot: Arc::new(Snapshot::with_areas(resources, areas)), meta: metas })
+        self.meta[slot] = change.meta;
+        true
+    }
+
+    /// Whether nobody else holds this version or its snapshot, so that it
+    /// can change in place.
+    fn is_unique(self: &mut Arc<Self>) -> bool {
+        Arc::get_mut(self).is_some_and(|v| Arc::get_mut(&mut v.snapshot).is_some())
     }
 }
+
+/// The second copy of the snapshot that the next change is made in, with
+/// the changes it still lacks.
+#[derive(Default)]
+struct Standby {
+    copy: Option<Arc<Versioned>>,
+    behind: Vec<Change>,
+}
+
+/// Most change notices applied in one swap.
+const NOTICE_BATCH: usize = 1024;
+
+/// How long a change waits for the readers of the standby copy to finish
+/// before it copies the current snapshot instead.
+const STANDBY_WAIT: Duration = Duration::from_millis(200);
 
 /// What every request handler shares.
 pub struct AppState {
     store: Arc<dyn Store>,
     current: ArcSwap<Versioned>,
-    /// Serialises snapshot updates (writes, notices, reloads) so that none is
-    /// lost; readers never take it.
-    updating: tokio::sync::Mutex<()>,
+    /// The copy the next change is made in. Its lock serialises snapshot
+    /// updates (writes, notices, reloads) so that none is lost; readers
+    /// never take it.
+    standby: tokio::sync::Mutex<Standby>,
     /// The optional external geocoder for street addresses.
     geocoder: Option<crate::geocoder::Geocoder>,
     /// The territory place search prefers (default: Rome).
@@ -114,6 +156,8 @@ pub struct AppState {
     desk_zone: chrono_tz::Tz,
     /// Rate limits per client address.
     limits: crate::throttle::Limits,
+    /// The bounded pool expensive queries run in.
+    work: crate::work::WorkPool,
 }
 
 /// The help desk's time zone unless configured otherwise.
@@ -130,20 +174,26 @@ impl AppState {
     /// is taken to be at version 1, changed now.
     pub fn with_snapshot(store: Arc<dyn Store>, snapshot: Snapshot) -> AppState {
         let meta = vec![Meta { version: 1, updated_at: Utc::now() }; snapshot.len()];
-        AppState::new(store, Versioned { snapshot: Arc::new(snapshot), meta })
+        AppState::new(store, Versioned { snapshot: Arc::new(snapshot), meta, removed: HashMap::new() })
+    }
+
+    /// A state over a ready versioned snapshot (tests and benchmarks).
+    pub fn with_versioned(store: Arc<dyn Store>, current: Versioned) -> AppState {
+        AppState::new(store, current)
     }
 
     fn new(store: Arc<dyn Store>, current: Versioned) -> AppState {
         AppState {
             store,
             current: ArcSwap::from_pointee(current),
-            updating: tokio::sync::Mutex::new(()),
+            standby: tokio::sync::Mutex::new(Standby::default()),
             geocoder: None,
             home: crate::places::Home::default(),
             completeness: Arc::new(Completeness::shipped().clone()),
             clock: Clock::system(),
             desk_zone: DEFAULT_DESK_ZONE,
             limits: crate::throttle::Limits::default(),
+            work: crate::work::WorkPool::default(),
         }
     }
 
@@ -174,6 +224,17 @@ impl AppState {
     pub fn with_limits(mut self, limits: crate::throttle::Limits) -> AppState {
         self.limits = limits;
         self
+    }
+
+    /// The same state running expensive queries in `work`.
+    pub fn with_work(mut self, work: crate::work::WorkPool) -> AppState {
+        self.work = work;
+        self
+    }
+
+    /// The bounded pool expensive queries run in.
+    pub fn work(&self) -> &crate::work::WorkPool {
+        &self.work
     }
 
     /// Rate limits per client address.
@@ -236,8 +297,9 @@ impl AppState {
 
     /// Rebuilds the snapshot from the store and swaps it in.
     pub async fn reload(&self) -> Result<(), StoreError> {
-        let _updating = self.updating.lock().await;
+        let mut standby = self.standby.lock().await;
         let next = build(self.store.as_ref()).await?;
+        *standby = Standby::default();
         retire(self.current.swap(Arc::new(next)));
         Ok(())
     }
@@ -262,16 +324,53 @@ impl AppState {
     /// Applies one stored change to the snapshot (a newer version replaces,
     /// a deletion removes); older news is ignored.
     pub async fn apply(&self, stored: &Stored) {
-        let _updating = self.updating.lock().await;
-        let current = self.versioned();
-        let change = (!stored.deleted).then(|| stored.resource.clone());
-        let id = stored.resource.id.clone();
-        let meta = Meta { version: stored.version, updated_at: stored.updated_at };
-        let next = tokio::task::spawn_blocking(move || current.with_change(&id, change.as_ref(), meta)).await;
-        match next {
-            Ok(Some(next)) => retire(self.current.swap(Arc::new(next))),
-            Ok(None) => {}
-            Err(e) => tracing::error!(error = %e, "applying a change to the snapshot failed"),
+        self.apply_all(vec![Change::of(stored)]).await;
+    }
+
+    /// Applies changes to the snapshot in place and swaps the result in at
+    /// once, in O(log n) each: the change is made in the standby copy (after
+    /// the changes it lacks), which becomes current; the copy it replaces
+    /// becomes the standby, lacking these changes.
+    pub async fn apply_all(&self, changes: Vec<Change>) {
+        if changes.is_empty() {
+            return;
+        }
+        let mut standby = self.standby.lock().await;
+        let mut copy = match standby.copy.take() {
+            Some(mut copy) => {
+                let waiting = Instant::now();
+                while !copy.is_unique() && waiting.elapsed() < STANDBY_WAIT {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+                copy
+            }
+            // Right after a load: the first change copies the current one.
+            None => self.current.load_full(),
+        };
+        let behind = std::mem::take(&mut standby.behind);
+        let pending = changes.clone();
+        let updated = tokio::task::spawn_blocking(move || {
+            // Copies whatever a reader still holds (rare: a reader slower
+            // than STANDBY_WAIT), else changes in place.
+            let v = Arc::make_mut(&mut copy);
+            for change in behind.iter().chain(&pending) {
+                v.apply(change);
+            }
+            copy
+        })
+        .await;
+        match updated {
+            Ok(next) => {
+                standby.copy = Some(self.current.swap(next));
+                standby.behind = changes;
+            }
+            Err(e) => {
+                // The copy is lost with the task, and the changes with it:
+                // build the snapshot again from the store.
+                tracing::error!(error = %e, "applying a change to the snapshot failed; reloading");
+                drop(standby);
+                self.reload_until_done().await;
+            }
         }
     }
 
@@ -282,14 +381,23 @@ impl AppState {
         let mut down = false;
         loop {
             match feed.next().await {
-                Ok(Notice::Changed(id)) => match self.store.get(&id).await {
-                    Ok(Some(stored)) => self.apply(&stored).await,
-                    Ok(None) => {}
-                    Err(e) => {
-                        tracing::warn!(error = %e, "could not fetch a changed resource; reloading");
-                        self.reload_until_done().await;
+                Ok(Notice::Changed(id)) => {
+                    // A burst of notices is applied in one swap.
+                    let mut ids = vec![id];
+                    let mut resync = false;
+                    while ids.len() < NOTICE_BATCH {
+                        match feed.buffered() {
+                            Some(Notice::Changed(id)) => ids.push(id),
+                            Some(Notice::Resync) => resync = true,
+                            None => break,
+                        }
                     }
-                },
+                    if resync {
+                        self.reload_until_done().await;
+                    } else {
+                        self.fetch_and_apply(ids).await;
+                    }
+                }
                 Ok(Notice::Resync) => {
                     if down {
                         tracing::info!("database connection is back; reloading the snapshot");
@@ -306,6 +414,26 @@ impl AppState {
                 }
             }
         }
+    }
+
+    /// Fetches the changed ids from the store and applies them at once; if
+    /// one cannot be fetched, reloads everything instead.
+    async fn fetch_and_apply(&self, mut ids: Vec<String>) {
+        ids.sort_unstable();
+        ids.dedup();
+        let mut changes = Vec::with_capacity(ids.len());
+        for id in &ids {
+            match self.store.get(id).await {
+                Ok(Some(stored)) => changes.push(Change::of(&stored)),
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not fetch a changed resource; reloading");
+                    self.reload_until_done().await;
+                    return;
+                }
+            }
+        }
+        self.apply_all(changes).await;
     }
 
     async fn reload_until_done(&self) {
@@ -358,22 +486,36 @@ mod tests {
         Stored { resource: r, version, deleted: false, updated_at: at(version).updated_at }
     }
 
+    fn change(id: &str, r: Option<Resource>, version: i64) -> Change {
+        Change { id: id.to_owned(), resource: r.map(Arc::new), meta: at(version) }
+    }
+
     #[test]
     fn changes_keep_ids_sorted_and_versions_aligned() {
-        let v =
+        let mut v =
             Versioned::new(vec![stored(resource("b", "B"), 3), stored(resource("d", "D"), 1)], Vec::new());
-        let v = v.with_change("c", Some(&resource("c", "C")), at(1)).expect("insert");
-        let v = v.with_change("a", Some(&resource("a", "A")), at(2)).expect("insert first");
-        let v = v.with_change("b", Some(&resource("b", "B2")), at(4)).expect("replace");
-        assert!(v.with_change("b", Some(&resource("b", "old")), at(4)).is_none(), "not newer");
-        let v = v.with_change("d", None, at(2)).expect("remove");
-        assert!(v.with_change("zz", None, at(9)).is_none());
-        assert_eq!(v.meta(1), Some(at(4)), "b's last change moved with it");
-        let ids: Vec<&str> = v.snapshot().resources().iter().map(|r| r.id.as_str()).collect();
+        assert!(v.apply(&change("c", Some(resource("c", "C")), 1)), "insert");
+        assert!(v.apply(&change("a", Some(resource("a", "A")), 2)), "insert first");
+        assert!(v.apply(&change("b", Some(resource("b", "B2")), 4)), "replace");
+        assert!(!v.apply(&change("b", Some(resource("b", "old")), 4)), "not newer");
+        assert!(v.apply(&change("d", None, 2)), "remove");
+        assert!(!v.apply(&change("zz", None, 9)));
+        let b = v.snapshot().slot("b").expect("b");
+        assert_eq!(v.meta(b), Some(at(4)), "b's last change stayed with it");
+        let ids: Vec<&str> = v.snapshot().resources().map(|r| r.id.as_str()).collect();
         assert_eq!(ids, ["a", "b", "c"]);
         assert_eq!(v.get("b").map(|(r, v)| (r.name.as_str(), v)), Some(("B2", 4)));
         assert_eq!(v.get("a").map(|(_, v)| v), Some(2));
         assert_eq!(v.get("c").map(|(_, v)| v), Some(1));
         assert!(v.get("d").is_none());
+    }
+
+    #[test]
+    fn a_change_never_touches_a_copy_someone_reads() {
+        let mut v = Versioned::new(vec![stored(resource("a", "A"), 1)], Vec::new());
+        let reader = Arc::clone(v.snapshot());
+        assert!(v.apply(&change("a", Some(resource("a", "A2")), 2)));
+        assert_eq!(reader.get("a").map(|r| r.name.as_str()), Some("A"), "the reader's copy is unchanged");
+        assert_eq!(v.get("a").map(|(r, _)| r.name.as_str()), Some("A2"));
     }
 }

@@ -160,11 +160,7 @@ fn brute_force_greedy(
     let mut uncovered: Vec<bool> = all
         .iter()
         .map(|l| {
-            snapshot
-                .resources()
-                .iter()
-                .filter_map(|r| r.point())
-                .all(|p| geodesic_m(p, [l.lon, l.lat]) > radius_m)
+            snapshot.resources().filter_map(|r| r.point()).all(|p| geodesic_m(p, [l.lon, l.lat]) > radius_m)
         })
         .collect();
     let mut picks = Vec::new();
@@ -334,7 +330,6 @@ async fn gaps_are_sorted_by_population_and_really_far() {
     let snapshot = state.snapshot();
     let crisis: Vec<[f64; 2]> = snapshot
         .resources()
-        .iter()
         .filter(|r| r.category == Category::CrisisService)
         .filter_map(|r| r.point())
         .collect();
@@ -430,7 +425,6 @@ fn rome_municipi_level_area_with_the_seed() {
         // Brute force: the centres whose point lies in this municipio.
         let inside = snapshot
             .resources()
-            .iter()
             .filter(|r| r.category == Category::MentalHealthCentre)
             .filter_map(|r| r.point())
             .filter(|&[lon, lat]| snapshot.areas_at(lon, lat).iter().any(|a| a.id == row.id))
@@ -714,14 +708,12 @@ async fn shipped_regions_cover_the_four_countries_with_estimated_populations() {
     // are simplified to about 100 m, so allow a few on the coast.
     let snapshot = state.snapshot();
     let located_it =
-        snapshot.resources().iter().filter(|r| r.country.as_str() == "IT" && r.point().is_some()).count()
-            as u64;
+        snapshot.resources().filter(|r| r.country.as_str() == "IT" && r.point().is_some()).count() as u64;
     let in_regions: u64 =
         rows.iter().filter(|r| r["country"] == "IT").map(|r| r["resources"].as_u64().unwrap()).sum();
     assert!(in_regions <= located_it && in_regions * 100 >= located_it * 97, "{in_regions} of {located_it}");
     let rome_resources = snapshot
         .resources()
-        .iter()
         .filter(|r| r.point().is_some_and(|[x, y]| (12.35..12.65).contains(&x) && (41.8..42.0).contains(&y)))
         .count() as u64;
     assert!(lazio["resources"].as_u64().unwrap() >= rome_resources, "Rome lies in Lazio");

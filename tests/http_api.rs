@@ -65,7 +65,6 @@ async fn filters_by_category_country_topic_and_text() {
     let r = get(&app, "/api/resources?category=library,university&country=LT").await;
     let expected: Vec<String> = snapshot
         .resources()
-        .iter()
         .filter(|r| matches!(r.category.as_str(), "library" | "university") && r.country.as_str() == "LT")
         .map(|r| r.id.clone())
         .collect();
@@ -102,7 +101,7 @@ async fn bbox_returns_only_points_inside() {
 #[tokio::test]
 async fn one_resource_or_a_404_problem() {
     let (app, state, _dir) = common::seeded_app().await;
-    let id = state.snapshot().resources()[0].id.clone();
+    let id = state.snapshot().resources().next().expect("a resource").id.clone();
     let r = get(&app, &format!("/api/resources/{id}")).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["id"], id.as_str());
@@ -126,7 +125,6 @@ async fn nearest_is_ordered_by_geodesic_distance_and_matches_brute_force() {
     assert!(distances.windows(2).all(|w| w[0] <= w[1]), "{distances:?}");
     let mut brute: Vec<(f64, &str)> = snapshot
         .resources()
-        .iter()
         .filter(|r| r.category.as_str() == "mental_health_centre")
         .filter_map(|r| r.point().map(|p| (geodesic_m(q, p), r.id.as_str())))
         .collect();

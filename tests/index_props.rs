@@ -61,7 +61,6 @@ fn brute_force(snapshot: &Snapshot, q: [f64; 2], filter: &Filter) -> Vec<(f64, S
     let matches = snapshot.matcher(filter);
     let mut all: Vec<(f64, String)> = snapshot
         .resources()
-        .iter()
         .enumerate()
         .filter(|(i, _)| matches(*i as u32))
         .filter_map(|(_, r)| r.point().map(|p| (geodesic_m(q, p), r.id.clone())))
@@ -102,7 +101,8 @@ proptest! {
         let bbox = BBox { west, south: s.min(n), east, north: s.max(n) };
         let snapshot = Snapshot::new(rs);
         let matches = snapshot.matcher(&f);
-        let expected: Vec<u32> = (0..snapshot.len() as u32)
+        let expected: Vec<u32> = snapshot
+            .slots()
             .filter(|&i| matches(i) && snapshot.resource(i).point().is_some_and(|[x, y]| bbox.contains(x, y)))
             .collect();
         prop_assert_eq!(snapshot.in_bbox(bbox, &f), expected);

@@ -115,7 +115,7 @@ async fn landing_page_conformance_and_collections() {
 #[tokio::test]
 async fn next_links_walk_every_record_once_even_while_records_change() {
     let (app, state, _db) = app().await;
-    let before: Vec<String> = state.snapshot().resources().iter().map(|r| r.id.clone()).collect();
+    let before: Vec<String> = state.snapshot().resources().map(|r| r.id.clone()).collect();
     // Deleted during the walk: one early and one late in id order.
     let doomed = [before[3].clone(), before[before.len() - 5].clone()];
     let mut seen: Vec<String> = Vec::new();
@@ -176,7 +176,6 @@ async fn bbox_limit_filters_and_number_matched() {
     let expected: BTreeSet<String> = state
         .snapshot()
         .resources()
-        .iter()
         .filter(|r| {
             r.point().is_some_and(|[x, y]| rome[0] <= x && x <= rome[2] && rome[1] <= y && y <= rome[3])
         })
@@ -254,7 +253,7 @@ async fn datetime_filters_on_the_last_change() {
 #[tokio::test]
 async fn one_feature_by_id() {
     let (app, state, _db) = app().await;
-    let r = state.snapshot().resources()[0].clone();
+    let r = state.snapshot().resources().next().expect("a resource").clone();
     let got = get(&app, &format!("/ogcapi/collections/resources/items/{}", r.id)).await;
     assert_eq!((got.status, got.content_type.as_str()), (StatusCode::OK, "application/geo+json"));
     assert_eq!(got.body["id"], r.id.as_str());

@@ -28,7 +28,7 @@ pub use self::demand::{
     AreaRank, DemandQuery, DemandReport, DemandRow, Period, Supply, demand_points, demand_vs_supply, supply,
 };
 pub use self::regions::{REGION_POPULATION_SOURCE, REGION_SOURCE, with_estimated_population};
-pub use self::suggest::{Suggestion, Suggestions, suggest, suggest_for};
+pub use self::suggest::{Suggestion, Suggestions, suggest, suggest_for, suggest_within};
 use crate::index::{BBox, Filter, Hit, Snapshot};
 use crate::model::{Area, Category, Country, Topic};
 use crate::sphere::{self, UnitVec};
@@ -121,16 +121,43 @@ impl Localities {
 
     /// Positions and geodesic distances (metres) of the localities within
     /// `radius_m` of a point (edge included, see [`EDGE_TOLERANCE_M`]).
-    pub fn within(&self, lon: f64, lat: f64, radius_m: f64) -> impl Iterator<Item = (u32, f64)> + '_ {
-        // Geodesic ≥ MIN_RADIUS_M · angle, so the angle is at most this.
-        let angle = ((radius_m + EDGE_TOLERANCE_M) / sphere::MIN_RADIUS_M).min(std::f64::consts::PI);
-        let chord = 2.0 * (angle / 2.0).sin() + 1e-12;
-        self.tree.locate_within_distance(sphere::unit_vector(lon, lat), chord * chord).filter_map(move |e| {
-            let l = &self.items[e.data as usize];
-            let d = sphere::geodesic_m([lon, lat], [l.lon, l.lat]);
-            (d <= radius_m + EDGE_TOLERANCE_M).then_some((e.data, d))
-        })
+    pub fn within(&self, lon: f64, lat: f64, radius_m: f64) -> impl Iterator<Item = u32> + '_ {
+        let origin = sphere::unit_vector(lon, lat);
+        self.tree
+            .locate_within_distance(origin, search_chord_2(radius_m))
+            .filter(move |e| {
+                let l = &self.items[e.data as usize];
+                is_within([lon, lat], &origin, [l.lon, l.lat], e.geom(), radius_m)
+            })
+            .map(|e| e.data)
     }
+}
+
+/// The squared chord that holds every point within `radius_m` (+ the edge
+/// tolerance) of a centre: geodesic ≥ MIN_RADIUS_M · angle.
+pub fn search_chord_2(radius_m: f64) -> f64 {
+    let angle = ((radius_m + EDGE_TOLERANCE_M) / sphere::MIN_RADIUS_M).min(std::f64::consts::PI);
+    let chord = 2.0 * (angle / 2.0).sin() + 1e-12;
+    chord * chord
+}
+
+/// Whether `p` (unit vector `pv`) lies within `radius_m` (+ the edge
+/// tolerance) of `o` (unit vector `ov`) by geodesic distance. The
+/// great-circle angle bounds the geodesic between MIN_RADIUS_M and
+/// MAX_RADIUS_M times itself, which decides all but the points in a thin
+/// ring at the edge; those get the exact geodesic.
+pub fn is_within(o: [f64; 2], ov: &UnitVec, p: [f64; 2], pv: &UnitVec, radius_m: f64) -> bool {
+    let r = radius_m + EDGE_TOLERANCE_M;
+    let chord_2 = (ov[0] - pv[0]).powi(2) + (ov[1] - pv[1]).powi(2) + (ov[2] - pv[2]).powi(2);
+    let angle = sphere::angle_from_chord_2(chord_2);
+    // A margin far above the rounding of the angle.
+    if sphere::MAX_RADIUS_M * angle * (1.0 + 1e-9) + 1e-6 <= r {
+        return true;
+    }
+    if sphere::MIN_RADIUS_M * angle * (1.0 - 1e-9) - 1e-6 > r {
+        return false;
+    }
+    sphere::geodesic_m(o, p) <= r
 }
 
 /// GeoNames feature code of a section of a bigger populated place (a city

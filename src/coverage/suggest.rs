@@ -15,8 +15,13 @@ use std::collections::BinaryHeap;
 
 use serde::Serialize;
 
-use super::{EDGE_TOLERANCE_M, Localities, Query, nearest_hits};
+use rstar::RTree;
+use rstar::primitives::GeomWithData;
+
+use super::{EDGE_TOLERANCE_M, Localities, Query, is_within, nearest_hits, search_chord_2};
 use crate::index::Snapshot;
+use crate::sphere::{self, UnitVec};
+use crate::work::{Budget, Stop};
 
 /// One suggested site.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -36,6 +41,10 @@ pub struct Suggestions {
     pub uncovered_before: u64,
     /// The picks, best first; fewer than `k` when nobody is left to cover.
     pub picks: Vec<Suggestion>,
+    /// Demand points and candidate sites visited on the way (a measure of
+    /// the work done, for tests and benchmarks).
+    #[serde(skip)]
+    pub visits: u64,
 }
 
 /// Up to `k` sites (localities of the query's countries) that together
@@ -65,10 +74,42 @@ pub fn suggest_for(
     k: usize,
     min_gain: u64,
 ) -> Suggestions {
+    let budget = Budget::unlimited();
+    match suggest_within(snapshot, demand, candidates, query, radius_m, k, min_gain, &budget) {
+        Ok(s) => s,
+        // An unlimited budget nobody cancels never stops the work.
+        Err(_) => Suggestions { population: 0, uncovered_before: 0, picks: Vec::new(), visits: 0 },
+    }
+}
+
+/// A demand point not yet covered, in the tree of those left.
+type Open = GeomWithData<UnitVec, u32>;
+
+/// [`suggest_for`] within a [`Budget`]: checked as the work goes, so that
+/// the work stops when the caller leaves or the time is up.
+///
+/// The work is bounded by the demand still uncovered: only uncovered points
+/// are indexed (covered ones are removed as sites are picked), so a site's
+/// gain costs a visit per uncovered point around it, however many people
+/// around it are already served; and only sites with an uncovered point
+/// within the radius are candidates at all.
+#[allow(clippy::too_many_arguments)]
+pub fn suggest_within(
+    snapshot: &Snapshot,
+    demand: &Localities,
+    candidates: &Localities,
+    query: &Query,
+    radius_m: f64,
+    k: usize,
+    min_gain: u64,
+    budget: &Budget,
+) -> Result<Suggestions, Stop> {
+    budget.check()?;
     let points = demand.all();
     let hits = nearest_hits(snapshot, demand, &query.resource_filter());
+    budget.check()?;
     let considered: Vec<bool> = points.iter().map(|l| query.wants(l.country)).collect();
-    let mut uncovered: Vec<bool> = hits
+    let uncovered: Vec<bool> = hits
         .iter()
         .enumerate()
         .map(|(i, h)| considered[i] && h.is_none_or(|h| h.distance_m > radius_m + EDGE_TOLERANCE_M))
@@ -76,18 +117,24 @@ pub fn suggest_for(
     let population = points.iter().zip(&considered).filter(|(_, c)| **c).map(|(l, _)| l.population).sum();
     let uncovered_before =
         points.iter().zip(&uncovered).filter(|(_, u)| **u).map(|(l, _)| l.population).sum();
+    let mut visits = 0u64;
 
     // Initial gains, scattered from each uncovered point to the candidate
     // sites around it (the radius is symmetric).
     let sites = candidates.all();
     let mut gain = vec![0u64; sites.len()];
+    let mut open: Vec<Open> = Vec::new();
     for (i, l) in points.iter().enumerate() {
         if uncovered[i] {
-            for (c, _) in candidates.within(l.lon, l.lat, radius_m) {
+            budget.check()?;
+            open.push(Open::new(sphere::unit_vector(l.lon, l.lat), i as u32));
+            for c in candidates.within(l.lon, l.lat, radius_m) {
                 gain[c as usize] += l.population;
+                visits += 1;
             }
         }
     }
+    let mut open = RTree::bulk_load(open);
     // Max-heap by gain, then the site's own population, then position.
     let mut heap: BinaryHeap<(u64, u64, Reverse<u32>)> = gain
         .iter()
@@ -95,18 +142,27 @@ pub fn suggest_for(
         .filter(|&(i, &g)| g > 0 && query.wants(sites[i].country))
         .map(|(i, &g)| (g, sites[i].population, Reverse(i as u32)))
         .collect();
-    let gain_at = |site: u32, uncovered: &[bool]| -> u64 {
+    // The uncovered demand points within the radius of a site.
+    let around = |open: &RTree<Open>, site: u32, visits: &mut u64| -> Vec<u32> {
         let l = candidates.get(site);
-        demand
-            .within(l.lon, l.lat, radius_m)
-            .filter(|(i, _)| uncovered[*i as usize])
-            .map(|(i, _)| demand.get(i).population)
-            .sum()
+        let origin = sphere::unit_vector(l.lon, l.lat);
+        let found: Vec<u32> = open
+            .locate_within_distance(origin, search_chord_2(radius_m))
+            .filter(|e| {
+                let p = demand.get(e.data);
+                is_within([l.lon, l.lat], &origin, [p.lon, p.lat], e.geom(), radius_m)
+            })
+            .map(|e| e.data)
+            .collect();
+        *visits += found.len() as u64 + 1;
+        found
     };
     let mut picks = Vec::new();
     while picks.len() < k {
+        budget.check()?;
         let Some((stale, own, Reverse(site))) = heap.pop() else { break };
-        let fresh = gain_at(site, &uncovered);
+        let inside = around(&open, site, &mut visits);
+        let fresh: u64 = inside.iter().map(|&i| demand.get(i).population).sum();
         if fresh == 0 {
             continue;
         }
@@ -117,11 +173,11 @@ pub fn suggest_for(
         if fresh < min_gain {
             break; // the best site left: no other reaches the minimum either
         }
-        let l = candidates.get(site);
-        for (i, _) in demand.within(l.lon, l.lat, radius_m) {
-            uncovered[i as usize] = false;
+        for i in inside {
+            let p = demand.get(i);
+            open.remove(&Open::new(sphere::unit_vector(p.lon, p.lat), i));
         }
         picks.push(Suggestion { locality: site, newly_covered: fresh });
     }
-    Suggestions { population, uncovered_before, picks }
+    Ok(Suggestions { population, uncovered_before, picks, visits })
 }

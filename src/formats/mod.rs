@@ -4,6 +4,7 @@
 pub mod areas;
 pub mod csv;
 pub mod geojson;
+pub mod hsds;
 pub mod osm;
 
 use std::fmt;
@@ -21,6 +22,8 @@ pub enum Format {
     Geojson,
     /// CSV with a header row: the reference columns, lists `;`-separated.
     Csv,
+    /// Open Referral HSDS 3.0: a JSON array of compiled services.
+    Hsds,
 }
 
 impl Format {
@@ -176,6 +179,7 @@ pub fn read(text: &str, format: Format) -> Result<Vec<Resource>, ReadError> {
     match format {
         Format::Geojson => geojson::read(text),
         Format::Csv => csv::read(text.as_bytes()),
+        Format::Hsds => hsds::read(text),
     }
 }
 
@@ -188,6 +192,7 @@ pub fn write<'a, W: std::io::Write>(
     match format {
         Format::Geojson => geojson::write_collection(out, resources),
         Format::Csv => csv::write(out, resources),
+        Format::Hsds => hsds::write(out, resources, |_| None),
     }
 }
 
@@ -196,6 +201,7 @@ impl fmt::Display for Format {
         f.write_str(match self {
             Format::Geojson => "geojson",
             Format::Csv => "csv",
+            Format::Hsds => "hsds",
         })
     }
 }

@@ -16,6 +16,19 @@ use crate::model::{AreaKind, Country};
 use crate::state::AppState;
 
 /// Every area (optionally of some kinds or countries) with its outline.
+#[utoipa::path(
+    get,
+    path = "/api/areas",
+    tag = "areas",
+    params(
+        ("kind" = Option<Vec<crate::model::AreaKind>>, Query, description = "Only these kinds"),
+        ("country" = Option<Vec<crate::model::Country>>, Query, description = "Only these countries, ISO 3166-1 alpha-2 (repeat or comma-separate)")
+    ),
+    responses(
+        (status = 200, description = "The loaded areas", body = crate::http::openapi::FeatureCollection, content_type = "application/geo+json"),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn list_areas(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
@@ -36,6 +49,19 @@ pub async fn list_areas(
 }
 
 /// One area as a Feature.
+#[utoipa::path(
+    get,
+    path = "/api/areas/{id}",
+    tag = "areas",
+    params(
+        ("id" = String, Path, description = "The area's id")
+    ),
+    responses(
+        (status = 200, description = "The area", body = crate::http::openapi::Feature, content_type = "application/geo+json"),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Nothing with this id", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn get_area(
     State(state): State<Arc<AppState>>,
     path: Result<Path<String>, PathRejection>,
@@ -50,6 +76,18 @@ pub async fn get_area(
 
 /// The shipped first-level regions (optionally of some countries) with their
 /// outlines and estimated populations.
+#[utoipa::path(
+    get,
+    path = "/api/regions",
+    tag = "areas",
+    params(
+        ("country" = Option<Vec<crate::model::Country>>, Query, description = "Only these countries, ISO 3166-1 alpha-2 (repeat or comma-separate)")
+    ),
+    responses(
+        (status = 200, description = "The shipped regions", body = crate::http::openapi::FeatureCollection, content_type = "application/geo+json"),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn list_regions(RawQuery(query): RawQuery) -> Result<GeoJson<Value>, ApiError> {
     let mut params = Params::parse(query.as_deref(), &["country"]);
     let countries = params.list::<Country>("country");

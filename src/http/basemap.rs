@@ -10,12 +10,12 @@ use std::ops::RangeInclusive;
 use std::path::Path;
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::error::problem;
 
@@ -166,16 +166,36 @@ pub fn answer_range(range: Option<&str>, if_range: Option<&str>, etag: &str, len
     }
 }
 
-/// The basemap routes: the archive (when one is given) and the glyphs.
-pub fn router<S: Clone + Send + Sync + 'static>(basemap: Option<Arc<Basemap>>) -> Router<S> {
-    let glyphs = Router::new().route("/fonts/{fontstack}/{range}", get(glyph_range));
-    match basemap {
-        Some(basemap) => Router::new().route(ARCHIVE_PATH, get(archive)).with_state(basemap).merge(glyphs),
-        None => glyphs,
-    }
+/// The basemap routes, with their OpenAPI operations: the archive (a 404
+/// problem when none is given) and the glyphs.
+pub fn router<S: Clone + Send + Sync + 'static>(basemap: Option<Arc<Basemap>>) -> OpenApiRouter<S> {
+    OpenApiRouter::new().routes(routes!(archive)).with_state(basemap).routes(routes!(glyph_range))
 }
 
-async fn archive(State(basemap): State<Arc<Basemap>>, headers: HeaderMap) -> Response {
+/// `GET /basemap/basemap.pmtiles`: the PMTiles archive, whole or one byte range.
+#[utoipa::path(
+    get,
+    path = "/basemap/basemap.pmtiles",
+    tag = "basemap",
+    params(
+        ("Range" = Option<String>, Header, description = "One byte range, bytes=START-END, bytes=START- or bytes=-SUFFIX"),
+        ("If-Range" = Option<String>, Header, description = "The archive's ETag: the range is served only if the file is still this one")
+    ),
+    responses(
+        (status = 200, description = "The whole archive", content_type = "application/vnd.pmtiles"),
+        (status = 206, description = "The range asked for", content_type = "application/vnd.pmtiles"),
+        (status = 404, description = "No local basemap is configured (start with --basemap FILE)", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 416, description = "The range is malformed or starts past the end", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn archive(State(basemap): State<Option<Arc<Basemap>>>, headers: HeaderMap) -> Response {
+    let Some(basemap) = basemap else {
+        return problem(
+            StatusCode::NOT_FOUND,
+            "this server has no local basemap; start it with --basemap FILE.pmtiles".into(),
+            None,
+        );
+    };
     let text = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
     let answer = answer_range(text(header::RANGE), text(header::IF_RANGE), &basemap.etag, basemap.len);
     let (status, range) = match answer {
@@ -269,6 +289,19 @@ pub const FONT_STACKS: [&str; 3] = ["Noto Sans Regular", "Noto Sans Medium", "No
 /// `web/vendor/fonts/`, or an empty set of glyphs for a range witgis does not
 /// ship (MapLibre then draws the label without those letters instead of
 /// failing the whole tile).
+#[utoipa::path(
+    get,
+    path = "/fonts/{fontstack}/{range}",
+    tag = "basemap",
+    params(
+        ("fontstack" = String, Path, description = "Noto Sans Regular, Noto Sans Medium or Noto Sans Italic"),
+        ("range" = String, Path, description = "START-END.pbf: 256 code points from a multiple of 256, e.g. 0-255.pbf")
+    ),
+    responses(
+        (status = 200, description = "The glyphs (SDF, protobuf); empty for a range witgis does not ship", content_type = "application/x-protobuf"),
+        (status = 404, description = "An unknown font stack or a malformed range", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 async fn glyph_range(UrlPath((stack, range)): UrlPath<(String, String)>) -> Response {
     let Some(start) = parse_glyph_range(&range) else {
         return problem(

@@ -2,14 +2,15 @@
 
 use std::sync::Arc;
 
-use super::basemap::Basemap;
-
+use axum::Json;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::basemap::Basemap;
 
 /// What the web page is told about this server, fixed when it starts.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -28,10 +29,18 @@ pub struct WebConfig {
 }
 
 /// The `/api/config` route, with its own state so it fits any router.
-pub fn router<S: Clone + Send + Sync + 'static>(config: WebConfig) -> Router<S> {
-    Router::new().route("/api/config", get(web_config)).with_state(Arc::new(config))
+pub fn router<S: Clone + Send + Sync + 'static>(config: WebConfig) -> OpenApiRouter<S> {
+    OpenApiRouter::new().routes(routes!(web_config)).with_state(Arc::new(config))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/config",
+    tag = "service",
+    responses(
+        (status = 200, description = "The web page's settings", body = crate::http::openapi::JsonObject)
+    )
+)]
 async fn web_config(State(config): State<Arc<WebConfig>>) -> Response {
     ([(header::CACHE_CONTROL, "no-cache")], Json(config.as_ref().clone())).into_response()
 }
@@ -57,7 +66,7 @@ mod tests {
     use super::*;
 
     async fn get_config(config: WebConfig) -> (StatusCode, Value) {
-        let app: Router = router(config);
+        let (app, _): (axum::Router, _) = router(config).split_for_parts();
         let request = Request::get("/api/config").body(Body::empty()).expect("request");
         let response = app.oneshot(request).await.expect("response");
         let status = response.status();

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use super::error::ApiError;
 use super::extract::Caller;
 use super::geojson::GeoJson;
+use super::offload::offload;
 use super::params::Params;
 use crate::auth::Role;
 use crate::coverage::{self, DemandQuery, DemandReport, Level, Localities, Period, Query, Report};
@@ -37,10 +38,24 @@ fn query(params: &mut Params) -> Query {
     }
 }
 
-/// Runs CPU-heavy work off the async threads.
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(work).await.map_err(|e| ApiError::Internal(format!("coverage task: {e}")))
+/// Runs CPU-heavy work in the bounded pool, checking the budget before and
+/// after (work with loops of its own checks inside them too).
+async fn blocking<T: Send + 'static>(
+    state: &AppState,
+    ask_less: &'static str,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    offload(state, ask_less, move |budget| {
+        budget.check()?;
+        let answer = work();
+        budget.check()?;
+        Ok(answer)
+    })
+    .await
 }
+
+/// What to ask instead of a coverage report that does not fit the budget.
+const ASK_LESS_REPORT: &str = "ask for fewer countries or categories";
 
 /// How a coverage answer is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +110,22 @@ impl Format {
 /// The coverage report as JSON; as CSV with `format=csv` or `Accept:
 /// text/csv`; as GeoJSON (each row's outline, the CSV's columns as
 /// properties) with `format=geojson` or `Accept: application/geo+json`.
+#[utoipa::path(
+    get,
+    path = "/api/coverage",
+    tag = "coverage",
+    params(
+        ("level" = Option<String>, Query, description = "country, region or area"),
+        ("category" = Option<Vec<crate::model::Category>>, Query, description = "Only these categories (repeat or comma-separate)"),
+        ("topic" = Option<Vec<crate::model::Topic>>, Query, description = "Only resources with any of these topics (repeat or comma-separate)"),
+        ("country" = Option<Vec<crate::model::Country>>, Query, description = "Only these countries, ISO 3166-1 alpha-2 (repeat or comma-separate)"),
+        ("format" = Option<String>, Query, description = "json, csv or geojson")
+    ),
+    responses(
+        (status = 200, description = "Supply per territory and what it does not know", body = crate::http::openapi::JsonObject),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn coverage(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -116,7 +147,7 @@ pub async fn coverage(
     let name = file_name(level, &query);
     let snapshot = state.snapshot();
     let completeness = state.completeness();
-    let (report, snapshot) = blocking(move || {
+    let (report, snapshot) = blocking(&state, ASK_LESS_REPORT, move || {
         let report = coverage::report(&snapshot, Localities::shipped(), level, &query, &completeness);
         (report, snapshot)
     })
@@ -125,7 +156,10 @@ pub async fn coverage(
         Format::Json => Ok(Json(report).into_response()),
         Format::Csv => csv_response(to_csv(&report), &name),
         Format::GeoJson => {
-            let body = blocking(move || to_geojson(&report, |id| outline(&snapshot, level, id))).await?;
+            let body = blocking(&state, ASK_LESS_REPORT, move || {
+                to_geojson(&report, |id| outline(&snapshot, level, id))
+            })
+            .await?;
             let mut response = GeoJson(body).into_response();
             response.headers_mut().insert(header::CONTENT_DISPOSITION, disposition(&name, "geojson"));
             Ok(response)
@@ -329,6 +363,22 @@ fn km(m: f64) -> f64 {
 /// directory holds in its country (`records`) and whether the directory
 /// claims to list them all (`complete`): when not, the distance describes
 /// the directory, not the supply.
+#[utoipa::path(
+    get,
+    path = "/api/coverage/gaps",
+    tag = "coverage",
+    params(
+        ("category" = Option<Vec<crate::model::Category>>, Query, description = "Only these categories (repeat or comma-separate)"),
+        ("topic" = Option<Vec<crate::model::Topic>>, Query, description = "Only resources with any of these topics (repeat or comma-separate)"),
+        ("country" = Option<Vec<crate::model::Country>>, Query, description = "Only these countries, ISO 3166-1 alpha-2 (repeat or comma-separate)"),
+        ("min_km" = Option<f64>, Query, minimum = 0, maximum = 2000, description = "Only places farther than this (default 25)"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 10000, description = "How many (default 100)")
+    ),
+    responses(
+        (status = 200, description = "Places farthest from any matching resource", body = crate::http::openapi::FeatureCollection, content_type = "application/geo+json"),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn gaps(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
     let mut params = Params::parse(raw.as_deref(), &["category", "topic", "country", "min_km", "limit"]);
     let min_km = params.number("min_km", 0.0..=2000.0, "a distance in kilometres").unwrap_or(25.0);
@@ -337,7 +387,7 @@ pub async fn gaps(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -
     params.finish()?;
     let snapshot = state.snapshot();
     let completeness = state.completeness();
-    let body = blocking(move || {
+    let body = blocking(&state, "ask for fewer countries, a larger min_km or a smaller limit", move || {
         let localities = Localities::shipped();
         let found = coverage::gaps(&snapshot, localities, &query, min_km * 1000.0, limit);
         let records = coverage::records_by_country(&snapshot, &query.resource_filter());
@@ -386,6 +436,28 @@ enum Weight {
 /// Up to `k` (default 5) localities where a new service would cover the most
 /// people (or, with `weight=demand`, logged requests) now farther than
 /// `radius_km` (default 10) from any matching one.
+#[utoipa::path(
+    get,
+    path = "/api/coverage/suggest",
+    tag = "coverage",
+    params(
+        ("category" = Option<Vec<crate::model::Category>>, Query, description = "Only these categories (repeat or comma-separate)"),
+        ("topic" = Option<Vec<crate::model::Topic>>, Query, description = "Only resources with any of these topics (repeat or comma-separate)"),
+        ("country" = Option<Vec<crate::model::Country>>, Query, description = "Only these countries, ISO 3166-1 alpha-2 (repeat or comma-separate)"),
+        ("radius_km" = Option<f64>, Query, minimum = 1, maximum = 100, description = "Reach of a new service (default 10)"),
+        ("k" = Option<u32>, Query, minimum = 1, maximum = 50, description = "How many (default 5)"),
+        ("weight" = Option<String>, Query, description = "population, or demand (needs a viewer token)"),
+        ("from" = Option<String>, Query, description = "First day (YYYY-MM-DD)"),
+        ("to" = Option<String>, Query, description = "Last day (YYYY-MM-DD)")
+    ),
+    security((), ("bearer" = ["viewer"])),
+    responses(
+        (status = 200, description = "Suggested places for new services", body = crate::http::openapi::FeatureCollection, content_type = "application/geo+json"),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an unknown, expired or revoked one", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role is too low", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn suggest(
     State(state): State<Arc<AppState>>,
     caller: Result<Caller, ApiError>,
@@ -431,80 +503,91 @@ pub async fn suggest(
     };
     let snapshot = state.snapshot();
     let completeness = state.completeness();
-    let body = blocking(move || {
-        let localities = Localities::shipped();
-        let basis = basis(
-            &snapshot,
-            &completeness,
-            &query.resource_filter(),
-            &query.countries,
-            &query.reported_categories(),
-        );
-        let requests = records.map(|r| coverage::demand_points(&snapshot, &r, &query.topics));
-        let demand = requests.as_ref().unwrap_or(localities);
-        // A site must newly cover at least 5 requests: a smaller gain would
-        // point at a handful of callers.
-        let min_gain = match weight {
-            Weight::Population => 1,
-            Weight::Demand => 5,
-        };
-        let s = coverage::suggest_for(&snapshot, demand, localities, &query, radius_km * 1000.0, k, min_gain);
-        // Requests are sums of published cells (multiples of 5): 0 reads "<5".
-        let amount = |n: u64| match weight {
-            Weight::Population => json!(n),
-            Weight::Demand if n == 0 => json!("<5"),
-            Weight::Demand => json!(n),
-        };
-        let unit = match weight {
-            Weight::Population => "population",
-            Weight::Demand => "requests",
-        };
-        let mut covered = 0;
-        let features: Vec<Value> = s
-            .picks
-            .iter()
-            .enumerate()
-            .map(|(rank, p)| {
-                let l = localities.get(p.locality);
-                covered += p.newly_covered;
-                json!({
-                    "type": "Feature",
-                    "id": l.id,
-                    "geometry": point(l.lon, l.lat),
-                    "properties": {
-                        "rank": rank + 1,
-                        "name": l.name,
-                        "country": l.country,
-                        "population": l.population,
-                        format!("newly_covered_{unit}"): amount(p.newly_covered),
-                        format!("cumulative_covered_{unit}"): amount(covered),
-                    }
+    let body =
+        offload(&state, "ask for a smaller radius_km, a smaller k or fewer countries", move |budget| {
+            budget.check()?;
+            let localities = Localities::shipped();
+            let basis = basis(
+                &snapshot,
+                &completeness,
+                &query.resource_filter(),
+                &query.countries,
+                &query.reported_categories(),
+            );
+            let requests = records.map(|r| coverage::demand_points(&snapshot, &r, &query.topics));
+            let demand = requests.as_ref().unwrap_or(localities);
+            // A site must newly cover at least 5 requests: a smaller gain would
+            // point at a handful of callers.
+            let min_gain = match weight {
+                Weight::Population => 1,
+                Weight::Demand => 5,
+            };
+            let s = coverage::suggest_within(
+                &snapshot,
+                demand,
+                localities,
+                &query,
+                radius_km * 1000.0,
+                k,
+                min_gain,
+                budget,
+            )?;
+            // Requests are sums of published cells (multiples of 5): 0 reads "<5".
+            let amount = |n: u64| match weight {
+                Weight::Population => json!(n),
+                Weight::Demand if n == 0 => json!("<5"),
+                Weight::Demand => json!(n),
+            };
+            let unit = match weight {
+                Weight::Population => "population",
+                Weight::Demand => "requests",
+            };
+            let mut covered = 0;
+            let features: Vec<Value> = s
+                .picks
+                .iter()
+                .enumerate()
+                .map(|(rank, p)| {
+                    let l = localities.get(p.locality);
+                    covered += p.newly_covered;
+                    json!({
+                        "type": "Feature",
+                        "id": l.id,
+                        "geometry": point(l.lon, l.lat),
+                        "properties": {
+                            "rank": rank + 1,
+                            "name": l.name,
+                            "country": l.country,
+                            "population": l.population,
+                            format!("newly_covered_{unit}"): amount(p.newly_covered),
+                            format!("cumulative_covered_{unit}"): amount(covered),
+                        }
+                    })
                 })
-            })
-            .collect();
-        let mut body = json!({
-            "type": "FeatureCollection",
-            "weight": unit,
-            "radius_km": radius_km,
-            format!("uncovered_{unit}_before"): amount(s.uncovered_before),
-            format!("uncovered_{unit}_after"): amount(s.uncovered_before.saturating_sub(covered)),
-            "records": basis.0,
-            "complete": basis.1,
-            "features": features,
-        });
-        // The whole population is public; the number of requests already
-        // met by existing services would be a count of its own.
-        if weight == Weight::Population {
-            body["population"] = json!(s.population);
-        }
-        if weight == Weight::Demand {
-            body["from"] = json!(from);
-            body["to"] = json!(to);
-            body["published_through"] = json!(through.format("%Y-%m").to_string());
-        }
-        body
-    })
-    .await?;
+                .collect();
+            let mut body = json!({
+                "type": "FeatureCollection",
+                "weight": unit,
+                "radius_km": radius_km,
+                format!("uncovered_{unit}_before"): amount(s.uncovered_before),
+                format!("uncovered_{unit}_after"): amount(s.uncovered_before.saturating_sub(covered)),
+                "records": basis.0,
+                "complete": basis.1,
+                "features": features,
+            });
+            // The whole population is public; the number of requests already
+            // met by existing services would be a count of its own.
+            if weight == Weight::Population {
+                body["population"] = json!(s.population);
+            }
+            if weight == Weight::Demand {
+                body["from"] = json!(from);
+                body["to"] = json!(to);
+                body["published_through"] = json!(through.format("%Y-%m").to_string());
+            }
+            Ok(body)
+        })
+        .await?;
     Ok(GeoJson(body).into_response())
 }
 
@@ -515,6 +598,27 @@ pub const MAX_DEMAND_RADIUS_KM: f64 = 100.0;
 /// (viewer or higher): the demand log per period, area and need against the
 /// resources meeting the need, and the areas ranked by unmet demand; JSON, or
 /// CSV of the rows.
+#[utoipa::path(
+    get,
+    path = "/api/coverage/demand",
+    tag = "coverage",
+    params(
+        ("from" = Option<String>, Query, description = "First day (YYYY-MM-DD)"),
+        ("to" = Option<String>, Query, description = "Last day (YYYY-MM-DD)"),
+        ("need" = Option<Vec<crate::model::Topic>>, Query, description = "Only these needs"),
+        ("country" = Option<Vec<crate::model::Country>>, Query, description = "Only these countries, ISO 3166-1 alpha-2 (repeat or comma-separate)"),
+        ("period" = Option<String>, Query, description = "A month (YYYY-MM) or quarter"),
+        ("radius_km" = Option<f64>, Query, minimum = 0, maximum = 100, description = "Reach of a service (default 10)"),
+        ("format" = Option<String>, Query, description = "json or csv")
+    ),
+    security(("bearer" = ["viewer"])),
+    responses(
+        (status = 200, description = "Demand against supply per area", body = crate::http::openapi::JsonObject),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an unknown, expired or revoked one", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role is too low", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn demand(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -553,12 +657,13 @@ pub async fn demand(
     // Supply is the resources meeting a need, of any category.
     let supply = Filter { topics: query.needs.clone(), ..Filter::default() };
     let countries = query.countries.clone();
-    let (report, basis) = blocking(move || {
-        let basis = basis(&snapshot, &completeness, &supply, &countries, Category::ALL);
-        let cells = demand::cells(&records, through);
-        (coverage::demand_vs_supply(&snapshot, &cells, &query), basis)
-    })
-    .await?;
+    let (report, basis) =
+        blocking(&state, "ask for a shorter period, fewer needs or fewer countries", move || {
+            let basis = basis(&snapshot, &completeness, &supply, &countries, Category::ALL);
+            let cells = demand::cells(&records, through);
+            (coverage::demand_vs_supply(&snapshot, &cells, &query), basis)
+        })
+        .await?;
     if csv {
         csv_response(demand_csv(&report), "witgis-demand-vs-supply")
     } else {

@@ -32,6 +32,23 @@ use crate::model::demand::{self, CORRECTION_HOURS, Cell, Count, Demand, DemandIn
 use crate::state::AppState;
 
 /// `POST /api/demand`: logs one anonymous request (operator or higher).
+#[utoipa::path(
+    post,
+    path = "/api/demand",
+    tag = "desk",
+    request_body(content = crate::http::openapi::JsonObject, description = "One anonymous request: need, channel, requester, area or place", content_type = "application/json"),
+    security(("bearer" = ["operator"])),
+    responses(
+        (status = 201, description = "Logged; Location names it", body = crate::http::openapi::JsonObject),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an unknown, expired or revoked one", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role is too low", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body has another media type", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable: nothing was saved", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn log_demand(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -144,6 +161,22 @@ fn not_yours() -> ApiError {
 
 /// `GET /api/demand/{id}`: a record the caller's token logged in the last
 /// 24 hours (operator or higher); any other id is not found.
+#[utoipa::path(
+    get,
+    path = "/api/demand/{id}",
+    tag = "desk",
+    params(
+        ("id" = String, Path, description = "The demand record's id")
+    ),
+    security(("bearer" = ["operator"])),
+    responses(
+        (status = 200, description = "The record", body = crate::http::openapi::JsonObject),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an unknown, expired or revoked one", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role is too low", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Nothing with this id", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn get_demand(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -164,6 +197,23 @@ fn is_own_recent(d: &Demand, name: &str, since: chrono::DateTime<chrono::Utc>) -
 
 /// `DELETE /api/demand/{id}`: withdraws a record the caller's token logged in
 /// the last 24 hours (to log it again correctly).
+#[utoipa::path(
+    delete,
+    path = "/api/demand/{id}",
+    tag = "desk",
+    params(
+        ("id" = String, Path, description = "The demand record's id")
+    ),
+    security(("bearer" = ["operator"])),
+    responses(
+        (status = 204, description = "Withdrawn"),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an unknown, expired or revoked one", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role is too low", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Nothing with this id", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable: nothing was saved", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn withdraw_demand(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -189,6 +239,17 @@ pub struct Recent {
 
 /// `GET /api/demand/recent`: the records the caller's token logged in the
 /// last 24 hours, oldest first (operator or higher).
+#[utoipa::path(
+    get,
+    path = "/api/demand/recent",
+    tag = "desk",
+    security(("bearer" = ["operator"])),
+    responses(
+        (status = 200, description = "Records still open to correction", body = crate::http::openapi::JsonObject),
+        (status = 401, description = "No token, or an unknown, expired or revoked one", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role is too low", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn recent_demand(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -304,6 +365,23 @@ pub fn summarise(
 /// `GET /api/demand/summary?from=&to=&by=need|area|month` (operator or
 /// higher): published requests per need, area or month; `by` defaults to
 /// `need`, `from` and `to` (widened to whole months) to every published month.
+#[utoipa::path(
+    get,
+    path = "/api/demand/summary",
+    tag = "desk",
+    params(
+        ("from" = Option<String>, Query, description = "First day (YYYY-MM-DD)"),
+        ("to" = Option<String>, Query, description = "Last day (YYYY-MM-DD)"),
+        ("by" = Option<String>, Query, description = "Group by: need, area, month, channel or requester")
+    ),
+    security(("bearer" = ["operator"])),
+    responses(
+        (status = 200, description = "Counts, rounded, per group", body = crate::http::openapi::JsonObject),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an unknown, expired or revoked one", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role is too low", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn demand_summary(
     State(state): State<Arc<AppState>>,
     caller: Caller,

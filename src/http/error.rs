@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::store::StoreError;
 
 /// One bad query parameter or body field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct InvalidParam {
     /// The parameter's name, e.g. `lat`.
     pub name: String,
@@ -53,6 +53,14 @@ pub enum ApiError {
     /// Too many requests from one address: try again after this many seconds.
     #[error("{0}")]
     TooManyRequests(String, u64),
+    /// The server cannot answer this query now (busy, or the query ran out
+    /// of time): try again after this many seconds, or ask for less.
+    #[error("{0}")]
+    Overloaded(String, u64),
+    /// The query asks for more work than the server ever does for one
+    /// request; the message says what to ask instead.
+    #[error("{0}")]
+    TooLarge(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -65,20 +73,30 @@ fn describe(params: &[InvalidParam]) -> String {
     params.iter().map(|p| format!("{}: {}", p.name, p.reason)).collect::<Vec<_>>().join("; ")
 }
 
-#[derive(Serialize)]
-struct Problem<'a> {
-    r#type: &'static str,
+/// An RFC 9457 problem, the body of every error answer
+/// (`application/problem+json`).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Problem<'a> {
+    /// Always `about:blank`: the status says what kind of problem it is.
+    #[serde(rename = "type")]
+    kind: &'static str,
+    /// The status's reason phrase, e.g. `Bad Request`.
     title: &'a str,
+    /// The HTTP status code.
+    #[schema(minimum = 400, maximum = 599)]
     status: u16,
+    /// What went wrong and what to do instead, in words a person can act on.
     detail: String,
+    /// Each bad parameter or field, when the problem is about them.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<InvalidParam>>)]
     invalid_params: Option<&'a [InvalidParam]>,
 }
 
 /// A problem+json response.
 pub fn problem(status: StatusCode, detail: String, invalid_params: Option<&[InvalidParam]>) -> Response {
     let body = Problem {
-        r#type: "about:blank",
+        kind: "about:blank",
         title: status.canonical_reason().unwrap_or("Error"),
         status: status.as_u16(),
         detail,
@@ -120,6 +138,12 @@ impl IntoResponse for ApiError {
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*seconds));
                 response
             }
+            ApiError::Overloaded(_, seconds) => {
+                let mut response = problem(StatusCode::SERVICE_UNAVAILABLE, detail, None);
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*seconds));
+                response
+            }
+            ApiError::TooLarge(_) => problem(StatusCode::UNPROCESSABLE_ENTITY, detail, None),
             ApiError::Store(StoreError::NotFound(_) | StoreError::Deleted(_)) => {
                 problem(StatusCode::NOT_FOUND, detail, None)
             }

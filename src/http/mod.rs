@@ -11,13 +11,17 @@ pub mod geojson;
 pub mod guard;
 pub mod headers;
 pub mod health;
+pub mod hsds;
 pub mod nearest;
+pub mod offload;
 pub mod ogcapi;
+pub mod openapi;
 pub mod params;
 pub mod places;
 pub mod quality;
 pub mod referral;
 pub mod resources;
+pub mod server;
 pub mod web;
 pub mod write;
 
@@ -27,11 +31,14 @@ use axum::Router;
 use axum::extract::MatchedPath;
 use axum::http::{Request, StatusCode};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate as _};
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use self::config::WebConfig;
 use self::error::problem;
@@ -45,41 +52,48 @@ pub fn router(state: Arc<AppState>) -> Router {
 /// The whole application: API routes, health checks and the web page.
 pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
     let [csp, nosniff, referrer, frames] = headers::layers(web.basemap_style.as_deref());
-    let api = Router::new()
-        .route("/api/resources", get(resources::list_resources).post(write::create_resource))
-        .route(
-            "/api/resources/{id}",
-            get(resources::get_resource)
-                .put(write::replace_resource)
-                .patch(write::patch_resource)
-                .delete(write::delete_resource),
-        )
-        .route("/api/resources/{id}/restore", post(write::restore_resource))
-        .route("/api/resources/{id}/history", get(write::resource_history))
-        .route("/api/nearest", get(nearest::nearest))
-        .route("/api/categories", get(resources::list_categories))
-        .route("/api/referral", get(referral::referral))
-        .route("/api/places", get(places::places))
-        .route("/api/demand", post(demand::log_demand))
-        .route("/api/demand/summary", get(demand::demand_summary))
-        .route("/api/demand/recent", get(demand::recent_demand))
-        .route("/api/demand/{id}", get(demand::get_demand).delete(demand::withdraw_demand))
-        .route("/api/areas", get(areas::list_areas))
-        .route("/api/areas/{id}", get(areas::get_area))
-        .route("/api/regions", get(areas::list_regions))
-        .route("/api/quality", get(quality::quality))
-        .route("/api/coverage", get(coverage::coverage))
-        .route("/api/coverage/gaps", get(coverage::gaps))
-        .route("/api/coverage/suggest", get(coverage::suggest))
-        .route("/api/coverage/demand", get(coverage::demand))
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/api", get(api_not_found))
-        .route("/api/{*rest}", get(api_not_found))
-        .route("/ogcapi/{*rest}", get(api_not_found))
+    let (api, doc) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(resources::list_resources, write::create_resource))
+        .routes(routes!(
+            resources::get_resource,
+            write::replace_resource,
+            write::patch_resource,
+            write::delete_resource
+        ))
+        .routes(routes!(write::restore_resource))
+        .routes(routes!(write::resource_history))
+        .routes(routes!(nearest::nearest))
+        .routes(routes!(resources::list_categories))
+        .routes(routes!(referral::referral))
+        .routes(routes!(places::places))
+        .routes(routes!(demand::log_demand))
+        .routes(routes!(demand::demand_summary))
+        .routes(routes!(demand::recent_demand))
+        .routes(routes!(demand::get_demand, demand::withdraw_demand))
+        .routes(routes!(areas::list_areas))
+        .routes(routes!(areas::get_area))
+        .routes(routes!(areas::list_regions))
+        .routes(routes!(quality::quality))
+        .routes(routes!(coverage::coverage))
+        .routes(routes!(coverage::gaps))
+        .routes(routes!(coverage::suggest))
+        .routes(routes!(coverage::demand))
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(openapi::api_document))
+        .routes(routes!(openapi::ogcapi_document))
         .merge(ogcapi::router())
         .merge(basemap::router(web.basemap.clone()))
         .merge(config::router(web))
+        .merge(hsds::router())
+        .split_for_parts();
+    let doc = openapi::Document(Arc::new(doc.to_json().unwrap_or_default()));
+    // Not endpoints: every other address under /api and /ogcapi is a 404 problem.
+    let api = api
+        .route("/api", get(api_not_found))
+        .route("/api/{*rest}", get(api_not_found))
+        .route("/ogcapi/{*rest}", get(api_not_found))
+        .layer(axum::Extension(doc))
         .method_not_allowed_fallback(method_not_allowed);
     api.fallback(get(web::static_file).fallback(method_not_allowed))
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), guard::rate_limit))

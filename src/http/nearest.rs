@@ -8,10 +8,11 @@ use serde_json::json;
 
 use super::error::ApiError;
 use super::geojson::{Collection, GeoJson, annotate};
+use super::offload::offload;
 use super::params::{Params, present};
 use crate::formats::geojson::ResourceFeature;
 use crate::index::Snapshot;
-use crate::referral::{Entry, nearest_entries};
+use crate::referral::{Entry, nearest_entries, nearest_entries_within};
 use crate::state::AppState;
 
 /// Results when no `k` is given.
@@ -23,6 +24,28 @@ const MAX_KM: f64 = 20_004.0;
 
 /// A FeatureCollection ordered by distance; each feature has `distance_m`,
 /// and `open_now` / `next_change` from its opening hours (null if unknown).
+#[utoipa::path(
+    get,
+    path = "/api/nearest",
+    tag = "resources",
+    params(
+        ("lon" = f64, Query, minimum = -180, maximum = 180, description = "Longitude in degrees (WGS84)"),
+        ("lat" = f64, Query, minimum = -90, maximum = 90, description = "Latitude in degrees (WGS84)"),
+        ("k" = Option<u32>, Query, minimum = 1, maximum = 100, description = "How many (default 10)"),
+        ("category" = Option<Vec<crate::model::Category>>, Query, description = "Only these categories (repeat or comma-separate)"),
+        ("country" = Option<Vec<crate::model::Country>>, Query, description = "Only these countries, ISO 3166-1 alpha-2 (repeat or comma-separate)"),
+        ("topic" = Option<Vec<crate::model::Topic>>, Query, description = "Only resources with any of these topics (repeat or comma-separate)"),
+        ("q" = Option<String>, Query, max_length = 200, description = "Words the name, city or description must contain"),
+        ("verified_since" = Option<String>, Query, description = "Only records checked on or after this date (YYYY-MM-DD)"),
+        ("max_km" = Option<f64>, Query, minimum = 0, maximum = 20004, description = "Only within this distance"),
+        ("open_now" = Option<bool>, Query, description = "Only resources open at `at` (or now)"),
+        ("at" = Option<String>, Query, description = "The moment for opening hours (RFC 3339); default now")
+    ),
+    responses(
+        (status = 200, description = "The k nearest resources, nearest first, with distance_m", body = crate::http::openapi::ResourceCollection, content_type = "application/geo+json"),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn nearest(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
@@ -55,8 +78,19 @@ pub async fn nearest(
     let (lon, lat) = (present("lon", lon)?, present("lat", lat)?);
 
     let snapshot = state.snapshot();
-    let entries =
-        nearest_entries(&snapshot, lon, lat, k, max_km.map(|km| km * 1000.0), &filter, open_now, at);
+    let max_m = max_km.map(|km| km * 1000.0);
+    // A plain nearest search stops at the k-th match; open_now, q and
+    // verified_since may walk past many that do not count, so those run in
+    // the bounded pool, within the time budget.
+    let entries = if open_now || filter.text.is_some() || filter.verified_since.is_some() {
+        let snapshot = Arc::clone(&snapshot);
+        offload(&state, "ask for a smaller max_km or a smaller k", move |budget| {
+            nearest_entries_within(&snapshot, lon, lat, k, max_m, &filter, open_now, at, budget)
+        })
+        .await?
+    } else {
+        nearest_entries(&snapshot, lon, lat, k, max_m, &filter, false, at)
+    };
     Ok(GeoJson(collection(&snapshot, &entries, at)).into_response())
 }
 

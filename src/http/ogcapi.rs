@@ -10,15 +10,15 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::error::{ApiError, InvalidParam, etag};
 use super::extract::{Body, Caller, ResourceId};
@@ -49,20 +49,17 @@ pub const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
 ];
 
-/// The `/ogcapi` routes.
-pub fn router() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/ogcapi", get(landing))
-        .route("/ogcapi/", get(landing))
-        .route("/ogcapi/conformance", get(conformance))
-        .route("/ogcapi/collections", get(collections))
-        .route("/ogcapi/collections/{collection}", get(collection))
-        .route("/ogcapi/collections/{collection}/queryables", get(queryables))
-        .route("/ogcapi/collections/{collection}/items", get(items).post(create_item))
-        .route(
-            "/ogcapi/collections/{collection}/items/{feature}",
-            get(item).put(replace_item).patch(patch_item).delete(delete_item),
-        )
+/// The `/ogcapi` routes, each with its part of the OpenAPI document.
+pub fn router() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new()
+        .routes(routes!(landing))
+        .routes(routes!(landing_slash))
+        .routes(routes!(conformance))
+        .routes(routes!(collections))
+        .routes(routes!(collection))
+        .routes(routes!(queryables))
+        .routes(routes!(items, create_item))
+        .routes(routes!(item, replace_item, patch_item, delete_item))
 }
 
 /// A link object.
@@ -105,6 +102,18 @@ fn only_json(mut params: Params) -> Result<(), ApiError> {
     params.finish()
 }
 
+#[utoipa::path(
+    get,
+    path = "/ogcapi",
+    tag = "ogcapi",
+    params(
+        ("f" = Option<String>, Query, description = "Only `json` (or `geojson`) is served")
+    ),
+    responses(
+        (status = 200, description = "The landing page", body = crate::http::openapi::Landing),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 async fn landing(headers: HeaderMap, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
     only_json(Params::parse(query.as_deref(), &["f"]))?;
     let base = base(&headers);
@@ -117,17 +126,58 @@ async fn landing(headers: HeaderMap, RawQuery(query): RawQuery) -> Result<Respon
             link(base.clone(), "self", "application/json", "this document"),
             link(format!("{base}/conformance"), "conformance", "application/json", "conformance classes"),
             link(format!("{base}/collections"), "data", "application/json", "the collections"),
+            link(format!("{base}/api"), "service-desc", super::openapi::OPENAPI_MEDIA_TYPE, "the OpenAPI document"),
             link("/".to_owned(), "service-doc", "text/html", "the witgis web map"),
         ],
     });
     Ok(axum::Json(body).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/ogcapi/",
+    tag = "ogcapi",
+    params(
+        ("f" = Option<String>, Query, description = "Only `json` (or `geojson`) is served")
+    ),
+    responses(
+        (status = 200, description = "The landing page", body = crate::http::openapi::Landing),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn landing_slash(headers: HeaderMap, query: RawQuery) -> Result<Response, ApiError> {
+    landing(headers, query).await
+}
+
+#[utoipa::path(
+    get,
+    path = "/ogcapi/conformance",
+    tag = "ogcapi",
+    params(
+        ("f" = Option<String>, Query, description = "Only `json` (or `geojson`) is served")
+    ),
+    responses(
+        (status = 200, description = "The conformance classes", body = crate::http::openapi::Conformance),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 async fn conformance(RawQuery(query): RawQuery) -> Result<Response, ApiError> {
     only_json(Params::parse(query.as_deref(), &["f"]))?;
     Ok(axum::Json(json!({ "conformsTo": CONFORMANCE })).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/ogcapi/collections",
+    tag = "ogcapi",
+    params(
+        ("f" = Option<String>, Query, description = "Only `json` (or `geojson`) is served")
+    ),
+    responses(
+        (status = 200, description = "The collections", body = crate::http::openapi::Collections),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 async fn collections(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -210,6 +260,20 @@ impl AreaList {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/ogcapi/collections/{collection}",
+    tag = "ogcapi",
+    params(
+        ("collection" = String, Path, description = "resources, areas or regions"),
+        ("f" = Option<String>, Query, description = "Only `json` (or `geojson`) is served")
+    ),
+    responses(
+        (status = 200, description = "The collection", body = crate::http::openapi::Collection),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such collection or item", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 async fn collection(
     State(state): State<Arc<AppState>>,
     path: Result<Path<String>, PathRejection>,
@@ -268,13 +332,13 @@ fn areas_collection(areas: &[Area], collection: Collection, base: &str) -> Value
 /// The description of the `resources` collection, with its extent.
 fn resources_collection(current: &Versioned, base: &str) -> Value {
     let snapshot = current.snapshot();
-    let points = snapshot.resources().iter().filter_map(|r| r.point());
+    let points = snapshot.resources().filter_map(|r| r.point());
     let bbox = points.fold(None, |acc: Option<[f64; 4]>, [lon, lat]| {
         Some(
             acc.map_or([lon, lat, lon, lat], |[w, s, e, n]| [w.min(lon), s.min(lat), e.max(lon), n.max(lat)]),
         )
     });
-    let times = (0..snapshot.len() as u32).filter_map(|i| current.meta(i)).map(|m| m.updated_at);
+    let times = snapshot.slots().filter_map(|i| current.meta(i)).map(|m| m.updated_at);
     let interval = times.fold(None, |acc: Option<(DateTime<Utc>, DateTime<Utc>)>, t| {
         Some(acc.map_or((t, t), |(a, b)| (a.min(t), b.max(t))))
     });
@@ -307,6 +371,20 @@ fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+#[utoipa::path(
+    get,
+    path = "/ogcapi/collections/{collection}/queryables",
+    tag = "ogcapi",
+    params(
+        ("collection" = String, Path, description = "resources, areas or regions"),
+        ("f" = Option<String>, Query, description = "Only `json` (or `geojson`) is served")
+    ),
+    responses(
+        (status = 200, description = "The queryables as a JSON Schema", body = crate::http::openapi::JsonObject, content_type = "application/schema+json"),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such collection or item", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 async fn queryables(
     path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
@@ -424,6 +502,29 @@ const ITEM_PARAMS: &[&str] =
 
 const AREA_PARAMS: &[&str] = &["limit", "bbox", "datetime", "kind", "country", "cursor", "f"];
 
+#[utoipa::path(
+    get,
+    path = "/ogcapi/collections/{collection}/items",
+    tag = "ogcapi",
+    params(
+        ("collection" = String, Path, description = "resources, areas or regions"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 10000, description = "Items per page (default 100)"),
+        ("bbox" = Option<String>, Query, description = "west,south,east,north in degrees; west > east crosses the antimeridian"),
+        ("datetime" = Option<String>, Query, description = "An RFC 3339 instant or interval (.. open) of last_verified (resources) or none"),
+        ("category" = Option<Vec<crate::model::Category>>, Query, description = "resources: only these categories"),
+        ("country" = Option<Vec<crate::model::Country>>, Query, description = "Only these countries"),
+        ("topic" = Option<Vec<crate::model::Topic>>, Query, description = "resources: only these topics"),
+        ("kind" = Option<Vec<crate::model::AreaKind>>, Query, description = "areas and regions: only these kinds"),
+        ("q" = Option<String>, Query, max_length = 200, description = "resources: words to contain"),
+        ("cursor" = Option<String>, Query, description = "From the previous page's next link"),
+        ("f" = Option<String>, Query, description = "Only `json` (or `geojson`) is served")
+    ),
+    responses(
+        (status = 200, description = "A page of items, with numberMatched and a next link", body = crate::http::openapi::FeatureCollection, content_type = "application/geo+json"),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such collection or item", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 async fn items(
     State(state): State<Arc<AppState>>,
     path: Result<Path<String>, PathRejection>,
@@ -659,6 +760,29 @@ fn writable_item(path: Result<Path<(String, String)>, PathRejection>) -> Result<
 
 /// Part 4: `POST …/items` creates a record, with the same roles, validation
 /// and history as `POST /api/resources`; without an id it gets a slug.
+#[utoipa::path(
+    post,
+    path = "/ogcapi/collections/{collection}/items",
+    tag = "ogcapi",
+    request_body(description = "The resource as a GeoJSON Feature", content((crate::http::openapi::ResourceFeature = "application/geo+json"), (crate::http::openapi::ResourceFeature = "application/json"))),
+    params(
+        ("collection" = String, Path, description = "resources, areas or regions")
+    ),
+    security(("bearer" = ["editor"])),
+    responses(
+        (status = 201, description = "Created; Location names it", body = crate::http::openapi::ResourceFeature, content_type = "application/geo+json", headers(("Location" = String, description = "The new item"))),
+        (status = 404, description = "No such collection or item", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A resource with this id exists already (create) or is not deleted (restore)", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 405, description = "The collection is read-only", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an unknown, expired or revoked one", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role is too low", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body has another media type", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable: nothing was saved", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 async fn create_item(
     State(state): State<Arc<AppState>>,
     path: Result<Path<String>, PathRejection>,
@@ -670,6 +794,32 @@ async fn create_item(
 }
 
 /// Part 4: `PUT …/items/{id}` replaces a record (`If-Match` required).
+#[utoipa::path(
+    put,
+    path = "/ogcapi/collections/{collection}/items/{feature}",
+    tag = "ogcapi",
+    request_body(description = "The resource as a GeoJSON Feature", content((crate::http::openapi::ResourceFeature = "application/geo+json"), (crate::http::openapi::ResourceFeature = "application/json"))),
+    params(
+        ("collection" = String, Path, description = "resources, areas or regions"),
+        ("feature" = String, Path, description = "The item's id"),
+        ("If-Match" = String, Header, description = "The ETag of the version being changed, from a GET")
+    ),
+    security(("bearer" = ["editor"])),
+    responses(
+        (status = 200, description = "Replaced", body = crate::http::openapi::ResourceFeature, content_type = "application/geo+json", headers(("ETag" = String, description = "The stored version"))),
+        (status = 404, description = "No such collection or item", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The resource changed since the If-Match ETag; the answer's ETag is the current one", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No If-Match header", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 405, description = "The collection is read-only", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an unknown, expired or revoked one", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role is too low", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body has another media type", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable: nothing was saved", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 async fn replace_item(
     state: State<Arc<AppState>>,
     path: Result<Path<(String, String)>, PathRejection>,
@@ -682,6 +832,32 @@ async fn replace_item(
 }
 
 /// Part 4: `PATCH …/items/{id}` applies a JSON merge patch (`If-Match` required).
+#[utoipa::path(
+    patch,
+    path = "/ogcapi/collections/{collection}/items/{feature}",
+    tag = "ogcapi",
+    request_body(content = crate::http::openapi::JsonObject, description = "A JSON merge patch (RFC 7396) of the Feature", content_type = "application/merge-patch+json"),
+    params(
+        ("collection" = String, Path, description = "resources, areas or regions"),
+        ("feature" = String, Path, description = "The item's id"),
+        ("If-Match" = String, Header, description = "The ETag of the version being changed, from a GET")
+    ),
+    security(("bearer" = ["editor"])),
+    responses(
+        (status = 200, description = "Changed", body = crate::http::openapi::ResourceFeature, content_type = "application/geo+json", headers(("ETag" = String, description = "The stored version"))),
+        (status = 404, description = "No such collection or item", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The resource changed since the If-Match ETag; the answer's ETag is the current one", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No If-Match header", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 405, description = "The collection is read-only", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an unknown, expired or revoked one", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role is too low", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body has another media type", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable: nothing was saved", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 async fn patch_item(
     state: State<Arc<AppState>>,
     path: Result<Path<(String, String)>, PathRejection>,
@@ -694,6 +870,28 @@ async fn patch_item(
 }
 
 /// Part 4: `DELETE …/items/{id}` soft-deletes a record (`If-Match` checked if sent).
+#[utoipa::path(
+    delete,
+    path = "/ogcapi/collections/{collection}/items/{feature}",
+    tag = "ogcapi",
+    params(
+        ("collection" = String, Path, description = "resources, areas or regions"),
+        ("feature" = String, Path, description = "The item's id"),
+        ("If-Match" = String, Header, description = "The ETag of the version being changed, from a GET")
+    ),
+    security(("bearer" = ["editor"])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such collection or item", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The resource changed since the If-Match ETag; the answer's ETag is the current one", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No If-Match header", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 405, description = "The collection is read-only", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an unknown, expired or revoked one", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role is too low", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable: nothing was saved", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 async fn delete_item(
     state: State<Arc<AppState>>,
     path: Result<Path<(String, String)>, PathRejection>,
@@ -704,6 +902,21 @@ async fn delete_item(
     super::write::delete_resource(state, caller, ResourceId(id), headers).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/ogcapi/collections/{collection}/items/{feature}",
+    tag = "ogcapi",
+    params(
+        ("collection" = String, Path, description = "resources, areas or regions"),
+        ("feature" = String, Path, description = "The item's id"),
+        ("f" = Option<String>, Query, description = "Only `json` (or `geojson`) is served")
+    ),
+    responses(
+        (status = 200, description = "The item", body = crate::http::openapi::Feature, content_type = "application/geo+json"),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such collection or item", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 async fn item(
     State(state): State<Arc<AppState>>,
     path: Result<Path<(String, String)>, PathRejection>,

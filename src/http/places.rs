@@ -75,6 +75,23 @@ pub const NEEDS_GEOCODER: &str = "street addresses need a geocoder: pick the qua
 /// geocoder is configured and `geocoder` is not `false`, up to `limit` of its
 /// addresses not found already. Whatever the geocoder does, the answer is the
 /// built-in one plus a `geocoder` member: `ok`, `unavailable` or `busy`.
+#[utoipa::path(
+    get,
+    path = "/api/places",
+    tag = "desk",
+    params(
+        ("q" = String, Query, max_length = 100, description = "The place name typed"),
+        ("country" = Option<crate::model::Country>, Query, description = "Only this country, ISO 3166-1 alpha-2"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 50, description = "How many (default 10)"),
+        ("lang" = Option<String>, Query, description = "Language of names (2-3 lowercase letters)"),
+        ("geocoder" = Option<bool>, Query, description = "Also ask the configured geocoder"),
+        ("view" = Option<String>, Query, description = "The map view west,south,east,north, to rank near places first")
+    ),
+    responses(
+        (status = 200, description = "Matching places", body = crate::http::openapi::FeatureCollection, content_type = "application/geo+json"),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn places(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,

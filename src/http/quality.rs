@@ -16,6 +16,20 @@ use crate::state::AppState;
 /// row per country and category (`table=groups`, the default) or per record
 /// of the work list (`table=work_list`). `as_of=YYYY-MM-DD` computes it for
 /// another day than today (UTC).
+#[utoipa::path(
+    get,
+    path = "/api/quality",
+    tag = "coverage",
+    params(
+        ("as_of" = Option<String>, Query, description = "The day to judge staleness (YYYY-MM-DD)"),
+        ("format" = Option<String>, Query, description = "json or csv"),
+        ("table" = Option<String>, Query, description = "One table only (csv)")
+    ),
+    responses(
+        (status = 200, description = "The quality report", body = crate::http::openapi::JsonObject),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn quality(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -48,9 +62,17 @@ pub async fn quality(
     }
     params.finish()?;
     let snapshot = state.snapshot();
-    let report = tokio::task::spawn_blocking(move || crate::quality::report(&snapshot, as_of))
-        .await
-        .map_err(|e| ApiError::Internal(format!("quality task: {e}")))?;
+    let report = super::offload::offload(
+        &state,
+        "ask again later, when fewer reports are being computed",
+        move |budget| {
+            budget.check()?;
+            let report = crate::quality::report(&snapshot, as_of);
+            budget.check()?;
+            Ok(report)
+        },
+    )
+    .await?;
     if !csv {
         return Ok(Json(report).into_response());
     }

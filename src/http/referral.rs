@@ -24,6 +24,26 @@ pub const MAX_KM: f64 = 500.0;
 
 /// The referral for a point (`lon`, `lat`) or a place picked by name
 /// (`place`: a quarter, municipio or area id from `/api/places`).
+#[utoipa::path(
+    get,
+    path = "/api/referral",
+    tag = "desk",
+    params(
+        ("lon" = Option<f64>, Query, minimum = -180, maximum = 180, description = "Longitude in degrees (WGS84); with lat, or use place"),
+        ("lat" = Option<f64>, Query, minimum = -90, maximum = 90, description = "Latitude in degrees (WGS84); with lon, or use place"),
+        ("place" = Option<String>, Query, description = "A place name or id instead of lon/lat"),
+        ("need" = crate::model::Topic, Query, description = "What the person needs"),
+        ("k" = Option<u32>, Query, minimum = 1, maximum = 100, description = "How many (default 5)"),
+        ("open_now" = Option<bool>, Query, description = "Only resources open at `at` (or now)"),
+        ("at" = Option<String>, Query, description = "The moment for opening hours (RFC 3339); default now"),
+        ("max_km" = Option<f64>, Query, minimum = 1, maximum = 500, description = "Farthest alternative")
+    ),
+    responses(
+        (status = 200, description = "The competent services and the nearest alternatives", body = crate::http::openapi::JsonObject),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Nothing with this id", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn referral(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,

@@ -21,6 +21,26 @@ pub const MAX_LIMIT: usize = 10_000;
 pub const DEFAULT_LIMIT: usize = 1_000;
 
 /// A FeatureCollection of the resources that pass the filters, in id order.
+#[utoipa::path(
+    get,
+    path = "/api/resources",
+    tag = "resources",
+    params(
+        ("bbox" = Option<String>, Query, description = "west,south,east,north in degrees; west > east crosses the antimeridian"),
+        ("category" = Option<Vec<crate::model::Category>>, Query, description = "Only these categories (repeat or comma-separate)"),
+        ("country" = Option<Vec<crate::model::Country>>, Query, description = "Only these countries, ISO 3166-1 alpha-2 (repeat or comma-separate)"),
+        ("topic" = Option<Vec<crate::model::Topic>>, Query, description = "Only resources with any of these topics (repeat or comma-separate)"),
+        ("q" = Option<String>, Query, max_length = 200, description = "Words the name, city or description must contain"),
+        ("verified_since" = Option<String>, Query, description = "Only records checked on or after this date (YYYY-MM-DD)"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 10000, description = "Most features to answer (default 1000)"),
+        ("offset" = Option<u64>, Query, minimum = 0, description = "Features to skip"),
+        ("at" = Option<String>, Query, description = "The moment for opening hours (RFC 3339); default now")
+    ),
+    responses(
+        (status = 200, description = "The matching resources", body = crate::http::openapi::ResourceCollection, content_type = "application/geo+json"),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn list_resources(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
@@ -56,6 +76,20 @@ pub async fn list_resources(
 
 /// One resource as a Feature, with its version as the `ETag` and its next
 /// seven days of opening hours from `at` (now by default).
+#[utoipa::path(
+    get,
+    path = "/api/resources/{id}",
+    tag = "resources",
+    params(
+        ("id" = String, Path, description = "The resource's id (a slug)"),
+        ("at" = Option<String>, Query, description = "The moment for opening hours (RFC 3339); default now")
+    ),
+    responses(
+        (status = 200, description = "The resource", body = crate::http::openapi::ResourceFeature, content_type = "application/geo+json", headers(("ETag" = String, description = "The stored version"))),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Nothing with this id", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn get_resource(
     State(state): State<Arc<AppState>>,
     path: Result<Path<String>, PathRejection>,
@@ -76,6 +110,14 @@ pub async fn get_resource(
 }
 
 /// Every category with its number of resources.
+#[utoipa::path(
+    get,
+    path = "/api/categories",
+    tag = "resources",
+    responses(
+        (status = 200, description = "Each category with its count", body = Vec<crate::http::openapi::CategoryCount>)
+    )
+)]
 pub async fn list_categories(State(state): State<Arc<AppState>>) -> Json<Value> {
     let counts: Vec<Value> = state
         .snapshot()

@@ -27,6 +27,24 @@ const MERGE_PATCH: &str = "application/merge-patch+json";
 
 /// `POST /api/resources`: creates a resource from a GeoJSON Feature. Without
 /// an id, the record gets a readable unique slug made of its country and name.
+#[utoipa::path(
+    post,
+    path = "/api/resources",
+    tag = "resources",
+    request_body(description = "The resource as a GeoJSON Feature", content((crate::http::openapi::ResourceFeature = "application/geo+json"), (crate::http::openapi::ResourceFeature = "application/json"))),
+    security(("bearer" = ["editor"])),
+    responses(
+        (status = 201, description = "Created", body = crate::http::openapi::ResourceFeature, content_type = "application/geo+json", headers(("ETag" = String, description = "The stored version"), ("Location" = String, description = "The new resource"))),
+        (status = 409, description = "A resource with this id exists already (create) or is not deleted (restore)", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an unknown, expired or revoked one", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role is too low", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body has another media type", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable: nothing was saved", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn create_resource(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -92,6 +110,30 @@ fn slug_for(document: &Value) -> String {
 }
 
 /// `PUT /api/resources/{id}`: replaces a resource (`If-Match` required).
+#[utoipa::path(
+    put,
+    path = "/api/resources/{id}",
+    tag = "resources",
+    request_body(description = "The resource as a GeoJSON Feature", content((crate::http::openapi::ResourceFeature = "application/geo+json"), (crate::http::openapi::ResourceFeature = "application/json"))),
+    params(
+        ("id" = String, Path, description = "The resource's id (a slug)"),
+        ("If-Match" = String, Header, description = "The ETag of the version being changed, from a GET")
+    ),
+    security(("bearer" = ["editor"])),
+    responses(
+        (status = 200, description = "Replaced", body = crate::http::openapi::ResourceFeature, content_type = "application/geo+json", headers(("ETag" = String, description = "The stored version"))),
+        (status = 404, description = "Nothing with this id", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The resource changed since the If-Match ETag; the answer's ETag is the current one", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No If-Match header", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an unknown, expired or revoked one", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role is too low", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body has another media type", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable: nothing was saved", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn replace_resource(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -109,6 +151,30 @@ pub async fn replace_resource(
 /// `PATCH /api/resources/{id}`: applies a JSON merge patch to the resource's
 /// Feature, e.g. `{"properties": {"phone": "+39 06 1234"}}` (`If-Match`
 /// required; `null` removes a property).
+#[utoipa::path(
+    patch,
+    path = "/api/resources/{id}",
+    tag = "resources",
+    request_body(content = crate::http::openapi::JsonObject, description = "A JSON merge patch (RFC 7396) of the Feature", content_type = "application/merge-patch+json"),
+    params(
+        ("id" = String, Path, description = "The resource's id (a slug)"),
+        ("If-Match" = String, Header, description = "The ETag of the version being changed, from a GET")
+    ),
+    security(("bearer" = ["editor"])),
+    responses(
+        (status = 200, description = "Changed", body = crate::http::openapi::ResourceFeature, content_type = "application/geo+json", headers(("ETag" = String, description = "The stored version"))),
+        (status = 404, description = "Nothing with this id", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The resource changed since the If-Match ETag; the answer's ETag is the current one", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No If-Match header", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an unknown, expired or revoked one", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role is too low", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body has another media type", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable: nothing was saved", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn patch_resource(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -134,6 +200,26 @@ pub async fn patch_resource(
 }
 
 /// `DELETE /api/resources/{id}`: soft-deletes (`If-Match` checked if sent).
+#[utoipa::path(
+    delete,
+    path = "/api/resources/{id}",
+    tag = "resources",
+    params(
+        ("id" = String, Path, description = "The resource's id (a slug)"),
+        ("If-Match" = String, Header, description = "The ETag of the version being changed, from a GET")
+    ),
+    security(("bearer" = ["editor"])),
+    responses(
+        (status = 204, description = "Deleted (restorable by an admin)"),
+        (status = 404, description = "Nothing with this id", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The resource changed since the If-Match ETag; the answer's ETag is the current one", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No If-Match header", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an unknown, expired or revoked one", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role is too low", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable: nothing was saved", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn delete_resource(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -146,6 +232,24 @@ pub async fn delete_resource(
 }
 
 /// `POST /api/resources/{id}/restore`: undoes a delete (admin).
+#[utoipa::path(
+    post,
+    path = "/api/resources/{id}/restore",
+    tag = "resources",
+    params(
+        ("id" = String, Path, description = "The resource's id (a slug)")
+    ),
+    security(("bearer" = ["admin"])),
+    responses(
+        (status = 200, description = "Restored", body = crate::http::openapi::ResourceFeature, content_type = "application/geo+json", headers(("ETag" = String, description = "The stored version"))),
+        (status = 404, description = "Nothing with this id", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A resource with this id exists already (create) or is not deleted (restore)", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an unknown, expired or revoked one", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role is too low", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable: nothing was saved", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn restore_resource(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -157,6 +261,22 @@ pub async fn restore_resource(
 }
 
 /// `GET /api/resources/{id}/history`: every change, oldest first (editor).
+#[utoipa::path(
+    get,
+    path = "/api/resources/{id}/history",
+    tag = "resources",
+    params(
+        ("id" = String, Path, description = "The resource's id (a slug)")
+    ),
+    security(("bearer" = ["editor"])),
+    responses(
+        (status = 200, description = "Every stored version, oldest first", body = crate::http::openapi::JsonObject),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an unknown, expired or revoked one", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role is too low", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Nothing with this id", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn resource_history(
     State(state): State<Arc<AppState>>,
     caller: Caller,

@@ -60,6 +60,18 @@ impl Serialize for Country {
     }
 }
 
+impl utoipa::PartialSchema for Country {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("An ISO 3166-1 alpha-2 country code such as IT"))
+            .enum_values(Some(ASSIGNED.split(' ')))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Country {}
+
 impl<'de> Deserialize<'de> for Country {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;

@@ -25,7 +25,7 @@ pub struct Location {
 
 /// A place or programme that helps people. Only built through
 /// [`Resource::from_properties`], so every value is valid.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[non_exhaustive]
 pub struct Resource {
     /// Stable slug, e.g. `it-rm-csm-sabrata`.

@@ -232,6 +232,12 @@ pub trait ChangeFeed: Send {
     /// the caller waits a little and calls again: the feed reconnects and then
     /// answers [`Notice::Resync`], since notices may have been missed.
     async fn next(&mut self) -> Result<Notice, StoreError>;
+
+    /// A notice that has already arrived, without waiting, so that a burst
+    /// of changes is applied at once; `None` when there is none (the default).
+    fn buffered(&mut self) -> Option<Notice> {
+        None
+    }
 }
 
 /// The statements of one write transaction; [`Store::write`] holds the rules.

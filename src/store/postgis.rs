@@ -660,6 +660,10 @@ impl ChangeFeed for PgFeed {
             }
         }
     }
+    fn buffered(&mut self) -> Option<Notice> {
+        let n = self.listener.as_mut()?.next_buffered()?;
+        Some(if n.payload() == "*" { Notice::Resync } else { Notice::Changed(n.payload().to_owned()) })
+    }
 }
 
 #[cfg(test)]

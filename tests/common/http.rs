@@ -101,6 +101,8 @@ impl Server {
             .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--database-url", database_url])
             .args(extra)
             .env("RUST_LOG", filter)
+            // Unoptimised test builds compute ten times slower than release.
+            .env("WITGIS_QUERY_BUDGET_MS", "600000")
             .stdin(Stdio::null())
             .stdout(file.try_clone().unwrap())
             .stderr(file)

@@ -68,7 +68,9 @@ export async function startServer(extraArgs = [], { areas = [], resources = [], 
   const dir = mkdtempSync(join(tmpdir(), "witgis-e2e-"));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const env = { ...process.env, RUST_LOG: "warn" };
+  // Unoptimised test builds compute ten times slower than release: no
+  // query budget to speak of (the bounds are tested in tests/bounds.rs).
+  const env = { ...process.env, RUST_LOG: "warn", WITGIS_QUERY_BUDGET_MS: "600000" };
   delete env.WITGIS_BASEMAP_STYLE;
   const db = `sqlite://${join(dir, "e2e.db")}`;
   for (const file of areas) {

@@ -2,7 +2,7 @@
 //! Debian's Noto Sans (`fonts-noto-core`, SIL OFL 1.1), into
 //! `web/vendor/fonts/{fontstack}/{start}-{end}.pbf`.
 //!
-//! Usage: `cargo run --example make_glyphs -- [FONT_DIR] [OUT_DIR]`
+//! Usage: `cargo run --manifest-path tools/make-glyphs/Cargo.toml -- [FONT_DIR] [OUT_DIR]`
 //! (defaults: /usr/share/fonts/truetype/noto and web/vendor/fonts).
 
 use std::error::Error;
