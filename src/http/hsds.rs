@@ -6,14 +6,14 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
-use serde::Deserialize;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery, State};
 use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiError, InvalidParam};
+use super::params::Params;
 use crate::formats::hsds;
 use crate::index::Snapshot;
 use crate::model::Resource;
@@ -60,28 +60,8 @@ pub async fn root() -> Json<Value> {
     }))
 }
 
-/// The query of `GET /hsds/services`. Other HSDS filters (search, taxonomy,
-/// modified_after, ...) are not supported and are refused rather than ignored.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PageQuery {
-    /// 1-based page number (default 1).
-    pub page: Option<String>,
-    /// Services per page, 1 to [`MAX_PER_PAGE`] (default [`DEFAULT_PER_PAGE`]).
-    pub per_page: Option<String>,
-}
-
 fn bad(name: &str, reason: String) -> ApiError {
     ApiError::InvalidParams(vec![InvalidParam { name: name.into(), reason }])
-}
-
-/// Reads an optional whole number within `min..=max`.
-fn number(name: &str, value: Option<&str>, default: u64, max: u64) -> Result<u64, ApiError> {
-    let Some(text) = value else { return Ok(default) };
-    match text.trim().parse::<u64>() {
-        Ok(n) if (1..=max).contains(&n) => Ok(n),
-        _ => Err(bad(name, format!("must be a whole number from 1 to {max}"))),
-    }
 }
 
 /// The compiled service of a resource.
@@ -105,11 +85,14 @@ fn service(snapshot: &Snapshot, r: &Resource) -> Value {
 )]
 pub async fn list_services(
     State(state): State<Arc<AppState>>,
-    query: Result<Query<PageQuery>, QueryRejection>,
+    RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(q) = query.map_err(|e| bad("query", e.body_text()))?;
-    let page = number("page", q.page.as_deref(), 1, u64::from(u32::MAX))?;
-    let per_page = number("per_page", q.per_page.as_deref(), DEFAULT_PER_PAGE, MAX_PER_PAGE)?;
+    // Other HSDS filters (search, taxonomy, modified_after, ...) are not
+    // supported, and are refused rather than ignored.
+    let mut params = Params::parse(query.as_deref(), &["page", "per_page"]);
+    let page = params.count("page", 1..=u32::MAX as usize, 1) as u64;
+    let per_page = params.count("per_page", 1..=MAX_PER_PAGE as usize, DEFAULT_PER_PAGE as usize) as u64;
+    params.finish()?;
     let snapshot = state.snapshot();
     let total = snapshot.len() as u64;
     let pages = total.div_ceil(per_page);
