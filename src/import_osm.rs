@@ -55,34 +55,40 @@ pub async fn run(
         eprintln!("  {}: {}", note.id, note.text);
     }
 
+    // One query for what earlier imports wrote (deleted records too), so the
+    // diff holds the store's OpenStreetMap records once, beside the extract.
     let mut current: HashMap<String, Current> = HashMap::new();
-    for r in store.resources().await?.into_iter().filter(|r| r.id.starts_with(PREFIX)) {
-        current.insert(r.id.clone(), Current { resource: r, deleted: false, edited: None });
+    for stored in store.with_prefix(PREFIX).await? {
+        current.insert(
+            stored.resource.id.clone(),
+            Current { resource: stored.resource, deleted: stored.deleted, edited: None },
+        );
     }
-    for r in &mapped.resources {
-        if !current.contains_key(&r.id) {
-            if let Some(stored) = store.get(&r.id).await? {
-                current.insert(
-                    r.id.clone(),
-                    Current { resource: stored.resource, deleted: stored.deleted, edited: None },
-                );
-            }
-        }
-    }
+    eprintln!("{name}: {} records from earlier OpenStreetMap imports in the store", current.len());
     // An editor's changes matter only where the source now says something
     // else: records that are unchanged or vanished need no history, so a
     // re-import reads history for the changed records only.
     let incoming: HashMap<&str, &crate::model::Resource> =
         mapped.resources.iter().map(|r| (r.id.as_str(), r)).collect();
-    for (id, cur) in current.iter_mut() {
-        if cur.deleted || incoming.get(id.as_str()).is_none_or(|new| **new == cur.resource) {
-            continue;
+    let changed: Vec<String> = current
+        .iter()
+        .filter(|(id, cur)| {
+            !cur.deleted && incoming.get(id.as_str()).is_some_and(|new| **new != cur.resource)
+        })
+        .map(|(id, _)| id.clone())
+        .collect();
+    for (done, id) in changed.iter().enumerate() {
+        if changed.len() >= 10_000 && done % 10_000 == 0 {
+            eprintln!("reading editors' changes: {done}/{} changed records", changed.len());
         }
         let history = store.history(id).await?;
         if history.iter().any(|c| c.action == action::IMPORT) {
             let edits = history.iter().filter(|c| c.action == action::UPDATE || c.action == action::CREATE);
-            cur.edited =
-                Some(edits.flat_map(|c| sync::changed_fields(c.before.as_ref(), c.after.as_ref())).collect());
+            if let Some(cur) = current.get_mut(id) {
+                cur.edited = Some(
+                    edits.flat_map(|c| sync::changed_fields(c.before.as_ref(), c.after.as_ref())).collect(),
+                );
+            }
         }
     }
 

@@ -44,6 +44,7 @@ suite!(
     writes_check_versions,
     concurrent_writers_lose_no_update,
     soft_delete_restore_and_history,
+    with_prefix_reads_one_sources_records_deleted_too,
     tokens_store_only_hashes,
     seed_once_seeds_once,
     http_needs_a_token_and_a_role,
@@ -169,6 +170,22 @@ async fn concurrent_writers_lose_no_update(db: TestDb) {
     let got = db.store.get("a-one").await.unwrap().unwrap();
     assert_eq!((got.resource.name, got.version), (format!("Writer {winner}"), 2));
     assert_eq!(db.store.history("a-one").await.unwrap().len(), 2);
+}
+
+async fn with_prefix_reads_one_sources_records_deleted_too(db: TestDb) {
+    let ids = ["osm-node-2", "a-osm-1", "osm-node-1", "osmx-1", "osm", "os-1", "osm-way-7"];
+    for (k, id) in ids.iter().enumerate() {
+        db.store.write(Write::Create(resource(id, 12.0 + k as f64 / 10.0, 41.9)), "alice").await.unwrap();
+    }
+    db.store.write(Write::Delete { id: "osm-node-2".into(), if_version: Some(1) }, "bob").await.unwrap();
+
+    let got = db.store.with_prefix("osm-").await.unwrap();
+    let seen: Vec<(&str, bool)> = got.iter().map(|s| (s.resource.id.as_str(), s.deleted)).collect();
+    let mut expected: Vec<(&str, bool)> =
+        ids.iter().filter(|id| id.starts_with("osm-")).map(|&id| (id, id == "osm-node-2")).collect();
+    expected.sort();
+    assert_eq!(seen, expected, "the records of one source, the deleted one flagged, in id order");
+    assert!(db.store.with_prefix("none-").await.unwrap().is_empty());
 }
 
 async fn soft_delete_restore_and_history(db: TestDb) {

@@ -291,6 +291,11 @@ pub trait Store: Send + Sync + 'static {
     /// One resource, deleted or not.
     async fn get(&self, id: &str) -> Result<Option<Stored>, StoreError>;
 
+    /// Every resource whose id starts with `prefix`, deleted ones too, in id
+    /// order, read in one query: what an import from one source (e.g.
+    /// `osm-`) compares its next extract with.
+    async fn with_prefix(&self, prefix: &str) -> Result<Vec<Stored>, StoreError>;
+
     /// Begins a write transaction (see [`Store::write`]).
     async fn begin_write(&self) -> Result<Box<dyn WriteTx>, StoreError>;
 

@@ -167,6 +167,18 @@ impl Store for PostgisStore {
         row.as_ref().map(decode).transpose()
     }
 
+    async fn with_prefix(&self, prefix: &str) -> Result<Vec<Stored>, StoreError> {
+        // starts_with, not LIKE (no escaping of `_` and `%`) and not a range
+        // (the database's collation may not order ids bytewise).
+        let sql = select_sql("starts_with(id, $1) ORDER BY id");
+        let mut rows = sqlx::query(&sql).bind(prefix).fetch(&self.pool);
+        let mut out = Vec::new();
+        while let Some(row) = rows.try_next().await? {
+            out.push(decode(&row)?);
+        }
+        Ok(out)
+    }
+
     async fn begin_write(&self) -> Result<Box<dyn WriteTx>, StoreError> {
         Ok(Box::new(PgTx { tx: self.pool.begin().await?, changed: Vec::new() }))
     }

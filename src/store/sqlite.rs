@@ -134,6 +134,12 @@ impl Store for SqliteStore {
         row.as_ref().map(decode).transpose()
     }
 
+    async fn with_prefix(&self, prefix: &str) -> Result<Vec<Stored>, StoreError> {
+        let sql = select_sql("substr(id, 1, length(?1)) = ?1 ORDER BY id");
+        let rows = sqlx::query(&sql).bind(prefix).fetch_all(&self.pool).await?;
+        rows.iter().map(decode).collect()
+    }
+
     async fn begin_write(&self) -> Result<Box<dyn WriteTx>, StoreError> {
         // IMMEDIATE takes the write lock now, so the version read by
         // `current` cannot change before the update.
