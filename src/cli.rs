@@ -40,7 +40,7 @@ enum Command {
     /// log holds no personal data).
     ExportDemand(ExportDemandArgs),
     /// Write a consistent copy of the SQLite store to a new FILE, while it
-    /// serves (PostGIS: use pg_dump; see the README's "Operations").
+    /// serves (PostGIS: use pg_dump; see docs/operations.md).
     Backup(BackupArgs),
     /// Write N synthetic resources around European cities (for benchmarks).
     Synth(SynthArgs),

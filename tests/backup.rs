@@ -121,11 +121,11 @@ async fn postgis_is_backed_up_with_pg_dump() {
     );
 }
 
-/// The README's PostGIS commands, run: pg_dump of the database while the
+/// The PostGIS commands of docs/operations.md, run: pg_dump of the database while the
 /// store is open, restored into a new database that witgis then opens
 /// with every resource, history entry, token and demand record.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgis_pg_dump_and_pg_restore_as_the_readme_says() {
+async fn postgis_pg_dump_and_pg_restore_as_the_docs_say() {
     let db = common::TestDb::postgis().await;
     db.store.import(&witgis::store::seed().unwrap(), &|_| {}).await.unwrap();
     db.store.create_token("desk", witgis::auth::Role::Operator, &"a".repeat(64)).await.unwrap();

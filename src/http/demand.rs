@@ -9,7 +9,7 @@
 //! their values; no error repeats a value sent), a point is reduced to the
 //! smallest loaded area holding it and kept only rounded to 3 decimals.
 //! Counts come only from the published cells
-//! ([`crate::model::demand::cells`]): see the README's "Privacy".
+//! ([`crate::model::demand::cells`]): see docs/demand-log.md, "Privacy".
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -132,7 +132,7 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
 }
 
 async fn api_not_found() -> Response {
-    problem(StatusCode::NOT_FOUND, "no such API endpoint; see the README for the list".into(), None)
+    problem(StatusCode::NOT_FOUND, "no such API endpoint; see docs/api.md for the list".into(), None)
 }
 
 async fn method_not_allowed() -> Response {

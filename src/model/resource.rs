@@ -129,7 +129,7 @@ impl Resource {
 
         for key in props.keys() {
             if !PROPERTIES.contains(&key.as_str()) && !COMPUTED.contains(&key.as_str()) {
-                f.fail(key, "unknown property; see the data format in the README");
+                f.fail(key, "unknown property; see the data format in docs/data.md");
             }
         }
 

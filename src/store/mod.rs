@@ -418,11 +418,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// Writes a consistent copy of the whole store to a new file `to`, while
     /// it keeps serving. Only the embedded store can; PostGIS is backed up
-    /// with `pg_dump` (see the README's "Operations").
+    /// with `pg_dump` (see docs/operations.md).
     async fn backup(&self, to: &std::path::Path) -> Result<(), StoreError> {
         let _ = to;
         Err(StoreError::Unsupported(format!(
-            "the {} store is backed up with its own tools: pg_dump -Fc DATABASE (see the README's \"Operations\")",
+            "the {} store is backed up with its own tools: pg_dump -Fc DATABASE (see docs/operations.md)",
             self.kind()
         )))
     }
