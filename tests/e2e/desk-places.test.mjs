@@ -58,8 +58,8 @@ for (const withBoundaries of [false, true]) {
       await page.keyboard.type(q, { delay: 10 });
       await page.waitForSelector("#desk-suggestions:not([hidden]) li[role=option]");
       await waitFor(async () => (await page.inputValue("#desk-q")) === q, { what: "the typed text" });
-      // The list shown is the one for the whole text.
-      await page.waitForTimeout(300);
+      // No pause: Enter must act on the whole text even while the list shown
+      // still answers a shorter one.
       await page.keyboard.press("Enter");
     }
 
@@ -93,6 +93,23 @@ for (const withBoundaries of [false, true]) {
         if (q === "tuscolano") assert.match(await page.textContent("#desk-answer .notes"), /street decides/);
       });
     }
+
+    test("Enter right after typing acts on the whole text, not on the list of a shorter one", async () => {
+      await page.fill("#desk-q", "");
+      await page.focus("#desk-q");
+      await page.keyboard.type("Municipio Roma", { delay: 10 });
+      // The list for "Municipio Roma" is on screen, Municipio I first…
+      await waitFor(async () => (await page.$$eval("#desk-suggestions li[role=option]", (l) => l.length)) > 1, { what: "the list for Municipio Roma" });
+      await page.evaluate(() => document.getElementById("desk-answer").removeAttribute("data-at"));
+      // …and the caller says "seven": the operator types it and presses Enter at once.
+      await page.keyboard.type(" VII");
+      await page.keyboard.press("Enter");
+      await waitFor(async () => (await page.getAttribute("#desk-answer", "data-at")) !== null, { what: "an answer for Municipio Roma VII" });
+      const competent = await page.$$eval("#desk-competent li", (lis) => lis.map((li) => li.dataset.id));
+      const expected = csmsOf("it-rm-municipio-07");
+      assert.ok(competent.some((id) => expected.includes(id)), `${competent} should include one of ${expected}`);
+      assert.match(await page.textContent("#desk-answer .for"), /Municipio Roma VII\b/);
+    });
 
     test("a name in several cities opens the list on Enter instead of picking", async () => {
       await page.evaluate(() => document.getElementById("desk-answer").removeAttribute("data-at"));

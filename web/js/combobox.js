@@ -28,6 +28,9 @@ export function bindCombobox(input, list, { delay, suggest, move, enter, close }
       e.preventDefault();
       move(-1);
     } else if (e.key === "Enter") {
+      // A suggestion still waiting for the pause would reopen the list after
+      // Enter has dealt with it.
+      clearTimeout(timer);
       if (enter(open)) e.preventDefault();
     } else if (e.key === "Escape" && open) {
       e.preventDefault();

@@ -24,6 +24,7 @@ let lastText = null; // () => string, to re-make the text when its language chan
 let areasLoaded = false;
 let attribution = ""; // the external address search's credit for the listed results
 let listAmbiguous = false; // the listed places lie in different cities: Enter opens the list, never picks
+let listQuery = null; // the text the listed places answer (typing may have gone on since)
 let boundaries = null; // whether any area outline is loaded (null: not known yet)
 
 const textLang = () => desk.textLang || ctx.state.lang;
@@ -376,6 +377,7 @@ function highlightArea() {
 // ------------------------------------------------------------ place box ----
 function closeSuggestions() {
   $("desk-suggestions").hidden = true;
+  listQuery = null;
   credit("", "list");
   $("desk-q").setAttribute("aria-expanded", "false");
   $("desk-q").removeAttribute("aria-activedescendant");
@@ -401,6 +403,7 @@ function credit(text, where) {
  */
 function openSuggestions(items, { query = "", external = null, fc = null } = {}) {
   suggestions = [...items];
+  listQuery = query;
   listAmbiguous = Boolean(fc?.ambiguous);
   active = -1;
   const ul = $("desk-suggestions");
@@ -509,6 +512,21 @@ async function suggest(text) {
   }
 }
 
+/**
+ * Enter on the list shown: the first suggestion (or the one moved to),
+ * unless the places listed lie in different cities: then the list stays open
+ * for the operator to choose.
+ */
+function enterOnList() {
+  if (!suggestions.length) return;
+  if (active < 0 && listAmbiguous) {
+    say(ctx.tr("desk.ambiguous"));
+    moveActive(1);
+    return;
+  }
+  pick(active >= 0 ? active : 0);
+}
+
 /** Asks the server's external address search, on the operator's request. */
 async function searchAddresses(text) {
   say(ctx.tr("status.loading"));
@@ -543,14 +561,18 @@ export function initDesk(context) {
     suggest,
     move: moveActive,
     enter: (open) => {
-      // Enter alone takes the first suggestion, unless the places listed lie
-      // in different cities: then the list stays open for the operator to choose.
-      if (open && suggestions.length && active < 0 && listAmbiguous) {
-        say(ctx.tr("desk.ambiguous"));
-        moveActive(1);
+      const text = $("desk-q").value.trim();
+      // The list on screen may answer an earlier text (typing outran the
+      // server: "Municipio Roma" lists Municipio I first while "Municipio
+      // Roma VII" is typed), or none be shown yet. Enter never picks from an
+      // earlier text's list: it asks for this text's and decides on that one.
+      if (active < 0 && listQuery !== text) {
+        suggest(text).then(() => {
+          if ($("desk-q").value.trim() === text && listQuery === text) enterOnList();
+        });
         return true;
       }
-      if (open && suggestions.length) pick(active >= 0 ? active : 0);
+      if (open) enterOnList();
       return true;
     },
     close: closeSuggestions,
