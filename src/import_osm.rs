@@ -41,12 +41,14 @@ pub async fn run(
         osm::read_overpass(&text).map_err(|e| CliError::Invalid(format!("{name}: {e}")))?
     };
     let mapped = osm::to_resources(&objects, &mapping);
+    let tagged = objects.len();
+    drop(objects);
     eprintln!(
-        "{name}: {} tagged objects, {} mapped to resources, {} skipped, {} values left out",
-        objects.len(),
+        "{name}: {tagged} tagged objects, {} mapped to resources, {} skipped, {} values left out ({})",
         mapped.resources.len(),
         mapped.skipped.len(),
-        mapped.warnings.len()
+        mapped.warnings.len(),
+        seconds(started)
     );
     for note in &mapped.skipped {
         eprintln!("  skipped {}: {}", note.id, note.text);
@@ -64,7 +66,11 @@ pub async fn run(
             Current { resource: stored.resource, deleted: stored.deleted, edited: None },
         );
     }
-    eprintln!("{name}: {} records from earlier OpenStreetMap imports in the store", current.len());
+    eprintln!(
+        "{name}: {} records from earlier OpenStreetMap imports in the store ({})",
+        current.len(),
+        seconds(started)
+    );
     // An editor's changes matter only where the source now says something
     // else: records that are unchanged or vanished need no history, so a
     // re-import reads history for the changed records only.
@@ -92,6 +98,9 @@ pub async fn run(
         }
     }
 
+    if !changed.is_empty() {
+        eprintln!("{name}: read the history of {} changed records ({})", changed.len(), seconds(started));
+    }
     let plan = sync::plan(mapped.resources, &current, PREFIX);
     for r in &plan.create {
         eprintln!("  new {}: {}", r.id, r.name);
@@ -131,6 +140,11 @@ pub async fn run(
     if !writes.is_empty() {
         store.import(&writes, &progress).await?;
     }
-    eprintln!("{name}: {summary}; written to {} in {:.1} s", store.kind(), started.elapsed().as_secs_f64());
+    eprintln!("{name}: {summary}; written to {} in {}", store.kind(), seconds(started));
     Ok(())
+}
+
+/// The time since `started`, for progress lines: `12.3 s`.
+fn seconds(started: Instant) -> String {
+    format!("{:.1} s", started.elapsed().as_secs_f64())
 }

@@ -38,6 +38,36 @@ pub struct Filter {
     pub verified_since: Option<chrono::NaiveDate>,
 }
 
+impl Filter {
+    /// Whether the filter lets every resource through.
+    pub fn is_empty(&self) -> bool {
+        *self == Filter::default()
+    }
+}
+
+/// Where a page of the whole directory in id order starts or ends.
+#[derive(Debug, Clone, Copy)]
+pub enum PageAt<'a> {
+    /// From the first resource.
+    Start,
+    /// From the first resource whose id comes after this one.
+    After(&'a str),
+    /// Up to the last resource whose id comes before this one.
+    Before(&'a str),
+}
+
+/// A page of the whole directory in id order, and whether resources come
+/// before and after it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdPage {
+    /// The page's slots, in id order.
+    pub slots: Vec<u32>,
+    /// Some resource's id comes before the page's first.
+    pub more_before: bool,
+    /// Some resource's id comes after the page's last.
+    pub more_after: bool,
+}
+
 /// A bounding box in degrees. `west > east` crosses the antimeridian.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BBox {
@@ -283,6 +313,40 @@ impl Snapshot {
     /// Every slot in use, in id order of its resource.
     pub fn slots(&self) -> impl Iterator<Item = u32> + '_ {
         self.by_id.values().copied()
+    }
+
+    /// Up to `limit` resources of the whole directory in id order, from
+    /// `at`: O(log n + limit) in the id map, without walking the rest.
+    pub fn page_by_id(&self, at: PageAt<'_>, limit: usize) -> IdPage {
+        use std::ops::Bound::{Excluded, Unbounded};
+        let (slots, more_before, more_after) = match at {
+            PageAt::Start | PageAt::After(_) => {
+                let lower = match at {
+                    PageAt::After(id) => Excluded(id),
+                    _ => Unbounded,
+                };
+                let mut walk = self.by_id.range::<str, _>((lower, Unbounded));
+                let slots: Vec<u32> = walk.by_ref().take(limit).map(|(_, &s)| s).collect();
+                let more_before = match at {
+                    PageAt::After(id) => self
+                        .by_id
+                        .range::<str, _>((Unbounded, std::ops::Bound::Included(id)))
+                        .next()
+                        .is_some(),
+                    _ => false,
+                };
+                (slots, more_before, walk.next().is_some())
+            }
+            PageAt::Before(id) => {
+                let mut walk = self.by_id.range::<str, _>((Unbounded, Excluded(id))).rev();
+                let mut slots: Vec<u32> = walk.by_ref().take(limit).map(|(_, &s)| s).collect();
+                slots.reverse();
+                let more_after =
+                    self.by_id.range::<str, _>((std::ops::Bound::Included(id), Unbounded)).next().is_some();
+                (slots, walk.next().is_some(), more_after)
+            }
+        };
+        IdPage { slots, more_before, more_after }
     }
 
     /// The resource in a slot returned by a query.

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 use serde_json::json;
-use witgis::index::{BBox, Filter, Snapshot};
+use witgis::index::{BBox, Filter, IdPage, PageAt, Snapshot};
 use witgis::model::{Category, Resource};
 use witgis::state::{AppState, Change, Versioned};
 use witgis::store::Stored;
@@ -199,6 +199,41 @@ proptest! {
         prop_assert_eq!(answers(&v), answers(&rebuilt));
         for (snapshot, seen) in readers {
             prop_assert_eq!(snapshot_answers(&snapshot), seen, "a held copy changed under its reader");
+        }
+    }
+
+    /// A page of the whole directory walked in the id map (what OGC API
+    /// paging without a filter serves) is the page a sorted list of the ids
+    /// gives, from any cursor, present in the set or not.
+    #[test]
+    fn pages_by_id_are_slices_of_the_sorted_ids(
+        start in prop::collection::vec(op(), 0..30),
+        ops in prop::collection::vec(op(), 0..40),
+        limit in 1..6usize,
+    ) {
+        let mut v = Versioned::new(initial(&start), Vec::new());
+        for s in &stored_changes(&ops) {
+            v.apply(&Change::of(s));
+        }
+        let snapshot = v.snapshot();
+        let mut ids: Vec<String> = model(&initial(&start), &stored_changes(&ops))
+            .into_iter().filter(|s| !s.deleted).map(|s| s.resource.id).collect();
+        ids.sort();
+        let page_ids = |p: &IdPage| -> Vec<String> {
+            p.slots.iter().map(|&s| snapshot.resource(s).id.clone()).collect()
+        };
+        // Cursors: every id of the pool, and ids between and around them.
+        let cursors: Vec<String> = (0..40).map(id).chain(["r-0", "r-05a", "r-99", "a", "s"].map(String::from)).collect();
+        let oracle = |lo: usize, hi: usize| (ids[lo..hi].to_vec(), lo > 0, hi < ids.len());
+        let first = snapshot.page_by_id(PageAt::Start, limit);
+        prop_assert_eq!((page_ids(&first), first.more_before, first.more_after), oracle(0, limit.min(ids.len())));
+        for c in &cursors {
+            let lo = ids.partition_point(|x| x <= c);
+            let after = snapshot.page_by_id(PageAt::After(c), limit);
+            prop_assert_eq!((page_ids(&after), after.more_before, after.more_after), oracle(lo, (lo + limit).min(ids.len())));
+            let hi = ids.partition_point(|x| x < c);
+            let before = snapshot.page_by_id(PageAt::Before(c), limit);
+            prop_assert_eq!((page_ids(&before), before.more_before, before.more_after), oracle(hi.saturating_sub(limit), hi));
         }
     }
 

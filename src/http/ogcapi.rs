@@ -25,7 +25,7 @@ use super::extract::{Body, Caller, ResourceId};
 use super::geojson::GeoJson;
 use super::params::Params;
 use crate::formats::geojson::{ResourceFeature, feature};
-use crate::index::BBox;
+use crate::index::{BBox, PageAt};
 use crate::model::{Area, AreaKind, Category, Country, Topic};
 use crate::state::{AppState, Versioned};
 
@@ -716,6 +716,26 @@ fn resource_items(state: &AppState, headers: &HeaderMap, query: Option<&str>) ->
 
     let current = state.versioned();
     let snapshot = current.snapshot();
+    if bbox.is_none() && filter.is_empty() && datetime.is_none() {
+        // The whole directory: a page is a walk in the id map from the
+        // cursor, not a pass over every record.
+        let at = match cursor.as_ref() {
+            None => PageAt::Start,
+            Some(Cursor::After(id)) => PageAt::After(id),
+            Some(Cursor::Before(id)) => PageAt::Before(id),
+        };
+        let page = snapshot.page_by_id(at, limit);
+        let id_of = |s: &u32| snapshot.resource(*s).id.as_str();
+        let at = Position {
+            first_last: page.slots.first().zip(page.slots.last()).map(|(a, b)| (id_of(a), id_of(b))),
+            more_before: page.more_before,
+            more_after: page.more_after,
+        };
+        let links = page_links(&base(headers), Collection::Resources, query, cursor.as_ref(), at);
+        let features: Vec<ResourceFeature<'_>> =
+            page.slots.iter().map(|&i| ResourceFeature::new(snapshot.resource(i))).collect();
+        return Ok(GeoJson(Page::new(snapshot.len(), links, features)).into_response());
+    }
     let mut matched = match bbox {
         Some(bbox) => snapshot.in_bbox(bbox, &filter),
         None => snapshot.filtered(&filter),

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::TryStreamExt as _;
 use serde_json::Value;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
@@ -135,9 +136,14 @@ impl Store for SqliteStore {
     }
 
     async fn with_prefix(&self, prefix: &str) -> Result<Vec<Stored>, StoreError> {
+        // Streamed, so the rows and the records are not held side by side.
         let sql = select_sql("substr(id, 1, length(?1)) = ?1 ORDER BY id");
-        let rows = sqlx::query(&sql).bind(prefix).fetch_all(&self.pool).await?;
-        rows.iter().map(decode).collect()
+        let mut rows = sqlx::query(&sql).bind(prefix).fetch(&self.pool);
+        let mut out = Vec::new();
+        while let Some(row) = rows.try_next().await? {
+            out.push(decode(&row)?);
+        }
+        Ok(out)
     }
 
     async fn begin_write(&self) -> Result<Box<dyn WriteTx>, StoreError> {
