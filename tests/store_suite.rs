@@ -606,6 +606,51 @@ async fn postgis_checks_refuse_rows_written_by_hand() {
     assert_eq!(db.store.resources().await.unwrap().len(), 1);
 }
 
+// --- SQLite only: a file another process holds locked ------------------------
+
+/// Another connection holds the file's write lock longer than the store's
+/// busy timeout: a write answers 503 problem+json (not 500), reads still
+/// work, nothing changes, and the same write succeeds once the lock is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_locked_by_another_connection_is_unavailable() {
+    use sqlx::Connection as _;
+    let app = App::new(TestDb::sqlite().await).await;
+    let id = seed()[0].id.clone();
+    let path = format!("/api/resources/{id}");
+    let before = app.db.store.get(&id).await.unwrap().unwrap();
+    let history = app.db.store.history(&id).await.unwrap();
+    let editor = app.auth(Role::Editor);
+    let etag = ("if-match", format!("\"v{}\"", before.version));
+    let mut renamed = feature(&before.resource, []);
+    renamed["properties"]["name"] = json!("Renamed while locked");
+    let renamed = renamed.to_string();
+
+    let mut holder = sqlx::SqliteConnection::connect(&app.db.url).await.unwrap();
+    sqlx::raw_sql("BEGIN EXCLUSIVE; UPDATE store_meta SET value = value WHERE key = 'none';")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+
+    let (status, _, json) =
+        app.call("PUT", &path, &[geojson(), editor.clone(), etag.clone()], &renamed).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{json}");
+    assert!(json["detail"].as_str().unwrap().contains("database is not available"), "{json}");
+    let (status, _, json) =
+        app.call("POST", "/api/resources", &[geojson(), editor.clone()], &new_feature("is-locked-out")).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{json}");
+    let (status, _, json) = app.call("GET", &path, &[], "").await;
+    assert_eq!((status, json["properties"]["name"].clone()), (StatusCode::OK, json!(before.resource.name)));
+
+    sqlx::raw_sql("ROLLBACK").execute(&mut holder).await.unwrap();
+    assert_eq!(app.db.store.get(&id).await.unwrap().unwrap(), before);
+    assert_eq!(app.db.store.history(&id).await.unwrap(), history);
+    assert_eq!(app.db.store.get("is-locked-out").await.unwrap(), None);
+
+    let (status, _, json) = app.call("PUT", &path, &[geojson(), editor, etag], &renamed).await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!(app.db.store.get(&id).await.unwrap().unwrap().resource.name, "Renamed while locked");
+}
+
 /// The fixture's Rome-like municipi are stored, read back
 /// equal, replaced on re-import, and placed in the snapshot, in both stores.
 async fn areas_round_trip_and_reach_the_snapshot(db: TestDb) {
