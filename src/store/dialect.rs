@@ -205,19 +205,32 @@ pub static SQLITE: LazyLock<Statements> = LazyLock::new(|| Statements::new(Diale
 /// The PostGIS statements.
 pub static POSTGIS: LazyLock<Statements> = LazyLock::new(|| Statements::new(Dialect::Postgis));
 
-const DEMAND_COLUMNS: [&str; 11] =
-    ["id", "date", "need", "channel", "requester", "area", "lon", "lat", "referred_to", "created_by", "created_at"];
+const DEMAND_COLUMNS: [&str; 11] = [
+    "id",
+    "date",
+    "need",
+    "channel",
+    "requester",
+    "area",
+    "lon",
+    "lat",
+    "referred_to",
+    "created_by",
+    "created_at",
+];
 
 impl Statements {
     fn new(d: Dialect) -> Statements {
         let n = TEXT.len() + LISTS.len();
         // Resource values bind as TEXT, then LISTS, then lon and lat.
-        let mut writes: Vec<(&str, String)> = TEXT.iter().enumerate().map(|(i, &c)| (c, d.text_in(c, i + 1))).collect();
+        let mut writes: Vec<(&str, String)> =
+            TEXT.iter().enumerate().map(|(i, &c)| (c, d.text_in(c, i + 1))).collect();
         writes.extend(LISTS.iter().enumerate().map(|(i, &c)| (c, d.p(TEXT.len() + i + 1))));
         writes.extend(d.point_in(n + 1, n + 2));
         let names: Vec<&str> = writes.iter().map(|(c, _)| *c).collect();
         let values: Vec<&str> = writes.iter().map(|(_, v)| v.as_str()).collect();
-        let insert_head = format!("INSERT INTO resource ({}) VALUES ({})", names.join(", "), values.join(", "));
+        let insert_head =
+            format!("INSERT INTO resource ({}) VALUES ({})", names.join(", "), values.join(", "));
         let excluded: Vec<String> = names.iter().skip(1).map(|c| format!("{c} = excluded.{c}")).collect();
         let sets: Vec<String> = writes.iter().skip(1).map(|(c, v)| format!("{c} = {v}")).collect();
         let mut reads: Vec<String> = TEXT.iter().map(|&c| d.text_out(c)).collect();
@@ -269,9 +282,19 @@ impl Statements {
                  updated_at = {now}, deleted_at = NULL RETURNING version",
                 excluded.join(", ")
             ),
-            update: format!("UPDATE resource SET {}, {bump} WHERE id = {} RETURNING version", sets.join(", "), p(1)),
-            delete: format!("UPDATE resource SET deleted_at = {now}, {bump} WHERE id = {} RETURNING version", p(1)),
-            restore: format!("UPDATE resource SET deleted_at = NULL, {bump} WHERE id = {} RETURNING version", p(1)),
+            update: format!(
+                "UPDATE resource SET {}, {bump} WHERE id = {} RETURNING version",
+                sets.join(", "),
+                p(1)
+            ),
+            delete: format!(
+                "UPDATE resource SET deleted_at = {now}, {bump} WHERE id = {} RETURNING version",
+                p(1)
+            ),
+            restore: format!(
+                "UPDATE resource SET deleted_at = NULL, {bump} WHERE id = {} RETURNING version",
+                p(1)
+            ),
             record: format!(
                 "INSERT INTO resource_change (resource_id, version, action, actor, before, after) VALUES ({})",
                 d.ps(1, 6).join(", ")
@@ -300,8 +323,14 @@ impl Statements {
             seeded: "SELECT (EXISTS (SELECT 1 FROM store_meta WHERE key = 'seeded_at') \
                      OR EXISTS (SELECT 1 FROM resource)) AS seeded"
                 .into(),
-            mark_seeded: format!("INSERT INTO store_meta (key, value) VALUES ('seeded_at', {})", d.now_text()),
-            areas: format!("SELECT id, name, kind, country, population, {} FROM area ORDER BY id", d.area_out()),
+            mark_seeded: format!(
+                "INSERT INTO store_meta (key, value) VALUES ('seeded_at', {})",
+                d.now_text()
+            ),
+            areas: format!(
+                "SELECT id, name, kind, country, population, {} FROM area ORDER BY id",
+                d.area_out()
+            ),
             area_exists: format!("SELECT 1 AS found FROM area WHERE id = {}", p(1)),
             area_upsert: format!(
                 "INSERT INTO area (id, name, kind, country, population, {}) VALUES ({}, {}) \

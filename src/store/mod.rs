@@ -381,7 +381,6 @@ pub trait ResourceStore: Send + Sync + 'static {
     /// The history of a resource, oldest first; empty if it never existed.
     async fn history(&self, id: &str) -> Result<Vec<Change>, StoreError>;
 
-
     /// Inserts the resources, replacing those with the same id, in one
     /// transaction: all are written or none.
     async fn import(
@@ -394,7 +393,6 @@ pub trait ResourceStore: Send + Sync + 'static {
     /// resource; true if it did. Records that the store was seeded, so that
     /// deleting every resource later does not bring the seed back.
     async fn seed_once(&self, seed: &[Resource]) -> Result<bool, StoreError>;
-
 }
 
 /// API tokens (only their hashes are stored).
@@ -467,7 +465,6 @@ pub trait DemandStore: Send + Sync + 'static {
 pub trait StoreBackend: Send + Sync + 'static {
     /// A short name for logs: "sqlite" or "postgis".
     fn kind(&self) -> &'static str;
-
 
     /// Follows changes made by other processes, when the store can tell;
     /// `None` for a store only one process uses (SQLite).

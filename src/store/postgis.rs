@@ -10,14 +10,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use serde_json::Value;
-use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgListener, PgPoolOptions, PgRow};
 use sqlx::query::Query;
-use sqlx::{ConnectOptions as _, PgConnection, PgPool, Postgres, Row as _, Transaction};
+use sqlx::{ConnectOptions as _, PgConnection, PgPool, Postgres, Row as _};
 
 use super::columns::{LISTS, Row, TEXT, strings};
 use super::dialect::{POSTGIS, Statements};
-use super::sql::{Arg, Backend, Conn as _, Encoded, SqlStore, TxConn, impl_conn};
+use super::sql::{Arg, Backend, Conn as _, Encoded, SqlDb, impl_conn};
 use super::{ChangeFeed, ImportCounts, Notice, Progress, StoreBackend, StoreError, history_json};
 use crate::model::Resource;
 
@@ -33,12 +32,9 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(1500);
 const COPY_CHUNK_ROWS: usize = 20_000;
 
 /// Resources in a PostGIS database.
-pub struct PostgisStore {
-    pool: PgPool,
-    sql: &'static Statements,
-}
+pub type PostgisStore = SqlDb<Postgres>;
 
-impl PostgisStore {
+impl SqlDb<Postgres> {
     /// Connects to `postgres://…` and applies pending migrations (which
     /// create the `postgis` extension if it is missing).
     pub async fn open(url: &str) -> Result<PostgisStore, StoreError> {
@@ -56,11 +52,45 @@ impl PostgisStore {
             .await
             .map_err(|e| StoreError::Unavailable(format!("{redacted}: {e}")))?;
         MIGRATOR.run(&pool).await?;
-        Ok(PostgisStore { pool, sql: &POSTGIS })
+        Ok(SqlDb { pool })
     }
 }
 
+#[async_trait]
 impl Backend for Postgres {
+    const BEGIN: &'static str = "BEGIN";
+
+    fn statements() -> &'static Statements {
+        &POSTGIS
+    }
+
+    async fn seed_lock(tx: &mut PgConnection) -> Result<(), StoreError> {
+        // Two instances starting together seed once.
+        tx.execute("SELECT pg_advisory_xact_lock(4242001)", vec![]).await?;
+        Ok(())
+    }
+
+    async fn import_rows(
+        tx: &mut PgConnection,
+        resources: &[Resource],
+        actor: &str,
+        progress: Progress<'_>,
+    ) -> Result<ImportCounts, StoreError> {
+        import_in(tx, resources, actor, progress).await
+    }
+
+    async fn announce(tx: &mut PgConnection, changed: Vec<String>) -> Result<(), StoreError> {
+        // Delivered to listeners when (and only if) the transaction commits.
+        for id in changed {
+            tx.execute(
+                "SELECT pg_notify($1, $2)",
+                vec![Arg::Text(Some(CHANNEL.into())), Arg::Text(Some(id))],
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
     fn bind<'q>(query: Query<'q, Postgres, PgArguments>, arg: Arg) -> Query<'q, Postgres, PgArguments> {
         match arg {
             Arg::Text(v) => query.bind(v),
@@ -85,59 +115,6 @@ impl Encoded for PgRow {
 }
 
 impl_conn!(PgConnection, Postgres);
-
-#[async_trait]
-impl TxConn for Transaction<'static, Postgres> {
-    type Conn = PgConnection;
-
-    fn conn(&mut self) -> &mut PgConnection {
-        self
-    }
-
-    async fn commit(mut self, changed: Vec<String>) -> Result<(), StoreError> {
-        // Delivered to listeners when (and only if) the transaction commits.
-        for id in changed {
-            self.execute("SELECT pg_notify($1, $2)", vec![Arg::Text(Some(CHANNEL.into())), Arg::Text(Some(id))])
-                .await?;
-        }
-        Ok(Transaction::commit(self).await?)
-    }
-}
-
-#[async_trait]
-impl SqlStore for PostgisStore {
-    type Conn = PgConnection;
-    type Pooled = PoolConnection<Postgres>;
-    type Tx = Transaction<'static, Postgres>;
-
-    fn sql(&self) -> &'static Statements {
-        self.sql
-    }
-
-    async fn connection(&self) -> Result<PoolConnection<Postgres>, StoreError> {
-        Ok(self.pool.acquire().await?)
-    }
-
-    async fn transaction(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
-        Ok(self.pool.begin().await?)
-    }
-
-    async fn seed_lock(&self, tx: &mut PgConnection) -> Result<(), StoreError> {
-        // Two instances starting together seed once.
-        tx.execute("SELECT pg_advisory_xact_lock(4242001)", vec![]).await?;
-        Ok(())
-    }
-
-    async fn import_rows(
-        &self,
-        tx: &mut PgConnection,
-        resources: &[Resource],
-        actor: &str,
-        progress: Progress<'_>,
-    ) -> Result<ImportCounts, StoreError> {
-        import_in(tx, resources, actor, progress).await
-    }
-}
 
 #[async_trait]
 impl StoreBackend for PostgisStore {

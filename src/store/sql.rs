@@ -2,16 +2,15 @@
 //! ([`Arg`], [`Backend`]), rows read through one interface ([`SqlRow`]),
 //! connections behind one trait ([`Conn`]), and, written once over them,
 //! resources, write transactions, history, tokens, seeding, areas and demand.
-//! A store only says how to reach its database ([`SqlStore`]) and what is its
+//! A store is a [`SqlDb`] on one [`Backend`], which adds only what is its
 //! own (SQLite's hot backup; PostGIS's COPY import and LISTEN/NOTIFY).
-
-use std::ops::DerefMut;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
+use sqlx::pool::PoolConnection;
 use sqlx::query::Query;
-use sqlx::{ColumnIndex, Database, Decode, Type};
+use sqlx::{ColumnIndex, Database, Decode, Pool, Transaction, Type};
 
 use super::columns::{LISTS, Row, TEXT, strings};
 use super::dialect::Statements;
@@ -47,13 +46,72 @@ fn text(s: &str) -> Arg {
     Arg::Text(Some(s.to_owned()))
 }
 
-/// A database whose statements take [`Arg`]s.
-pub trait Backend: Database {
+/// A database the shared layer runs on: how it binds values, its
+/// statements, and the few steps it takes its own way.
+#[async_trait]
+pub trait Backend: Database<Connection: Conn<Row = <Self as Database>::Row>, Row: SqlRow> {
+    /// The statement that begins a write transaction: no write in it may
+    /// lose a concurrent one.
+    const BEGIN: &'static str;
+
+    /// Its statements, built once.
+    fn statements() -> &'static Statements;
+
     /// Binds one argument.
     fn bind<'q>(
         query: Query<'q, Self, <Self as Database>::Arguments<'q>>,
         arg: Arg,
     ) -> Query<'q, Self, <Self as Database>::Arguments<'q>>;
+
+    /// Makes a second seeding wait for the first (SQLite's write transaction
+    /// already does).
+    async fn seed_lock(_tx: &mut Self::Connection) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// Inserts or replaces `resources` in the transaction `tx`, each with a
+    /// history entry by `actor`; row by row unless the database has a faster
+    /// way.
+    async fn import_rows(
+        tx: &mut Self::Connection,
+        resources: &[Resource],
+        actor: &str,
+        progress: Progress<'_>,
+    ) -> Result<ImportCounts, StoreError> {
+        upsert_rows(tx, Self::statements(), resources, actor, progress).await
+    }
+
+    /// Tells other processes, when the transaction `tx` commits, which
+    /// resources it changed (`*`: reload all); nothing by default.
+    async fn announce(_tx: &mut Self::Connection, _changed: Vec<String>) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+/// A store on one database: its pool; the rest is the shared layer.
+pub struct SqlDb<DB: Database> {
+    pub(crate) pool: Pool<DB>,
+}
+
+impl<DB: Backend> SqlDb<DB> {
+    /// A connection for reads and single statements.
+    async fn connection(&self) -> Result<PoolConnection<DB>, StoreError> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    /// Begins a write transaction.
+    async fn transaction(&self) -> Result<Transaction<'static, DB>, StoreError> {
+        Ok(self.pool.begin_with(DB::BEGIN).await?)
+    }
+}
+
+/// Announces the changes, then commits.
+async fn commit<DB: Backend>(
+    mut tx: Transaction<'static, DB>,
+    changed: Vec<String>,
+) -> Result<(), StoreError> {
+    DB::announce(&mut tx, changed).await?;
+    Ok(tx.commit().await?)
 }
 
 /// A statement with its arguments bound.
@@ -214,51 +272,6 @@ async fn version<C: Conn + ?Sized>(c: &mut C, sql: &str, args: Vec<Arg>) -> Resu
     }
 }
 
-/// A write transaction of either store.
-#[async_trait]
-pub trait TxConn: Send + 'static {
-    /// Its connection.
-    type Conn: Conn;
-    /// The connection the transaction runs on.
-    fn conn(&mut self) -> &mut Self::Conn;
-    /// Commits; `changed` names the resources changed (`*`: reload all),
-    /// for a store that tells other processes.
-    async fn commit(self, changed: Vec<String>) -> Result<(), StoreError>;
-}
-
-/// How a store reaches its database, and what it does its own way.
-#[async_trait]
-pub trait SqlStore: Send + Sync + 'static {
-    /// Its connections.
-    type Conn: Conn;
-    /// A connection from its pool.
-    type Pooled: DerefMut<Target = Self::Conn> + Send;
-    /// Its write transactions.
-    type Tx: TxConn<Conn = Self::Conn>;
-    /// Its statements, built once.
-    fn sql(&self) -> &'static Statements;
-    /// A connection for reads and single statements.
-    async fn connection(&self) -> Result<Self::Pooled, StoreError>;
-    /// Begins a write transaction: a write in it cannot lose a concurrent one.
-    async fn transaction(&self) -> Result<Self::Tx, StoreError>;
-    /// Makes a second seeding wait for the first (SQLite's write transaction
-    /// already does).
-    async fn seed_lock(&self, _tx: &mut Self::Conn) -> Result<(), StoreError> {
-        Ok(())
-    }
-    /// Inserts or replaces `resources` in the transaction `tx`, each with a
-    /// history entry by `actor`; row by row unless the store has a faster way.
-    async fn import_rows(
-        &self,
-        tx: &mut Self::Conn,
-        resources: &[Resource],
-        actor: &str,
-        progress: Progress<'_>,
-    ) -> Result<ImportCounts, StoreError> {
-        upsert_rows(tx, self.sql(), resources, actor, progress).await
-    }
-}
-
 /// A resource's values in the order of the resource statements.
 fn resource_args(r: &Resource) -> Vec<Arg> {
     let row = Row::of(r);
@@ -274,8 +287,9 @@ fn stored<R: SqlRow>(row: &R) -> Result<Stored, StoreError> {
     let text = TEXT.iter().map(|c| row.opt_text(c)).collect::<Result<_, _>>()?;
     let lists = LISTS.iter().map(|c| row.list(c)).collect::<Result<_, _>>()?;
     let point = row.opt_float("lon")?.zip(row.opt_float("lat")?).map(|(lon, lat)| [lon, lat]);
-    let resource =
-        Row { text, lists, point }.into_resource().map_err(|(id, reason)| StoreError::Invalid { id, reason })?;
+    let resource = Row { text, lists, point }
+        .into_resource()
+        .map_err(|(id, reason)| StoreError::Invalid { id, reason })?;
     let updated_at = super::parse_utc(&resource.id, &row.text("updated_at")?)?;
     Ok(Stored { resource, version: row.int("version")?, deleted: row.flag("deleted")?, updated_at })
 }
@@ -360,8 +374,11 @@ async fn upsert_rows<C: Conn + ?Sized>(
         };
         let version = version(tx, &sql.upsert, resource_args(r)).await.map_err(|e| rejected(e, &r.id))?;
         let after = Some(history_json(r));
-        tx.execute(&sql.record, record_args(NewChange { id: &r.id, version, action: action::IMPORT, actor, before, after }))
-            .await?;
+        tx.execute(
+            &sql.record,
+            record_args(NewChange { id: &r.id, version, action: action::IMPORT, actor, before, after }),
+        )
+        .await?;
         if version == 1 {
             counts.created += 1;
         } else {
@@ -399,99 +416,105 @@ fn rejected(e: StoreError, id: &str) -> StoreError {
 
 /// A write transaction over either store; the rules are in
 /// [`ResourceStore::write`].
-pub struct SqlTx<T: TxConn> {
-    tx: T,
+pub struct SqlTx<DB: Database> {
+    tx: Transaction<'static, DB>,
     sql: &'static Statements,
     changed: Vec<String>,
 }
 
 #[async_trait]
-impl<T: TxConn> WriteTx for SqlTx<T> {
+impl<DB: Backend> WriteTx for SqlTx<DB> {
     async fn current(&mut self, id: &str) -> Result<Option<Stored>, StoreError> {
-        one(self.tx.conn(), &self.sql.current, vec![text(id)], stored).await
+        one(&mut *self.tx, &self.sql.current, vec![text(id)], stored).await
     }
 
     async fn insert(&mut self, r: &Resource) -> Result<i64, StoreError> {
-        let version = version(self.tx.conn(), &self.sql.insert, resource_args(r)).await.map_err(|e| match e {
-            // Another transaction created the same id since `current` looked.
-            StoreError::Database(sqlx::Error::Database(db)) if db.is_unique_violation() => {
-                StoreError::AlreadyExists { id: r.id.clone(), deleted: false }
-            }
-            e => rejected(e, &r.id),
-        })?;
+        let version =
+            version(&mut *self.tx, &self.sql.insert, resource_args(r)).await.map_err(|e| match e {
+                // Another transaction created the same id since `current` looked.
+                StoreError::Database(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                    StoreError::AlreadyExists { id: r.id.clone(), deleted: false }
+                }
+                e => rejected(e, &r.id),
+            })?;
         self.changed.push(r.id.clone());
         Ok(version)
     }
 
     async fn update(&mut self, r: &Resource) -> Result<i64, StoreError> {
-        let version =
-            version(self.tx.conn(), &self.sql.update, resource_args(r)).await.map_err(|e| rejected(e, &r.id))?;
+        let version = version(&mut *self.tx, &self.sql.update, resource_args(r))
+            .await
+            .map_err(|e| rejected(e, &r.id))?;
         self.changed.push(r.id.clone());
         Ok(version)
     }
 
     async fn set_deleted(&mut self, id: &str, deleted: bool) -> Result<i64, StoreError> {
         let sql = if deleted { &self.sql.delete } else { &self.sql.restore };
-        let version = version(self.tx.conn(), sql, vec![text(id)]).await?;
+        let version = version(&mut *self.tx, sql, vec![text(id)]).await?;
         self.changed.push(id.to_owned());
         Ok(version)
     }
 
     async fn record(&mut self, c: NewChange<'_>) -> Result<(), StoreError> {
-        self.tx.conn().execute(&self.sql.record, record_args(c)).await?;
+        self.tx.execute(&self.sql.record, record_args(c)).await?;
         Ok(())
     }
 
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         let SqlTx { tx, changed, .. } = *self;
-        tx.commit(changed).await
+        commit(tx, changed).await
     }
 }
 
 #[async_trait]
-impl<S: SqlStore> ResourceStore for S {
+impl<DB: Backend> ResourceStore for SqlDb<DB> {
     async fn resources_versioned(&self) -> Result<Vec<Stored>, StoreError> {
-        all(&mut *self.connection().await?, &self.sql().live, vec![], stored).await
+        all(&mut *self.connection().await?, &DB::statements().live, vec![], stored).await
     }
 
     async fn get(&self, id: &str) -> Result<Option<Stored>, StoreError> {
-        one(&mut *self.connection().await?, &self.sql().get, vec![text(id)], stored).await
+        one(&mut *self.connection().await?, &DB::statements().get, vec![text(id)], stored).await
     }
 
     async fn begin_write(&self) -> Result<Box<dyn WriteTx>, StoreError> {
-        Ok(Box::new(SqlTx { tx: self.transaction().await?, sql: self.sql(), changed: Vec::new() }))
+        Ok(Box::new(SqlTx { tx: self.transaction().await?, sql: DB::statements(), changed: Vec::new() }))
     }
 
     async fn history(&self, id: &str) -> Result<Vec<Change>, StoreError> {
-        all(&mut *self.connection().await?, &self.sql().history, vec![text(id)], change).await
+        all(&mut *self.connection().await?, &DB::statements().history, vec![text(id)], change).await
     }
 
-    async fn import(&self, resources: &[Resource], progress: Progress<'_>) -> Result<ImportCounts, StoreError> {
+    async fn import(
+        &self,
+        resources: &[Resource],
+        progress: Progress<'_>,
+    ) -> Result<ImportCounts, StoreError> {
         let mut tx = self.transaction().await?;
-        let counts = self.import_rows(tx.conn(), resources, "import", progress).await?;
-        tx.commit(Vec::new()).await?;
+        let counts = DB::import_rows(&mut tx, resources, "import", progress).await?;
+        commit(tx, Vec::new()).await?;
         Ok(counts)
     }
 
     async fn seed_once(&self, seed: &[Resource]) -> Result<bool, StoreError> {
         let mut tx = self.transaction().await?;
-        self.seed_lock(tx.conn()).await?;
-        let seeded = match tx.conn().optional(&self.sql().seeded, vec![]).await? {
+        DB::seed_lock(&mut tx).await?;
+        let seeded = match tx.optional(&DB::statements().seeded, vec![]).await? {
             Some(row) => row.flag("seeded")?,
             None => false,
         };
         if seeded {
             return Ok(false);
         }
-        self.import_rows(tx.conn(), seed, "seed", &|_| {}).await?;
-        tx.conn().execute(&self.sql().mark_seeded, vec![]).await?;
-        tx.commit(Vec::new()).await?;
+        DB::import_rows(&mut tx, seed, "seed", &|_| {}).await?;
+        tx.execute(&DB::statements().mark_seeded, vec![]).await?;
+        commit(tx, Vec::new()).await?;
         Ok(true)
     }
 }
 
 #[async_trait]
-impl<S: SqlStore> TokenStore for S {
+impl<DB: Backend> TokenStore for SqlDb<DB> {
     async fn create_token_until(
         &self,
         name: &str,
@@ -500,7 +523,7 @@ impl<S: SqlStore> TokenStore for S {
         expires: Option<DateTime<Utc>>,
     ) -> Result<(), StoreError> {
         let args = vec![text(name), text(role.as_str()), text(hash), Arg::Time(expires)];
-        let done = self.connection().await?.execute(&self.sql().token_insert, args).await?;
+        let done = self.connection().await?.execute(&DB::statements().token_insert, args).await?;
         if done == 0 {
             return Err(StoreError::TokenExists(name.to_owned()));
         }
@@ -508,30 +531,31 @@ impl<S: SqlStore> TokenStore for S {
     }
 
     async fn tokens(&self) -> Result<Vec<TokenInfo>, StoreError> {
-        all(&mut *self.connection().await?, &self.sql().tokens, vec![], token_info).await
+        all(&mut *self.connection().await?, &DB::statements().tokens, vec![], token_info).await
     }
 
     async fn revoke_token(&self, name: &str) -> Result<bool, StoreError> {
-        Ok(self.connection().await?.execute(&self.sql().token_revoke, vec![text(name)]).await? > 0)
+        Ok(self.connection().await?.execute(&DB::statements().token_revoke, vec![text(name)]).await? > 0)
     }
 
     async fn token(&self, hash: &str) -> Result<Option<TokenInfo>, StoreError> {
-        one(&mut *self.connection().await?, &self.sql().token_by_hash, vec![text(hash)], token_info).await
+        one(&mut *self.connection().await?, &DB::statements().token_by_hash, vec![text(hash)], token_info)
+            .await
     }
 }
 
 #[async_trait]
-impl<S: SqlStore> AreaStore for S {
+impl<DB: Backend> AreaStore for SqlDb<DB> {
     async fn areas(&self) -> Result<Vec<Area>, StoreError> {
-        all(&mut *self.connection().await?, &self.sql().areas, vec![], area).await
+        all(&mut *self.connection().await?, &DB::statements().areas, vec![], area).await
     }
 
     async fn import_areas(&self, areas: &[Area]) -> Result<ImportCounts, StoreError> {
-        let sql = self.sql();
+        let sql = DB::statements();
         let mut tx = self.transaction().await?;
         let mut counts = ImportCounts::default();
         for a in areas {
-            let existed = tx.conn().optional(&sql.area_exists, vec![text(&a.id)]).await?.is_some();
+            let existed = tx.optional(&sql.area_exists, vec![text(&a.id)]).await?.is_some();
             let mut args = vec![
                 text(&a.id),
                 text(&a.name),
@@ -548,7 +572,7 @@ impl<S: SqlStore> AreaStore for S {
                 let (min, max) = (bounds.min(), bounds.max());
                 args.extend([min.x, min.y, max.x, max.y].map(|v| Arg::Float(Some(v))));
             }
-            tx.conn().execute(&sql.area_upsert, args).await.map_err(|e| rejected(e, &a.id))?;
+            tx.execute(&sql.area_upsert, args).await.map_err(|e| rejected(e, &a.id))?;
             if existed {
                 counts.updated += 1;
             } else {
@@ -556,13 +580,13 @@ impl<S: SqlStore> AreaStore for S {
             }
         }
         // Running instances reload their snapshots, areas included.
-        tx.commit(vec!["*".into()]).await?;
+        commit(tx, vec!["*".into()]).await?;
         Ok(counts)
     }
 }
 
 #[async_trait]
-impl<S: SqlStore> DemandStore for S {
+impl<DB: Backend> DemandStore for SqlDb<DB> {
     async fn log_demand(&self, d: &NewDemand, actor: &str) -> Result<Demand, StoreError> {
         let args = vec![
             text(&crate::model::demand::new_id()),
@@ -577,26 +601,30 @@ impl<S: SqlStore> DemandStore for S {
             text(actor),
             Arg::Time(Some(d.logged_at)),
         ];
-        let row = self.connection().await?.optional(&self.sql().demand_insert, args).await?;
+        let row = self.connection().await?.optional(&DB::statements().demand_insert, args).await?;
         demand_row(&row.ok_or(StoreError::Database(sqlx::Error::RowNotFound))?)
     }
 
-    async fn demand(&self, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Vec<Demand>, StoreError> {
+    async fn demand(
+        &self,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<Vec<Demand>, StoreError> {
         let args = vec![Arg::Date(from), Arg::Date(to)];
-        all(&mut *self.connection().await?, &self.sql().demand_range, args, demand_row).await
+        all(&mut *self.connection().await?, &DB::statements().demand_range, args, demand_row).await
     }
 
     async fn demand_record(&self, id: &str) -> Result<Option<Demand>, StoreError> {
-        one(&mut *self.connection().await?, &self.sql().demand_one, vec![text(id)], demand_row).await
+        one(&mut *self.connection().await?, &DB::statements().demand_one, vec![text(id)], demand_row).await
     }
 
     async fn demand_by(&self, actor: &str, since: DateTime<Utc>) -> Result<Vec<Demand>, StoreError> {
         let args = vec![text(actor), Arg::Time(Some(since))];
-        all(&mut *self.connection().await?, &self.sql().demand_by, args, demand_row).await
+        all(&mut *self.connection().await?, &DB::statements().demand_by, args, demand_row).await
     }
 
     async fn withdraw_demand(&self, id: &str, actor: &str, since: DateTime<Utc>) -> Result<bool, StoreError> {
         let args = vec![text(id), text(actor), Arg::Time(Some(since))];
-        Ok(self.connection().await?.execute(&self.sql().demand_withdraw, args).await? == 1)
+        Ok(self.connection().await?.execute(&DB::statements().demand_withdraw, args).await? == 1)
     }
 }

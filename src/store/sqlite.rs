@@ -7,15 +7,14 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use serde_json::Value;
-use sqlx::pool::PoolConnection;
 use sqlx::query::Query;
 use sqlx::sqlite::{
     SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
-use sqlx::{Row as _, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use sqlx::{Row as _, Sqlite, SqliteConnection};
 
 use super::dialect::{SQLITE, Statements};
-use super::sql::{Arg, Backend, Encoded, SqlStore, TxConn, impl_conn};
+use super::sql::{Arg, Backend, Encoded, SqlDb, impl_conn};
 use super::{StoreBackend, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -25,12 +24,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Resources in a SQLite file.
-pub struct SqliteStore {
-    pool: SqlitePool,
-    sql: &'static Statements,
-}
+pub type SqliteStore = SqlDb<Sqlite>;
 
-impl SqliteStore {
+impl SqlDb<Sqlite> {
     /// Opens `sqlite://PATH`, creating the file if it is missing, and applies
     /// pending migrations.
     pub async fn open(url: &str) -> Result<SqliteStore, StoreError> {
@@ -47,7 +43,7 @@ impl SqliteStore {
             .await
             .map_err(|e| StoreError::Unavailable(format!("{url}: {e}")))?;
         MIGRATOR.run(&pool).await?;
-        Ok(SqliteStore { pool, sql: &SQLITE })
+        Ok(SqlDb { pool })
     }
 }
 
@@ -57,7 +53,16 @@ fn timestamp(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
+#[async_trait]
 impl Backend for Sqlite {
+    // IMMEDIATE takes the write lock now, so that what the transaction reads
+    // cannot change before it writes.
+    const BEGIN: &'static str = "BEGIN IMMEDIATE";
+
+    fn statements() -> &'static Statements {
+        &SQLITE
+    }
+
     fn bind<'q>(
         query: Query<'q, Sqlite, SqliteArguments<'q>>,
         arg: Arg,
@@ -87,40 +92,6 @@ impl Encoded for SqliteRow {
 }
 
 impl_conn!(SqliteConnection, Sqlite);
-
-#[async_trait]
-impl TxConn for Transaction<'static, Sqlite> {
-    type Conn = SqliteConnection;
-
-    fn conn(&mut self) -> &mut SqliteConnection {
-        self
-    }
-
-    async fn commit(self, _changed: Vec<String>) -> Result<(), StoreError> {
-        Ok(Transaction::commit(self).await?)
-    }
-}
-
-#[async_trait]
-impl SqlStore for SqliteStore {
-    type Conn = SqliteConnection;
-    type Pooled = PoolConnection<Sqlite>;
-    type Tx = Transaction<'static, Sqlite>;
-
-    fn sql(&self) -> &'static Statements {
-        self.sql
-    }
-
-    async fn connection(&self) -> Result<PoolConnection<Sqlite>, StoreError> {
-        Ok(self.pool.acquire().await?)
-    }
-
-    async fn transaction(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
-        // IMMEDIATE takes the write lock now, so that what the transaction
-        // reads cannot change before it writes.
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
-    }
-}
 
 #[async_trait]
 impl StoreBackend for SqliteStore {
