@@ -606,6 +606,38 @@ async fn postgis_checks_refuse_rows_written_by_hand() {
     assert_eq!(db.store.resources().await.unwrap().len(), 1);
 }
 
+/// A check the database has and the model does not (one an operator added)
+/// refuses a write as the client's fault: 422 problem+json naming the
+/// resource, and nothing changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgis_constraint_violation_is_refused_not_a_crash() {
+    let app = App::new(TestDb::postgis().await).await;
+    app.db.raw_sql("ALTER TABLE resource ADD CONSTRAINT no_placeholder CHECK (name <> 'TODO')").await;
+    let id = seed()[0].id.clone();
+    let path = format!("/api/resources/{id}");
+    let before = app.db.store.get(&id).await.unwrap().unwrap();
+    let history = app.db.store.history(&id).await.unwrap();
+    let editor = app.auth(Role::Editor);
+    let etag = ("if-match", format!("\"v{}\"", before.version));
+    let mut todo = feature(&before.resource, []);
+    todo["properties"]["name"] = json!("TODO");
+
+    let (status, _, json) =
+        app.call("PUT", &path, &[geojson(), editor.clone(), etag], &todo.to_string()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{json}");
+    let detail = json["detail"].as_str().unwrap();
+    assert!(detail.contains(&id) && detail.contains("no_placeholder"), "{json}");
+    let mut fresh: Value = serde_json::from_str(&new_feature("is-todo")).unwrap();
+    fresh["properties"]["name"] = json!("TODO");
+    let (status, _, json) =
+        app.call("POST", "/api/resources", &[geojson(), editor], &fresh.to_string()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{json}");
+
+    assert_eq!(app.db.store.get(&id).await.unwrap().unwrap(), before);
+    assert_eq!(app.db.store.history(&id).await.unwrap(), history);
+    assert_eq!(app.db.store.get("is-todo").await.unwrap(), None);
+}
+
 // --- SQLite only: a file another process holds locked ------------------------
 
 /// Another connection holds the file's write lock longer than the store's

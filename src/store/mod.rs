@@ -1,9 +1,32 @@
 //! The store: the source of truth behind the in-memory snapshot.
 //!
-//! One small trait, [`Store`], with an embedded SQLite implementation (the
-//! default, no server needed) and a PostGIS one (`postgres://…`). The rules of
-//! a write (versions, soft deletion, history) live here once, in
-//! [`Store::write`]; each store only supplies the statements ([`WriteTx`]).
+//! [`Store`] is every concern at once, so that callers hold one
+//! `Arc<dyn Store>`; each concern is a trait of its own: [`ResourceStore`]
+//! (reads, checked writes, history, import, seed), [`TokenStore`],
+//! [`AreaStore`], [`DemandStore`], and [`StoreBackend`] (name, change feed,
+//! health, backup). Two databases: embedded SQLite (the default, no server)
+//! and PostGIS (`postgres://…`).
+//!
+//! Layers, each using only those above it:
+//! - [`columns`]: a resource as table columns (shared by both).
+//! - [`dialect`]: the seam where the SQL differs (placeholders, `now()`,
+//!   timestamps and dates as text, point and outline geometry, row locks) and
+//!   every statement, built once per dialect ([`dialect::SQLITE`],
+//!   [`dialect::POSTGIS`]).
+//! - [`sql`]: values ([`sql::Arg`]) bound the dialect's way, rows read by
+//!   name, and, written once over any [`sql::Backend`], the concern traits
+//!   for [`sql::SqlDb`]: resources, write transactions ([`WriteTx`]; the
+//!   rules of a write live in [`ResourceStore::write`]), history, tokens,
+//!   seeding, areas and demand. Check-constraint violations become
+//!   [`StoreError::Refused`] (422) at the write that caused them.
+//! - [`sqlite`], [`postgis`]: `SqlDb<Sqlite>` and `SqlDb<Postgres>`, with only
+//!   what is their own: opening, value encoding, SQLite's `BEGIN IMMEDIATE`
+//!   and hot backup, PostGIS's COPY import, advisory seed lock and
+//!   LISTEN/NOTIFY.
+//!
+//! Errors: connection trouble, a PostgreSQL shutdown, and a SQLite file
+//! locked by another connection past [`sqlite::BUSY_TIMEOUT`] are
+//! [`StoreError::Unavailable`] (503); see `From<sqlx::Error>`.
 
 pub mod columns;
 pub mod dialect;
@@ -259,7 +282,7 @@ pub trait ChangeFeed: Send {
     }
 }
 
-/// The statements of one write transaction; [`Store::write`] holds the rules.
+/// The statements of one write transaction; [`ResourceStore::write`] holds the rules.
 #[async_trait]
 pub trait WriteTx: Send {
     /// The resource with this id, deleted or not, locked until commit.
@@ -308,7 +331,7 @@ pub trait ResourceStore: Send + Sync + 'static {
     /// One resource, deleted or not.
     async fn get(&self, id: &str) -> Result<Option<Stored>, StoreError>;
 
-    /// Begins a write transaction (see [`Store::write`]).
+    /// Begins a write transaction (see [`ResourceStore::write`]).
     async fn begin_write(&self) -> Result<Box<dyn WriteTx>, StoreError>;
 
     /// Applies one change in one transaction, with its history entry:
