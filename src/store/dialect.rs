@@ -205,19 +205,9 @@ pub static SQLITE: LazyLock<Statements> = LazyLock::new(|| Statements::new(Diale
 /// The PostGIS statements.
 pub static POSTGIS: LazyLock<Statements> = LazyLock::new(|| Statements::new(Dialect::Postgis));
 
-const DEMAND_COLUMNS: [&str; 11] = [
-    "id",
-    "date",
-    "need",
-    "channel",
-    "requester",
-    "area",
-    "lon",
-    "lat",
-    "referred_to",
-    "created_by",
-    "created_at",
-];
+/// The demand table's columns, in the order [`Statements::demand_insert`] binds them.
+const DEMAND_COLUMNS: &str =
+    "id, date, need, channel, requester, area, lon, lat, referred_to, created_by, created_at";
 
 impl Statements {
     fn new(d: Dialect) -> Statements {
@@ -261,8 +251,8 @@ impl Statements {
             .collect();
 
         let demand_reads: Vec<String> = DEMAND_COLUMNS
-            .iter()
-            .map(|&c| match c {
+            .split(", ")
+            .map(|c| match c {
                 "date" => d.date_out(c),
                 "created_at" => d.utc(c),
                 _ => c.to_owned(),
@@ -342,8 +332,8 @@ impl Statements {
             ),
             demand_insert: format!(
                 "INSERT INTO demand ({}) VALUES ({}) RETURNING {}",
-                DEMAND_COLUMNS.join(", "),
-                d.ps(1, DEMAND_COLUMNS.len()).join(", "),
+                DEMAND_COLUMNS,
+                d.ps(1, demand_reads.len()).join(", "),
                 demand_reads.join(", ")
             ),
             demand_range: format!(
