@@ -355,3 +355,81 @@ impl Statements {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The placeholder numbers a statement uses, in the dialect's syntax,
+    /// and whether it uses the other dialect's.
+    fn placeholders(sql: &str, mark: char, other: char) -> (Vec<usize>, bool) {
+        let mut found = Vec::new();
+        let mut chars = sql.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            if c == mark || c == other {
+                let digits: String = sql[i + 1..].chars().take_while(char::is_ascii_digit).collect();
+                if let Ok(n) = digits.parse::<usize>() {
+                    if c == other {
+                        return (found, true);
+                    }
+                    found.push(n);
+                }
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
+        (found, false)
+    }
+
+    fn all(s: &Statements) -> Vec<&str> {
+        vec![
+            &s.get,
+            &s.current,
+            &s.live,
+            &s.insert,
+            &s.upsert,
+            &s.update,
+            &s.delete,
+            &s.restore,
+            &s.record,
+            &s.history,
+            &s.last_after,
+            &s.token_insert,
+            &s.tokens,
+            &s.token_by_hash,
+            &s.token_revoke,
+            &s.seeded,
+            &s.mark_seeded,
+            &s.areas,
+            &s.area_exists,
+            &s.area_upsert,
+            &s.demand_insert,
+            &s.demand_range,
+            &s.demand_one,
+            &s.demand_by,
+            &s.demand_withdraw,
+        ]
+    }
+
+    #[test]
+    fn every_statement_numbers_its_placeholders_from_one_without_gaps() {
+        for (statements, mark, other) in [(&*SQLITE, '?', '$'), (&*POSTGIS, '$', '?')] {
+            for sql in all(statements) {
+                let (found, foreign) = placeholders(sql, mark, other);
+                assert!(!foreign, "{sql}");
+                assert_eq!(found, (1..=found.len()).collect::<Vec<_>>(), "{sql}");
+            }
+        }
+    }
+
+    #[test]
+    fn resource_statements_bind_every_column_and_the_point() {
+        let n = TEXT.len() + LISTS.len() + 2;
+        for statements in [&*SQLITE, &*POSTGIS] {
+            for sql in [&statements.insert, &statements.upsert, &statements.update] {
+                let mark = if statements.dialect == Dialect::Sqlite { '?' } else { '$' };
+                assert_eq!(placeholders(sql, mark, '\0').0.len(), n, "{sql}");
+            }
+        }
+    }
+}
