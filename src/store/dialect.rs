@@ -364,8 +364,7 @@ mod tests {
     /// and whether it uses the other dialect's.
     fn placeholders(sql: &str, mark: char, other: char) -> (Vec<usize>, bool) {
         let mut found = Vec::new();
-        let mut chars = sql.char_indices().peekable();
-        while let Some((i, c)) = chars.next() {
+        for (i, c) in sql.char_indices() {
             if c == mark || c == other {
                 let digits: String = sql[i + 1..].chars().take_while(char::is_ascii_digit).collect();
                 if let Ok(n) = digits.parse::<usize>() {
