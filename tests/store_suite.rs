@@ -623,6 +623,98 @@ async fn postgis_checks_refuse_rows_written_by_hand() {
     assert_eq!(db.store.resources().await.unwrap().len(), 1);
 }
 
+/// A PUT that renames the first seed resource, and what the store held before.
+struct Rename {
+    id: String,
+    path: String,
+    before: witgis::store::Stored,
+    history: Vec<witgis::store::Change>,
+    headers: [(&'static str, String); 3],
+    body: String,
+}
+
+impl Rename {
+    async fn new(app: &App, name: &str) -> Rename {
+        let id = seed()[0].id.clone();
+        let before = app.db.store.get(&id).await.unwrap().unwrap();
+        let history = app.db.store.history(&id).await.unwrap();
+        let etag = ("if-match", format!("\"v{}\"", before.version));
+        let mut body = feature(&before.resource, []);
+        body["properties"]["name"] = json!(name);
+        let headers = [geojson(), app.auth(Role::Editor), etag];
+        Rename { path: format!("/api/resources/{id}"), id, before, history, headers, body: body.to_string() }
+    }
+
+    async fn send(&self, app: &App) -> (StatusCode, Value) {
+        let (status, _, json) = app.call("PUT", &self.path, &self.headers, &self.body).await;
+        (status, json)
+    }
+
+    /// Asserts that the store holds what it held before, history included.
+    async fn assert_unchanged(&self, app: &App) {
+        assert_eq!(app.db.store.get(&self.id).await.unwrap().unwrap(), self.before);
+        assert_eq!(app.db.store.history(&self.id).await.unwrap(), self.history);
+    }
+}
+
+/// A check the database has and the model does not (one an operator added)
+/// refuses a write as the client's fault: 422 problem+json naming the
+/// resource, and nothing changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgis_constraint_violation_is_refused_not_a_crash() {
+    let app = App::new(TestDb::postgis().await).await;
+    app.db.raw_sql("ALTER TABLE resource ADD CONSTRAINT no_placeholder CHECK (name <> 'TODO')").await;
+    let rename = Rename::new(&app, "TODO").await;
+    let (status, json) = rename.send(&app).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{json}");
+    let detail = json["detail"].as_str().unwrap();
+    assert!(detail.contains(&rename.id) && detail.contains("no_placeholder"), "{json}");
+    let mut fresh: Value = serde_json::from_str(&new_feature("is-todo")).unwrap();
+    fresh["properties"]["name"] = json!("TODO");
+    let editor = app.auth(Role::Editor);
+    let (status, _, json) =
+        app.call("POST", "/api/resources", &[geojson(), editor], &fresh.to_string()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{json}");
+
+    rename.assert_unchanged(&app).await;
+    assert_eq!(app.db.store.get("is-todo").await.unwrap(), None);
+}
+
+// --- SQLite only: a file another process holds locked ------------------------
+
+/// Another connection holds the file's write lock longer than the store's
+/// busy timeout: a write answers 503 problem+json (not 500), reads still
+/// work, nothing changes, and the same write succeeds once the lock is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_locked_by_another_connection_is_unavailable() {
+    use sqlx::Connection as _;
+    let app = App::new(TestDb::sqlite().await).await;
+    let rename = Rename::new(&app, "Renamed while locked").await;
+    let mut holder = sqlx::SqliteConnection::connect(&app.db.url).await.unwrap();
+    sqlx::raw_sql("BEGIN EXCLUSIVE; UPDATE store_meta SET value = value WHERE key = 'none';")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+
+    let (status, json) = rename.send(&app).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{json}");
+    assert!(json["detail"].as_str().unwrap().contains("database is not available"), "{json}");
+    let editor = app.auth(Role::Editor);
+    let (status, _, json) =
+        app.call("POST", "/api/resources", &[geojson(), editor], &new_feature("is-locked-out")).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{json}");
+    let (status, _, json) = app.call("GET", &rename.path, &[], "").await;
+    assert_eq!((status, &json["properties"]["name"]), (StatusCode::OK, &json!(rename.before.resource.name)));
+
+    sqlx::raw_sql("ROLLBACK").execute(&mut holder).await.unwrap();
+    rename.assert_unchanged(&app).await;
+    assert_eq!(app.db.store.get("is-locked-out").await.unwrap(), None);
+
+    let (status, json) = rename.send(&app).await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!(app.db.store.get(&rename.id).await.unwrap().unwrap().resource.name, "Renamed while locked");
+}
+
 /// The fixture's Rome-like municipi are stored, read back
 /// equal, replaced on re-import, and placed in the snapshot, in both stores.
 async fn areas_round_trip_and_reach_the_snapshot(db: TestDb) {

@@ -159,6 +159,9 @@ impl IntoResponse for ApiError {
                 response.headers_mut().insert(header::ETAG, etag(*current));
                 response
             }
+            ApiError::Store(StoreError::Refused { .. }) => {
+                problem(StatusCode::UNPROCESSABLE_ENTITY, detail, None)
+            }
             ApiError::Store(StoreError::Unavailable(_)) => {
                 tracing::warn!(error = %self, "store unavailable");
                 problem(

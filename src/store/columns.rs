@@ -16,6 +16,9 @@ pub static TEXT: LazyLock<Vec<&'static str>> =
 /// List columns (JSON arrays of strings in SQLite, `text[]` in PostGIS).
 pub const LISTS: &[&str] = &["topics", "target_groups", "languages", "serves_areas"];
 
+/// Text columns that hold a day (`YYYY-MM-DD`; `date` in PostGIS).
+pub const DATES: &[&str] = &["last_verified"];
+
 /// One row's values: text columns, list columns as JSON arrays, and the point.
 pub struct Row {
     /// Values of [`TEXT`], in order.
@@ -50,34 +53,6 @@ impl Row {
         let id = props.get("id").and_then(Value::as_str).unwrap_or("?").to_owned();
         Resource::from_properties(&props, self.point).map_err(|e| (id, e.to_string()))
     }
-}
-
-/// Rebuilds and revalidates an area from a row of either store with the
-/// columns `id`, `name`, `kind`, `country`, `population` and `geometry` (the
-/// outline as GeoJSON text).
-pub fn area_from_row<'r, R>(row: &'r R) -> Result<crate::model::Area, super::StoreError>
-where
-    R: sqlx::Row,
-    &'static str: sqlx::ColumnIndex<R>,
-    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
-    let id: String = row.try_get("id")?;
-    let invalid = |reason: String| super::StoreError::Invalid { id: id.clone(), reason };
-    let geometry: String = row.try_get("geometry")?;
-    let geometry: geojson::Geometry =
-        geometry.parse().map_err(|e| invalid(format!("stored outline: {e}")))?;
-    let props = serde_json::json!({
-        "name": row.try_get::<String, _>("name")?,
-        "kind": row.try_get::<String, _>("kind")?,
-        "country": row.try_get::<Option<String>, _>("country")?,
-        "population": row.try_get::<Option<i64>, _>("population")?,
-    });
-    let Value::Object(props) = props else {
-        return Err(invalid("stored properties are not an object".into()));
-    };
-    crate::model::Area::from_feature_parts(Some(&id), &props, Some(&geometry.value))
-        .map_err(|e| invalid(e.to_string()))
 }
 
 /// The strings of a list column's JSON array (anything else is skipped).

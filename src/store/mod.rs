@@ -1,12 +1,37 @@
 //! The store: the source of truth behind the in-memory snapshot.
 //!
-//! One small trait, [`Store`], with an embedded SQLite implementation (the
-//! default, no server needed) and a PostGIS one (`postgres://…`). The rules of
-//! a write (versions, soft deletion, history) live here once, in
-//! [`Store::write`]; each store only supplies the statements ([`WriteTx`]).
+//! [`Store`] is every concern at once, so that callers hold one
+//! `Arc<dyn Store>`; each concern is a trait of its own: [`ResourceStore`]
+//! (reads, checked writes, history, import, seed), [`TokenStore`],
+//! [`AreaStore`], [`DemandStore`], and [`StoreBackend`] (name, change feed,
+//! health, backup). Two databases: embedded SQLite (the default, no server)
+//! and PostGIS (`postgres://…`).
+//!
+//! Layers, each using only those above it:
+//! - [`columns`]: a resource as table columns (shared by both).
+//! - [`dialect`]: the seam where the SQL differs (placeholders, `now()`,
+//!   timestamps and dates as text, point and outline geometry, row locks) and
+//!   every statement, built once per dialect ([`dialect::SQLITE`],
+//!   [`dialect::POSTGIS`]).
+//! - [`sql`]: values ([`sql::Arg`]) bound the dialect's way, rows read by
+//!   name, and, written once over any [`sql::Backend`], the concern traits
+//!   for [`sql::SqlDb`]: resources, write transactions ([`WriteTx`]; the
+//!   rules of a write live in [`ResourceStore::write`]), history, tokens,
+//!   seeding, areas and demand. Check-constraint violations become
+//!   [`StoreError::Refused`] (422) at the write that caused them.
+//! - [`sqlite`], [`postgis`]: `SqlDb<Sqlite>` and `SqlDb<Postgres>`, with only
+//!   what is their own: opening, value encoding, SQLite's `BEGIN IMMEDIATE`
+//!   and hot backup, PostGIS's COPY import, advisory seed lock and
+//!   LISTEN/NOTIFY.
+//!
+//! Errors: connection trouble, a PostgreSQL shutdown, and a SQLite file
+//! locked by another connection past [`sqlite::BUSY_TIMEOUT`] are
+//! [`StoreError::Unavailable`] (503); see `From<sqlx::Error>`.
 
 pub mod columns;
+pub mod dialect;
 pub mod postgis;
+pub mod sql;
 pub mod sqlite;
 
 use std::sync::Arc;
@@ -41,6 +66,15 @@ pub enum StoreError {
         /// The row's id.
         id: String,
         /// What is wrong.
+        reason: String,
+    },
+    /// The database refused a record its constraints forbid (and that the
+    /// model let through): the record's fault, not the server's.
+    #[error("the database refused '{id}': {reason}")]
+    Refused {
+        /// The record's id.
+        id: String,
+        /// The constraint's message.
         reason: String,
     },
     /// No resource has this id.
@@ -88,8 +122,16 @@ impl From<sqlx::Error> for StoreError {
             E::Io(_) | E::Tls(_) | E::PoolTimedOut | E::PoolClosed | E::WorkerCrashed | E::Protocol(_) => {
                 StoreError::Unavailable(e.to_string())
             }
+            // SQLite busy (5) or locked (6), extended codes included: another
+            // connection holds the file's lock longer than the busy timeout.
+            E::Database(db) if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() => {
+                match db.code().and_then(|c| c.parse::<i32>().ok()).map(|c| c & 0xff) {
+                    Some(5 | 6) => StoreError::Unavailable(e.to_string()),
+                    _ => StoreError::Database(e),
+                }
+            }
             // Postgres classes 08 (connection exception) and 57 (operator
-            // intervention: shutdown, restart), SQLite "busy".
+            // intervention: shutdown, restart).
             E::Database(db) if db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57")) => {
                 StoreError::Unavailable(e.to_string())
             }
@@ -240,7 +282,7 @@ pub trait ChangeFeed: Send {
     }
 }
 
-/// The statements of one write transaction; [`Store::write`] holds the rules.
+/// The statements of one write transaction; [`ResourceStore::write`] holds the rules.
 #[async_trait]
 pub trait WriteTx: Send {
     /// The resource with this id, deleted or not, locked until commit.
@@ -274,12 +316,10 @@ pub struct ImportCounts {
 /// Called with the number of records written so far.
 pub type Progress<'a> = &'a (dyn Fn(usize) + Send + Sync);
 
-/// The source of truth for resources.
+/// Resources: reads, checked writes with their history, bulk import and
+/// the first-start seed.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
-    /// A short name for logs: "sqlite" or "postgis".
-    fn kind(&self) -> &'static str;
-
+pub trait ResourceStore: Send + Sync + 'static {
     /// Every resource that is not deleted.
     async fn resources(&self) -> Result<Vec<Resource>, StoreError> {
         Ok(self.resources_versioned().await?.into_iter().map(|s| s.resource).collect())
@@ -296,7 +336,7 @@ pub trait Store: Send + Sync + 'static {
     /// `osm-`) compares its next extract with.
     async fn with_prefix(&self, prefix: &str) -> Result<Vec<Stored>, StoreError>;
 
-    /// Begins a write transaction (see [`Store::write`]).
+    /// Begins a write transaction (see [`ResourceStore::write`]).
     async fn begin_write(&self) -> Result<Box<dyn WriteTx>, StoreError>;
 
     /// Applies one change in one transaction, with its history entry:
@@ -369,6 +409,23 @@ pub trait Store: Send + Sync + 'static {
     /// The history of a resource, oldest first; empty if it never existed.
     async fn history(&self, id: &str) -> Result<Vec<Change>, StoreError>;
 
+    /// Inserts the resources, replacing those with the same id, in one
+    /// transaction: all are written or none.
+    async fn import(
+        &self,
+        resources: &[Resource],
+        progress: Progress<'_>,
+    ) -> Result<ImportCounts, StoreError>;
+
+    /// Imports `seed` if this store has never been seeded and holds no
+    /// resource; true if it did. Records that the store was seeded, so that
+    /// deleting every resource later does not bring the seed back.
+    async fn seed_once(&self, seed: &[Resource]) -> Result<bool, StoreError>;
+}
+
+/// API tokens (only their hashes are stored).
+#[async_trait]
+pub trait TokenStore: Send + Sync + 'static {
     /// Stores a new token's hash under a unique name.
     async fn create_token(&self, name: &str, role: Role, hash: &str) -> Result<(), StoreError> {
         self.create_token_until(name, role, hash, None).await
@@ -393,47 +450,23 @@ pub trait Store: Send + Sync + 'static {
     /// The token with this hash, unless revoked (expired ones included:
     /// the caller checks [`TokenInfo::expired`]).
     async fn token(&self, hash: &str) -> Result<Option<TokenInfo>, StoreError>;
+}
 
-    /// Follows changes made by other processes, when the store can tell;
-    /// `None` for a store only one process uses (SQLite).
-    async fn subscribe(&self) -> Result<Option<Box<dyn ChangeFeed>>, StoreError> {
-        Ok(None)
-    }
-
-    /// Inserts the resources, replacing those with the same id, in one
-    /// transaction: all are written or none.
-    async fn import(
-        &self,
-        resources: &[Resource],
-        progress: Progress<'_>,
-    ) -> Result<ImportCounts, StoreError>;
-
-    /// Imports `seed` if this store has never been seeded and holds no
-    /// resource; true if it did. Records that the store was seeded, so that
-    /// deleting every resource later does not bring the seed back.
-    async fn seed_once(&self, seed: &[Resource]) -> Result<bool, StoreError>;
-
-    /// Checks that the database answers.
-    async fn ping(&self) -> Result<(), StoreError>;
-
-    /// Writes a consistent copy of the whole store to a new file `to`, while
-    /// it keeps serving. Only the embedded store can; PostGIS is backed up
-    /// with `pg_dump` (see docs/operations.md).
-    async fn backup(&self, to: &std::path::Path) -> Result<(), StoreError> {
-        let _ = to;
-        Err(StoreError::Unsupported(format!(
-            "the {} store is backed up with its own tools: pg_dump -Fc DATABASE (see docs/operations.md)",
-            self.kind()
-        )))
-    }
-
+/// Area outlines (municipi, districts...).
+#[async_trait]
+pub trait AreaStore: Send + Sync + 'static {
     /// Every area.
     async fn areas(&self) -> Result<Vec<Area>, StoreError>;
 
     /// Inserts the areas, replacing those with the same id, in one
     /// transaction: all are written or none.
     async fn import_areas(&self, areas: &[Area]) -> Result<ImportCounts, StoreError>;
+}
 
+/// The anonymous demand log: appended, read by date, withdrawn only by
+/// its author for a while.
+#[async_trait]
+pub trait DemandStore: Send + Sync + 'static {
     /// Appends an anonymous demand record logged by the token `actor`, in one
     /// transaction. Records are never changed or deleted afterwards.
     async fn log_demand(&self, demand: &NewDemand, actor: &str) -> Result<Demand, StoreError>;
@@ -453,6 +486,40 @@ pub trait Store: Send + Sync + 'static {
     /// on; false (and nothing changed) otherwise.
     async fn withdraw_demand(&self, id: &str, actor: &str, since: DateTime<Utc>) -> Result<bool, StoreError>;
 }
+
+/// What only one database can do or says of itself: its name, a feed of
+/// other processes' changes, a health check, a hot backup.
+#[async_trait]
+pub trait StoreBackend: Send + Sync + 'static {
+    /// A short name for logs: "sqlite" or "postgis".
+    fn kind(&self) -> &'static str;
+
+    /// Follows changes made by other processes, when the store can tell;
+    /// `None` for a store only one process uses (SQLite).
+    async fn subscribe(&self) -> Result<Option<Box<dyn ChangeFeed>>, StoreError> {
+        Ok(None)
+    }
+
+    /// Checks that the database answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Writes a consistent copy of the whole store to a new file `to`, while
+    /// it keeps serving. Only the embedded store can; PostGIS is backed up
+    /// with `pg_dump` (see docs/operations.md).
+    async fn backup(&self, to: &std::path::Path) -> Result<(), StoreError> {
+        let _ = to;
+        Err(StoreError::Unsupported(format!(
+            "the {} store is backed up with its own tools: pg_dump -Fc DATABASE (see docs/operations.md)",
+            self.kind()
+        )))
+    }
+}
+
+/// The source of truth: every concern, so that callers hold one
+/// `Arc<dyn Store>`. Implemented for any type that implements the five.
+pub trait Store: ResourceStore + TokenStore + AreaStore + DemandStore + StoreBackend {}
+
+impl<T: ResourceStore + TokenStore + AreaStore + DemandStore + StoreBackend> Store for T {}
 
 /// Opens (creating and migrating when needed) the store a URL names.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {

@@ -1,26 +1,24 @@
 //! The production store: PostgreSQL with PostGIS. Resources live in one
 //! spatial table (`geometry(Point, 4326)` with a GiST index); imports stream
 //! through `COPY`; every commit that changes resources sends a NOTIFY so that
-//! other instances on the same database refresh their snapshots.
+//! other instances on the same database refresh their snapshots. Its
+//! statements are the shared layer's ([`super::sql`]); COPY, LISTEN/NOTIFY and
+//! the value encoding are its own.
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
-use futures_util::TryStreamExt as _;
 use serde_json::Value;
-use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions, PgRow};
-use sqlx::{ConnectOptions as _, PgPool, Postgres, Row as _, Transaction};
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgListener, PgPoolOptions, PgRow};
+use sqlx::query::Query;
+use sqlx::{ConnectOptions as _, PgConnection, PgPool, Postgres, Row as _};
 
-use super::columns::{LISTS, Row, TEXT, area_from_row, strings};
-use super::{
-    Change, ChangeFeed, ImportCounts, NewChange, Notice, Progress, Store, StoreError, Stored, TokenInfo,
-    WriteTx, history_json,
-};
-use crate::auth::Role;
-use crate::model::demand::{Demand, NewDemand};
-use crate::model::{Area, Resource};
+use super::columns::{LISTS, Row, TEXT, strings};
+use super::dialect::{POSTGIS, Statements};
+use super::sql::{Arg, Backend, Conn as _, Encoded, SqlDb, impl_conn};
+use super::{ChangeFeed, ImportCounts, Notice, Progress, StoreBackend, StoreError, history_json};
+use crate::model::Resource;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -34,11 +32,9 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(1500);
 const COPY_CHUNK_ROWS: usize = 20_000;
 
 /// Resources in a PostGIS database.
-pub struct PostgisStore {
-    pool: PgPool,
-}
+pub type PostgisStore = SqlDb<Postgres>;
 
-impl PostgisStore {
+impl SqlDb<Postgres> {
     /// Connects to `postgres://…` and applies pending migrations (which
     /// create the `postgis` extension if it is missing).
     pub async fn open(url: &str) -> Result<PostgisStore, StoreError> {
@@ -56,227 +52,80 @@ impl PostgisStore {
             .await
             .map_err(|e| StoreError::Unavailable(format!("{redacted}: {e}")))?;
         MIGRATOR.run(&pool).await?;
-        Ok(PostgisStore { pool })
+        Ok(SqlDb { pool })
     }
-}
-
-/// Timestamps as RFC 3339 text in UTC.
-fn utc(column: &str) -> String {
-    format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
-}
-
-fn select_sql(filter: &str) -> String {
-    let text: Vec<String> = TEXT
-        .iter()
-        .map(|&c| if c == "last_verified" { format!("{c}::text") } else { c.to_owned() })
-        .collect();
-    format!(
-        "SELECT {}, {}, ST_X(geom) AS lon, ST_Y(geom) AS lat, version, deleted_at IS NOT NULL AS deleted, \
-         {} AS updated_at FROM resource WHERE {filter}",
-        text.join(", "),
-        LISTS.join(", "),
-        utc("updated_at")
-    )
-}
-
-/// `$1…` placeholders for the [`TEXT`] and [`LISTS`] columns, then `geom`.
-fn value_exprs() -> Vec<String> {
-    let mut exprs: Vec<String> = TEXT
-        .iter()
-        .enumerate()
-        .map(|(i, &c)| if c == "last_verified" { format!("${}::date", i + 1) } else { format!("${}", i + 1) })
-        .collect();
-    exprs.extend((0..LISTS.len()).map(|i| format!("${}", TEXT.len() + i + 1)));
-    let (lon, lat) = (TEXT.len() + LISTS.len() + 1, TEXT.len() + LISTS.len() + 2);
-    exprs.push(format!("ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), 4326)"));
-    exprs
-}
-
-fn column_names() -> Vec<&'static str> {
-    TEXT.iter().chain(LISTS).copied().chain(["geom"]).collect()
-}
-
-fn bind_resource<'q>(
-    mut query: sqlx::query::QueryScalar<'q, Postgres, i64, sqlx::postgres::PgArguments>,
-    r: &Resource,
-) -> sqlx::query::QueryScalar<'q, Postgres, i64, sqlx::postgres::PgArguments> {
-    let row = Row::of(r);
-    for value in row.text {
-        query = query.bind(value);
-    }
-    for list in &row.lists {
-        query = query.bind(strings(list));
-    }
-    query.bind(row.point.map(|p| p[0])).bind(row.point.map(|p| p[1]))
-}
-
-fn decode(row: &PgRow) -> Result<Stored, StoreError> {
-    let text = (0..TEXT.len()).map(|i| row.try_get::<Option<String>, _>(i)).collect::<Result<_, _>>()?;
-    let lists = (TEXT.len()..TEXT.len() + LISTS.len())
-        .map(|i| row.try_get::<Vec<String>, _>(i).map(Value::from))
-        .collect::<Result<_, _>>()?;
-    let lon: Option<f64> = row.try_get("lon")?;
-    let lat: Option<f64> = row.try_get("lat")?;
-    let point = lon.zip(lat).map(|(lon, lat)| [lon, lat]);
-    let resource = Row { text, lists, point }
-        .into_resource()
-        .map_err(|(id, reason)| StoreError::Invalid { id, reason })?;
-    let updated_at = super::parse_utc(&resource.id, &row.try_get::<String, _>("updated_at")?)?;
-    Ok(Stored { resource, version: row.try_get("version")?, deleted: row.try_get("deleted")?, updated_at })
-}
-
-fn token_info(row: &PgRow) -> Result<TokenInfo, StoreError> {
-    let role: String = row.try_get("role")?;
-    let name: String = row.try_get("name")?;
-    Ok(TokenInfo {
-        role: role.parse().map_err(|reason| StoreError::Invalid { id: name.clone(), reason })?,
-        name,
-        created_at: row.try_get("created_at")?,
-        revoked: row.try_get("revoked")?,
-        expires_at: row.try_get("expires_at")?,
-    })
-}
-
-fn token_sql(filter: &str) -> String {
-    format!(
-        "SELECT name, role, {} AS created_at, revoked_at IS NOT NULL AS revoked, {} AS expires_at \
-         FROM api_token {filter}",
-        utc("created_at"),
-        utc("expires_at")
-    )
 }
 
 #[async_trait]
-impl Store for PostgisStore {
-    fn kind(&self) -> &'static str {
-        "postgis"
+impl Backend for Postgres {
+    const BEGIN: &'static str = "BEGIN";
+
+    fn statements() -> &'static Statements {
+        &POSTGIS
     }
 
-    async fn resources_versioned(&self) -> Result<Vec<Stored>, StoreError> {
-        let sql = select_sql("deleted_at IS NULL ORDER BY id");
-        let mut rows = sqlx::query(&sql).fetch(&self.pool);
-        let mut out = Vec::new();
-        while let Some(row) = rows.try_next().await? {
-            out.push(decode(&row)?);
-        }
-        Ok(out)
+    async fn seed_lock(tx: &mut PgConnection) -> Result<(), StoreError> {
+        // Two instances starting together seed once.
+        tx.execute("SELECT pg_advisory_xact_lock(4242001)", vec![]).await?;
+        Ok(())
     }
 
-    async fn get(&self, id: &str) -> Result<Option<Stored>, StoreError> {
-        let row = sqlx::query(&select_sql("id = $1")).bind(id).fetch_optional(&self.pool).await?;
-        row.as_ref().map(decode).transpose()
+    async fn import_rows(
+        tx: &mut PgConnection,
+        resources: &[Resource],
+        actor: &str,
+        progress: Progress<'_>,
+    ) -> Result<ImportCounts, StoreError> {
+        import_in(tx, resources, actor, progress).await
     }
 
-    async fn with_prefix(&self, prefix: &str) -> Result<Vec<Stored>, StoreError> {
-        // starts_with, not LIKE (no escaping of `_` and `%`) and not a range
-        // (the database's collation may not order ids bytewise).
-        let sql = select_sql("starts_with(id, $1) ORDER BY id");
-        let mut rows = sqlx::query(&sql).bind(prefix).fetch(&self.pool);
-        let mut out = Vec::new();
-        while let Some(row) = rows.try_next().await? {
-            out.push(decode(&row)?);
-        }
-        Ok(out)
-    }
-
-    async fn begin_write(&self) -> Result<Box<dyn WriteTx>, StoreError> {
-        Ok(Box::new(PgTx { tx: self.pool.begin().await?, changed: Vec::new() }))
-    }
-
-    async fn history(&self, id: &str) -> Result<Vec<Change>, StoreError> {
-        let sql = format!(
-            "SELECT version, action, actor, {} AS at, before, after FROM resource_change \
-             WHERE resource_id = $1 ORDER BY seq",
-            utc("changed_at")
-        );
-        let rows = sqlx::query(&sql).bind(id).fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|row| {
-                Ok(Change {
-                    version: row.try_get("version")?,
-                    action: row.try_get("action")?,
-                    actor: row.try_get("actor")?,
-                    at: row.try_get("at")?,
-                    before: row.try_get("before")?,
-                    after: row.try_get("after")?,
-                })
-            })
-            .collect()
-    }
-
-    async fn create_token_until(
-        &self,
-        name: &str,
-        role: Role,
-        hash: &str,
-        expires: Option<DateTime<Utc>>,
-    ) -> Result<(), StoreError> {
-        let done = sqlx::query(
-            "INSERT INTO api_token (name, role, token_hash, expires_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (name) DO NOTHING",
-        )
-        .bind(name)
-        .bind(role.as_str())
-        .bind(hash)
-        .bind(expires)
-        .execute(&self.pool)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::TokenExists(name.to_owned()));
+    async fn announce(tx: &mut PgConnection, changed: Vec<String>) -> Result<(), StoreError> {
+        // Delivered to listeners when (and only if) the transaction commits.
+        for id in changed {
+            tx.execute(
+                "SELECT pg_notify($1, $2)",
+                vec![Arg::Text(Some(CHANNEL.into())), Arg::Text(Some(id))],
+            )
+            .await?;
         }
         Ok(())
     }
 
-    async fn tokens(&self) -> Result<Vec<TokenInfo>, StoreError> {
-        let rows = sqlx::query(&token_sql("ORDER BY name")).fetch_all(&self.pool).await?;
-        rows.iter().map(token_info).collect()
-    }
-
-    async fn revoke_token(&self, name: &str) -> Result<bool, StoreError> {
-        let done =
-            sqlx::query("UPDATE api_token SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL")
-                .bind(name)
-                .execute(&self.pool)
-                .await?;
-        Ok(done.rows_affected() > 0)
-    }
-
-    async fn token(&self, hash: &str) -> Result<Option<TokenInfo>, StoreError> {
-        let sql = token_sql("WHERE token_hash = $1 AND revoked_at IS NULL");
-        let row = sqlx::query(&sql).bind(hash).fetch_optional(&self.pool).await?;
-        row.as_ref().map(token_info).transpose()
-    }
-
-    async fn import(
-        &self,
-        resources: &[Resource],
-        progress: Progress<'_>,
-    ) -> Result<ImportCounts, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let counts = import_in(&mut tx, resources, "import", progress).await?;
-        tx.commit().await?;
-        Ok(counts)
-    }
-
-    async fn seed_once(&self, seed: &[Resource]) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        // Two instances starting together seed once.
-        sqlx::query("SELECT pg_advisory_xact_lock(4242001)").execute(&mut *tx).await?;
-        let seeded: Option<String> =
-            sqlx::query_scalar("SELECT value FROM store_meta WHERE key = 'seeded_at'")
-                .fetch_optional(&mut *tx)
-                .await?;
-        let any: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM resource)").fetch_one(&mut *tx).await?;
-        if seeded.is_some() || any {
-            return Ok(false);
+    fn bind<'q>(query: Query<'q, Postgres, PgArguments>, arg: Arg) -> Query<'q, Postgres, PgArguments> {
+        match arg {
+            Arg::Text(v) => query.bind(v),
+            Arg::Int(v) => query.bind(v),
+            Arg::Float(v) => query.bind(v),
+            Arg::List(items) => query.bind(items),
+            Arg::Json(v) => query.bind(v),
+            Arg::Time(t) => query.bind(t),
+            Arg::Date(d) => query.bind(d),
         }
-        import_in(&mut tx, seed, "seed", &|_| {}).await?;
-        sqlx::query("INSERT INTO store_meta (key, value) VALUES ('seeded_at', now()::text)")
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(true)
+    }
+}
+
+impl Encoded for PgRow {
+    fn list(&self, column: &str) -> Result<Value, StoreError> {
+        Ok(Value::from(self.try_get::<Vec<String>, _>(column)?))
+    }
+
+    fn json(&self, column: &str) -> Result<Option<Value>, StoreError> {
+        Ok(self.try_get(column)?)
+    }
+}
+
+impl_conn!(PgConnection, Postgres);
+
+#[async_trait]
+impl StoreBackend for PostgisStore {
+    fn kind(&self) -> &'static str {
+        "postgis"
+    }
+
+    async fn subscribe(&self) -> Result<Option<Box<dyn ChangeFeed>>, StoreError> {
+        let mut feed = PgFeed { pool: self.pool.clone(), listener: None };
+        feed.connect().await?;
+        Ok(Some(Box::new(feed)))
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
@@ -286,139 +135,6 @@ impl Store for PostgisStore {
             Err(_) => Err(StoreError::Unavailable("no answer from the database".into())),
         }
     }
-
-    async fn areas(&self) -> Result<Vec<Area>, StoreError> {
-        let rows = sqlx::query("SELECT id, name, kind, country, population, ST_AsGeoJSON(geom) AS geometry FROM area ORDER BY id").fetch_all(&self.pool).await?;
-        rows.iter().map(area_from_row).collect()
-    }
-
-    async fn import_areas(&self, areas: &[Area]) -> Result<ImportCounts, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let mut counts = ImportCounts::default();
-        for area in areas {
-            let inserted: bool = sqlx::query_scalar(
-                "INSERT INTO area (id, name, kind, country, population, geom) \
-                 VALUES ($1, $2, $3, $4, $5, ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON($6), 4326))) \
-                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, \
-                 country = excluded.country, population = excluded.population, geom = excluded.geom, \
-                 updated_at = now() RETURNING (xmax = 0)",
-            )
-            .bind(&area.id)
-            .bind(&area.name)
-            .bind(area.kind.as_str())
-            .bind(area.country.map(|c| c.to_string()))
-            .bind(area.population.map(|p| p as i64))
-            .bind(geojson::Geometry::from(&area.geometry).to_string())
-            .fetch_one(&mut *tx)
-            .await?;
-            if inserted {
-                counts.created += 1;
-            } else {
-                counts.updated += 1;
-            }
-        }
-        // Running instances reload their snapshots, areas included.
-        sqlx::query("SELECT pg_notify($1, '*')").bind(CHANNEL).execute(&mut *tx).await?;
-        tx.commit().await?;
-        Ok(counts)
-    }
-
-    async fn subscribe(&self) -> Result<Option<Box<dyn ChangeFeed>>, StoreError> {
-        let mut feed = PgFeed { pool: self.pool.clone(), listener: None };
-        feed.connect().await?;
-        Ok(Some(Box::new(feed)))
-    }
-
-    async fn log_demand(&self, d: &NewDemand, actor: &str) -> Result<Demand, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let sql = format!(
-            "INSERT INTO demand (date, need, channel, requester, area, lon, lat, referred_to, created_by, id, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {}",
-            demand_columns()
-        );
-        let row = sqlx::query(&sql)
-            .bind(d.date)
-            .bind(d.need.as_str())
-            .bind(d.channel.as_str())
-            .bind(d.requester.as_str())
-            .bind(&d.area)
-            .bind(d.point.map(|p| p[0]))
-            .bind(d.point.map(|p| p[1]))
-            .bind(&d.referred_to)
-            .bind(actor)
-            .bind(crate::model::demand::new_id())
-            .bind(d.logged_at)
-            .fetch_one(&mut *tx)
-            .await?;
-        let demand = demand_row(&row)?;
-        tx.commit().await?;
-        Ok(demand)
-    }
-
-    async fn demand(
-        &self,
-        from: Option<NaiveDate>,
-        to: Option<NaiveDate>,
-    ) -> Result<Vec<Demand>, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let sql = format!(
-            "SELECT {} FROM demand WHERE ($1::date IS NULL OR date >= $1) AND ($2::date IS NULL OR date <= $2) \
-             ORDER BY date, created_at, id",
-            demand_columns()
-        );
-        let rows = sqlx::query(&sql).bind(from).bind(to).fetch_all(&mut *tx).await?;
-        tx.commit().await?;
-        rows.iter().map(demand_row).collect()
-    }
-
-    async fn demand_record(&self, id: &str) -> Result<Option<Demand>, StoreError> {
-        let sql = format!("SELECT {} FROM demand WHERE id = $1", demand_columns());
-        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
-        row.as_ref().map(demand_row).transpose()
-    }
-
-    async fn demand_by(&self, actor: &str, since: DateTime<Utc>) -> Result<Vec<Demand>, StoreError> {
-        let sql = format!(
-            "SELECT {} FROM demand WHERE created_by = $1 AND created_at >= $2 ORDER BY created_at, id",
-            demand_columns()
-        );
-        let rows = sqlx::query(&sql).bind(actor).bind(since).fetch_all(&self.pool).await?;
-        rows.iter().map(demand_row).collect()
-    }
-
-    async fn withdraw_demand(&self, id: &str, actor: &str, since: DateTime<Utc>) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM demand WHERE id = $1 AND created_by = $2 AND created_at >= $3")
-            .bind(id)
-            .bind(actor)
-            .bind(since)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() == 1)
-    }
-}
-
-fn demand_columns() -> String {
-    format!(
-        "id, date::text AS date, need, channel, requester, area, lon, lat, referred_to, {} AS created_at, created_by",
-        utc("created_at")
-    )
-}
-
-fn demand_row(row: &PgRow) -> Result<Demand, StoreError> {
-    let id: String = row.try_get("id")?;
-    Demand::from_columns(
-        id.clone(),
-        &row.try_get::<String, _>("date")?,
-        &row.try_get::<String, _>("need")?,
-        &row.try_get::<String, _>("channel")?,
-        &row.try_get::<String, _>("requester")?,
-        row.try_get("area")?,
-        (row.try_get("lon")?, row.try_get("lat")?),
-        row.try_get("referred_to")?,
-        row.try_get("created_at")?,
-        row.try_get("created_by")?,
-    )
-    .map_err(|reason| StoreError::Invalid { id: format!("demand {id}"), reason })
 }
 
 /// Appends `s` escaped for COPY's text format.
@@ -527,7 +243,7 @@ async fn import_in(
     .await?;
 
     tracing::info!("history recorded; writing the resource table");
-    let columns = column_names();
+    let columns: Vec<&str> = TEXT.iter().chain(LISTS).copied().chain(["geom"]).collect();
     let mut select: Vec<String> = TEXT
         .iter()
         .map(|&c| if c == "last_verified" { format!("{c}::date") } else { c.to_owned() })
@@ -549,91 +265,6 @@ async fn import_in(
     .await?;
     sqlx::query("SELECT pg_notify($1, '*')").bind(CHANNEL).execute(&mut *tx).await?;
     Ok(ImportCounts { created: created as usize, updated: updated as usize })
-}
-
-/// A write transaction; ids it changed are announced on commit.
-struct PgTx {
-    tx: Transaction<'static, Postgres>,
-    changed: Vec<String>,
-}
-
-#[async_trait]
-impl WriteTx for PgTx {
-    async fn current(&mut self, id: &str) -> Result<Option<Stored>, StoreError> {
-        let sql = select_sql("id = $1 FOR UPDATE");
-        let row = sqlx::query(&sql).bind(id).fetch_optional(&mut *self.tx).await?;
-        row.as_ref().map(decode).transpose()
-    }
-
-    async fn insert(&mut self, r: &Resource) -> Result<i64, StoreError> {
-        let sql = format!(
-            "INSERT INTO resource ({}) VALUES ({}) RETURNING version",
-            column_names().join(", "),
-            value_exprs().join(", ")
-        );
-        let version =
-            bind_resource(sqlx::query_scalar(&sql), r).fetch_one(&mut *self.tx).await.map_err(|e| {
-                // Another transaction created the same id since `current` looked.
-                match &e {
-                    sqlx::Error::Database(db) if db.code().as_deref() == Some("23505") => {
-                        StoreError::AlreadyExists { id: r.id.clone(), deleted: false }
-                    }
-                    _ => e.into(),
-                }
-            })?;
-        self.changed.push(r.id.clone());
-        Ok(version)
-    }
-
-    async fn update(&mut self, r: &Resource) -> Result<i64, StoreError> {
-        let sets: Vec<String> =
-            column_names().iter().zip(value_exprs()).skip(1).map(|(c, e)| format!("{c} = {e}")).collect();
-        let sql = format!(
-            "UPDATE resource SET {}, version = version + 1, updated_at = now() WHERE id = $1 RETURNING version",
-            sets.join(", ")
-        );
-        let version = bind_resource(sqlx::query_scalar(&sql), r).fetch_one(&mut *self.tx).await?;
-        self.changed.push(r.id.clone());
-        Ok(version)
-    }
-
-    async fn set_deleted(&mut self, id: &str, deleted: bool) -> Result<i64, StoreError> {
-        let sql = if deleted {
-            "UPDATE resource SET deleted_at = now(), version = version + 1, updated_at = now() \
-             WHERE id = $1 RETURNING version"
-        } else {
-            "UPDATE resource SET deleted_at = NULL, version = version + 1, updated_at = now() \
-             WHERE id = $1 RETURNING version"
-        };
-        let version = sqlx::query_scalar(sql).bind(id).fetch_one(&mut *self.tx).await?;
-        self.changed.push(id.to_owned());
-        Ok(version)
-    }
-
-    async fn record(&mut self, c: NewChange<'_>) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO resource_change (resource_id, version, action, actor, before, after) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(c.id)
-        .bind(c.version)
-        .bind(c.action)
-        .bind(c.actor)
-        .bind(c.before)
-        .bind(c.after)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
-    }
-
-    async fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
-        // Delivered to listeners when (and only if) the transaction commits.
-        for id in std::mem::take(&mut self.changed) {
-            sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(id).execute(&mut *self.tx).await?;
-        }
-        self.tx.commit().await?;
-        Ok(())
-    }
 }
 
 /// LISTEN on [`CHANNEL`], reconnecting after the database went away.
