@@ -2,7 +2,7 @@
 // and every category, topic and precision word of the Rust model has a name.
 
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 
@@ -30,7 +30,10 @@ test("every key has a non-empty text in all five languages", () => {
 
 test("every key the page uses exists", () => {
   const html = readFileSync(join(ROOT, "web/index.html"), "utf8");
-  const js = ["web/js/app.js", "web/js/desk.js", "web/js/coverage.js", "web/js/demand.js", "web/js/trust.js", "web/js/editor.js", "web/js/editor-form.js"].map((f) => readFileSync(join(ROOT, f), "utf8")).join("\n");
+  // Every module of the page (the string tables themselves aside).
+  const files = readdirSync(join(ROOT, "web/js"), { recursive: true }).filter((f) => f.endsWith(".js") && !/(^|\/)i18n/.test(f));
+  assert.ok(files.includes("app.js") && files.some((f) => f.startsWith("views/")), `found ${files.join(", ")}`);
+  const js = files.map((f) => readFileSync(join(ROOT, "web/js", f), "utf8")).join("\n");
   const used = new Set([
     ...[...html.matchAll(/data-i18n(?:-placeholder|-label)?="([^"]+)"/g)].map((m) => m[1]),
     ...[...js.matchAll(/\btr\(\s*"([^"]+)"/g)].map((m) => m[1]),
