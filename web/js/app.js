@@ -4,11 +4,11 @@
 // the language and the mode are the page's own.
 // Every request goes to this server unless an online basemap is configured.
 
-import { LANGUAGES, t } from "./i18n.js";
+import { LANGUAGES, loadLanguage, t } from "./i18n.js";
 import { createStore } from "./state.js";
 import { getJson } from "./api.js";
 import { addOurLayers, createMap, localiseBasemap, localiseControls } from "./map.js";
-import { initDesk, readDeskHash, refer, renderDesk, showAreas, writeDeskHash } from "./desk.js";
+import { desk, initDesk, readDeskHash, refer, renderDesk, showAreas, writeDeskHash } from "./desk.js";
 import { coverageClick, initCoverage, readCoverageHash, refitCoverage, renderCoverage, showCoverage, writeCoverageHash } from "./coverage.js";
 import { initEditor, renderEditor } from "./editor.js";
 import { ex, remember } from "./views/explore-context.js";
@@ -31,6 +31,11 @@ store.setViewSource(() => {
 /** @type {(key: string, vars?: Record<string, unknown>) => string} */
 const tr = (key, vars) => t(state.lang, key, vars);
 const writeHash = () => store.write();
+
+/** Loads the page's language and the caller's (help desk), when chosen; English is always there. */
+async function loadLanguages() {
+  await Promise.all([state.lang, desk.textLang].filter(Boolean).map((lang) => loadLanguage(lang).catch(() => null)));
+}
 
 /** Puts every text of the page in its language. */
 function applyLanguage() {
@@ -107,10 +112,12 @@ async function initMap() {
 function bindControls() {
   const langSelect = /** @type {HTMLSelectElement} */ ($("lang"));
   langSelect.replaceChildren(...LANGUAGES.map((l) => Object.assign(new Option(l.name, l.code), { lang: l.code })));
-  langSelect.addEventListener("change", () => {
+  langSelect.addEventListener("change", async () => {
     state.lang = langSelect.value;
     writeHash();
-    applyLanguage();
+    await loadLanguages();
+    // A quicker choice after this one has already redrawn the page.
+    if (state.lang === langSelect.value) applyLanguage();
   });
   $("mode-desk").addEventListener("click", () => {
     setMode(state.mode === "desk" ? "" : "desk");
@@ -127,7 +134,8 @@ function bindControls() {
     $(target).focus();
   });
   // A fragment changed from outside (a pasted link, back): the page follows it.
-  store.subscribe(() => {
+  store.subscribe(async () => {
+    await loadLanguages();
     if (!state.view) refitCoverage();
     /** @type {HTMLInputElement} */ ($("q")).value = state.q;
     applyLanguage();
@@ -138,8 +146,9 @@ function bindControls() {
   });
 }
 
-function start() {
+async function start() {
   store.read();
+  await loadLanguages();
   mountExplore({ store, getJson, tr, onReset: applyLanguage });
   bindControls();
   const getMap = () => ex.map;

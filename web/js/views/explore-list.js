@@ -3,7 +3,8 @@
 // point with rank and distance, and the status line that counts them.
 
 import { symbolDataUrl } from "../symbols.js";
-import { fmtDistance, isApprox } from "../facts.js";
+import { isApprox } from "../facts.js";
+import { fmtDistance } from "../format.js";
 import { freshness, sourceParts } from "../trust.js";
 import { ex, featureId, setStatus } from "./explore-context.js";
 import { select } from "./explore-details.js";
