@@ -132,6 +132,7 @@ test("streets and names render at street zoom, in the page's language, from this
 
   // German: the layers are set again with name:de.
   await page.selectOption("#lang", "de");
+  await waitFor(async () => (await page.getAttribute("html", "lang")) === "de", { what: "the page in German" }); // loaded when chosen
   field = await textField(page, "roads_labels_minor");
   assert.ok(field.includes('"name:de"') && !field.includes('"name:it"'), field);
   await page.evaluate(() => new Promise((ok) => window.witgis.map.once("idle", ok)));

@@ -5,7 +5,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { approxText, canDirect, fmtDistance, hoursText, isApprox } from "../../web/js/facts.js";
+import { approxText, canDirect, hoursText, isApprox } from "../../web/js/facts.js";
+import { fmtDistance } from "../../web/js/format.js";
+import { LANGUAGES, loadLanguage } from "../../web/js/i18n.js";
+
+// Every language, loaded as the page loads a chosen one.
+await Promise.all(LANGUAGES.map((l) => loadLanguage(l.code)));
 
 const DAY = [["08:00", "20:00"]];
 const SAT = [["08:00", "14:00"]];

@@ -1,36 +1,87 @@
-// Every string the page can show exists, non-empty, in all five languages,
-// and every category, topic and precision word of the Rust model has a name.
+// Every string the page can show exists, non-empty, in all five languages
+// (one module each, web/js/i18n/*.js), every category, topic and precision
+// word of the Rust model has a name, and counted nouns follow each
+// language's plural rules (Intl.PluralRules, the oracle).
 
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 
-import { CATEGORIES, LANGUAGES, STRINGS, TOPICS, pickLanguage, t } from "../../web/js/i18n.js";
+import { CATEGORIES, LANGUAGES, TOPICS, loadLanguage, pickLanguage, t } from "../../web/js/i18n.js";
 import { ROOT } from "./harness.mjs";
 
 const CODES = ["it", "en", "de", "bg", "lt"];
+/** code → its table, loaded as the page loads it. */
+const TABLES = Object.fromEntries(await Promise.all(CODES.map(async (c) => [c, await loadLanguage(c)])));
+const EN = TABLES.en;
+/** The forms of a text: a string, or its plural forms. */
+const forms = (text) => (typeof text === "string" ? [text] : Object.values(text));
 
-test("the five languages are offered", () => {
+test("the five languages are offered, each in a module of its own", () => {
   assert.deepEqual(LANGUAGES.map((l) => l.code).sort(), [...CODES].sort());
+  const files = readdirSync(join(ROOT, "web/js/i18n")).sort();
+  assert.deepEqual(files, CODES.map((c) => `${c}.js`).sort());
 });
 
 test("every key has a non-empty text in all five languages", () => {
   const missing = [];
-  for (const [key, entry] of Object.entries(STRINGS)) {
-    for (const code of CODES) if (typeof entry[code] !== "string" || !entry[code].trim()) missing.push(`${key}.${code}`);
-    for (const code of Object.keys(entry)) if (!CODES.includes(code)) missing.push(`${key}: unknown language ${code}`);
-    const vars = (s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort().join();
+  const vars = (s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort().join();
+  for (const code of CODES) {
+    for (const key of Object.keys(TABLES[code])) if (!(key in EN)) missing.push(`${key}: only in ${code}`);
+  }
+  for (const [key, en] of Object.entries(EN)) {
+    const want = vars(forms(en).at(-1));
     for (const code of CODES) {
-      if (entry[code] && vars(entry[code]) !== vars(entry.en)) missing.push(`${key}.${code}: placeholders differ`);
+      const text = TABLES[code][key];
+      if (text === undefined || !forms(text).every((s) => typeof s === "string" && s.trim())) missing.push(`${key}.${code}`);
+      else if (!forms(text).every((s) => vars(s) === want)) missing.push(`${key}.${code}: placeholders differ`);
     }
   }
   assert.deepEqual(missing, []);
 });
 
+test("a counted text has a form for every plural category of its language", () => {
+  const wrong = [];
+  let counted = 0;
+  for (const code of CODES) {
+    const categories = new Intl.PluralRules(code === "en" ? "en-GB" : code).resolvedOptions().pluralCategories;
+    for (const [key, text] of Object.entries(TABLES[code])) {
+      if (typeof text === "string") continue;
+      counted++;
+      const have = Object.keys(text).sort();
+      if (have.join() !== [...categories].sort().join()) wrong.push(`${key}.${code}: ${have} (wants ${[...categories].sort()})`);
+    }
+  }
+  assert.ok(counted >= 5, `found ${counted} counted texts`);
+  assert.deepEqual(wrong, []);
+});
+
+test("t picks the plural form for the count", () => {
+  for (const code of CODES) {
+    const rules = new Intl.PluralRules(code === "en" ? "en-GB" : code);
+    for (const [key, text] of Object.entries(TABLES[code])) {
+      if (typeof text === "string") continue;
+      for (const n of [0, 1, 2, 5, 11, 21, 22, 101]) {
+        const vars = { n, count: n, place: "P", category: "C", people: "9" };
+        const want = text[rules.select(n)].replace(/\{(\w+)\}/g, (_, v) => String(vars[v]));
+        assert.equal(t(code, key, vars), want, `${key}.${code} for ${n}`);
+        // A count formatted for display is given apart, as `count`.
+        const shown = { ...vars, n: `#${n}` };
+        assert.equal(t(code, key, shown), text[rules.select(n)].replace(/\{(\w+)\}/g, (_, v) => String(shown[v])), `${key}.${code} for "#${n}"`);
+      }
+    }
+  }
+  assert.equal(t("en", "ed.workCount", { n: 1 }), "1 record to fix.");
+  assert.equal(t("en", "ed.workCount", { n: 3 }), "3 records to fix.");
+});
+
 test("every key the page uses exists", () => {
   const html = readFileSync(join(ROOT, "web/index.html"), "utf8");
-  const js = ["web/js/app.js", "web/js/desk.js", "web/js/coverage.js", "web/js/demand.js", "web/js/trust.js", "web/js/editor.js", "web/js/editor-form.js"].map((f) => readFileSync(join(ROOT, f), "utf8")).join("\n");
+  // Every module of the page (the string tables themselves aside).
+  const files = readdirSync(join(ROOT, "web/js"), { recursive: true }).filter((f) => f.endsWith(".js") && !/(^|\/)i18n/.test(f));
+  assert.ok(files.includes("app.js") && files.some((f) => f.startsWith("views/")), `found ${files.join(", ")}`);
+  const js = files.map((f) => readFileSync(join(ROOT, "web/js", f), "utf8")).join("\n");
   const used = new Set([
     ...[...html.matchAll(/data-i18n(?:-placeholder|-label)?="([^"]+)"/g)].map((m) => m[1]),
     ...[...js.matchAll(/\btr\(\s*"([^"]+)"/g)].map((m) => m[1]),
@@ -38,10 +89,10 @@ test("every key the page uses exists", () => {
     ...[...js.matchAll(/\bt\(\s*\w+\(?\)?,\s*"([^"]+)"/g)].map((m) => m[1]),
   ]);
   assert.ok(used.size > 30, `found ${used.size} keys in use`);
-  assert.deepEqual([...used].filter((k) => !(k in STRINGS)), []);
+  assert.deepEqual([...used].filter((k) => !(k in EN)), []);
   // Keys built at run time: `category.${x}`, `topic.${x}`, `country.${x}`, …
   for (const prefix of js.matchAll(/\bt(?:r|\(\s*\w+\(?\)?,)\(?\s*`(\w+)\.\$\{/g)) {
-    assert.ok(Object.keys(STRINGS).some((k) => k.startsWith(`${prefix[1]}.`)), `${prefix[1]}.* exists`);
+    assert.ok(Object.keys(EN).some((k) => k.startsWith(`${prefix[1]}.`)), `${prefix[1]}.* exists`);
   }
 });
 
@@ -54,7 +105,7 @@ test("every word of the Rust vocabularies has a name", () => {
   }
   assert.deepEqual(Object.keys(found).sort(), Object.keys(prefix).sort());
   const missing = Object.entries(found).flatMap(([what, words]) =>
-    words.filter((w) => !(`${prefix[what]}.${w}` in STRINGS)).map((w) => `${prefix[what]}.${w}`),
+    words.filter((w) => !(`${prefix[what]}.${w}` in EN)).map((w) => `${prefix[what]}.${w}`),
   );
   assert.deepEqual(missing, []);
   assert.deepEqual([...CATEGORIES].sort(), [...found.category].sort());

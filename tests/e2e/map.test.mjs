@@ -4,7 +4,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { STRINGS } from "../../web/js/i18n.js";
+import { loadLanguage } from "../../web/js/i18n.js";
+
+/** The string tables the page should show, by language. */
+const TABLES = { en: await loadLanguage("en"), de: await loadLanguage("de"), lt: await loadLanguage("lt") };
 import { SCREENSHOTS, countDrawn, scan, startBrowser, startServer, waitFor, waitForMap } from "./harness.mjs";
 
 describe("web map", () => {
@@ -190,20 +193,21 @@ describe("web map", () => {
   });
 
   test("the language switcher changes every label and is kept in the URL", async () => {
-    assert.equal(await page.textContent("#reset"), STRINGS["filters.reset"].en);
+    assert.equal(await page.textContent("#reset"), TABLES.en["filters.reset"]);
     await page.selectOption("#lang", "de");
-    assert.equal(await page.getAttribute("html", "lang"), "de");
-    assert.equal(await page.textContent("#reset"), STRINGS["filters.reset"].de);
+    // German is loaded when chosen: the page switches once it is there.
+    await waitFor(async () => (await page.getAttribute("html", "lang")) === "de", { what: "the page in German" });
+    assert.equal(await page.textContent("#reset"), TABLES.de["filters.reset"]);
     const legend = await page.$$eval("#legend label span:not(.count)", (s) => s.map((x) => x.textContent));
-    assert.ok(legend.includes(STRINGS["category.university"].de), `legend in German: ${legend}`);
-    assert.equal(await page.getAttribute(".maplibregl-ctrl-zoom-in", "aria-label"), STRINGS["map.zoomIn"].de);
+    assert.ok(legend.includes(TABLES.de["category.university"]), `legend in German: ${legend}`);
+    assert.equal(await page.getAttribute(".maplibregl-ctrl-zoom-in", "aria-label"), TABLES.de["map.zoomIn"]);
     assert.equal((await hashParams()).get("lang"), "de");
 
     // A shared link opens in its language.
     const other = await browser.newPage();
     await other.goto(`${server.base}/#lang=lt`);
     await other.waitForSelector("#reset");
-    await waitFor(async () => (await other.textContent("#reset")) === STRINGS["filters.reset"].lt, {
+    await waitFor(async () => (await other.textContent("#reset")) === TABLES.lt["filters.reset"], {
       what: "the Lithuanian page",
     });
     await other.close();

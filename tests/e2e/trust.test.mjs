@@ -8,7 +8,12 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import { ROOT, scan, startBrowser, startServer, waitFor, waitForMap } from "./harness.mjs";
-import { ago, freshness, sourceParts, sourceUrl, trustText } from "../../web/js/trust.js";
+import { freshness, sourceParts, sourceUrl, trustText } from "../../web/js/trust.js";
+import { ago } from "../../web/js/format.js";
+import { LANGUAGES, loadLanguage } from "../../web/js/i18n.js";
+
+// Every language, loaded as the page loads a chosen one.
+await Promise.all(LANGUAGES.map((l) => loadLanguage(l.code)));
 
 const FIXTURE = join(ROOT, "tests/fixtures/quality.geojson");
 const TODAY = new Date(2026, 11, 1, 10, 0, 0);
@@ -87,7 +92,8 @@ describe("trust signals in the page", () => {
 
   test("the caller text carries the freshness and a URL source", async () => {
     const text = await page.evaluate(async () => {
-      const { serviceText } = await import("/js/desk.js");
+      const { serviceText } = await import("/js/desk-text.js");
+      await (await import("/js/i18n.js")).loadLanguage("it"); // the caller's language, as the desk loads it when chosen
       const get = async (id) => (await fetch(`/api/resources/${id}`)).json();
       return { full: serviceText("en", await get("q-full")), never: serviceText("it", await get("q-never")) };
     });

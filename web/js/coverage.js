@@ -6,7 +6,9 @@
 // /api/coverage/gaps.
 
 import { initDemand, loadDemand, render as renderDemand } from "./demand.js";
-import { CATEGORIES, COUNTRIES, TOPICS, intlLocale } from "./i18n.js";
+import { CATEGORIES, COUNTRIES, TOPICS } from "./i18n.js";
+import { fmtNumber } from "./format.js";
+import { RESOURCE_LAYERS } from "./map.js";
 import { el, fillSelect } from "./dom.js";
 
 const $ = (id) => document.getElementById(id);
@@ -93,7 +95,7 @@ export function writeCoverageHash(p) {
 const measure = () => MEASURES.find((m) => m.id === cov.measure) ?? MEASURES[0];
 
 function num(v, options = {}) {
-  return new Intl.NumberFormat(intlLocale(ctx.state.lang), options).format(v);
+  return fmtNumber(ctx.state.lang, v, options);
 }
 
 /** A figure as people read it in the page's language; null when unknown. */
@@ -231,7 +233,6 @@ export async function loadCoverage() {
 
 // ----------------------------------------------------------------- map ----
 const OUR_LAYERS = ["cov-fill", "cov-nodata", "cov-incomplete", "cov-line", "cov-hl", "cov-gaps"];
-const RESOURCE_LAYERS = ["clusters", "points", "hl-halo", "hl-icons"];
 
 /** A diagonal hatch for "no data", drawn here so no sprite is fetched. */
 function hatch() {
@@ -416,12 +417,12 @@ function renderCaveat() {
   if (f) {
     const p = f.properties;
     const place = cov.level === "country" && COUNTRIES.includes(f.id) ? ctx.tr(`country.${f.id}`) : p.name;
-    const vars = { place, n: num(p.records ?? 0), category: cov.category ? ctx.tr(`category.${cov.category}`) : "" };
+    const vars = { place, n: num(p.records ?? 0), count: p.records ?? 0, category: cov.category ? ctx.tr(`category.${cov.category}`) : "" };
     if (p.complete) text = ctx.tr("cov.caveat.complete", vars);
     else text = ctx.tr(cov.category ? "cov.caveat.row" : "cov.caveat.rowAll", vars);
   } else {
     const incomplete = features.filter((x) => x.properties.complete !== true).length;
-    if (incomplete) text = ctx.tr("cov.caveat.view", { n: num(incomplete) });
+    if (incomplete) text = ctx.tr("cov.caveat.view", { n: num(incomplete), count: incomplete });
   }
   box.textContent = text;
   box.hidden = !text;
@@ -572,7 +573,7 @@ function renderGaps() {
   }
   const n = gaps.features.length;
   const people = gaps.features.reduce((s, f) => s + (f.properties.population ?? 0), 0);
-  let summary = n ? tr("cov.gaps.count", { n: num(n), people: num(people) }) : tr("cov.gaps.none", { km });
+  let summary = n ? tr("cov.gaps.count", { n: num(n), count: n, people: num(people) }) : tr("cov.gaps.none", { km });
   if (n >= GAP_LIMIT) summary += ` ${tr("cov.gaps.more", { n: num(GAP_LIMIT) })}`;
   if (gaps.features.some((f) => f.properties.complete !== true)) summary += ` ${tr("cov.gaps.incomplete")}`;
   $("cov-gaps-summary").textContent = summary;

@@ -4,12 +4,13 @@
 // nothing about the caller is asked for or kept, except the point and the need
 // in the page's own URL fragment, which never leaves the browser.
 
-import { bindCombobox } from "./combobox.js";
-import { LANGUAGES, TOPICS, intlLocale, t } from "./i18n.js";
+import { combobox, noteOption } from "./combobox.js";
+import { LANGUAGES, TOPICS, loadLanguage } from "./i18n.js";
+import { fmtChange, fmtDistance } from "./format.js";
 import { symbolDataUrl } from "./symbols.js";
 import { el } from "./dom.js";
-import { approxText, browserZone, canDirect, fmtDistance, hoursText, isApprox } from "./facts.js";
-import { trustText } from "./trust.js";
+import { approxText, browserZone, canDirect, hoursText, isApprox } from "./facts.js";
+import { address, answerText, directionsUrl, noDirections, serviceText } from "./desk-text.js";
 
 const K = 5;
 const $ = (id) => document.getElementById(id);
@@ -18,8 +19,8 @@ const $ = (id) => document.getElementById(id);
 export const desk = { need: "", openOnly: false, textLang: "", answer: null, areasShown: true, place: null };
 
 let ctx = null; // { state, tr, getJson, getConfig, getMap, isMapReady, setPoint, clearPoint, writeHash, redrawHighlights }
-let suggestions = [];
-let active = -1;
+/** The place box (a combobox of places, and the offer of the address search). */
+let box = null;
 let lastText = null; // () => string, to re-make the text when its language changes
 let areasLoaded = false;
 let attribution = ""; // the external address search's credit for the listed results
@@ -44,82 +45,6 @@ export function writeDeskHash(p) {
   if (desk.openOnly) p.set("open", "1");
   if (desk.textLang) p.set("rlang", desk.textLang);
   if (desk.place) p.set("place", desk.place.id);
-}
-
-// ---------------------------------------------------------------- text ----
-/**
- * A next opening or closing (RFC 3339 in the service's own local time, as
- * /api/referral gives it), shown in that local time: "Wed 25 Nov, 20:00".
- */
-export function fmtChange(lang, iso) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso ?? "");
-  if (!m) return "";
-  const [y, mo, d, h, mi] = m.slice(1).map(Number);
-  const opts = { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone: "UTC" };
-  return new Intl.DateTimeFormat(intlLocale(lang), opts).format(new Date(Date.UTC(y, mo - 1, d, h, mi)));
-}
-
-/** The OpenStreetMap directions link to a feature (a link only: nothing is sent). */
-export function directionsUrl(f) {
-  const [lon, lat] = f.geometry.coordinates;
-  return `https://www.openstreetmap.org/directions?to=${lat.toFixed(6)}%2C${lon.toFixed(6)}`;
-}
-
-/** The full address, when its street is known (a city alone is not an address). */
-function address(lang, p) {
-  if (!p.address) return "";
-  return [p.address, [p.postcode, p.city].filter(Boolean).join(" "), t(lang, `country.${p.country}`)].filter(Boolean).join(", ");
-}
-
-const capital = (lang, s) => s.charAt(0).toLocaleUpperCase(lang) + s.slice(1);
-
-/** What to tell about getting there when the point is only approximate. */
-function noDirections(p) {
-  return p.address ? "approx.address" : p.phone ? "approx.noAddressCall" : "approx.noAddress";
-}
-
-/**
- * The referral text of one service, in `lang`: facts only. Phone, address
- * and hours when known, "not known" otherwise; an approximate point says so
- * and gets no directions.
- */
-export function serviceText(lang, f, withDistance = true, fromApprox = false) {
-  const p = f.properties;
-  const approx = Boolean(f.geometry) && isApprox(p);
-  const head = [p.name];
-  // A distance is approximate when either end is: the service's point, or the
-  // caller's place when only its quarter is known.
-  const d = (m) => fmtDistance(lang, m, approx || fromApprox);
-  if (withDistance && p.distance_m != null) head.push(`(${t(lang, "txt.distance", { d: d(p.distance_m) })})`);
-  const lines = [head.join(" "), t(lang, `category.${p.category}`)];
-  if (!f.geometry) lines.push(t(lang, "txt.phoneOnly"));
-  else if (p.address) lines.push(t(lang, "txt.address", { v: address(lang, p) }));
-  else lines.push(t(lang, "txt.addressUnknown"));
-  if (approx) lines.push(capital(lang, approxText(lang, p)));
-  lines.push(p.phone ? t(lang, "txt.phone", { v: p.phone }) : t(lang, "txt.phoneUnknown"));
-  const hours = hoursText(lang, p.hours_week, browserZone());
-  lines.push(hours ? t(lang, "txt.hours", { v: hours }) : t(lang, "txt.hoursUnknown"));
-  if (p.website && /^https?:\/\//i.test(p.website)) lines.push(t(lang, "txt.website", { v: p.website }));
-  lines.push(trustText(lang, p));
-  if (canDirect(f)) lines.push(t(lang, "txt.directions", { v: directionsUrl(f) }));
-  else if (approx) lines.push(t(lang, noDirections(p)));
-  return lines.join("\n");
-}
-
-/** The whole answer as one text, in `lang`. */
-function answerText(lang, a) {
-  const out = [t(lang, "txt.heading")];
-  if (a.need) out.push(t(lang, "txt.need", { need: t(lang, `topic.${a.need}`) }));
-  const section = (key, features) => {
-    if (!features?.length) return;
-    out.push("", `${t(lang, key)}:`, "");
-    const fromApprox = a.point?.approximate === true;
-    features.forEach((f, i) => out.push(`${i + 1}. ${serviceText(lang, f, true, fromApprox).replace(/\n/g, "\n   ")}`, ""));
-  };
-  section("txt.competent", a.competent.features);
-  section("txt.alternatives", a.nearest.features);
-  section("txt.afterHours", a.after_hours?.features);
-  return out.join("\n").replace(/\n+$/, "") + "\n";
 }
 
 // -------------------------------------------------------------- render ----
@@ -265,6 +190,7 @@ function say(text, screenReaderOnly = false) {
 
 async function copyText(make, from) {
   lastText = make;
+  await loadLanguage(textLang()); // chosen a moment ago: wait for its strings
   const text = make();
   const area = $("desk-text");
   area.value = text;
@@ -376,12 +302,22 @@ function highlightArea() {
 
 // ------------------------------------------------------------ place box ----
 function closeSuggestions() {
-  $("desk-suggestions").hidden = true;
-  listQuery = null;
-  credit("", "list");
-  $("desk-q").setAttribute("aria-expanded", "false");
-  $("desk-q").removeAttribute("aria-activedescendant");
-  active = -1;
+  box.close();
+}
+
+/**
+ * Enter on the list shown: the first suggestion (or the one moved to),
+ * unless the places listed lie in different cities: then the list stays
+ * open for the operator to choose.
+ */
+function enterOnList() {
+  if (!box.open || !box.items.length) return;
+  if (box.active < 0 && listAmbiguous) {
+    say(ctx.tr("desk.ambiguous"));
+    box.move(1);
+    return;
+  }
+  pick(box.active >= 0 ? box.active : 0);
 }
 
 /**
@@ -402,11 +338,9 @@ function credit(text, where) {
  * policy forbids autocomplete). `external` is the answer of that search.
  */
 function openSuggestions(items, { query = "", external = null, fc = null } = {}) {
-  suggestions = [...items];
+  const suggestions = [...items];
   listQuery = query;
   listAmbiguous = Boolean(fc?.ambiguous);
-  active = -1;
-  const ul = $("desk-suggestions");
   const offer = Boolean(ctx.getConfig()?.geocoder) && !external && query.length >= 3;
   const credited = external?.attribution && items.some((f) => f.properties.source === "geocoder");
   attribution = credited ? external.attribution : "";
@@ -414,35 +348,21 @@ function openSuggestions(items, { query = "", external = null, fc = null } = {})
   credit("", "place");
   if (offer) suggestions.push({ action: "geocode", query });
   const needsGeocoder = fc?.address === "needs_geocoder" && !offer;
-  if (!suggestions.length || needsGeocoder) {
-    const li = el("li", { className: "none", textContent: ctx.tr(needsGeocoder ? "desk.needsGeocoder" : "search.none") });
-    li.setAttribute("role", "option");
-    li.setAttribute("aria-disabled", "true");
-    ul.replaceChildren(li);
-  } else {
-    ul.replaceChildren();
-  }
-  if (suggestions.length) {
-    ul.append(
-      ...suggestions.map((f, i) => {
-        let li;
-        if (f.action) {
-          li = el("li", { id: `desk-sugg-${i}`, className: "action" }, el("span", { textContent: ctx.tr("desk.searchAddresses", { q: f.query }) }));
-          li.dataset.action = f.action;
-        } else {
-          li = el("li", { id: `desk-sugg-${i}` }, el("span", { textContent: f.properties.name }), el("span", { className: "sub", textContent: ` — ${placeWhere(f)}` }));
-          if (f.properties.source) li.dataset.source = f.properties.source;
-        }
-        li.setAttribute("role", "option");
-        li.setAttribute("aria-selected", "false");
-        li.addEventListener("mousedown", (ev) => ev.preventDefault());
-        li.addEventListener("click", () => pick(i));
-        return li;
-      }),
-    );
-  }
-  ul.hidden = false;
-  $("desk-q").setAttribute("aria-expanded", "true");
+  const notes = !suggestions.length || needsGeocoder ? [noteOption(ctx.tr(needsGeocoder ? "desk.needsGeocoder" : "search.none"), "none")] : [];
+  box.show(
+    suggestions,
+    (f, li) => {
+      if (f.action) {
+        li.className = "action";
+        li.append(el("span", { textContent: ctx.tr("desk.searchAddresses", { q: f.query }) }));
+        li.dataset.action = f.action;
+      } else {
+        li.append(el("span", { textContent: f.properties.name }), el("span", { className: "sub", textContent: ` — ${placeWhere(f)}` }));
+        if (f.properties.source) li.dataset.source = f.properties.source;
+      }
+    },
+    notes,
+  );
 }
 
 /** Where a suggested place is: kind, municipi, city, region, country, distance from home. */
@@ -458,16 +378,8 @@ function placeWhere(f) {
   return bits.join(", ") + (p.source === "geocoder" ? " · OpenStreetMap" : "");
 }
 
-function moveActive(delta) {
-  if (!suggestions.length) return;
-  active = (active + delta + suggestions.length) % suggestions.length;
-  $("desk-suggestions").querySelectorAll("li").forEach((li, i) => li.setAttribute("aria-selected", String(i === active)));
-  $("desk-q").setAttribute("aria-activedescendant", `desk-sugg-${active}`);
-  $(`desk-sugg-${active}`)?.scrollIntoView({ block: "nearest" });
-}
-
 function pick(i) {
-  const f = suggestions[i];
+  const f = box.items[i];
   if (f?.action === "geocode") return searchAddresses(f.query);
   const credited = f?.properties.source === "geocoder" ? attribution : "";
   closeSuggestions();
@@ -512,21 +424,6 @@ async function suggest(text) {
   }
 }
 
-/**
- * Enter on the list shown: the first suggestion (or the one moved to),
- * unless the places listed lie in different cities: then the list stays open
- * for the operator to choose.
- */
-function enterOnList() {
-  if (!suggestions.length) return;
-  if (active < 0 && listAmbiguous) {
-    say(ctx.tr("desk.ambiguous"));
-    moveActive(1);
-    return;
-  }
-  pick(active >= 0 ? active : 0);
-}
-
 /** Asks the server's external address search, on the operator's request. */
 async function searchAddresses(text) {
   say(ctx.tr("status.loading"));
@@ -556,26 +453,30 @@ export function initDesk(context) {
     .catch(() => {});
   const langSel = $("desk-lang");
   langSel.replaceChildren(...LANGUAGES.map((l) => Object.assign(new Option(l.name, l.code), { lang: l.code })));
-  bindCombobox($("desk-q"), $("desk-suggestions"), {
+  box = combobox($("desk-q"), $("desk-suggestions"), {
+    idPrefix: "desk-sugg",
     delay: 120,
     suggest,
-    move: moveActive,
-    enter: (open) => {
+    pick,
+    enter: (b) => {
       const text = $("desk-q").value.trim();
       // The list on screen may answer an earlier text (typing outran the
       // server: "Municipio Roma" lists Municipio I first while "Municipio
       // Roma VII" is typed), or none be shown yet. Enter never picks from an
       // earlier text's list: it asks for this text's and decides on that one.
-      if (active < 0 && listQuery !== text) {
+      if (b.active < 0 && listQuery !== text) {
         suggest(text).then(() => {
           if ($("desk-q").value.trim() === text && listQuery === text) enterOnList();
         });
         return true;
       }
-      if (open) enterOnList();
+      enterOnList();
       return true;
     },
-    close: closeSuggestions,
+    onClose: () => {
+      listQuery = null;
+      credit("", "list");
+    },
   });
   $("desk-need").addEventListener("change", (e) => {
     desk.need = e.target.value;
@@ -587,9 +488,10 @@ export function initDesk(context) {
     ctx.writeHash();
     refer();
   });
-  langSel.addEventListener("change", () => {
+  langSel.addEventListener("change", async () => {
     desk.textLang = langSel.value === ctx.state.lang ? "" : langSel.value;
     ctx.writeHash();
+    await loadLanguage(textLang()); // the caller's language, loaded when chosen
     if (lastText) {
       const text = lastText();
       $("desk-text").value = text;
@@ -604,9 +506,10 @@ export function initDesk(context) {
     const a = desk.answer;
     if (a) copyText(() => answerText(textLang(), a), e.currentTarget);
   });
-  $("desk-print").addEventListener("click", () => {
+  $("desk-print").addEventListener("click", async () => {
     const a = desk.answer;
     if (!a) return;
+    await loadLanguage(textLang());
     $("print-sheet").textContent = answerText(textLang(), a);
     window.print();
   });

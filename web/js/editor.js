@@ -6,6 +6,7 @@
 
 import { buildForm, differences, fill, mergePatch, read, relabel, setPoint, showErrors, shown, typedPoint, clearErrors } from "./editor-form.js";
 import { el } from "./dom.js";
+import { fmtDateTime } from "./format.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -216,10 +217,9 @@ async function history() {
   if (needToken()) return;
   const r = await call("GET", `/api/resources/${encodeURIComponent(ed.id)}/history`);
   if (!r.ok) return fail(r);
-  const when = new Intl.DateTimeFormat(ctx.state.lang === "en" ? "en-GB" : ctx.state.lang, { dateStyle: "medium", timeStyle: "short" });
   const items = [...r.data.changes].reverse().map((c) => {
     const diff = differences(c.before, c.after).map(([k, a, b]) => el("li", { textContent: `${k}: ${shown(a)} → ${shown(b)}`, dataset: { field: k } }));
-    const head = ctx.tr("ed.change", { at: when.format(new Date(c.at)), actor: c.actor, action: c.action });
+    const head = ctx.tr("ed.change", { at: fmtDateTime(ctx.state.lang, new Date(c.at)), actor: c.actor, action: c.action });
     return el("li", { dataset: { version: String(c.version), action: c.action } }, el("p", { textContent: head }), el("ul", {}, ...diff));
   });
   $("ed-history-list").replaceChildren(...items);

@@ -1,9 +1,11 @@
+// @ts-check
 // What the page and the referral text say about a service's place and hours:
 // how precise its point is, distances to it, whether directions make sense,
-// and its next seven days of opening hours in words. Plain functions of a
+// and its next seven days of opening hours in words (distances: format.js). Plain functions of a
 // feature and a language, so that Node can import them in the tests.
 
-import { intlLocale, t } from "./i18n.js";
+import { t } from "./i18n.js";
+import { intlLocale } from "./format.js";
 
 /** Precisions that place the site itself: the point can be walked to. */
 const EXACT = new Set(["building", "street"]);
@@ -27,18 +29,6 @@ export function approxText(lang, p) {
   if (p.coord_precision === "district" && p.centre_of) return t(lang, "approx.city", { place: p.centre_of });
   const place = p.city || t(lang, `country.${p.country}`);
   return t(lang, p.coord_precision === "district" ? "approx.district" : "approx.city", { place });
-}
-
-/**
- * A distance in `lang`: "450 m", "2.3 km"; to an approximate point rounded
- * and marked, "≈ 500 m", "≈ 2 km".
- */
-export function fmtDistance(lang, m, approx = false) {
-  const unit = (u, v, digits) =>
-    new Intl.NumberFormat(intlLocale(lang), { style: "unit", unit: u, maximumFractionDigits: digits }).format(v);
-  if (approx) return `≈ ${m < 1000 ? unit("meter", Math.max(100, Math.round(m / 100) * 100), 0) : unit("kilometer", Math.round(m / 1000), 0)}`;
-  if (m < 1000) return unit("meter", Math.round(m / 10) * 10, 0);
-  return unit("kilometer", m / 1000, m < 10000 ? 1 : 0);
 }
 
 // ---------------------------------------------------------------- hours ----

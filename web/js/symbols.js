@@ -1,3 +1,4 @@
+// @ts-check
 // One symbol per category: an Okabe–Ito colour AND a shape, so that the
 // category can be told without colour vision. Drawn on a canvas, so no
 // sprite is fetched from anywhere.

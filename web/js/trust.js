@@ -1,8 +1,10 @@
+// @ts-check
 // How fresh and how sourced a record is, said the same way in the details,
 // the list and the caller text: "Verified 3 months ago", "Never verified",
 // and the source as a link when (and only when) it is an http(s) URL.
 
-import { intlLocale, t } from "./i18n.js";
+import { t } from "./i18n.js";
+import { ago } from "./format.js";
 
 const DAY_MS = 86400000;
 /** A verification older than this many days is stale (as /api/quality: a year). */
@@ -15,15 +17,6 @@ export function daysSince(day, today = new Date()) {
   const then = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
   const now = Date.UTC(today.getFullYear(), today.getMonth(), today.getDate());
   return Math.round((now - then) / DAY_MS);
-}
-
-/** "3 months ago", "today", "2 years ago" in `lang`. */
-export function ago(lang, days) {
-  const rtf = new Intl.RelativeTimeFormat(intlLocale(lang), { numeric: "auto" });
-  const d = Math.max(0, days);
-  if (d < 31) return rtf.format(-d, "day");
-  if (d < 730) return rtf.format(-Math.max(1, Math.round(d / 30.44)), "month");
-  return rtf.format(-Math.floor(d / 365.25), "year");
 }
 
 /** The freshness of a record: { text, stale, never } in `lang`. */
