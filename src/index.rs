@@ -501,29 +501,65 @@ impl Snapshot {
     /// Slots of the located resources inside the box that pass the filter,
     /// in id order.
     pub fn in_bbox(&self, bbox: BBox, filter: &Filter) -> Vec<u32> {
+        let mut found = self.unordered_in_bbox(bbox, filter);
+        self.sort_by_id(&mut found);
+        found
+    }
+
+    /// The `limit` slots from `offset` of [`Snapshot::in_bbox`]'s answer, and
+    /// the length of that answer, without sorting all of it.
+    pub fn in_bbox_page(
+        &self,
+        bbox: BBox,
+        filter: &Filter,
+        offset: usize,
+        limit: usize,
+    ) -> (Vec<u32>, usize) {
+        let mut found = self.unordered_in_bbox(bbox, filter);
+        let matched = found.len();
+        let end = offset.saturating_add(limit).min(matched);
+        if offset >= end {
+            return (Vec::new(), matched);
+        }
+        let by_id = |a: &u32, b: &u32| self.resource(*a).id.cmp(&self.resource(*b).id);
+        if end < matched {
+            found.select_nth_unstable_by(end, by_id);
+            found.truncate(end);
+        }
+        found.sort_unstable_by(by_id);
+        (found.split_off(offset), matched)
+    }
+
+    /// Calls `visit` once with each slot that [`Snapshot::in_bbox`] answers,
+    /// in no particular order.
+    pub fn visit_in_bbox(&self, bbox: BBox, filter: &Filter, mut visit: impl FnMut(u32)) {
         let parts = if bbox.west <= bbox.east {
             vec![(bbox.west, bbox.east)]
         } else {
             vec![(bbox.west, 180.0), (-180.0, bbox.east)]
         };
         let matches = self.matcher(filter);
-        let mut found = Vec::new();
         for tree in self.trees(filter) {
             for &(west, east) in &parts {
                 let (lo, hi) = sphere::enclosing_box(west, bbox.south, east, bbox.north);
                 for entry in tree.locate_in_envelope(&AABB::from_corners(lo, hi)) {
                     let slot = entry.data;
-                    let inside =
-                        self.resource(slot).point().is_some_and(|[lon, lat]| bbox.contains(lon, lat));
-                    if inside && matches(slot) {
-                        found.push(slot);
+                    let Some([lon, lat]) = self.resource(slot).point() else { continue };
+                    // Each point in its own part only: one on the antimeridian
+                    // (±180°) lies in both parts' envelopes.
+                    let part = BBox { west, east, ..bbox };
+                    if part.contains(lon, lat) && matches(slot) {
+                        visit(slot);
                     }
                 }
             }
         }
-        found.sort_unstable();
-        found.dedup();
-        self.sort_by_id(&mut found);
+    }
+
+    /// [`Snapshot::in_bbox`]'s slots in no particular order.
+    fn unordered_in_bbox(&self, bbox: BBox, filter: &Filter) -> Vec<u32> {
+        let mut found = Vec::new();
+        self.visit_in_bbox(bbox, filter, |slot| found.push(slot));
         found
     }
 

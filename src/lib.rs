@@ -24,4 +24,5 @@ pub mod store;
 pub mod sync;
 pub mod synth;
 pub mod throttle;
+pub mod tiles;
 pub mod work;

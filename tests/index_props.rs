@@ -13,7 +13,7 @@ const TOPICS: [&str; 3] = ["housing", "crisis", "research"];
 
 /// Longitude: anywhere, or close to the antimeridian.
 fn lon() -> impl Strategy<Value = f64> {
-    prop_oneof![-180.0..=180.0f64, 175.0..=180.0f64, -180.0..=-175.0f64]
+    prop_oneof![8 => -180.0..=180.0f64, 4 => 175.0..=180.0f64, 4 => -180.0..=-175.0f64, 1 => Just(180.0), 1 => Just(-180.0)]
 }
 
 /// Latitude: anywhere, or close to a pole.
@@ -97,6 +97,7 @@ proptest! {
         (west, east) in (lon(), lon()),
         (s, n) in (lat(), lat()),
         f in filter(),
+        (offset, limit) in (0..300usize, 1..300usize),
     ) {
         let bbox = BBox { west, south: s.min(n), east, north: s.max(n) };
         let snapshot = Snapshot::new(rs);
@@ -105,7 +106,9 @@ proptest! {
             .slots()
             .filter(|&i| matches(i) && snapshot.resource(i).point().is_some_and(|[x, y]| bbox.contains(x, y)))
             .collect();
-        prop_assert_eq!(snapshot.in_bbox(bbox, &f), expected);
+        prop_assert_eq!(snapshot.in_bbox(bbox, &f), expected.clone());
+        let page: Vec<u32> = expected.iter().skip(offset).take(limit).copied().collect();
+        prop_assert_eq!(snapshot.in_bbox_page(bbox, &f, offset, limit), (page, expected.len()));
     }
 }
 

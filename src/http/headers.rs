@@ -19,6 +19,22 @@ pub fn content_security_policy(basemap_origin: Option<&str>) -> String {
     )
 }
 
+/// `scheme://host` as the client reached this server (behind a proxy, from
+/// `X-Forwarded-Proto`/`X-Forwarded-Host`), for absolute links; empty, so
+/// that links stay relative, when the host header is missing or malformed.
+pub fn external_base(headers: &axum::http::HeaderMap) -> String {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let host = text("x-forwarded-host").or_else(|| text(header::HOST.as_str()));
+    let proto = match text("x-forwarded-proto") {
+        Some("https") => "https",
+        _ => "http",
+    };
+    match host.filter(|h| h.parse::<axum::http::uri::Authority>().is_ok()) {
+        Some(host) => format!("{proto}://{host}"),
+        None => String::new(),
+    }
+}
+
 /// The origin (`https://host:port`) of a style URL.
 pub fn origin(url: &str) -> Option<String> {
     let url = url::Url::parse(url).ok()?;

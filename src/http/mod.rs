@@ -22,6 +22,7 @@ pub mod quality;
 pub mod referral;
 pub mod resources;
 pub mod server;
+pub mod tiles;
 pub mod web;
 pub mod write;
 
@@ -86,6 +87,7 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
         .merge(basemap::router(web.basemap.clone()))
         .merge(config::router(web))
         .merge(hsds::router())
+        .merge(tiles::router())
         .split_for_parts();
     let doc = openapi::Document(Arc::new(doc.to_json().unwrap_or_default()));
     // Not endpoints: every other address under /api and /ogcapi is a 404 problem.

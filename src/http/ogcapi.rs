@@ -76,20 +76,10 @@ fn link(href: String, rel: &'static str, media_type: &'static str, title: &'stat
     Link { href, rel, media_type, title }
 }
 
-/// The absolute address of `/ogcapi` as the client reached it (behind a
-/// proxy, from `X-Forwarded-Proto`/`X-Forwarded-Host`); relative when the
-/// host header is missing or malformed.
+/// The absolute address of `/ogcapi` as the client reached it (see
+/// [`super::headers::external_base`]).
 fn base(headers: &HeaderMap) -> String {
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
-    let host = text("x-forwarded-host").or_else(|| text(header::HOST.as_str()));
-    let proto = match text("x-forwarded-proto") {
-        Some("https") => "https",
-        _ => "http",
-    };
-    match host.filter(|h| h.parse::<axum::http::uri::Authority>().is_ok()) {
-        Some(host) => format!("{proto}://{host}/ogcapi"),
-        None => "/ogcapi".to_owned(),
-    }
+    format!("{}/ogcapi", super::headers::external_base(headers))
 }
 
 /// Only `f=json` (or none) is served.

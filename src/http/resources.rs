@@ -58,20 +58,22 @@ pub async fn list_resources(
     params.finish()?;
 
     let snapshot = state.snapshot();
-    let matched = match bbox {
-        Some(bbox) => snapshot.in_bbox(bbox, &filter),
-        None => snapshot.filtered(&filter),
+    let (page, matched) = match bbox {
+        Some(bbox) => snapshot.in_bbox_page(bbox, &filter, offset, limit),
+        None => {
+            let all = snapshot.filtered(&filter);
+            let page = all.iter().skip(offset).take(limit).copied().collect();
+            (page, all.len())
+        }
     };
-    let features = matched
+    let features = page
         .iter()
-        .skip(offset)
-        .take(limit)
         .map(|&i| {
             let r = snapshot.resource(i);
             annotate(ResourceFeature::new(r), r, at)
         })
         .collect();
-    Ok(GeoJson(Collection::page(features, matched.len())).into_response())
+    Ok(GeoJson(Collection::page(features, matched)).into_response())
 }
 
 /// One resource as a Feature, with its version as the `ETag` and its next
