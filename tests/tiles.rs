@@ -254,3 +254,28 @@ async fn tiles_and_their_tilejson_over_http() {
         assert_eq!(names, [name], "{uri}: {problem}");
     }
 }
+
+#[tokio::test]
+async fn the_listing_splits_records_with_and_without_a_point() {
+    let (app, _state, _dir) = common::seeded_app().await;
+    let ids = |body: &[u8], want_point: Option<bool>| -> Vec<String> {
+        let fc: serde_json::Value = serde_json::from_slice(body).expect("json");
+        fc["features"]
+            .as_array()
+            .expect("features")
+            .iter()
+            .filter(|f| want_point.is_none_or(|p| f["geometry"].is_null() != p))
+            .map(|f| f["properties"]["id"].as_str().expect("id").to_owned())
+            .collect()
+    };
+    let (_, _, all) = get(&app, "/api/resources?limit=10000").await;
+    let (status, _, without) = get(&app, "/api/resources?located=false&limit=10000").await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, _, with) = get(&app, "/api/resources?located=true&limit=10000").await;
+    let unlocated = ids(&all, Some(false));
+    assert!(!unlocated.is_empty(), "the seed has phone and online services");
+    assert_eq!(ids(&without, None), unlocated);
+    assert_eq!(ids(&with, None), ids(&all, Some(true)));
+    let (status, _, _) = get(&app, "/api/resources?located=maybe").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

@@ -111,12 +111,18 @@ impl Params {
 
     /// `true` or `false` (also `1`/`0`); `false` when absent.
     pub fn flag(&mut self, name: &str) -> bool {
+        self.optional_flag(name).unwrap_or(false)
+    }
+
+    /// `true`/`1`, `false`/`0`, or `None` when absent (or wrong, which fails).
+    pub fn optional_flag(&mut self, name: &str) -> Option<bool> {
         match self.one(name).as_deref().map(str::trim) {
-            None | Some("false" | "0") => false,
-            Some("true" | "1") => true,
+            None => None,
+            Some("false" | "0") => Some(false),
+            Some("true" | "1") => Some(true),
             Some(other) => {
                 self.fail(name, format!("'{other}' is not true or false"));
-                false
+                None
             }
         }
     }

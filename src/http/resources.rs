@@ -32,6 +32,7 @@ pub const DEFAULT_LIMIT: usize = 1_000;
         ("topic" = Option<Vec<crate::model::Topic>>, Query, description = "Only resources with any of these topics (repeat or comma-separate)"),
         ("q" = Option<String>, Query, max_length = 200, description = "Words the name, city or description must contain"),
         ("verified_since" = Option<String>, Query, description = "Only records checked on or after this date (YYYY-MM-DD)"),
+        ("located" = Option<bool>, Query, description = "Only records with a point (true) or without one (false: phone and online services)"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 10000, description = "Most features to answer (default 1000)"),
         ("offset" = Option<u64>, Query, minimum = 0, description = "Features to skip"),
         ("at" = Option<String>, Query, description = "The moment for opening hours (RFC 3339); default now")
@@ -47,21 +48,27 @@ pub async fn list_resources(
 ) -> Result<Response, ApiError> {
     let mut params = Params::parse(
         query.as_deref(),
-        &["bbox", "category", "country", "topic", "q", "verified_since", "limit", "offset", "at"],
+        &["bbox", "category", "country", "topic", "q", "verified_since", "located", "limit", "offset", "at"],
     );
     let bbox = params.bbox();
     let mut filter = params.filter();
     filter.verified_since = params.verified_since();
+    let located = params.optional_flag("located");
     let limit = params.count("limit", 1..=MAX_LIMIT, DEFAULT_LIMIT);
     let offset = params.count("offset", 0..=usize::MAX, 0);
     let at = params.moment("at");
     params.finish()?;
 
     let snapshot = state.snapshot();
-    let (page, matched) = match bbox {
-        Some(bbox) => snapshot.in_bbox_page(bbox, &filter, offset, limit),
-        None => {
-            let all = snapshot.filtered(&filter);
+    let (page, matched) = match (bbox, located) {
+        // A box holds located records only.
+        (Some(_), Some(false)) => (Vec::new(), 0),
+        (Some(bbox), _) => snapshot.in_bbox_page(bbox, &filter, offset, limit),
+        (None, _) => {
+            let mut all = snapshot.filtered(&filter);
+            if let Some(located) = located {
+                all.retain(|&s| snapshot.resource(s).location.is_some() == located);
+            }
             let page = all.iter().skip(offset).take(limit).copied().collect();
             (page, all.len())
         }

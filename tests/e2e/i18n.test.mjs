@@ -117,5 +117,5 @@ test("the language comes from the browser, English when none fits", () => {
   assert.equal(pickLanguage(["fr-FR", "lt"]), "lt");
   assert.equal(pickLanguage(["fr-FR"]), "en");
   assert.equal(pickLanguage([]), "en");
-  assert.equal(t("bg", "list.count", { n: 7 }), "Намерени места: 7");
+  assert.equal(t("bg", "list.count", { n: 7 }), "Места в този изглед на картата: 7");
 });

@@ -12,7 +12,7 @@ import { desk, initDesk, readDeskHash, refer, renderDesk, showAreas, writeDeskHa
 import { coverageClick, initCoverage, readCoverageHash, refitCoverage, renderCoverage, showCoverage, writeCoverageHash } from "./coverage.js";
 import { initEditor, renderEditor } from "./editor.js";
 import { ex, remember } from "./views/explore-context.js";
-import { clearPoint, loadCategories, loadNearest, loadResources, mountExplore, reload, renderExplore, setPoint } from "./views/explore.js";
+import { clearPoint, loadCategories, loadNearest, loadResources, loadUnlocated, mountExplore, reload, renderExplore, setPoint, viewChanged } from "./views/explore.js";
 import { select, renderDetails } from "./views/explore-details.js";
 import { exploreClick, updateClusterLabels, updateHighlights, updateMapData } from "./views/explore-map.js";
 
@@ -98,13 +98,17 @@ async function initMap() {
     ex.mapReady = true;
     localiseControls(map, tr);
     updateMapData();
+    loadResources();
     updateHighlights();
     showAreas();
     showCoverage();
     map.once("idle", () => (document.body.dataset.mapReady = "true"));
   });
   map.on("render", updateClusterLabels);
-  map.on("moveend", writeHash);
+  map.on("moveend", () => {
+    writeHash();
+    viewChanged();
+  });
   map.on("click", (/** @type {any} */ e) => (state.mode === "coverage" ? coverageClick(e) : exploreClick(e)));
 }
 
@@ -172,7 +176,7 @@ async function start() {
   setMode(state.mode);
   loadCategories();
   initMap();
-  loadResources();
+  loadUnlocated();
   loadNearest();
   if (state.selected) select(state.selected, { focus: false });
 }

@@ -184,6 +184,21 @@ export function createMap({ config, lang, tr, view }) {
 /** The map image of a feature: its category's symbol, in a dashed ring when the point is approximate. */
 const ICON = ["concat", "sym-", ["case", ["get", "approx"], "approx-", ""], ["get", "category"]];
 
+/** The deepest zoom the server makes resource tiles for; the map draws deeper ones from them. */
+export const TILES_MAX_ZOOM = 16;
+/** The layers' filters, and one that shows nothing (no category chosen). */
+export const SHOW_CLUSTERS = ["has", "point_count"];
+export const SHOW_POINTS = ["!", ["has", "point_count"]];
+export const SHOW_NOTHING = ["==", 1, 0];
+
+/**
+ * The resource tiles' URL template for the listing's filter parameters.
+ * @param {string} query e.g. "category=library&country=IT", or ""
+ */
+export function resourceTiles(query) {
+  return `${location.origin}/tiles/resources/{z}/{x}/{y}.mvt${query ? `?${query}` : ""}`;
+}
+
 /** Layers of the resources, which the coverage view hides. */
 export const RESOURCE_LAYERS = ["clusters", "points", "hl-halo", "hl-icons"];
 
@@ -198,33 +213,29 @@ export function addOurLayers(map) {
       if (!map.hasImage(name)) map.addImage(name, symbolImageData(c, 22, 2, approx), { pixelRatio: 2 });
     }
   }
-  map.addSource("resources", {
-    type: "geojson",
-    data: { type: "FeatureCollection", features: [] },
-    cluster: true,
-    clusterRadius: 40,
-    clusterMaxZoom: 9,
-    // A cluster counts the services in it, stacks included.
-    clusterProperties: { records: ["+", ["get", "count"]] },
-  });
+  // Vector tiles from this server: one feature per point (a stack counts the
+  // services sharing it), grid clusters at low zooms and in crowded tiles.
+  map.addSource("resources", { type: "vector", tiles: [resourceTiles("")], minzoom: 0, maxzoom: TILES_MAX_ZOOM });
   map.addSource("highlight", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
   map.addLayer({
     id: "clusters",
     type: "circle",
     source: "resources",
-    filter: ["has", "point_count"],
+    "source-layer": "resources",
+    filter: SHOW_CLUSTERS,
     paint: {
       "circle-color": "#33414f",
       "circle-stroke-color": "#ffffff",
       "circle-stroke-width": 2,
-      "circle-radius": ["step", ["get", "point_count"], 14, 10, 18, 50, 23],
+      "circle-radius": ["step", ["get", "records"], 14, 10, 18, 50, 23, 1000, 27],
     },
   });
   map.addLayer({
     id: "points",
     type: "symbol",
     source: "resources",
-    filter: ["!", ["has", "point_count"]],
+    "source-layer": "resources",
+    filter: SHOW_POINTS,
     layout: { "icon-image": ICON, "icon-allow-overlap": true },
   });
   map.addLayer({

@@ -25,10 +25,14 @@ export const ex = {
   mapReady: false,
   /** What /api/config said. @type {import("../map.js").Config} */
   config: {},
-  /** The current filtered list. @type {Feature[]} */
+  /** The listed resources in the map's view, the pages asked for so far. @type {Feature[]} */
   resources: [],
-  /** How many resources match the filters (more than listed when truncated). */
+  /** How many resources in the map's view match the filters (more than listed until all pages are asked for). */
   matched: 0,
+  /** The resources without a point that match the filters. @type {Feature[]} */
+  unlocated: [],
+  /** How many resources without a point match the filters. */
+  unlocatedMatched: 0,
   /** The nearest resources to the point, with distance_m. @type {Feature[]} */
   nearest: [],
   /** Every feature seen in an answer, by id. @type {Map<string, Feature>} */

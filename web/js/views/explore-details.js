@@ -68,7 +68,10 @@ export function closeDetails() {
   renderDetails();
   updateHighlights();
   for (const b of $("list").querySelectorAll("button[aria-current]")) b.removeAttribute("aria-current");
-  const back = returnFocus && document.contains(returnFocus) ? returnFocus : $("results");
+  // The list may have been redrawn since (it follows the map): the same place's entry, if listed.
+  const id = /** @type {HTMLElement | null} */ (returnFocus)?.dataset?.id;
+  const again = id ? $("list").querySelector(`button[data-id="${CSS.escape(id)}"]`) : null;
+  const back = returnFocus && document.contains(returnFocus) ? returnFocus : (again ?? $("results"));
   /** @type {HTMLElement} */ (back).focus();
 }
 

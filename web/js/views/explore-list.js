@@ -1,6 +1,7 @@
 // @ts-check
-// The explore view's list: every listed resource, or the nearest to the
-// point with rank and distance, and the status line that counts them.
+// The explore view's list: the places in the map's view a page at a time and
+// those without a map location, or the nearest to the point with rank and
+// distance; and the status line that counts them.
 
 import { symbolDataUrl } from "../symbols.js";
 import { isApprox } from "../facts.js";
@@ -8,6 +9,7 @@ import { fmtDistance } from "../format.js";
 import { freshness, sourceParts } from "../trust.js";
 import { ex, featureId, setStatus } from "./explore-context.js";
 import { select } from "./explore-details.js";
+import { loadResources } from "./explore.js";
 
 /**
  * The distance to a feature's point; "≈ 2 km" when the point is approximate.
@@ -17,51 +19,82 @@ export function distanceText(p) {
   return fmtDistance(ex.state.lang, p.distance_m, isApprox(p));
 }
 
+/**
+ * A list entry that opens the place's details.
+ * @param {import("./explore-context.js").Feature} f
+ * @param {number} i its rank among the nearest
+ * @param {boolean} showNearest
+ */
+function entry(f, i, showNearest) {
+  const { state, tr } = ex;
+  const p = f.properties;
+  const li = document.createElement("li");
+  const btn = document.createElement("button");
+  btn.type = "button";
+  btn.dataset.id = featureId(f);
+  if (featureId(f) === state.selected) btn.setAttribute("aria-current", "true");
+  const rank = document.createElement("span");
+  rank.className = "rank";
+  rank.textContent = showNearest ? `${i + 1}.` : "";
+  const img = document.createElement("img");
+  img.src = symbolDataUrl(p.category);
+  img.alt = "";
+  const name = document.createElement("span");
+  name.className = "name";
+  name.textContent = p.name;
+  const sub = document.createElement("span");
+  sub.className = "sub";
+  const where = [p.city, tr(`country.${p.country}`)].filter(Boolean).join(", ");
+  const sourced = sourceParts(p.source).some((x) => x.url) ? tr("trust.linkedSource") : tr("ed.q.missing_source_url");
+  sub.textContent = `${tr(`category.${p.category}`)} · ${where}${f.geometry ? "" : ` · ${tr("list.noLocation")}`} · ${freshness(state.lang, p.last_verified).text} · ${sourced}`;
+  name.append(sub);
+  const dist = document.createElement("span");
+  dist.className = "dist";
+  dist.textContent = showNearest && p.distance_m != null ? distanceText(p) : "";
+  if (showNearest) btn.append(rank, img, name, dist);
+  else btn.append(img, name);
+  btn.addEventListener("click", () => select(featureId(f), { fly: true, from: btn }));
+  li.append(btn);
+  return li;
+}
+
 /** Redraws the list and its status line. */
 export function renderList() {
   const { state, tr } = ex;
   const ol = /** @type {HTMLElement} */ (document.getElementById("list"));
   const showNearest = state.point !== null;
   /** @type {HTMLElement} */ (document.getElementById("results-title")).textContent = tr(showNearest ? "list.nearestTitle" : "list.title");
-  const items = showNearest ? ex.nearest : ex.resources;
   ol.dataset.mode = showNearest ? "nearest" : "all";
-  ol.replaceChildren(
-    ...items.map((f, i) => {
-      const p = f.properties;
-      const li = document.createElement("li");
-      const btn = document.createElement("button");
-      btn.type = "button";
-      btn.dataset.id = featureId(f);
-      if (featureId(f) === state.selected) btn.setAttribute("aria-current", "true");
-      const rank = document.createElement("span");
-      rank.className = "rank";
-      rank.textContent = showNearest ? `${i + 1}.` : "";
-      const img = document.createElement("img");
-      img.src = symbolDataUrl(p.category);
-      img.alt = "";
-      const name = document.createElement("span");
-      name.className = "name";
-      name.textContent = p.name;
-      const sub = document.createElement("span");
-      sub.className = "sub";
-      const where = [p.city, tr(`country.${p.country}`)].filter(Boolean).join(", ");
-      const sourced = sourceParts(p.source).some((x) => x.url) ? tr("trust.linkedSource") : tr("ed.q.missing_source_url");
-      sub.textContent = `${tr(`category.${p.category}`)} · ${where}${f.geometry ? "" : ` · ${tr("list.noLocation")}`} · ${freshness(state.lang, p.last_verified).text} · ${sourced}`;
-      name.append(sub);
-      const dist = document.createElement("span");
-      dist.className = "dist";
-      dist.textContent = showNearest && p.distance_m != null ? distanceText(p) : "";
-      if (showNearest) btn.append(rank, img, name, dist);
-      else btn.append(img, name);
-      btn.addEventListener("click", () => select(featureId(f), { fly: true, from: btn }));
-      li.append(btn);
-      return li;
-    }),
-  );
-  let status;
-  if (showNearest) status = tr("list.nearestCount", { n: items.length });
-  else status = tr("list.count", { n: ex.matched });
-  if (!items.length) status += ` ${tr("list.none")}`;
-  if (!showNearest && ex.matched > items.length && items.length) status += ` ${tr("list.truncated", { n: items.length })}`;
+  if (showNearest) {
+    ol.replaceChildren(...ex.nearest.map((f, i) => entry(f, i, true)));
+    setStatus(`${tr("list.nearestCount", { n: ex.nearest.length })}${ex.nearest.length ? "" : ` ${tr("list.none")}`}`);
+    return;
+  }
+  const rows = ex.resources.map((f, i) => entry(f, i, false));
+  const left = ex.matched - ex.resources.length;
+  if (left > 0 && ex.resources.length) {
+    const li = Object.assign(document.createElement("li"), { className: "more" });
+    const more = Object.assign(document.createElement("button"), { type: "button", className: "more", textContent: tr("list.more", { n: Math.min(left, 100) }) });
+    more.addEventListener("click", async () => {
+      const shown = ex.resources.length;
+      await loadResources(true);
+      // The focus goes on to the first new place.
+      /** @type {HTMLElement | null} */ (ol.querySelectorAll("li > button[data-id]")[shown])?.focus();
+    });
+    li.append(more);
+    rows.push(li);
+  }
+  if (ex.unlocated.length) {
+    const head = Object.assign(document.createElement("li"), { className: "list-head", textContent: tr("list.unlocated", { n: ex.unlocatedMatched }) });
+    rows.push(head, ...ex.unlocated.map((f, i) => entry(f, i, false)));
+  }
+  // The list follows the map: a place that is still listed keeps the focus.
+  const active = /** @type {HTMLElement | null} */ (document.activeElement);
+  const focusedId = active && ol.contains(active) ? active.dataset.id : undefined;
+  ol.replaceChildren(...rows);
+  if (focusedId) /** @type {HTMLElement | null} */ (ol.querySelector(`button[data-id="${CSS.escape(focusedId)}"]`))?.focus({ preventScroll: true });
+  let status = tr("list.count", { n: ex.matched });
+  if (!ex.matched) status += ` ${tr("list.none")}`;
+  if (ex.unlocatedMatched) status += ` ${tr("list.unlocated", { n: ex.unlocatedMatched })}`;
   setStatus(status);
 }

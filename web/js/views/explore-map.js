@@ -1,15 +1,17 @@
 // @ts-check
-// The explore view on the map: the listed resources (one symbol per point,
-// services sharing a point as a stack with a count), the highlighted marks
+// The explore view on the map: the resources from the vector tiles (one
+// symbol per point, services sharing a point as a stack with a count, grid
+// clusters at low zooms), the highlighted marks
 // (nearest ranks, the help desk's marks, the selected place), the chosen
 // point, and what a click on the map does.
 
-import { MIXED, symbolDataUrl } from "../symbols.js";
+import { symbolDataUrl } from "../symbols.js";
 import { approxText, isApprox } from "../facts.js";
-import { clusterMarker, pointMarker, rankMarker, stackMarker } from "../map.js";
-import { ex, featureId } from "./explore-context.js";
+import { SHOW_CLUSTERS, SHOW_NOTHING, SHOW_POINTS, clusterMarker, pointMarker, rankMarker, resourceTiles, stackMarker } from "../map.js";
+import { ex, featureId, remember, showError } from "./explore-context.js";
 import { select } from "./explore-details.js";
-import { setPoint } from "./explore.js";
+import { filterParams, setPoint } from "./explore.js";
+import { isAbort } from "../api.js";
 import { deskMarks } from "../desk.js";
 
 /** @typedef {import("./explore-context.js").Feature} Feature */
@@ -22,46 +24,49 @@ let pointMark = null;
 const clusterMarkers = new Map();
 /** Stack key → its count button on the map. @type {Map<string, any>} */
 const stackMarkers = new Map();
-/** Stack key → the features sharing that point. @type {Map<string, Feature[]>} */
+/** Stack key → the features sharing that point, once asked for. @type {Map<string, Feature[]>} */
 let stacks = new Map();
 /** The open stack's popup. @type {{ key: string, popup: any, from: Element | null } | null} */
 let stackPopup = null;
+/** The filter parameters the resource tiles were last asked with. */
+let tilesQuery = "";
 
 /**
- * A key shared by features on the same point (to about 10 cm).
- * @param {Feature} f
+ * Draws the resources that pass the filters, from the server's vector tiles
+ * (every one, however many: the tiles group them at low zooms). With
+ * `refresh`, asks for the tiles again even if the filters are the same (the
+ * directory changed).
+ * @param {boolean} [refresh]
  */
-const pointKey = (f) => /** @type {{ coordinates: number[] }} */ (f.geometry).coordinates.map((v) => v.toFixed(6)).join(",");
-
-/**
- * Draws the listed resources: one symbol per point, so that services sharing
- * a point (often a city's centre) are one stack that says how many they are
- * and lists them on a click.
- */
-export function updateMapData() {
+export function updateMapData(refresh = false) {
+  const { map, state } = ex;
   if (!ex.mapReady) return;
+  const none = state.categories.size === 0;
+  map.setFilter("clusters", none ? SHOW_NOTHING : SHOW_CLUSTERS);
+  map.setFilter("points", none ? SHOW_NOTHING : SHOW_POINTS);
+  const query = filterParams().toString();
+  if (query === tilesQuery && !refresh) return;
+  tilesQuery = query;
   stacks = new Map();
-  for (const f of ex.resources) {
-    if (!f.geometry) continue;
-    const key = pointKey(f);
-    const list = stacks.get(key) ?? [];
-    list.push(f);
-    stacks.set(key, list);
-  }
-  const slim = [...stacks].map(([key, fs]) => {
-    const categories = new Set(fs.map((f) => f.properties.category));
-    /** @type {Record<string, unknown>} */
-    const properties = {
-      id: fs.length === 1 ? featureId(fs[0]) : `stack:${key}`,
-      category: categories.size === 1 ? fs[0].properties.category : MIXED,
-      approx: fs.some((f) => isApprox(f.properties)),
-      count: fs.length,
-    };
-    if (fs.length > 1) properties.stack = key;
-    return { type: "Feature", geometry: fs[0].geometry, properties };
-  });
-  ex.map.getSource("resources").setData({ type: "FeatureCollection", features: slim });
-  if (stackPopup && !stacks.has(stackPopup.key)) closeStack();
+  map.getSource("resources").setTiles([resourceTiles(query)]);
+  closeStack();
+}
+
+/**
+ * The services sharing the point `key` ("lon,lat"), from the listing.
+ * @param {string} key
+ * @returns {Promise<Feature[]>}
+ */
+async function stackMembers(key) {
+  const known = stacks.get(key);
+  if (known) return known;
+  const p = filterParams();
+  p.set("bbox", `${key},${key}`);
+  p.set("limit", "1000");
+  const fc = await ex.getJson("stack", `/api/resources?${p}`);
+  remember(fc.features);
+  stacks.set(key, fc.features);
+  return fc.features;
 }
 
 /**
@@ -70,10 +75,18 @@ export function updateMapData() {
  * @param {Element | null} [from] where the focus goes back to
  * @param {boolean} [focus] whether to focus the first button
  */
-export function openStack(key, from = null, focus = true) {
+export async function openStack(key, from = null, focus = true) {
   const { tr, state, map } = ex;
-  const fs = stacks.get(key);
-  if (!fs || !map) return;
+  if (!map) return;
+  /** @type {Feature[]} */
+  let fs;
+  try {
+    fs = await stackMembers(key);
+  } catch (e) {
+    if (!isAbort(e)) showError(/** @type {Error} */ (e));
+    return;
+  }
+  if (!fs.length) return;
   closeStack();
   const box = document.createElement("div");
   box.className = "stack-list";
@@ -169,7 +182,7 @@ export function updateClusterLabels() {
   if (!ex.mapReady || !map.getSource("resources") || !map.isSourceLoaded("resources")) return;
   const seen = new Set();
   const stacked = new Set();
-  for (const f of map.querySourceFeatures("resources")) {
+  for (const f of map.querySourceFeatures("resources", { sourceLayer: "resources" })) {
     const p = f.properties;
     if (p.stack && !p.cluster) {
       if (stacked.has(p.stack)) continue;
@@ -218,8 +231,11 @@ export async function exploreClick(e) {
   const hits = map.queryRenderedFeatures(box, { layers: ["hl-icons", "points", "clusters"] });
   const hit = hits[0];
   if (hit?.properties.cluster) {
-    const zoom = await map.getSource("resources").getClusterExpansionZoom(hit.properties.cluster_id);
-    map.easeTo({ center: hit.geometry.coordinates, zoom });
+    // Zooms to the cluster's services, at least one level deeper.
+    const { west, south, east, north } = hit.properties;
+    const camera = map.cameraForBounds([[west, south], [east, north]], { padding: 60, maxZoom: 18 });
+    const zoom = Math.max(camera?.zoom ?? 0, Math.floor(map.getZoom()) + 1);
+    map.easeTo({ center: camera?.center ?? hit.geometry.coordinates, zoom });
   } else if (hit?.properties.stack) {
     openStack(hit.properties.stack, map.getCanvas());
   } else if (hit) {

@@ -15,12 +15,15 @@ import { closeStack, localiseStacks, stackOpen, updateHighlights, updateMapData 
 import { bindSearch } from "./explore-search.js";
 
 const NEAREST_K = 10;
-const LIST_LIMIT = 1000;
+/** Places the list asks for at a time. */
+const LIST_PAGE = 100;
+/** Places without a point (phone and online services) listed at most. */
+const UNLOCATED_LIMIT = 1000;
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const input = (/** @type {string} */ id) => /** @type {HTMLInputElement} */ ($(id));
 
 /** The API's filter parameters for the state's filters. */
-function filterParams() {
+export function filterParams() {
   const { state } = ex;
   const p = new URLSearchParams();
   if (state.categories.size !== CATEGORIES.length) p.set("category", [...state.categories].join(","));
@@ -41,27 +44,84 @@ export async function loadCategories() {
   }
 }
 
-/** Loads the resources that match the filters, for the list and the map. */
-export async function loadResources() {
-  setStatus(ex.tr("status.loading"));
+/**
+ * The map's view as the API's bbox (west,south,east,north in degrees; west
+ * greater than east where the view crosses the antimeridian).
+ */
+function viewBbox() {
+  const b = ex.map.getBounds();
+  const south = Math.max(-90, b.getSouth());
+  const north = Math.min(90, b.getNorth());
+  let west = b.getWest();
+  let east = b.getEast();
+  if (east - west >= 360) {
+    west = -180;
+    east = 180;
+  } else {
+    const wrap = (/** @type {number} */ x) => ((((x + 180) % 360) + 360) % 360) - 180;
+    west = wrap(west);
+    east = wrap(east);
+    if (east === -180) east = 180;
+  }
+  return [west, south, east, north].map((v) => v.toFixed(6)).join(",");
+}
+
+/**
+ * Loads the located resources in the map's view that match the filters, a
+ * page at a time; `more` adds the next page to the list.
+ * @param {boolean} [more]
+ */
+export async function loadResources(more = false) {
+  if (!ex.mapReady) return; // the map's load asks again
+  if (!more) setStatus(ex.tr("status.loading"));
   if (ex.state.categories.size === 0) {
     ex.resources = [];
     ex.matched = 0;
   } else {
     const p = filterParams();
-    p.set("limit", String(LIST_LIMIT));
+    p.set("bbox", viewBbox());
+    p.set("limit", String(LIST_PAGE));
+    if (more) p.set("offset", String(ex.resources.length));
     try {
       const fc = await ex.getJson("resources", `/api/resources?${p}`);
-      ex.resources = fc.features;
-      ex.matched = fc.numberMatched ?? fc.features.length;
+      ex.resources = more ? ex.resources.concat(fc.features) : fc.features;
+      ex.matched = fc.numberMatched ?? ex.resources.length;
+      remember(fc.features);
     } catch (e) {
       if (!isAbort(e)) showError(/** @type {Error} */ (e));
       return;
     }
   }
-  remember(ex.resources);
-  updateMapData();
   renderList();
+}
+
+/** Loads the resources without a point (phone and online services) that match the filters. */
+export async function loadUnlocated() {
+  if (ex.state.categories.size === 0) {
+    ex.unlocated = [];
+    ex.unlocatedMatched = 0;
+  } else {
+    const p = filterParams();
+    p.set("located", "false");
+    p.set("limit", String(UNLOCATED_LIMIT));
+    try {
+      const fc = await ex.getJson("unlocated", `/api/resources?${p}`);
+      ex.unlocated = fc.features;
+      ex.unlocatedMatched = fc.numberMatched ?? fc.features.length;
+      remember(fc.features);
+    } catch (e) {
+      if (!isAbort(e)) showError(/** @type {Error} */ (e));
+      return;
+    }
+  }
+  renderList();
+}
+
+/** A moment after the map stops moving, lists what is in view. */
+let viewTimer = 0;
+export function viewChanged() {
+  clearTimeout(viewTimer);
+  viewTimer = window.setTimeout(() => loadResources(), 150);
 }
 
 /** Loads the nearest resources to the point (none without a point). */
@@ -92,10 +152,12 @@ export async function loadNearest() {
   renderList();
 }
 
-/** Writes the fragment and reloads the list and the nearest. */
+/** Writes the fragment and reloads the map's tiles, the list and the nearest. */
 export function reload() {
   ex.store.write();
+  updateMapData(true);
   loadResources();
+  loadUnlocated();
   loadNearest();
 }
 
