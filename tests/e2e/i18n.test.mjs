@@ -119,3 +119,9 @@ test("the language comes from the browser, English when none fits", () => {
   assert.equal(pickLanguage([]), "en");
   assert.equal(t("bg", "list.count", { n: 7 }), "Места в този изглед на картата: 7");
 });
+
+test("a country the tables do not name gets the browser's name for it, not an error", () => {
+  assert.equal(t("en", "country.PL"), new Intl.DisplayNames(["en"], { type: "region" }).of("PL"));
+  assert.equal(t("de", "country.PL"), new Intl.DisplayNames(["de"], { type: "region" }).of("PL"));
+  assert.throws(() => t("en", "no.such.key"));
+});

@@ -110,6 +110,19 @@ function form(lang, text, vars) {
 }
 
 /**
+ * A country's name in `lang` from the browser's Intl data, else its code.
+ * @param {string} lang
+ * @param {string} code ISO 3166-1 alpha-2
+ */
+function regionName(lang, code) {
+  try {
+    return new Intl.DisplayNames([intlLocale(lang)], { type: "region" }).of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
+
+/**
  * The text of `key` in `lang` (English while `lang` is not loaded, or lacks
  * it), with `{name}` placeholders filled from `vars`.
  * @param {string} lang
@@ -119,6 +132,11 @@ function form(lang, text, vars) {
 export function t(lang, key, vars = {}) {
   const own = tables[lang]?.[key];
   const text = own ?? en[key];
-  if (text === undefined) throw new Error(`no string '${key}'`);
+  if (text === undefined) {
+    // Records may be of any country: one the tables do not name gets the browser's own name for it.
+    const country = /^country\.([A-Z]{2})$/.exec(key);
+    if (country) return regionName(lang, country[1]);
+    throw new Error(`no string '${key}'`);
+  }
   return form(own === undefined ? "en" : lang, text, vars).replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
 }
