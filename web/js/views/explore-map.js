@@ -10,7 +10,7 @@ import { clusterMarker, pointMarker, rankMarker, stackMarker } from "../map.js";
 import { ex, featureId } from "./explore-context.js";
 import { select } from "./explore-details.js";
 import { setPoint } from "./explore.js";
-import { deskMarks } from "../desk.js";
+import { deskMarks } from "./desk.js";
 
 /** @typedef {import("./explore-context.js").Feature} Feature */
 
