@@ -53,7 +53,7 @@ export const cv = {
   layersAdded: false,
 };
 
-/** @param {string} id */
+/** An element of the page, by id. @param {string} id */
 export const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
 /**

@@ -17,6 +17,7 @@ import { areaAt, drawAreas, drawGaps, showLayers } from "./coverage-map.js";
 import { renderCaveat, renderTable, selectRow } from "./coverage-table.js";
 import { renderChart, renderDownloads, renderGaps, renderLegend } from "./coverage-panels.js";
 
+/** What the fragment keeps for the view. */
 export { cov };
 
 /**

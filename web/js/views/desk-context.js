@@ -63,11 +63,11 @@ export const dk = {
   boundaries: null,
 };
 
-/** @param {string} id */
+/** An element of the page, by id. @param {string} id */
 export const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
-/** @param {string} id */
+/** An input of the page, by id. @param {string} id */
 export const input = (id) => /** @type {HTMLInputElement} */ (document.getElementById(id));
-/** @param {string} id */
+/** A button of the page, by id. @param {string} id */
 export const button = (id) => /** @type {HTMLButtonElement} */ (document.getElementById(id));
 
 /** The language of the referral text: the caller's, else the page's. */

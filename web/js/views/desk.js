@@ -14,6 +14,7 @@ import { copyText, refer, renderDesk, renderNotice } from "./desk-answer.js";
 import { showAreas } from "./desk-areas.js";
 import { bindPlaceBox } from "./desk-places.js";
 
+/** What the bootstrap and the explore view use of the parts. */
 export { desk, refer, renderDesk, showAreas };
 
 /**

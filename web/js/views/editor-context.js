@@ -5,9 +5,9 @@
 
 import { ApiError, send } from "../api.js";
 
-/** @param {string} id */
+/** An element of the editor, by id. @param {string} id */
 export const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
-/** @param {string} id */
+/** An input of the editor, by id. @param {string} id */
 export const input = (id) => /** @type {HTMLInputElement} */ (document.getElementById(id));
 
 /** The editor's context, filled by `mountEditor`. */
@@ -36,10 +36,10 @@ export const ed = {
   marker: null,
 };
 
-/** @param {string | null} etag */
+/** The version number an ETag names. @param {string | null} etag */
 export const version = (etag) => (etag ?? "").replace(/\D/g, "");
 
-/** @param {string} text */
+/** Shows `text` in the editor's status line. @param {string} text */
 export function say(text) {
   $("ed-status").textContent = text;
 }
@@ -70,11 +70,12 @@ export async function call(method, path, { body, type, ifMatch } = {}) {
   }
 }
 
-/** @param {Answer} r */
+/** Says what went wrong, in the server's words. @param {Answer} r */
 export function fail(r) {
   say(ec.tr("ed.error", { detail: r.data?.detail ?? `HTTP ${r.status}` }));
 }
 
+/** Asks for the token when none was given; true then (the call is not made). */
 export function needToken() {
   if (ed.token) return false;
   say(ec.tr("ed.needToken"));
