@@ -2,6 +2,7 @@
 // The one client of this server's API: JSON in, problem+json errors surfaced
 // as an `ApiError` whose message is the server's own words (its `detail`,
 // else its `title`). A newer request of the same kind aborts the older one.
+// `getJson` reads; `send` writes, carries a token or downloads.
 
 /** An answer that was not 2xx: the HTTP status and the problem document. */
 export class ApiError extends Error {
@@ -39,6 +40,57 @@ export async function getJson(kind, path) {
   });
   if (!res.ok) throw new ApiError(res.status, body && typeof body === "object" ? body : {});
   return body;
+}
+
+/**
+ * @typedef {object} SendOptions
+ * @property {string} [method] the HTTP method (GET)
+ * @property {string} [kind] what the request is for: a newer request of the same kind aborts this one
+ * @property {string} [token] a bearer token, sent to this server alone (no cookies, no referrer)
+ * @property {unknown} [body] sent as JSON
+ * @property {string} [type] the body's media type
+ * @property {string} [ifMatch] the ETag the change is made to
+ * @property {string} [accept] the media types accepted (JSON and problem+json)
+ */
+
+/**
+ * Sends a request to this server (a write, a request with a token, a
+ * download) and answers the 2xx Response, whose body the caller reads. Any
+ * other answer rejects with an `ApiError` (the problem document, or {});
+ * an abort (a newer request of the same `kind`, or `abort(kind)`) with an
+ * AbortError; a network failure with the browser's TypeError.
+ * @param {string} path the URL, on this server
+ * @param {SendOptions} [options]
+ * @returns {Promise<Response>}
+ */
+export async function send(path, { method = "GET", kind, token, body, type, ifMatch, accept = "application/json, application/problem+json" } = {}) {
+  /** @type {Record<string, string>} */
+  const headers = { accept };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (type) headers["content-type"] = type;
+  if (ifMatch) headers["if-match"] = ifMatch;
+  /** @type {RequestInit} */
+  const init = { method, headers, body: body === undefined ? undefined : JSON.stringify(body) };
+  if (token) Object.assign(init, { credentials: "omit", referrerPolicy: "no-referrer" });
+  if (kind) {
+    controllers[kind]?.abort();
+    init.signal = (controllers[kind] = new AbortController()).signal;
+  }
+  const res = await fetch(path, init);
+  if (res.ok) return res;
+  const problem = await res.json().catch((e) => {
+    if (init.signal?.aborted) throw e;
+    return {};
+  });
+  throw new ApiError(res.status, problem && typeof problem === "object" ? problem : {});
+}
+
+/**
+ * Aborts the request of `kind` still running, if any (its caller sees an AbortError).
+ * @param {string} kind
+ */
+export function abort(kind) {
+  controllers[kind]?.abort();
 }
 
 /**

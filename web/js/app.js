@@ -8,9 +8,9 @@ import { LANGUAGES, loadLanguage, t } from "./i18n.js";
 import { createStore } from "./state.js";
 import { getJson } from "./api.js";
 import { addOurLayers, createMap, localiseBasemap, localiseControls } from "./map.js";
-import { desk, initDesk, readDeskHash, refer, renderDesk, showAreas, writeDeskHash } from "./desk.js";
-import { coverageClick, initCoverage, readCoverageHash, refitCoverage, renderCoverage, showCoverage, writeCoverageHash } from "./coverage.js";
-import { initEditor, renderEditor } from "./editor.js";
+import { desk, mountDesk, readDeskHash, refer, renderDesk, showAreas, writeDeskHash } from "./views/desk.js";
+import { coverageClick, mountCoverage, readCoverageHash, refitCoverage, renderCoverage, showCoverage, writeCoverageHash } from "./views/coverage.js";
+import { mountEditor, renderEditor } from "./views/editor.js";
 import { ex, remember } from "./views/explore-context.js";
 import { clearPoint, loadCategories, loadNearest, loadResources, loadUnlocated, mountExplore, reload, renderExplore, setPoint, viewChanged } from "./views/explore.js";
 import { select, renderDetails } from "./views/explore-details.js";
@@ -156,8 +156,8 @@ async function start() {
   mountExplore({ store, getJson, tr, onReset: applyLanguage });
   bindControls();
   const getMap = () => ex.map;
-  initDesk({
-    state,
+  mountDesk({
+    store,
     tr,
     getJson,
     getConfig: () => ex.config,
@@ -165,12 +165,11 @@ async function start() {
     isMapReady: () => ex.mapReady,
     setPoint,
     clearPoint,
-    writeHash,
     redrawHighlights: updateHighlights,
   });
-  initCoverage({ state, tr, getJson, getMap, isMapReady: () => ex.mapReady, writeHash });
+  mountCoverage({ store, tr, getJson, getMap, isMapReady: () => ex.mapReady });
   // After a write: forget the cached record, reload the list, redraw the details.
-  initEditor({ state, tr, getMap, onChanged: (/** @type {string} */ id, /** @type {any} */ f) => (f ? remember([f]) : ex.known.delete(id), reload(), renderDetails()) });
+  mountEditor({ store, tr, getMap, onChanged: (/** @type {string} */ id, /** @type {any} */ f) => (f ? remember([f]) : ex.known.delete(id), reload(), renderDetails()) });
   /** @type {HTMLInputElement} */ ($("q")).value = state.q;
   applyLanguage();
   setMode(state.mode);

@@ -12,7 +12,7 @@ import { ex, featureId, remember, showError } from "./explore-context.js";
 import { select } from "./explore-details.js";
 import { filterParams, setPoint } from "./explore.js";
 import { isAbort } from "../api.js";
-import { deskMarks } from "../desk.js";
+import { deskMarks } from "./desk.js";
 
 /** @typedef {import("./explore-context.js").Feature} Feature */
 

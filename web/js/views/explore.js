@@ -7,7 +7,7 @@ import { CATEGORIES, COUNTRIES, TOPICS } from "../i18n.js";
 import { MIXED, symbolDataUrl } from "../symbols.js";
 import { fillSelect } from "../dom.js";
 import { isAbort } from "../api.js";
-import { refer } from "../desk.js";
+import { refer } from "./desk.js";
 import { ex, remember, setStatus, showError } from "./explore-context.js";
 import { renderList } from "./explore-list.js";
 import { closeDetails, renderDetails } from "./explore-details.js";

@@ -1,11 +1,15 @@
+// @ts-check
 // The editor's form: one labelled control per field of a record, read into a
 // GeoJSON Feature, with the API's validation errors shown next to the field
 // they name. No network here (see editor.js).
 
-import { CATEGORIES, TOPICS } from "./i18n.js";
-import { el, fillSelect } from "./dom.js";
+import { CATEGORIES, TOPICS } from "../i18n.js";
+import { el, fillSelect } from "../dom.js";
 
-/** Every field, as [property, label key, kind, words]; `lon`/`lat` make the geometry. */
+/**
+ * Every field, as [property, label key, kind, words]; `lon`/`lat` make the geometry.
+ * @type {Array<[string, string, string, Array<[string, string]>?]>}
+ */
 export const FIELDS = [
   ["id", "ed.f.id", "text"],
   ["name", "ed.f.name", "text"],
@@ -33,10 +37,22 @@ export const FIELDS = [
   ["description", "ed.f.description", "area"],
 ];
 
-const $ = (id) => document.getElementById(id);
-const control = (key) => $(`ed-f-${key}`);
+/** @typedef {(key: string, vars?: Record<string, unknown>) => string} Tr */
 
-/** Builds the form's controls inside `box`, labelled in the page's language. */
+/** @param {string} id */
+const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+/**
+ * A field's control: an input, a select, a textarea, or a fieldset of
+ * checkboxes; typed as an input (the properties used exist on its kind).
+ * @param {string} key
+ */
+const control = (key) => /** @type {HTMLInputElement} */ (document.getElementById(`ed-f-${key}`));
+
+/**
+ * Builds the form's controls inside `box`, labelled in the page's language.
+ * @param {HTMLElement} box
+ * @param {Tr} tr
+ */
 export function buildForm(box, tr) {
   box.replaceChildren(
     ...FIELDS.map(([key, , kind, words]) => {
@@ -45,10 +61,11 @@ export function buildForm(box, tr) {
         const boxes = words.map(([w]) => el("label", { className: "ed-check" }, el("input", { type: "checkbox", value: w, name: `ed-${key}` }), el("span", { dataset: { word: w } })));
         return el("fieldset", { id: `ed-f-${key}`, className: "ed-field ed-checks", dataset: { key } }, el("legend", { dataset: { label: key } }), ...boxes, error);
       }
+      /** @type {HTMLInputElement} */
       let input;
-      if (kind === "select") input = el("select", {});
-      else if (kind === "area") input = el("textarea", { rows: 3 });
-      else input = el("input", { type: kind === "date" ? "date" : "text", autocomplete: "off", spellcheck: false });
+      if (kind === "select") input = /** @type {any} */ (el("select", {}));
+      else if (kind === "area") input = /** @type {any} */ (el("textarea", { rows: 3 }));
+      else input = /** @type {HTMLInputElement} */ (el("input", { type: kind === "date" ? "date" : "text", autocomplete: "off", spellcheck: false }));
       if (kind === "number") input.inputMode = "decimal";
       input.id = `ed-f-${key}`;
       input.name = key;
@@ -58,14 +75,17 @@ export function buildForm(box, tr) {
   relabel(tr);
 }
 
-/** Writes the labels and the options in the page's language, keeping the values. */
+/**
+ * Writes the labels and the options in the page's language, keeping the values.
+ * @param {Tr} tr
+ */
 export function relabel(tr) {
   for (const [key, label, kind, words] of FIELDS) {
     const c = control(key);
     if (!c) continue;
-    c.parentElement.querySelector(`[data-label="${key}"]`)?.replaceChildren(tr(label));
-    if (kind === "checks") c.querySelector("legend").textContent = tr(label);
-    if (kind === "checks") for (const span of c.querySelectorAll("span[data-word]")) span.textContent = tr(`topic.${span.dataset.word}`);
+    c.parentElement?.querySelector(`[data-label="${key}"]`)?.replaceChildren(tr(label));
+    if (kind === "checks") /** @type {HTMLElement} */ (c.querySelector("legend")).textContent = tr(label);
+    if (kind === "checks") for (const span of /** @type {NodeListOf<HTMLElement>} */ (c.querySelectorAll("span[data-word]"))) span.textContent = tr(`topic.${span.dataset.word}`);
     if (kind === "select") {
       const value = c.value;
       const none = key === "category" ? [] : [["", tr("ed.none")]];
@@ -74,13 +94,16 @@ export function relabel(tr) {
   }
 }
 
-/** Fills the form from a Feature (or empties it for a new record). */
+/**
+ * Fills the form from a Feature (or empties it for a new record).
+ * @param {any} f
+ */
 export function fill(f) {
   const p = f?.properties ?? {};
   const [lon, lat] = f?.geometry?.coordinates ?? ["", ""];
   for (const [key, , kind] of FIELDS) {
     const c = control(key);
-    if (kind === "checks") for (const box of c.querySelectorAll("input")) box.checked = (p[key] ?? []).includes(box.value);
+    if (kind === "checks") for (const box of /** @type {NodeListOf<HTMLInputElement>} */ (c.querySelectorAll("input"))) box.checked = (p[key] ?? []).includes(box.value);
     else if (key === "lon") c.value = lon === "" ? "" : String(lon);
     else if (key === "lat") c.value = lat === "" ? "" : String(lat);
     else if (kind === "list") c.value = (p[key] ?? []).join(", ");
@@ -90,13 +113,20 @@ export function fill(f) {
   clearErrors();
 }
 
-/** Moves the point fields (from a dragged marker). */
+/**
+ * Moves the point fields (from a dragged marker).
+ * @param {number} lon
+ * @param {number} lat
+ */
 export function setPoint(lon, lat) {
   control("lon").value = lon.toFixed(6);
   control("lat").value = lat.toFixed(6);
 }
 
-/** The point typed in the form: [lon, lat], null when both are empty, or "bad". */
+/**
+ * The point typed in the form: [lon, lat], null when both are empty, or "bad".
+ * @returns {number[] | null | "bad"}
+ */
 export function typedPoint() {
   const [lon, lat] = [control("lon").value.trim(), control("lat").value.trim()];
   if (!lon && !lat) return null;
@@ -104,14 +134,19 @@ export function typedPoint() {
   return lon && lat && n.every(Number.isFinite) ? n : "bad";
 }
 
-/** The form as a Feature; `{ errors }` names fields that are not numbers. */
+/**
+ * The form as a Feature; `{ errors }` names fields that are not numbers.
+ * @param {Tr} tr
+ * @returns {{ feature?: any, errors?: Array<{ name: string, reason: string }> }}
+ */
 export function read(tr) {
+  /** @type {Record<string, string | string[]>} */
   const properties = {};
   for (const [key, , kind] of FIELDS) {
     if (key === "lon" || key === "lat") continue;
     const c = control(key);
     let v;
-    if (kind === "checks") v = [...c.querySelectorAll("input:checked")].map((b) => b.value);
+    if (kind === "checks") v = [.../** @type {NodeListOf<HTMLInputElement>} */ (c.querySelectorAll("input:checked"))].map((b) => b.value);
     else if (kind === "list") v = c.value.split(",").map((s) => s.trim()).filter(Boolean);
     else v = c.value.trim();
     if (Array.isArray(v) ? v.length : v !== "") properties[key] = v;
@@ -127,25 +162,39 @@ export function read(tr) {
 /** Properties the API computes (and ignores when written back): never edited, never a difference. */
 const COMPUTED = new Set(["version", "updated_at", "created_at", "hours_week", "centre_of", "distance_m", "open_now", "next_change", "reach"]);
 
-/** A value for comparing: empty strings and lists count as absent. */
+/**
+ * A value for comparing: empty strings and lists count as absent.
+ * @param {unknown} v
+ */
 const norm = (v) => JSON.stringify(v === undefined || v === "" || (Array.isArray(v) && !v.length) ? null : v);
 
-/** A merge patch turning `base` into `next` (both Features); null when they are the same. */
+/**
+ * A merge patch turning `base` into `next` (both Features); null when they are the same.
+ * @param {any} base
+ * @param {any} next
+ * @returns {any}
+ */
 export function mergePatch(base, next) {
   const a = base.properties ?? {};
   const b = next.properties ?? {};
+  /** @type {Record<string, unknown>} */
   const properties = {};
   for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
     if (COMPUTED.has(key)) continue;
     if (norm(a[key]) !== norm(b[key])) properties[key] = b[key] ?? null;
   }
+  /** @type {{ properties?: Record<string, unknown>, geometry?: unknown }} */
   const patch = {};
   if (Object.keys(properties).length) patch.properties = properties;
   if (JSON.stringify(base.geometry ?? null) !== JSON.stringify(next.geometry ?? null)) patch.geometry = next.geometry ?? null;
   return Object.keys(patch).length ? patch : null;
 }
 
-/** Marks the fields the API named (`invalid_params`); returns those no field holds. */
+/**
+ * Marks the fields the API named (`invalid_params`); returns those no field holds.
+ * @param {Array<{ name: string, reason: string }> | undefined} params
+ * @returns {string[]}
+ */
 export function showErrors(params) {
   clearErrors();
   const rest = [];
@@ -162,13 +211,13 @@ export function showErrors(params) {
     c.setAttribute("aria-invalid", "true");
     c.setAttribute("aria-describedby", box.id);
   }
-  document.querySelector("#ed-form [aria-invalid='true']")?.focus();
+  /** @type {HTMLElement | null} */ (document.querySelector("#ed-form [aria-invalid='true']"))?.focus();
   return rest;
 }
 
 /** Removes every error mark. */
 export function clearErrors() {
-  for (const box of document.querySelectorAll("#ed-form .ed-error")) {
+  for (const box of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("#ed-form .ed-error"))) {
     box.hidden = true;
     box.textContent = "";
   }
@@ -178,7 +227,11 @@ export function clearErrors() {
   }
 }
 
-/** A value as a person reads it in a diff. */
+/**
+ * A value as a person reads it in a diff.
+ * @param {any} v
+ * @returns {string}
+ */
 export function shown(v) {
   if (v === null || v === undefined || v === "") return "—";
   if (Array.isArray(v)) return v.length ? v.join(", ") : "—";
@@ -186,10 +239,16 @@ export function shown(v) {
   return String(v);
 }
 
-/** The fields two Features differ in: [[field, a, b]] (the point as "geometry"). */
+/**
+ * The fields two Features differ in: [[field, a, b]] (the point as "geometry").
+ * @param {any} a
+ * @param {any} b
+ * @returns {Array<[string, any, any]>}
+ */
 export function differences(a, b) {
   const pa = a?.properties ?? {};
   const pb = b?.properties ?? {};
+  /** @type {Array<[string, any, any]>} */
   const out = [];
   for (const key of new Set([...Object.keys(pa), ...Object.keys(pb)])) {
     if (COMPUTED.has(key)) continue;
