@@ -60,8 +60,15 @@ async fn resource_tile(
     Path((z, x, y)): Path<(String, String, String)>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let tile = tile_id(&z, &x, &y)?;
-    let filter = filter(query.as_deref())?;
+    // Every wrong part named at once: the address and the filters.
+    let (tile, filter) = match (tile_id(&z, &x, &y), filter(query.as_deref())) {
+        (Ok(tile), Ok(filter)) => (tile, filter),
+        (Err(ApiError::InvalidParams(mut a)), Err(ApiError::InvalidParams(b))) => {
+            a.extend(b);
+            return Err(ApiError::InvalidParams(a));
+        }
+        (Err(e), _) | (_, Err(e)) => return Err(e),
+    };
     let snapshot = state.snapshot();
     let bytes = offload(&state, "ask for a tile at a deeper zoom", move |budget| {
         let marks = tiles::marks(&snapshot, tile, &filter);
