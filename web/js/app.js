@@ -105,9 +105,10 @@ async function initMap() {
     map.once("idle", () => (document.body.dataset.mapReady = "true"));
   });
   map.on("render", updateClusterLabels);
-  map.on("moveend", () => {
+  map.on("moveend", (/** @type {any} */ e) => {
     writeHash();
-    viewChanged();
+    // The list follows the view, except when the page only brought a picked place into sight.
+    if (!e.keepList) viewChanged();
   });
   map.on("click", (/** @type {any} */ e) => (state.mode === "coverage" ? coverageClick(e) : exploreClick(e)));
 }

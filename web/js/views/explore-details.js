@@ -54,8 +54,15 @@ export async function select(id, { fly = false, from = null, focus = true } = {}
     // Keep the place clear of the details panel: right of it on a desk, above it on a phone.
     const wide = window.matchMedia("(min-width: 761px)").matches;
     if (!wide) document.querySelector(".layout")?.scrollTo({ top: 0 });
-    const offset = wide ? [-200, 0] : [0, -Math.round(map.getContainer().clientHeight / 4)];
-    map.easeTo({ center: f.geometry.coordinates, zoom: Math.max(map.getZoom(), 12), offset });
+    const { clientWidth: w, clientHeight: h } = map.getContainer();
+    const at = map.project(f.geometry.coordinates);
+    const clear = wide ? at.x >= 400 && at.x <= w && at.y >= 0 && at.y <= h : at.x >= 0 && at.x <= w && at.y >= 0 && at.y <= h / 2;
+    // A place already in sight stays where it is. Bringing one into sight
+    // keeps the list of the view it was picked from (`keepList`).
+    if (!clear) {
+      const offset = wide ? [-200, 0] : [0, -Math.round(h / 4)];
+      map.easeTo({ center: f.geometry.coordinates, zoom: Math.max(map.getZoom(), 12), offset }, { keepList: true });
+    }
   }
   if (focus) $("details").focus();
 }
