@@ -22,6 +22,7 @@ pub mod quality;
 pub mod referral;
 pub mod resources;
 pub mod server;
+pub mod vocabulary;
 pub mod web;
 pub mod write;
 
@@ -85,6 +86,7 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
         .merge(ogcapi::router())
         .merge(basemap::router(web.basemap.clone()))
         .merge(config::router(web))
+        .merge(vocabulary::router())
         .merge(hsds::router())
         .split_for_parts();
     let doc = openapi::Document(Arc::new(doc.to_json().unwrap_or_default()));
