@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use tower::ServiceExt;
-use witgis::coverage::{self, Localities, Query};
+use witgis::coverage::{self, Query};
 use witgis::index::Snapshot;
 use witgis::state::AppState;
 use witgis::work::{Budget, Ticker, WorkPool};
