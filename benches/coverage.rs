@@ -9,26 +9,28 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use witgis::coverage::{self, Completeness, DemandQuery, Level, Localities, Period, Query};
+use witgis::coverage::{self, DemandQuery, Level, Localities, Period, Query};
 use witgis::index::Snapshot;
 use witgis::model::demand::Demand;
 use witgis::model::{Category, Topic};
 
 fn bench(c: &mut Criterion) {
+    let reference = witgis::reference::ReferenceData::load().expect("the embedded reference data");
+    let completeness = &reference.completeness;
     // The shipped data: seed resources and the GeoNames localities.
     if let Ok(seed) = witgis::store::seed() {
         let snapshot = Snapshot::new(seed);
-        let shipped = Localities::shipped();
+        let shipped = &reference.localities;
         let mut group = c.benchmark_group("coverage_seed");
         group.sample_size(20);
         group.bench_function("report_country", |b| {
             b.iter(|| {
                 black_box(coverage::report(
                     &snapshot,
-                    shipped,
+                    reference.census(),
                     Level::Country,
                     &Query::default(),
-                    Completeness::shipped(),
+                    completeness,
                 ))
             })
         });
@@ -40,15 +42,15 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 black_box(coverage::report(
                     &snapshot,
-                    shipped,
+                    reference.census(),
                     Level::Region,
                     &Query::default(),
-                    Completeness::shipped(),
+                    completeness,
                 ))
             })
         });
         // 10,000 requests spread over the regions (as loaded areas) and needs.
-        let regions = coverage::regions().all().to_vec();
+        let regions = reference.regions.all().to_vec();
         let log: Vec<Demand> = (0..10_000)
             .filter_map(|i| {
                 let area = regions[i % regions.len()].id.clone();
@@ -89,26 +91,17 @@ fn bench(c: &mut Criterion) {
 
     let snapshot = Snapshot::new(witgis::synth::resources(1_000_000, 42));
     let localities = Localities::synthetic(100_000, 7);
+    let census = coverage::Census { localities: &localities, ..reference.census() };
     let all = Query::default();
     let centres = Query { categories: vec![Category::MentalHealthCentre], ..Query::default() };
 
     let mut group = c.benchmark_group("coverage_1M_resources_100k_localities");
     group.sample_size(10).measurement_time(Duration::from_secs(15));
     group.bench_function("report_country", |b| {
-        b.iter(|| {
-            black_box(coverage::report(&snapshot, &localities, Level::Country, &all, Completeness::shipped()))
-        })
+        b.iter(|| black_box(coverage::report(&snapshot, census, Level::Country, &all, completeness)))
     });
     group.bench_function("report_country_one_category", |b| {
-        b.iter(|| {
-            black_box(coverage::report(
-                &snapshot,
-                &localities,
-                Level::Country,
-                &centres,
-                Completeness::shipped(),
-            ))
-        })
+        b.iter(|| black_box(coverage::report(&snapshot, census, Level::Country, &centres, completeness)))
     });
     group.bench_function("gaps_25km", |b| {
         b.iter(|| black_box(coverage::gaps(&snapshot, &localities, &centres, 25_000.0, 100)))

@@ -41,6 +41,7 @@ fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
     let store = runtime.block_on(witgis::store::open(&url)).expect("store");
+    let reference = Arc::new(witgis::reference::ReferenceData::load().expect("the embedded reference data"));
     for size in [100_000usize, 1_000_000] {
         let resources = witgis::synth::resources(size, 42);
         let label = format!("{}k", size / 1000);
@@ -59,8 +60,11 @@ fn bench(c: &mut Criterion) {
         });
         drop(own);
 
-        let state =
-            AppState::with_versioned(Arc::clone(&store), Versioned::new(stored(&resources), Vec::new()));
+        let state = AppState::with_versioned(
+            Arc::clone(&store),
+            Versioned::new(stored(&resources), Vec::new()),
+            Arc::clone(&reference),
+        );
         // The first change copies the loaded snapshot into the standby.
         version += 1;
         runtime.block_on(state.apply_all(vec![write(&resources, 0, version)]));

@@ -106,8 +106,9 @@ struct ServeArgs {
     basemap: Option<PathBuf>,
     /// The territory place search prefers: a country code (IT), a city
     /// (Rome, Vilnius) or a box west,south,east,north in degrees.
-    #[arg(long, env = "WITGIS_HOME", default_value = "Rome", value_parser = crate::places::Home::parse)]
-    home: crate::places::Home,
+    /// (Checked against the gazetteer once the reference data is loaded.)
+    #[arg(long, env = "WITGIS_HOME", default_value = "Rome")]
+    home: String,
     /// The file declaring which country × category the directory lists
     /// completely (default: the shipped data/completeness.tsv).
     #[arg(long, env = "WITGIS_COMPLETENESS")]
@@ -367,6 +368,9 @@ pub enum CliError {
     /// The input file had errors (already reported line by line).
     #[error("{0}")]
     Invalid(String),
+    /// An embedded reference file does not parse.
+    #[error("the reference data shipped in the binary is broken: {0}")]
+    Reference(#[from] crate::reference::ReferenceError),
 }
 
 impl Cli {
@@ -392,6 +396,15 @@ async fn open_store(args: &StoreArgs) -> Result<Arc<dyn Store>, CliError> {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), CliError> {
+    // Parsed and indexed now, not on the first caller's search; a broken
+    // embedded file stops the start here, naming the file and the line.
+    let reference = Arc::new(
+        tokio::task::spawn_blocking(crate::reference::ReferenceData::load)
+            .await
+            .map_err(|e| CliError::Io(format!("loading the reference data: {e}")))??,
+    );
+    let home = crate::places::Home::parse(&args.home, reference.places())
+        .map_err(|e| CliError::Invalid(format!("invalid value '{}' for '--home <HOME>': {e}", args.home)))?;
     let basemap = match &args.basemap {
         Some(path) => {
             let basemap =
@@ -403,7 +416,7 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
     };
     let completeness = match &args.completeness {
         Some(path) => crate::coverage::Completeness::load(path).map_err(|e| CliError::Invalid(e.0))?,
-        None => crate::coverage::Completeness::shipped().clone(),
+        None => reference.completeness.clone(),
     };
     let store = open_store(&args.store).await?;
     let seed = store::seed().map_err(|e| CliError::Invalid(e.report("data/resources.geojson")))?;
@@ -420,9 +433,9 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
         failed_tokens: crate::throttle::Buckets::new(crate::throttle::FAILED_TOKENS),
         writes: crate::throttle::Buckets::new(writes),
     };
-    let mut state = AppState::load(store)
+    let mut state = AppState::load(store, Arc::clone(&reference))
         .await?
-        .with_home(args.home.clone())
+        .with_home(home)
         .with_completeness(completeness)
         .with_desk_zone(args.desk_time_zone)
         .with_limits(limits)
@@ -442,11 +455,6 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
         state = state.with_geocoder(g);
     }
     let state = Arc::new(state);
-    // Index the place names now, not on the first caller's search.
-    tokio::task::spawn_blocking(|| {
-        std::sync::LazyLock::force(&crate::places::LOCALITIES).len()
-            + std::sync::LazyLock::force(&crate::http::places::REGIONS).all().len()
-    });
     if let Some(feed) = feed {
         tokio::spawn(Arc::clone(&state).follow(feed));
     }
@@ -513,8 +521,10 @@ async fn import(args: ImportArgs) -> Result<(), CliError> {
         })?),
     };
     let Some(format) = format else {
+        let reference = crate::reference::ReferenceData::load()?;
         let store = open_store(&args.store).await?;
-        return crate::import_osm::run(&args.file, args.osm_mapping.as_deref(), args.dry_run, store.as_ref())
+        let (file, mapping) = (&args.file, args.osm_mapping.as_deref());
+        return crate::import_osm::run(file, mapping, args.dry_run, store.as_ref(), &reference.countries)
             .await;
     };
     let started = Instant::now();

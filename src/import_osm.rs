@@ -21,6 +21,7 @@ pub async fn run(
     mapping: Option<&Path>,
     dry_run: bool,
     store: &dyn Store,
+    countries: &crate::countries::Countries,
 ) -> Result<(), CliError> {
     let name = file.display().to_string();
     let started = Instant::now();
@@ -40,7 +41,7 @@ pub async fn run(
         let text = std::fs::read_to_string(file).map_err(|e| CliError::Io(format!("{name}: {e}")))?;
         osm::read_overpass(&text).map_err(|e| CliError::Invalid(format!("{name}: {e}")))?
     };
-    let mapped = osm::to_resources(&objects, &mapping);
+    let mapped = osm::to_resources(&objects, &mapping, countries);
     let tagged = objects.len();
     drop(objects);
     eprintln!(

@@ -275,9 +275,12 @@ impl Snapshot {
         Some(slot)
     }
 
-    /// The places this snapshot adds to place search (areas and addresses).
-    pub fn places(&self) -> &crate::places::Gazetteer {
-        self.places.get_or_init(|| Arc::new(crate::places::from_snapshot(self.areas.all(), self.resources())))
+    /// The places this snapshot adds to place search (areas, Rome's
+    /// `quarters` and municipi, addresses), indexed on first use.
+    pub fn places(&self, quarters: &crate::places::Quarters) -> &crate::places::Gazetteer {
+        self.places.get_or_init(|| {
+            Arc::new(crate::places::from_snapshot(self.areas.all(), self.resources(), quarters))
+        })
     }
 
     /// Every area, sorted by id.

@@ -1,7 +1,8 @@
 //! witgis: maps the places that help people.
 //!
 //! Dependencies point one way: [`model`] → [`sphere`] / [`index`] / [`auth`] → [`store`]
-//! → [`state`] → [`http`] → `main`.
+//! → [`state`] → [`http`] → `main`. The shipped reference data ([`reference`]) is
+//! parsed once at start-up, held by the state and handed down.
 
 pub mod area_index;
 pub mod auth;
@@ -17,6 +18,7 @@ pub mod index;
 pub mod model;
 pub mod places;
 pub mod quality;
+pub mod reference;
 pub mod referral;
 pub mod sphere;
 pub mod state;

@@ -3,13 +3,13 @@
 //! matched case- and accent-insensitively by prefix and with typos.
 
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
 
 use fst::automaton::{Levenshtein, Str};
 use fst::{Automaton, IntoStreamer, Map, Streamer};
 use geo::InteriorPoint;
 use serde::Serialize;
 
+use crate::countries::Countries;
 use crate::model::text::fold;
 use crate::model::{Area, Country, Resource};
 
@@ -120,31 +120,49 @@ impl QuarterRow {
 }
 
 /// Rome's municipi and quarters, from `data/rome-quarters.tsv`.
-pub static QUARTERS: LazyLock<Vec<QuarterRow>> = LazyLock::new(|| {
-    include_str!("../data/rome-quarters.tsv")
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.starts_with("id\t"))
-        .filter_map(|line| {
+#[derive(Debug, Clone, Default)]
+pub struct Quarters {
+    rows: Vec<QuarterRow>,
+}
+
+/// The number of columns of `data/rome-quarters.tsv`.
+const QUARTER_COLUMNS: usize = 12;
+
+impl Quarters {
+    /// Parses the tab-separated text (`#` comments, a header starting `id`);
+    /// the error names the line and the column.
+    pub fn parse(text: &str) -> Result<Quarters, String> {
+        let mut rows = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            if line.starts_with('#') || line.starts_with("id\t") {
+                continue;
+            }
+            let at = i + 1;
             let c: Vec<&str> = line.split('\t').collect();
             let [id, name, alternates, kind, code, municipi, extent, lon, lat, point_source, source, note] =
                 c[..]
             else {
-                return None;
+                return Err(format!("line {at}: {} columns, not {QUARTER_COLUMNS}", c.len()));
             };
             let extent = match extent {
                 "whole" => Extent::Whole,
                 "split" => Extent::Split,
                 "part" => Extent::Part,
                 "point" => Extent::Point,
-                _ => return None,
+                other => {
+                    return Err(format!("line {at}: extent '{other}' is not whole, split, part or point"));
+                }
             };
-            let point = match (lon.parse::<f64>(), lat.parse::<f64>()) {
-                (Ok(x), Ok(y)) => Some([x, y]),
-                _ => None,
+            let point = match (lon, lat) {
+                ("", "") => None,
+                _ => match (lon.parse::<f64>(), lat.parse::<f64>()) {
+                    (Ok(x), Ok(y)) => Some([x, y]),
+                    _ => return Err(format!("line {at}: lon '{lon}', lat '{lat}' is not a point")),
+                },
             };
             let list =
                 |s: &str, sep: char| s.split(sep).filter(|x| !x.is_empty()).map(str::to_owned).collect();
-            Some(QuarterRow {
+            rows.push(QuarterRow {
                 id: id.to_owned(),
                 name: name.to_owned(),
                 alternates: list(alternates, '|'),
@@ -156,19 +174,25 @@ pub static QUARTERS: LazyLock<Vec<QuarterRow>> = LazyLock::new(|| {
                 point_source: point_source.to_owned(),
                 source: source.to_owned(),
                 note: note.to_owned(),
-            })
-        })
-        .collect()
-});
+            });
+        }
+        Ok(Quarters { rows })
+    }
 
-/// The municipio or quarter with this id.
-pub fn quarter(id: &str) -> Option<&'static QuarterRow> {
-    QUARTERS.iter().find(|q| q.id == id)
-}
+    /// Every row, in the order of the file.
+    pub fn all(&self) -> &[QuarterRow] {
+        &self.rows
+    }
 
-/// The name of a municipio ("Municipio Roma VII") by its area id.
-pub fn municipio_name(id: &str) -> Option<&'static str> {
-    quarter(id).filter(|q| q.is_municipio()).map(|q| q.name.as_str())
+    /// The municipio or quarter with this id.
+    pub fn get(&self, id: &str) -> Option<&QuarterRow> {
+        self.rows.iter().find(|q| q.id == id)
+    }
+
+    /// The name of a municipio ("Municipio Roma VII") by its area id.
+    pub fn municipio_name(&self, id: &str) -> Option<&str> {
+        self.get(id).filter(|q| q.is_municipio()).map(|q| q.name.as_str())
+    }
 }
 
 const ROMAN: [&str; 15] =
@@ -233,6 +257,8 @@ pub struct Gazetteer {
     names: Map<Vec<u8>>,
     postings: Vec<Vec<u32>>,
     by_id: std::collections::HashMap<String, u32>,
+    /// Places by their point to about 10 m, built on first use.
+    centres: std::sync::OnceLock<std::collections::HashMap<(i64, i64), usize>>,
 }
 
 /// How well a place matched; lower is better.
@@ -277,7 +303,7 @@ impl Gazetteer {
             (k, (postings.len() - 1) as u64)
         }))
         .unwrap_or_default();
-        Gazetteer { places, names, postings, by_id }
+        Gazetteer { places, names, postings, by_id, centres: std::sync::OnceLock::new() }
     }
 
     /// The place with this id.
@@ -350,51 +376,103 @@ impl Gazetteer {
     }
 }
 
-/// The GeoNames localities shipped in `data/places.tsv`, indexed once.
-pub static LOCALITIES: LazyLock<Gazetteer> = LazyLock::new(|| {
-    let quartered: std::collections::HashSet<&str> =
-        QUARTERS.iter().filter_map(|q| q.point_source.strip_prefix("GeoNames ")).collect();
-    let entries = include_str!("../data/places.tsv")
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.starts_with("geonameid\t"))
-        .filter_map(|line| {
-            let cols: Vec<&str> = line.split('\t').collect();
-            let [id, name, country, lon, lat, population, _feature_code, alternates] = cols[..] else {
-                return None;
-            };
-            // A place that is one of Rome's quarters is searched as that quarter.
-            if quartered.contains(id) {
-                return None;
+impl Gazetteer {
+    /// The GeoNames localities of `data/places.tsv` (tab-separated, `#`
+    /// comments, a header starting `geonameid`), but for those that are one
+    /// of Rome's `quarters`, which are searched as that quarter. The error
+    /// names the line and the column.
+    pub fn localities(text: &str, quarters: &Quarters) -> Result<Gazetteer, String> {
+        let quartered: std::collections::HashSet<&str> =
+            quarters.all().iter().filter_map(|q| q.point_source.strip_prefix("GeoNames ")).collect();
+        let mut entries = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            if line.starts_with('#') || line.starts_with("geonameid\t") {
+                continue;
+            }
+            let row = places_row(i + 1, line)?;
+            if quartered.contains(row.id) {
+                continue;
             }
             let place = Place {
-                id: Some(format!("geonames-{id}")),
-                name: name.to_owned(),
+                id: Some(format!("geonames-{}", row.id)),
+                name: row.name.to_owned(),
                 kind: PlaceKind::Locality,
-                country: country.parse().ok(),
-                lon: lon.parse().ok()?,
-                lat: lat.parse().ok()?,
-                population: population.parse().ok(),
-                city: Some(name.to_owned()),
+                country: Some(row.country),
+                lon: row.lon,
+                lat: row.lat,
+                population: row.population,
+                city: Some(row.name.to_owned()),
                 ..Place::default()
             };
-            let names = std::iter::once(name).chain(alternates.split('|')).map(str::to_owned).collect();
-            Some((place, names))
-        })
-        .collect();
-    Gazetteer::new(entries)
-});
-
-/// The locality whose GeoNames centre is at this point (to about 10 m), if
-/// any: what an approximate `district` point is the centre of.
-pub fn locality_centred_at(lon: f64, lat: f64) -> Option<&'static str> {
-    static CENTRES: LazyLock<std::collections::HashMap<(i64, i64), usize>> = LazyLock::new(|| {
-        let mut centres = std::collections::HashMap::new();
-        for (i, p) in LOCALITIES.places.iter().enumerate() {
-            centres.entry(centre_key(p.lon, p.lat)).or_insert(i);
+            let names =
+                std::iter::once(row.name).chain(row.alternates.split('|')).map(str::to_owned).collect();
+            entries.push((place, names));
         }
-        centres
-    });
-    CENTRES.get(&centre_key(lon, lat)).map(|&i| LOCALITIES.places[i].name.as_str())
+        Ok(Gazetteer::new(entries))
+    }
+
+    /// The name of the place whose point is this one (to about 10 m), if
+    /// any: for the localities, what an approximate `district` point is the
+    /// centre of.
+    pub fn centred_at(&self, lon: f64, lat: f64) -> Option<&str> {
+        let centres = self.centres.get_or_init(|| {
+            let mut centres = std::collections::HashMap::new();
+            for (i, p) in self.places.iter().enumerate() {
+                centres.entry(centre_key(p.lon, p.lat)).or_insert(i);
+            }
+            centres
+        });
+        centres.get(&centre_key(lon, lat)).map(|&i| self.places[i].name.as_str())
+    }
+}
+
+/// One line of `data/places.tsv`, checked.
+pub struct PlacesRow<'a> {
+    /// GeoNames id.
+    pub id: &'a str,
+    /// Local name.
+    pub name: &'a str,
+    /// Its country.
+    pub country: Country,
+    /// Longitude.
+    pub lon: f64,
+    /// Latitude.
+    pub lat: f64,
+    /// Inhabitants (none when the column is empty).
+    pub population: Option<u64>,
+    /// GeoNames feature code (PPLC, PPLX…).
+    pub feature_code: &'a str,
+    /// Other names, `|`-separated.
+    pub alternates: &'a str,
+}
+
+/// Parses line `at` of `data/places.tsv`; the error names the line and the
+/// column.
+pub fn places_row(at: usize, line: &str) -> Result<PlacesRow<'_>, String> {
+    let cols: Vec<&str> = line.split('\t').collect();
+    let [id, name, country, lon, lat, population, feature_code, alternates] = cols[..] else {
+        return Err(format!("line {at}: {} columns, not 8", cols.len()));
+    };
+    let number = |field: &str, value: &str| {
+        value
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| format!("line {at}: {field} '{value}' is not a number"))
+    };
+    Ok(PlacesRow {
+        id,
+        name,
+        country: country.parse().map_err(|e| format!("line {at}: country: {e}"))?,
+        lon: number("lon", lon)?,
+        lat: number("lat", lat)?,
+        population: match population.trim() {
+            "" => None,
+            p => Some(p.parse().map_err(|_| format!("line {at}: population '{p}' is not a whole number"))?),
+        },
+        feature_code,
+        alternates,
+    })
 }
 
 /// Degrees to 4 decimals (about 10 m), as integers.
@@ -408,14 +486,18 @@ fn centre_key(lon: f64, lat: f64) -> (i64, i64) {
 /// loaded, else none) and the addresses of its resources, each address once
 /// (several services often share one building; the first by id gives the
 /// point).
-pub fn from_snapshot<'a>(areas: &[Area], resources: impl IntoIterator<Item = &'a Resource>) -> Gazetteer {
+pub fn from_snapshot<'a>(
+    areas: &[Area],
+    resources: impl IntoIterator<Item = &'a Resource>,
+    quarters: &Quarters,
+) -> Gazetteer {
     let mut entries = Vec::new();
     let mut addresses = std::collections::HashSet::new();
     let loaded: BTreeMap<&str, &Area> = areas.iter().map(|a| (a.id.as_str(), a)).collect();
     let area_names: std::collections::HashSet<String> = areas.iter().map(|a| key(&a.name)).collect();
     for a in areas {
         let Some(p) = a.geometry.interior_point() else { continue };
-        let row = quarter(&a.id).filter(|q| q.is_municipio());
+        let row = quarters.get(&a.id).filter(|q| q.is_municipio());
         let mut names = vec![a.name.clone(), a.id.clone()];
         if let Some(row) = row {
             names.push(row.name.clone());
@@ -436,7 +518,7 @@ pub fn from_snapshot<'a>(areas: &[Area], resources: impl IntoIterator<Item = &'a
         };
         entries.push((place, names));
     }
-    for q in QUARTERS.iter() {
+    for q in quarters.all() {
         // A loaded outline of the same municipio or name is the better place.
         if loaded.contains_key(q.id.as_str()) || (!q.is_municipio() && area_names.contains(&key(&q.name))) {
             continue;
@@ -584,34 +666,37 @@ impl Default for Home {
 impl Home {
     /// Parses `--home`: a country code (`IT`), a box (`west,south,east,north`)
     /// or the name of a city in the gazetteer (`Roma`, `Vilnius`).
-    pub fn parse(s: &str) -> Result<Home, String> {
+    pub fn parse(s: &str, shipped: Shipped) -> Result<Home, String> {
         let s = s.trim();
         if s.contains(',') {
             return Bounds::parse(s).map(Home::Box);
         }
+        let covered = Country::covered_list();
         if s.len() == 2 {
             let code = s.to_ascii_uppercase();
-            return match code.as_str() {
-                "IT" | "BG" | "DE" | "LT" => {
-                    code.parse::<Country>().map(Home::Country).map_err(|e| e.to_string())
-                }
-                _ => Err(format!("'{s}' is not one of the covered countries: IT, BG, DE, LT")),
+            return match code.parse::<Country>() {
+                Ok(c) if c.is_covered() => Ok(Home::Country(c)),
+                _ => Err(format!("'{s}' is not one of the covered countries: {covered}")),
             };
         }
         let none = Gazetteer::new(Vec::new());
         let bias = Bias { home: Home::Box(Bounds([0.0, 0.0, 0.0, 0.0])), view: None };
-        search(s, &none, None, 1, &bias)
+        search(s, &none, shipped, None, 1, &bias)
             .into_iter()
             .find(|f| f.quality == Match::Exact)
             .and_then(|f| Some((f.place.name.clone(), f.place.point()?)))
             .map(|(name, centre)| Home::City { name, centre, radius_m: CITY_RADIUS_M })
-            .ok_or_else(|| format!("'{s}' is not a country code (IT, BG, DE, LT), a box west,south,east,north or a known city"))
+            .ok_or_else(|| {
+                format!(
+                    "'{s}' is not a country code ({covered}), a box west,south,east,north or a known city"
+                )
+            })
     }
 
     /// Does home hold the point?
-    pub fn contains(&self, p: [f64; 2]) -> bool {
+    pub fn contains(&self, p: [f64; 2], countries: &Countries) -> bool {
         match self {
-            Home::Country(c) => crate::countries::country_at(p[0], p[1]) == Some(*c),
+            Home::Country(c) => countries.at(p[0], p[1]) == Some(*c),
             Home::City { centre, radius_m, .. } => crate::sphere::geodesic_m(*centre, p) <= *radius_m,
             Home::Box(b) => b.contains(p),
         }
@@ -639,9 +724,9 @@ pub struct Bias {
 impl Bias {
     /// Is the place at home or in view? A Roman place without a point counts
     /// as at Rome's centre.
-    fn near(&self, p: &Place) -> bool {
+    fn near(&self, p: &Place, countries: &Countries) -> bool {
         let at = p.point().or_else(|| (p.city.as_deref() == Some("Roma")).then_some(ROME));
-        at.is_some_and(|at| self.home.contains(at) || self.view.is_some_and(|v| v.contains(at)))
+        at.is_some_and(|at| self.home.contains(at, countries) || self.view.is_some_and(|v| v.contains(at)))
     }
 }
 
@@ -680,6 +765,16 @@ fn kind_rank(k: PlaceKind) -> u8 {
     }
 }
 
+/// What place search needs of the reference data: the shipped localities,
+/// and the countries' outlines for a country home.
+#[derive(Clone, Copy)]
+pub struct Shipped<'a> {
+    /// The GeoNames localities.
+    pub localities: &'a Gazetteer,
+    /// The covered countries' outlines.
+    pub countries: &'a Countries,
+}
+
 /// Searches the shipped localities and a snapshot's own places together. A
 /// municipio named in any usual form comes first; then by [`Found::tier`];
 /// within a tier quarters and areas, then municipi, addresses and
@@ -687,6 +782,7 @@ fn kind_rank(k: PlaceKind) -> u8 {
 pub fn search<'a>(
     query: &str,
     own: &'a Gazetteer,
+    shipped: Shipped<'a>,
     country: Option<Country>,
     limit: usize,
     bias: &Bias,
@@ -697,10 +793,10 @@ pub fn search<'a>(
         .map(|p| (p, Match::Exact))
         .into_iter()
         .chain(own.search(query, wide).into_iter().map(|(m, p)| (p, m)))
-        .chain(LOCALITIES.search(query, wide).into_iter().map(|(m, p)| (p, m)))
+        .chain(shipped.localities.search(query, wide).into_iter().map(|(m, p)| (p, m)))
         .filter(|(p, _)| country.is_none() || p.country == country)
         .enumerate()
-        .map(|(i, (place, quality))| (Found { place, quality, near: bias.near(place) }, i))
+        .map(|(i, (place, quality))| (Found { place, quality, near: bias.near(place, shipped.countries) }, i))
         .collect();
     hits.sort_by(|(a, i), (b, j)| {
         let first = |f: &Found| municipio.is_some_and(|m| std::ptr::eq(m, f.place));
@@ -732,6 +828,10 @@ pub fn ambiguous(found: &[Found]) -> bool {
 mod tests {
     use super::*;
 
+    fn shipped() -> Shipped<'static> {
+        crate::reference::tests::shipped().places()
+    }
+
     fn names(found: Vec<Found>) -> Vec<String> {
         found
             .iter()
@@ -744,13 +844,13 @@ mod tests {
     fn search<'a>(q: &str, own: &'a Gazetteer, country: Option<Country>, limit: usize) -> Vec<Found<'a>> {
         // A home far from every covered country: no bias.
         let bias = Bias { home: Home::Box(Bounds([-60.0, -10.0, -59.0, -9.0])), view: None };
-        super::search(q, own, country, limit, &bias)
+        super::search(q, own, shipped(), country, limit, &bias)
     }
 
     #[test]
     fn localities_by_name_alternate_name_and_with_typos() {
         let none = Gazetteer::new(Vec::new());
-        assert!(LOCALITIES.len() > 20_000);
+        assert!(shipped().localities.len() > 20_000);
         assert_eq!(names(search("Kaunas", &none, None, 1)), ["Kaunas LT"]);
         assert_eq!(names(search("София", &none, None, 1)), ["Sofia BG"]);
         assert_eq!(names(search("Sofiya", &none, None, 1)), ["Sofia BG"]);
@@ -773,7 +873,7 @@ mod tests {
             at("b", "via ostiense 106", [12.481, 41.861]),
             at("c", "Via Ostiense 110", [12.482, 41.862]),
         ];
-        let own = from_snapshot(&[], &resources);
+        let own = from_snapshot(&[], &resources, &crate::reference::tests::shipped().quarters);
         let found: Vec<(&str, f64)> = search("via ostiense", &own, None, 10)
             .iter()
             .filter(|f| f.place.kind == PlaceKind::Address)
@@ -814,16 +914,18 @@ mod tests {
 
     #[test]
     fn home_is_a_country_a_city_or_a_box() {
-        assert_eq!(Home::parse("it"), Ok(Home::Country("IT".parse().expect("IT"))));
-        assert!(matches!(Home::parse("Vilnius"), Ok(Home::City { name, .. }) if name == "Vilnius"));
+        assert_eq!(Home::parse("it", shipped()), Ok(Home::Country("IT".parse().expect("IT"))));
+        assert!(
+            matches!(Home::parse("Vilnius", shipped()), Ok(Home::City { name, .. }) if name == "Vilnius")
+        );
         assert_eq!(
-            Home::parse("12.23,41.65,12.86,42.15"),
+            Home::parse("12.23,41.65,12.86,42.15", shipped()),
             Ok(Home::Box(Bounds([12.23, 41.65, 12.86, 42.15])))
         );
         for bad in ["Atlantis", "12,41,11,42", "1,2,3", "FR"] {
-            assert!(Home::parse(bad).is_err(), "{bad}");
+            assert!(Home::parse(bad, shipped()).is_err(), "{bad}");
         }
         // Rome's centre is GeoNames' Rome point.
-        assert!(matches!(Home::parse("Roma"), Ok(Home::City { centre, .. }) if centre == ROME));
+        assert!(matches!(Home::parse("Roma", shipped()), Ok(Home::City { centre, .. }) if centre == ROME));
     }
 }

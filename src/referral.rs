@@ -19,6 +19,7 @@ use crate::index::{Filter, Snapshot};
 use crate::model::hours::{self, Status};
 use crate::model::{Area, Category, Country, Resource, Topic};
 use crate::places::Extent;
+use crate::reference::ReferenceData;
 use crate::work::{Budget, Stop};
 
 /// How a person reaches a service.
@@ -117,14 +118,14 @@ fn competence_rank(r: &Resource) -> u8 {
 }
 
 /// "Municipio Roma V and Municipio Roma VII".
-fn area_names(snapshot: &Snapshot, ids: &[String]) -> String {
+fn area_names(snapshot: &Snapshot, quarters: &crate::places::Quarters, ids: &[String]) -> String {
     let names: Vec<String> = ids
         .iter()
         .map(|id| {
             snapshot
                 .area(id)
                 .map(|a| a.name.clone())
-                .or_else(|| crate::places::municipio_name(id).map(str::to_owned))
+                .or_else(|| quarters.municipio_name(id).map(str::to_owned))
                 .unwrap_or_else(|| id.clone())
         })
         .collect();
@@ -134,8 +135,9 @@ fn area_names(snapshot: &Snapshot, ids: &[String]) -> String {
     }
 }
 
-/// Builds the referral for a request.
-pub fn refer<'a>(snapshot: &'a Snapshot, req: &Request) -> Referral<'a> {
+/// Builds the referral for a request (`reference` names the country of a
+/// point and the municipi no outline is loaded for).
+pub fn refer<'a>(snapshot: &'a Snapshot, reference: &ReferenceData, req: &Request) -> Referral<'a> {
     let mut notes = Vec::new();
     let no_boundaries = snapshot.areas().is_empty();
     if no_boundaries {
@@ -145,10 +147,10 @@ pub fn refer<'a>(snapshot: &'a Snapshot, req: &Request) -> Referral<'a> {
         Origin::Point(p) => {
             let areas = snapshot.areas_at(p[0], p[1]);
             let ids = areas.iter().map(|a| a.id.clone()).collect();
-            (Some(*p), crate::countries::country_at(p[0], p[1]), areas, ids)
+            (Some(*p), reference.countries.at(p[0], p[1]), areas, ids)
         }
         Origin::Place { name, areas: ids, extent, point, country } => {
-            let list = area_names(snapshot, ids);
+            let list = area_names(snapshot, &reference.quarters, ids);
             match extent {
                 Extent::Split => notes.push(format!(
                     "{name} spans {list}: the caller's street decides which centre is competent"

@@ -11,6 +11,7 @@ use crate::clock::Clock;
 use crate::coverage::Completeness;
 use crate::index::Snapshot;
 use crate::model::{Area, Resource};
+use crate::reference::ReferenceData;
 use crate::store::{ChangeFeed, Notice, Store, StoreError, Stored, Write};
 
 /// What the store knows of a resource beyond its fields.
@@ -150,6 +151,8 @@ pub struct AppState {
     home: crate::places::Home,
     /// What the directory claims to list completely.
     completeness: Arc<Completeness>,
+    /// The shipped reference data, parsed once at start-up.
+    reference: Arc<ReferenceData>,
     /// Where "now" comes from.
     clock: Clock,
     /// The help desk's time zone: the day a request is dated by default.
@@ -164,37 +167,54 @@ pub struct AppState {
 pub const DEFAULT_DESK_ZONE: chrono_tz::Tz = chrono_tz::Europe::Rome;
 
 impl AppState {
-    /// Loads every resource from the store and indexes it.
-    pub async fn load(store: Arc<dyn Store>) -> Result<AppState, StoreError> {
+    /// Loads every resource from the store and indexes it, with the
+    /// reference data loaded at start-up (its completeness declarations
+    /// apply unless [`AppState::with_completeness`] says otherwise).
+    pub async fn load(store: Arc<dyn Store>, reference: Arc<ReferenceData>) -> Result<AppState, StoreError> {
         let current = build(store.as_ref()).await?;
-        Ok(AppState::new(store, current))
+        Ok(AppState::new(store, current, reference))
     }
 
     /// A state over a ready snapshot (tests and benchmarks); every resource
     /// is taken to be at version 1, changed now.
-    pub fn with_snapshot(store: Arc<dyn Store>, snapshot: Snapshot) -> AppState {
+    pub fn with_snapshot(
+        store: Arc<dyn Store>,
+        snapshot: Snapshot,
+        reference: Arc<ReferenceData>,
+    ) -> AppState {
         let meta = vec![Meta { version: 1, updated_at: Utc::now() }; snapshot.len()];
-        AppState::new(store, Versioned { snapshot: Arc::new(snapshot), meta, removed: HashMap::new() })
+        let current = Versioned { snapshot: Arc::new(snapshot), meta, removed: HashMap::new() };
+        AppState::new(store, current, reference)
     }
 
     /// A state over a ready versioned snapshot (tests and benchmarks).
-    pub fn with_versioned(store: Arc<dyn Store>, current: Versioned) -> AppState {
-        AppState::new(store, current)
+    pub fn with_versioned(
+        store: Arc<dyn Store>,
+        current: Versioned,
+        reference: Arc<ReferenceData>,
+    ) -> AppState {
+        AppState::new(store, current, reference)
     }
 
-    fn new(store: Arc<dyn Store>, current: Versioned) -> AppState {
+    fn new(store: Arc<dyn Store>, current: Versioned, reference: Arc<ReferenceData>) -> AppState {
         AppState {
+            completeness: Arc::new(reference.completeness.clone()),
+            reference,
             store,
             current: ArcSwap::from_pointee(current),
             standby: tokio::sync::Mutex::new(Standby::default()),
             geocoder: None,
             home: crate::places::Home::default(),
-            completeness: Arc::new(Completeness::shipped().clone()),
             clock: Clock::system(),
             desk_zone: DEFAULT_DESK_ZONE,
             limits: crate::throttle::Limits::default(),
             work: crate::work::WorkPool::default(),
         }
+    }
+
+    /// The shipped reference data.
+    pub fn reference(&self) -> &Arc<ReferenceData> {
+        &self.reference
     }
 
     /// The same state, preferring `home` in place search.

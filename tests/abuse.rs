@@ -32,7 +32,10 @@ struct App {
 impl App {
     async fn new(db: &TestDb) -> App {
         let clock = Clock::manual(at("2026-12-01T10:00:00Z"));
-        let state = AppState::load(Arc::clone(&db.store)).await.unwrap().with_clock(clock.clone());
+        let state = AppState::load(Arc::clone(&db.store), common::reference())
+            .await
+            .unwrap()
+            .with_clock(clock.clone());
         App { router: witgis::http::router(Arc::new(state)), clock }
     }
 

@@ -78,7 +78,8 @@ async fn areas_are_served_as_geojson() {
     let store =
         witgis::store::open(&format!("sqlite://{}", dir.path().join("a.db").display())).await.expect("store");
     store.import_areas(&municipi()).await.expect("import");
-    let state = std::sync::Arc::new(witgis::state::AppState::load(store).await.expect("load"));
+    let state =
+        std::sync::Arc::new(witgis::state::AppState::load(store, common::reference()).await.expect("load"));
     let app = witgis::http::router(state);
     let get = |uri: &'static str| {
         let app = app.clone();

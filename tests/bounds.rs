@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use tower::ServiceExt;
-use witgis::coverage::{self, Localities, Query};
+use witgis::coverage::{self, Query};
 use witgis::index::Snapshot;
 use witgis::state::AppState;
 use witgis::work::{Budget, Ticker, WorkPool};
@@ -37,7 +37,7 @@ async fn seeded_state(pool: WorkPool) -> (axum::Router, Arc<AppState>, tempfile:
     let store = witgis::store::open(&url).await.expect("open store");
     let seed = witgis::store::seed().expect("seed");
     assert!(store.seed_once(&seed).await.expect("seed store"));
-    let state = Arc::new(AppState::load(store).await.expect("load").with_work(pool));
+    let state = Arc::new(AppState::load(store, common::reference()).await.expect("load").with_work(pool));
     (witgis::http::router(Arc::clone(&state)), state, dir)
 }
 
@@ -182,7 +182,8 @@ async fn a_caller_that_leaves_stops_the_work() {
 #[test]
 fn suggest_at_100_km_and_50_sites_on_the_seed_data_is_cheap() {
     let snapshot = Snapshot::new(witgis::store::seed().expect("seed"));
-    let localities = Localities::shipped();
+    let reference = common::reference();
+    let localities = &reference.localities;
     let n = localities.all().len() as u64;
     let budget = Budget::unlimited();
     let s = coverage::suggest_within(

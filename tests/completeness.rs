@@ -48,7 +48,7 @@ async fn app_with(completeness: Option<Completeness>) -> (axum::Router, tempfile
     let store =
         witgis::store::open(&format!("sqlite://{}", dir.path().join("c.db").display())).await.unwrap();
     store.seed_once(&witgis::store::seed().unwrap()).await.unwrap();
-    let mut state = witgis::state::AppState::load(store).await.unwrap();
+    let mut state = witgis::state::AppState::load(store, common::reference()).await.unwrap();
     if let Some(c) = completeness {
         state = state.with_completeness(c);
     }

@@ -44,8 +44,13 @@ fn a_locality_exactly_5_km_away_is_within_5_km() {
         locality(2, "Five-ten", east_of(centre, 5_010.0), 3_000),
         locality(3, "Thirty", east_of(centre, 30_000.0), 6_000),
     ]);
-    let report =
-        coverage::report(&snapshot, &localities, Level::Country, &Query::default(), &Completeness::none());
+    let report = coverage::report(
+        &snapshot,
+        common::census(&localities),
+        Level::Country,
+        &Query::default(),
+        &Completeness::none(),
+    );
     let d = &it_row(&report).distance;
     assert_eq!(d.localities, 3);
     assert_eq!(d.locality_population, 10_000);
@@ -109,7 +114,8 @@ fn an_area_without_resources_has_zero_and_all_its_people_beyond() {
         locality(3, "Rome", [12.51, 41.91], 100_000),
     ]);
     let query = Query { categories: vec![Category::MentalHealthCentre], ..Query::default() };
-    let report = coverage::report(&snapshot, &localities, Level::Area, &query, &Completeness::none());
+    let report =
+        coverage::report(&snapshot, common::census(&localities), Level::Area, &query, &Completeness::none());
     assert_eq!(report.rows.len(), 2);
     let empty = &report.rows[0];
     assert_eq!(empty.id, "empty");
@@ -347,7 +353,7 @@ async fn gaps_are_sorted_by_population_and_really_far() {
     }
     // Nothing bigger was left out: every shipped locality farther away has at
     // most the smallest listed population.
-    for l in Localities::shipped().all() {
+    for l in common::reference().localities.all() {
         let nearest = crisis.iter().map(|&r| geodesic_m([l.lon, l.lat], r)).fold(f64::INFINITY, f64::min);
         if nearest > 60_000.0 + 1.0 {
             assert!(l.population <= last || features.iter().any(|f| f["id"] == l.id), "{} missing", l.name);
@@ -411,8 +417,9 @@ fn rome_municipi_level_area_with_the_seed() {
     let municipi = common::rome_municipi();
     let snapshot = Snapshot::with_areas(witgis::store::seed().unwrap(), municipi);
     let query = Query { categories: vec![Category::MentalHealthCentre], ..Query::default() };
+    let reference = common::reference();
     let report =
-        coverage::report(&snapshot, Localities::shipped(), Level::Area, &query, Completeness::shipped());
+        coverage::report(&snapshot, reference.census(), Level::Area, &query, &reference.completeness);
     assert_eq!(report.rows.len(), 15);
     let mut located = 0;
     for row in &report.rows {
@@ -623,7 +630,7 @@ fn suggestions_can_follow_logged_demand_instead_of_population() {
     log[0].lat = Some(39.8);
     let log = witgis::model::demand::cells(&log, "2026-12-01".parse().unwrap());
 
-    let demand = coverage::demand_points(&snapshot, &log, &[Topic::Housing]);
+    let demand = coverage::demand_points(&snapshot, &common::reference().countries, &log, &[Topic::Housing]);
     let weights: Vec<(&str, u64)> = demand.all().iter().map(|l| (l.name.as_str(), l.population)).collect();
     // Published cells: 6 → 5, 8 → 10, 3 → nothing.
     assert_eq!(weights, [("near-village", 5), ("rome", 10)]);
@@ -674,14 +681,15 @@ fn region_populations_share_the_country_out_by_locality_population() {
 
 #[tokio::test]
 async fn shipped_regions_cover_the_four_countries_with_estimated_populations() {
-    let regions = coverage::regions().all();
+    let reference = common::reference();
+    let regions = reference.regions.all();
     let count = |c: &str| regions.iter().filter(|a| a.country.is_some_and(|x| x.as_str() == c)).count();
     assert_eq!((count("IT"), count("DE"), count("BG"), count("LT")), (20, 16, 28, 10));
     for c in ["IT", "DE", "BG", "LT"] {
         let country: witgis::model::Country = c.parse().unwrap();
         let sum: u64 =
             regions.iter().filter(|a| a.country == Some(country)).map(|a| a.population.unwrap()).sum();
-        let whole = coverage::country_population(country).unwrap();
+        let whole = reference.populations.get(country).unwrap();
         assert!(sum.abs_diff(whole) <= 28, "{c}: regions sum to {sum}, the country has {whole}");
     }
     let population = |name: &str| regions.iter().find(|a| a.name == name).unwrap().population.unwrap();
@@ -689,13 +697,13 @@ async fn shipped_regions_cover_the_four_countries_with_estimated_populations() {
     assert!(population("Nordrhein-Westfalen") > population("Bremen") * 10);
     // City quarters (GeoNames PPLX, e.g. Berlin's Ortsteile) are left out of
     // the localities, so the city-state Berlin is not counted twice.
-    let berlin = Localities::shipped().all().iter().find(|l| l.name == "Berlin").unwrap().population as f64;
+    let berlin = reference.localities.all().iter().find(|l| l.name == "Berlin").unwrap().population as f64;
     assert!(
         (population("Berlin") as f64 / berlin - 1.0).abs() < 0.15,
         "{} vs {berlin}",
         population("Berlin")
     );
-    assert!(!Localities::shipped().all().iter().any(|l| l.name == "Neukölln"), "a quarter of Berlin");
+    assert!(!reference.localities.all().iter().any(|l| l.name == "Neukölln"), "a quarter of Berlin");
 
     let (app, state, _dir) = common::seeded_app().await;
     let report = get_json(&app, "/api/coverage?level=region").await;
@@ -852,7 +860,7 @@ async fn geojson_of_the_areas_carries_their_outlines() {
         witgis::store::open(&format!("sqlite://{}", dir.path().join("a.db").display())).await.unwrap();
     store.seed_once(&witgis::store::seed().unwrap()).await.unwrap();
     store.import_areas(&municipi).await.unwrap();
-    let state = std::sync::Arc::new(witgis::state::AppState::load(store).await.unwrap());
+    let state = std::sync::Arc::new(witgis::state::AppState::load(store, common::reference()).await.unwrap());
     let app = witgis::http::router(state);
     let fc = get_json(&app, "/api/coverage?level=area&category=mental_health_centre&format=geojson").await;
     let report = get_json(&app, "/api/coverage?level=area&category=mental_health_centre").await;

@@ -81,7 +81,7 @@ impl Desk {
             failed_tokens: witgis::throttle::Buckets::new(many),
             writes: witgis::throttle::Buckets::new(many),
         };
-        let state = AppState::load(Arc::clone(&db.store))
+        let state = AppState::load(Arc::clone(&db.store), common::reference())
             .await
             .unwrap()
             .with_clock(clock.clone())

@@ -30,7 +30,8 @@ async fn app(db: &TestDb, zone: Option<chrono_tz::Tz>, clock: &Clock) -> (axum::
     db.store.import_areas(&witgis::formats::areas::read(&area.to_string()).unwrap()).await.unwrap();
     let token = witgis::auth::new_token();
     db.store.create_token("desk", Role::Operator, &hash_token(&token)).await.unwrap();
-    let mut state = AppState::load(Arc::clone(&db.store)).await.unwrap().with_clock(clock.clone());
+    let mut state =
+        AppState::load(Arc::clone(&db.store), common::reference()).await.unwrap().with_clock(clock.clone());
     if let Some(zone) = zone {
         state = state.with_desk_zone(zone);
     }

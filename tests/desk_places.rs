@@ -22,7 +22,14 @@ async fn app(boundaries: bool) -> (axum::Router, tempfile::TempDir) {
             .expect("boxes");
         store.import_areas(&areas).await.expect("areas");
     }
-    let state = Arc::new(witgis::state::AppState::load(store).await.expect("load"));
+    let state = Arc::new(
+        witgis::state::AppState::load(
+            store,
+            Arc::new(witgis::reference::ReferenceData::load().expect("reference data")),
+        )
+        .await
+        .expect("load"),
+    );
     (witgis::http::router(state), dir)
 }
 

@@ -150,7 +150,10 @@ async fn app(db: common::TestDb) -> Fuzzed {
         failed_tokens: witgis::throttle::Buckets::new(many),
         writes: witgis::throttle::Buckets::new(many),
     };
-    let state = witgis::state::AppState::load(Arc::clone(&db.store)).await.unwrap().with_limits(limits);
+    let state = witgis::state::AppState::load(Arc::clone(&db.store), common::reference())
+        .await
+        .unwrap()
+        .with_limits(limits);
     let [editor, operator, viewer] = [tokens[0].clone(), tokens[1].clone(), tokens[2].clone()];
     Fuzzed { router: witgis::http::router(Arc::new(state)), db, editor, operator, viewer }
 }

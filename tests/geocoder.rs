@@ -118,15 +118,13 @@ async fn app(geocoder: Option<Geocoder>) -> (axum::Router, tempfile::TempDir) {
     let url = format!("sqlite://{}", dir.path().join("g.db").display());
     let store = witgis::store::open(&url).await.expect("store");
     store.seed_once(&witgis::store::seed().expect("seed")).await.expect("seed");
-    let mut state = witgis::state::AppState::load(store).await.expect("load");
+    let mut state = witgis::state::AppState::load(store, common::reference()).await.expect("load");
     if let Some(g) = geocoder {
         state = state.with_geocoder(g);
     }
     // As `witgis serve` does at start: the place names are indexed before the
     // first search, so that the timings below are the geocoder's own.
-    std::sync::LazyLock::force(&witgis::places::LOCALITIES);
-    std::sync::LazyLock::force(&witgis::http::places::REGIONS);
-    state.snapshot().places();
+    state.snapshot().places(&state.reference().quarters);
     (witgis::http::router(Arc::new(state)), dir)
 }
 

@@ -226,3 +226,44 @@ fn no_query_string_makes_a_server_error() {
         })
         .expect("no server errors");
 }
+
+/// The words of one `vocabulary!` block of src/model/vocab.rs, in order.
+fn vocab_words(kind: &str) -> Vec<String> {
+    let source = std::fs::read_to_string("src/model/vocab.rs").expect("src/model/vocab.rs");
+    let start = source.find(&format!(", \"{kind}\" {{")).expect("the block") + kind.len() + 6;
+    let block = &source[start..start + source[start..].find('}').expect("its end")];
+    block.split("= \"").skip(1).map(|w| w[..w.find('"').expect("a word")].to_owned()).collect()
+}
+
+#[tokio::test]
+async fn the_vocabulary_the_page_reads_is_served() {
+    let (app, _state, _dir) = common::seeded_app().await;
+    let r = get(&app, "/api/vocabulary").await;
+    assert_eq!((r.status, r.content_type.as_str()), (StatusCode::OK, "application/json"));
+    let words = |key: &str| -> Vec<String> {
+        r.body[key].as_array().expect(key).iter().map(|v| v.as_str().expect("a word").to_owned()).collect()
+    };
+    // The countries with a shipped outline, in the order the README names them.
+    let outlines: Value =
+        serde_json::from_str(&std::fs::read_to_string("data/countries.geojson").expect("countries"))
+            .expect("JSON");
+    let mut shipped: Vec<String> = outlines["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .map(|f| f["properties"]["country"].as_str().expect("country").to_owned())
+        .collect();
+    shipped.sort();
+    let mut countries = words("countries");
+    assert_eq!(countries, ["IT", "BG", "DE", "LT"], "Italy, Bulgaria, Germany and Lithuania");
+    countries.sort();
+    assert_eq!(countries, shipped);
+    // Every category once (legend order), every topic in the model's order.
+    let mut categories = words("categories");
+    assert_eq!(categories[0], "mental_health_centre", "the legend starts with the centres");
+    categories.sort();
+    let mut model = vocab_words("category");
+    model.sort();
+    assert_eq!(categories, model);
+    assert_eq!(words("topics"), vocab_words("topic"));
+}

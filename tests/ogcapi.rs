@@ -49,7 +49,7 @@ fn ids(fc: &Value) -> Vec<String> {
 async fn app() -> (axum::Router, Arc<AppState>, common::TestDb) {
     let db = common::TestDb::sqlite().await;
     db.store.import(&witgis::store::seed().unwrap(), &|_| {}).await.unwrap();
-    let state = Arc::new(AppState::load(Arc::clone(&db.store)).await.unwrap());
+    let state = Arc::new(AppState::load(Arc::clone(&db.store), common::reference()).await.unwrap());
     (witgis::http::router(state.clone()), state, db)
 }
 
@@ -390,7 +390,8 @@ async fn regions_and_areas_are_collections_too() {
         seen.extend(ids(&page.body));
         next = href(&page.body, "next");
     }
-    let regions: Vec<String> = witgis::coverage::regions().all().iter().map(|a| a.id.clone()).collect();
+    let reference = common::reference();
+    let regions: Vec<String> = reference.regions.all().iter().map(|a| a.id.clone()).collect();
     assert_eq!(seen, regions);
     // Lithuania's counties by country; a box around Vilnius holds Vilnius county.
     let lt = get(&app, "/ogcapi/collections/regions/items?country=LT&limit=100").await;
@@ -399,7 +400,7 @@ async fn regions_and_areas_are_collections_too() {
     let found = ids(&vilnius.body);
     assert!(!found.is_empty());
     for id in &found {
-        let area = witgis::coverage::regions().get(id).unwrap();
+        let area = reference.regions.get(id).unwrap();
         let r = area.bounds().unwrap();
         assert!(r.min().x <= 25.3 && 25.2 <= r.max().x && r.min().y <= 54.72 && 54.65 <= r.max().y, "{id}");
     }

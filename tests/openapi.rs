@@ -49,7 +49,8 @@ impl App {
             tokens.insert(role, token);
         }
         let clock = Clock::manual("2026-09-01T08:00:00Z".parse().unwrap());
-        let state = AppState::load(Arc::clone(&db.store)).await.unwrap().with_clock(clock);
+        let state =
+            AppState::load(Arc::clone(&db.store), common::reference()).await.unwrap().with_clock(clock);
         App { router: witgis::http::router(Arc::new(state)), tokens, _db: db }
     }
 
@@ -426,6 +427,7 @@ async fn sampled_responses_validate_against_their_documented_schemas() {
         ("get", "/healthz".into(), false, None),
         ("get", "/readyz".into(), false, None),
         ("get", "/api/config".into(), false, None),
+        ("get", "/api/vocabulary".into(), false, None),
         ("get", "/ogcapi".into(), false, None),
         ("get", "/ogcapi/conformance".into(), false, None),
         ("get", "/ogcapi/collections".into(), false, None),

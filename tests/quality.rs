@@ -41,7 +41,14 @@ fn witgis(args: &[&str], db: &Path) -> std::process::Output {
 
 async fn app_over(db: &Path) -> axum::Router {
     let store = witgis::store::open(&format!("sqlite://{}", db.display())).await.unwrap();
-    witgis::http::router(Arc::new(witgis::state::AppState::load(store).await.unwrap()))
+    witgis::http::router(Arc::new(
+        witgis::state::AppState::load(
+            store,
+            Arc::new(witgis::reference::ReferenceData::load().expect("reference data")),
+        )
+        .await
+        .unwrap(),
+    ))
 }
 
 /// A store holding the quality fixture and its two test areas.

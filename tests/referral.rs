@@ -29,7 +29,7 @@ async fn app() -> (axum::Router, tempfile::TempDir) {
         witgis::store::open(&format!("sqlite://{}", dir.path().join("r.db").display())).await.expect("store");
     store.seed_once(&witgis::store::seed().expect("seed")).await.expect("seed");
     store.import_areas(&municipi()).await.expect("areas");
-    let state = Arc::new(witgis::state::AppState::load(store).await.expect("load"));
+    let state = Arc::new(witgis::state::AppState::load(store, common::reference()).await.expect("load"));
     (witgis::http::router(state), dir)
 }
 
@@ -165,7 +165,7 @@ fn when_the_competent_centre_is_closed_after_hours_options_are_named() {
     };
 
     // Wednesday 10:00 in Rome: the CSM is open, no after-hours list.
-    let r = refer(&snapshot, &ask("2026-11-25T09:00:00Z", false));
+    let r = refer(&snapshot, &common::reference(), &ask("2026-11-25T09:00:00Z", false));
     assert_eq!(names(&r.competent), ["csm", "spdc", "crisis-line"]);
     assert_eq!(r.competent[0].status.as_ref().and_then(|s| s.open_now), Some(true));
     assert_eq!(r.competent[2].reach, Reach::Phone);
@@ -173,12 +173,12 @@ fn when_the_competent_centre_is_closed_after_hours_options_are_named() {
 
     // Saturday 23:00 in Rome: the CSM is closed; the ward (24/7) and the
     // crisis line (a crisis service) are the after-hours options.
-    let r = refer(&snapshot, &ask("2026-11-28T22:00:00Z", false));
+    let r = refer(&snapshot, &common::reference(), &ask("2026-11-28T22:00:00Z", false));
     assert_eq!(r.competent[0].status.as_ref().and_then(|s| s.open_now), Some(false));
     assert_eq!(names(r.after_hours.as_deref().expect("after hours")), ["spdc", "crisis-line"]);
 
     // open_now: the closed CSM is skipped among the nearest alternatives.
-    let r = refer(&snapshot, &ask("2026-11-28T22:00:00Z", true));
+    let r = refer(&snapshot, &common::reference(), &ask("2026-11-28T22:00:00Z", true));
     assert_eq!(names(&r.nearest), ["spdc", "far-open"]);
 }
 
@@ -244,7 +244,9 @@ async fn quarters_imported_as_areas_are_found_by_name_and_lead_to_the_competent_
     store.import_areas(&municipi).await.expect("municipi");
     let quarters = witgis::formats::areas::read(&quarters.to_string()).expect("quarters");
     store.import_areas(&quarters).await.expect("quarters");
-    let app = witgis::http::router(Arc::new(witgis::state::AppState::load(store).await.expect("load")));
+    let app = witgis::http::router(Arc::new(
+        witgis::state::AppState::load(store, common::reference()).await.expect("load"),
+    ));
 
     let names = |fc: &Value| -> Vec<String> {
         fc["features"]
@@ -285,7 +287,7 @@ async fn app_with(resources: Vec<Resource>) -> (axum::Router, tempfile::TempDir)
     let store =
         witgis::store::open(&format!("sqlite://{}", dir.path().join("h.db").display())).await.expect("store");
     store.seed_once(&resources).await.expect("seed");
-    let state = Arc::new(witgis::state::AppState::load(store).await.expect("load"));
+    let state = Arc::new(witgis::state::AppState::load(store, common::reference()).await.expect("load"));
     (witgis::http::router(state), dir)
 }
 

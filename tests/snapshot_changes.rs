@@ -161,7 +161,7 @@ fn snapshot_answers(s: &Snapshot) -> Vec<String> {
         ));
     }
     out.push(format!("counts {:?} len {}", s.category_counts(), s.len()));
-    out.push(format!("places {}", s.places().len()));
+    out.push(format!("places {}", s.places(&common::reference().quarters).len()));
     out
 }
 
@@ -283,8 +283,11 @@ async fn the_state_swaps_copies_without_losing_a_change() {
         })
         .collect();
     let initial = initial(&start);
-    let state =
-        Arc::new(AppState::with_versioned(db.store.clone(), Versioned::new(initial.clone(), Vec::new())));
+    let state = Arc::new(AppState::with_versioned(
+        db.store.clone(),
+        Versioned::new(initial.clone(), Vec::new()),
+        common::reference(),
+    ));
     let changes = stored_changes(&runner_ops);
     let mut held = Vec::new();
     for (i, s) in changes.iter().enumerate() {

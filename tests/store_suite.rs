@@ -117,7 +117,7 @@ async fn reimport_replaces_and_records_history(db: TestDb) {
 }
 
 async fn reload_sees_changes(db: TestDb) {
-    let state = AppState::load(Arc::clone(&db.store)).await.unwrap();
+    let state = AppState::load(Arc::clone(&db.store), common::reference()).await.unwrap();
     assert!(state.snapshot().is_empty());
     db.store.import(&seed(), &|_| {}).await.unwrap();
     assert!(state.snapshot().is_empty(), "the snapshot changes only on reload");
@@ -281,7 +281,12 @@ impl App {
             tokens.push((role, token));
         }
         let clock = witgis::clock::Clock::manual(at("2026-02-12T09:00:00Z"));
-        let state = Arc::new(AppState::load(Arc::clone(&db.store)).await.unwrap().with_clock(clock.clone()));
+        let state = Arc::new(
+            AppState::load(Arc::clone(&db.store), common::reference())
+                .await
+                .unwrap()
+                .with_clock(clock.clone()),
+        );
         App { router: witgis::http::router(state), db, tokens, clock }
     }
 
@@ -592,7 +597,7 @@ async fn postgis_table_is_a_proper_spatial_table() {
     )
     .await
     .unwrap();
-    let state = AppState::load(Arc::clone(&db.store)).await.unwrap();
+    let state = AppState::load(Arc::clone(&db.store), common::reference()).await.unwrap();
     let hit = state.snapshot().nearest(12.5, 41.9, 1, None, &Default::default());
     assert_eq!(near[0], state.snapshot().resource(hit[0].index).id);
 }
@@ -739,7 +744,7 @@ async fn areas_round_trip_and_reach_the_snapshot(db: TestDb) {
         assert_eq!(count(a), count(b), "{}", a.id);
     }
     db.store.import(&seed(), &|_| {}).await.unwrap();
-    let state = AppState::load(db.store.clone()).await.unwrap();
+    let state = AppState::load(db.store.clone(), common::reference()).await.unwrap();
     let snapshot = state.snapshot();
     let at: Vec<&str> = snapshot.areas_at(12.4823, 41.8958).iter().map(|a| a.id.as_str()).collect();
     assert_eq!(at, ["it-rm-municipio-01"]);

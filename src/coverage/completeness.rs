@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::LazyLock;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -45,15 +44,6 @@ impl Completeness {
         Completeness::default()
     }
 
-    /// The shipped `data/completeness.tsv` (checked by a test; were it
-    /// unreadable, nothing would be claimed complete).
-    pub fn shipped() -> &'static Completeness {
-        static SHIPPED: LazyLock<Completeness> = LazyLock::new(|| {
-            Completeness::parse(include_str!("../../data/completeness.tsv")).unwrap_or_default()
-        });
-        &SHIPPED
-    }
-
     /// Reads a completeness file (e.g. `--completeness PATH`).
     pub fn load(path: &Path) -> Result<Completeness, CompletenessError> {
         let name = path.display();
@@ -91,7 +81,7 @@ impl Completeness {
             let [country, category, checked, basis] = [0, 1, 2, 3].map(|i| record.get(i).unwrap_or(""));
             let declaration = (|| {
                 let country: Country = country.parse().map_err(|e| format!("{e}"))?;
-                if !crate::countries::covered().contains(&country) {
+                if !country.is_covered() {
                     return Err(format!("{country} is not one of the countries witgis covers"));
                 }
                 let category: Category = category.parse().map_err(|e| format!("{e}"))?;

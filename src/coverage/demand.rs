@@ -289,8 +289,14 @@ pub fn demand_vs_supply(snapshot: &Snapshot, cells: &[Cell], query: &DemandQuery
 /// points for [`super::suggest_for`]: each at an interior point of its area
 /// (never at a caller's own point); the cells of an area are merged and
 /// weigh their published requests (so every weight is a multiple of 5).
-/// Cells whose area is no longer loaded are left out.
-pub fn demand_points(snapshot: &Snapshot, cells: &[Cell], needs: &[Topic]) -> Localities {
+/// Cells whose area is no longer loaded are left out; an area without a
+/// country takes the one of `countries` its point lies in.
+pub fn demand_points(
+    snapshot: &Snapshot,
+    countries: &crate::countries::Countries,
+    cells: &[Cell],
+    needs: &[Topic],
+) -> Localities {
     let mut per_area: BTreeMap<&str, u64> = BTreeMap::new();
     for c in cells.iter().filter(|c| needs.is_empty() || needs.contains(&c.need)) {
         *per_area.entry(c.area.as_str()).or_default() += c.requests.value();
@@ -300,7 +306,7 @@ pub fn demand_points(snapshot: &Snapshot, cells: &[Cell], needs: &[Topic]) -> Lo
         .filter_map(|(id, requests)| {
             let area = snapshot.area(id)?;
             let p = area.geometry.interior_point()?;
-            let country = area.country.or_else(|| crate::countries::country_at(p.x(), p.y()));
+            let country = area.country.or_else(|| countries.at(p.x(), p.y()));
             Some((area, p, country, requests))
         })
         .enumerate()

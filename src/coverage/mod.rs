@@ -14,7 +14,6 @@ mod regions;
 mod suggest;
 
 use std::collections::HashMap;
-use std::sync::LazyLock;
 
 use geo::Intersects;
 use rand::rngs::StdRng;
@@ -27,7 +26,9 @@ pub use self::completeness::{Completeness, CompletenessError, Declaration};
 pub use self::demand::{
     AreaRank, DemandQuery, DemandReport, DemandRow, Period, Supply, demand_points, demand_vs_supply, supply,
 };
-pub use self::regions::{REGION_POPULATION_SOURCE, REGION_SOURCE, with_estimated_population};
+pub use self::regions::{
+    REGION_POPULATION_SOURCE, REGION_SOURCE, estimated_regions, with_estimated_population,
+};
 pub use self::suggest::{Suggestion, Suggestions, suggest, suggest_for, suggest_within};
 use crate::index::{BBox, Filter, Hit, Snapshot};
 use crate::model::{Area, Category, Country, Topic};
@@ -80,10 +81,31 @@ impl Localities {
 
     /// The GeoNames localities of `data/places.tsv` that have a population,
     /// but for sections of bigger places (feature code PPLX), whose people
-    /// are counted in their city.
-    pub fn shipped() -> &'static Localities {
-        static SHIPPED: LazyLock<Localities> = LazyLock::new(|| Localities::new(parse_places()));
-        &SHIPPED
+    /// are counted in their city. The error names the line and the column.
+    pub fn parse(text: &str) -> Result<Localities, String> {
+        let mut items = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            if line.starts_with('#') || line.starts_with("geonameid\t") {
+                continue;
+            }
+            let row = crate::places::places_row(i + 1, line)?;
+            let Some(population) = row.population.filter(|&p| p > 0) else { continue };
+            if row.feature_code == SECTION {
+                continue;
+            }
+            items.push(Locality {
+                id: row
+                    .id
+                    .parse()
+                    .map_err(|_| format!("line {}: geonameid '{}' is not a number", i + 1, row.id))?,
+                name: row.name.to_owned(),
+                country: Some(row.country),
+                lon: row.lon,
+                lat: row.lat,
+                population,
+            });
+        }
+        Ok(Localities::new(items))
     }
 
     /// `count` localities around the synthetic resources' cities, with a
@@ -164,44 +186,45 @@ pub fn is_within(o: [f64; 2], ov: &UnitVec, p: [f64; 2], pv: &UnitVec, radius_m:
 /// quarter such as Berlin-Neukölln), whose people its city already counts.
 const SECTION: &str = "PPLX";
 
-fn parse_places() -> Vec<Locality> {
-    include_str!("../../data/places.tsv")
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.starts_with("geonameid\t"))
-        .filter_map(|line| {
-            let cols: Vec<&str> = line.split('\t').collect();
-            let [id, name, country, lon, lat, population, feature_code, _] = cols[..] else { return None };
-            let population: u64 = population.trim().parse().ok().filter(|&p| p > 0)?;
-            if feature_code == SECTION {
-                return None;
-            }
-            Some(Locality {
-                id: id.parse().ok()?,
-                name: name.to_owned(),
-                country: country.parse().ok(),
-                lon: lon.parse().ok()?,
-                lat: lat.parse().ok()?,
-                population,
-            })
-        })
-        .collect()
+/// The populations of the covered countries (GeoNames countryInfo,
+/// shipped in `data/country-population.tsv`).
+#[derive(Debug, Clone, Default)]
+pub struct Populations {
+    by_country: HashMap<Country, u64>,
 }
 
-/// The population of a covered country (GeoNames countryInfo, shipped in
-/// `data/country-population.tsv`).
-pub fn country_population(country: Country) -> Option<u64> {
-    static TABLE: LazyLock<HashMap<Country, (String, u64)>> = LazyLock::new(|| {
-        include_str!("../../data/country-population.tsv")
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.starts_with("country\t"))
-            .filter_map(|l| {
-                let mut cols = l.split('\t');
-                let (c, name, p) = (cols.next()?, cols.next()?, cols.next()?);
-                Some((c.parse().ok()?, (name.to_owned(), p.trim().parse().ok()?)))
-            })
-            .collect()
-    });
-    TABLE.get(&country).map(|(_, p)| *p)
+impl Populations {
+    /// Parses the tab-separated text (`#` comments, a header starting
+    /// `country`; columns country, name, population): one line for each
+    /// covered country. The error names the line and the column.
+    pub fn parse(text: &str) -> Result<Populations, String> {
+        let mut by_country = HashMap::new();
+        for (i, line) in text.lines().enumerate() {
+            if line.starts_with('#') || line.starts_with("country\t") {
+                continue;
+            }
+            let at = i + 1;
+            let cols: Vec<&str> = line.split('\t').collect();
+            let [code, _name, population] = cols[..] else {
+                return Err(format!("line {at}: {} columns, not 3", cols.len()));
+            };
+            let country: Country = code.parse().map_err(|e| format!("line {at}: country: {e}"))?;
+            let population: u64 = population
+                .trim()
+                .parse()
+                .map_err(|_| format!("line {at}: population '{population}' is not a whole number"))?;
+            by_country.insert(country, population);
+        }
+        if let Some(missing) = Country::COVERED.iter().find(|c| !by_country.contains_key(c)) {
+            return Err(format!("no population for {missing}"));
+        }
+        Ok(Populations { by_country })
+    }
+
+    /// The population of a country, when shipped.
+    pub fn get(&self, country: Country) -> Option<u64> {
+        self.by_country.get(&country).copied()
+    }
 }
 
 fn country_name(country: Country) -> String {
@@ -355,11 +378,6 @@ impl Level {
     }
 }
 
-/// The shipped first-level regions, with estimated populations.
-pub fn regions() -> &'static crate::area_index::AreaIndex {
-    regions::shipped()
-}
-
 /// Resources of one category in a row.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CategoryCount {
@@ -470,15 +488,30 @@ pub fn records_by_country(snapshot: &Snapshot, filter: &Filter) -> HashMap<Count
     counts
 }
 
-/// The coverage report: one row per covered country, or per loaded area,
-/// each flagged complete only where `completeness` declares so.
+/// What a coverage report counts people with: the localities (its demand
+/// points), the shipped regions with their estimated populations, and the
+/// countries' populations.
+#[derive(Clone, Copy)]
+pub struct Census<'a> {
+    /// The populated places.
+    pub localities: &'a Localities,
+    /// The first-level regions (`level=region`).
+    pub regions: &'a crate::area_index::AreaIndex,
+    /// The covered countries' populations.
+    pub populations: &'a Populations,
+}
+
+/// The coverage report: one row per covered country, or per shipped region
+/// or loaded area, each flagged complete only where `completeness` declares
+/// so.
 pub fn report(
     snapshot: &Snapshot,
-    localities: &Localities,
+    census: Census,
     level: Level,
     query: &Query,
     completeness: &Completeness,
 ) -> Report {
+    let Census { localities, regions, populations } = census;
     let filter = query.resource_filter();
     let hits = nearest_hits(snapshot, localities, &filter);
     let categories = query.reported_categories();
@@ -494,13 +527,13 @@ pub fn report(
                     [r.category.index()] += 1;
                 records += 1;
             }
-            crate::countries::covered()
+            Country::COVERED
                 .into_iter()
                 .filter(|&c| query.wants(Some(c)))
                 .map(|c| {
                     let counts = counts.remove(&c).unwrap_or_else(|| vec![0; Category::ALL.len()]);
                     let total = counts.iter().sum();
-                    let population = country_population(c);
+                    let population = populations.get(c);
                     let points = (0..localities.all().len())
                         .filter(|&i| localities.all()[i].country == Some(c))
                         .map(point)
@@ -525,7 +558,7 @@ pub fn report(
             // Regions ship with witgis; areas are the snapshot's, and only
             // they are named in the resources' served areas.
             let (areas, with_serving) = match level {
-                Level::Region => (regions::shipped(), false),
+                Level::Region => (regions, false),
                 _ => (snapshot.area_index(), true),
             };
             let mut inside: HashMap<&str, Vec<usize>> = HashMap::new();

@@ -3,12 +3,10 @@
 //! `data/regions.geojson` from Natural Earth, with populations estimated
 //! from GeoNames.
 
-use std::collections::HashMap;
-use std::sync::LazyLock;
-
-use super::{Localities, country_population};
+use super::{Localities, Populations};
 use crate::area_index::AreaIndex;
 use crate::model::{Area, Country};
+use std::collections::HashMap;
 
 /// Where the region outlines come from.
 pub const REGION_SOURCE: &str =
@@ -18,15 +16,10 @@ pub const REGION_SOURCE: &str =
 pub const REGION_POPULATION_SOURCE: &str = "estimated: each country's population (GeoNames countryInfo, CC BY 4.0) \
      shared out among its regions in proportion to the population of the GeoNames localities inside them";
 
-/// The shipped regions, with estimated populations.
-pub fn shipped() -> &'static AreaIndex {
-    static REGIONS: LazyLock<AreaIndex> = LazyLock::new(|| {
-        // Checked by a test; an unreadable file would give no regions.
-        let areas =
-            crate::formats::areas::read(include_str!("../../data/regions.geojson")).unwrap_or_default();
-        AreaIndex::new(with_estimated_population(areas, Localities::shipped(), country_population))
-    });
-    &REGIONS
+/// The regions (already read from `data/regions.geojson`), with
+/// populations estimated from `localities` and the countries' populations.
+pub fn estimated_regions(areas: Vec<Area>, localities: &Localities, populations: &Populations) -> AreaIndex {
+    AreaIndex::new(with_estimated_population(areas, localities, |c| populations.get(c)))
 }
 
 /// Shares each country's population out among its areas in proportion to

@@ -366,8 +366,13 @@ pub struct Mapped {
 /// Properties no tag value may be blamed for: a failure there skips the object.
 const ESSENTIAL: &[&str] = &["id", "name", "category", "country", "coord_precision"];
 
-/// Maps objects to resources.
-pub fn to_resources(objects: &[OsmObject], mapping: &Mapping) -> Mapped {
+/// Maps objects to resources, each in the covered country its point lies in
+/// (else its `addr:country`).
+pub fn to_resources(
+    objects: &[OsmObject],
+    mapping: &Mapping,
+    countries: &crate::countries::Countries,
+) -> Mapped {
     let mut mapped = Mapped::default();
     for o in objects {
         let Some(rule) = mapping.rule(&o.tags) else { continue };
@@ -384,7 +389,8 @@ pub fn to_resources(objects: &[OsmObject], mapping: &Mapping) -> Mapped {
             mapped.skipped.push(skip("has no point (its nodes are not in the file)".into()));
             continue;
         };
-        let country = crate::countries::country_at(lon, lat)
+        let country = countries
+            .at(lon, lat)
             .or_else(|| tag(&["addr:country"]).and_then(|c| c.to_ascii_uppercase().parse::<Country>().ok()));
         let Some(country) = country else {
             mapped.skipped.push(skip(format!(

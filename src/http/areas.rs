@@ -88,12 +88,17 @@ pub async fn get_area(
         (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json")
     )
 )]
-pub async fn list_regions(RawQuery(query): RawQuery) -> Result<GeoJson<Value>, ApiError> {
+pub async fn list_regions(
+    State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+) -> Result<GeoJson<Value>, ApiError> {
     let mut params = Params::parse(query.as_deref(), &["country"]);
     let countries = params.list::<Country>("country");
     params.finish()?;
+    let reference = Arc::clone(state.reference());
     let features: Vec<Value> = tokio::task::spawn_blocking(move || {
-        crate::coverage::regions()
+        reference
+            .regions
             .all()
             .iter()
             .filter(|a| countries.is_empty() || a.country.is_some_and(|c| countries.contains(&c)))

@@ -17,10 +17,11 @@ use super::geojson::GeoJson;
 use super::offload::offload;
 use super::params::Params;
 use crate::auth::Role;
-use crate::coverage::{self, DemandQuery, DemandReport, Level, Localities, Period, Query, Report};
+use crate::coverage::{self, DemandQuery, DemandReport, Level, Period, Query, Report};
 use crate::index::{Filter, Snapshot};
 use crate::model::demand;
 use crate::model::{Category, Country, Topic};
+use crate::reference::ReferenceData;
 use crate::state::AppState;
 
 /// Largest `radius_km` for suggestions.
@@ -147,8 +148,10 @@ pub async fn coverage(
     let name = file_name(level, &query);
     let snapshot = state.snapshot();
     let completeness = state.completeness();
+    let reference = Arc::clone(state.reference());
+    let shipped = Arc::clone(&reference);
     let (report, snapshot) = blocking(&state, ASK_LESS_REPORT, move || {
-        let report = coverage::report(&snapshot, Localities::shipped(), level, &query, &completeness);
+        let report = coverage::report(&snapshot, shipped.census(), level, &query, &completeness);
         (report, snapshot)
     })
     .await?;
@@ -157,7 +160,7 @@ pub async fn coverage(
         Format::Csv => csv_response(to_csv(&report), &name),
         Format::GeoJson => {
             let body = blocking(&state, ASK_LESS_REPORT, move || {
-                to_geojson(&report, |id| outline(&snapshot, level, id))
+                to_geojson(&report, |id| outline(&snapshot, &reference, level, id))
             })
             .await?;
             let mut response = GeoJson(body).into_response();
@@ -187,10 +190,17 @@ fn disposition(name: &str, extension: &str) -> HeaderValue {
 
 /// The outline of a report row: the country's (Natural Earth 1:50m), the
 /// region's (Natural Earth 1:10m) or the loaded area's.
-fn outline(snapshot: &Snapshot, level: Level, id: &str) -> Option<geojson::Geometry> {
+fn outline(
+    snapshot: &Snapshot,
+    reference: &ReferenceData,
+    level: Level,
+    id: &str,
+) -> Option<geojson::Geometry> {
     match level {
-        Level::Country => id.parse().ok().and_then(crate::countries::outline).map(geojson::Geometry::from),
-        Level::Region => coverage::regions().get(id).map(|a| geojson::Geometry::from(&a.geometry)),
+        Level::Country => {
+            id.parse().ok().and_then(|c| reference.countries.outline(c)).map(geojson::Geometry::from)
+        }
+        Level::Region => reference.regions.get(id).map(|a| geojson::Geometry::from(&a.geometry)),
         Level::Area => snapshot.area(id).map(|a| geojson::Geometry::from(&a.geometry)),
     }
 }
@@ -342,8 +352,7 @@ fn basis(
 ) -> (usize, bool) {
     let by_country = coverage::records_by_country(snapshot, filter);
     if countries.is_empty() {
-        let complete =
-            crate::countries::covered().into_iter().all(|c| completeness.all_complete(Some(c), categories));
+        let complete = Country::COVERED.into_iter().all(|c| completeness.all_complete(Some(c), categories));
         return (by_country.values().sum(), complete);
     }
     let records = countries.iter().map(|c| by_country.get(c).copied().unwrap_or(0)).sum();
@@ -387,8 +396,9 @@ pub async fn gaps(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -
     params.finish()?;
     let snapshot = state.snapshot();
     let completeness = state.completeness();
+    let reference = Arc::clone(state.reference());
     let body = blocking(&state, "ask for fewer countries, a larger min_km or a smaller limit", move || {
-        let localities = Localities::shipped();
+        let localities = &reference.localities;
         let found = coverage::gaps(&snapshot, localities, &query, min_km * 1000.0, limit);
         let records = coverage::records_by_country(&snapshot, &query.resource_filter());
         let categories = query.reported_categories();
@@ -503,10 +513,11 @@ pub async fn suggest(
     };
     let snapshot = state.snapshot();
     let completeness = state.completeness();
+    let reference = Arc::clone(state.reference());
     let body =
         offload(&state, "ask for a smaller radius_km, a smaller k or fewer countries", move |budget| {
             budget.check()?;
-            let localities = Localities::shipped();
+            let localities = &reference.localities;
             let basis = basis(
                 &snapshot,
                 &completeness,
@@ -514,7 +525,8 @@ pub async fn suggest(
                 &query.countries,
                 &query.reported_categories(),
             );
-            let requests = records.map(|r| coverage::demand_points(&snapshot, &r, &query.topics));
+            let requests =
+                records.map(|r| coverage::demand_points(&snapshot, &reference.countries, &r, &query.topics));
             let demand = requests.as_ref().unwrap_or(localities);
             // A site must newly cover at least 5 requests: a smaller gain would
             // point at a handful of callers.

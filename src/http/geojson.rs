@@ -11,17 +11,19 @@ use crate::model::{CoordPrecision, Resource};
 
 /// Adds what people read about a resource: `hours_week` (the next seven
 /// days in local time, from `at`) when it has opening hours, and
-/// `centre_of` (the locality a `district` point is the GeoNames centre of).
+/// `centre_of` (the one of `localities` a `district` point is the GeoNames
+/// centre of).
 pub fn annotate<'a>(
     mut feature: ResourceFeature<'a>,
     r: &Resource,
     at: chrono::DateTime<chrono::Utc>,
+    localities: &crate::places::Gazetteer,
 ) -> ResourceFeature<'a> {
     if let Some(week) = r.opening_hours.as_deref().and_then(|oh| hours::week(oh, r.country, at)) {
         feature = feature.with("hours_week", serde_json::to_value(week).unwrap_or_default());
     }
     let district = r.location.filter(|l| l.precision == CoordPrecision::District);
-    if let Some(name) = district.and_then(|l| crate::places::locality_centred_at(l.lon, l.lat)) {
+    if let Some(name) = district.and_then(|l| localities.centred_at(l.lon, l.lat)) {
         feature = feature.with("centre_of", serde_json::Value::from(name));
     }
     feature

@@ -23,6 +23,7 @@ pub mod referral;
 pub mod resources;
 pub mod server;
 pub mod tiles;
+pub mod vocabulary;
 pub mod web;
 pub mod write;
 
@@ -86,6 +87,7 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
         .merge(ogcapi::router())
         .merge(basemap::router(web.basemap.clone()))
         .merge(config::router(web))
+        .merge(vocabulary::router())
         .merge(hsds::router())
         .merge(tiles::router())
         .split_for_parts();

@@ -91,7 +91,7 @@ pub async fn nearest(
     } else {
         nearest_entries(&snapshot, lon, lat, k, max_m, &filter, false, at)
     };
-    Ok(GeoJson(collection(&snapshot, &entries, at)).into_response())
+    Ok(GeoJson(collection(&snapshot, &entries, at, &state.reference().gazetteer)).into_response())
 }
 
 /// A FeatureCollection of referral entries, with their distance, how to
@@ -100,13 +100,14 @@ pub fn collection<'a>(
     snapshot: &'a Snapshot,
     entries: &[Entry],
     at: chrono::DateTime<chrono::Utc>,
+    localities: &crate::places::Gazetteer,
 ) -> Collection<'a> {
     let features = entries
         .iter()
         .map(|e| {
             let status = e.status.as_ref();
             let r = snapshot.resource(e.index);
-            annotate(ResourceFeature::new(r), r, at)
+            annotate(ResourceFeature::new(r), r, at, localities)
                 .with("distance_m", json!(e.distance_m.map(|d| (d * 10.0).round() / 10.0)))
                 .with("reach", json!(e.reach))
                 .with("open_now", json!(status.and_then(|s| s.open_now)))

@@ -230,21 +230,21 @@ fn writable(collection: Collection) -> Result<(), ApiError> {
 /// The areas of a collection other than `resources`, sorted by id.
 fn areas_of(state: &AppState, collection: Collection) -> AreaList {
     match collection {
-        Collection::Regions => AreaList::Shipped(crate::coverage::regions().all()),
+        Collection::Regions => AreaList::Shipped(Arc::clone(state.reference())),
         _ => AreaList::Loaded(state.snapshot()),
     }
 }
 
 /// Areas borrowed from the shipped regions or held through a snapshot.
 enum AreaList {
-    Shipped(&'static [Area]),
+    Shipped(Arc<crate::reference::ReferenceData>),
     Loaded(Arc<crate::index::Snapshot>),
 }
 
 impl AreaList {
     fn all(&self) -> &[Area] {
         match self {
-            AreaList::Shipped(areas) => areas,
+            AreaList::Shipped(reference) => reference.regions.all(),
             AreaList::Loaded(snapshot) => snapshot.areas(),
         }
     }

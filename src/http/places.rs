@@ -12,13 +12,14 @@ use super::geojson::GeoJson;
 use super::params::Params;
 use crate::geocoder::{self, Query};
 use crate::model::Country;
-use crate::places::{Bias, Bounds, Found, Home, Place, ambiguous, is_street_address, municipio_name, search};
+use crate::places::{Bias, Bounds, Found, Home, Place, ambiguous, is_street_address, search};
+use crate::reference::ReferenceData;
 use crate::state::AppState;
 
 /// A place as a GeoJSON feature: its id (for `/api/referral?place=`), city,
 /// region and distance from home, and for a quarter its municipi, how much
 /// of it lies there, and where its approximate point comes from.
-fn feature(p: &Place, external: bool, home: &Home) -> Value {
+fn feature(p: &Place, external: bool, home: &Home, reference: &ReferenceData) -> Value {
     let mut props =
         json!({ "name": p.name, "kind": p.kind, "country": p.country, "population": p.population });
     if external {
@@ -29,14 +30,15 @@ fn feature(p: &Place, external: bool, home: &Home) -> Value {
     }
     props["city"] = json!(p.city);
     let point = p.point();
-    props["region"] = json!(point.and_then(|[x, y]| REGIONS.at(x, y).first().map(|a| a.name.clone())));
+    props["region"] =
+        json!(point.and_then(|[x, y]| reference.region_names.at(x, y).first().map(|a| a.name.clone())));
     props["distance_from_home_m"] =
         json!(point.zip(home.centre()).map(|(p, h)| crate::sphere::geodesic_m(h, p).round()));
     if !p.municipi.is_empty() {
         let named: Vec<Value> = p
             .municipi
             .iter()
-            .map(|id| json!({ "id": id, "name": municipio_name(id).unwrap_or(id) }))
+            .map(|id| json!({ "id": id, "name": reference.quarters.municipio_name(id).unwrap_or(id) }))
             .collect();
         props["municipi"] = Value::Array(named);
         props["extent"] = json!(p.extent);
@@ -54,19 +56,6 @@ fn feature(p: &Place, external: bool, home: &Home) -> Value {
         "properties": props,
     })
 }
-
-/// The shipped first-level regions' outlines, for naming a place's region:
-/// simplified to about 1 km (a name to tell places apart, not a boundary),
-/// without the population estimates the coverage report computes.
-pub static REGIONS: std::sync::LazyLock<crate::area_index::AreaIndex> = std::sync::LazyLock::new(|| {
-    use geo::Simplify;
-    let mut areas =
-        crate::formats::areas::read(include_str!("../../data/regions.geojson")).unwrap_or_default();
-    for a in &mut areas {
-        a.geometry = a.geometry.simplify(0.01);
-    }
-    crate::area_index::AreaIndex::new(areas)
-});
 
 /// The note for a street with a house number that no geocoder can place.
 pub const NEEDS_GEOCODER: &str = "street addresses need a geocoder: pick the quarter, or click the map";
@@ -135,11 +124,14 @@ pub async fn places(
     params.finish()?;
 
     let snapshot = state.snapshot();
+    let reference = state.reference();
     let bias = Bias { home: state.home().clone(), view };
-    let found: Vec<Found> = search(&q, snapshot.places(), country, limit, &bias);
+    let own = snapshot.places(&reference.quarters);
+    let found: Vec<Found> = search(&q, own, reference.places(), country, limit, &bias);
     let is_ambiguous = ambiguous(&found);
     let built_in: Vec<Place> = found.iter().map(|f| f.place.clone()).collect();
-    let mut features: Vec<Value> = built_in.iter().map(|p| feature(p, false, &bias.home)).collect();
+    let mut features: Vec<Value> =
+        built_in.iter().map(|p| feature(p, false, &bias.home, reference)).collect();
     let mut body = Map::new();
     body.insert("type".into(), json!("FeatureCollection"));
     body.insert("ambiguous".into(), json!(is_ambiguous));
@@ -154,7 +146,9 @@ pub async fn places(
             Ok(found) => {
                 let listed: Vec<&Place> = built_in.iter().collect();
                 features.extend(
-                    geocoder::new_results(&listed, &found).into_iter().map(|p| feature(p, true, &bias.home)),
+                    geocoder::new_results(&listed, &found)
+                        .into_iter()
+                        .map(|p| feature(p, true, &bias.home, reference)),
                 );
                 body.insert("geocoder".into(), json!("ok"));
                 body.insert("attribution".into(), json!(geocoder::ATTRIBUTION));

@@ -12,7 +12,7 @@ use super::nearest::collection;
 use super::params::{Params, present};
 use crate::formats::areas::summary;
 use crate::model::Topic;
-use crate::places::{Extent, PlaceKind, municipio_name};
+use crate::places::{Extent, PlaceKind};
 use crate::referral::{DEFAULT_MAX_KM, Origin, Request, refer};
 use crate::state::AppState;
 
@@ -76,8 +76,12 @@ pub async fn referral(
         None => None,
     };
     let snapshot = state.snapshot();
+    let reference = state.reference();
     let place = place_id.as_deref().and_then(|id| {
-        let found = snapshot.places().get(id).filter(|p| !p.municipi.is_empty() || p.kind == PlaceKind::Area);
+        let found = snapshot
+            .places(&reference.quarters)
+            .get(id)
+            .filter(|p| !p.municipi.is_empty() || p.kind == PlaceKind::Area);
         if found.is_none() {
             params.fail(
                 "place",
@@ -99,7 +103,7 @@ pub async fn referral(
         },
         None => Origin::Point([present("lon", lon)?, present("lat", lat)?]),
     };
-    let r = refer(&snapshot, &Request { origin, need, k, open_now, at, max_km });
+    let r = refer(&snapshot, reference, &Request { origin, need, k, open_now, at, max_km });
     let point = match (&place, &r) {
         (Some(p), _) => p.point().map(|[x, y]| json!({ "lon": x, "lat": y, "approximate": true })),
         (None, _) => Some(json!({ "lon": lon, "lat": lat, "approximate": false })),
@@ -113,7 +117,7 @@ pub async fn referral(
                 s["loaded"] = json!(true);
                 s
             }
-            None => json!({ "id": id, "name": municipio_name(id).unwrap_or(id), "kind": "municipio",
+            None => json!({ "id": id, "name": reference.quarters.municipio_name(id).unwrap_or(id), "kind": "municipio",
                             "country": "IT", "loaded": false }),
         })
         .collect();
@@ -128,8 +132,8 @@ pub async fn referral(
         "country": r.country,
         "areas": areas,
         "notes": r.notes,
-        "competent": collection(&snapshot, &r.competent, at),
-        "nearest": collection(&snapshot, &r.nearest, at),
-        "after_hours": r.after_hours.as_ref().map(|entries| collection(&snapshot, entries, at)),
+        "competent": collection(&snapshot, &r.competent, at, &reference.gazetteer),
+        "nearest": collection(&snapshot, &r.nearest, at, &reference.gazetteer),
+        "after_hours": r.after_hours.as_ref().map(|entries| collection(&snapshot, entries, at, &reference.gazetteer)),
     })))
 }

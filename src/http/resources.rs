@@ -77,7 +77,7 @@ pub async fn list_resources(
         .iter()
         .map(|&i| {
             let r = snapshot.resource(i);
-            annotate(ResourceFeature::new(r), r, at)
+            annotate(ResourceFeature::new(r), r, at, &state.reference().gazetteer)
         })
         .collect();
     Ok(GeoJson(Collection::page(features, matched)).into_response())
@@ -113,7 +113,9 @@ pub async fn get_resource(
     let current = state.versioned();
     let (resource, version) =
         current.get(&id).ok_or_else(|| ApiError::NotFound(format!("no resource has the id '{id}'")))?;
-    let mut response = GeoJson(annotate(ResourceFeature::new(resource), resource, at)).into_response();
+    let mut response =
+        GeoJson(annotate(ResourceFeature::new(resource), resource, at, &state.reference().gazetteer))
+            .into_response();
     response.headers_mut().insert(header::ETAG, etag(version));
     Ok(response)
 }

@@ -25,6 +25,22 @@ pub struct Country([u8; 2]);
 pub struct UnknownCountry(pub String);
 
 impl Country {
+    /// The countries witgis covers, in the order every list shows them: the
+    /// one place they are named (the shipped outlines, populations and the
+    /// page's country list follow it; `/api/config` serves it).
+    pub const COVERED: [Country; 4] = [Country(*b"IT"), Country(*b"BG"), Country(*b"DE"), Country(*b"LT")];
+
+    /// Is this one of [`Country::COVERED`]?
+    pub fn is_covered(self) -> bool {
+        Country::COVERED.contains(&self)
+    }
+
+    /// The covered countries' codes, comma-separated ("IT, BG, DE, LT"), for
+    /// messages.
+    pub fn covered_list() -> String {
+        Country::COVERED.map(|c| c.to_string()).join(", ")
+    }
+
     /// The two capital letters.
     pub fn as_str(&self) -> &str {
         // The bytes are always two ASCII capitals (checked in `from_str`).
@@ -91,5 +107,15 @@ mod tests {
         for bad in ["it", "XX", "ITA", "", "I"] {
             assert!(bad.parse::<Country>().is_err(), "{bad} accepted");
         }
+    }
+
+    #[test]
+    fn covered_countries_are_assigned_codes() {
+        for c in Country::COVERED {
+            assert_eq!(c.as_str().parse::<Country>(), Ok(c));
+            assert!(c.is_covered());
+        }
+        assert!(!"FR".parse::<Country>().is_ok_and(Country::is_covered));
+        assert_eq!(Country::covered_list(), "IT, BG, DE, LT");
     }
 }

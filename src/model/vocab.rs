@@ -77,6 +77,24 @@ vocabulary! {
     }
 }
 
+impl Category {
+    /// The order the page's legend and filters list the categories in: the
+    /// services a person in need turns to first, then those who train and
+    /// study (served in `/api/vocabulary`).
+    pub const LEGEND: [Category; 10] = [
+        Category::MentalHealthCentre,
+        Category::DayCentre,
+        Category::SelfHelpGroup,
+        Category::CrisisService,
+        Category::OtherService,
+        Category::GoodPractice,
+        Category::Library,
+        Category::University,
+        Category::TrainingResearchCentre,
+        Category::ProfessionalAssociation,
+    ];
+}
+
 vocabulary! {
     /// A need a resource answers (the reference data's closed topic list).
     Topic, "topic" {

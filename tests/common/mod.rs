@@ -43,6 +43,24 @@ pub fn resource(
     Resource::from_properties(&map, point).unwrap_or_else(|e| panic!("{id}: {e}"))
 }
 
+/// The embedded reference data, parsed once per test binary (as `witgis
+/// serve` does once at start-up).
+pub fn reference() -> Arc<witgis::reference::ReferenceData> {
+    Arc::clone(shipped())
+}
+
+fn shipped() -> &'static Arc<witgis::reference::ReferenceData> {
+    static SHIPPED: std::sync::OnceLock<Arc<witgis::reference::ReferenceData>> = std::sync::OnceLock::new();
+    SHIPPED
+        .get_or_init(|| Arc::new(witgis::reference::ReferenceData::load().unwrap_or_else(|e| panic!("{e}"))))
+}
+
+/// What coverage counts people with: these localities, and the shipped
+/// regions and populations.
+pub fn census(localities: &witgis::coverage::Localities) -> witgis::coverage::Census<'_> {
+    witgis::coverage::Census { localities, ..shipped().census() }
+}
+
 /// The router over a fresh SQLite store seeded from `data/`, in a temp dir
 /// kept alive by the returned guard.
 pub async fn seeded_app() -> (axum::Router, Arc<witgis::state::AppState>, tempfile::TempDir) {
@@ -51,7 +69,7 @@ pub async fn seeded_app() -> (axum::Router, Arc<witgis::state::AppState>, tempfi
     let store = witgis::store::open(&url).await.expect("open store");
     let seed = witgis::store::seed().expect("seed");
     assert!(store.seed_once(&seed).await.expect("seed store"));
-    let state = Arc::new(witgis::state::AppState::load(store).await.expect("load"));
+    let state = Arc::new(witgis::state::AppState::load(store, reference()).await.expect("load"));
     (witgis::http::router(state.clone()), state, dir)
 }
 

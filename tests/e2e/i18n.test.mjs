@@ -6,10 +6,19 @@
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { test } from "node:test";
+import { after, before, test } from "node:test";
 
-import { CATEGORIES, LANGUAGES, TOPICS, loadLanguage, pickLanguage, t } from "../../web/js/i18n.js";
-import { ROOT } from "./harness.mjs";
+import { CATEGORIES, COUNTRIES, LANGUAGES, TOPICS, loadLanguage, pickLanguage, setVocabulary, t } from "../../web/js/i18n.js";
+import { ROOT, startServer } from "./harness.mjs";
+
+// The page takes its countries, categories and topics from the server
+// (/api/vocabulary, named once in Rust), and so does this test.
+let server;
+before(async () => {
+  server = await startServer();
+  setVocabulary(await server.api("/api/vocabulary"));
+});
+after(() => server?.stop());
 
 const CODES = ["it", "en", "de", "bg", "lt"];
 /** code → its table, loaded as the page loads it. */
@@ -110,6 +119,9 @@ test("every word of the Rust vocabularies has a name", () => {
   assert.deepEqual(missing, []);
   assert.deepEqual([...CATEGORIES].sort(), [...found.category].sort());
   assert.deepEqual([...TOPICS].sort(), [...found.topic].sort());
+  // Every covered country the server names has a name in every language.
+  assert.ok(COUNTRIES.length >= 4, `served ${COUNTRIES}`);
+  for (const code of CODES) assert.deepEqual(COUNTRIES.filter((c) => !(`country.${c}` in TABLES[code])), [], code);
 });
 
 test("the language comes from the browser, English when none fits", () => {

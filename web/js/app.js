@@ -4,7 +4,7 @@
 // the language and the mode are the page's own.
 // Every request goes to this server unless an online basemap is configured.
 
-import { LANGUAGES, loadLanguage, t } from "./i18n.js";
+import { LANGUAGES, loadLanguage, setVocabulary, t } from "./i18n.js";
 import { createStore } from "./state.js";
 import { getJson } from "./api.js";
 import { addOurLayers, createMap, localiseBasemap, localiseControls } from "./map.js";
@@ -151,7 +151,17 @@ function bindControls() {
   });
 }
 
+/** Takes the countries, categories and topics from the server, before anything reads them. */
+async function loadVocabulary() {
+  try {
+    setVocabulary(await getJson("vocabulary", "/api/vocabulary"));
+  } catch (e) {
+    console.error("witgis: /api/vocabulary did not answer", e);
+  }
+}
+
 async function start() {
+  await loadVocabulary();
   store.read();
   await loadLanguages();
   mountExplore({ store, getJson, tr, onReset: applyLanguage });

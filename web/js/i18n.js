@@ -24,45 +24,30 @@ export const LANGUAGES = [
   { code: "lt", name: "Lietuvių" },
 ];
 
-/** The category ids, in legend order. */
-export const CATEGORIES = [
-  "mental_health_centre",
-  "day_centre",
-  "self_help_group",
-  "crisis_service",
-  "other_service",
-  "good_practice",
-  "library",
-  "university",
-  "training_research_centre",
-  "professional_association",
-];
+// The words below are named once, in Rust, and served by /api/vocabulary:
+// `setVocabulary` fills these lists in place before the page reads its
+// fragment (app.js), so every module that imports them sees the served
+// words. Their labels are the language files' `category.*`, `topic.*` and
+// `country.*`.
 
-/** The topic ids of the closed vocabulary. */
-export const TOPICS = [
-  "social_work_education",
-  "continuing_training",
-  "research",
-  "library_services",
-  "peer_support",
-  "self_help",
-  "socialisation",
-  "job_placement",
-  "housing",
-  "counselling",
-  "crisis",
-  "family_support",
-  "mental_health_care",
-  "rehabilitation",
-  "e_learning",
-  "intergenerational",
-  "disability",
-  "women",
-  "youth",
-];
+/** The category ids, in legend order. @type {string[]} */
+export const CATEGORIES = [];
 
-/** The countries witgis covers. */
-export const COUNTRIES = ["IT", "BG", "DE", "LT"];
+/** The topic ids of the closed vocabulary. @type {string[]} */
+export const TOPICS = [];
+
+/** The countries witgis covers. @type {string[]} */
+export const COUNTRIES = [];
+
+/**
+ * Takes the words of /api/vocabulary (a list missing from the answer stays as it was).
+ * @param {{ countries?: string[], categories?: string[], topics?: string[] }} vocabulary
+ */
+export function setVocabulary({ countries, categories, topics }) {
+  for (const [list, words] of /** @type {[string[], string[] | undefined][]} */ ([[COUNTRIES, countries], [CATEGORIES, categories], [TOPICS, topics]])) {
+    if (Array.isArray(words)) list.splice(0, list.length, ...words.filter((w) => typeof w === "string"));
+  }
+}
 
 /** The loaded string tables, by language. @type {Record<string, Record<string, Text>>} */
 const tables = { en };
