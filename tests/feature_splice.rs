@@ -34,7 +34,7 @@ fn every_slot(snapshot: &Snapshot) -> Vec<Entry> {
             let located = snapshot.resource(index).location.is_some();
             Entry {
                 index,
-                distance_m: located.then_some(i as f64 * 1234.567_89 + 0.05),
+                distance_m: located.then_some(i as f64 * 1234.5678 + 0.05),
                 reach: if located { Reach::Visit } else { Reach::Phone },
                 status: (i % 3 != 0).then(|| Status {
                     open_now: [None, Some(true), Some(false)][i % 3],
