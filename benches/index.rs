@@ -8,8 +8,11 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use rstar::RTree;
+use rstar::primitives::GeomWithData;
 use witgis::index::{BBox, Filter, Snapshot};
 use witgis::model::Category;
+use witgis::sphere::unit_vector;
 
 fn queries(n: usize) -> Vec<[f64; 2]> {
     witgis::synth::resources(n, 999).iter().filter_map(|r| r.point()).collect()
@@ -33,6 +36,34 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 let [lon, lat] = next();
                 black_box(snapshot.nearest(lon, lat, 10, None, &all))
+            })
+        });
+        // The same points and query points in a plain rstar tree of unit
+        // vectors: the walk alone, without the geodesic ranking.
+        let plain: RTree<GeomWithData<[f64; 3], u32>> = RTree::bulk_load(
+            resources
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| {
+                    r.point().map(|[lon, lat]| GeomWithData::new(unit_vector(lon, lat), i as u32))
+                })
+                .collect(),
+        );
+        group.bench_function(BenchmarkId::new("plain_rstar_nearest10", &label), |b| {
+            b.iter(|| {
+                let [lon, lat] = next();
+                let target = unit_vector(lon, lat);
+                black_box(plain.nearest_neighbor_iter(&target).take(10).map(|e| e.data).collect::<Vec<u32>>())
+            })
+        });
+        group.bench_function(BenchmarkId::new("geodesic_x10", &label), |b| {
+            b.iter(|| {
+                let [lon, lat] = next();
+                let mut sum = 0.0;
+                for p in &points[..10] {
+                    sum += witgis::sphere::geodesic_m([lon, lat], *p);
+                }
+                black_box(sum)
             })
         });
         let universities = Filter { categories: vec![Category::University], ..Filter::default() };

@@ -15,11 +15,21 @@ use rstar::primitives::GeomWithData;
 use rstar::{AABB, RTree};
 
 use crate::area_index::AreaIndex;
+use crate::formats::geojson::feature_head;
 use crate::model::text::fold;
 use crate::model::{Area, Category, Country, Resource, Topic};
 use crate::sphere::{self, UnitVec};
 
-type Entry = GeomWithData<UnitVec, u32>;
+type Entry = GeomWithData<UnitVec, Located>;
+
+/// What a tree entry carries besides its unit vector: the slot, and the
+/// point in degrees that geodesic distances are measured from, so that the
+/// nearest walk reads no record unless a filter asks for one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Located {
+    slot: u32,
+    point: [f64; 2],
+}
 
 /// Which resources a query may return. Empty lists match everything; each
 /// list matches any of its values, and all lists must match.
@@ -112,6 +122,10 @@ pub struct Hit {
 pub struct Snapshot {
     /// By slot; `None` for a freed slot.
     records: Vec<Option<Arc<Resource>>>,
+    /// By slot: the record's GeoJSON Feature, serialised once when it
+    /// enters or changes (see [`crate::formats::geojson::feature_head`]),
+    /// shared between copies.
+    features: Vec<Option<Arc<str>>>,
     /// Freed slots, reused by the next insertion.
     free: Vec<u32>,
     /// Id → slot, in id order.
@@ -134,6 +148,7 @@ impl Clone for Snapshot {
     fn clone(&self) -> Snapshot {
         Snapshot {
             records: self.records.clone(),
+            features: self.features.clone(),
             free: self.free.clone(),
             by_id: self.by_id.clone(),
             search_text: OnceLock::new(),
@@ -163,7 +178,8 @@ impl Snapshot {
                 records.push(Some(Arc::new(r)));
             }
         }
-        // Two cores: the big tree and the per-category trees are built side by side.
+        // Two cores: the big tree and the per-category trees are built side
+        // by side, then the features are serialised in two halves.
         let (all, by_category) = std::thread::scope(|s| {
             let entries: Vec<(Category, Entry)> = records
                 .iter()
@@ -181,6 +197,16 @@ impl Snapshot {
             let all = RTree::bulk_load(entries.iter().map(|(_, e)| *e).collect());
             (all, join(by_category))
         });
+        let features = std::thread::scope(|s| {
+            let (first, second) = records.split_at(records.len() / 2);
+            let heads = |part: &[Option<Arc<Resource>>]| -> Vec<Option<Arc<str>>> {
+                part.iter().map(|r| r.as_deref().and_then(feature_head).map(Arc::from)).collect()
+            };
+            let second = s.spawn(move || heads(second));
+            let mut features = heads(first);
+            features.extend(join(second));
+            features
+        });
         let mut served_by: HashMap<String, Vec<u32>> = HashMap::new();
         for &slot in by_id.values() {
             let Some(r) = &records[slot as usize] else { continue };
@@ -190,6 +216,7 @@ impl Snapshot {
         }
         Snapshot {
             records,
+            features,
             free: Vec::new(),
             by_id,
             search_text: OnceLock::new(),
@@ -205,6 +232,19 @@ impl Snapshot {
     /// id, in place. Returns its slot, or `None` when nothing changed (a
     /// removal of an id that is not here).
     pub fn apply(&mut self, id: &str, change: Option<Arc<Resource>>) -> Option<u32> {
+        let feature = change.as_deref().and_then(feature_head).map(Arc::from);
+        self.apply_with_feature(id, change, feature)
+    }
+
+    /// [`Snapshot::apply`] with the record's Feature already serialised by
+    /// [`crate::formats::geojson::feature_head`], so that the copies of a
+    /// snapshot share one. `feature` must be that of `change`.
+    pub fn apply_with_feature(
+        &mut self,
+        id: &str,
+        change: Option<Arc<Resource>>,
+        feature: Option<Arc<str>>,
+    ) -> Option<u32> {
         let slot = self.by_id.get(id).copied();
         let old = slot.and_then(|s| self.records[s as usize].clone());
         if old.is_none() && change.is_none() {
@@ -219,6 +259,7 @@ impl Snapshot {
                 let s = self.free.pop().unwrap_or(self.records.len() as u32);
                 if s as usize == self.records.len() {
                     self.records.push(None);
+                    self.features.push(None);
                 }
                 s
             }
@@ -250,6 +291,7 @@ impl Snapshot {
                     text[slot as usize] = searchable(&new);
                 }
                 self.by_id.entry(new.id.clone()).or_insert(slot);
+                self.features[slot as usize] = feature;
                 self.records[slot as usize] = Some(Arc::clone(&new));
                 for area in &new.serves_areas {
                     let list = self.served_by.entry(area.clone()).or_default();
@@ -264,6 +306,7 @@ impl Snapshot {
             None => {
                 self.by_id.remove(id);
                 self.records[slot as usize] = None;
+                self.features[slot as usize] = None;
                 self.free.push(slot);
                 if let Some(text) = self.search_text.get_mut() {
                     if let Some(t) = text.get_mut(slot as usize) {
@@ -368,6 +411,13 @@ impl Snapshot {
         self.records.get(slot as usize)?.as_ref()
     }
 
+    /// The start of the GeoJSON Feature of the resource in a slot, serialised
+    /// when it entered the snapshot: see
+    /// [`crate::formats::geojson::feature_head`].
+    pub fn feature_head(&self, slot: u32) -> Option<&str> {
+        self.features.get(slot as usize)?.as_deref()
+    }
+
     /// The slot of the resource with this id.
     pub fn slot(&self, id: &str) -> Option<u32> {
         self.by_id.get(id).copied()
@@ -460,7 +510,9 @@ impl Snapshot {
         let origin = [lon, lat];
         let target = sphere::unit_vector(lon, lat);
         let max_m = max_m.unwrap_or(f64::INFINITY);
+        let everything = filter.is_empty();
         let matches = self.matcher(filter);
+        let records = self.records.as_slice();
         let mut best: BinaryHeap<Ranked<'_>> = BinaryHeap::new();
         'trees: for tree in self.trees(filter) {
             for (entry, chord_2) in tree.nearest_neighbor_iter_with_distance_2(&target) {
@@ -471,17 +523,15 @@ impl Snapshot {
                 if best.len() == k && best.peek().is_some_and(|worst| lower > worst.distance_m) {
                     break;
                 }
-                let slot = entry.data;
-                if !matches(slot) {
+                let Located { slot, point } = entry.data;
+                if !everything && !matches(slot) {
                     continue;
                 }
-                let r = self.resource(slot);
-                let Some(point) = r.point() else { continue };
                 let distance_m = sphere::geodesic_m(origin, point);
                 if distance_m > max_m {
                     continue;
                 }
-                let candidate = Ranked { distance_m, id: &r.id, slot };
+                let candidate = Ranked { distance_m, slot, records };
                 if best.len() == k && best.peek().is_some_and(|worst| candidate >= *worst) {
                     continue;
                 }
@@ -546,8 +596,7 @@ impl Snapshot {
             for &(west, east) in &parts {
                 let (lo, hi) = sphere::enclosing_box(west, bbox.south, east, bbox.north);
                 for entry in tree.locate_in_envelope(&AABB::from_corners(lo, hi)) {
-                    let slot = entry.data;
-                    let Some([lon, lat]) = self.resource(slot).point() else { continue };
+                    let Located { slot, point: [lon, lat] } = entry.data;
                     // Each point in its own part only: one on the antimeridian
                     // (±180°) lies in both parts' envelopes.
                     let part = BBox { west, east, ..bbox };
@@ -577,7 +626,7 @@ impl Snapshot {
 /// The tree entry of a located resource in a slot.
 fn entry(r: &Resource, slot: u32) -> Option<Entry> {
     let l = r.location?;
-    Some(GeomWithData::new(sphere::unit_vector(l.lon, l.lat), slot))
+    Some(GeomWithData::new(sphere::unit_vector(l.lon, l.lat), Located { slot, point: [l.lon, l.lat] }))
 }
 
 /// Whether a change from `old` to `new` changes what place search lists
@@ -601,19 +650,32 @@ fn searchable(r: &Resource) -> String {
     fold(&parts.into_iter().flatten().map(String::as_str).collect::<Vec<_>>().join(" \u{1f} "))
 }
 
-/// A candidate ordered by distance, then by id.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// A candidate ordered by distance, then by id (read from the records only
+/// when two distances are equal).
+#[derive(Debug, Clone, Copy)]
 struct Ranked<'a> {
     distance_m: f64,
-    id: &'a str,
     slot: u32,
+    records: &'a [Option<Arc<Resource>>],
+}
+
+impl Ranked<'_> {
+    fn id(&self) -> &str {
+        self.records.get(self.slot as usize).and_then(Option::as_deref).map_or("", |r| r.id.as_str())
+    }
+}
+
+impl PartialEq for Ranked<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
 }
 
 impl Eq for Ranked<'_> {}
 
 impl Ord for Ranked<'_> {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.distance_m.total_cmp(&other.distance_m).then(self.id.cmp(other.id))
+        self.distance_m.total_cmp(&other.distance_m).then_with(|| self.id().cmp(other.id()))
     }
 }
 

@@ -42,15 +42,19 @@ pub struct Versioned {
 pub struct Change {
     id: String,
     resource: Option<Arc<Resource>>,
+    /// The resource's Feature, serialised once for both copies.
+    feature: Option<Arc<str>>,
     meta: Meta,
 }
 
 impl Change {
     /// The change a stored record makes (a deletion removes it).
     pub fn of(stored: &Stored) -> Change {
+        let resource = (!stored.deleted).then(|| Arc::new(stored.resource.clone()));
         Change {
             id: stored.resource.id.clone(),
-            resource: (!stored.deleted).then(|| Arc::new(stored.resource.clone())),
+            feature: resource.as_deref().and_then(crate::formats::geojson::feature_head).map(Arc::from),
+            resource,
             meta: Meta { version: stored.version, updated_at: stored.updated_at },
         }
     }
@@ -106,7 +110,11 @@ impl Versioned {
             None => self.removed.insert(change.id.clone(), change.meta.version),
         };
         let snapshot = Arc::make_mut(&mut self.snapshot);
-        let Some(slot) = snapshot.apply(&change.id, change.resource.clone()) else { return false };
+        let Some(slot) =
+            snapshot.apply_with_feature(&change.id, change.resource.clone(), change.feature.clone())
+        else {
+            return false;
+        };
         let slot = slot as usize;
         if self.meta.len() <= slot {
             self.meta.resize(slot + 1, change.meta);
@@ -507,7 +515,9 @@ mod tests {
     }
 
     fn change(id: &str, r: Option<Resource>, version: i64) -> Change {
-        Change { id: id.to_owned(), resource: r.map(Arc::new), meta: at(version) }
+        let resource = r.map(Arc::new);
+        let feature = resource.as_deref().and_then(crate::formats::geojson::feature_head).map(Arc::from);
+        Change { id: id.to_owned(), resource, feature, meta: at(version) }
     }
 
     #[test]

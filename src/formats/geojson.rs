@@ -144,6 +144,19 @@ impl Serialize for ResourceFeature<'_> {
     }
 }
 
+/// The start of a resource's Feature as [`ResourceFeature::new`] writes it,
+/// without its last two bytes (`}}`: the ends of `properties` and of the
+/// Feature). A writer adds request-time properties, each as `,"key":value`,
+/// then `}}`, and gets byte for byte what `ResourceFeature::with` writes.
+/// `None` if serde_json refuses the record (it never does for a valid one).
+pub fn feature_head(r: &Resource) -> Option<String> {
+    let mut text = serde_json::to_string(&ResourceFeature::new(r)).ok()?;
+    text.ends_with("}}").then(|| {
+        text.truncate(text.len() - 2);
+        text
+    })
+}
+
 /// The GeoJSON Feature of a resource as a JSON value, with extra properties.
 pub fn feature(r: &Resource, extra: impl IntoIterator<Item = (&'static str, Value)>) -> Value {
     let f = ResourceFeature { resource: r, extra: extra.into_iter().collect() };

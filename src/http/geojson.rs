@@ -9,24 +9,61 @@ use crate::formats::geojson::ResourceFeature;
 use crate::model::hours;
 use crate::model::{CoordPrecision, Resource};
 
-/// Adds what people read about a resource: `hours_week` (the next seven
-/// days in local time, from `at`) when it has opening hours, and
-/// `centre_of` (the one of `localities` a `district` point is the GeoNames
-/// centre of).
+/// Adds what people read about a resource: see [`annotations`].
 pub fn annotate<'a>(
     mut feature: ResourceFeature<'a>,
     r: &Resource,
     at: chrono::DateTime<chrono::Utc>,
     localities: &crate::places::Gazetteer,
 ) -> ResourceFeature<'a> {
+    for (key, value) in annotations(r, at, localities) {
+        feature = feature.with(key, value);
+    }
+    feature
+}
+
+/// What people read about a resource at `at`, in this order: `hours_week`
+/// (the next seven days in local time) when it has opening hours, and
+/// `centre_of` (the one of `localities` a `district` point is the GeoNames
+/// centre of).
+pub fn annotations(
+    r: &Resource,
+    at: chrono::DateTime<chrono::Utc>,
+    localities: &crate::places::Gazetteer,
+) -> Vec<(&'static str, serde_json::Value)> {
+    let mut extra = Vec::new();
     if let Some(week) = r.opening_hours.as_deref().and_then(|oh| hours::week(oh, r.country, at)) {
-        feature = feature.with("hours_week", serde_json::to_value(week).unwrap_or_default());
+        extra.push(("hours_week", serde_json::to_value(week).unwrap_or_default()));
     }
     let district = r.location.filter(|l| l.precision == CoordPrecision::District);
     if let Some(name) = district.and_then(|l| localities.centred_at(l.lon, l.lat)) {
-        feature = feature.with("centre_of", serde_json::Value::from(name));
+        extra.push(("centre_of", serde_json::Value::from(name)));
     }
-    feature
+    extra
+}
+
+/// Writes a Feature from its pre-serialised head (see
+/// [`crate::formats::geojson::feature_head`]) and the properties added at
+/// request time: byte for byte what [`ResourceFeature::with`] would write.
+pub fn write_spliced<'v>(
+    out: &mut Vec<u8>,
+    head: &str,
+    extra: impl IntoIterator<Item = (&'static str, &'v serde_json::Value)>,
+) -> serde_json::Result<()> {
+    out.extend_from_slice(head.as_bytes());
+    for (key, value) in extra {
+        out.push(b',');
+        serde_json::to_writer(&mut *out, key)?;
+        out.push(b':');
+        serde_json::to_writer(&mut *out, value)?;
+    }
+    out.extend_from_slice(b"}}");
+    Ok(())
+}
+
+/// A JSON body already written, sent as `application/geo+json`.
+pub fn geojson_bytes(body: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, "application/geo+json")], body).into_response()
 }
 
 /// A value sent as `application/geo+json`.
@@ -35,7 +72,7 @@ pub struct GeoJson<T>(pub T);
 impl<T: Serialize> IntoResponse for GeoJson<T> {
     fn into_response(self) -> Response {
         match serde_json::to_vec(&self.0) {
-            Ok(body) => ([(header::CONTENT_TYPE, "application/geo+json")], body).into_response(),
+            Ok(body) => geojson_bytes(body),
             Err(e) => {
                 super::error::ApiError::Internal(format!("cannot serialise GeoJSON: {e}")).into_response()
             }

@@ -3,11 +3,11 @@
 use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::json;
 
 use super::error::ApiError;
-use super::geojson::{Collection, GeoJson, annotate};
+use super::geojson::{Collection, annotate, annotations, geojson_bytes, write_spliced};
 use super::offload::offload;
 use super::params::{Params, present};
 use crate::formats::geojson::ResourceFeature;
@@ -91,7 +91,10 @@ pub async fn nearest(
     } else {
         nearest_entries(&snapshot, lon, lat, k, max_m, &filter, false, at)
     };
-    Ok(GeoJson(collection(&snapshot, &entries, at, &state.reference().gazetteer)).into_response())
+    match collection_json(&snapshot, &entries, at, &state.reference().gazetteer) {
+        Ok(body) => Ok(geojson_bytes(body)),
+        Err(e) => Err(ApiError::Internal(format!("cannot serialise GeoJSON: {e}"))),
+    }
 }
 
 /// A FeatureCollection of referral entries, with their distance, how to
@@ -105,14 +108,59 @@ pub fn collection<'a>(
     let features = entries
         .iter()
         .map(|e| {
-            let status = e.status.as_ref();
             let r = snapshot.resource(e.index);
-            annotate(ResourceFeature::new(r), r, at, localities)
-                .with("distance_m", json!(e.distance_m.map(|d| (d * 10.0).round() / 10.0)))
-                .with("reach", json!(e.reach))
-                .with("open_now", json!(status.and_then(|s| s.open_now)))
-                .with("next_change", json!(status.and_then(|s| s.next_change.clone())))
+            entry_properties(e)
+                .into_iter()
+                .fold(annotate(ResourceFeature::new(r), r, at, localities), |f, (k, v)| f.with(k, v))
         })
         .collect();
     Collection::new(features)
+}
+
+/// [`collection`] as JSON bytes, written from each record's Feature
+/// serialised once in the snapshot, with the request-time properties
+/// spliced in: the same document, byte for byte, without serialising each
+/// record again.
+pub fn collection_json(
+    snapshot: &Snapshot,
+    entries: &[Entry],
+    at: chrono::DateTime<chrono::Utc>,
+    localities: &crate::places::Gazetteer,
+) -> serde_json::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(64 + entries.iter().map(|e| head_len(snapshot, e) + 96).sum::<usize>());
+    out.extend_from_slice(br#"{"type":"FeatureCollection","features":["#);
+    for (i, e) in entries.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let r = snapshot.resource(e.index);
+        let extra = annotations(r, at, localities).into_iter().chain(entry_properties(e));
+        match snapshot.feature_head(e.index) {
+            Some(head) => {
+                let extra: Vec<_> = extra.collect();
+                write_spliced(&mut out, head, extra.iter().map(|(k, v)| (*k, v)))?
+            }
+            None => serde_json::to_writer(
+                &mut out,
+                &extra.fold(ResourceFeature::new(r), |f, (k, v)| f.with(k, v)),
+            )?,
+        }
+    }
+    out.extend_from_slice(b"]}");
+    Ok(out)
+}
+
+fn head_len(snapshot: &Snapshot, e: &Entry) -> usize {
+    snapshot.feature_head(e.index).map_or(0, str::len)
+}
+
+/// The properties a referral entry adds after the record's own, in order.
+fn entry_properties(e: &Entry) -> [(&'static str, serde_json::Value); 4] {
+    let status = e.status.as_ref();
+    [
+        ("distance_m", json!(e.distance_m.map(|d| (d * 10.0).round() / 10.0))),
+        ("reach", json!(e.reach)),
+        ("open_now", json!(status.and_then(|s| s.open_now))),
+        ("next_change", json!(status.and_then(|s| s.next_change.clone()))),
+    ]
 }
