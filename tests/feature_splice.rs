@@ -18,11 +18,13 @@ use witgis::referral::{Entry, Reach, nearest_entries};
 
 /// The old path: the collection serialised by serde, record by record.
 fn oracle(snapshot: &Snapshot, entries: &[Entry], at: chrono::DateTime<chrono::Utc>) -> String {
-    serde_json::to_string(&collection(snapshot, entries, at)).expect("serialise")
+    serde_json::to_string(&collection(snapshot, entries, at, &common::reference().gazetteer))
+        .expect("serialise")
 }
 
 fn spliced(snapshot: &Snapshot, entries: &[Entry], at: chrono::DateTime<chrono::Utc>) -> String {
-    String::from_utf8(collection_json(snapshot, entries, at).expect("write")).expect("utf-8")
+    String::from_utf8(collection_json(snapshot, entries, at, &common::reference().gazetteer).expect("write"))
+        .expect("utf-8")
 }
 
 /// An entry for every slot, with a distance, reach and status of its own.
