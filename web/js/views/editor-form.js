@@ -7,10 +7,12 @@ import { CATEGORIES, TOPICS } from "../i18n.js";
 import { el, fillSelect } from "../dom.js";
 
 /**
- * Every field, as [property, label key, kind, words]; `lon`/`lat` make the geometry.
- * @type {Array<[string, string, string, Array<[string, string]>?]>}
+ * Every field, as [property, label key, kind, words]; `lon`/`lat` make the
+ * geometry. Made when asked: the vocabularies come from /api/vocabulary
+ * after this module is loaded.
+ * @returns {Array<[string, string, string, Array<[string, string]>?]>}
  */
-export const FIELDS = [
+export const fields = () => [
   ["id", "ed.f.id", "text"],
   ["name", "ed.f.name", "text"],
   ["name_en", "ed.f.name_en", "text"],
@@ -55,7 +57,7 @@ const control = (key) => /** @type {HTMLInputElement} */ (document.getElementByI
  */
 export function buildForm(box, tr) {
   box.replaceChildren(
-    ...FIELDS.map(([key, , kind, words]) => {
+    ...fields().map(([key, , kind, words]) => {
       const error = el("p", { id: `ed-e-${key}`, className: "ed-error", hidden: true });
       if (kind === "checks") {
         const boxes = words.map(([w]) => el("label", { className: "ed-check" }, el("input", { type: "checkbox", value: w, name: `ed-${key}` }), el("span", { dataset: { word: w } })));
@@ -80,7 +82,7 @@ export function buildForm(box, tr) {
  * @param {Tr} tr
  */
 export function relabel(tr) {
-  for (const [key, label, kind, words] of FIELDS) {
+  for (const [key, label, kind, words] of fields()) {
     const c = control(key);
     if (!c) continue;
     c.parentElement?.querySelector(`[data-label="${key}"]`)?.replaceChildren(tr(label));
@@ -101,7 +103,7 @@ export function relabel(tr) {
 export function fill(f) {
   const p = f?.properties ?? {};
   const [lon, lat] = f?.geometry?.coordinates ?? ["", ""];
-  for (const [key, , kind] of FIELDS) {
+  for (const [key, , kind] of fields()) {
     const c = control(key);
     if (kind === "checks") for (const box of /** @type {NodeListOf<HTMLInputElement>} */ (c.querySelectorAll("input"))) box.checked = (p[key] ?? []).includes(box.value);
     else if (key === "lon") c.value = lon === "" ? "" : String(lon);
@@ -142,7 +144,7 @@ export function typedPoint() {
 export function read(tr) {
   /** @type {Record<string, string | string[]>} */
   const properties = {};
-  for (const [key, , kind] of FIELDS) {
+  for (const [key, , kind] of fields()) {
     if (key === "lon" || key === "lat") continue;
     const c = control(key);
     let v;
