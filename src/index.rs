@@ -4,8 +4,10 @@
 //!
 //! Nearest results are ranked by geodesic distance on the WGS84 ellipsoid. The
 //! tree yields candidates in great-circle order; since the geodesic distance
-//! lies between `MIN_RADIUS_M · θ` and `MAX_RADIUS_M · θ`, the walk stops as
-//! soon as no further candidate can beat the k-th best geodesic distance.
+//! grows with the great-circle angle θ at no less than the ellipsoid's
+//! smallest radius of curvature near the query point (see
+//! [`sphere::beyond_chord_2`]), the walk stops as soon as no further
+//! candidate can beat the k-th best geodesic distance.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
@@ -514,13 +516,18 @@ impl Snapshot {
         let matches = self.matcher(filter);
         let records = self.records.as_slice();
         let mut best: BinaryHeap<Ranked<'_>> = BinaryHeap::new();
+        // Squared chords past which no candidate can count: beyond the
+        // radius, and (once k are found) beyond the k-th best distance.
+        let beyond_radius = sphere::beyond_chord_2(lat, max_m);
         'trees: for tree in self.trees(filter) {
-            for (entry, chord_2) in tree.nearest_neighbor_iter_with_distance_2(&target) {
-                let lower = sphere::geodesic_lower_bound_m(chord_2);
-                if lower > max_m {
-                    break;
+            let mut beyond = beyond_radius;
+            if best.len() == k {
+                if let Some(worst) = best.peek() {
+                    beyond = beyond.min(sphere::beyond_chord_2(lat, worst.distance_m));
                 }
-                if best.len() == k && best.peek().is_some_and(|worst| lower > worst.distance_m) {
+            }
+            for (entry, chord_2) in tree.nearest_neighbor_iter_with_distance_2(&target) {
+                if chord_2 > beyond {
                     break;
                 }
                 let Located { slot, point } = entry.data;
@@ -545,6 +552,13 @@ impl Snapshot {
                 } else if best.peek().is_some_and(|worst| candidate < *worst) {
                     best.pop();
                     best.push(candidate);
+                } else {
+                    continue;
+                }
+                if best.len() == k {
+                    if let Some(worst) = best.peek() {
+                        beyond = beyond_radius.min(sphere::beyond_chord_2(lat, worst.distance_m));
+                    }
                 }
             }
         }
