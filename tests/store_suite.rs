@@ -38,8 +38,10 @@ macro_rules! suite {
 
 suite!(
     import_round_trips_every_field,
+    import_keeps_every_character_and_coordinate_bit,
     import_is_all_or_nothing,
     reimport_replaces_and_records_history,
+    reimport_brings_back_a_deleted_record,
     reload_sees_changes,
     writes_check_versions,
     concurrent_writers_lose_no_update,
@@ -88,6 +90,32 @@ async fn import_round_trips_every_field(db: TestDb) {
     assert!(seed.iter().any(|r| r.point().is_none()), "the seed has services without a place");
 }
 
+/// Text that JSON, SQL and COPY each escape (quotes, backslashes, `$`, `'`,
+/// `{}`, non-Latin letters, an emoji), a day, and coordinates
+/// whose last bit matters come back from an import exactly as given.
+async fn import_keeps_every_character_and_coordinate_bit(db: TestDb) {
+    let awkward = "\"quoted\" back\\slash {a,b} \\N, it's $1 — Ψυχή Šiauliai 🧠";
+    let props = json!({"id": "odd-one", "name": awkward, "category": "library", "country": "LT",
+                       "description": awkward, "address": "a\\tb\\\\c", "coord_precision": "building",
+                       "last_verified": "2026-02-28",
+                       "topics": ["research"], "languages": ["lt", "en"], "target_groups": ["youth"]});
+    let odd =
+        Resource::from_properties(props.as_object().unwrap(), Some([25.279_651_000_000_004, 54.687_156_1]))
+            .unwrap();
+    let bare = Resource::from_properties(
+        json!({"id": "bare-one", "name": "Bare", "category": "self_help_group", "country": "DE"})
+            .as_object()
+            .unwrap(),
+        None,
+    )
+    .unwrap();
+    db.store.import(&[odd.clone(), bare.clone()], &|_| {}).await.unwrap();
+    assert_eq!(db.store.get("odd-one").await.unwrap().unwrap().resource, odd);
+    assert_eq!(db.store.get("bare-one").await.unwrap().unwrap().resource, bare);
+    let point = db.store.get("odd-one").await.unwrap().unwrap().resource.point().unwrap();
+    assert_eq!(point.map(f64::to_bits), [25.279_651_000_000_004_f64, 54.687_156_1].map(f64::to_bits));
+}
+
 async fn import_is_all_or_nothing(db: TestDb) {
     let (a, b) = (resource("a-one", 12.5, 41.9), resource("b-two", 13.4, 52.5));
     db.store.import(&[a.clone(), b.clone()], &|_| {}).await.unwrap();
@@ -114,6 +142,26 @@ async fn reimport_replaces_and_records_history(db: TestDb) {
     assert_eq!(history[1].action, "import");
     assert_eq!(history[1].before, history[0].after, "before is the previous state");
     assert_eq!(history[1].after, Some(feature(&got.resource, [])));
+}
+
+/// A deleted record named again by an import is live again: one version
+/// later, counted as replaced, its history going on from the last Feature
+/// it had (a deletion records none).
+async fn reimport_brings_back_a_deleted_record(db: TestDb) {
+    let a = resource("a-one", 12.5, 41.9);
+    db.store.write(Write::Create(a.clone()), "alice").await.unwrap();
+    db.store.write(Write::Delete { id: "a-one".into(), if_version: Some(1) }, "carol").await.unwrap();
+    let counts = db.store.import(&[renamed(&a, "Back"), resource("b-two", 1.0, 2.0)], &|_| {}).await.unwrap();
+    assert_eq!((counts.created, counts.updated), (1, 1));
+    let got = db.store.get("a-one").await.unwrap().unwrap();
+    assert_eq!((got.resource.name.as_str(), got.version, got.deleted), ("Back", 3, false));
+    let history = db.store.history("a-one").await.unwrap();
+    let versions: Vec<(i64, &str)> = history.iter().map(|c| (c.version, c.action.as_str())).collect();
+    assert_eq!(versions, [(1, "create"), (2, "delete"), (3, "import")]);
+    assert_eq!(history[2].before, history[0].after, "before is the last state it had");
+    assert_eq!(history[2].after, Some(feature(&got.resource, [])));
+    let b = db.store.history("b-two").await.unwrap();
+    assert_eq!((b.len(), b[0].version, b[0].before.is_none()), (1, 1, true));
 }
 
 async fn reload_sees_changes(db: TestDb) {

@@ -150,6 +150,43 @@ impl Dialect {
             Dialect::Postgis => format!("starts_with({column}, ${n})"),
         }
     }
+
+    /// A text or date property read from the staged Feature `after`.
+    fn feature_text(self, property: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("json_extract(after, '$.properties.{property}')"),
+            Dialect::Postgis if DATES.contains(&property) => {
+                format!("(after->'properties'->>'{property}')::date")
+            }
+            Dialect::Postgis => format!("after->'properties'->>'{property}'"),
+        }
+    }
+
+    /// A list property read from the staged Feature `after` (empty if absent).
+    fn feature_list(self, property: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("COALESCE(json_extract(after, '$.properties.{property}'), '[]')"),
+            Dialect::Postgis => format!(
+                "ARRAY(SELECT jsonb_array_elements_text(COALESCE(after->'properties'->'{property}', '[]')))"
+            ),
+        }
+    }
+
+    /// The column type of a JSON document.
+    fn json_type(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "TEXT",
+            Dialect::Postgis => "jsonb",
+        }
+    }
+
+    /// The column type of a coordinate.
+    fn float_type(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "REAL",
+            Dialect::Postgis => "float8",
+        }
+    }
 }
 
 /// Every statement of the shared layer in one dialect, built once.
@@ -167,8 +204,6 @@ pub struct Statements {
     pub prefixed: String,
     /// A new resource; returns `version`.
     pub insert: String,
-    /// A new resource, or a replacement of one with its id (import); returns `version`.
-    pub upsert: String,
     /// Replaces a resource's values (id `?1`); returns `version`.
     pub update: String,
     /// Soft-deletes the resource `?1`; returns `version`.
@@ -179,8 +214,6 @@ pub struct Statements {
     pub record: String,
     /// A resource's history, oldest first.
     pub history: String,
-    /// The latest recorded Feature (`after`) of a resource.
-    pub last_after: String,
     /// A new token, unless its name is taken.
     pub token_insert: String,
     /// Every token by name.
@@ -209,7 +242,25 @@ pub struct Statements {
     pub demand_by: String,
     /// Withdraws one record of its author since a time.
     pub demand_withdraw: String,
+    /// The import staging table: each record's `id`, its point as `lon`,
+    /// `lat`, and its Feature as `after` (what the history keeps), from
+    /// which the upsert reads the other columns.
+    pub staging_create: String,
+    /// Stages [`STAGING_BATCH`] rows, each bound as id, lon, lat, Feature text.
+    pub staging_batch: String,
+    /// A history entry by the actor `?1` for every staged row, with the
+    /// version the upsert will give it (run before the upsert).
+    pub staging_history: String,
+    /// `new`: how many staged ids the resource table does not hold yet.
+    pub staging_new: String,
+    /// Every staged row inserted, or replacing the resource with its id.
+    pub staging_upsert: String,
+    /// Drops the staging table.
+    pub staging_drop: String,
 }
+
+/// Rows per staging insert.
+pub const STAGING_BATCH: usize = 500;
 
 /// The SQLite statements.
 pub static SQLITE: LazyLock<Statements> = LazyLock::new(|| Statements::new(Dialect::Sqlite));
@@ -222,6 +273,22 @@ const DEMAND_COLUMNS: &str =
     "id, date, need, channel, requester, area, lon, lat, referred_to, created_by, created_at";
 
 impl Statements {
+    /// Stages `rows` rows in one statement (see [`Statements::staging_batch`]).
+    pub fn staging_insert(&self, rows: usize) -> String {
+        let tuples: Vec<String> = (0..rows)
+            .map(|r| match self.dialect {
+                // Anonymous: SQLite finds a numbered parameter's name by a
+                // linear search, which a binding of every value makes quadratic.
+                Dialect::Sqlite => "(?, ?, ?, ?)".to_owned(),
+                Dialect::Postgis => {
+                    let p = self.dialect.ps(r * 4 + 1, 4);
+                    format!("({}, {}, {}, {}::jsonb)", p[0], p[1], p[2], p[3])
+                }
+            })
+            .collect();
+        format!("INSERT INTO import_staging VALUES {}", tuples.join(", "))
+    }
+
     fn new(d: Dialect) -> Statements {
         let n = TEXT.len() + LISTS.len();
         // Resource values bind as TEXT, then LISTS, then lon and lat.
@@ -273,18 +340,25 @@ impl Statements {
         let demand_select = format!("SELECT {} FROM demand", demand_reads.join(", "));
         let (from, to) = (d.date_param(1), d.date_param(2));
 
-        Statements {
+        // The staging table holds each record's id, point and Feature; the
+        // upsert reads the other columns out of the Feature's properties,
+        // which are the record's properties by the same names.
+        let staged_columns = format!("id TEXT, lon {0}, lat {0}, after {1}", d.float_type(), d.json_type());
+        let mut staged_values: Vec<String> =
+            TEXT.iter().map(|&c| if c == "id" { "id".to_owned() } else { d.feature_text(c) }).collect();
+        staged_values.extend(LISTS.iter().map(|&c| d.feature_list(c)));
+        match d {
+            Dialect::Sqlite => staged_values.extend(["lon".to_owned(), "lat".to_owned()]),
+            Dialect::Postgis => staged_values.push("ST_SetSRID(ST_MakePoint(lon, lat), 4326)".into()),
+        }
+
+        let mut statements = Statements {
             dialect: d,
             get: format!("{select} WHERE id = {}", p(1)),
             current: format!("{select} WHERE id = {}{}", p(1), d.for_update()),
             live: format!("{select} WHERE deleted_at IS NULL ORDER BY id"),
             prefixed: format!("{select} WHERE {} ORDER BY id", d.starts_with("id", 1)),
             insert: format!("{insert_head} RETURNING version"),
-            upsert: format!(
-                "{insert_head} ON CONFLICT (id) DO UPDATE SET {}, version = resource.version + 1, \
-                 updated_at = {now}, deleted_at = NULL RETURNING version",
-                excluded.join(", ")
-            ),
             update: format!(
                 "UPDATE resource SET {}, {bump} WHERE id = {} RETURNING version",
                 sets.join(", "),
@@ -306,11 +380,6 @@ impl Statements {
                 "SELECT version, action, actor, {}, before, after FROM resource_change \
                  WHERE resource_id = {} ORDER BY seq",
                 d.utc("changed_at"),
-                p(1)
-            ),
-            last_after: format!(
-                "SELECT after FROM resource_change WHERE resource_id = {} AND after IS NOT NULL \
-                 ORDER BY seq DESC LIMIT 1",
                 p(1)
             ),
             token_insert: format!(
@@ -365,7 +434,33 @@ impl Statements {
                 p(2),
                 p(3)
             ),
-        }
+            staging_create: format!("CREATE TEMP TABLE import_staging ({staged_columns})"),
+            staging_batch: String::new(),
+            staging_history: format!(
+                "INSERT INTO resource_change (resource_id, version, action, actor, before, after) \
+                 SELECT s.id, COALESCE(r.version + 1, 1), '{}', {}, \
+                 CASE WHEN r.id IS NULL THEN NULL ELSE (SELECT c.after FROM resource_change c \
+                 WHERE c.resource_id = s.id AND c.after IS NOT NULL ORDER BY c.seq DESC LIMIT 1) END, \
+                 s.after FROM import_staging s LEFT JOIN resource r ON r.id = s.id",
+                super::action::IMPORT,
+                p(1)
+            ),
+            staging_new: "SELECT count(*) AS new FROM import_staging s \
+                          WHERE NOT EXISTS (SELECT 1 FROM resource r WHERE r.id = s.id)"
+                .into(),
+            // `WHERE true` tells SQLite's parser that ON CONFLICT is the upsert's.
+            staging_upsert: format!(
+                "INSERT INTO resource ({}) SELECT {} FROM import_staging WHERE true \
+                 ON CONFLICT (id) DO UPDATE SET {}, version = resource.version + 1, \
+                 updated_at = {now}, deleted_at = NULL",
+                names.join(", "),
+                staged_values.join(", "),
+                excluded.join(", ")
+            ),
+            staging_drop: "DROP TABLE import_staging".into(),
+        };
+        statements.staging_batch = statements.staging_insert(STAGING_BATCH);
+        statements
     }
 }
 
@@ -400,13 +495,11 @@ mod tests {
             &s.live,
             &s.prefixed,
             &s.insert,
-            &s.upsert,
             &s.update,
             &s.delete,
             &s.restore,
             &s.record,
             &s.history,
-            &s.last_after,
             &s.token_insert,
             &s.tokens,
             &s.token_by_hash,
@@ -421,6 +514,12 @@ mod tests {
             &s.demand_one,
             &s.demand_by,
             &s.demand_withdraw,
+            &s.staging_create,
+            &s.staging_batch,
+            &s.staging_history,
+            &s.staging_new,
+            &s.staging_upsert,
+            &s.staging_drop,
         ]
     }
 
@@ -439,7 +538,7 @@ mod tests {
     fn resource_statements_bind_every_column_and_the_point() {
         let n = TEXT.len() + LISTS.len() + 2;
         for statements in [&*SQLITE, &*POSTGIS] {
-            for sql in [&statements.insert, &statements.upsert, &statements.update] {
+            for sql in [&statements.insert, &statements.update] {
                 let mark = if statements.dialect == Dialect::Sqlite { '?' } else { '$' };
                 assert_eq!(placeholders(sql, mark, '\0').0.len(), n, "{sql}");
             }

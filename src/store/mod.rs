@@ -304,6 +304,12 @@ pub fn history_json(r: &Resource) -> Value {
     crate::formats::geojson::feature(r, [])
 }
 
+/// [`history_json`] as text, serialised without building the value first
+/// (for imports, where it is most of the work per record).
+pub fn history_text(r: &Resource) -> String {
+    serde_json::to_string(&crate::formats::geojson::ResourceFeature::new(r)).unwrap_or_else(|_| "null".into())
+}
+
 /// What an import did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ImportCounts {

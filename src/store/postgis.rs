@@ -14,10 +14,9 @@ use sqlx::postgres::{PgArguments, PgConnectOptions, PgListener, PgPoolOptions, P
 use sqlx::query::Query;
 use sqlx::{ConnectOptions as _, PgConnection, PgPool, Postgres, Row as _};
 
-use super::columns::{LISTS, Row, TEXT, strings};
 use super::dialect::{POSTGIS, Statements};
 use super::sql::{Arg, Backend, Conn as _, Encoded, SqlDb, impl_conn};
-use super::{ChangeFeed, ImportCounts, Notice, Progress, StoreBackend, StoreError, history_json};
+use super::{ChangeFeed, Notice, Progress, StoreBackend, StoreError, history_text};
 use crate::model::Resource;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -70,13 +69,12 @@ impl Backend for Postgres {
         Ok(())
     }
 
-    async fn import_rows(
+    async fn stage(
         tx: &mut PgConnection,
         resources: &[Resource],
-        actor: &str,
         progress: Progress<'_>,
-    ) -> Result<ImportCounts, StoreError> {
-        import_in(tx, resources, actor, progress).await
+    ) -> Result<(), StoreError> {
+        copy_in(tx, resources, progress).await
     }
 
     async fn announce(tx: &mut PgConnection, changed: Vec<String>) -> Result<(), StoreError> {
@@ -150,69 +148,28 @@ fn copy_text(out: &mut String, s: &str) {
     }
 }
 
-/// Appends a `text[]` literal, escaped for COPY's text format.
-fn copy_array(out: &mut String, items: &[String]) {
-    let mut literal = String::from("{");
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            literal.push(',');
-        }
-        literal.push('"');
-        for c in item.chars() {
-            if c == '"' || c == '\\' {
-                literal.push('\\');
-            }
-            literal.push(c);
-        }
-        literal.push('"');
-    }
-    literal.push('}');
-    copy_text(out, &literal);
-}
-
-/// Appends one staging row (tab-separated, `\N` for NULL, newline-ended).
+/// Appends one staging row: id, lon, lat, Feature (tab-separated, `\N`
+/// for NULL, newline-ended).
 fn copy_row(out: &mut String, r: &Resource) {
-    let row = Row::of(r);
-    for value in &row.text {
-        match value {
-            Some(v) => copy_text(out, v),
-            None => out.push_str("\\N"),
-        }
-        out.push('\t');
-    }
-    for list in &row.lists {
-        copy_array(out, &strings(list));
-        out.push('\t');
-    }
-    match row.point {
+    copy_text(out, &r.id);
+    match r.point() {
         // `{}` prints the shortest text that parses back to the same f64.
         Some([lon, lat]) => {
-            let _ = write!(out, "{lon}\t{lat}\t");
+            let _ = write!(out, "\t{lon}\t{lat}\t");
         }
-        None => out.push_str("\\N\t\\N\t"),
+        None => out.push_str("\t\\N\t\\N\t"),
     }
-    copy_text(out, &history_json(r).to_string());
+    copy_text(out, &history_text(r));
     out.push('\n');
 }
 
-/// Imports through a temporary staging table filled with COPY, then one
-/// INSERT … SELECT for the history and one upsert for the rows.
-async fn import_in(
-    tx: &mut sqlx::PgConnection,
+/// Fills the staging table with COPY, then gathers its statistics for the
+/// set-based statements that follow.
+async fn copy_in(
+    tx: &mut PgConnection,
     resources: &[Resource],
-    actor: &str,
     progress: Progress<'_>,
-) -> Result<ImportCounts, StoreError> {
-    let text_columns: Vec<String> = TEXT.iter().map(|c| format!("{c} text")).collect();
-    let list_columns: Vec<String> = LISTS.iter().map(|c| format!("{c} text[]")).collect();
-    sqlx::query(&format!(
-        "CREATE TEMP TABLE import_staging ({}, {}, lon float8, lat float8, after jsonb) ON COMMIT DROP",
-        text_columns.join(", "),
-        list_columns.join(", ")
-    ))
-    .execute(&mut *tx)
-    .await?;
-
+) -> Result<(), StoreError> {
     let mut copy = tx.copy_in_raw("COPY import_staging FROM STDIN").await?;
     let mut buffer = String::with_capacity(COPY_CHUNK_ROWS * 1024);
     for (i, r) in resources.iter().enumerate() {
@@ -227,44 +184,8 @@ async fn import_in(
         progress(resources.len());
     }
     copy.finish().await?;
-    tracing::info!(rows = resources.len(), "copied into staging; recording history");
     sqlx::query("ANALYZE import_staging").execute(&mut *tx).await?;
-
-    sqlx::query(
-        "INSERT INTO resource_change (resource_id, version, action, actor, before, after) \
-         SELECT s.id, COALESCE(r.version + 1, 1), 'import', $1, \
-                CASE WHEN r.id IS NULL THEN NULL ELSE (SELECT c.after FROM resource_change c \
-                     WHERE c.resource_id = s.id AND c.after IS NOT NULL ORDER BY c.seq DESC LIMIT 1) END, \
-                s.after \
-         FROM import_staging s LEFT JOIN resource r ON r.id = s.id",
-    )
-    .bind(actor)
-    .execute(&mut *tx)
-    .await?;
-
-    tracing::info!("history recorded; writing the resource table");
-    let columns: Vec<&str> = TEXT.iter().chain(LISTS).copied().chain(["geom"]).collect();
-    let mut select: Vec<String> = TEXT
-        .iter()
-        .map(|&c| if c == "last_verified" { format!("{c}::date") } else { c.to_owned() })
-        .collect();
-    select.extend(LISTS.iter().map(|c| (*c).to_owned()));
-    select.push("ST_SetSRID(ST_MakePoint(lon, lat), 4326)".into());
-    let updates: Vec<String> =
-        columns.iter().filter(|c| **c != "id").map(|c| format!("{c} = EXCLUDED.{c}")).collect();
-    let (created, updated): (i64, i64) = sqlx::query_as(&format!(
-        "WITH up AS (INSERT INTO resource ({}) SELECT {} FROM import_staging \
-         ON CONFLICT (id) DO UPDATE SET {}, version = resource.version + 1, updated_at = now(), deleted_at = NULL \
-         RETURNING (xmax = 0) AS inserted) \
-         SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up",
-        columns.join(", "),
-        select.join(", "),
-        updates.join(", ")
-    ))
-    .fetch_one(&mut *tx)
-    .await?;
-    sqlx::query("SELECT pg_notify($1, '*')").bind(CHANNEL).execute(&mut *tx).await?;
-    Ok(ImportCounts { created: created as usize, updated: updated as usize })
+    Ok(())
 }
 
 /// LISTEN on [`CHANNEL`], reconnecting after the database went away.
@@ -314,12 +235,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn copy_escapes_text_and_arrays() {
+    fn copy_escapes_text() {
         let mut out = String::new();
         copy_text(&mut out, "a\\b\tc\nd");
         assert_eq!(out, "a\\\\b\\tc\\nd");
-        let mut out = String::new();
-        copy_array(&mut out, &["x y".into(), "q\"uote".into(), "back\\slash".into()]);
-        assert_eq!(out, "{\"x y\",\"q\\\\\"uote\",\"back\\\\\\\\slash\"}");
     }
 }

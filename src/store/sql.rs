@@ -13,10 +13,10 @@ use sqlx::query::Query;
 use sqlx::{ColumnIndex, Database, Decode, Pool, Transaction, Type};
 
 use super::columns::{LISTS, Row, TEXT, strings};
-use super::dialect::Statements;
+use super::dialect::{STAGING_BATCH, Statements};
 use super::{
     AreaStore, Change, DemandStore, ImportCounts, NewChange, Progress, ResourceStore, StoreError, Stored,
-    TokenInfo, TokenStore, WriteTx, action, history_json,
+    TokenInfo, TokenStore, WriteTx, history_text,
 };
 use crate::auth::Role;
 use crate::model::demand::{Demand, NewDemand};
@@ -69,16 +69,15 @@ pub trait Backend: Database<Connection: Conn<Row = <Self as Database>::Row>, Row
         Ok(())
     }
 
-    /// Inserts or replaces `resources` in the transaction `tx`, each with a
-    /// history entry by `actor`; row by row unless the database has a faster
-    /// way.
-    async fn import_rows(
+    /// Fills the import staging table (see [`Statements::staging_create`])
+    /// in the transaction `tx`; with multi-row inserts unless the database
+    /// has a faster way.
+    async fn stage(
         tx: &mut Self::Connection,
         resources: &[Resource],
-        actor: &str,
         progress: Progress<'_>,
-    ) -> Result<ImportCounts, StoreError> {
-        upsert_rows(tx, Self::statements(), resources, actor, progress).await
+    ) -> Result<(), StoreError> {
+        stage_rows(tx, Self::statements(), resources, progress).await
     }
 
     /// Tells other processes, when the transaction `tx` commits, which
@@ -358,38 +357,68 @@ fn area<R: SqlRow>(row: &R) -> Result<Area, StoreError> {
     Area::from_feature_parts(Some(&id), &props, Some(&geometry.value)).map_err(|e| invalid(e.to_string()))
 }
 
-/// Upserts resources one by one, each with its history entry.
-async fn upsert_rows<C: Conn + ?Sized>(
-    tx: &mut C,
-    sql: &Statements,
+/// Imports through the staging table: filled by [`Backend::stage`], then
+/// one set-based history insert and one set-based upsert, so that the cost is
+/// a few statements in all rather than three per record.
+async fn import_staged<DB: Backend>(
+    tx: &mut DB::Connection,
     resources: &[Resource],
     actor: &str,
     progress: Progress<'_>,
 ) -> Result<ImportCounts, StoreError> {
-    let mut counts = ImportCounts::default();
-    for (i, r) in resources.iter().enumerate() {
-        let before = match tx.optional(&sql.last_after, vec![text(&r.id)]).await? {
-            Some(row) => row.json("after")?,
-            None => None,
-        };
-        let version = version(tx, &sql.upsert, resource_args(r)).await.map_err(|e| rejected(e, &r.id))?;
-        let after = Some(history_json(r));
-        tx.execute(
-            &sql.record,
-            record_args(NewChange { id: &r.id, version, action: action::IMPORT, actor, before, after }),
-        )
-        .await?;
-        if version == 1 {
-            counts.created += 1;
+    let sql = DB::statements();
+    tx.execute(&sql.staging_create, vec![]).await?;
+    DB::stage(tx, resources, progress).await?;
+    tracing::info!(rows = resources.len(), "staged; recording history");
+    tx.execute(&sql.staging_history, vec![text(actor)]).await?;
+    let created = match tx.optional(&sql.staging_new, vec![]).await? {
+        Some(row) => usize::try_from(row.int("new")?).unwrap_or(0),
+        None => 0,
+    };
+    tracing::info!("history recorded; writing the resource table");
+    tx.execute(&sql.staging_upsert, vec![]).await.map_err(|e| rejected(e, "one of the imported records"))?;
+    tx.execute(&sql.staging_drop, vec![]).await?;
+    Ok(ImportCounts { created, updated: resources.len() - created })
+}
+
+/// Stages resources with multi-row inserts of [`STAGING_BATCH`] rows.
+async fn stage_rows<C: Conn + ?Sized>(
+    tx: &mut C,
+    sql: &Statements,
+    resources: &[Resource],
+    progress: Progress<'_>,
+) -> Result<(), StoreError> {
+    let mut done = 0;
+    for batch in resources.chunks(STAGING_BATCH) {
+        let args = staged_args(batch);
+        if batch.len() == STAGING_BATCH {
+            tx.execute(&sql.staging_batch, args).await?;
         } else {
-            counts.updated += 1;
+            tx.execute(&sql.staging_insert(batch.len()), args).await?;
         }
-        if (i + 1) % 10_000 == 0 {
-            progress(i + 1);
+        let before = done;
+        done += batch.len();
+        if done / 10_000 > before / 10_000 {
+            progress(done);
         }
     }
     progress(resources.len());
-    Ok(counts)
+    Ok(())
+}
+
+/// A batch's staging values: each row's id, point and Feature.
+fn staged_args(batch: &[Resource]) -> Vec<Arg> {
+    let mut args = Vec::with_capacity(batch.len() * 4);
+    for r in batch {
+        let point = r.point();
+        args.extend([
+            text(&r.id),
+            Arg::Float(point.map(|p| p[0])),
+            Arg::Float(point.map(|p| p[1])),
+            Arg::Text(Some(history_text(r))),
+        ]);
+    }
+    args
 }
 
 fn record_args(c: NewChange<'_>) -> Vec<Arg> {
@@ -495,8 +524,8 @@ impl<DB: Backend> ResourceStore for SqlDb<DB> {
         progress: Progress<'_>,
     ) -> Result<ImportCounts, StoreError> {
         let mut tx = self.transaction().await?;
-        let counts = DB::import_rows(&mut tx, resources, "import", progress).await?;
-        commit(tx, Vec::new()).await?;
+        let counts = import_staged::<DB>(&mut tx, resources, "import", progress).await?;
+        commit(tx, vec!["*".to_owned()]).await?;
         Ok(counts)
     }
 
@@ -510,9 +539,9 @@ impl<DB: Backend> ResourceStore for SqlDb<DB> {
         if seeded {
             return Ok(false);
         }
-        DB::import_rows(&mut tx, seed, "seed", &|_| {}).await?;
+        import_staged::<DB>(&mut tx, seed, "seed", &|_| {}).await?;
         tx.execute(&DB::statements().mark_seeded, vec![]).await?;
-        commit(tx, Vec::new()).await?;
+        commit(tx, vec!["*".to_owned()]).await?;
         Ok(true)
     }
 }
