@@ -8,6 +8,7 @@ pub mod area_index;
 pub mod auth;
 pub mod cli;
 pub mod clock;
+pub mod config;
 pub mod countries;
 pub mod coverage;
 pub mod formats;

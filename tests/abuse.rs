@@ -158,7 +158,7 @@ suite!(
 
 #[test]
 fn lifetimes_read_as_hours_days_or_weeks() {
-    use witgis::cli::parse_lifetime;
+    use witgis::config::parse_lifetime;
     assert_eq!(parse_lifetime("90d"), Ok(chrono::Duration::days(90)));
     assert_eq!(parse_lifetime("12h"), Ok(chrono::Duration::hours(12)));
     assert_eq!(parse_lifetime("2w"), Ok(chrono::Duration::weeks(2)));

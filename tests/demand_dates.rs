@@ -114,7 +114,7 @@ suite!(dated_in_rome, another_desk_zone);
 
 #[test]
 fn the_desk_zone_is_configured_by_name() {
-    assert_eq!(witgis::cli::parse_time_zone("Europe/Vilnius"), Ok(chrono_tz::Europe::Vilnius));
-    let err = witgis::cli::parse_time_zone("Rome").unwrap_err();
+    assert_eq!(witgis::config::parse_time_zone("Europe/Vilnius"), Ok(chrono_tz::Europe::Vilnius));
+    let err = witgis::config::parse_time_zone("Rome").unwrap_err();
     assert!(err.contains("Europe/Rome"), "{err}");
 }
