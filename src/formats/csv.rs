@@ -4,40 +4,30 @@
 //! `;`-separated; empty cells are empty values.
 
 use std::io::{Read, Write};
+use std::sync::LazyLock;
 
 use serde_json::{Map, Value};
 
 use super::{Collector, ReadError};
+use crate::model::resource::PROPERTIES;
 use crate::model::{FieldError, Resource};
 
-/// Columns written on export, in order. `serves_area` is the reference
-/// column name for the `serves_areas` property.
-pub const COLUMNS: &[&str] = &[
-    "id",
-    "name",
-    "name_en",
-    "category",
-    "country",
-    "city",
-    "address",
-    "postcode",
-    "lat",
-    "lon",
-    "coord_precision",
-    "website",
-    "phone",
-    "email",
-    "topics",
-    "target_groups",
-    "languages",
-    "opening_hours",
-    "access",
-    "cost",
-    "serves_area",
-    "source",
-    "last_verified",
-    "description",
-];
+/// The reference column name for the `serves_areas` property.
+const SERVES_AREA: &str = "serves_area";
+
+/// Columns written on export, in order: the model's properties
+/// ([`PROPERTIES`]), with the point as `lat`, `lon` just before
+/// `coord_precision` and `serves_areas` under its reference name.
+pub static COLUMNS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    PROPERTIES
+        .iter()
+        .flat_map(|&p| match p {
+            "coord_precision" => vec!["lat", "lon", p],
+            "serves_areas" => vec![SERVES_AREA],
+            _ => vec![p],
+        })
+        .collect()
+});
 
 /// Reads every row; all valid or a report of each bad row and field.
 pub fn read<R: Read>(input: R) -> Result<Vec<Resource>, ReadError> {
@@ -89,7 +79,7 @@ fn resource_from_cells(cells: &[(&str, &str)]) -> Result<Resource, Vec<FieldErro
         match column {
             "lon" => (has_lon, lon) = (true, coordinate("lon", value)),
             "lat" => (has_lat, lat) = (true, coordinate("lat", value)),
-            "serves_area" => {
+            SERVES_AREA => {
                 props.insert("serves_areas".into(), Value::String(value.into()));
             }
             other => {
@@ -116,7 +106,7 @@ fn resource_from_cells(cells: &[(&str, &str)]) -> Result<Resource, Vec<FieldErro
 /// Writes the header and one row per resource.
 pub fn write<'a, W: Write>(out: W, resources: impl IntoIterator<Item = &'a Resource>) -> std::io::Result<()> {
     let mut writer = ::csv::Writer::from_writer(out);
-    writer.write_record(COLUMNS)?;
+    writer.write_record(COLUMNS.iter())?;
     for r in resources {
         let props = r.properties();
         let [lon, lat] =
@@ -126,7 +116,7 @@ pub fn write<'a, W: Write>(out: W, resources: impl IntoIterator<Item = &'a Resou
             .map(|&c| match c {
                 "lon" => lon.clone(),
                 "lat" => lat.clone(),
-                "serves_area" => cell(props.get("serves_areas")),
+                SERVES_AREA => cell(props.get("serves_areas")),
                 other => cell(props.get(other)),
             })
             .collect();
@@ -178,6 +168,16 @@ it-nat-help,\"Telefono, help\",,crisis_service,IT,,,,,,,,02 2327 2327,crisis,,,k
         assert_eq!(rows.len(), 2);
         assert_eq!((rows[0].row, rows[0].errors[0].field.as_str()), (2, "lat"));
         assert_eq!((rows[1].row, rows[1].errors[0].field.as_str()), (3, "category"));
+    }
+
+    /// The export's header is a published format: a new property adds a
+    /// column, but the known ones keep their names and order.
+    #[test]
+    fn the_export_header_keeps_the_published_order() {
+        let published = "id,name,name_en,category,country,city,address,postcode,lat,lon,coord_precision,\
+                         website,phone,email,topics,target_groups,languages,opening_hours,access,cost,\
+                         serves_area,source,last_verified,description";
+        assert_eq!(COLUMNS.join(","), published);
     }
 
     #[test]
