@@ -73,7 +73,7 @@ fn bench(c: &mut Criterion) {
                 .ok()
             })
             .collect();
-        let with_regions = Snapshot::with_areas(snapshot.resources().cloned().collect(), regions);
+        let with_regions = Snapshot::with_areas(snapshot.index().resources().cloned().collect(), regions);
         let query = DemandQuery {
             needs: Vec::new(),
             countries: Vec::new(),

@@ -35,7 +35,7 @@ fn bench(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("nearest10", &label), |b| {
             b.iter(|| {
                 let [lon, lat] = next();
-                black_box(snapshot.nearest(lon, lat, 10, None, &all))
+                black_box(snapshot.index().nearest(lon, lat, 10, None, &all))
             })
         });
         // The same points and query points in a plain rstar tree of unit
@@ -70,7 +70,7 @@ fn bench(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("nearest10_category", &label), |b| {
             b.iter(|| {
                 let [lon, lat] = next();
-                black_box(snapshot.nearest(lon, lat, 10, None, &universities))
+                black_box(snapshot.index().nearest(lon, lat, 10, None, &universities))
             })
         });
         // Open now, at night on a Sunday: most services are closed, so the
@@ -88,7 +88,7 @@ fn bench(c: &mut Criterion) {
                 let [lon, lat] = next();
                 let bbox =
                     BBox { west: lon - 0.06, south: lat - 0.045, east: lon + 0.06, north: lat + 0.045 };
-                black_box(snapshot.in_bbox(bbox, &all))
+                black_box(snapshot.index().in_bbox(bbox, &all))
             })
         });
         group.finish();

@@ -74,7 +74,7 @@ fn bench(c: &mut Criterion) {
                 version += 1;
                 runtime.block_on(state.apply_all(vec![write(&resources, i, version)]));
                 // Visible to the next reader at once.
-                black_box(state.snapshot().nearest(10.0, 50.0, 10, None, &Default::default()))
+                black_box(state.snapshot().index().nearest(10.0, 50.0, 10, None, &Default::default()))
             })
         });
         group.finish();

@@ -88,8 +88,10 @@ pub struct StoreArgs {
     pub database_url: String,
 }
 
+/// The options of `serve`: where to listen, the store, the page's basemap,
+/// the help desk's settings and the bounds on what a request may cost.
 #[derive(Debug, Clone, Args)]
-pub(crate) struct ServeArgs {
+pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "WITGIS_ADDR", default_value = "127.0.0.1:8080")]
     pub(crate) addr: SocketAddr,
@@ -132,6 +134,24 @@ pub(crate) struct ServeArgs {
     pub(crate) bounds: BoundsArgs,
     #[command(flatten)]
     pub(crate) store: StoreArgs,
+}
+
+impl ServeArgs {
+    /// The options of `witgis serve ARGS…`, with the command line's defaults,
+    /// environment variables and checks (for the tests, which build the
+    /// application as the binary does).
+    pub fn parse_from<I, T>(args: I) -> Result<ServeArgs, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let words = ["witgis".into(), "serve".into()].into_iter().chain(args.into_iter().map(Into::into));
+        let cli = Cli::try_parse_from(words)?;
+        Ok(match cli.command {
+            Some(Command::Serve(args)) => *args,
+            _ => cli.serve,
+        })
+    }
 }
 
 /// What one request or connection may cost the server.

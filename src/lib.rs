@@ -4,6 +4,7 @@
 //! → [`state`] → [`http`] → `main`. The shipped reference data ([`reference`]) is
 //! parsed once at start-up, held by the state and handed down.
 
+pub mod app;
 pub mod area_index;
 pub mod auth;
 pub mod cli;

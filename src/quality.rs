@@ -169,7 +169,7 @@ fn problems(r: &Resource, snapshot: &Snapshot, stale_before: NaiveDate) -> Probl
 /// The report on every record of `snapshot`, as of `as_of`.
 pub fn report(snapshot: &Snapshot, as_of: NaiveDate) -> Report {
     let stale = stale_before(as_of);
-    let records: Vec<&Resource> = snapshot.resources().collect();
+    let records: Vec<&Resource> = snapshot.index().resources().collect();
     let mut all: Vec<Problems> = records.iter().map(|r| problems(r, snapshot, stale)).collect();
     // Exact coordinates, by their bits.
     let mut at: BTreeMap<(u64, u64), Vec<usize>> = BTreeMap::new();
@@ -211,7 +211,7 @@ pub fn report(snapshot: &Snapshot, as_of: NaiveDate) -> Report {
     Report {
         as_of,
         stale_before: stale,
-        records: snapshot.len(),
+        records: snapshot.index().len(),
         areas_loaded: snapshot.areas().len(),
         totals,
         groups: groups.into_values().collect(),

@@ -195,18 +195,18 @@ pub fn refer<'a>(snapshot: &'a Snapshot, reference: &ReferenceData, req: &Reques
         |r: &Resource| r.location.is_none() && r.serves_areas.is_empty() && Some(r.country) == country;
     let mut competent_ids: Vec<u32> =
         area_ids.iter().flat_map(|a| snapshot.serving(a).iter().copied()).collect();
-    competent_ids.extend(snapshot.slots().filter(|&i| national(snapshot.resource(i))));
+    competent_ids.extend(snapshot.index().slots().filter(|&i| national(snapshot.index().resource(i))));
     competent_ids.sort_unstable();
     competent_ids.dedup();
-    snapshot.sort_by_id(&mut competent_ids);
+    snapshot.index().sort_by_id(&mut competent_ids);
     let mut competent: Vec<Entry> = competent_ids.iter().map(|&i| entry(i)).collect();
     competent.sort_by(|a, b| {
-        let rank = |e: &Entry| competence_rank(snapshot.resource(e.index));
+        let rank = |e: &Entry| competence_rank(snapshot.index().resource(e.index));
         rank(a).cmp(&rank(b)).then(match (a.distance_m, b.distance_m) {
             (Some(x), Some(y)) => x.total_cmp(&y),
             (Some(_), None) => std::cmp::Ordering::Less,
             (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => snapshot.resource(a.index).id.cmp(&snapshot.resource(b.index).id),
+            (None, None) => snapshot.index().resource(a.index).id.cmp(&snapshot.index().resource(b.index).id),
         })
     });
 
@@ -235,7 +235,7 @@ pub fn refer<'a>(snapshot: &'a Snapshot, reference: &ReferenceData, req: &Reques
     let after_hours = closed_centre.then(|| {
         competent
             .iter()
-            .filter(|e| snapshot.resource(e.index).category == Category::CrisisService || is_open(e))
+            .filter(|e| snapshot.index().resource(e.index).category == Category::CrisisService || is_open(e))
             .cloned()
             .collect()
     });
@@ -281,7 +281,7 @@ pub fn nearest_entries_within(
     budget: &Budget,
 ) -> Result<Vec<Entry>, Stop> {
     let mut stopped = None;
-    let hits = snapshot.nearest_where(lon, lat, k, max_m, filter, |index| {
+    let hits = snapshot.index().nearest_where(lon, lat, k, max_m, filter, |index| {
         if let Err(e) = budget.check() {
             stopped = Some(e);
             return None;
@@ -289,7 +289,7 @@ pub fn nearest_entries_within(
         if !open_only {
             return Some(true);
         }
-        let r = snapshot.resource(index);
+        let r = snapshot.index().resource(index);
         let status = r.opening_hours.as_deref().and_then(|oh| hours::status(oh, r.country, at));
         Some(status.and_then(|s| s.open_now) == Some(true))
     });
@@ -308,7 +308,7 @@ enum Distance {
 /// An entry; `distance` is the geodesic distance from the point, when the
 /// caller knows it already, or the point to measure it from.
 fn make_entry(snapshot: &Snapshot, index: u32, distance: Distance, at: DateTime<Utc>) -> Entry {
-    let r = snapshot.resource(index);
+    let r = snapshot.index().resource(index);
     let distance_m = match distance {
         Distance::Known(d) => Some(d),
         Distance::From(from) => r.point().map(|p| crate::sphere::geodesic_m(from, p)),

@@ -84,8 +84,8 @@ impl Versioned {
 
     /// The resource with this id and its version.
     pub fn get(&self, id: &str) -> Option<(&Resource, i64)> {
-        let slot = self.snapshot.slot(id)?;
-        Some((self.snapshot.resource(slot), self.meta.get(slot as usize)?.version))
+        let slot = self.snapshot.index().slot(id)?;
+        Some((self.snapshot.index().resource(slot), self.meta.get(slot as usize)?.version))
     }
 
     /// Version and last change of the resource in a snapshot slot.
@@ -97,7 +97,7 @@ impl Versioned {
     /// says whether anything changed. The snapshot is copied first if
     /// anyone else still holds it.
     pub fn apply(&mut self, change: &Change) -> bool {
-        match self.snapshot.slot(&change.id) {
+        match self.snapshot.index().slot(&change.id) {
             Some(slot) if self.meta.get(slot as usize).is_some_and(|m| m.version >= change.meta.version) => {
                 return false;
             }
@@ -190,7 +190,7 @@ impl AppState {
         snapshot: Snapshot,
         reference: Arc<ReferenceData>,
     ) -> AppState {
-        let meta = vec![Meta { version: 1, updated_at: Utc::now() }; snapshot.len()];
+        let meta = vec![Meta { version: 1, updated_at: Utc::now() }; snapshot.index().len()];
         let current = Versioned { snapshot: Arc::new(snapshot), meta, removed: HashMap::new() };
         AppState::new(store, current, reference)
     }
@@ -487,7 +487,7 @@ async fn build(store: &dyn Store) -> Result<Versioned, StoreError> {
         .await
         .map_err(|e| StoreError::Unavailable(format!("indexing failed: {e}")))?;
     tracing::info!(
-        resources = current.snapshot.len(),
+        resources = current.snapshot.index().len(),
         areas = current.snapshot.areas().len(),
         load_ms = loaded.as_millis() as u64,
         index_ms = (started.elapsed() - loaded).as_millis() as u64,
@@ -530,9 +530,9 @@ mod tests {
         assert!(!v.apply(&change("b", Some(resource("b", "old")), 4)), "not newer");
         assert!(v.apply(&change("d", None, 2)), "remove");
         assert!(!v.apply(&change("zz", None, 9)));
-        let b = v.snapshot().slot("b").expect("b");
+        let b = v.snapshot().index().slot("b").expect("b");
         assert_eq!(v.meta(b), Some(at(4)), "b's last change stayed with it");
-        let ids: Vec<&str> = v.snapshot().resources().map(|r| r.id.as_str()).collect();
+        let ids: Vec<&str> = v.snapshot().index().resources().map(|r| r.id.as_str()).collect();
         assert_eq!(ids, ["a", "b", "c"]);
         assert_eq!(v.get("b").map(|(r, v)| (r.name.as_str(), v)), Some(("B2", 4)));
         assert_eq!(v.get("a").map(|(_, v)| v), Some(2));
@@ -545,7 +545,11 @@ mod tests {
         let mut v = Versioned::new(vec![stored(resource("a", "A"), 1)], Vec::new());
         let reader = Arc::clone(v.snapshot());
         assert!(v.apply(&change("a", Some(resource("a", "A2")), 2)));
-        assert_eq!(reader.get("a").map(|r| r.name.as_str()), Some("A"), "the reader's copy is unchanged");
+        assert_eq!(
+            reader.index().get("a").map(|r| r.name.as_str()),
+            Some("A"),
+            "the reader's copy is unchanged"
+        );
         assert_eq!(v.get("a").map(|(r, _)| r.name.as_str()), Some("A2"));
     }
 }

@@ -145,8 +145,8 @@ pub fn marks(snapshot: &Snapshot, tile: TileId, filter: &Filter) -> Vec<Mark> {
     };
     // Distinct points → their records, in the order found.
     let mut points: HashMap<(u64, u64), Spot> = HashMap::new();
-    snapshot.visit_in_bbox(query, filter, |slot| {
-        let Some([lon, lat]) = snapshot.resource(slot).point() else { return };
+    snapshot.index().visit_in_bbox(query, filter, |slot| {
+        let Some([lon, lat]) = snapshot.index().resource(slot).point() else { return };
         let Some((x, y)) = world_position(lon, lat, tile.z) else { return };
         let (Some(dx), Some(dy)) = (x.checked_sub(origin.0), y.checked_sub(origin.1)) else { return };
         if dx >= u64::from(EXTENT) || dy >= u64::from(EXTENT) {
@@ -159,11 +159,13 @@ pub fn marks(snapshot: &Snapshot, tile: TileId, filter: &Filter) -> Vec<Mark> {
     });
     let mut points: Vec<_> = points.into_values().collect();
     for p in &mut points {
-        snapshot.sort_by_id(&mut p.slots);
+        snapshot.index().sort_by_id(&mut p.slots);
     }
     // The order of features: by their first record's id, so that a tile's
     // bytes depend only on what it shows.
-    points.sort_by(|a, b| snapshot.resource(a.slots[0]).id.cmp(&snapshot.resource(b.slots[0]).id));
+    points.sort_by(|a, b| {
+        snapshot.index().resource(a.slots[0]).id.cmp(&snapshot.index().resource(b.slots[0]).id)
+    });
 
     let detail = tile.z == MAX_ZOOM || (tile.z >= DETAIL_ZOOM && points.len() <= DETAIL_MAX);
     if detail {
@@ -220,6 +222,7 @@ fn cluster(snapshot: &Snapshot, tile: TileId, cell: u64, points: usize, members:
 /// Whether a resource's point is only approximate (a district's or city's).
 fn is_approx(snapshot: &Snapshot, slot: u32) -> bool {
     snapshot
+        .index()
         .resource(slot)
         .location
         .is_some_and(|l| matches!(l.precision, CoordPrecision::District | CoordPrecision::City))
@@ -227,8 +230,12 @@ fn is_approx(snapshot: &Snapshot, slot: u32) -> bool {
 
 /// The category name a feature shows: its records' one category, or `mixed`.
 fn category(snapshot: &Snapshot, slots: &[u32]) -> &'static str {
-    let first = snapshot.resource(slots[0]).category;
-    if slots.iter().all(|&s| snapshot.resource(s).category == first) { first.as_str() } else { "mixed" }
+    let first = snapshot.index().resource(slots[0]).category;
+    if slots.iter().all(|&s| snapshot.index().resource(s).category == first) {
+        first.as_str()
+    } else {
+        "mixed"
+    }
 }
 
 /// The tile as Mapbox Vector Tile bytes (one layer, [`LAYER`]); `Ok` of an
@@ -251,7 +258,7 @@ pub fn encode(snapshot: &Snapshot, marks: &[Mark]) -> Result<Vec<u8>, mvt::Error
                 let mut f = layer.into_feature(geom);
                 let key = format!("{lon},{lat}");
                 if let [one] = slots[..] {
-                    f.add_tag_string("id", &snapshot.resource(one).id);
+                    f.add_tag_string("id", &snapshot.index().resource(one).id);
                 } else {
                     f.add_tag_string("id", &format!("stack:{key}"));
                     f.add_tag_string("stack", &key);

@@ -18,7 +18,7 @@ fn rome_centres_lie_in_the_municipio_they_serve() {
     let snapshot = witgis::index::Snapshot::with_areas(witgis::store::seed().expect("seed"), municipi());
     assert_eq!(snapshot.areas().len(), 15);
     let mut checked = 0;
-    for r in snapshot.resources() {
+    for r in snapshot.index().resources() {
         let rome_service = matches!(r.category, Category::MentalHealthCentre | Category::DayCentre);
         let municipi_served: Vec<&String> =
             r.serves_areas.iter().filter(|a| a.starts_with("it-rm-municipio-")).collect();

@@ -59,14 +59,14 @@ async fn a_query_too_large_for_its_budget_gets_422_saying_what_to_ask() {
     let reads = Arc::new(AtomicU64::new(0));
     let pool = WorkPool::new(2, Duration::from_millis(20)).with_ticker(ticking(Arc::clone(&reads)));
     let (app, state, _dir) = seeded_state(pool).await;
-    let before = state.snapshot().len();
+    let before = state.snapshot().index().len();
     let (status, headers, body) = get(&app, SUGGEST).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(headers["content-type"], "application/problem+json");
     let detail = body["detail"].as_str().expect("detail");
     assert!(detail.contains("20 ms") && detail.contains("smaller radius_km"), "{detail}");
     assert_eq!(state.work().counters().over_budget.load(Ordering::SeqCst), 1);
-    assert_eq!(state.snapshot().len(), before, "nothing stored changed");
+    assert_eq!(state.snapshot().index().len(), before, "nothing stored changed");
     // A query that fits the same budget still answers.
     let (status, _, body) =
         get(&app, "/api/coverage/suggest?radius_km=10&k=1&country=LT&category=crisis_service").await;

@@ -166,7 +166,11 @@ fn brute_force_greedy(
     let mut uncovered: Vec<bool> = all
         .iter()
         .map(|l| {
-            snapshot.resources().filter_map(|r| r.point()).all(|p| geodesic_m(p, [l.lon, l.lat]) > radius_m)
+            snapshot
+                .index()
+                .resources()
+                .filter_map(|r| r.point())
+                .all(|p| geodesic_m(p, [l.lon, l.lat]) > radius_m)
         })
         .collect();
     let mut picks = Vec::new();
@@ -335,6 +339,7 @@ async fn gaps_are_sorted_by_population_and_really_far() {
     assert!(features.len() > 10, "crisis services are few: many places are far");
     let snapshot = state.snapshot();
     let crisis: Vec<[f64; 2]> = snapshot
+        .index()
         .resources()
         .filter(|r| r.category == Category::CrisisService)
         .filter_map(|r| r.point())
@@ -431,6 +436,7 @@ fn rome_municipi_level_area_with_the_seed() {
         );
         // Brute force: the centres whose point lies in this municipio.
         let inside = snapshot
+            .index()
             .resources()
             .filter(|r| r.category == Category::MentalHealthCentre)
             .filter_map(|r| r.point())
@@ -716,11 +722,13 @@ async fn shipped_regions_cover_the_four_countries_with_estimated_populations() {
     // are simplified to about 100 m, so allow a few on the coast.
     let snapshot = state.snapshot();
     let located_it =
-        snapshot.resources().filter(|r| r.country.as_str() == "IT" && r.point().is_some()).count() as u64;
+        snapshot.index().resources().filter(|r| r.country.as_str() == "IT" && r.point().is_some()).count()
+            as u64;
     let in_regions: u64 =
         rows.iter().filter(|r| r["country"] == "IT").map(|r| r["resources"].as_u64().unwrap()).sum();
     assert!(in_regions <= located_it && in_regions * 100 >= located_it * 97, "{in_regions} of {located_it}");
     let rome_resources = snapshot
+        .index()
         .resources()
         .filter(|r| r.point().is_some_and(|[x, y]| (12.35..12.65).contains(&x) && (41.8..42.0).contains(&y)))
         .count() as u64;

@@ -30,10 +30,11 @@ fn spliced(snapshot: &Snapshot, entries: &[Entry], at: chrono::DateTime<chrono::
 /// An entry for every slot, with a distance, reach and status of its own.
 fn every_slot(snapshot: &Snapshot) -> Vec<Entry> {
     snapshot
+        .index()
         .slots()
         .enumerate()
         .map(|(i, index)| {
-            let located = snapshot.resource(index).location.is_some();
+            let located = snapshot.index().resource(index).location.is_some();
             Entry {
                 index,
                 distance_m: located.then_some(i as f64 * 1234.5678 + 0.05),
@@ -50,8 +51,8 @@ fn every_slot(snapshot: &Snapshot) -> Vec<Entry> {
 #[test]
 fn every_shipped_record_is_written_as_the_serde_path_writes_it() {
     let snapshot = Snapshot::new(witgis::store::seed().expect("seed"));
-    assert!(snapshot.resources().any(|r| r.opening_hours.is_some()), "the seed has opening hours");
-    assert!(snapshot.resources().any(|r| r.location.is_none()), "the seed has place-less services");
+    assert!(snapshot.index().resources().any(|r| r.opening_hours.is_some()), "the seed has opening hours");
+    assert!(snapshot.index().resources().any(|r| r.location.is_none()), "the seed has place-less services");
     for at in ["2026-12-02T10:00:00Z", "2026-12-06T02:00:00Z", "2026-12-24T23:30:00Z"] {
         let at = at.parse().expect("a time");
         let entries = every_slot(&snapshot);

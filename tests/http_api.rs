@@ -51,8 +51,8 @@ async fn lists_every_resource_as_geojson() {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.content_type, "application/geo+json");
     assert_eq!(r.body["type"], "FeatureCollection");
-    assert_eq!(r.body["numberMatched"], state.snapshot().len());
-    assert_eq!(ids(&r.body).len(), state.snapshot().len());
+    assert_eq!(r.body["numberMatched"], state.snapshot().index().len());
+    assert_eq!(ids(&r.body).len(), state.snapshot().index().len());
     // Properties carry every field of the record, geometry is a Point or null.
     let first = &r.body["features"][0];
     for key in witgis::model::resource::PROPERTIES {
@@ -69,6 +69,7 @@ async fn filters_by_category_country_topic_and_text() {
     let snapshot = state.snapshot();
     let r = get(&app, "/api/resources?category=library,university&country=LT").await;
     let expected: Vec<String> = snapshot
+        .index()
         .resources()
         .filter(|r| matches!(r.category.as_str(), "library" | "university") && r.country.as_str() == "LT")
         .map(|r| r.id.clone())
@@ -106,7 +107,7 @@ async fn bbox_returns_only_points_inside() {
 #[tokio::test]
 async fn one_resource_or_a_404_problem() {
     let (app, state, _dir) = common::seeded_app().await;
-    let id = state.snapshot().resources().next().expect("a resource").id.clone();
+    let id = state.snapshot().index().resources().next().expect("a resource").id.clone();
     let r = get(&app, &format!("/api/resources/{id}")).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["id"], id.as_str());
@@ -129,6 +130,7 @@ async fn nearest_is_ordered_by_geodesic_distance_and_matches_brute_force() {
         features.iter().map(|f| f["properties"]["distance_m"].as_f64().expect("distance")).collect();
     assert!(distances.windows(2).all(|w| w[0] <= w[1]), "{distances:?}");
     let mut brute: Vec<(f64, &str)> = snapshot
+        .index()
         .resources()
         .filter(|r| r.category.as_str() == "mental_health_centre")
         .filter_map(|r| r.point().map(|p| (geodesic_m(q, p), r.id.as_str())))
@@ -187,7 +189,7 @@ async fn categories_health_page_and_unknown_routes() {
     let r = get(&app, "/api/categories").await;
     let total: u64 =
         r.body.as_array().expect("array").iter().map(|c| c["count"].as_u64().expect("count")).sum();
-    assert_eq!(total as usize, state.snapshot().len());
+    assert_eq!(total as usize, state.snapshot().index().len());
     assert_eq!(r.body.as_array().map(Vec::len), Some(witgis::model::Category::ALL.len()));
 
     let r = get(&app, "/healthz").await;

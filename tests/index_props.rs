@@ -71,8 +71,9 @@ fn filter() -> impl Strategy<Value = Filter> {
 /// Every matching located resource with its geodesic distance, nearest first,
 /// ties by id.
 fn brute_force(snapshot: &Snapshot, q: [f64; 2], filter: &Filter) -> Vec<(f64, String)> {
-    let matches = snapshot.matcher(filter);
+    let matches = snapshot.index().matcher(filter);
     let mut all: Vec<(f64, String)> = snapshot
+        .index()
         .resources()
         .enumerate()
         .filter(|(i, _)| matches(*i as u32))
@@ -83,7 +84,7 @@ fn brute_force(snapshot: &Snapshot, q: [f64; 2], filter: &Filter) -> Vec<(f64, S
 }
 
 fn answer(snapshot: &Snapshot, hits: Vec<witgis::index::Hit>) -> Vec<(f64, String)> {
-    hits.into_iter().map(|h| (h.distance_m, snapshot.resource(h.index).id.clone())).collect()
+    hits.into_iter().map(|h| (h.distance_m, snapshot.index().resource(h.index).id.clone())).collect()
 }
 
 proptest! {
@@ -93,7 +94,7 @@ proptest! {
     fn nearest_k_equals_brute_force(rs in resources(), q in point(), k in 1..30usize, f in filter()) {
         let snapshot = Snapshot::new(rs);
         let expected: Vec<_> = brute_force(&snapshot, q, &f).into_iter().take(k).collect();
-        let got = answer(&snapshot, snapshot.nearest(q[0], q[1], k, None, &f));
+        let got = answer(&snapshot, snapshot.index().nearest(q[0], q[1], k, None, &f));
         prop_assert!(same(&got, &expected), "{got:?}\n!= {expected:?}");
     }
 
@@ -102,7 +103,7 @@ proptest! {
         let snapshot = Snapshot::new(rs);
         let max_m = km * 1000.0;
         let expected: Vec<_> = brute_force(&snapshot, q, &f).into_iter().filter(|(d, _)| *d <= max_m).collect();
-        let got = answer(&snapshot, snapshot.nearest(q[0], q[1], usize::MAX, Some(max_m), &f));
+        let got = answer(&snapshot, snapshot.index().nearest(q[0], q[1], usize::MAX, Some(max_m), &f));
         prop_assert!(same(&got, &expected), "{got:?}\n!= {expected:?}");
     }
 
@@ -116,14 +117,14 @@ proptest! {
     ) {
         let bbox = BBox { west, south: s.min(n), east, north: s.max(n) };
         let snapshot = Snapshot::new(rs);
-        let matches = snapshot.matcher(&f);
+        let matches = snapshot.index().matcher(&f);
         let expected: Vec<u32> = snapshot
-            .slots()
-            .filter(|&i| matches(i) && snapshot.resource(i).point().is_some_and(|[x, y]| bbox.contains(x, y)))
+            .index().slots()
+            .filter(|&i| matches(i) && snapshot.index().resource(i).point().is_some_and(|[x, y]| bbox.contains(x, y)))
             .collect();
-        prop_assert_eq!(snapshot.in_bbox(bbox, &f), expected.clone());
+        prop_assert_eq!(snapshot.index().in_bbox(bbox, &f), expected.clone());
         let page: Vec<u32> = expected.iter().skip(offset).take(limit).copied().collect();
-        prop_assert_eq!(snapshot.in_bbox_page(bbox, &f, offset, limit), (page, expected.len()));
+        prop_assert_eq!(snapshot.index().in_bbox_page(bbox, &f, offset, limit), (page, expected.len()));
     }
 }
 
@@ -137,12 +138,12 @@ fn nearest_across_the_antimeridian_and_over_the_pole() {
     ];
     let snapshot = Snapshot::new(rs);
     let ids = |hits: Vec<witgis::index::Hit>| -> Vec<String> {
-        hits.iter().map(|h| snapshot.resource(h.index).id.clone()).collect()
+        hits.iter().map(|h| snapshot.index().resource(h.index).id.clone()).collect()
     };
     // From just west of the antimeridian, the point across it is nearest.
-    assert_eq!(ids(snapshot.nearest(-179.9, 0.0, 2, None, &Filter::default())), ["east", "far"]);
+    assert_eq!(ids(snapshot.index().nearest(-179.9, 0.0, 2, None, &Filter::default())), ["east", "far"]);
     // Across the pole: 90° of longitude apart but 0.3° of arc.
-    let hits = snapshot.nearest(90.0, 89.9, 2, None, &Filter::default());
+    let hits = snapshot.index().nearest(90.0, 89.9, 2, None, &Filter::default());
     assert_eq!(ids(hits.clone()), ["pole-a", "pole-b"]);
     assert!(hits[1].distance_m < 40_000.0, "{}", hits[1].distance_m);
 }
@@ -157,9 +158,9 @@ fn a_filter_returns_the_nearest_matching_not_the_nearest_then_filtered() {
     rs.push(common::resource("uni-far", Some([13.5, 41.9]), "university", "IT", &["research"]));
     let snapshot = Snapshot::new(rs);
     let f = Filter { categories: vec![Category::University], ..Filter::default() };
-    let hits = snapshot.nearest(12.5, 41.9, 3, None, &f);
+    let hits = snapshot.index().nearest(12.5, 41.9, 3, None, &f);
     assert_eq!(hits.len(), 1);
-    assert_eq!(snapshot.resource(hits[0].index).id, "uni-far");
+    assert_eq!(snapshot.index().resource(hits[0].index).id, "uni-far");
 }
 
 #[test]
@@ -170,8 +171,9 @@ fn a_crossing_bbox_holds_both_sides() {
         common::resource("greenwich", Some([0.0, 0.0]), "library", "IT", &[]),
     ];
     let snapshot = Snapshot::new(rs);
-    let found =
-        snapshot.in_bbox(BBox { west: 179.0, south: -1.0, east: -179.0, north: 1.0 }, &Filter::default());
-    let ids: Vec<&str> = found.iter().map(|&i| snapshot.resource(i).id.as_str()).collect();
+    let found = snapshot
+        .index()
+        .in_bbox(BBox { west: 179.0, south: -1.0, east: -179.0, north: 1.0 }, &Filter::default());
+    let ids: Vec<&str> = found.iter().map(|&i| snapshot.index().resource(i).id.as_str()).collect();
     assert_eq!(ids, ["east-side", "west-side"]);
 }

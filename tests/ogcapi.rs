@@ -92,7 +92,7 @@ async fn landing_page_conformance_and_collections() {
         .iter()
         .map(|v| v.as_f64().unwrap())
         .collect();
-    for r in state.snapshot().resources() {
+    for r in state.snapshot().index().resources() {
         if let Some([lon, lat]) = r.point() {
             assert!(bbox[0] <= lon && lon <= bbox[2] && bbox[1] <= lat && lat <= bbox[3], "{}", r.id);
         }
@@ -115,7 +115,7 @@ async fn landing_page_conformance_and_collections() {
 #[tokio::test]
 async fn next_links_walk_every_record_once_even_while_records_change() {
     let (app, state, _db) = app().await;
-    let before: Vec<String> = state.snapshot().resources().map(|r| r.id.clone()).collect();
+    let before: Vec<String> = state.snapshot().index().resources().map(|r| r.id.clone()).collect();
     // Deleted during the walk: one early and one late in id order.
     let doomed = [before[3].clone(), before[before.len() - 5].clone()];
     let mut seen: Vec<String> = Vec::new();
@@ -175,6 +175,7 @@ async fn bbox_limit_filters_and_number_matched() {
     let rome = [12.3, 41.8, 12.7, 42.0];
     let expected: BTreeSet<String> = state
         .snapshot()
+        .index()
         .resources()
         .filter(|r| {
             r.point().is_some_and(|[x, y]| rome[0] <= x && x <= rome[2] && rome[1] <= y && y <= rome[3])
@@ -195,7 +196,7 @@ async fn bbox_limit_filters_and_number_matched() {
     let all = get(&app, "/ogcapi/collections/resources/items").await;
     assert_eq!(
         all.body["numberMatched"],
-        state.snapshot().len(),
+        state.snapshot().index().len(),
         "numberMatched counts the records without a point too"
     );
     assert_eq!(all.body["numberReturned"], 100, "the default limit");
@@ -235,12 +236,15 @@ async fn datetime_filters_on_the_last_change() {
     got.sort();
     let expected: Vec<String> = ["de-b-lib-agb", "lt-kau-uni-vdu"]
         .into_iter()
-        .filter(|id| state.snapshot().get(id).is_some())
+        .filter(|id| state.snapshot().index().get(id).is_some())
         .map(str::to_owned)
         .collect();
     assert_eq!(got, expected);
     let day = get(&app, "/ogcapi/collections/resources/items?datetime=2024-01-10&limit=1").await;
-    assert_eq!(day.body["numberMatched"].as_u64().unwrap() as usize, state.snapshot().len() - expected.len());
+    assert_eq!(
+        day.body["numberMatched"].as_u64().unwrap() as usize,
+        state.snapshot().index().len() - expected.len()
+    );
     let none = get(&app, "/ogcapi/collections/resources/items?datetime=../2023-12-31T23:59:59Z").await;
     assert_eq!(none.body["numberMatched"], 0);
     let coll = get(&app, "/ogcapi/collections/resources").await;
@@ -253,7 +257,7 @@ async fn datetime_filters_on_the_last_change() {
 #[tokio::test]
 async fn one_feature_by_id() {
     let (app, state, _db) = app().await;
-    let r = state.snapshot().resources().next().expect("a resource").clone();
+    let r = state.snapshot().index().resources().next().expect("a resource").clone();
     let got = get(&app, &format!("/ogcapi/collections/resources/items/{}", r.id)).await;
     assert_eq!((got.status, got.content_type.as_str()), (StatusCode::OK, "application/geo+json"));
     assert_eq!(got.body["id"], r.id.as_str());
@@ -321,7 +325,7 @@ async fn part_4_creates_without_an_id_replaces_patches_and_deletes() {
         tokens.push(format!("Bearer {token}"));
     }
     let (viewer, editor) = (tokens[0].as_str(), tokens[1].as_str());
-    let seeded = state.snapshot().len();
+    let seeded = state.snapshot().index().len();
     let items = "/ogcapi/collections/resources/items";
     let geo = ("content-type", "application/geo+json");
     let new = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [12.5201, 41.8795]},
@@ -352,7 +356,7 @@ async fn part_4_creates_without_an_id_replaces_patches_and_deletes() {
     let bad = json!({"type": "Feature", "geometry": null, "properties": {"name": "x", "category": "zoo", "country": "IT"}});
     let (status, _, _) = call(&app, "POST", items, &[geo, ("authorization", editor)], &bad.to_string()).await;
     assert!(status.is_client_error(), "{status}");
-    assert_eq!(state.snapshot().len(), seeded + 2, "a refused record is not stored");
+    assert_eq!(state.snapshot().index().len(), seeded + 2, "a refused record is not stored");
 
     assert_eq!(
         call(&app, "PUT", &path, &[geo, ("authorization", editor)], &new).await.0,

@@ -161,7 +161,7 @@ fn when_the_competent_centre_is_closed_after_hours_options_are_named() {
         max_km: 50.0,
     };
     let names = |entries: &[witgis::referral::Entry]| -> Vec<String> {
-        entries.iter().map(|e| snapshot.resource(e.index).id.clone()).collect()
+        entries.iter().map(|e| snapshot.index().resource(e.index).id.clone()).collect()
     };
 
     // Wednesday 10:00 in Rome: the CSM is open, no after-hours list.

@@ -113,8 +113,9 @@ fn model(initial: &[Stored], changes: &[Stored]) -> Vec<Stored> {
 fn answers(v: &Versioned) -> Vec<String> {
     let s: &Snapshot = v.snapshot();
     let mut out: Vec<String> = s
+        .index()
         .resources()
-        .map(|r| format!("{} {:?}", r.id, s.slot(&r.id).and_then(|slot| v.meta(slot))))
+        .map(|r| format!("{} {:?}", r.id, s.index().slot(&r.id).and_then(|slot| v.meta(slot))))
         .collect();
     out.extend(snapshot_answers(s));
     out
@@ -122,7 +123,7 @@ fn answers(v: &Versioned) -> Vec<String> {
 
 /// Everything a reader can ask a snapshot, as plain values.
 fn snapshot_answers(s: &Snapshot) -> Vec<String> {
-    let mut out: Vec<String> = s.resources().map(|r| format!("{r:?}")).collect();
+    let mut out: Vec<String> = s.index().resources().map(|r| format!("{r:?}")).collect();
     let filters = [
         Filter::default(),
         Filter {
@@ -133,34 +134,36 @@ fn snapshot_answers(s: &Snapshot) -> Vec<String> {
     ];
     for f in &filters {
         for q in [[12.5, 41.9], [12.35, 41.75], [12.69, 42.09]] {
-            let hits = s.nearest(q[0], q[1], 5, None, f);
+            let hits = s.index().nearest(q[0], q[1], 5, None, f);
             out.push(format!(
                 "nearest {q:?} {:?}",
-                hits.iter().map(|h| (s.resource(h.index).id.as_str(), h.distance_m)).collect::<Vec<_>>()
+                hits.iter()
+                    .map(|h| (s.index().resource(h.index).id.as_str(), h.distance_m))
+                    .collect::<Vec<_>>()
             ));
-            let within = s.nearest(q[0], q[1], usize::MAX, Some(8_000.0), f);
+            let within = s.index().nearest(q[0], q[1], usize::MAX, Some(8_000.0), f);
             out.push(format!(
                 "within {q:?} {:?}",
-                within.iter().map(|h| &s.resource(h.index).id).collect::<Vec<_>>()
+                within.iter().map(|h| &s.index().resource(h.index).id).collect::<Vec<_>>()
             ));
         }
         let bbox = BBox { west: 12.4, south: 41.8, east: 12.6, north: 42.0 };
         out.push(format!(
             "bbox {:?}",
-            s.in_bbox(bbox, f).iter().map(|&i| &s.resource(i).id).collect::<Vec<_>>()
+            s.index().in_bbox(bbox, f).iter().map(|&i| &s.index().resource(i).id).collect::<Vec<_>>()
         ));
         out.push(format!(
             "filtered {:?}",
-            s.filtered(f).iter().map(|&i| &s.resource(i).id).collect::<Vec<_>>()
+            s.index().filtered(f).iter().map(|&i| &s.index().resource(i).id).collect::<Vec<_>>()
         ));
     }
     for a in AREAS {
         out.push(format!(
             "serving {a} {:?}",
-            s.serving(a).iter().map(|&i| &s.resource(i).id).collect::<Vec<_>>()
+            s.serving(a).iter().map(|&i| &s.index().resource(i).id).collect::<Vec<_>>()
         ));
     }
-    out.push(format!("counts {:?} len {}", s.category_counts(), s.len()));
+    out.push(format!("counts {:?} len {}", s.index().category_counts(), s.index().len()));
     out.push(format!("places {}", s.places(&common::reference().quarters).len()));
     out
 }
@@ -220,19 +223,19 @@ proptest! {
             .into_iter().filter(|s| !s.deleted).map(|s| s.resource.id).collect();
         ids.sort();
         let page_ids = |p: &IdPage| -> Vec<String> {
-            p.slots.iter().map(|&s| snapshot.resource(s).id.clone()).collect()
+            p.slots.iter().map(|&s| snapshot.index().resource(s).id.clone()).collect()
         };
         // Cursors: every id of the pool, and ids between and around them.
         let cursors: Vec<String> = (0..40).map(id).chain(["r-0", "r-05a", "r-99", "a", "s"].map(String::from)).collect();
         let oracle = |lo: usize, hi: usize| (ids[lo..hi].to_vec(), lo > 0, hi < ids.len());
-        let first = snapshot.page_by_id(PageAt::Start, limit);
+        let first = snapshot.index().page_by_id(PageAt::Start, limit);
         prop_assert_eq!((page_ids(&first), first.more_before, first.more_after), oracle(0, limit.min(ids.len())));
         for c in &cursors {
             let lo = ids.partition_point(|x| x <= c);
-            let after = snapshot.page_by_id(PageAt::After(c), limit);
+            let after = snapshot.index().page_by_id(PageAt::After(c), limit);
             prop_assert_eq!((page_ids(&after), after.more_before, after.more_after), oracle(lo, (lo + limit).min(ids.len())));
             let hi = ids.partition_point(|x| x < c);
-            let before = snapshot.page_by_id(PageAt::Before(c), limit);
+            let before = snapshot.index().page_by_id(PageAt::Before(c), limit);
             prop_assert_eq!((page_ids(&before), before.more_before, before.more_after), oracle(hi.saturating_sub(limit), hi));
         }
     }

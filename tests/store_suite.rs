@@ -166,11 +166,11 @@ async fn reimport_brings_back_a_deleted_record(db: TestDb) {
 
 async fn reload_sees_changes(db: TestDb) {
     let state = AppState::load(Arc::clone(&db.store), common::reference()).await.unwrap();
-    assert!(state.snapshot().is_empty());
+    assert!(state.snapshot().index().is_empty());
     db.store.import(&seed(), &|_| {}).await.unwrap();
-    assert!(state.snapshot().is_empty(), "the snapshot changes only on reload");
+    assert!(state.snapshot().index().is_empty(), "the snapshot changes only on reload");
     state.reload().await.unwrap();
-    assert_eq!(state.snapshot().len(), seed().len());
+    assert_eq!(state.snapshot().index().len(), seed().len());
 }
 
 async fn writes_check_versions(db: TestDb) {
@@ -646,8 +646,8 @@ async fn postgis_table_is_a_proper_spatial_table() {
     .await
     .unwrap();
     let state = AppState::load(Arc::clone(&db.store), common::reference()).await.unwrap();
-    let hit = state.snapshot().nearest(12.5, 41.9, 1, None, &Default::default());
-    assert_eq!(near[0], state.snapshot().resource(hit[0].index).id);
+    let hit = state.snapshot().index().nearest(12.5, 41.9, 1, None, &Default::default());
+    assert_eq!(near[0], state.snapshot().index().resource(hit[0].index).id);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -105,7 +105,7 @@ fn check_zoom(
             let at = match m {
                 Mark::Point { at, lon, lat, slots } => {
                     for &s in slots {
-                        assert_eq!(snapshot.resource(s).point(), Some([*lon, *lat]));
+                        assert_eq!(snapshot.index().resource(s).point(), Some([*lon, *lat]));
                     }
                     assert_eq!(tile_of(*lon, *lat, z), Some((x, y)));
                     at
@@ -202,7 +202,7 @@ fn a_crowded_tile_is_clustered_within_the_bound() {
     // A cluster's extent holds its records, which the listing finds in it.
     for m in &marks {
         if let Mark::Cluster { extent, records, .. } = m {
-            let inside = snapshot.in_bbox(*extent, &Filter::default()).len();
+            let inside = snapshot.index().in_bbox(*extent, &Filter::default()).len();
             assert!(inside >= *records, "{inside} listed in a cluster of {records}");
         }
     }

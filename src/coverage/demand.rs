@@ -151,12 +151,14 @@ pub struct DemandReport {
 /// Resources meeting `need` for `area`, from the snapshot.
 pub fn supply(snapshot: &Snapshot, area: &Area, need: Topic, radius_m: f64) -> Supply {
     let filter = Filter { topics: vec![need], ..Filter::default() };
-    let matches = snapshot.matcher(&filter);
+    let matches = snapshot.index().matcher(&filter);
     let serving: Vec<u32> = snapshot.serving(&area.id).iter().copied().filter(|&i| matches(i)).collect();
     let (mut in_area, mut within) = (serving.clone(), serving);
     if let Some((centre, reach_m)) = reach(area) {
-        for hit in snapshot.nearest(centre[0], centre[1], usize::MAX, Some(reach_m + radius_m), &filter) {
-            let Some([lon, lat]) = snapshot.resource(hit.index).point() else { continue };
+        for hit in
+            snapshot.index().nearest(centre[0], centre[1], usize::MAX, Some(reach_m + radius_m), &filter)
+        {
+            let Some([lon, lat]) = snapshot.index().resource(hit.index).point() else { continue };
             let point = geo::Point::new(lon, lat);
             if area.geometry.intersects(&point) {
                 in_area.push(hit.index);

@@ -274,7 +274,10 @@ impl Query {
 pub fn nearest_hits(snapshot: &Snapshot, localities: &Localities, filter: &Filter) -> Vec<Option<Hit>> {
     let items = localities.all();
     let nearest = |chunk: &[Locality]| -> Vec<Option<Hit>> {
-        chunk.iter().map(|l| snapshot.nearest(l.lon, l.lat, 1, None, filter).into_iter().next()).collect()
+        chunk
+            .iter()
+            .map(|l| snapshot.index().nearest(l.lon, l.lat, 1, None, filter).into_iter().next())
+            .collect()
     };
     if items.len() < 2048 {
         return nearest(items);
@@ -482,8 +485,8 @@ impl Basis<'_> {
 /// The matching resources of each country.
 pub fn records_by_country(snapshot: &Snapshot, filter: &Filter) -> HashMap<Country, usize> {
     let mut counts = HashMap::new();
-    for i in snapshot.filtered(filter) {
-        *counts.entry(snapshot.resource(i).country).or_default() += 1;
+    for i in snapshot.index().filtered(filter) {
+        *counts.entry(snapshot.index().resource(i).country).or_default() += 1;
     }
     counts
 }
@@ -521,8 +524,8 @@ pub fn report(
     let rows = match level {
         Level::Country => {
             let mut counts: HashMap<Country, Vec<usize>> = HashMap::new();
-            for i in snapshot.filtered(&filter) {
-                let r = snapshot.resource(i);
+            for i in snapshot.index().filtered(&filter) {
+                let r = snapshot.index().resource(i);
                 counts.entry(r.country).or_insert_with(|| vec![0; Category::ALL.len()])
                     [r.category.index()] += 1;
                 records += 1;
@@ -568,7 +571,7 @@ pub fn report(
                 }
             }
             let wanted: Vec<&Area> = areas.all().iter().filter(|a| query.wants(a.country)).collect();
-            records = snapshot.filtered(&filter).len();
+            records = snapshot.index().filtered(&filter).len();
             area_rows(snapshot, &wanted, &inside, &filter, with_serving, &basis, &point)
         }
     };
@@ -599,15 +602,15 @@ fn area_rows(
     basis: &Basis,
     point: &dyn Fn(usize) -> (u64, Option<f64>),
 ) -> Vec<Row> {
-    let matches = snapshot.matcher(filter);
+    let matches = snapshot.index().matcher(filter);
     areas
         .iter()
         .map(|a| {
             let mut counts = vec![0; Category::ALL.len()];
             if let Some(b) = a.bounds() {
                 let bbox = BBox { west: b.min().x, south: b.min().y, east: b.max().x, north: b.max().y };
-                for i in snapshot.in_bbox(bbox, filter) {
-                    let r = snapshot.resource(i);
+                for i in snapshot.index().in_bbox(bbox, filter) {
+                    let r = snapshot.index().resource(i);
                     if r.point().is_some_and(|[x, y]| a.geometry.intersects(&geo::Point::new(x, y))) {
                         counts[r.category.index()] += 1;
                     }

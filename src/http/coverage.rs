@@ -415,7 +415,7 @@ pub async fn gaps(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -
                         "country": l.country,
                         "population": l.population,
                         "nearest_km": g.nearest.map(|h| km(h.distance_m)),
-                        "nearest_id": g.nearest.map(|h| snapshot.resource(h.index).id.clone()),
+                        "nearest_id": g.nearest.map(|h| snapshot.index().resource(h.index).id.clone()),
                         "records": l.country.map_or(0, |c| records.get(&c).copied().unwrap_or(0)),
                         "complete": completeness.all_complete(l.country, &categories),
                     }

@@ -115,7 +115,7 @@ fn resolve(
     };
     // Positions, not values: nothing sent is echoed.
     let unknown: Vec<String> = (input.referred_to.iter().enumerate())
-        .filter(|(_, id)| snapshot.get(id).is_none())
+        .filter(|(_, id)| snapshot.index().get(id).is_none())
         .map(|(i, _)| (i + 1).to_string())
         .collect();
     if !unknown.is_empty() {

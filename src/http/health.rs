@@ -25,7 +25,7 @@ pub async fn healthz(State(state): State<Arc<AppState>>) -> Json<Value> {
         "status": "ok",
         "store": state.store().kind(),
         "database": if database { "up" } else { "down" },
-        "resources": state.snapshot().len(),
+        "resources": state.snapshot().index().len(),
     }))
 }
 

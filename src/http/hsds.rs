@@ -94,14 +94,19 @@ pub async fn list_services(
     let per_page = params.count("per_page", 1..=MAX_PER_PAGE as usize, DEFAULT_PER_PAGE as usize) as u64;
     params.finish()?;
     let snapshot = state.snapshot();
-    let total = snapshot.len() as u64;
+    let total = snapshot.index().len() as u64;
     let pages = total.div_ceil(per_page);
     if page > pages.max(1) {
         return Err(bad("page", format!("is past the last page ({}) at per_page={per_page}", pages.max(1))));
     }
     let start = usize::try_from((page - 1) * per_page).unwrap_or(usize::MAX);
-    let contents: Vec<Value> =
-        snapshot.resources().skip(start).take(per_page as usize).map(|r| service(&snapshot, r)).collect();
+    let contents: Vec<Value> = snapshot
+        .index()
+        .resources()
+        .skip(start)
+        .take(per_page as usize)
+        .map(|r| service(&snapshot, r))
+        .collect();
     Ok(Json(json!({
         "total_items": total,
         "total_pages": pages,
@@ -135,6 +140,7 @@ pub async fn get_service(
         .map_err(|_| bad("id", "must be an HSDS service id (a UUID) as /hsds/services lists".into()))?;
     let snapshot = state.snapshot();
     let r = snapshot
+        .index()
         .resources()
         .find(|r| hsds::object_id("service", &r.id) == wanted)
         .ok_or_else(|| ApiError::NotFound(format!("no service has the id '{wanted}'")))?;

@@ -108,7 +108,7 @@ pub fn collection<'a>(
     let features = entries
         .iter()
         .map(|e| {
-            let r = snapshot.resource(e.index);
+            let r = snapshot.index().resource(e.index);
             entry_properties(e)
                 .into_iter()
                 .fold(annotate(ResourceFeature::new(r), r, at, localities), |f, (k, v)| f.with(k, v))
@@ -133,9 +133,9 @@ pub fn collection_json(
         if i > 0 {
             out.push(b',');
         }
-        let r = snapshot.resource(e.index);
+        let r = snapshot.index().resource(e.index);
         let extra = annotations(r, at, localities).into_iter().chain(entry_properties(e));
-        match snapshot.feature_head(e.index) {
+        match snapshot.index().feature_head(e.index) {
             Some(head) => {
                 let extra: Vec<_> = extra.collect();
                 write_spliced(&mut out, head, extra.iter().map(|(k, v)| (*k, v)))?
@@ -151,7 +151,7 @@ pub fn collection_json(
 }
 
 fn head_len(snapshot: &Snapshot, e: &Entry) -> usize {
-    snapshot.feature_head(e.index).map_or(0, str::len)
+    snapshot.index().feature_head(e.index).map_or(0, str::len)
 }
 
 /// The properties a referral entry adds after the record's own, in order.

@@ -322,13 +322,13 @@ fn areas_collection(areas: &[Area], collection: Collection, base: &str) -> Value
 /// The description of the `resources` collection, with its extent.
 fn resources_collection(current: &Versioned, base: &str) -> Value {
     let snapshot = current.snapshot();
-    let points = snapshot.resources().filter_map(|r| r.point());
+    let points = snapshot.index().resources().filter_map(|r| r.point());
     let bbox = points.fold(None, |acc: Option<[f64; 4]>, [lon, lat]| {
         Some(
             acc.map_or([lon, lat, lon, lat], |[w, s, e, n]| [w.min(lon), s.min(lat), e.max(lon), n.max(lat)]),
         )
     });
-    let times = snapshot.slots().filter_map(|i| current.meta(i)).map(|m| m.updated_at);
+    let times = snapshot.index().slots().filter_map(|i| current.meta(i)).map(|m| m.updated_at);
     let interval = times.fold(None, |acc: Option<(DateTime<Utc>, DateTime<Utc>)>, t| {
         Some(acc.map_or((t, t), |(a, b)| (a.min(t), b.max(t))))
     });
@@ -714,8 +714,8 @@ fn resource_items(state: &AppState, headers: &HeaderMap, query: Option<&str>) ->
             Some(Cursor::After(id)) => PageAt::After(id),
             Some(Cursor::Before(id)) => PageAt::Before(id),
         };
-        let page = snapshot.page_by_id(at, limit);
-        let id_of = |s: &u32| snapshot.resource(*s).id.as_str();
+        let page = snapshot.index().page_by_id(at, limit);
+        let id_of = |s: &u32| snapshot.index().resource(*s).id.as_str();
         let at = Position {
             first_last: page.slots.first().zip(page.slots.last()).map(|(a, b)| (id_of(a), id_of(b))),
             more_before: page.more_before,
@@ -723,18 +723,18 @@ fn resource_items(state: &AppState, headers: &HeaderMap, query: Option<&str>) ->
         };
         let links = page_links(&base(headers), Collection::Resources, query, cursor.as_ref(), at);
         let features: Vec<ResourceFeature<'_>> =
-            page.slots.iter().map(|&i| ResourceFeature::new(snapshot.resource(i))).collect();
-        return Ok(GeoJson(Page::new(snapshot.len(), links, features)).into_response());
+            page.slots.iter().map(|&i| ResourceFeature::new(snapshot.index().resource(i))).collect();
+        return Ok(GeoJson(Page::new(snapshot.index().len(), links, features)).into_response());
     }
     let mut matched = match bbox {
-        Some(bbox) => snapshot.in_bbox(bbox, &filter),
-        None => snapshot.filtered(&filter),
+        Some(bbox) => snapshot.index().in_bbox(bbox, &filter),
+        None => snapshot.index().filtered(&filter),
     };
     if let Some(interval) = datetime {
         matched.retain(|&i| current.meta(i).is_some_and(|m| interval.contains(m.updated_at)));
     }
     // Positions are in id order, so a cursor is a binary search away.
-    let id_at = |i: usize| snapshot.resource(matched[i]).id.as_str();
+    let id_at = |i: usize| snapshot.index().resource(matched[i]).id.as_str();
     let (start, end) = page_bounds(matched.len(), id_at, cursor.as_ref(), limit);
     let at = Position {
         first_last: (start < end).then(|| (id_at(start), id_at(end - 1))),
@@ -743,7 +743,7 @@ fn resource_items(state: &AppState, headers: &HeaderMap, query: Option<&str>) ->
     };
     let links = page_links(&base(headers), Collection::Resources, query, cursor.as_ref(), at);
     let features: Vec<ResourceFeature<'_>> =
-        matched[start..end].iter().map(|&i| ResourceFeature::new(snapshot.resource(i))).collect();
+        matched[start..end].iter().map(|&i| ResourceFeature::new(snapshot.index().resource(i))).collect();
     Ok(GeoJson(Page::new(matched.len(), links, features)).into_response())
 }
 

@@ -63,11 +63,11 @@ pub async fn list_resources(
     let (page, matched) = match (bbox, located) {
         // A box holds located records only.
         (Some(_), Some(false)) => (Vec::new(), 0),
-        (Some(bbox), _) => snapshot.in_bbox_page(bbox, &filter, offset, limit),
+        (Some(bbox), _) => snapshot.index().in_bbox_page(bbox, &filter, offset, limit),
         (None, _) => {
-            let mut all = snapshot.filtered(&filter);
+            let mut all = snapshot.index().filtered(&filter);
             if let Some(located) = located {
-                all.retain(|&s| snapshot.resource(s).location.is_some() == located);
+                all.retain(|&s| snapshot.index().resource(s).location.is_some() == located);
             }
             let page = all.iter().skip(offset).take(limit).copied().collect();
             (page, all.len())
@@ -76,7 +76,7 @@ pub async fn list_resources(
     let features = page
         .iter()
         .map(|&i| {
-            let r = snapshot.resource(i);
+            let r = snapshot.index().resource(i);
             annotate(ResourceFeature::new(r), r, at, &state.reference().gazetteer)
         })
         .collect();
@@ -132,6 +132,7 @@ pub async fn get_resource(
 pub async fn list_categories(State(state): State<Arc<AppState>>) -> Json<Value> {
     let counts: Vec<Value> = state
         .snapshot()
+        .index()
         .category_counts()
         .into_iter()
         .map(|(category, count)| json!({ "category": category, "count": count }))

@@ -61,16 +61,21 @@ pub fn census(localities: &witgis::coverage::Localities) -> witgis::coverage::Ce
     witgis::coverage::Census { localities, ..shipped().census() }
 }
 
-/// The router over a fresh SQLite store seeded from `data/`, in a temp dir
-/// kept alive by the returned guard.
+/// The application over a fresh SQLite store seeded from `data/`, built as
+/// `witgis serve` builds it (with a query budget no slow test machine
+/// reaches), in a temp dir kept alive by the returned guard.
 pub async fn seeded_app() -> (axum::Router, Arc<witgis::state::AppState>, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
-    let store = witgis::store::open(&url).await.expect("open store");
-    let seed = witgis::store::seed().expect("seed");
-    assert!(store.seed_once(&seed).await.expect("seed store"));
-    let state = Arc::new(witgis::state::AppState::load(store, reference()).await.expect("load"));
-    (witgis::http::router(state.clone()), state, dir)
+    let args = witgis::config::ServeArgs::parse_from(["--database-url", &url, "--query-budget-ms", "600000"])
+        .expect("serve options");
+    let app = witgis::app::build(&args).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        app.state.snapshot().index().len(),
+        witgis::store::seed().expect("seed").len(),
+        "seeded from data/"
+    );
+    (app.router, app.state, dir)
 }
 
 /// A fresh, empty store of one kind, removed when dropped (SQLite) or left

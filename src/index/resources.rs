@@ -1,6 +1,7 @@
-//! The snapshot: an in-memory view of every resource, indexed with R-trees
-//! of unit vectors for exact nearest, radius and bounding-box queries, that
-//! changes one resource at a time in place.
+//! The resource index: every record in a stable slot, its Feature
+//! serialised once, the id map, the folded search text, and R-trees of unit
+//! vectors (one over all, one per category) for exact nearest, radius and
+//! bounding-box queries; changed one record at a time in place.
 //!
 //! Nearest results are ranked by geodesic distance on the WGS84 ellipsoid. The
 //! tree yields candidates in great-circle order; since the geodesic distance
@@ -10,16 +11,16 @@
 //! candidate can beat the k-th best geodesic distance.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::{Arc, OnceLock};
 
 use rstar::primitives::GeomWithData;
 use rstar::{AABB, RTree};
 
-use crate::area_index::AreaIndex;
+use super::{BBox, Filter, Hit, IdPage, PageAt};
 use crate::formats::geojson::feature_head;
 use crate::model::text::fold;
-use crate::model::{Area, Category, Country, Resource, Topic};
+use crate::model::{Category, Resource};
 use crate::sphere::{self, UnitVec};
 
 type Entry = GeomWithData<UnitVec, Located>;
@@ -33,95 +34,12 @@ struct Located {
     point: [f64; 2],
 }
 
-/// Which resources a query may return. Empty lists match everything; each
-/// list matches any of its values, and all lists must match.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Filter {
-    /// Any of these categories.
-    pub categories: Vec<Category>,
-    /// Any of these countries.
-    pub countries: Vec<Country>,
-    /// Any of these topics.
-    pub topics: Vec<Topic>,
-    /// Text that must appear (accent- and case-insensitive) in the name,
-    /// English name, city or address.
-    pub text: Option<String>,
-    /// Only records verified on or after this day (never-verified ones are left out).
-    pub verified_since: Option<chrono::NaiveDate>,
-}
-
-impl Filter {
-    /// Whether the filter lets every resource through.
-    pub fn is_empty(&self) -> bool {
-        *self == Filter::default()
-    }
-}
-
-/// Where a page of the whole directory in id order starts or ends.
-#[derive(Debug, Clone, Copy)]
-pub enum PageAt<'a> {
-    /// From the first resource.
-    Start,
-    /// From the first resource whose id comes after this one.
-    After(&'a str),
-    /// Up to the last resource whose id comes before this one.
-    Before(&'a str),
-}
-
-/// A page of the whole directory in id order, and whether resources come
-/// before and after it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct IdPage {
-    /// The page's slots, in id order.
-    pub slots: Vec<u32>,
-    /// Some resource's id comes before the page's first.
-    pub more_before: bool,
-    /// Some resource's id comes after the page's last.
-    pub more_after: bool,
-}
-
-/// A bounding box in degrees. `west > east` crosses the antimeridian.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct BBox {
-    /// Minimum longitude.
-    pub west: f64,
-    /// Minimum latitude.
-    pub south: f64,
-    /// Maximum longitude.
-    pub east: f64,
-    /// Maximum latitude.
-    pub north: f64,
-}
-
-impl BBox {
-    /// Does the box hold this lon/lat point (edges included)?
-    pub fn contains(&self, lon: f64, lat: f64) -> bool {
-        let lon_ok = if self.west <= self.east {
-            self.west <= lon && lon <= self.east
-        } else {
-            lon >= self.west || lon <= self.east
-        };
-        lon_ok && self.south <= lat && lat <= self.north
-    }
-}
-
-/// A nearest-search result.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Hit {
-    /// The slot of the resource (see [`Snapshot::resource`]).
-    pub index: u32,
-    /// Geodesic distance from the query point, in metres.
-    pub distance_m: f64,
-}
-
-/// A view of all resources with their spatial indexes.
+/// Every resource in its slot, with its spatial and text indexes.
 ///
 /// Each resource sits in a stable *slot* (the `u32` that queries return);
-/// [`Snapshot::apply`] adds, replaces or removes one resource in place, in
-/// O(log n), so that a write at a million records touches only what it
-/// changes. Readers never see a snapshot while it changes: the application
-/// state keeps two copies and swaps them (see `state`).
-pub struct Snapshot {
+/// [`ResourceIndex::apply`] adds, replaces or removes one resource in place,
+/// in O(log n).
+pub struct ResourceIndex {
     /// By slot; `None` for a freed slot.
     records: Vec<Option<Arc<Resource>>>,
     /// By slot: the record's GeoJSON Feature, serialised once when it
@@ -136,19 +54,13 @@ pub struct Snapshot {
     search_text: OnceLock<Vec<String>>,
     all: RTree<Entry>,
     by_category: Vec<RTree<Entry>>,
-    areas: Arc<AreaIndex>,
-    /// Area id → the slots of the resources that serve it, in id order.
-    served_by: HashMap<String, Vec<u32>>,
-    /// The areas' and addresses' names for place search, built on first use
-    /// and again after a change to an address.
-    places: OnceLock<Arc<crate::places::Gazetteer>>,
 }
 
-impl Clone for Snapshot {
-    /// A deep copy of the trees and maps; the records themselves are shared,
-    /// and the lazily built text and places are rebuilt when next needed.
-    fn clone(&self) -> Snapshot {
-        Snapshot {
+impl Clone for ResourceIndex {
+    /// A deep copy of the trees and maps; the records and features
+    /// themselves are shared, and the search text is rebuilt when next needed.
+    fn clone(&self) -> ResourceIndex {
+        ResourceIndex {
             records: self.records.clone(),
             features: self.features.clone(),
             free: self.free.clone(),
@@ -156,22 +68,14 @@ impl Clone for Snapshot {
             search_text: OnceLock::new(),
             all: self.all.clone(),
             by_category: self.by_category.clone(),
-            areas: Arc::clone(&self.areas),
-            served_by: self.served_by.clone(),
-            places: self.places.clone(),
         }
     }
 }
 
-impl Snapshot {
-    /// Indexes the resources, with no areas.
-    pub fn new(resources: Vec<Resource>) -> Snapshot {
-        Snapshot::with_areas(resources, Vec::new())
-    }
-
-    /// Indexes resources (of duplicate ids, the first) and areas. Bulk-loads
-    /// the trees on two threads.
-    pub fn with_areas(resources: Vec<Resource>, areas: Vec<Area>) -> Snapshot {
+impl ResourceIndex {
+    /// Indexes the resources (of duplicate ids, the first). Bulk-loads the
+    /// trees and serialises the features on two threads.
+    pub fn new(resources: Vec<Resource>) -> ResourceIndex {
         let mut by_id = BTreeMap::new();
         let mut records = Vec::with_capacity(resources.len());
         for r in resources {
@@ -209,14 +113,7 @@ impl Snapshot {
             features.extend(join(second));
             features
         });
-        let mut served_by: HashMap<String, Vec<u32>> = HashMap::new();
-        for &slot in by_id.values() {
-            let Some(r) = &records[slot as usize] else { continue };
-            for area in &r.serves_areas {
-                served_by.entry(area.clone()).or_default().push(slot);
-            }
-        }
-        Snapshot {
+        ResourceIndex {
             records,
             features,
             free: Vec::new(),
@@ -224,36 +121,24 @@ impl Snapshot {
             search_text: OnceLock::new(),
             all,
             by_category,
-            areas: Arc::new(AreaIndex::new(areas)),
-            served_by,
-            places: OnceLock::new(),
         }
     }
 
     /// Adds or replaces (`Some`) or removes (`None`) the resource with this
-    /// id, in place. Returns its slot, or `None` when nothing changed (a
-    /// removal of an id that is not here).
-    pub fn apply(&mut self, id: &str, change: Option<Arc<Resource>>) -> Option<u32> {
-        let feature = change.as_deref().and_then(feature_head).map(Arc::from);
-        self.apply_with_feature(id, change, feature)
-    }
-
-    /// [`Snapshot::apply`] with the record's Feature already serialised by
-    /// [`crate::formats::geojson::feature_head`], so that the copies of a
-    /// snapshot share one. `feature` must be that of `change`.
-    pub fn apply_with_feature(
+    /// id, in place, with its Feature serialised by
+    /// [`crate::formats::geojson::feature_head`] (`feature` must be that of
+    /// `change`). Returns its slot and the record it held before, or `None`
+    /// when nothing changed (a removal of an id that is not here).
+    pub fn apply(
         &mut self,
         id: &str,
         change: Option<Arc<Resource>>,
         feature: Option<Arc<str>>,
-    ) -> Option<u32> {
+    ) -> Option<(u32, Option<Arc<Resource>>)> {
         let slot = self.by_id.get(id).copied();
         let old = slot.and_then(|s| self.records[s as usize].clone());
         if old.is_none() && change.is_none() {
             return None;
-        }
-        if places_differ(old.as_deref(), change.as_deref()) {
-            self.places = OnceLock::new();
         }
         let slot = match slot {
             Some(s) => s,
@@ -271,14 +156,6 @@ impl Snapshot {
                 self.all.remove(&e);
                 self.by_category[old.category.index()].remove(&e);
             }
-            for area in &old.serves_areas {
-                if let Some(list) = self.served_by.get_mut(area) {
-                    list.retain(|&s| s != slot);
-                    if list.is_empty() {
-                        self.served_by.remove(area);
-                    }
-                }
-            }
         }
         match change {
             Some(new) => {
@@ -294,16 +171,7 @@ impl Snapshot {
                 }
                 self.by_id.entry(new.id.clone()).or_insert(slot);
                 self.features[slot as usize] = feature;
-                self.records[slot as usize] = Some(Arc::clone(&new));
-                for area in &new.serves_areas {
-                    let list = self.served_by.entry(area.clone()).or_default();
-                    let at = list.partition_point(|&s| {
-                        self.records[s as usize].as_ref().is_some_and(|r| r.id < new.id)
-                    });
-                    if list.get(at) != Some(&slot) {
-                        list.insert(at, slot);
-                    }
-                }
+                self.records[slot as usize] = Some(new);
             }
             None => {
                 self.by_id.remove(id);
@@ -317,40 +185,7 @@ impl Snapshot {
                 }
             }
         }
-        Some(slot)
-    }
-
-    /// The places this snapshot adds to place search (areas, Rome's
-    /// `quarters` and municipi, addresses), indexed on first use.
-    pub fn places(&self, quarters: &crate::places::Quarters) -> &crate::places::Gazetteer {
-        self.places.get_or_init(|| {
-            Arc::new(crate::places::from_snapshot(self.areas.all(), self.resources(), quarters))
-        })
-    }
-
-    /// Every area, sorted by id.
-    pub fn areas(&self) -> &[Area] {
-        self.areas.all()
-    }
-
-    /// The areas with their index.
-    pub fn area_index(&self) -> &AreaIndex {
-        &self.areas
-    }
-
-    /// The area with this id.
-    pub fn area(&self, id: &str) -> Option<&Area> {
-        self.areas.get(id)
-    }
-
-    /// The areas whose outline holds the point (edges included), smallest first.
-    pub fn areas_at(&self, lon: f64, lat: f64) -> Vec<&Area> {
-        self.areas.at(lon, lat)
-    }
-
-    /// Slots of the resources that serve the area with this id, in id order.
-    pub fn serving(&self, area_id: &str) -> &[u32] {
-        self.served_by.get(area_id).map_or(&[], Vec::as_slice)
+        Some((slot, old))
     }
 
     /// Every resource, in id order.
@@ -408,7 +243,7 @@ impl Snapshot {
         }
     }
 
-    /// The shared record in a slot (see [`Snapshot::resource`]).
+    /// The shared record in a slot (see [`ResourceIndex::resource`]).
     pub fn record(&self, slot: u32) -> Option<&Arc<Resource>> {
         self.records.get(slot as usize)?.as_ref()
     }
@@ -493,7 +328,7 @@ impl Snapshot {
         self.nearest_where(lon, lat, k, max_m, filter, |_| Some(true))
     }
 
-    /// [`Snapshot::nearest`] with one more test inside the walk: `keep` sees
+    /// [`ResourceIndex::nearest`] with one more test inside the walk: `keep` sees
     /// each resource that passes the filter, nearest first, and answers
     /// whether it counts (`Some(true)`), not (`Some(false)`), or that the
     /// walk stops here (`None`: the hits found so far are returned).
@@ -573,7 +408,7 @@ impl Snapshot {
         found
     }
 
-    /// The `limit` slots from `offset` of [`Snapshot::in_bbox`]'s answer, and
+    /// The `limit` slots from `offset` of [`ResourceIndex::in_bbox`]'s answer, and
     /// the length of that answer, without sorting all of it.
     pub fn in_bbox_page(
         &self,
@@ -597,7 +432,7 @@ impl Snapshot {
         (found.split_off(offset), matched)
     }
 
-    /// Calls `visit` once with each slot that [`Snapshot::in_bbox`] answers,
+    /// Calls `visit` once with each slot that [`ResourceIndex::in_bbox`] answers,
     /// in no particular order.
     pub fn visit_in_bbox(&self, bbox: BBox, filter: &Filter, mut visit: impl FnMut(u32)) {
         let parts = if bbox.west <= bbox.east {
@@ -622,7 +457,7 @@ impl Snapshot {
         }
     }
 
-    /// [`Snapshot::in_bbox`]'s slots in no particular order.
+    /// [`ResourceIndex::in_bbox`]'s slots in no particular order.
     fn unordered_in_bbox(&self, bbox: BBox, filter: &Filter) -> Vec<u32> {
         let mut found = Vec::new();
         self.visit_in_bbox(bbox, filter, |slot| found.push(slot));
@@ -641,16 +476,6 @@ impl Snapshot {
 fn entry(r: &Resource, slot: u32) -> Option<Entry> {
     let l = r.location?;
     Some(GeomWithData::new(sphere::unit_vector(l.lon, l.lat), Located { slot, point: [l.lon, l.lat] }))
-}
-
-/// Whether a change from `old` to `new` changes what place search lists
-/// (the addresses of located resources).
-fn places_differ(old: Option<&Resource>, new: Option<&Resource>) -> bool {
-    let key = |r: Option<&Resource>| {
-        r.filter(|r| r.address.is_some() && r.location.is_some())
-            .map(|r| (r.address.clone(), r.city.clone(), r.point(), r.country))
-    };
-    key(old) != key(new)
 }
 
 /// Waits for a scoped thread, passing its panic on.
