@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use super::error::ApiError;
 use super::extract::Caller;
 use super::geojson::GeoJson;
+use super::negotiate::{Format, Offer};
 use super::offload::offload;
 use super::params::Params;
 use crate::auth::Role;
@@ -58,55 +59,11 @@ async fn blocking<T: Send + 'static>(
 /// What to ask instead of a coverage report that does not fit the budget.
 const ASK_LESS_REPORT: &str = "ask for fewer countries or categories";
 
-/// How a coverage answer is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Format {
-    Json,
-    Csv,
-    GeoJson,
-}
+/// The formats of `/api/coverage`.
+const REPORT_FORMATS: Offer = Offer::new(&[Format::Csv, Format::GeoJson], "json, csv, geojson");
 
-impl Format {
-    fn name(self) -> &'static str {
-        match self {
-            Format::Json => "json",
-            Format::Csv => "csv",
-            Format::GeoJson => "geojson",
-        }
-    }
-
-    fn media_type(self) -> &'static str {
-        match self {
-            Format::Json => "application/json",
-            Format::Csv => "text/csv",
-            Format::GeoJson => "application/geo+json",
-        }
-    }
-
-    /// The `format` asked for, one of `offered` (JSON first); without one, the
-    /// first offered media type that `Accept` names, else JSON.
-    fn parse(params: &mut Params, headers: &HeaderMap, offered: &[Format]) -> Format {
-        match params.one("format").as_deref().map(str::trim) {
-            Some(name) => offered.iter().copied().find(|f| f.name() == name).unwrap_or_else(|| {
-                let names: Vec<&str> = offered.iter().map(|f| f.name()).collect();
-                params.fail("format", format!("'{name}' is not a format; expected {}", names.join(", ")));
-                Format::Json
-            }),
-            None => {
-                let accept = headers
-                    .get(header::ACCEPT)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_ascii_lowercase)
-                    .unwrap_or_default();
-                offered
-                    .iter()
-                    .copied()
-                    .find(|f| *f != Format::Json && accept.contains(f.media_type()))
-                    .unwrap_or(Format::Json)
-            }
-        }
-    }
-}
+/// The formats of `/api/coverage/demand`.
+const DEMAND_FORMATS: Offer = Offer::new(&[Format::Csv], "json, csv");
 
 /// The coverage report as JSON; as CSV with `format=csv` or `Accept:
 /// text/csv`; as GeoJSON (each row's outline, the CSV's columns as
@@ -142,7 +99,7 @@ pub async fn coverage(
             Level::Country
         }
     };
-    let format = Format::parse(&mut params, &headers, &[Format::Json, Format::Csv, Format::GeoJson]);
+    let format = REPORT_FORMATS.pick(&mut params, &headers);
     let query = query(&mut params);
     params.finish()?;
     let name = file_name(level, &query);
@@ -658,7 +615,7 @@ pub async fn demand(
         period,
         radius_m: radius_km * 1000.0,
     };
-    let csv = Format::parse(&mut params, &headers, &[Format::Json, Format::Csv]) == Format::Csv;
+    let csv = DEMAND_FORMATS.pick(&mut params, &headers) == Format::Csv;
     params.finish()?;
     let records = match from {
         Some(f) if f > to => Vec::new(),
