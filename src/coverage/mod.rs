@@ -12,6 +12,7 @@
 mod completeness;
 mod demand;
 pub mod export;
+mod published;
 mod regions;
 mod suggest;
 
@@ -28,6 +29,7 @@ pub use self::completeness::{Completeness, CompletenessError, Declaration};
 pub use self::demand::{
     AreaRank, DemandQuery, DemandReport, DemandRow, Period, Supply, demand_points, demand_vs_supply, supply,
 };
+pub use self::published::{Group, GroupBy, PublishedRange, Summary, summarise};
 pub use self::regions::{
     REGION_POPULATION_SOURCE, REGION_SOURCE, estimated_regions, with_estimated_population,
 };

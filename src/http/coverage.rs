@@ -295,7 +295,7 @@ pub async fn suggest(
         }
     };
     let asked_range = params.has("from") || params.has("to");
-    let (from, to, through) = super::demand::published_range(&mut params, state.desk_today());
+    let range = super::demand::published_range(&mut params, state.desk_today());
     if weight == Weight::Population && asked_range {
         params.fail("from", "from and to limit the demand log: they go with weight=demand".into());
     }
@@ -311,11 +311,12 @@ pub async fn suggest(
         Weight::Population => None,
         Weight::Demand => {
             caller?.require(Role::Viewer)?;
-            let records = match from {
-                Some(f) if f > to => Vec::new(),
-                _ => state.store().demand(from, Some(to)).await?,
+            let records = if range.is_empty() {
+                Vec::new()
+            } else {
+                state.store().demand(range.from, Some(range.to)).await?
             };
-            Some(demand::cells(&records, through))
+            Some(demand::cells(&records, range.through))
         }
     };
     let snapshot = state.snapshot();
@@ -400,9 +401,9 @@ pub async fn suggest(
                 body["population"] = json!(s.population);
             }
             if weight == Weight::Demand {
-                body["from"] = json!(from);
-                body["to"] = json!(to);
-                body["published_through"] = json!(through.format("%Y-%m").to_string());
+                body["from"] = json!(range.from);
+                body["to"] = json!(range.to);
+                body["published_through"] = json!(range.through.format("%Y-%m").to_string());
             }
             Ok(body)
         })
@@ -449,7 +450,7 @@ pub async fn demand(
         raw.as_deref(),
         &["from", "to", "need", "country", "period", "radius_km", "format"],
     );
-    let (from, to, through) = super::demand::published_range(&mut params, state.desk_today());
+    let range = super::demand::published_range(&mut params, state.desk_today());
     let period = match params.one("period") {
         None => Period::All,
         Some(raw) => Period::parse(&raw).unwrap_or_else(|| {
@@ -467,10 +468,8 @@ pub async fn demand(
     };
     let csv = DEMAND_FORMATS.pick(&mut params, &headers) == Format::Csv;
     params.finish()?;
-    let records = match from {
-        Some(f) if f > to => Vec::new(),
-        _ => state.store().demand(from, Some(to)).await?,
-    };
+    let records =
+        if range.is_empty() { Vec::new() } else { state.store().demand(range.from, Some(range.to)).await? };
     let snapshot = state.snapshot();
     let completeness = state.completeness();
     // Supply is the resources meeting a need, of any category.
@@ -479,7 +478,7 @@ pub async fn demand(
     let (report, basis) =
         blocking(&state, "ask for a shorter period, fewer needs or fewer countries", move || {
             let basis = coverage::basis(&snapshot, &completeness, &supply, &countries, Category::ALL);
-            let cells = demand::cells(&records, through);
+            let cells = demand::cells(&records, range.through);
             (coverage::demand_vs_supply(&snapshot, &cells, &query), basis)
         })
         .await?;
@@ -487,11 +486,11 @@ pub async fn demand(
         csv_response(export::demand_csv(&report), "witgis-demand-vs-supply")
     } else {
         let mut body = serde_json::to_value(&report).map_err(|e| ApiError::Internal(e.to_string()))?;
-        body["from"] = json!(from);
-        body["to"] = json!(to);
+        body["from"] = json!(range.from);
+        body["to"] = json!(range.to);
         body["records"] = json!(basis.0);
         body["complete"] = json!(basis.1);
-        body["published_through"] = json!(through.format("%Y-%m").to_string());
+        body["published_through"] = json!(range.through.format("%Y-%m").to_string());
         Ok(Json(body).into_response())
     }
 }
