@@ -2,7 +2,8 @@
 //! category and per 100,000 inhabitants), the distance from every populated
 //! locality to the nearest matching resource, the localities left farthest
 //! away ([`gaps`]), and where new services would reach the most people
-//! ([`suggest`]), and logged demand against supply ([`demand_vs_supply`]).
+//! ([`suggest`]), and logged demand against supply ([`demand_vs_supply`]);
+//! their CSV and GeoJSON forms in [`export`].
 //!
 //! Distances come from the snapshot's exact geodesic nearest search, one query
 //! per locality (never an all-pairs matrix). Population-weighted figures
@@ -10,6 +11,8 @@
 
 mod completeness;
 mod demand;
+pub mod export;
+mod published;
 mod regions;
 mod suggest;
 
@@ -26,6 +29,7 @@ pub use self::completeness::{Completeness, CompletenessError, Declaration};
 pub use self::demand::{
     AreaRank, DemandQuery, DemandReport, DemandRow, Period, Supply, demand_points, demand_vs_supply, supply,
 };
+pub use self::published::{Group, GroupBy, PublishedRange, Summary, summarise};
 pub use self::regions::{
     REGION_POPULATION_SOURCE, REGION_SOURCE, estimated_regions, with_estimated_population,
 };
@@ -489,6 +493,25 @@ pub fn records_by_country(snapshot: &Snapshot, filter: &Filter) -> HashMap<Count
         *counts.entry(snapshot.index().resource(i).country).or_default() += 1;
     }
     counts
+}
+
+/// What an answer's supply rests on: the matching records of the directory
+/// (in `countries`, or anywhere) and whether it claims to list every resource
+/// of `categories` in each of those countries (the covered four when none).
+pub fn basis(
+    snapshot: &Snapshot,
+    completeness: &Completeness,
+    filter: &Filter,
+    countries: &[Country],
+    categories: &[Category],
+) -> (usize, bool) {
+    let by_country = records_by_country(snapshot, filter);
+    if countries.is_empty() {
+        let complete = Country::COVERED.into_iter().all(|c| completeness.all_complete(Some(c), categories));
+        return (by_country.values().sum(), complete);
+    }
+    let records = countries.iter().map(|c| by_country.get(c).copied().unwrap_or(0)).sum();
+    (records, countries.iter().all(|&c| completeness.all_complete(Some(c), categories)))
 }
 
 /// What a coverage report counts people with: the localities (its demand

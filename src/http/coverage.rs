@@ -14,10 +14,11 @@ use serde_json::{Value, json};
 use super::error::ApiError;
 use super::extract::Caller;
 use super::geojson::GeoJson;
+use super::negotiate::{Format, Offer};
 use super::offload::offload;
 use super::params::Params;
 use crate::auth::Role;
-use crate::coverage::{self, DemandQuery, DemandReport, Level, Period, Query, Report};
+use crate::coverage::{self, DemandQuery, Level, Period, Query, export};
 use crate::index::{Filter, Snapshot};
 use crate::model::demand;
 use crate::model::{Category, Country, Topic};
@@ -58,55 +59,11 @@ async fn blocking<T: Send + 'static>(
 /// What to ask instead of a coverage report that does not fit the budget.
 const ASK_LESS_REPORT: &str = "ask for fewer countries or categories";
 
-/// How a coverage answer is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Format {
-    Json,
-    Csv,
-    GeoJson,
-}
+/// The formats of `/api/coverage`.
+const REPORT_FORMATS: Offer = Offer::new(&[Format::Csv, Format::GeoJson], "json, csv, geojson");
 
-impl Format {
-    fn name(self) -> &'static str {
-        match self {
-            Format::Json => "json",
-            Format::Csv => "csv",
-            Format::GeoJson => "geojson",
-        }
-    }
-
-    fn media_type(self) -> &'static str {
-        match self {
-            Format::Json => "application/json",
-            Format::Csv => "text/csv",
-            Format::GeoJson => "application/geo+json",
-        }
-    }
-
-    /// The `format` asked for, one of `offered` (JSON first); without one, the
-    /// first offered media type that `Accept` names, else JSON.
-    fn parse(params: &mut Params, headers: &HeaderMap, offered: &[Format]) -> Format {
-        match params.one("format").as_deref().map(str::trim) {
-            Some(name) => offered.iter().copied().find(|f| f.name() == name).unwrap_or_else(|| {
-                let names: Vec<&str> = offered.iter().map(|f| f.name()).collect();
-                params.fail("format", format!("'{name}' is not a format; expected {}", names.join(", ")));
-                Format::Json
-            }),
-            None => {
-                let accept = headers
-                    .get(header::ACCEPT)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_ascii_lowercase)
-                    .unwrap_or_default();
-                offered
-                    .iter()
-                    .copied()
-                    .find(|f| *f != Format::Json && accept.contains(f.media_type()))
-                    .unwrap_or(Format::Json)
-            }
-        }
-    }
-}
+/// The formats of `/api/coverage/demand`.
+const DEMAND_FORMATS: Offer = Offer::new(&[Format::Csv], "json, csv");
 
 /// The coverage report as JSON; as CSV with `format=csv` or `Accept:
 /// text/csv`; as GeoJSON (each row's outline, the CSV's columns as
@@ -142,7 +99,7 @@ pub async fn coverage(
             Level::Country
         }
     };
-    let format = Format::parse(&mut params, &headers, &[Format::Json, Format::Csv, Format::GeoJson]);
+    let format = REPORT_FORMATS.pick(&mut params, &headers);
     let query = query(&mut params);
     params.finish()?;
     let name = file_name(level, &query);
@@ -157,10 +114,10 @@ pub async fn coverage(
     .await?;
     match format {
         Format::Json => Ok(Json(report).into_response()),
-        Format::Csv => csv_response(to_csv(&report), &name),
+        Format::Csv => csv_response(export::to_csv(&report), &name),
         Format::GeoJson => {
             let body = blocking(&state, ASK_LESS_REPORT, move || {
-                to_geojson(&report, |id| outline(&snapshot, &reference, level, id))
+                export::to_geojson(&report, |id| outline(&snapshot, &reference, level, id))
             })
             .await?;
             let mut response = GeoJson(body).into_response();
@@ -217,156 +174,6 @@ fn csv_response(body: Result<Vec<u8>, csv::Error>, name: &str) -> Result<Respons
         .into_response())
 }
 
-/// The report flattened into columns: the CSV header and rows, and the
-/// properties of the GeoJSON features. Numbers stay numbers; unknown figures
-/// are null.
-fn flatten(report: &Report) -> (Vec<String>, Vec<Vec<Value>>) {
-    let categories: Vec<Category> =
-        report.rows.first().map(|r| r.by_category.iter().map(|c| c.category).collect()).unwrap_or_default();
-    let mut head: Vec<String> = [
-        "level",
-        "id",
-        "name",
-        "country",
-        "population",
-        "resources",
-        "resources_per_100k",
-        "serving",
-        "records",
-        "complete",
-    ]
-    .map(str::to_owned)
-    .to_vec();
-    for c in &categories {
-        head.push(c.as_str().to_owned());
-        head.push(format!("{c}_per_100k"));
-        head.push(format!("{c}_complete"));
-    }
-    head.extend(
-        [
-            "localities",
-            "locality_population",
-            "mean_km",
-            "p90_km",
-            "share_within_5km",
-            "share_within_10km",
-            "share_within_25km",
-        ]
-        .map(str::to_owned),
-    );
-    let level = report.level.as_str();
-    let rows = report
-        .rows
-        .iter()
-        .map(|r| {
-            let mut rec = vec![
-                json!(level),
-                json!(r.id),
-                json!(r.name),
-                json!(r.country.map(|c| c.to_string())),
-                json!(r.population),
-                json!(r.resources),
-                json!(r.resources_per_100k),
-                json!(r.serving),
-                json!(r.records),
-                json!(r.complete),
-            ];
-            for c in &r.by_category {
-                rec.push(json!(c.count));
-                rec.push(json!(c.per_100k));
-                rec.push(json!(c.complete));
-            }
-            let d = &r.distance;
-            rec.extend([
-                json!(d.localities),
-                json!(d.locality_population),
-                json!(d.mean_km),
-                json!(d.p90_km),
-                json!(d.share_within_5km),
-                json!(d.share_within_10km),
-                json!(d.share_within_25km),
-            ]);
-            rec
-        })
-        .collect();
-    (head, rows)
-}
-
-/// The report as CSV: one row per country or area, one pair of columns
-/// (count, per 100k) per reported category.
-pub fn to_csv(report: &Report) -> Result<Vec<u8>, csv::Error> {
-    let (head, rows) = flatten(report);
-    let cell = |v: &Value| match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Number(n) => match (n.as_u64(), n.as_f64()) {
-            (Some(u), _) => u.to_string(),
-            (None, Some(f)) => f.to_string(),
-            (None, None) => n.to_string(),
-        },
-        other => other.to_string(),
-    };
-    let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record(&head)?;
-    for row in &rows {
-        out.write_record(row.iter().map(cell))?;
-    }
-    out.into_inner().map_err(|e| e.into_error().into())
-}
-
-/// The report as a GeoJSON FeatureCollection: one Feature per row, with the
-/// row's outline (null when unknown) and the CSV's columns as properties.
-pub fn to_geojson(report: &Report, outline: impl Fn(&str) -> Option<geojson::Geometry>) -> Value {
-    let (head, rows) = flatten(report);
-    let features: Vec<Value> = report
-        .rows
-        .iter()
-        .zip(rows)
-        .map(|(r, values)| {
-            let properties: serde_json::Map<String, Value> = head.iter().cloned().zip(values).collect();
-            json!({ "type": "Feature", "id": r.id, "geometry": outline(&r.id), "properties": properties })
-        })
-        .collect();
-    json!({
-        "type": "FeatureCollection",
-        "level": report.level,
-        "categories": report.categories,
-        "topics": report.topics,
-        "population_source": report.population_source,
-        "records": report.records,
-        "declared_complete": report.declared_complete,
-        "numberReturned": features.len(),
-        "features": features,
-    })
-}
-
-/// What an answer's supply rests on: the matching records of the directory
-/// (in `countries`, or anywhere) and whether it claims to list every resource
-/// of `categories` in each of those countries (the covered four when none).
-fn basis(
-    snapshot: &Snapshot,
-    completeness: &coverage::Completeness,
-    filter: &Filter,
-    countries: &[Country],
-    categories: &[Category],
-) -> (usize, bool) {
-    let by_country = coverage::records_by_country(snapshot, filter);
-    if countries.is_empty() {
-        let complete = Country::COVERED.into_iter().all(|c| completeness.all_complete(Some(c), categories));
-        return (by_country.values().sum(), complete);
-    }
-    let records = countries.iter().map(|c| by_country.get(c).copied().unwrap_or(0)).sum();
-    (records, countries.iter().all(|&c| completeness.all_complete(Some(c), categories)))
-}
-
-fn point(lon: f64, lat: f64) -> Value {
-    json!({ "type": "Point", "coordinates": [lon, lat] })
-}
-
-fn km(m: f64) -> f64 {
-    (m / 10.0).round() / 100.0
-}
-
 /// Localities farther than `min_km` (default 25) from any matching resource,
 /// most populous first, as GeoJSON. Each says how many matching records the
 /// directory holds in its country (`records`) and whether the directory
@@ -409,12 +216,12 @@ pub async fn gaps(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -
                 json!({
                     "type": "Feature",
                     "id": l.id,
-                    "geometry": point(l.lon, l.lat),
+                    "geometry": export::point(l.lon, l.lat),
                     "properties": {
                         "name": l.name,
                         "country": l.country,
                         "population": l.population,
-                        "nearest_km": g.nearest.map(|h| km(h.distance_m)),
+                        "nearest_km": g.nearest.map(|h| export::km(h.distance_m)),
                         "nearest_id": g.nearest.map(|h| snapshot.index().resource(h.index).id.clone()),
                         "records": l.country.map_or(0, |c| records.get(&c).copied().unwrap_or(0)),
                         "complete": completeness.all_complete(l.country, &categories),
@@ -488,7 +295,7 @@ pub async fn suggest(
         }
     };
     let asked_range = params.has("from") || params.has("to");
-    let (from, to, through) = super::demand::published_range(&mut params, state.desk_today());
+    let range = super::demand::published_range(&mut params, state.desk_today());
     if weight == Weight::Population && asked_range {
         params.fail("from", "from and to limit the demand log: they go with weight=demand".into());
     }
@@ -504,11 +311,12 @@ pub async fn suggest(
         Weight::Population => None,
         Weight::Demand => {
             caller?.require(Role::Viewer)?;
-            let records = match from {
-                Some(f) if f > to => Vec::new(),
-                _ => state.store().demand(from, Some(to)).await?,
+            let records = if range.is_empty() {
+                Vec::new()
+            } else {
+                state.store().demand(range.from, Some(range.to)).await?
             };
-            Some(demand::cells(&records, through))
+            Some(demand::cells(&records, range.through))
         }
     };
     let snapshot = state.snapshot();
@@ -518,7 +326,7 @@ pub async fn suggest(
         offload(&state, "ask for a smaller radius_km, a smaller k or fewer countries", move |budget| {
             budget.check()?;
             let localities = &reference.localities;
-            let basis = basis(
+            let basis = coverage::basis(
                 &snapshot,
                 &completeness,
                 &query.resource_filter(),
@@ -565,7 +373,7 @@ pub async fn suggest(
                     json!({
                         "type": "Feature",
                         "id": l.id,
-                        "geometry": point(l.lon, l.lat),
+                        "geometry": export::point(l.lon, l.lat),
                         "properties": {
                             "rank": rank + 1,
                             "name": l.name,
@@ -593,9 +401,9 @@ pub async fn suggest(
                 body["population"] = json!(s.population);
             }
             if weight == Weight::Demand {
-                body["from"] = json!(from);
-                body["to"] = json!(to);
-                body["published_through"] = json!(through.format("%Y-%m").to_string());
+                body["from"] = json!(range.from);
+                body["to"] = json!(range.to);
+                body["published_through"] = json!(range.through.format("%Y-%m").to_string());
             }
             Ok(body)
         })
@@ -642,7 +450,7 @@ pub async fn demand(
         raw.as_deref(),
         &["from", "to", "need", "country", "period", "radius_km", "format"],
     );
-    let (from, to, through) = super::demand::published_range(&mut params, state.desk_today());
+    let range = super::demand::published_range(&mut params, state.desk_today());
     let period = match params.one("period") {
         None => Period::All,
         Some(raw) => Period::parse(&raw).unwrap_or_else(|| {
@@ -658,12 +466,10 @@ pub async fn demand(
         period,
         radius_m: radius_km * 1000.0,
     };
-    let csv = Format::parse(&mut params, &headers, &[Format::Json, Format::Csv]) == Format::Csv;
+    let csv = DEMAND_FORMATS.pick(&mut params, &headers) == Format::Csv;
     params.finish()?;
-    let records = match from {
-        Some(f) if f > to => Vec::new(),
-        _ => state.store().demand(from, Some(to)).await?,
-    };
+    let records =
+        if range.is_empty() { Vec::new() } else { state.store().demand(range.from, Some(range.to)).await? };
     let snapshot = state.snapshot();
     let completeness = state.completeness();
     // Supply is the resources meeting a need, of any category.
@@ -671,52 +477,20 @@ pub async fn demand(
     let countries = query.countries.clone();
     let (report, basis) =
         blocking(&state, "ask for a shorter period, fewer needs or fewer countries", move || {
-            let basis = basis(&snapshot, &completeness, &supply, &countries, Category::ALL);
-            let cells = demand::cells(&records, through);
+            let basis = coverage::basis(&snapshot, &completeness, &supply, &countries, Category::ALL);
+            let cells = demand::cells(&records, range.through);
             (coverage::demand_vs_supply(&snapshot, &cells, &query), basis)
         })
         .await?;
     if csv {
-        csv_response(demand_csv(&report), "witgis-demand-vs-supply")
+        csv_response(export::demand_csv(&report), "witgis-demand-vs-supply")
     } else {
         let mut body = serde_json::to_value(&report).map_err(|e| ApiError::Internal(e.to_string()))?;
-        body["from"] = json!(from);
-        body["to"] = json!(to);
+        body["from"] = json!(range.from);
+        body["to"] = json!(range.to);
         body["records"] = json!(basis.0);
         body["complete"] = json!(basis.1);
-        body["published_through"] = json!(through.format("%Y-%m").to_string());
+        body["published_through"] = json!(range.through.format("%Y-%m").to_string());
         Ok(Json(body).into_response())
     }
-}
-
-/// The rows of a demand report as CSV; published counts of 0 are written `<5`.
-pub fn demand_csv(report: &DemandReport) -> Result<Vec<u8>, csv::Error> {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record([
-        "period",
-        "area",
-        "area_name",
-        "country",
-        "need",
-        "requests",
-        "unmet",
-        "resources_in_area",
-        "resources_within_radius",
-        "requests_per_resource",
-    ])?;
-    for r in &report.rows {
-        out.write_record([
-            r.period.clone(),
-            r.area.clone(),
-            r.area_name.clone().unwrap_or_default(),
-            r.country.map(|c| c.to_string()).unwrap_or_default(),
-            r.need.to_string(),
-            r.requests.to_string(),
-            r.unmet.to_string(),
-            r.supply.map(|s| s.in_area.to_string()).unwrap_or_default(),
-            r.supply.map(|s| s.within_radius.to_string()).unwrap_or_default(),
-            r.requests_per_resource.map(|v| v.to_string()).unwrap_or_default(),
-        ])?;
-    }
-    out.into_inner().map_err(|e| e.into_error().into())
 }

@@ -11,7 +11,6 @@
 //! Counts come only from the published cells
 //! ([`crate::model::demand::cells`]): see docs/demand-log.md, "Privacy".
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Json;
@@ -19,7 +18,7 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -27,8 +26,9 @@ use super::error::{ApiError, InvalidParam};
 use super::extract::{Body, Caller};
 use super::params::Params;
 use crate::auth::Role;
+use crate::coverage::{GroupBy, PublishedRange, Summary, summarise};
 use crate::index::Snapshot;
-use crate::model::demand::{self, CORRECTION_HOURS, Cell, Count, Demand, DemandInput, NewDemand};
+use crate::model::demand::{self, CORRECTION_HOURS, Demand, DemandInput, NewDemand};
 use crate::state::AppState;
 
 /// `POST /api/demand`: logs one anonymous request (operator or higher).
@@ -259,107 +259,16 @@ pub async fn recent_demand(
     Ok(Json(Recent { hours: CORRECTION_HOURS, records }))
 }
 
-/// `from` and `to` as published figures read them: widened to whole months
-/// (the first day of `from`'s month, the last of `to`'s), and `to` no later
-/// than the end of the last published month. Also that month's first day.
-pub fn published_range(params: &mut Params, today: NaiveDate) -> (Option<NaiveDate>, NaiveDate, NaiveDate) {
+/// `from` and `to` from the query (`from` after `to` fails the parameter),
+/// as published figures read them: see [`PublishedRange::new`].
+pub fn published_range(params: &mut Params, today: NaiveDate) -> PublishedRange {
     let (from, to) = (params.date("from"), params.date("to"));
     if let (Some(f), Some(t)) = (from, to) {
         if f > t {
             params.fail("from", "is after to".into());
         }
     }
-    let through = demand::last_published_month(today);
-    let last = demand::end_of_month(through);
-    let to = to.map_or(last, |t| demand::end_of_month(t).min(last));
-    (from.and_then(|d| d.with_day(1)), to, through)
-}
-
-/// How a summary groups records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GroupBy {
-    /// By need (a topic).
-    Need,
-    /// By area id.
-    Area,
-    /// By month, `YYYY-MM`.
-    Month,
-}
-
-impl GroupBy {
-    fn parse(s: &str) -> Option<GroupBy> {
-        match s.trim() {
-            "need" => Some(GroupBy::Need),
-            "area" => Some(GroupBy::Area),
-            "month" => Some(GroupBy::Month),
-            _ => None,
-        }
-    }
-
-    fn as_str(self) -> &'static str {
-        match self {
-            GroupBy::Need => "need",
-            GroupBy::Area => "area",
-            GroupBy::Month => "month",
-        }
-    }
-
-    fn key(self, c: &Cell) -> String {
-        match self {
-            GroupBy::Need => c.need.as_str().to_owned(),
-            GroupBy::Area => c.area.clone(),
-            GroupBy::Month => c.month.format("%Y-%m").to_string(),
-        }
-    }
-}
-
-/// One group of a summary.
-#[derive(Debug, Serialize)]
-pub struct Group {
-    /// The need, area id or month.
-    pub key: String,
-    /// How many requests (published: a sum of rounded cells).
-    pub count: Count,
-}
-
-/// Counts of requests per group.
-#[derive(Debug, Serialize)]
-pub struct Summary {
-    /// `need`, `area` or `month`.
-    pub by: &'static str,
-    /// First day counted, if limited (the first of a month).
-    pub from: Option<NaiveDate>,
-    /// Last day counted (the last of a month, no later than the end of
-    /// `published_through`).
-    pub to: NaiveDate,
-    /// The latest month published.
-    pub published_through: String,
-    /// Groups with published requests, by key.
-    pub groups: Vec<Group>,
-    /// The sum of the groups.
-    pub total: Count,
-}
-
-/// Adds up published cells per group.
-pub fn summarise(
-    cells: &[Cell],
-    by: GroupBy,
-    from: Option<NaiveDate>,
-    to: NaiveDate,
-    through: NaiveDate,
-) -> Summary {
-    let mut counts: BTreeMap<String, Count> = BTreeMap::new();
-    for c in cells {
-        *counts.entry(by.key(c)).or_default() += c.requests;
-    }
-    Summary {
-        by: by.as_str(),
-        from,
-        to,
-        published_through: through.format("%Y-%m").to_string(),
-        groups: counts.into_iter().map(|(key, count)| Group { key, count }).collect(),
-        total: cells.iter().map(|c| c.requests).sum(),
-    }
+    PublishedRange::new(from, to, today)
 }
 
 /// `GET /api/demand/summary?from=&to=&by=need|area|month` (operator or
@@ -389,7 +298,7 @@ pub async fn demand_summary(
 ) -> Result<Json<Summary>, ApiError> {
     caller.require(Role::Operator)?;
     let mut params = Params::parse_private(query.as_deref(), &["from", "to", "by"]);
-    let (from, to, through) = published_range(&mut params, state.desk_today());
+    let range = published_range(&mut params, state.desk_today());
     let by = match params.one("by") {
         None => Some(GroupBy::Need),
         Some(raw) => {
@@ -402,50 +311,8 @@ pub async fn demand_summary(
     };
     params.finish()?;
     let by = by.unwrap_or(GroupBy::Need);
-    let records = match from {
-        Some(f) if f > to => Vec::new(),
-        _ => state.store().demand(from, Some(to)).await?,
-    };
-    let cells = demand::cells(&records, through);
-    Ok(Json(summarise(&cells, by, from, to, through)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::Topic;
-    use crate::model::demand::{Channel, Requester};
-
-    fn demand(date: &str, need: Topic, area: &str) -> Demand {
-        Demand {
-            id: demand::new_id(),
-            date: date.parse().unwrap(),
-            need,
-            channel: Channel::Phone,
-            requester: Requester::Other,
-            area: area.into(),
-            lon: None,
-            lat: None,
-            referred_to: Vec::new(),
-            created_at: String::new(),
-            created_by: "desk".into(),
-        }
-    }
-
-    #[test]
-    fn summaries_add_up_rounded_cells_and_leave_small_ones_out() {
-        let mut records: Vec<Demand> =
-            (0..6).map(|_| demand("2026-01-10", Topic::Housing, "it-rm-municipio-01")).collect();
-        records.extend((0..3).map(|_| demand("2026-02-10", Topic::Housing, "it-rm-municipio-01")));
-        records.push(demand("2026-02-01", Topic::Youth, "it-rm-municipio-02"));
-        let through = "2026-12-01".parse().unwrap();
-        let to = "2026-12-31".parse().unwrap();
-        let cells = demand::cells(&records, through);
-        let s = serde_json::to_value(summarise(&cells, GroupBy::Need, None, to, through)).unwrap();
-        // January's 6 housing requests publish as 5; February's 3 as nothing.
-        assert_eq!(s["groups"], serde_json::json!([{"key": "housing", "count": 5}]));
-        assert_eq!(s["total"], 5);
-        let s = serde_json::to_value(summarise(&cells, GroupBy::Month, None, to, through)).unwrap();
-        assert_eq!(s["groups"], serde_json::json!([{"key": "2026-01", "count": 5}]));
-    }
+    let records =
+        if range.is_empty() { Vec::new() } else { state.store().demand(range.from, Some(range.to)).await? };
+    let cells = demand::cells(&records, range.through);
+    Ok(Json(summarise(&cells, by, &range)))
 }

@@ -13,6 +13,7 @@ pub mod headers;
 pub mod health;
 pub mod hsds;
 pub mod nearest;
+pub mod negotiate;
 pub mod offload;
 pub mod ogcapi;
 pub mod openapi;

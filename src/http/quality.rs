@@ -9,8 +9,12 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 use super::error::ApiError;
+use super::negotiate::{Format, Offer};
 use super::params::Params;
 use crate::state::AppState;
+
+/// The formats of `/api/quality`.
+const FORMATS: Offer = Offer::new(&[Format::Csv], "json or csv");
 
 /// The report as JSON; as CSV with `format=csv` or `Accept: text/csv`, one
 /// row per country and category (`table=groups`, the default) or per record
@@ -37,18 +41,7 @@ pub async fn quality(
 ) -> Result<Response, ApiError> {
     let mut params = Params::parse(raw.as_deref(), &["as_of", "format", "table"]);
     let as_of = params.date("as_of").unwrap_or_else(|| chrono::Utc::now().date_naive());
-    let csv = match params.one("format").as_deref().map(str::trim) {
-        Some("json") => false,
-        Some("csv") => true,
-        Some(other) => {
-            params.fail("format", format!("'{other}' is not a format; expected json or csv"));
-            false
-        }
-        None => headers
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|a| a.to_ascii_lowercase().contains("text/csv")),
-    };
+    let csv = FORMATS.pick(&mut params, &headers) == Format::Csv;
     let work_list = match params.one("table").as_deref().map(str::trim) {
         None | Some("groups") => false,
         Some("work_list") => true,
