@@ -60,10 +60,10 @@ async fn blocking<T: Send + 'static>(
 const ASK_LESS_REPORT: &str = "ask for fewer countries or categories";
 
 /// The formats of `/api/coverage`.
-const REPORT_FORMATS: Offer = Offer::new(&[Format::Csv, Format::GeoJson], "json, csv, geojson");
+const REPORT_FORMATS: Offer = Offer::new(&[Format::Csv, Format::GeoJson]);
 
 /// The formats of `/api/coverage/demand`.
-const DEMAND_FORMATS: Offer = Offer::new(&[Format::Csv], "json, csv");
+const DEMAND_FORMATS: Offer = Offer::new(&[Format::Csv]);
 
 /// The coverage report as JSON; as CSV with `format=csv` or `Accept:
 /// text/csv`; as GeoJSON (each row's outline, the CSV's columns as

@@ -14,7 +14,7 @@ use super::params::Params;
 use crate::state::AppState;
 
 /// The formats of `/api/quality`.
-const FORMATS: Offer = Offer::new(&[Format::Csv], "json or csv");
+const FORMATS: Offer = Offer::new(&[Format::Csv]);
 
 /// The report as JSON; as CSV with `format=csv` or `Accept: text/csv`, one
 /// row per country and category (`table=groups`, the default) or per record
