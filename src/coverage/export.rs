@@ -4,7 +4,11 @@
 
 use serde_json::{Value, json};
 
-use super::{DemandReport, Report};
+use super::{
+    Completeness, DemandReport, Gap, Localities, PublishedRange, Query, Report, Suggestions, Weight,
+    records_by_country,
+};
+use crate::index::Snapshot;
 use crate::model::Category;
 
 /// The report flattened into columns: the CSV header and rows, and the
@@ -172,12 +176,198 @@ pub fn demand_csv(report: &DemandReport) -> Result<Vec<u8>, csv::Error> {
     out.into_inner().map_err(|e| e.into_error().into())
 }
 
+/// The places farthest from any matching resource as a FeatureCollection:
+/// each locality with the distance to and the id of the nearest matching
+/// resource, how many records its country has, and whether the directory
+/// claims to list them all (when not, the distance describes the directory,
+/// not the supply).
+pub fn gaps_geojson(
+    found: &[Gap],
+    localities: &Localities,
+    snapshot: &Snapshot,
+    completeness: &Completeness,
+    query: &Query,
+    min_km: f64,
+) -> Value {
+    let records = records_by_country(snapshot, &query.resource_filter());
+    let categories = query.reported_categories();
+    let features: Vec<Value> = found
+        .iter()
+        .map(|g| {
+            let l = localities.get(g.locality);
+            json!({
+                "type": "Feature",
+                "id": l.id,
+                "geometry": point(l.lon, l.lat),
+                "properties": {
+                    "name": l.name,
+                    "country": l.country,
+                    "population": l.population,
+                    "nearest_km": g.nearest.map(|h| km(h.distance_m)),
+                    "nearest_id": g.nearest.map(|h| snapshot.index().resource(h.index).id.clone()),
+                    "records": l.country.map_or(0, |c| records.get(&c).copied().unwrap_or(0)),
+                    "complete": completeness.all_complete(l.country, &categories),
+                }
+            })
+        })
+        .collect();
+    json!({
+        "type": "FeatureCollection",
+        "min_km": min_km,
+        "declared_complete": completeness.declarations(),
+        "numberReturned": features.len(),
+        "features": features,
+    })
+}
+
+/// What a suggestion answer says besides its picks.
+#[derive(Debug, Clone, Copy)]
+pub struct SuggestionContext<'a> {
+    /// People or requests.
+    pub weight: Weight,
+    /// The reach of a new service.
+    pub radius_km: f64,
+    /// The matching records, and whether the directory claims them complete.
+    pub basis: (usize, bool),
+    /// The months of the demand log counted (`weight=demand`).
+    pub range: Option<&'a PublishedRange>,
+}
+
+/// The suggested sites as a FeatureCollection, ranked, with the figures
+/// published as the weight allows ([`Weight::published`]). The population
+/// already covered is public; the number of requests already met would be
+/// a count of its own, so a demand answer states only what is uncovered.
+pub fn suggestions_geojson(
+    s: &Suggestions,
+    localities: &Localities,
+    context: SuggestionContext<'_>,
+) -> Value {
+    let SuggestionContext { weight, radius_km, basis, range } = context;
+    let unit = weight.unit();
+    let mut covered = 0;
+    let features: Vec<Value> = s
+        .picks
+        .iter()
+        .enumerate()
+        .map(|(rank, p)| {
+            let l = localities.get(p.locality);
+            covered += p.newly_covered;
+            json!({
+                "type": "Feature",
+                "id": l.id,
+                "geometry": point(l.lon, l.lat),
+                "properties": {
+                    "rank": rank + 1,
+                    "name": l.name,
+                    "country": l.country,
+                    "population": l.population,
+                    format!("newly_covered_{unit}"): weight.published(p.newly_covered),
+                    format!("cumulative_covered_{unit}"): weight.published(covered),
+                }
+            })
+        })
+        .collect();
+    let mut body = json!({
+        "type": "FeatureCollection",
+        "weight": unit,
+        "radius_km": radius_km,
+        format!("uncovered_{unit}_before"): weight.published(s.uncovered_before),
+        format!("uncovered_{unit}_after"): weight.published(s.uncovered_before.saturating_sub(covered)),
+        "records": basis.0,
+        "complete": basis.1,
+        "features": features,
+    });
+    if weight == Weight::Population {
+        body["population"] = json!(s.population);
+    }
+    if let Some(range) = range {
+        body["from"] = json!(range.from);
+        body["to"] = json!(range.to);
+        body["published_through"] = json!(range.through.format("%Y-%m").to_string());
+    }
+    body
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::coverage::{DemandRow, Level, Period, Supply};
+    use crate::coverage::{DemandRow, Level, Period, Suggestion, Supply};
     use crate::model::demand::Count;
     use crate::model::{Country, Topic};
+
+    fn two_places() -> Localities {
+        let place = |id: u64, name: &str, lon: f64, lat: f64, population: u64| crate::coverage::Locality {
+            id,
+            name: name.into(),
+            country: Some("IT".parse::<Country>().unwrap()),
+            lon,
+            lat,
+            population,
+        };
+        Localities::new(vec![place(1, "Uno", 12.5, 41.9, 1000), place(2, "Due", 13.0, 42.0, 300)])
+    }
+
+    fn picks(gains: &[(u32, u64)], before: u64) -> Suggestions {
+        Suggestions {
+            population: 5000,
+            uncovered_before: before,
+            picks: gains
+                .iter()
+                .map(|&(locality, newly_covered)| Suggestion { locality, newly_covered })
+                .collect(),
+            visits: 0,
+        }
+    }
+
+    #[test]
+    fn a_population_suggestion_states_every_figure() {
+        let context =
+            SuggestionContext { weight: Weight::Population, radius_km: 10.0, basis: (7, false), range: None };
+        let body = suggestions_geojson(&picks(&[(1, 300), (0, 0)], 1300), &two_places(), context);
+        assert_eq!(body["weight"], "population");
+        assert_eq!(body["population"], 5000);
+        assert_eq!(body["uncovered_population_before"], 1300);
+        assert_eq!(body["uncovered_population_after"], 1000);
+        assert_eq!(body["records"], 7);
+        assert_eq!(body["complete"], false);
+        let first = &body["features"][0];
+        assert_eq!(first["id"], 2);
+        assert_eq!(first["geometry"], json!({"type": "Point", "coordinates": [13.0, 42.0]}));
+        assert_eq!(first["properties"]["rank"], 1);
+        assert_eq!(first["properties"]["newly_covered_population"], 300);
+        assert_eq!(body["features"][1]["properties"]["newly_covered_population"], 0);
+        assert_eq!(body["features"][1]["properties"]["cumulative_covered_population"], 300);
+        assert!(body.get("from").is_none());
+    }
+
+    #[test]
+    fn a_demand_suggestion_publishes_no_small_count_and_not_the_requests_already_met() {
+        let range = PublishedRange {
+            from: chrono::NaiveDate::from_ymd_opt(2026, 1, 1),
+            to: chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(),
+            through: chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+        };
+        let context = SuggestionContext {
+            weight: Weight::Demand,
+            radius_km: 5.0,
+            basis: (3, true),
+            range: Some(&range),
+        };
+        let body = suggestions_geojson(&picks(&[(0, 10)], 10), &two_places(), context);
+        assert_eq!(body["weight"], "requests");
+        assert!(body.get("population").is_none(), "the requests already met would be a count of its own");
+        assert_eq!(body["uncovered_requests_before"], 10);
+        assert_eq!(body["uncovered_requests_after"], "<5");
+        assert_eq!(body["features"][0]["properties"]["newly_covered_requests"], 10);
+        assert_eq!(body["from"], "2026-01-01");
+        assert_eq!(body["to"], "2026-03-31");
+        assert_eq!(body["published_through"], "2026-03");
+        assert_eq!(Weight::Demand.min_gain(), 5);
+        assert_eq!(Weight::Population.min_gain(), 1);
+        assert_eq!(Weight::Population.published(0), json!(0));
+        assert_eq!(Weight::parse("demand"), Some(Weight::Demand));
+        assert_eq!(Weight::parse("people"), None);
+    }
 
     #[test]
     fn points_and_kilometres() {

@@ -33,7 +33,7 @@ pub use self::published::{Group, GroupBy, PublishedRange, Summary, summarise};
 pub use self::regions::{
     REGION_POPULATION_SOURCE, REGION_SOURCE, estimated_regions, with_estimated_population,
 };
-pub use self::suggest::{Suggestion, Suggestions, suggest, suggest_for, suggest_within};
+pub use self::suggest::{Suggestion, Suggestions, Weight, suggest, suggest_for, suggest_within};
 use crate::index::{BBox, Filter, Hit, Snapshot};
 use crate::model::{Area, Category, Country, Topic};
 use crate::sphere::{self, UnitVec};

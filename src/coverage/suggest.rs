@@ -23,6 +23,52 @@ use crate::index::Snapshot;
 use crate::sphere::{self, UnitVec};
 use crate::work::{Budget, Stop};
 
+/// What a suggestion covers, and how its figures may be published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Weight {
+    /// The people of the localities (public figures).
+    Population,
+    /// The requests of the demand log, counted from its published cells.
+    Demand,
+}
+
+impl Weight {
+    /// The weight named `population` or `demand`.
+    pub fn parse(name: &str) -> Option<Weight> {
+        match name {
+            "population" => Some(Weight::Population),
+            "demand" => Some(Weight::Demand),
+            _ => None,
+        }
+    }
+
+    /// What the figures count, in the answer's property names.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Weight::Population => "population",
+            Weight::Demand => "requests",
+        }
+    }
+
+    /// The least a suggested site must newly cover: 5 requests, since a
+    /// smaller gain would point at a handful of callers.
+    pub fn min_gain(self) -> u64 {
+        match self {
+            Weight::Population => 1,
+            Weight::Demand => 5,
+        }
+    }
+
+    /// A figure as published: requests are sums of published cells
+    /// (multiples of 5, small ones suppressed), so 0 reads "<5".
+    pub fn published(self, n: u64) -> serde_json::Value {
+        match self {
+            Weight::Demand if n == 0 => serde_json::json!("<5"),
+            _ => serde_json::json!(n),
+        }
+    }
+}
+
 /// One suggested site.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Suggestion {

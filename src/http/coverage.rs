@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::error::ApiError;
 use super::extract::Caller;
@@ -18,7 +18,7 @@ use super::negotiate::{Format, Offer};
 use super::offload::offload;
 use super::params::Params;
 use crate::auth::Role;
-use crate::coverage::{self, DemandQuery, Level, Period, Query, export};
+use crate::coverage::{self, DemandQuery, Level, Period, Query, Weight, export};
 use crate::index::{Filter, Snapshot};
 use crate::model::demand;
 use crate::model::{Category, Country, Topic};
@@ -205,49 +205,11 @@ pub async fn gaps(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -
     let completeness = state.completeness();
     let reference = Arc::clone(state.reference());
     let body = blocking(&state, "ask for fewer countries, a larger min_km or a smaller limit", move || {
-        let localities = &reference.localities;
-        let found = coverage::gaps(&snapshot, localities, &query, min_km * 1000.0, limit);
-        let records = coverage::records_by_country(&snapshot, &query.resource_filter());
-        let categories = query.reported_categories();
-        let features: Vec<Value> = found
-            .iter()
-            .map(|g| {
-                let l = localities.get(g.locality);
-                json!({
-                    "type": "Feature",
-                    "id": l.id,
-                    "geometry": export::point(l.lon, l.lat),
-                    "properties": {
-                        "name": l.name,
-                        "country": l.country,
-                        "population": l.population,
-                        "nearest_km": g.nearest.map(|h| export::km(h.distance_m)),
-                        "nearest_id": g.nearest.map(|h| snapshot.index().resource(h.index).id.clone()),
-                        "records": l.country.map_or(0, |c| records.get(&c).copied().unwrap_or(0)),
-                        "complete": completeness.all_complete(l.country, &categories),
-                    }
-                })
-            })
-            .collect();
-        json!({
-            "type": "FeatureCollection",
-            "min_km": min_km,
-            "declared_complete": completeness.declarations(),
-            "numberReturned": features.len(),
-            "features": features,
-        })
+        let found = coverage::gaps(&snapshot, &reference.localities, &query, min_km * 1000.0, limit);
+        export::gaps_geojson(&found, &reference.localities, &snapshot, &completeness, &query, min_km)
     })
     .await?;
     Ok(GeoJson(body).into_response())
-}
-
-/// What a suggestion covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Weight {
-    /// The people of the localities.
-    Population,
-    /// The requests of the demand log.
-    Demand,
 }
 
 /// Up to `k` (default 5) localities where a new service would cover the most
@@ -287,12 +249,11 @@ pub async fn suggest(
     let radius_km = params.number("radius_km", 1.0..=MAX_RADIUS_KM, "a radius in kilometres").unwrap_or(10.0);
     let k = params.count("k", 1..=MAX_K, 5);
     let weight = match params.one("weight").as_deref().map(str::trim) {
-        None | Some("population") => Weight::Population,
-        Some("demand") => Weight::Demand,
-        Some(other) => {
-            params.fail("weight", format!("'{other}' is not a weight; expected population or demand"));
+        None => Weight::Population,
+        Some(name) => Weight::parse(name).unwrap_or_else(|| {
+            params.fail("weight", format!("'{name}' is not a weight; expected population or demand"));
             Weight::Population
-        }
+        }),
     };
     let asked_range = params.has("from") || params.has("to");
     let range = super::demand::published_range(&mut params, state.desk_today());
@@ -336,12 +297,6 @@ pub async fn suggest(
             let requests =
                 records.map(|r| coverage::demand_points(&snapshot, &reference.countries, &r, &query.topics));
             let demand = requests.as_ref().unwrap_or(localities);
-            // A site must newly cover at least 5 requests: a smaller gain would
-            // point at a handful of callers.
-            let min_gain = match weight {
-                Weight::Population => 1,
-                Weight::Demand => 5,
-            };
             let s = coverage::suggest_within(
                 &snapshot,
                 demand,
@@ -349,63 +304,16 @@ pub async fn suggest(
                 &query,
                 radius_km * 1000.0,
                 k,
-                min_gain,
+                weight.min_gain(),
                 budget,
             )?;
-            // Requests are sums of published cells (multiples of 5): 0 reads "<5".
-            let amount = |n: u64| match weight {
-                Weight::Population => json!(n),
-                Weight::Demand if n == 0 => json!("<5"),
-                Weight::Demand => json!(n),
+            let context = export::SuggestionContext {
+                weight,
+                radius_km,
+                basis,
+                range: (weight == Weight::Demand).then_some(&range),
             };
-            let unit = match weight {
-                Weight::Population => "population",
-                Weight::Demand => "requests",
-            };
-            let mut covered = 0;
-            let features: Vec<Value> = s
-                .picks
-                .iter()
-                .enumerate()
-                .map(|(rank, p)| {
-                    let l = localities.get(p.locality);
-                    covered += p.newly_covered;
-                    json!({
-                        "type": "Feature",
-                        "id": l.id,
-                        "geometry": export::point(l.lon, l.lat),
-                        "properties": {
-                            "rank": rank + 1,
-                            "name": l.name,
-                            "country": l.country,
-                            "population": l.population,
-                            format!("newly_covered_{unit}"): amount(p.newly_covered),
-                            format!("cumulative_covered_{unit}"): amount(covered),
-                        }
-                    })
-                })
-                .collect();
-            let mut body = json!({
-                "type": "FeatureCollection",
-                "weight": unit,
-                "radius_km": radius_km,
-                format!("uncovered_{unit}_before"): amount(s.uncovered_before),
-                format!("uncovered_{unit}_after"): amount(s.uncovered_before.saturating_sub(covered)),
-                "records": basis.0,
-                "complete": basis.1,
-                "features": features,
-            });
-            // The whole population is public; the number of requests already
-            // met by existing services would be a count of its own.
-            if weight == Weight::Population {
-                body["population"] = json!(s.population);
-            }
-            if weight == Weight::Demand {
-                body["from"] = json!(range.from);
-                body["to"] = json!(range.to);
-                body["published_through"] = json!(range.through.format("%Y-%m").to_string());
-            }
-            Ok(body)
+            Ok(export::suggestions_geojson(&s, localities, context))
         })
         .await?;
     Ok(GeoJson(body).into_response())
