@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
-import { ROOT, startBrowser, startServer, waitFor, waitForMap } from "./harness.mjs";
+import { ROOT, SCREENSHOTS, startBrowser, startServer, waitFor, waitForMap } from "./harness.mjs";
 
 let dir;
 let archive;
@@ -126,7 +126,7 @@ test("streets and names render at street zoom, in the page's language, from this
   assert.ok(field.includes('"name:it"') && !field.includes('"name:de"'), field);
   assert.ok(glyphRequests().includes("Noto Sans Regular/0-255.pbf"), `glyphs: ${glyphRequests()}`);
   await page.waitForTimeout(300);
-  await page.screenshot({ path: join(ROOT, "docs/screenshot-basemap.png") });
+  await page.screenshot({ path: join(SCREENSHOTS, "basemap-local.png") });
   const label = { x: 500, y: 250, width: 500, height: 300 };
   const italian = await page.screenshot({ clip: label });
 
