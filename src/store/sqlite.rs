@@ -11,7 +11,7 @@ use sqlx::query::Query;
 use sqlx::sqlite::{
     SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
-use sqlx::{Row as _, Sqlite, SqliteConnection};
+use sqlx::{ConnectOptions as _, Row as _, Sqlite, SqliteConnection};
 
 use super::dialect::{SQLITE, Statements};
 use super::sql::{Arg, Backend, Encoded, SqlDb, impl_conn};
@@ -36,7 +36,11 @@ impl SqlDb<Sqlite> {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(BUSY_TIMEOUT)
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // A long import statement is expected work, not a warning: like the
+            // PostGIS store, statements are logged at trace and slow ones at debug.
+            .log_statements(tracing::log::LevelFilter::Trace)
+            .log_slow_statements(tracing::log::LevelFilter::Debug, Duration::from_secs(1));
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
