@@ -1,6 +1,7 @@
 //! Snapshot benchmarks over synthetic resources around European cities:
-//! nearest-10 (unfiltered and with a category filter), a city-size bbox, and
-//! building the snapshot, at 1k and 1M records.
+//! nearest-10 (unfiltered and with a category filter), a city-size bbox,
+//! vector tiles from the world to a city, and building the snapshot, at 1k
+//! and 1M records.
 //!
 //! Run: `cargo bench --bench index` (1M set-up takes about half a minute).
 
@@ -96,6 +97,19 @@ fn bench(c: &mut Criterion) {
         let mut group = c.benchmark_group("snapshot");
         if size >= 1_000_000 {
             group.sample_size(10).measurement_time(Duration::from_secs(20));
+        }
+        // Tiles from the world to a street in Rome: the world and Europe
+        // gather every record into the grid's clusters.
+        for (name, z, x, y) in
+            [("tile_world_z0", 0, 0, 0), ("tile_europe_z3", 3, 4, 2), ("tile_rome_z12", 12, 2190, 1521)]
+        {
+            let tile = witgis::tiles::TileId::new(z, x, y).expect("a tile");
+            group.bench_function(BenchmarkId::new(name, &label), |b| {
+                b.iter(|| {
+                    let marks = witgis::tiles::marks(&snapshot, tile, &all);
+                    black_box(witgis::tiles::encode(&snapshot, &marks))
+                })
+            });
         }
         group.bench_function(BenchmarkId::new("build", &label), |b| {
             b.iter_batched(

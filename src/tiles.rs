@@ -16,11 +16,9 @@
 //!
 //! Points beyond Web Mercator's latitude limit (±85.05°) are in no tile.
 
-use std::collections::HashMap;
-
 use mvt::{GeomEncoder, GeomType, Tile};
 
-use crate::index::{BBox, Filter, Snapshot};
+use crate::index::{BBox, Filter, Snapshot, Spotted};
 use crate::model::CoordPrecision;
 
 /// Tile coordinates span 0..EXTENT on each axis.
@@ -116,22 +114,46 @@ pub enum Mark {
     },
 }
 
-/// One distinct point of a tile and the records on it, while grouping.
-struct Spot {
-    lon: f64,
-    lat: f64,
+/// One distinct point of a tile: a run of records on it in the tile's list
+/// of found records, and its position in the tile.
+struct Run {
     at: (u32, u32),
-    slots: Vec<u32>,
+    records: std::ops::Range<usize>,
 }
 
-impl Spot {
-    fn into_mark(self) -> Mark {
-        Mark::Point { at: self.at, lon: self.lon, lat: self.lat, slots: self.slots }
+/// What a grid cell gathers of its distinct points while grouping.
+#[derive(Clone)]
+struct Cell {
+    points: usize,
+    records: usize,
+    /// Sums of the records' positions, for their mean.
+    sum: (u64, u64),
+    extent: BBox,
+    approx: bool,
+    /// The first of its points, drawn on its own when it is the only one.
+    first: usize,
+}
+
+impl Default for Cell {
+    fn default() -> Cell {
+        Cell {
+            points: 0,
+            records: 0,
+            sum: (0, 0),
+            extent: BBox { west: 180.0, south: 90.0, east: -180.0, north: -90.0 },
+            approx: false,
+            first: 0,
+        }
     }
 }
 
 /// The features of a tile: what [`encode`] writes.
+///
+/// Linear in the records in the tile plus a sort of their points; reads a
+/// record only for the ids of the points it draws one by one (and for a
+/// filter that asks for more than categories).
 pub fn marks(snapshot: &Snapshot, tile: TileId, filter: &Filter) -> Vec<Mark> {
+    let index = snapshot.index();
     let origin = (u64::from(tile.x) * u64::from(EXTENT), u64::from(tile.y) * u64::from(EXTENT));
     let bounds = tile.bounds();
     // A hair wider than the tile so that rounding at an edge loses nothing;
@@ -143,80 +165,86 @@ pub fn marks(snapshot: &Snapshot, tile: TileId, filter: &Filter) -> Vec<Mark> {
         south: (bounds.south - pad).max(-90.0),
         north: (bounds.north + pad).min(90.0),
     };
-    // Distinct points → their records, in the order found.
-    let mut points: HashMap<(u64, u64), Spot> = HashMap::new();
-    snapshot.index().visit_in_bbox(query, filter, |slot| {
-        let Some([lon, lat]) = snapshot.index().resource(slot).point() else { return };
-        let Some((x, y)) = world_position(lon, lat, tile.z) else { return };
-        let (Some(dx), Some(dy)) = (x.checked_sub(origin.0), y.checked_sub(origin.1)) else { return };
-        if dx >= u64::from(EXTENT) || dy >= u64::from(EXTENT) {
-            return;
+    let mut found: Vec<Spotted> = Vec::new();
+    index.visit_spotted_in_bbox(query, filter, |s| found.push(s));
+    // Records on the very same point side by side: each run is a distinct point.
+    let key = |s: &Spotted| (s.lon.to_bits(), s.lat.to_bits());
+    found.sort_unstable_by_key(key);
+    let mut runs = Vec::new();
+    let mut start = 0;
+    while start < found.len() {
+        let here = key(&found[start]);
+        let end = start + found[start..].iter().take_while(|s| key(s) == here).count();
+        let in_tile = world_position(found[start].lon, found[start].lat, tile.z).and_then(|(x, y)| {
+            let (dx, dy) = (x.checked_sub(origin.0)?, y.checked_sub(origin.1)?);
+            (dx < u64::from(EXTENT) && dy < u64::from(EXTENT)).then_some((dx as u32, dy as u32))
+        });
+        if let Some(at) = in_tile {
+            runs.push(Run { at, records: start..end });
         }
-        let at = (dx as u32, dy as u32);
-        let spot =
-            points.entry((lon.to_bits(), lat.to_bits())).or_insert(Spot { lon, lat, at, slots: Vec::new() });
-        spot.slots.push(slot);
-    });
-    let mut points: Vec<_> = points.into_values().collect();
-    for p in &mut points {
-        snapshot.index().sort_by_id(&mut p.slots);
+        start = end;
     }
-    // The order of features: by their first record's id, so that a tile's
-    // bytes depend only on what it shows.
-    points.sort_by(|a, b| {
-        snapshot.index().resource(a.slots[0]).id.cmp(&snapshot.index().resource(b.slots[0]).id)
-    });
+    let point = |run: &Run| {
+        let mut slots: Vec<u32> = found[run.records.clone()].iter().map(|s| s.slot).collect();
+        index.sort_by_id(&mut slots);
+        let Spotted { lon, lat, .. } = found[run.records.start];
+        Mark::Point { at: run.at, lon, lat, slots }
+    };
 
-    let detail = tile.z == MAX_ZOOM || (tile.z >= DETAIL_ZOOM && points.len() <= DETAIL_MAX);
+    let detail = tile.z == MAX_ZOOM || (tile.z >= DETAIL_ZOOM && runs.len() <= DETAIL_MAX);
     if detail {
-        return points.into_iter().map(Spot::into_mark).collect();
+        // In the order of their first records' ids, so that a tile's bytes
+        // depend only on what it shows.
+        let mut points: Vec<Mark> = runs.iter().map(point).collect();
+        let first_id = |m: &Mark| match m {
+            Mark::Point { slots, .. } => slots.first().map(|&s| index.resource(s).id.as_str()),
+            Mark::Cluster { .. } => None,
+        };
+        points.sort_by(|a, b| first_id(a).cmp(&first_id(b)));
+        return points;
     }
     let cell_size = EXTENT / GRID;
-    let mut cells: Vec<Vec<Spot>> = (0..GRID * GRID).map(|_| Vec::new()).collect();
-    for p in points {
-        let cell = (p.at.1 / cell_size) * GRID + p.at.0 / cell_size;
-        cells[cell as usize].push(p);
-    }
-    let mut out = Vec::new();
-    for (cell, mut members) in cells.into_iter().enumerate() {
-        match members.len() {
-            0 => {}
-            1 => {
-                if let Some(spot) = members.pop() {
-                    out.push(spot.into_mark());
-                }
-            }
-            n => out.push(cluster(snapshot, tile, cell as u64, n, &members)),
+    let mut cells = vec![Cell::default(); (GRID * GRID) as usize];
+    for (i, run) in runs.iter().enumerate() {
+        let c = &mut cells[((run.at.1 / cell_size) * GRID + run.at.0 / cell_size) as usize];
+        let records = &found[run.records.clone()];
+        let n = records.len() as u64;
+        let Spotted { lon, lat, .. } = records[0];
+        if c.points == 0 {
+            c.first = i;
         }
+        c.points += 1;
+        c.records += records.len();
+        c.sum.0 += u64::from(run.at.0) * n;
+        c.sum.1 += u64::from(run.at.1) * n;
+        c.extent.west = c.extent.west.min(lon);
+        c.extent.east = c.extent.east.max(lon);
+        c.extent.south = c.extent.south.min(lat);
+        c.extent.north = c.extent.north.max(lat);
+        c.approx |= records.iter().any(|s| s.approx);
     }
-    out
+    cells
+        .iter()
+        .enumerate()
+        .filter_map(|(cell, c)| match c.points {
+            0 => None,
+            1 => Some(point(&runs[c.first])),
+            _ => Some(cluster(tile, cell as u64, c)),
+        })
+        .collect()
 }
 
 /// The cluster of a cell's points.
-fn cluster(snapshot: &Snapshot, tile: TileId, cell: u64, points: usize, members: &[Spot]) -> Mark {
-    let records: usize = members.iter().map(|m| m.slots.len()).sum();
-    let (mut sx, mut sy) = (0u64, 0u64);
-    let mut extent = BBox { west: 180.0, south: 90.0, east: -180.0, north: -90.0 };
-    let mut approx = false;
-    for Spot { lon, lat, at, slots } in members {
-        let n = slots.len() as u64;
-        sx += u64::from(at.0) * n;
-        sy += u64::from(at.1) * n;
-        extent.west = extent.west.min(*lon);
-        extent.east = extent.east.max(*lon);
-        extent.south = extent.south.min(*lat);
-        extent.north = extent.north.max(*lat);
-        approx |= slots.iter().any(|&s| is_approx(snapshot, s));
-    }
-    let records_u = records as u64;
-    let at = ((sx / records_u) as u32, (sy / records_u) as u32);
+fn cluster(tile: TileId, cell: u64, c: &Cell) -> Mark {
+    let records = c.records as u64;
+    let at = ((c.sum.0 / records) as u32, (c.sum.1 / records) as u32);
     // Unique over every tile of every zoom: the tile's index among all tiles
     // up to its zoom, then the cell. Below 2^53 at MAX_ZOOM, so a page's
     // JavaScript reads it exactly.
     let tiles_before = ((1u64 << (2 * u32::from(tile.z))) - 1) / 3;
     let tile_index = tiles_before + u64::from(tile.y) * (1u64 << tile.z) + u64::from(tile.x);
     let id = tile_index * u64::from(GRID * GRID) + cell;
-    Mark::Cluster { at, id, points, records, approx, extent }
+    Mark::Cluster { at, id, points: c.points, records: c.records, approx: c.approx, extent: c.extent }
 }
 
 /// Whether a resource's point is only approximate (a district's or city's).

@@ -14,7 +14,7 @@ use axum::http::{Request, StatusCode};
 use proptest::prelude::*;
 use tower::ServiceExt;
 use witgis::index::{Filter, Snapshot};
-use witgis::model::{Category, Resource};
+use witgis::model::{Category, CoordPrecision, Resource};
 use witgis::tiles::{self, DETAIL_MAX, DETAIL_ZOOM, GRID, MAX_ZOOM, Mark, TileId};
 
 /// The tile (x, y) a point falls in at zoom z, by the textbook formula.
@@ -88,6 +88,10 @@ fn check_zoom(
         assert_eq!(counted(&marks), n, "records in {z}/{x}/{y}");
         let clustered = marks.iter().any(|m| matches!(m, Mark::Cluster { .. }));
         let distinct = distinct_points(records, z, (x, y), &keep);
+        let records_in_tile: Vec<&Resource> = records
+            .iter()
+            .filter(|r| keep(r) && r.point().and_then(|[lon, lat]| tile_of(lon, lat, z)) == Some((x, y)))
+            .collect();
         if z < DETAIL_ZOOM {
             assert!(marks.len() <= (GRID * GRID) as usize, "{z}/{x}/{y} has {} features", marks.len());
         } else if z < MAX_ZOOM {
@@ -110,8 +114,23 @@ fn check_zoom(
                     assert_eq!(tile_of(*lon, *lat, z), Some((x, y)));
                     at
                 }
-                Mark::Cluster { at, points, records, .. } => {
+                Mark::Cluster { at, points, records, approx, extent, .. } => {
                     assert!(*points >= 2 && records >= points);
+                    // Its records are the tile's records inside its extent
+                    // (cells do not overlap), and it says whether any of
+                    // their points is approximate.
+                    let inside: Vec<&Resource> = records_in_tile
+                        .iter()
+                        .copied()
+                        .filter(|r| r.point().is_some_and(|[lon, lat]| extent.contains(lon, lat)))
+                        .collect();
+                    assert_eq!(inside.len(), *records, "records inside a cluster's extent in {z}/{x}/{y}");
+                    let any_approx = inside.iter().any(|r| {
+                        r.location.is_some_and(|l| {
+                            matches!(l.precision, CoordPrecision::District | CoordPrecision::City)
+                        })
+                    });
+                    assert_eq!(*approx, any_approx, "a cluster's approx in {z}/{x}/{y}");
                     at
                 }
             };
@@ -132,14 +151,19 @@ fn check_zoom(
     }
 }
 
-/// Resources at the given points, alternating two categories.
+/// Resources at the given points, alternating two categories; every
+/// seventh point is only a city's.
 fn at_points(points: &[(f64, f64)]) -> Vec<Resource> {
     points
         .iter()
         .enumerate()
         .map(|(i, &(lon, lat))| {
             let category = if i % 2 == 0 { "mental_health_centre" } else { "library" };
-            common::resource(&format!("r-{i:05}"), Some([lon, lat]), category, "IT", &[])
+            let mut r = common::resource(&format!("r-{i:05}"), Some([lon, lat]), category, "IT", &[]);
+            if let Some(l) = r.location.as_mut().filter(|_| i % 7 == 3) {
+                l.precision = CoordPrecision::City;
+            }
+            r
         })
         .collect()
 }

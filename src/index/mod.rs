@@ -8,7 +8,7 @@ mod territory;
 
 use std::sync::Arc;
 
-pub use resources::ResourceIndex;
+pub use resources::{ResourceIndex, Spotted};
 pub use territory::Territory;
 
 use crate::area_index::AreaIndex;

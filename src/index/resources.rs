@@ -20,18 +20,33 @@ use rstar::{AABB, RTree};
 use super::{BBox, Filter, Hit, IdPage, PageAt};
 use crate::formats::geojson::feature_head;
 use crate::model::text::fold;
-use crate::model::{Category, Resource};
+use crate::model::{Category, CoordPrecision, Resource};
 use crate::sphere::{self, UnitVec};
 
 type Entry = GeomWithData<UnitVec, Located>;
 
-/// What a tree entry carries besides its unit vector: the slot, and the
-/// point in degrees that geodesic distances are measured from, so that the
-/// nearest walk reads no record unless a filter asks for one.
+/// What a tree entry carries besides its unit vector: the slot, the point
+/// in degrees that geodesic distances are measured from, and whether that
+/// point is approximate, so that neither the nearest walk nor a tile reads a
+/// record unless a filter asks for one.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Located {
     slot: u32,
     point: [f64; 2],
+    approx: bool,
+}
+
+/// A located resource as a box query finds it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spotted {
+    /// Its slot.
+    pub slot: u32,
+    /// Its point's longitude in degrees.
+    pub lon: f64,
+    /// Its point's latitude in degrees.
+    pub lat: f64,
+    /// Whether the point is only a district's or city's.
+    pub approx: bool,
 }
 
 /// Every resource in its slot, with its spatial and text indexes.
@@ -365,7 +380,7 @@ impl ResourceIndex {
                 if chord_2 > beyond {
                     break;
                 }
-                let Located { slot, point } = entry.data;
+                let Located { slot, point, .. } = entry.data;
                 if !everything && !matches(slot) {
                     continue;
                 }
@@ -435,22 +450,30 @@ impl ResourceIndex {
     /// Calls `visit` once with each slot that [`ResourceIndex::in_bbox`] answers,
     /// in no particular order.
     pub fn visit_in_bbox(&self, bbox: BBox, filter: &Filter, mut visit: impl FnMut(u32)) {
+        self.visit_spotted_in_bbox(bbox, filter, |s| visit(s.slot));
+    }
+
+    /// [`ResourceIndex::visit_in_bbox`] with each resource's point as the tree
+    /// holds it: reads no record when the filter is at most categories.
+    pub fn visit_spotted_in_bbox(&self, bbox: BBox, filter: &Filter, mut visit: impl FnMut(Spotted)) {
         let parts = if bbox.west <= bbox.east {
             vec![(bbox.west, bbox.east)]
         } else {
             vec![(bbox.west, 180.0), (-180.0, bbox.east)]
         };
         let matches = self.matcher(filter);
+        // The trees already keep to the filter's categories.
+        let by_trees_alone = Filter { categories: Vec::new(), ..filter.clone() }.is_empty();
         for tree in self.trees(filter) {
             for &(west, east) in &parts {
                 let (lo, hi) = sphere::enclosing_box(west, bbox.south, east, bbox.north);
                 for entry in tree.locate_in_envelope(&AABB::from_corners(lo, hi)) {
-                    let Located { slot, point: [lon, lat] } = entry.data;
+                    let Located { slot, point: [lon, lat], approx } = entry.data;
                     // Each point in its own part only: one on the antimeridian
                     // (±180°) lies in both parts' envelopes.
                     let part = BBox { west, east, ..bbox };
-                    if part.contains(lon, lat) && matches(slot) {
-                        visit(slot);
+                    if part.contains(lon, lat) && (by_trees_alone || matches(slot)) {
+                        visit(Spotted { slot, lon, lat, approx });
                     }
                 }
             }
@@ -475,7 +498,11 @@ impl ResourceIndex {
 /// The tree entry of a located resource in a slot.
 fn entry(r: &Resource, slot: u32) -> Option<Entry> {
     let l = r.location?;
-    Some(GeomWithData::new(sphere::unit_vector(l.lon, l.lat), Located { slot, point: [l.lon, l.lat] }))
+    let approx = matches!(l.precision, CoordPrecision::District | CoordPrecision::City);
+    Some(GeomWithData::new(
+        sphere::unit_vector(l.lon, l.lat),
+        Located { slot, point: [l.lon, l.lat], approx },
+    ))
 }
 
 /// Waits for a scoped thread, passing its panic on.
