@@ -80,6 +80,13 @@ pub trait Backend: Database<Connection: Conn<Row = <Self as Database>::Row>, Row
         stage_rows(tx, Self::statements(), resources, progress).await
     }
 
+    /// Every resource not deleted, in id order, read in one consistent
+    /// snapshot: the start-up load. Row by row unless the database has a
+    /// faster way.
+    async fn live(pool: &Pool<Self>) -> Result<Vec<Stored>, StoreError> {
+        all(&mut *pool.acquire().await?, &Self::statements().live, vec![], stored).await
+    }
+
     /// Tells other processes, when the transaction `tx` commits, which
     /// resources it changed (`*`: reload all); nothing by default.
     async fn announce(_tx: &mut Self::Connection, _changed: Vec<String>) -> Result<(), StoreError> {
@@ -499,7 +506,7 @@ impl<DB: Backend> WriteTx for SqlTx<DB> {
 #[async_trait]
 impl<DB: Backend> ResourceStore for SqlDb<DB> {
     async fn resources_versioned(&self) -> Result<Vec<Stored>, StoreError> {
-        all(&mut *self.connection().await?, &DB::statements().live, vec![], stored).await
+        DB::live(&self.pool).await
     }
 
     async fn get(&self, id: &str) -> Result<Option<Stored>, StoreError> {
