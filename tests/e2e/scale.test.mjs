@@ -2,8 +2,8 @@
 // the vector tiles at every zoom, and the list pages through what is in view.
 // The store is built with the binary under test (`witgis synth` then
 // `witgis import`); WITGIS_E2E_RECORDS sets its size (10,000 by default,
-// ten times the page's old listing limit; docs/benchmarks.md gives the
-// run at 1,000,000 with the release binary).
+// ten times the page's old listing limit). scripts/test also runs it at
+// 1,000,000 with the release binary (docs/development.md).
 //
 // The oracle is /api/resources?bbox=… for the view, which shares no code
 // with the tiles.
