@@ -30,6 +30,7 @@
 
 pub mod columns;
 pub mod dialect;
+pub mod parallel;
 pub mod postgis;
 pub mod sql;
 pub mod sqlite;

@@ -9,14 +9,16 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use futures_util::TryStreamExt as _;
 use serde_json::Value;
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgListener, PgPoolOptions, PgRow};
 use sqlx::query::Query;
 use sqlx::{ConnectOptions as _, PgConnection, PgPool, Postgres, Row as _};
 
 use super::dialect::{POSTGIS, Statements};
-use super::sql::{Arg, Backend, Conn as _, Encoded, SqlDb, impl_conn};
-use super::{ChangeFeed, Notice, Progress, StoreBackend, StoreError, history_text};
+use super::parallel::Decoder;
+use super::sql::{Arg, Backend, Conn as _, Encoded, SqlDb, impl_conn, stored};
+use super::{ChangeFeed, Notice, Progress, StoreBackend, StoreError, Stored, history_text};
 use crate::model::Resource;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -26,6 +28,9 @@ pub const CHANNEL: &str = "witgis_resource";
 
 /// How long a request waits for a database connection before answering 503.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// Rows decoded per task at start-up.
+const LIVE_CHUNK: usize = 1024;
 
 /// Rows sent per COPY chunk (and per progress report).
 const COPY_CHUNK_ROWS: usize = 20_000;
@@ -61,6 +66,19 @@ impl Backend for Postgres {
 
     fn statements() -> &'static Statements {
         &POSTGIS
+    }
+
+    /// Reads the rows as they arrive and decodes them, a thousand at a
+    /// time, on every core meanwhile.
+    async fn live(pool: &PgPool) -> Result<Vec<Stored>, StoreError> {
+        let mut conn = pool.acquire().await?;
+        let mut decoder = Decoder::new(LIVE_CHUNK, |rows: Vec<PgRow>| rows.iter().map(stored).collect());
+        let mut rows = sqlx::query(&POSTGIS.live).fetch(&mut *conn);
+        while let Some(row) = rows.try_next().await? {
+            decoder.push(row).await?;
+        }
+        drop(rows);
+        decoder.finish().await
     }
 
     async fn seed_lock(tx: &mut PgConnection) -> Result<(), StoreError> {

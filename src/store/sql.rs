@@ -289,7 +289,8 @@ fn resource_args(r: &Resource) -> Vec<Arg> {
 }
 
 /// A stored resource from a row of the resource select.
-fn stored<R: SqlRow>(row: &R) -> Result<Stored, StoreError> {
+/// A resource row of [`Statements::live`] and its kin, decoded and revalidated.
+pub(crate) fn stored<R: SqlRow>(row: &R) -> Result<Stored, StoreError> {
     let text = TEXT.iter().map(|c| row.opt_text(c)).collect::<Result<_, _>>()?;
     let lists = LISTS.iter().map(|c| row.list(c)).collect::<Result<_, _>>()?;
     let point = row.opt_float("lon")?.zip(row.opt_float("lat")?).map(|(lon, lat)| [lon, lat]);

@@ -16,6 +16,7 @@ use sqlx::{ConnectOptions as _, Pool, Row as _, Sqlite, SqliteConnection};
 
 use super::columns::{LISTS, Row, TEXT};
 use super::dialect::{SQLITE, Statements};
+use super::parallel::Decoder;
 use super::sql::{Arg, Backend, Encoded, SqlDb, impl_conn};
 use super::{StoreBackend, StoreError, Stored, parse_utc};
 
@@ -70,10 +71,11 @@ impl Backend for Sqlite {
     }
 
     /// Reads the records a thousand at a time (see [`LIVE_BATCH_SQL`]) in
-    /// rowid order, in one read transaction, then puts them in id order.
+    /// rowid order, in one read transaction, decoding them on every core
+    /// meanwhile, then puts them in id order.
     async fn live(pool: &Pool<Sqlite>) -> Result<Vec<Stored>, StoreError> {
         let mut tx = pool.begin().await?;
-        let mut out = Vec::new();
+        let mut decoder = Decoder::new(1, live_batches);
         let mut after = i64::MIN;
         loop {
             let end: Option<i64> = sqlx::query_scalar(BATCH_END)
@@ -86,19 +88,14 @@ impl Backend for Sqlite {
                 .bind(end.unwrap_or(i64::MAX))
                 .fetch_one(&mut *tx)
                 .await?;
-            let records: Vec<LiveRecord> = serde_json::from_str(&batch).map_err(|e| StoreError::Invalid {
-                id: format!("rows after rowid {after}"),
-                reason: format!("unreadable batch: {e}"),
-            })?;
-            for record in records {
-                out.push(live_record(record)?);
-            }
+            decoder.push(batch).await?;
             match end {
                 Some(end) => after = end,
                 None => break,
             }
         }
         tx.commit().await?;
+        let mut out = decoder.finish().await?;
         out.sort_unstable_by(|a, b| a.resource.id.cmp(&b.resource.id));
         Ok(out)
     }
@@ -147,6 +144,22 @@ static LIVE_BATCH_SQL: LazyLock<String> = LazyLock::new(|| {
 /// One live record as [`LIVE_BATCH_SQL`] writes it: the [`TEXT`] columns, the
 /// [`LISTS`], longitude and latitude as text, version, `updated_at`.
 type LiveRecord = (Vec<Option<String>>, Vec<Value>, Option<String>, Option<String>, i64, String);
+
+/// Decodes batches of [`LIVE_BATCH_SQL`].
+fn live_batches(batches: Vec<String>) -> Result<Vec<Stored>, StoreError> {
+    let mut out = Vec::new();
+    for batch in batches {
+        let records: Vec<LiveRecord> = serde_json::from_str(&batch).map_err(|e| StoreError::Invalid {
+            id: "a batch of records".into(),
+            reason: format!("unreadable: {e}"),
+        })?;
+        out.reserve(records.len());
+        for record in records {
+            out.push(live_record(record)?);
+        }
+    }
+    Ok(out)
+}
 
 /// Rebuilds a resource from its [`LiveRecord`].
 fn live_record((text, lists, lon, lat, version, updated_at): LiveRecord) -> Result<Stored, StoreError> {
