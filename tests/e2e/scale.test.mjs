@@ -19,11 +19,11 @@ import { ROOT, startBrowser, startServer, waitFor, waitForMap } from "./harness.
 const RECORDS = Number(process.env.WITGIS_E2E_RECORDS ?? 10000);
 const BIN = process.env.WITGIS_BIN ?? join(ROOT, "target/debug/witgis");
 
-/** Writes RECORDS synthetic resources as GeoJSON with the binary under test. */
+/** Writes RECORDS synthetic resources as CSV (the quicker file to write and import) with the binary under test. */
 function synthFile(dir) {
-  const file = join(dir, "synth.geojson");
+  const file = join(dir, "synth.csv");
   const out = openSync(file, "w");
-  const run = spawnSync(BIN, ["synth", String(RECORDS)], { stdio: ["ignore", out, "inherit"] });
+  const run = spawnSync(BIN, ["synth", String(RECORDS), "--format", "csv"], { stdio: ["ignore", out, "inherit"] });
   closeSync(out);
   assert.equal(run.status, 0, "witgis synth");
   return file;
