@@ -15,7 +15,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::index::{Filter, Snapshot};
+use crate::index::{Filter, Marks, Snapshot};
 use crate::model::hours::{self, Status};
 use crate::model::{Area, Category, Country, Resource, Topic};
 use crate::places::Extent;
@@ -176,8 +176,8 @@ pub fn refer<'a>(snapshot: &'a Snapshot, reference: &ReferenceData, req: &Reques
         }
     };
     let entry = |index: u32| match point {
-        Some(p) => make_entry(snapshot, index, Distance::From(p), req.at),
-        None => make_entry(snapshot, index, Distance::None, req.at),
+        Some(p) => make_entry(snapshot, index, snapshot.index().marks(index), Distance::From(p), req.at),
+        None => make_entry(snapshot, index, snapshot.index().marks(index), Distance::None, req.at),
     };
     if point.is_some() && country.is_none() && matches!(req.origin, Origin::Point(_)) {
         notes.push(
@@ -260,8 +260,8 @@ pub fn nearest_entries(
     open_only: bool,
     at: DateTime<Utc>,
 ) -> Vec<Entry> {
-    let budget = Budget::unlimited();
-    nearest_entries_within(snapshot, lon, lat, k, max_m, filter, open_only, at, &budget).unwrap_or_default()
+    let unchecked = || Ok(());
+    walk(snapshot, [lon, lat], k, max_m, filter, open_only, at, unchecked).unwrap_or_default()
 }
 
 /// [`nearest_entries`] within a [`Budget`], checked once per resource the
@@ -280,9 +280,25 @@ pub fn nearest_entries_within(
     at: DateTime<Utc>,
     budget: &Budget,
 ) -> Result<Vec<Entry>, Stop> {
+    walk(snapshot, [lon, lat], k, max_m, filter, open_only, at, || budget.check())
+}
+
+/// The nearest walk of [`nearest_entries_within`], asking `check` before
+/// each resource it looks at.
+#[allow(clippy::too_many_arguments)]
+fn walk(
+    snapshot: &Snapshot,
+    [lon, lat]: [f64; 2],
+    k: usize,
+    max_m: Option<f64>,
+    filter: &Filter,
+    open_only: bool,
+    at: DateTime<Utc>,
+    mut check: impl FnMut() -> Result<(), Stop>,
+) -> Result<Vec<Entry>, Stop> {
     let mut stopped = None;
     let hits = snapshot.index().nearest_where(lon, lat, k, max_m, filter, |index| {
-        if let Err(e) = budget.check() {
+        if let Err(e) = check() {
             stopped = Some(e);
             return None;
         }
@@ -296,7 +312,10 @@ pub fn nearest_entries_within(
     if let Some(e) = stopped {
         return Err(e);
     }
-    Ok(hits.into_iter().map(|h| make_entry(snapshot, h.index, Distance::Known(h.distance_m), at)).collect())
+    Ok(hits
+        .into_iter()
+        .map(|h| make_entry(snapshot, h.index, h.marks, Distance::Known(h.distance_m), at))
+        .collect())
 }
 
 enum Distance {
@@ -305,16 +324,25 @@ enum Distance {
     None,
 }
 
-/// An entry; `distance` is the geodesic distance from the point, when the
-/// caller knows it already, or the point to measure it from.
-fn make_entry(snapshot: &Snapshot, index: u32, distance: Distance, at: DateTime<Utc>) -> Entry {
-    let r = snapshot.index().resource(index);
+/// An entry; `marks` are the record's, `distance` is the geodesic distance
+/// from the point, when the caller knows it already, or the point to measure
+/// it from.
+///
+/// The record itself is read only when its marks say it has opening hours
+/// or a distance is to be measured: most answers need only the marks.
+fn make_entry(snapshot: &Snapshot, index: u32, marks: Marks, distance: Distance, at: DateTime<Utc>) -> Entry {
+    let record = || snapshot.index().resource(index);
     let distance_m = match distance {
         Distance::Known(d) => Some(d),
-        Distance::From(from) => r.point().map(|p| crate::sphere::geodesic_m(from, p)),
+        Distance::From(from) => record().point().map(|p| crate::sphere::geodesic_m(from, p)),
         Distance::None => None,
     };
-    let status = r.opening_hours.as_deref().and_then(|oh| hours::status(oh, r.country, at));
-    let reach = if r.location.is_some() { Reach::Visit } else { Reach::Phone };
+    let status = if marks.hours {
+        let r = record();
+        r.opening_hours.as_deref().and_then(|oh| hours::status(oh, r.country, at))
+    } else {
+        None
+    };
+    let reach = if marks.located { Reach::Visit } else { Reach::Phone };
     Entry { index, distance_m, reach, status }
 }

@@ -65,7 +65,9 @@ fn resource(op: &Op) -> Option<Resource> {
         "city": "Roma",
         "address": address.map(|a| ADDRESSES[a]),
         "serves_areas": serves,
-        "coord_precision": point.map(|_| "street"),
+        // Hours and a district point on some, so that the marks change too.
+        "opening_hours": (*address == Some(1)).then_some("Mo-Fr 08:00-18:00"),
+        "coord_precision": point.map(|_| if *category == 2 { "district" } else { "street" }),
     });
     let Some(map) = props.as_object() else { unreachable!() };
     Some(Resource::from_properties(map, *point).unwrap_or_else(|e| panic!("{n}: {e}")))
@@ -123,7 +125,11 @@ fn answers(v: &Versioned) -> Vec<String> {
 
 /// Everything a reader can ask a snapshot, as plain values.
 fn snapshot_answers(s: &Snapshot) -> Vec<String> {
-    let mut out: Vec<String> = s.index().resources().map(|r| format!("{r:?}")).collect();
+    let mut out: Vec<String> = s
+        .index()
+        .slots()
+        .map(|slot| format!("{:?} {:?}", s.index().resource(slot), s.index().marks(slot)))
+        .collect();
     let filters = [
         Filter::default(),
         Filter {

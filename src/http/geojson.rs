@@ -42,6 +42,19 @@ pub fn annotations(
     extra
 }
 
+/// [`annotations`] of the resource in a slot whose
+/// [`Marks`](crate::index::Marks) are `marks`, read from the record only
+/// when they say it has something to annotate.
+pub fn slot_annotations(
+    index: &crate::index::ResourceIndex,
+    slot: u32,
+    marks: crate::index::Marks,
+    at: chrono::DateTime<chrono::Utc>,
+    localities: &crate::places::Gazetteer,
+) -> Vec<(&'static str, serde_json::Value)> {
+    if marks.hours || marks.district { annotations(index.resource(slot), at, localities) } else { Vec::new() }
+}
+
 /// Writes a Feature from its pre-serialised head (see
 /// [`crate::formats::geojson::feature_head`]) and the properties added at
 /// request time: byte for byte what [`ResourceFeature::with`] would write.

@@ -8,7 +8,7 @@ mod territory;
 
 use std::sync::Arc;
 
-pub use resources::{ResourceIndex, Spotted};
+pub use resources::{Marks, ResourceIndex, Spotted};
 pub use territory::Territory;
 
 use crate::area_index::AreaIndex;
@@ -94,6 +94,8 @@ pub struct Hit {
     pub index: u32,
     /// Geodesic distance from the query point, in metres.
     pub distance_m: f64,
+    /// Its [`Marks`], carried in the tree so that a caller needs no record.
+    pub marks: Marks,
 }
 
 /// A view of all resources and of the territory, as one consistent pair.
