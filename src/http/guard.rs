@@ -26,22 +26,34 @@ pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 /// Most header fields accepted.
 pub const MAX_HEADERS: usize = 64;
 
-/// Refuses request targets and header sections over our limits.
-pub async fn limits(request: Request, next: Next) -> Response {
+/// Every check of this module in one layer (one layer costs a boxed
+/// future and a clone of the service below it on every request): refuses
+/// oversized requests ([`oversized`]), limits writes and the demand log
+/// ([`throttled`]), and rewrites any error answer below as a problem
+/// ([`as_problem`]).
+pub async fn gate(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    if let Some(refusal) = oversized(&request).or_else(|| throttled(&state, &request)) {
+        return refusal;
+    }
+    as_problem(next.run(request).await)
+}
+
+/// The refusal of a request target or header section over our limits.
+pub fn oversized(request: &Request) -> Option<Response> {
     let target = request.uri().path_and_query().map_or(0, |p| p.as_str().len());
     if target > MAX_URI_BYTES {
-        return problem(
+        return Some(problem(
             StatusCode::URI_TOO_LONG,
             format!(
                 "the address is {target} bytes long; witgis accepts at most {MAX_URI_BYTES} (ask for fewer things at once)"
             ),
             None,
-        );
+        ));
     }
     let headers = request.headers();
     let size: usize = headers.iter().map(|(n, v)| n.as_str().len() + v.len()).sum();
     if size > MAX_HEADER_BYTES || headers.len() > MAX_HEADERS {
-        return problem(
+        return Some(problem(
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             format!(
                 "the request's headers are too large ({} fields, {size} bytes); witgis accepts at most \
@@ -49,9 +61,9 @@ pub async fn limits(request: Request, next: Next) -> Response {
                 headers.len()
             ),
             None,
-        );
+        ));
     }
-    next.run(request).await
+    None
 }
 
 /// Whether a request is a write or reaches the demand log.
@@ -63,28 +75,36 @@ fn is_limited(request: &Request) -> bool {
         || (!read && path.starts_with("/api/resources"))
 }
 
-/// Limits writes and demand-log requests per client address (`429` with
-/// `Retry-After` beyond [`crate::throttle::WRITES`]).
-pub async fn rate_limit(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    if is_limited(&request) {
-        let peer =
-            request.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
-        if let Err(seconds) = state.limits().writes.take(peer, state.now()) {
-            use axum::response::IntoResponse as _;
-            return ApiError::TooManyRequests(
-                format!("too many requests from your address; try again in {seconds} s"),
-                seconds,
-            )
-            .into_response();
-        }
+/// The `429` (with `Retry-After`) of a write or demand-log request from a
+/// client address past [`crate::throttle::WRITES`]; takes one from its
+/// allowance otherwise.
+pub fn throttled(state: &AppState, request: &Request) -> Option<Response> {
+    if !is_limited(request) {
+        return None;
     }
-    next.run(request).await
+    let peer =
+        request.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    let seconds = state.limits().writes.take(peer, state.now()).err()?;
+    use axum::response::IntoResponse as _;
+    Some(
+        ApiError::TooManyRequests(
+            format!("too many requests from your address; try again in {seconds} s"),
+            seconds,
+        )
+        .into_response(),
+    )
 }
 
-/// Rewrites any error answer that is not problem+json as one, keeping its
-/// status and headers (such as `Allow` or `Retry-After`).
+/// Rewrites any error answer that is not problem+json as one (see
+/// [`as_problem`]).
 pub async fn problems(request: Request, next: Next) -> Response {
-    let response = next.run(request).await;
+    as_problem(next.run(request).await)
+}
+
+/// An error answer that is not problem+json rewritten as one, keeping its
+/// status and headers (such as `Allow` or `Retry-After`); any other answer
+/// as it is.
+pub fn as_problem(response: Response) -> Response {
     let status = response.status();
     let is_problem = response
         .headers()

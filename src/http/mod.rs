@@ -100,23 +100,14 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
         .route("/ogcapi/{*rest}", get(api_not_found))
         .layer(axum::Extension(doc))
         .method_not_allowed_fallback(method_not_allowed);
-    api.fallback(get(web::static_file).fallback(method_not_allowed))
-        .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), guard::rate_limit))
-        .with_state(state)
-        .layer(axum::middleware::from_fn(guard::problems))
-        // PMTiles ranges are served as stored (their tiles are compressed already).
-        .layer(CompressionLayer::new().compress_when(
-            DefaultPredicate::new().and(NotForContentType::const_new("application/vnd.pmtiles")),
-        ))
-        .layer(
-            // Log the route and status only: a query string holds places people
-            // looked around, which must not end up in logs.
-            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-                let route = req.extensions().get::<MatchedPath>().map_or("static", MatchedPath::as_str);
-                tracing::debug_span!("request", method = %req.method(), route)
-            }),
-        )
-        .layer(axum::middleware::from_fn(guard::limits))
+    // One stack, outermost first, added as one layer: each `Router::layer`
+    // boxes every route's service once more, and each box is cloned and
+    // its future allocated on every request.
+    let stack = tower::ServiceBuilder::new()
+        .layer(frames)
+        .layer(referrer)
+        .layer(nosniff)
+        .layer(csp)
         .layer(CatchPanicLayer::custom(|panic: Box<dyn std::any::Any + Send>| {
             let what = panic
                 .downcast_ref::<String>()
@@ -130,10 +121,20 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
                 None,
             )
         }))
-        .layer(csp)
-        .layer(nosniff)
-        .layer(referrer)
-        .layer(frames)
+        .layer(
+            // Log the route and status only: a query string holds places people
+            // looked around, which must not end up in logs.
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let route = req.extensions().get::<MatchedPath>().map_or("static", MatchedPath::as_str);
+                tracing::debug_span!("request", method = %req.method(), route)
+            }),
+        )
+        // PMTiles ranges are served as stored (their tiles are compressed already).
+        .layer(CompressionLayer::new().compress_when(
+            DefaultPredicate::new().and(NotForContentType::const_new("application/vnd.pmtiles")),
+        ))
+        .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), guard::gate));
+    api.fallback(get(web::static_file).fallback(method_not_allowed)).with_state(state).layer(stack)
 }
 
 async fn api_not_found() -> Response {
