@@ -56,22 +56,30 @@ pub fn slot_annotations(
 }
 
 /// Writes a Feature from its pre-serialised head (see
-/// [`crate::formats::geojson::feature_head`]) and the properties added at
-/// request time: byte for byte what [`ResourceFeature::with`] would write.
-pub fn write_spliced<'v>(
+/// [`crate::formats::geojson::feature_head`]), the annotations, and what
+/// `more` writes with [`write_property`]: byte for byte what
+/// [`ResourceFeature::with`] would write with the same properties.
+pub fn write_spliced(
     out: &mut Vec<u8>,
     head: &str,
-    extra: impl IntoIterator<Item = (&'static str, &'v serde_json::Value)>,
+    annotations: &[(&'static str, serde_json::Value)],
+    more: impl FnOnce(&mut Vec<u8>) -> serde_json::Result<()>,
 ) -> serde_json::Result<()> {
     out.extend_from_slice(head.as_bytes());
-    for (key, value) in extra {
-        out.push(b',');
-        serde_json::to_writer(&mut *out, key)?;
-        out.push(b':');
-        serde_json::to_writer(&mut *out, value)?;
+    for (key, value) in annotations {
+        write_property(out, key, value)?;
     }
+    more(out)?;
     out.extend_from_slice(b"}}");
     Ok(())
+}
+
+/// Writes one property added after a Feature's head: `,"key":value`.
+pub fn write_property(out: &mut Vec<u8>, key: &str, value: &impl Serialize) -> serde_json::Result<()> {
+    out.push(b',');
+    serde_json::to_writer(&mut *out, key)?;
+    out.push(b':');
+    serde_json::to_writer(&mut *out, value)
 }
 
 /// A JSON body already written, sent as `application/geo+json`.

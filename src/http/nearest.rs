@@ -7,7 +7,7 @@ use axum::response::Response;
 use serde_json::json;
 
 use super::error::ApiError;
-use super::geojson::{Collection, annotate, geojson_bytes, slot_annotations, write_spliced};
+use super::geojson::{Collection, annotate, geojson_bytes, slot_annotations, write_property, write_spliced};
 use super::offload::offload;
 use super::params::{Params, present};
 use crate::formats::geojson::ResourceFeature;
@@ -140,16 +140,15 @@ pub fn collection_json(
         if i > 0 {
             out.push(b',');
         }
-        let extra =
-            slot_annotations(index, e.index, *marks, at, localities).into_iter().chain(entry_properties(e));
+        let annotations = slot_annotations(index, e.index, *marks, at, localities);
         match head {
-            Some(head) => {
-                let extra: Vec<_> = extra.collect();
-                write_spliced(&mut out, head, extra.iter().map(|(k, v)| (*k, v)))?
-            }
+            Some(head) => write_spliced(&mut out, head, &annotations, |out| write_entry_properties(out, e))?,
             None => serde_json::to_writer(
                 &mut out,
-                &extra.fold(ResourceFeature::new(index.resource(e.index)), |f, (k, v)| f.with(k, v)),
+                &annotations
+                    .into_iter()
+                    .chain(entry_properties(e))
+                    .fold(ResourceFeature::new(index.resource(e.index)), |f, (k, v)| f.with(k, v)),
             )?,
         }
     }
@@ -164,6 +163,16 @@ pub fn collection_json(
 fn warm<'a>(heads: impl Iterator<Item = Option<&'a str>>) {
     let sum = heads.flatten().flat_map(|h| h.as_bytes().iter().step_by(64)).fold(0u8, |a, &b| a ^ b);
     std::hint::black_box(sum);
+}
+
+/// [`entry_properties`] written straight into `out`, each as
+/// `,"key":value`, with no `Value` in between.
+fn write_entry_properties(out: &mut Vec<u8>, e: &Entry) -> serde_json::Result<()> {
+    let status = e.status.as_ref();
+    write_property(out, "distance_m", &e.distance_m.map(|d| (d * 10.0).round() / 10.0))?;
+    write_property(out, "reach", &e.reach)?;
+    write_property(out, "open_now", &status.and_then(|s| s.open_now))?;
+    write_property(out, "next_change", &status.and_then(|s| s.next_change.as_deref()))
 }
 
 /// The properties a referral entry adds after the record's own, in order.
