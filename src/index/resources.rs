@@ -59,7 +59,8 @@ pub struct Marks {
     pub located: bool,
     /// It has opening hours.
     pub hours: bool,
-    /// Its point is a district's centre.
+    /// Its point is known only to a district (`coord_precision: district`),
+    /// so the answer may name the locality it is the centre of.
     pub district: bool,
 }
 
