@@ -485,13 +485,46 @@ async fn the_document_describes_vocabularies_problems_and_roles() {
         "{countries:?}"
     );
 
-    // The landing page's service-desc is this document.
+    // The landing page's service-desc (OpenAPI 3.1) is the OGC API part of
+    // this document, rooted at /ogcapi as OGC API clients read it: every
+    // /ogcapi operation, the same, under its path without the prefix.
     let landing = app.call("get", "/ogcapi", false, None).await;
-    let desc = landing.body["links"].as_array().unwrap().iter().find(|l| l["rel"] == "service-desc").unwrap();
+    let descs: Vec<&Value> =
+        landing.body["links"].as_array().unwrap().iter().filter(|l| l["rel"] == "service-desc").collect();
+    let desc = descs.iter().find(|l| l["type"] == "application/vnd.oai.openapi+json;version=3.1").unwrap();
     let href = desc["href"].as_str().unwrap().trim_start_matches("http://gis.example");
     let served = app.call("get", href, false, None).await;
     assert_eq!(served.content_type, desc["type"].as_str().unwrap());
-    assert_eq!(served.body, doc);
+    let ogc = &served.body;
+    assert_eq!(ogc["servers"][0]["url"], "/ogcapi");
+    assert_eq!(ogc["components"], doc["components"]);
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        match path.strip_prefix("/ogcapi") {
+            Some("") => assert_eq!(&ogc["paths"]["/"], item),
+            Some("/") | None => assert!(ogc["paths"].get(path).is_none() || path.starts_with("/collections")),
+            Some(rest) => assert_eq!(&ogc["paths"][rest], item, "{path}"),
+        }
+    }
+    // Nothing else, but each collection's own items path.
+    let mut expected: BTreeSet<String> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter_map(|p| p.strip_prefix("/ogcapi"))
+        .map(|rest| if rest.is_empty() { "/".to_owned() } else { rest.to_owned() })
+        .collect();
+    expected.extend(["resources", "areas", "regions"].map(|c| format!("/collections/{c}/items")));
+    assert_eq!(ogc["paths"].as_object().unwrap().keys().cloned().collect::<BTreeSet<_>>(), expected);
+    // Its OpenAPI 3.0 form is the other service-desc link.
+    let desc30 = descs.iter().find(|l| l["type"] == "application/vnd.oai.openapi+json;version=3.0").unwrap();
+    let href30 = desc30["href"].as_str().unwrap().trim_start_matches("http://gis.example");
+    let served30 = app.call("get", href30, false, None).await;
+    assert_eq!(served30.content_type, desc30["type"].as_str().unwrap());
+    assert_eq!(served30.body["openapi"], "3.0.3");
+    assert_eq!(
+        served30.body["paths"].as_object().unwrap().keys().collect::<Vec<_>>(),
+        ogc["paths"].as_object().unwrap().keys().collect::<Vec<_>>()
+    );
 
     // Each write needs the role its handler checks: a viewer token is refused
     // with 403 exactly where the document asks for more than viewer.

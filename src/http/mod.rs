@@ -14,6 +14,7 @@ pub mod health;
 pub mod hsds;
 pub mod nearest;
 pub mod negotiate;
+pub mod oas30;
 pub mod offload;
 pub mod ogcapi;
 pub mod openapi;
@@ -92,7 +93,7 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
         .merge(hsds::router())
         .merge(tiles::router())
         .split_for_parts();
-    let doc = openapi::Document(Arc::new(doc.to_json().unwrap_or_default()));
+    let doc = openapi::Document::new(&doc);
     // Not endpoints: every other address under /api and /ogcapi is a 404 problem.
     let api = api
         .route("/api", get(api_not_found))

@@ -117,6 +117,12 @@ async fn landing(headers: HeaderMap, RawQuery(query): RawQuery) -> Result<Respon
             link(format!("{base}/conformance"), "conformance", "application/json", "conformance classes"),
             link(format!("{base}/collections"), "data", "application/json", "the collections"),
             link(format!("{base}/api"), "service-desc", super::openapi::OPENAPI_MEDIA_TYPE, "the OpenAPI document"),
+            link(
+                format!("{base}/api?version=3.0"),
+                "service-desc",
+                super::openapi::OPENAPI_30_MEDIA_TYPE,
+                "the OpenAPI document in OpenAPI 3.0"
+            ),
             link("/".to_owned(), "service-doc", "text/html", "the witgis web map"),
         ],
     });
@@ -491,6 +497,15 @@ const ITEM_PARAMS: &[&str] =
     &["limit", "bbox", "datetime", "category", "country", "topic", "q", "cursor", "f"];
 
 const AREA_PARAMS: &[&str] = &["limit", "bbox", "datetime", "kind", "country", "cursor", "f"];
+
+/// The query parameters each collection's items accept (the OGC OpenAPI
+/// document lists them under each collection's own items path).
+pub const ITEMS_ACCEPTED: [(&str, &[&str]); 3] =
+    [("resources", ITEM_PARAMS), ("areas", AREA_PARAMS), ("regions", AREA_PARAMS)];
+
+/// The parameters that are queryables (Part 3 `queryables-query-parameters`),
+/// each a comma list of values.
+pub const QUERYABLES: &[&str] = &["category", "country", "topic", "q", "kind"];
 
 #[utoipa::path(
     get,

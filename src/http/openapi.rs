@@ -10,18 +10,23 @@
 use std::sync::Arc;
 
 use axum::Extension;
-use axum::http::header;
+use axum::extract::RawQuery;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::error::{InvalidParam, Problem};
+use super::error::{ApiError, InvalidParam, Problem};
+use super::params::Params;
 use crate::model::{AreaKind, Category, Country, Resource, Topic};
 
-/// The media type the document is served as at `/ogcapi/api`.
+/// The media type of an OpenAPI 3.1 document.
 pub const OPENAPI_MEDIA_TYPE: &str = "application/vnd.oai.openapi+json;version=3.1";
+
+/// The media type of an OpenAPI 3.0 document.
+pub const OPENAPI_30_MEDIA_TYPE: &str = "application/vnd.oai.openapi+json;version=3.0";
 
 /// The document's frame: title, security scheme and shared schemas. The
 /// paths are added by the router (`OpenApiRouter::routes`).
@@ -225,29 +230,269 @@ impl utoipa::PartialSchema for JsonObject {
 
 impl ToSchema for JsonObject {}
 
-/// The document as JSON, built once with the router.
+/// The documents served, built once with the router from the one utoipa
+/// document: the whole API, and the OGC API - Features part of it rooted at
+/// `/ogcapi` (the landing page's `service-desc`), each in OpenAPI 3.1 and 3.0.
 #[derive(Clone)]
-pub struct Document(pub Arc<String>);
+pub struct Document(Arc<Documents>);
 
-/// `GET /ogcapi/api`: the OpenAPI document (the landing page's `service-desc`).
+struct Documents {
+    full_31: String,
+    full_30: String,
+    ogc_31: String,
+    ogc_30: String,
+}
+
+impl Document {
+    /// Builds every served form of `doc`.
+    pub fn new(doc: &utoipa::openapi::OpenApi) -> Document {
+        let full = serde_json::to_value(doc).unwrap_or_default();
+        let ogc = ogc_document(&full);
+        let text = |v: &Value| serde_json::to_string(v).unwrap_or_default();
+        Document(Arc::new(Documents {
+            full_31: text(&full),
+            full_30: text(&super::oas30::downgrade(&full)),
+            ogc_31: text(&ogc),
+            ogc_30: text(&super::oas30::downgrade(&ogc)),
+        }))
+    }
+}
+
+/// The OpenAPI versions served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    /// OpenAPI 3.0 (3.0.3), for GDAL and QGIS.
+    V30,
+    /// OpenAPI 3.1, what utoipa writes; the default.
+    V31,
+}
+
+impl Version {
+    /// The media type a document of this version is served as.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Version::V30 => OPENAPI_30_MEDIA_TYPE,
+            Version::V31 => OPENAPI_MEDIA_TYPE,
+        }
+    }
+
+    /// The version asked for: `?version=3.0|3.1` first, else the `Accept`
+    /// header (an OpenAPI media type with `version=3.0` and none with 3.1,
+    /// or 3.0 at a higher `q`), else 3.1.
+    fn pick(query: Option<&str>, headers: &HeaderMap) -> Result<Version, ApiError> {
+        let mut params = Params::parse(query, &["version"]);
+        let asked = params.one("version");
+        let version = match asked.as_deref() {
+            Some("3.0") => Some(Version::V30),
+            Some("3.1") => Some(Version::V31),
+            Some(_) => {
+                params.fail("version", "must be 3.0 or 3.1".into());
+                None
+            }
+            None => None,
+        };
+        params.finish()?;
+        Ok(version.unwrap_or_else(|| {
+            let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+            from_accept(accept)
+        }))
+    }
+}
+
+/// The OpenAPI version an `Accept` header prefers (3.1 unless it names 3.0
+/// and ranks it above any 3.1).
+fn from_accept(accept: &str) -> Version {
+    let (mut best_30, mut best_31) = (None::<f32>, None::<f32>);
+    for range in accept.split(',') {
+        let mut parts = range.split(';').map(str::trim);
+        let media = parts.next().unwrap_or("").to_ascii_lowercase();
+        if media != "application/vnd.oai.openapi+json" && media != "application/openapi+json" {
+            continue;
+        }
+        let (mut version, mut q) = (None, 1.0_f32);
+        for param in parts {
+            match param
+                .split_once('=')
+                .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().trim_matches('"')))
+            {
+                Some((k, v)) if k == "version" => version = Some(v.to_owned()),
+                Some((k, v)) if k == "q" => q = v.parse().unwrap_or(0.0),
+                _ => {}
+            }
+        }
+        let slot = match version.as_deref() {
+            Some(v) if v.starts_with("3.0") => &mut best_30,
+            _ => &mut best_31,
+        };
+        *slot = Some(slot.map_or(q, |b| b.max(q)));
+    }
+    match (best_30, best_31) {
+        (Some(q30), None) if q30 > 0.0 => Version::V30,
+        (Some(q30), Some(q31)) if q30 > q31 => Version::V30,
+        _ => Version::V31,
+    }
+}
+
+/// The OGC API - Features part of the whole document `full`, rooted at the
+/// landing page (`servers: /ogcapi`, paths such as `/collections`), as
+/// OGC API clients read it; each collection gets its own items path listing
+/// the parameters it accepts, its queryables as `style: form, explode:
+/// false` parameters (a comma list), which is where GDAL and QGIS look for
+/// filters they may send to the server.
+pub fn ogc_document(full: &Value) -> Value {
+    let mut doc = full.clone();
+    let Some(root) = doc.as_object_mut() else { return doc };
+    let paths = full.get("paths").and_then(Value::as_object).cloned().unwrap_or_default();
+    let mut ogc = serde_json::Map::new();
+    for (path, item) in &paths {
+        let Some(rest) = path.strip_prefix(OGC_ROOT) else { continue };
+        let rooted = if rest.is_empty() { "/" } else { rest };
+        if !rooted.starts_with('/') || (rest == "/" && paths.contains_key(OGC_ROOT)) {
+            continue;
+        }
+        ogc.insert(rooted.to_owned(), item.clone());
+    }
+    if let Some(generic) = ogc.get(ITEMS_PATH).cloned() {
+        for (collection, accepted) in super::ogcapi::ITEMS_ACCEPTED {
+            ogc.insert(
+                format!("/collections/{collection}/items"),
+                collection_items(&generic, collection, accepted),
+            );
+        }
+    }
+    root.insert("paths".into(), Value::Object(ogc));
+    root.insert(
+        "servers".into(),
+        serde_json::json!([{ "url": OGC_ROOT, "description": "the OGC API - Features landing page" }]),
+    );
+    if let Some(tags) = root.get_mut("tags").and_then(Value::as_array_mut) {
+        tags.retain(|t| t.get("name").is_some_and(|n| n == "ogcapi"));
+    }
+    if let Some(info) = root.get_mut("info").and_then(Value::as_object_mut) {
+        info.insert(
+            "description".into(),
+            Value::String(
+                "OGC API - Features (Parts 1, 3 and 4) of witgis: places that help people. Errors are RFC 9457 \
+                 application/problem+json. Writes need a bearer token (role editor). The whole API is described \
+                 at /api/openapi.json."
+                    .into(),
+            ),
+        );
+    }
+    doc
+}
+
+/// Where the OGC API is served.
+const OGC_ROOT: &str = "/ogcapi";
+/// The generic items path, relative to [`OGC_ROOT`].
+const ITEMS_PATH: &str = "/collections/{collection}/items";
+
+/// The generic items read made one collection's: no `collection` path
+/// parameter, only the parameters `accepted`, queryables as comma lists
+/// (writes stay on the generic path).
+fn collection_items(generic: &Value, collection: &str, accepted: &[&str]) -> Value {
+    let mut item = serde_json::json!({ "get": generic.get("get").cloned().unwrap_or_default() });
+    if let Some(op) = item.get_mut("get").and_then(Value::as_object_mut) {
+        op.insert("operationId".into(), Value::String(format!("get_{collection}_items")));
+        op.insert("summary".into(), Value::String(format!("The {collection}, a page at a time")));
+        if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
+            params.retain(|p| {
+                p.get("in").is_some_and(|i| i == "query")
+                    && p.get("name").and_then(Value::as_str).is_some_and(|n| accepted.contains(&n))
+            });
+            for p in params.iter_mut() {
+                let queryable = p
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| super::ogcapi::QUERYABLES.contains(&n));
+                if let (true, Some(p)) = (queryable, p.as_object_mut()) {
+                    p.insert("style".into(), Value::String("form".into()));
+                    p.insert("explode".into(), Value::Bool(false));
+                }
+            }
+        }
+    }
+    item
+}
+
+/// `GET /ogcapi/api`: the OGC API part of the OpenAPI document (the landing
+/// page's `service-desc`), in OpenAPI 3.1 or, asked for, 3.0.
 #[utoipa::path(
     get,
     path = "/ogcapi/api",
     tag = "ogcapi",
-    responses((status = 200, description = "This OpenAPI 3.1 document", body = JsonObject,
-               content_type = "application/vnd.oai.openapi+json;version=3.1"))
+    params(
+        ("version" = Option<String>, Query, description = "3.0 or 3.1 (default: from Accept, else 3.1)")
+    ),
+    responses(
+        (status = 200, description = "The OGC API part of this document, rooted at /ogcapi", body = JsonObject,
+         content_type = "application/vnd.oai.openapi+json;version=3.1"),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
 )]
-pub async fn ogcapi_document(Extension(doc): Extension<Document>) -> Response {
-    ([(header::CONTENT_TYPE, OPENAPI_MEDIA_TYPE)], doc.0.as_str().to_owned()).into_response()
+pub async fn ogcapi_document(
+    Extension(doc): Extension<Document>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let version = Version::pick(query.as_deref(), &headers)?;
+    let body = match version {
+        Version::V30 => &doc.0.ogc_30,
+        Version::V31 => &doc.0.ogc_31,
+    };
+    Ok(([(header::CONTENT_TYPE, version.media_type())], body.clone()).into_response())
 }
 
-/// `GET /api/openapi.json`: the same document as plain JSON.
+/// `GET /api/openapi.json`: the whole document as plain JSON.
 #[utoipa::path(
     get,
     path = "/api/openapi.json",
     tag = "service",
-    responses((status = 200, description = "This OpenAPI 3.1 document", body = JsonObject))
+    params(
+        ("version" = Option<String>, Query, description = "3.0 or 3.1 (default 3.1)")
+    ),
+    responses(
+        (status = 200, description = "This OpenAPI document", body = JsonObject),
+        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
 )]
-pub async fn api_document(Extension(doc): Extension<Document>) -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], doc.0.as_str().to_owned()).into_response()
+pub async fn api_document(
+    Extension(doc): Extension<Document>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let body = match Version::pick(query.as_deref(), &headers)? {
+        Version::V30 => &doc.0.full_30,
+        Version::V31 => &doc.0.full_31,
+    };
+    Ok(([(header::CONTENT_TYPE, "application/json")], body.clone()).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_picks_3_0_only_when_it_outranks_3_1() {
+        // What GDAL 3.6 sends.
+        let gdal = "application/vnd.oai.openapi+json;version=3.0, application/openapi+json;version=3.0, application/json";
+        assert_eq!(from_accept(gdal), Version::V30);
+        assert_eq!(from_accept("application/openapi+json; version=3.0"), Version::V30);
+        assert_eq!(from_accept(""), Version::V31);
+        assert_eq!(from_accept("*/*"), Version::V31);
+        assert_eq!(from_accept("application/json"), Version::V31);
+        assert_eq!(
+            from_accept(
+                "application/vnd.oai.openapi+json;version=3.0;q=0.5, application/vnd.oai.openapi+json;version=3.1"
+            ),
+            Version::V31
+        );
+        assert_eq!(
+            from_accept(
+                "application/vnd.oai.openapi+json;version=3.0, application/vnd.oai.openapi+json;version=3.1;q=0.4"
+            ),
+            Version::V30
+        );
+        assert_eq!(from_accept("application/vnd.oai.openapi+json;version=3.0;q=0"), Version::V31);
+    }
 }
