@@ -168,12 +168,15 @@ fn a_changed_record_is_written_anew() {
 }
 
 /// Through HTTP: the body of /api/nearest equals the serde path's document
-/// for the same question at the same moment.
+/// for the same question at the same moment, with the `origin` member (the
+/// covered country holding the point) after its `type`.
 #[tokio::test]
 async fn the_http_answer_is_the_serde_document() {
     let (app, state, _dir) = common::seeded_app().await;
     let at = "2026-12-02T10:00:00Z";
-    for (lon, lat, k) in [(12.4964, 41.9028, 10), (23.3219, 42.6977, 40), (-30.0, 10.0, 3)] {
+    for (lon, lat, k, origin) in
+        [(12.4964, 41.9028, 10, r#""IT""#), (23.3219, 42.6977, 40, r#""BG""#), (-30.0, 10.0, 3, "null")]
+    {
         let uri = format!("/api/nearest?lon={lon}&lat={lat}&k={k}&at={at}");
         let reply =
             app.clone().oneshot(axum::http::Request::get(&uri).body(Body::empty()).expect("request")).await;
@@ -192,9 +195,9 @@ async fn the_http_answer_is_the_serde_document() {
             false,
             at.parse().expect("a time"),
         );
-        assert_eq!(
-            String::from_utf8(body.to_vec()).expect("utf-8"),
-            oracle(&snapshot, &entries, at.parse().expect("a time"))
-        );
+        let serde = oracle(&snapshot, &entries, at.parse().expect("a time"));
+        let head = r#"{"type":"FeatureCollection","#;
+        let expected = format!(r#"{head}"origin":{{"country":{origin}}},{}"#, &serde[head.len()..]);
+        assert_eq!(String::from_utf8(body.to_vec()).expect("utf-8"), expected);
     }
 }

@@ -149,6 +149,26 @@ async fn nearest_is_ordered_by_geodesic_distance_and_matches_brute_force() {
 }
 
 #[tokio::test]
+async fn nearest_names_the_country_the_search_starts_in() {
+    let (app, _state, _dir) = common::seeded_app().await;
+    // Points whose country is known from the map: Sofia's centre, Vilnius's
+    // Žirmūnai, Piazza Venezia in Rome, the Tyrrhenian Sea, Paris.
+    for (lon, lat, country) in [
+        (23.3219, 42.6977, Value::from("BG")),
+        (25.3000, 54.7100, Value::from("LT")),
+        (12.4823, 41.8933, Value::from("IT")),
+        (11.0000, 40.5000, Value::Null),
+        (2.3522, 48.8566, Value::Null),
+    ] {
+        let r = get(&app, &format!("/api/nearest?lon={lon}&lat={lat}&k=3")).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.body["type"], "FeatureCollection");
+        assert_eq!(r.body["origin"]["country"], country, "{lon},{lat}");
+        assert_eq!(ids(&r.body).len(), 3);
+    }
+}
+
+#[tokio::test]
 async fn every_bad_parameter_is_a_400_problem_naming_it() {
     let (app, _state, _dir) = common::seeded_app().await;
     let cases = [

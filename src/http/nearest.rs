@@ -42,7 +42,7 @@ const MAX_KM: f64 = 20_004.0;
         ("at" = Option<String>, Query, description = "The moment for opening hours (RFC 3339); default now")
     ),
     responses(
-        (status = 200, description = "The k nearest resources, nearest first, with distance_m", body = crate::http::openapi::ResourceCollection, content_type = "application/geo+json"),
+        (status = 200, description = "The k nearest resources, nearest first, with distance_m", body = crate::http::openapi::NearestCollection, content_type = "application/geo+json"),
         (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json")
     )
 )]
@@ -91,10 +91,26 @@ pub async fn nearest(
     } else {
         nearest_entries(&snapshot, lon, lat, k, max_m, &filter, false, at)
     };
+    let origin = state.reference().countries.at(lon, lat);
     match collection_json(&snapshot, &entries, at, &state.reference().gazetteer) {
-        Ok(body) => Ok(geojson_bytes(body)),
+        Ok(body) => Ok(geojson_bytes(with_origin(body, origin))),
         Err(e) => Err(ApiError::Internal(format!("cannot serialise GeoJSON: {e}"))),
     }
+}
+
+/// The collection with the foreign member `origin`: the covered country
+/// holding the query point (`null` outside them), so that a list can say
+/// which of the nearest lie abroad, and that the directory has none nearer.
+fn with_origin(mut body: Vec<u8>, country: Option<crate::model::Country>) -> Vec<u8> {
+    const HEAD: &[u8] = br#"{"type":"FeatureCollection","#;
+    let member = match country {
+        Some(c) => format!(r#""origin":{{"country":"{}"}},"#, c.as_str()),
+        None => r#""origin":{"country":null},"#.to_owned(),
+    };
+    if body.starts_with(HEAD) {
+        body.splice(HEAD.len()..HEAD.len(), member.into_bytes());
+    }
+    body
 }
 
 /// A FeatureCollection of referral entries, with their distance, how to

@@ -42,7 +42,7 @@ pub const OPENAPI_30_MEDIA_TYPE: &str = "application/vnd.oai.openapi+json;versio
     modifiers(&BearerScheme),
     components(schemas(
         Problem, InvalidParam, Category, Topic, Country, AreaKind, Resource,
-        ResourceFeature, ResourceCollection, Feature, FeatureCollection, Link, Landing,
+        ResourceFeature, ResourceCollection, NearestCollection, NearestOrigin, Feature, FeatureCollection, Link, Landing,
         Conformance, Collections, Collection, CategoryCount, JsonObject
     )),
     tags(
@@ -127,6 +127,25 @@ pub struct ResourceCollection {
     #[serde(rename = "type")]
     kind: FeatureCollectionType,
     /// The resources.
+    features: Vec<ResourceFeature>,
+}
+
+/// Where a nearest search started.
+#[derive(Serialize, ToSchema)]
+pub struct NearestOrigin {
+    /// The covered country holding the point; null outside the four.
+    country: Option<Country>,
+}
+
+/// The nearest resources, nearest first, and where the search started.
+#[derive(Serialize, ToSchema)]
+pub struct NearestCollection {
+    /// Always `FeatureCollection`.
+    #[serde(rename = "type")]
+    kind: FeatureCollectionType,
+    /// Where the search started (a foreign member).
+    origin: NearestOrigin,
+    /// The resources, each with `distance_m`.
     features: Vec<ResourceFeature>,
 }
 

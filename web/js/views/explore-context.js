@@ -35,6 +35,10 @@ export const ex = {
   unlocatedMatched: 0,
   /** The nearest resources to the point, with distance_m. @type {Feature[]} */
   nearest: [],
+  /** The covered country holding the point (the nearest answer's `origin`), or null. @type {string | null} */
+  nearestOrigin: /** @type {string | null} */ (null),
+  /** How many nearest were asked for. */
+  nearestAsked: 0,
   /** Every feature seen in an answer, by id. @type {Map<string, Feature>} */
   known: new Map(),
   /** Resources per category. @type {Record<string, number>} */

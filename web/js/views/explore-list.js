@@ -19,6 +19,31 @@ export function distanceText(p) {
   return fmtDistance(ex.state.lang, p.distance_m, isApprox(p));
 }
 
+/** Nearest places farther than this (km) are set apart: the desk's radius for alternatives. */
+export const NEAR_KM = 50;
+
+/**
+ * The nearest split where the directory ends for the person asking: those in
+ * the point's country within {@link NEAR_KM}, and the rest (abroad or
+ * farther); and the categories asked for that have none near, when the
+ * answer reaches past the radius, so that none nearer can exist.
+ * @param {import("./explore-context.js").Feature[]} features nearest first
+ * @param {string | null} origin the covered country holding the point
+ * @param {number} asked how many were asked for
+ * @param {Iterable<string>} categories the categories asked for
+ */
+export function splitNearest(features, origin, asked, categories) {
+  const isNear = (/** @type {import("./explore-context.js").Feature} */ f) =>
+    f.properties.distance_m != null && f.properties.distance_m <= NEAR_KM * 1000 && (origin === null || f.properties.country === origin);
+  const near = features.filter(isNear);
+  const far = features.filter((f) => !isNear(f));
+  const last = features.at(-1)?.properties.distance_m;
+  const complete = features.length < asked || (last != null && last > NEAR_KM * 1000);
+  const nearKinds = new Set(near.map((f) => f.properties.category));
+  const missing = complete && far.length ? [...categories].filter((c) => !nearKinds.has(c)) : [];
+  return { near, far, missing };
+}
+
 /**
  * A list entry that opens the place's details.
  * @param {import("./explore-context.js").Feature} f
@@ -66,7 +91,24 @@ export function renderList() {
   /** @type {HTMLElement} */ (document.getElementById("results-title")).textContent = tr(showNearest ? "list.nearestTitle" : "list.title");
   ol.dataset.mode = showNearest ? "nearest" : "all";
   if (showNearest) {
-    ol.replaceChildren(...ex.nearest.map((f, i) => entry(f, i, true)));
+    const { near, far, missing } = splitNearest(ex.nearest, ex.nearestOrigin, ex.nearestAsked, state.categories);
+    const rows = near.map((f, i) => entry(f, i, true));
+    if (far.length) {
+      const country = ex.nearestOrigin ? tr(`country.${ex.nearestOrigin}`) : null;
+      const km = NEAR_KM;
+      const text = near.length
+        ? tr(country ? "list.farHead" : "list.farHeadRadius", { country, km })
+        : tr(country ? "list.farHeadNone" : "list.farHeadNoneRadius", { country, km });
+      const head = Object.assign(document.createElement("li"), { className: "list-head far-head", textContent: text });
+      const notes = missing.map((c) =>
+        Object.assign(document.createElement("li"), {
+          className: "list-note",
+          textContent: tr(country ? "list.kindNotNear" : "list.kindNotNearRadius", { kind: tr(`category.${c}`), country, km }),
+        }),
+      );
+      rows.push(head, ...notes, ...far.map((f, i) => entry(f, near.length + i, true)));
+    }
+    ol.replaceChildren(...rows);
     setStatus(`${tr("list.nearestCount", { n: ex.nearest.length })}${ex.nearest.length ? "" : ` ${tr("list.none")}`}`);
     return;
   }

@@ -141,7 +141,10 @@ export async function loadNearest() {
     p.set("lat", state.point[1].toFixed(6));
     p.set("k", String(NEAREST_K));
     try {
-      ex.nearest = (await ex.getJson("nearest", `/api/nearest?${p}`)).features;
+      const answer = await ex.getJson("nearest", `/api/nearest?${p}`);
+      ex.nearest = answer.features;
+      ex.nearestOrigin = answer.origin?.country ?? null;
+      ex.nearestAsked = NEAREST_K;
     } catch (e) {
       if (!isAbort(e)) showError(/** @type {Error} */ (e));
       return;
