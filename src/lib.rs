@@ -12,6 +12,7 @@ pub mod clock;
 pub mod config;
 pub mod countries;
 pub mod coverage;
+pub mod cql;
 pub mod formats;
 pub mod geocoder;
 pub mod http;

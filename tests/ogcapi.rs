@@ -106,7 +106,7 @@ async fn landing_page_conformance_and_collections() {
     assert_eq!(queryables.content_type, "application/schema+json");
     let names: BTreeSet<&str> =
         queryables.body["properties"].as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(names, BTreeSet::from(["category", "country", "q", "topic"]));
+    assert_eq!(names, BTreeSet::from(["category", "country", "geometry", "q", "topic"]));
     assert!(
         queryables.body["properties"]["category"]["enum"].as_array().unwrap().contains(&json!("day_centre"))
     );

@@ -20,6 +20,8 @@ use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::cql;
+
 use super::error::{ApiError, InvalidParam, etag};
 use super::extract::{Body, Caller, ResourceId};
 use super::geojson::GeoJson;
@@ -45,6 +47,12 @@ pub const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
 ];
@@ -396,10 +404,12 @@ async fn queryables(
             "country": country,
             "topic": { "type": "string", "title": "one of the record's topics", "enum": Topic::ALL },
             "q": { "type": "string", "title": "text in the name, English name, city or address", "maxLength": 200 },
+            "geometry": { "title": "the place (filters: s_intersects only)", "format": "geometry-point", "x-ogc-role": "primary-geometry" },
         }),
         _ => json!({
             "kind": { "type": "string", "title": "kind of territory", "enum": AreaKind::ALL },
             "country": country,
+            "geometry": { "title": "the outline (filters: s_intersects only)", "format": "geometry-multipolygon", "x-ogc-role": "primary-geometry" },
         }),
     };
     let body = json!({
@@ -493,10 +503,42 @@ impl Cursor {
     }
 }
 
-const ITEM_PARAMS: &[&str] =
-    &["limit", "bbox", "datetime", "category", "country", "topic", "q", "cursor", "f"];
+const ITEM_PARAMS: &[&str] = &[
+    "limit",
+    "bbox",
+    "datetime",
+    "category",
+    "country",
+    "topic",
+    "q",
+    "filter",
+    "filter-lang",
+    "filter-crs",
+    "cursor",
+    "f",
+];
 
-const AREA_PARAMS: &[&str] = &["limit", "bbox", "datetime", "kind", "country", "cursor", "f"];
+const AREA_PARAMS: &[&str] =
+    &["limit", "bbox", "datetime", "kind", "country", "filter", "filter-lang", "filter-crs", "cursor", "f"];
+
+/// The `filter`, `filter-lang` and `filter-crs` parameters (Part 3), checked
+/// against the collection's queryables.
+fn cql_filter(params: &mut Params, queryables: cql::Queryables) -> Option<cql::Filter> {
+    let lang = match params.one("filter-lang") {
+        None => Some(cql::Lang::Text),
+        Some(raw) => cql::Lang::parse(&raw).or_else(|| {
+            params.fail("filter-lang", format!("must be one of: {}", cql::Lang::NAMES.join(", ")));
+            None
+        }),
+    };
+    if let Some(crs) = params.one("filter-crs") {
+        if crs != CRS84 {
+            params.fail("filter-crs", format!("only {CRS84} (longitude, latitude in degrees) is served"));
+        }
+    }
+    let raw = params.one("filter")?;
+    cql::Filter::parse(&raw, lang?, queryables).map_err(|e| params.fail("filter", e.reason)).ok()
+}
 
 /// The query parameters each collection's items accept (the OGC OpenAPI
 /// document lists them under each collection's own items path).
@@ -521,6 +563,9 @@ pub const QUERYABLES: &[&str] = &["category", "country", "topic", "q", "kind"];
         ("topic" = Option<Vec<crate::model::Topic>>, Query, description = "resources: only these topics"),
         ("kind" = Option<Vec<crate::model::AreaKind>>, Query, description = "areas and regions: only these kinds"),
         ("q" = Option<String>, Query, max_length = 200, description = "resources: words to contain"),
+        ("filter" = Option<String>, Query, description = "A Basic CQL2 filter on the queryables, with s_intersects on geometry (Part 3), at most 8,192 bytes"),
+        ("filter-lang" = Option<String>, Query, description = "cql2-text (default) or cql2-json"),
+        ("filter-crs" = Option<String>, Query, description = "Only http://www.opengis.net/def/crs/OGC/1.3/CRS84"),
         ("cursor" = Option<String>, Query, description = "From the previous page's next link"),
         ("f" = Option<String>, Query, description = "Only `json` (or `geojson`) is served")
     ),
@@ -678,6 +723,7 @@ fn area_items(
     let bbox = params.bbox();
     let kinds = params.list::<AreaKind>("kind");
     let countries = params.list::<Country>("country");
+    let cql = cql_filter(&mut params, cql::Queryables::AREAS);
     if params.one("datetime").is_some() {
         params.fail("datetime", format!("the '{}' collection has no time dimension", collection.id()));
     }
@@ -689,6 +735,7 @@ fn area_items(
         .filter(|a| kinds.is_empty() || kinds.contains(&a.kind))
         .filter(|a| countries.is_empty() || a.country.is_some_and(|c| countries.contains(&c)))
         .filter(|a| bbox.is_none_or(|b| a.bounds().is_some_and(|r| overlaps(&b, r))))
+        .filter(|a| cql.as_ref().is_none_or(|f| f.matches(*a)))
         .collect();
     let (start, end) = page_bounds(matched.len(), |i| matched[i].id.as_str(), cursor.as_ref(), limit);
     let page = &matched[start..end];
@@ -714,6 +761,7 @@ fn resource_items(state: &AppState, headers: &HeaderMap, query: Option<&str>) ->
     let (limit, cursor) = paging(&mut params);
     let bbox = params.bbox();
     let filter = params.filter();
+    let cql = cql_filter(&mut params, cql::Queryables::RESOURCES);
     let datetime = params
         .one("datetime")
         .and_then(|raw| Interval::parse(&raw).map_err(|reason| params.fail("datetime", reason)).ok());
@@ -721,7 +769,7 @@ fn resource_items(state: &AppState, headers: &HeaderMap, query: Option<&str>) ->
 
     let current = state.versioned();
     let snapshot = current.snapshot();
-    if bbox.is_none() && filter.is_empty() && datetime.is_none() {
+    if bbox.is_none() && filter.is_empty() && datetime.is_none() && cql.is_none() {
         // The whole directory: a page is a walk in the id map from the
         // cursor, not a pass over every record.
         let at = match cursor.as_ref() {
@@ -747,6 +795,9 @@ fn resource_items(state: &AppState, headers: &HeaderMap, query: Option<&str>) ->
     };
     if let Some(interval) = datetime {
         matched.retain(|&i| current.meta(i).is_some_and(|m| interval.contains(m.updated_at)));
+    }
+    if let Some(cql) = &cql {
+        matched.retain(|&i| cql.matches(snapshot.index().resource(i)));
     }
     // Positions are in id order, so a cursor is a binary search away.
     let id_at = |i: usize| snapshot.index().resource(matched[i]).id.as_str();
