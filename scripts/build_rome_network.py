@@ -261,6 +261,8 @@ for row in rows:
     if row["asl"]:
         serves.append("it-rm-asl-roma-" + row["asl"].split()[-1])
     distretto = row["distretto"].strip()
+    if rid == "it-rm-csm-farulli":
+        distretto = "3"  # the sheet's note: "Second Distretto 3 site"; the split is not stated
     n = int(distretto) if distretto.isdigit() else ROMAN.get(distretto)
     if n:
         serves.append(f"it-rm-municipio-{n:02d}")
@@ -298,9 +300,16 @@ ask(by_id["it-rm-csm-innocenzo4"]["properties"],
 ask(by_id["it-rm-spdc-sancamillo"]["properties"],
     "ASL Roma 3 notice of 10 April 2026: admissions to this ward suspended from 15 April 2026, reopening not "
     "documented; set as the record's status once statuses exist. The description's 2024 closure is older.")
+ask(by_id["it-rm-csm-farulli"]["properties"],
+    "Distretto 3 has two CSM sites (Monte Tomatico and Farulli); how the two share Municipio III is not stated.")
+ask(by_id["it-rm-csm-d6"]["properties"],
+    "The ASL's address, Via di Torre Spaccata 157, lies in Municipio VII on OpenStreetMap's boundaries, while "
+    "this is the CSM of Distretto 6 (Municipio VI): the zone Torre Spaccata was reported moved from VI to VII "
+    "in 2021; check which residents it serves.")
 ask(by_id["it-rm-cd-ornitorinco"]["properties"],
     "Probable match only: the ASL page names the Distretto 4 day centre on Via della Rustica 'L'Aquilone', "
-    "our record 'Ornitorinco'; check that they are the same service.")
+    "our record 'Ornitorinco'; check that they are the same service. Its street lies in Municipio V, while it "
+    "serves Distretto 4 (Municipio IV).")
 
 # Stable order of keys, and of features by id.
 ORDER = ["id", "name", "name_en", "category", "country", "city", "address", "postcode", "website", "phone",
