@@ -47,7 +47,10 @@ pub async fn build(args: &ServeArgs) -> Result<App, CliError> {
     };
     let store = crate::cli::open_store(&args.store).await?;
     let seed = store::seed().map_err(|e| CliError::Invalid(e.report("data/resources.geojson")))?;
-    let areas = store::seed_areas().map_err(|e| CliError::Invalid(e.report("data/rome-municipi.geojson")))?;
+    let areas = match args.seed_areas {
+        true => store::seed_areas().map_err(|e| CliError::Invalid(e.report("data/rome-municipi.geojson")))?,
+        false => Vec::new(),
+    };
     if store.seed_once_with(&seed, &areas).await? {
         tracing::info!(
             resources = seed.len(),

@@ -39,9 +39,14 @@ pub struct Group {
     pub never_verified: usize,
     /// Verified, but before the stale date.
     pub stale: usize,
-    /// With open questions for editors (JSON report only; the CSV keeps its
-    /// published columns).
+    /// With open questions for editors (JSON report only, and left out when
+    /// none; the CSV keeps its published columns).
+    #[serde(skip_serializing_if = "is_zero")]
     pub open_questions: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// What is wrong with one record.

@@ -195,7 +195,8 @@ fn rome_network_facts_are_the_sheet_s() {
 fn child_and_adolescent_services_carry_their_topic() {
     let rows = sheet();
     let features = features();
-    let tsmree: Vec<&str> = rows.iter().filter(|r| r["kind"] == "child_adolescent").map(|r| r["name"].as_str()).collect();
+    let tsmree: Vec<&str> =
+        rows.iter().filter(|r| r["kind"] == "child_adolescent").map(|r| r["name"].as_str()).collect();
     assert_eq!(tsmree.len(), 9);
     for name in tsmree {
         let f = features.iter().find(|f| f["properties"]["name"] == name).expect(name);
