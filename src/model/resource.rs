@@ -377,7 +377,13 @@ impl Fields<'_> {
         let (max_items, max_chars) = MAX_QUESTIONS;
         let parsed = match self.props.get(key) {
             Some(Value::String(s)) if s.trim_start().starts_with('[') => {
-                serde_json::from_str::<Value>(s).ok()
+                match serde_json::from_str::<Value>(s) {
+                    Ok(v) => Some(v),
+                    Err(_) => {
+                        self.fail(key, "starts with '[' but is not a JSON list of strings");
+                        return Vec::new();
+                    }
+                }
             }
             Some(Value::String(s)) => Some(Value::Array(vec![Value::String(s.clone())])),
             other => other.cloned(),
@@ -625,6 +631,51 @@ mod tests {
         assert_eq!(
             fields(Resource::from_properties(&p, Some([12.0, 41.0])).unwrap_err()),
             ["coord_precision"]
+        );
+    }
+
+    #[test]
+    fn provenance_and_open_questions_are_read_and_checked() {
+        let mut p = valid();
+        p.insert(
+            "provenance".into(),
+            json!([{"publisher": "ASL Roma 1", "url": "https://www.aslroma1.it/x", "facts": ["phone"],
+                    "page_date": "2026-06-19", "read_on": "2026-09-21", "via_copy": true}]),
+        );
+        p.insert("open_questions".into(), json!(["House number 16/B (2024) or 16/d (2026)?", " ", "x"]));
+        let r = Resource::from_properties(&p, Some([12.5, 41.9])).expect("valid");
+        assert_eq!(r.provenance[0].publisher, "ASL Roma 1");
+        assert_eq!(r.open_questions, ["House number 16/B (2024) or 16/d (2026)?", "x"]);
+        assert_eq!(Resource::from_properties(&r.properties(), r.point()).as_ref(), Ok(&r));
+        // One question as plain text, or the list as JSON text (a CSV cell).
+        p.insert("open_questions".into(), json!("Which phone; the first or the second?"));
+        let one = Resource::from_properties(&p, Some([12.5, 41.9])).expect("valid");
+        assert_eq!(one.open_questions, ["Which phone; the first or the second?"]);
+        p.insert("open_questions".into(), json!("[\"a\", \"b\"]"));
+        assert_eq!(
+            Resource::from_properties(&p, Some([12.5, 41.9])).expect("valid").open_questions,
+            ["a", "b"]
+        );
+
+        for (bad, field) in [
+            (json!({"open_questions": "[not json"}), "open_questions"),
+            (json!({"open_questions": [1]}), "open_questions"),
+            (json!({"open_questions": ["<b>x</b>"]}), "open_questions"),
+            (json!({"open_questions": ["q".repeat(501)]}), "open_questions"),
+            (json!({"provenance": [{"publisher": "A", "read_on": "2026-13-01"}]}), "provenance[0].read_on"),
+            (json!({"provenance": "ASL Roma 1"}), "provenance"),
+        ] {
+            let mut p = valid();
+            p.extend(props(bad.clone()));
+            let err = Resource::from_properties(&p, Some([12.5, 41.9])).expect_err(&bad.to_string());
+            assert_eq!(fields(err), [field], "{bad}");
+        }
+        let many: Vec<String> = (0..=MAX_QUESTIONS.0).map(|i| format!("q{i}")).collect();
+        let mut p = valid();
+        p.insert("open_questions".into(), json!(many));
+        assert_eq!(
+            fields(Resource::from_properties(&p, Some([12.5, 41.9])).unwrap_err()),
+            ["open_questions"]
         );
     }
 
