@@ -202,7 +202,7 @@ it-nat-help,\"Telefono, help\",,crisis_service,IT,,,,,,,,02 2327 2327,crisis,,,k
         let mut buf = Vec::new();
         write(&mut buf, [&r]).expect("write");
         let again = read(buf.as_slice()).expect("valid");
-        assert_eq!(again, [r.clone()]);
+        assert_eq!(again, std::slice::from_ref(&r));
         assert_eq!(again[0].open_questions.len(), 1, "one question, though it holds a ';'");
         p.remove("provenance");
         assert!(Resource::from_properties(&p, None).is_ok_and(|x| x.provenance.is_empty()));
