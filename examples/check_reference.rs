@@ -2,7 +2,13 @@
 //! sheet (`resources.csv`, kept outside the repository). Run through
 //! `scripts/check-reference`, whose header states the rule.
 //!
-//! Usage: `cargo run --example check_reference -- REFERENCE.csv DATA.geojson`
+//! With a third file, Rome's mental-health sheet (`rome-mental-health.csv`),
+//! it also checks that every row of the sheet is in the data with the
+//! sheet's phone, point (and precision) and opening hours, each fact named
+//! by a provenance entry read through a copy (ODbL for OpenStreetMap points),
+//! and that no such record claims a verification.
+//!
+//! Usage: `cargo run --example check_reference -- REFERENCE.csv DATA.geojson [ROME.csv]`
 
 use std::collections::{BTreeSet, HashMap};
 use std::process::ExitCode;
@@ -47,9 +53,13 @@ fn facts(r: &Resource) -> serde_json::Map<String, Value> {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [reference_path, data_path] = args.as_slice() else {
-        eprintln!("usage: check_reference REFERENCE.csv DATA.geojson");
-        return ExitCode::from(2);
+    let (reference_path, data_path, rome_path) = match args.as_slice() {
+        [r, d] => (r, d, None),
+        [r, d, rome] => (r, d, Some(rome)),
+        _ => {
+            eprintln!("usage: check_reference REFERENCE.csv DATA.geojson [ROME.csv]");
+            return ExitCode::from(2);
+        }
     };
     let reference = match std::fs::File::open(reference_path)
         .map_err(|e| e.to_string())
@@ -124,6 +134,22 @@ fn main() -> ExitCode {
         }
     }
 
+    let mut rome_checked = 0;
+    if let Some(path) = rome_path {
+        match rome_rows(path) {
+            Ok(rows) => {
+                rome_checked = rows.len();
+                for row in &rows {
+                    check_rome_row(row, &data, &mut problems);
+                }
+            }
+            Err(e) => {
+                eprintln!("{path}: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+
     for line in &updated {
         println!("updated  {line}");
     }
@@ -141,5 +167,89 @@ fn main() -> ExitCode {
         added.len(),
         problems.len()
     );
+    if rome_path.is_some() {
+        println!("{rome_checked} rows of Rome's mental-health sheet checked against the data");
+    }
     if problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+/// One row of `rome-mental-health.csv`, by column name.
+type Row = HashMap<String, String>;
+
+fn rome_rows(path: &str) -> Result<Vec<Row>, String> {
+    let mut reader = ::csv::Reader::from_path(path).map_err(|e| e.to_string())?;
+    let headers = reader.headers().map_err(|e| e.to_string())?.clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.map_err(|e| e.to_string())?;
+            Ok(headers.iter().zip(r.iter()).map(|(h, v)| (h.to_owned(), v.trim().to_owned())).collect())
+        })
+        .collect()
+}
+
+fn digits(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// The sheet's row is in the data with its phone, point and hours, each
+/// with its provenance.
+fn check_rome_row(row: &Row, data: &[Resource], problems: &mut Vec<String>) {
+    let get = |k: &str| row.get(k).map(String::as_str).unwrap_or("");
+    let name = get("name");
+    // Matched rows by our id; the others by the sheet's name, which a new
+    // record keeps.
+    let found = match get("existing_id") {
+        "" => data.iter().find(|d| d.name == name),
+        id => data.iter().find(|d| d.id == id),
+    };
+    let Some(d) = found else {
+        problems.push(format!("rome sheet '{name}': not in the data"));
+        return;
+    };
+    let id = &d.id;
+    let mut fact = |what: &str, ok: bool, detail: String| {
+        if !ok {
+            problems.push(format!("{id}: {what} {detail} (rome sheet '{name}')"));
+        }
+    };
+    let cited = |f: &str| d.provenance.iter().find(|p| p.facts.iter().any(|x| x == f));
+    if !get("phone").is_empty() {
+        let same = d.phone.as_deref().is_some_and(|p| digits(p) == digits(get("phone")));
+        fact("phone", same, format!("is {:?}, the sheet says {}", d.phone, get("phone")));
+        fact(
+            "phone",
+            cited("phone").is_some_and(|p| p.via_copy),
+            "has no provenance read through a copy".into(),
+        );
+    }
+    if !get("opening_hours_osm").is_empty() {
+        let same = d.opening_hours.as_deref() == Some(get("opening_hours_osm"));
+        fact(
+            "opening_hours",
+            same,
+            format!("is {:?}, the sheet says {}", d.opening_hours, get("opening_hours_osm")),
+        );
+        fact("opening_hours", cited("opening_hours").is_some(), "has no provenance".into());
+    }
+    if !get("lon").is_empty() {
+        let want: Option<[f64; 2]> =
+            get("lon").parse().ok().zip(get("lat").parse().ok()).map(|(x, y)| [x, y]);
+        let near = match (d.point(), want) {
+            // A millionth of a degree: under 0.2 m.
+            (Some(p), Some(w)) => (p[0] - w[0]).abs() <= 1e-6 && (p[1] - w[1]).abs() <= 1e-6,
+            _ => false,
+        };
+        fact("point", near, format!("is {:?}, the sheet says {want:?}", d.point()));
+        let precision = d.location.map(|l| l.precision.as_str()).unwrap_or("");
+        fact("coord_precision", precision == get("coord_precision"), format!("is '{precision}'"));
+        let osm = get("coord_source").starts_with("OpenStreetMap");
+        let licence = cited("location").and_then(|p| p.licence.as_deref());
+        fact(
+            "location",
+            cited("location").is_some() && (!osm || licence == Some("ODbL-1.0")),
+            format!("has no provenance{}", if osm { " with the ODbL licence" } else { "" }),
+        );
+    }
+    fact("last_verified", d.last_verified.is_none(), "is set, but nobody here checked the ASL page".into());
 }

@@ -47,8 +47,15 @@ pub async fn build(args: &ServeArgs) -> Result<App, CliError> {
     };
     let store = crate::cli::open_store(&args.store).await?;
     let seed = store::seed().map_err(|e| CliError::Invalid(e.report("data/resources.geojson")))?;
-    if store.seed_once(&seed).await? {
-        tracing::info!(resources = seed.len(), "new store seeded from data/resources.geojson");
+    let areas = match args.seed_areas {
+        true => store::seed_areas().map_err(|e| CliError::Invalid(e.report("data/rome-municipi.geojson")))?,
+        false => Vec::new(),
+    };
+    if store.seed_once_with(&seed, &areas).await? {
+        tracing::info!(
+            resources = seed.len(),
+            "new store seeded from data/resources.geojson (and Rome's municipi, unless areas were loaded before)"
+        );
     }
     // Listen before loading, so that no change made meanwhile is missed.
     let feed = store.subscribe().await?;

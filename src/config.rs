@@ -124,6 +124,11 @@ pub struct ServeArgs {
     #[arg(long, env = "WITGIS_WRITE_RATE", default_value_t = 1000 / crate::throttle::WRITES.every_ms as u32,
           value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub(crate) write_rate: u32,
+    /// Whether a new store is seeded with Rome's 15 municipi
+    /// (data/rome-municipi.geojson) as well as the records; `false` for a
+    /// deployment that loads its own boundaries, or none.
+    #[arg(long, env = "WITGIS_SEED_AREAS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub(crate) seed_areas: bool,
     /// Start the service's clock at this time (RFC 3339) instead of now, and
     /// run it on from there: for rehearsals and browser tests only.
     #[arg(long, env = "WITGIS_CLOCK_START", hide = true)]

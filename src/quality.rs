@@ -2,7 +2,8 @@
 //! source URL) and which are stale, per country and category, and the
 //! records an editor should look at first
 //! (never verified, verified over a year ago, sharing a point with another,
-//! or lying outside an area they say they serve). `GET /api/quality` and
+//! or lying outside an area they say they serve, or with open questions:
+//! values sources disagree on). `GET /api/quality` and
 //! `witgis quality` both write it.
 
 use std::collections::BTreeMap;
@@ -38,6 +39,14 @@ pub struct Group {
     pub never_verified: usize,
     /// Verified, but before the stale date.
     pub stale: usize,
+    /// With open questions for editors (JSON report only, and left out when
+    /// none; the CSV keeps its published columns).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub open_questions: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// What is wrong with one record.
@@ -69,6 +78,10 @@ pub struct Problems {
     pub shares_point_with: Vec<String>,
     /// Loaded areas it says it serves whose outline does not hold its point.
     pub outside_served_areas: Vec<String>,
+    /// What an editor should settle (the record's `open_questions`); left
+    /// out when there is none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub open_questions: Vec<String>,
 }
 
 impl Problems {
@@ -82,6 +95,7 @@ impl Problems {
             || self.stale
             || !self.shares_point_with.is_empty()
             || !self.outside_served_areas.is_empty()
+            || !self.open_questions.is_empty()
     }
 }
 
@@ -163,6 +177,7 @@ fn problems(r: &Resource, snapshot: &Snapshot, stale_before: NaiveDate) -> Probl
         stale: r.last_verified.is_some_and(|d| d < stale_before),
         shares_point_with: Vec::new(),
         outside_served_areas: outside,
+        open_questions: r.open_questions.clone(),
     }
 }
 
@@ -205,6 +220,7 @@ pub fn report(snapshot: &Snapshot, as_of: NaiveDate) -> Report {
             g.missing_source_url += usize::from(p.missing_source_url);
             g.never_verified += usize::from(p.never_verified);
             g.stale += usize::from(p.stale);
+            g.open_questions += usize::from(!p.open_questions.is_empty());
         }
     }
     all.retain(Problems::any);

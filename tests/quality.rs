@@ -305,3 +305,32 @@ async fn verified_since_keeps_records_verified_on_or_after_the_day() {
     let (status, _, body) = get(&app, "/api/quality?table=work_list").await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "table needs format=csv: {body}");
 }
+
+/// The report on the shipped data lists every record whose data file holds
+/// open questions (read as plain JSON), with those questions, and counts
+/// them per group.
+#[test]
+fn open_questions_of_the_shipped_data_reach_the_work_list() {
+    let text = std::fs::read_to_string("data/resources.geojson").unwrap();
+    let fc: Value = serde_json::from_str(&text).unwrap();
+    let want: BTreeMap<String, Value> = fc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["properties"]["open_questions"].as_array().is_some_and(|q| !q.is_empty()))
+        .map(|f| (f["id"].as_str().unwrap().to_owned(), f["properties"]["open_questions"].clone()))
+        .collect();
+    assert!(want.len() >= 20, "{}", want.len());
+    let snapshot = witgis::index::Snapshot::with_areas(witgis::store::seed().unwrap(), Vec::new());
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    let report = serde_json::to_value(witgis::quality::report(&snapshot, as_of)).unwrap();
+    let got: BTreeMap<String, Value> = report["work_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p.get("open_questions").is_some())
+        .map(|p| (p["id"].as_str().unwrap().to_owned(), p["open_questions"].clone()))
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(report["totals"]["open_questions"].as_u64(), Some(want.len() as u64));
+}

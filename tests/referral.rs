@@ -370,3 +370,54 @@ async fn a_district_point_on_a_localitys_centre_names_it() {
     assert_eq!(centre("between"), None, "a point that is no locality's centre names none");
     assert_eq!(centre("exact"), None, "an exact point is no centre");
 }
+
+/// A fresh install (the app built as `witgis serve` builds it, on a new
+/// store) ships Rome's municipi: a point anywhere in Rome finds the centres
+/// serving its municipio. For each municipio, a point inside its outline
+/// (read from data/ as plain GeoJSON) and the mental health centres that
+/// the seed's own `serves_areas` (plain JSON) name for it.
+#[tokio::test]
+async fn a_fresh_install_finds_the_competent_csm_for_a_point_anywhere_in_rome() {
+    use geo::InteriorPoint;
+    let (app, state, _dir) = common::seeded_app().await;
+    assert_eq!(state.snapshot().areas().len(), 15, "the municipi are seeded");
+    let seed: Value = serde_json::from_str(&std::fs::read_to_string("data/resources.geojson").expect("seed"))
+        .expect("JSON");
+    let outlines: geojson::FeatureCollection =
+        std::fs::read_to_string("data/rome-municipi.geojson").expect("municipi").parse().expect("GeoJSON");
+    assert_eq!(outlines.features.len(), 15);
+    for f in &outlines.features {
+        let id = f.property("id").and_then(Value::as_str).expect("id").to_owned();
+        let shape: geo::Geometry = f.geometry.clone().expect("outline").try_into().expect("geometry");
+        let inside = shape.interior_point().expect("a point inside");
+        let (status, r) = get(&app, &format!("/api/referral?lon={}&lat={}", inside.x(), inside.y())).await;
+        assert_eq!(status, StatusCode::OK, "{r}");
+        assert_eq!(r["boundaries_loaded"], true);
+        assert_eq!(r["areas"][0]["id"], id.as_str(), "{r}");
+        let want: Vec<&str> = seed["features"]
+            .as_array()
+            .expect("features")
+            .iter()
+            .filter(|s| s["properties"]["category"] == "mental_health_centre" && !s["geometry"].is_null())
+            .filter(|s| {
+                s["properties"]["serves_areas"].as_array().is_some_and(|a| a.iter().any(|x| x == id.as_str()))
+            })
+            .filter_map(|s| s["id"].as_str())
+            .collect();
+        assert!(!want.is_empty(), "{id}: no centre serves it in the seed");
+        let competent = ids(&r["competent"]);
+        for csm in &want {
+            assert!(competent.contains(csm), "{id}: {csm} missing from {competent:?}");
+        }
+    }
+    // The caller of the issue, in Torre Angela (Municipio VI): its CSM is
+    // competent, a few km away, not "≈ 603 km".
+    let (_, r) = get(&app, "/api/referral?lon=12.6195&lat=41.8675").await;
+    let d6 = r["competent"]["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .find(|f| f["id"] == "it-rm-csm-d6")
+        .unwrap_or_else(|| panic!("{r}"));
+    assert!(d6["properties"]["distance_m"].as_f64().is_some_and(|d| d < 5_000.0), "{d6}");
+}

@@ -50,6 +50,9 @@ suite!(
     with_prefix_reads_one_sources_records_deleted_too,
     tokens_store_only_hashes,
     seed_once_seeds_once,
+    provenance_and_open_questions_round_trip_through_writes,
+    a_fresh_store_is_seeded_with_rome_s_municipi_once,
+    http_bad_provenance_is_a_422_naming_the_entry,
     http_needs_a_token_and_a_role,
     http_create_is_visible_at_once,
     http_bad_input_changes_nothing,
@@ -356,6 +359,71 @@ async fn seed_once_seeds_once(db: TestDb) {
     assert_eq!((first.len(), first[0].actor.as_str()), (1, "seed"));
 }
 
+/// A record with provenance (awkward text, dates, a copy, a licence) and
+/// open questions comes back exactly as written, through a create, a
+/// replace that drops them, and the history.
+async fn provenance_and_open_questions_round_trip_through_writes(db: TestDb) {
+    let props = json!({"id": "p-one", "name": "Sourced", "category": "mental_health_centre", "country": "IT",
+        "coord_precision": "building", "phone": "06 1234",
+        "provenance": [
+            {"facts": ["phone", "opening_hours"], "publisher": "ASL Roma 2 — \"DSM\" {a,b} it's $1",
+             "url": "https://www.aslroma2.it/a.pdf?x=1&y=%22", "document": "Guida DSM",
+             "page_date": "2025-11-21", "read_on": "2026-09-21", "via_copy": true, "copy": "someone/dataset"},
+            {"facts": ["location"], "publisher": "OpenStreetMap contributors",
+             "url": "https://www.openstreetmap.org/node/1", "licence": "ODbL-1.0"}
+        ],
+        "open_questions": ["Phone: 06 1 (rubrica, 2026) vs 06 2 (site page; 2024)?", "Ψυχή Šiauliai 🧠"]});
+    let r = Resource::from_properties(props.as_object().unwrap(), Some([12.5, 41.9])).unwrap();
+    assert_eq!((r.provenance.len(), r.open_questions.len()), (2, 2));
+    db.store.write(Write::Create(r.clone()), "alice").await.unwrap();
+    assert_eq!(db.store.get("p-one").await.unwrap().unwrap().resource, r);
+    let mut bare = r.properties();
+    bare.remove("provenance");
+    bare.insert("open_questions".into(), json!([]));
+    let bare = Resource::from_properties(&bare, r.point()).unwrap();
+    db.store.write(Write::Replace { resource: bare.clone(), if_version: 1 }, "bob").await.unwrap();
+    let got = db.store.get("p-one").await.unwrap().unwrap().resource;
+    assert_eq!(got, bare);
+    assert!(got.provenance.is_empty() && got.open_questions.is_empty());
+    // The start-up read gives the same.
+    let all = db.store.resources_versioned().await.unwrap();
+    assert_eq!(all.iter().find(|s| s.resource.id == "p-one").map(|s| &s.resource), Some(&bare));
+    let history = db.store.history("p-one").await.unwrap();
+    assert_eq!(history[0].after.as_ref().unwrap()["properties"]["provenance"], json!(r.provenance));
+    // The written entries, as the model reads them (`via_copy` false when not given).
+    assert_eq!(json!(r.provenance)[0]["publisher"], props["provenance"][0]["publisher"]);
+    assert_eq!(json!(r.provenance)[1]["via_copy"], false);
+}
+
+/// A fresh store gets the shipped municipi with the seed; a store that had
+/// areas before its first start keeps them; a second start adds nothing.
+async fn a_fresh_store_is_seeded_with_rome_s_municipi_once(db: TestDb) {
+    let areas = witgis::store::seed_areas().unwrap();
+    assert_eq!(areas.len(), 15);
+    assert!(db.store.seed_once_with(&seed(), &areas).await.unwrap());
+    let stored = db.store.areas().await.unwrap();
+    assert_eq!(
+        stored.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(),
+        areas.iter().map(|a| a.id.as_str()).collect::<Vec<_>>()
+    );
+    assert!(!db.store.seed_once_with(&seed(), &areas).await.unwrap());
+    let state = AppState::load(db.store.clone(), common::reference()).await.unwrap();
+    let snapshot = state.snapshot();
+    // Torre Angela (Municipio VI) and Piazza Venezia (I), on the real outlines.
+    for ([lon, lat], want) in
+        [([12.6195, 41.8675], "it-rm-municipio-06"), ([12.4823, 41.8958], "it-rm-municipio-01")]
+    {
+        let at: Vec<&str> = snapshot.areas_at(lon, lat).iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(at, [want]);
+    }
+
+    // Areas loaded before the first start are kept as they are.
+    let other = TestDb::sqlite().await;
+    other.store.import_areas(&common::rome_municipi()[..3]).await.unwrap();
+    assert!(other.store.seed_once_with(&seed(), &areas).await.unwrap());
+    assert_eq!(other.store.areas().await.unwrap().len(), 3);
+}
+
 // --- The HTTP write API over each store -----------------------------------
 
 struct App {
@@ -483,6 +551,27 @@ async fn http_create_is_visible_at_once(db: TestDb) {
     let (status, _, _) =
         app.call("POST", "/api/resources", &[geojson(), editor], &new_feature("is-far-north")).await;
     assert_eq!(status, StatusCode::CONFLICT);
+}
+
+async fn http_bad_provenance_is_a_422_naming_the_entry(db: TestDb) {
+    let app = App::new(db).await;
+    let editor = app.auth(Role::Editor);
+    let mut f: Value = serde_json::from_str(&new_feature("is-sourced")).unwrap();
+    f["properties"]["provenance"] =
+        json!([{"publisher": "ASL", "url": "javascript:alert(1)"}, {"url": "https://example.org/a"}]);
+    let (status, headers, body) =
+        app.call("POST", "/api/resources", &[geojson(), editor.clone()], &f.to_string()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(headers["content-type"], "application/problem+json");
+    let text = body.to_string();
+    assert!(text.contains("provenance[0].url") && text.contains("provenance[1].publisher"), "{text}");
+    assert!(app.db.store.get("is-sourced").await.unwrap().is_none(), "nothing stored");
+    f["properties"]["provenance"] =
+        json!([{"publisher": "ASL Roma 2", "page_date": "2025-11-21", "via_copy": true}]);
+    let (status, _, body) = app.call("POST", "/api/resources", &[geojson(), editor], &f.to_string()).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["properties"]["provenance"][0]["publisher"], "ASL Roma 2");
+    assert_eq!(body["properties"]["last_verified"], Value::Null);
 }
 
 async fn http_bad_input_changes_nothing(db: TestDb) {

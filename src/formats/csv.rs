@@ -117,6 +117,11 @@ pub fn write<'a, W: Write>(out: W, resources: impl IntoIterator<Item = &'a Resou
                 "lon" => lon.clone(),
                 "lat" => lat.clone(),
                 SERVES_AREA => cell(props.get("serves_areas")),
+                // Lists of objects or of sentences (which may hold ';'): JSON.
+                "provenance" | "open_questions" => match props.get(c) {
+                    Some(Value::Array(items)) if !items.is_empty() => Value::Array(items.clone()).to_string(),
+                    _ => String::new(),
+                },
                 other => cell(props.get(other)),
             })
             .collect();
@@ -177,7 +182,30 @@ it-nat-help,\"Telefono, help\",,crisis_service,IT,,,,,,,,02 2327 2327,crisis,,,k
         let published = "id,name,name_en,category,country,city,address,postcode,lat,lon,coord_precision,\
                          website,phone,email,topics,target_groups,languages,opening_hours,access,cost,\
                          serves_area,source,last_verified,description";
-        assert_eq!(COLUMNS.join(","), published);
+        // Added after the published ones (issue 35), as JSON text.
+        assert_eq!(COLUMNS.join(","), format!("{published},provenance,open_questions"));
+    }
+
+    #[test]
+    fn provenance_and_open_questions_survive_a_csv_round_trip() {
+        let mut p = match serde_json::json!({
+            "id": "it-rm-x", "name": "X", "category": "day_centre", "country": "IT",
+            "provenance": [{"publisher": "ASL Roma 2", "url": "https://www.aslroma2.it/a.pdf",
+                            "page_date": "2025-11-21", "read_on": "2026-09-21", "via_copy": true,
+                            "facts": ["phone"]}],
+            "open_questions": ["Phone: 06 1 (rubrica; 2026) vs 06 2 (site page; 2024)?"],
+        }) {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        };
+        let r = Resource::from_properties(&p, None).expect("valid");
+        let mut buf = Vec::new();
+        write(&mut buf, [&r]).expect("write");
+        let again = read(buf.as_slice()).expect("valid");
+        assert_eq!(again, std::slice::from_ref(&r));
+        assert_eq!(again[0].open_questions.len(), 1, "one question, though it holds a ';'");
+        p.remove("provenance");
+        assert!(Resource::from_properties(&p, None).is_ok_and(|x| x.provenance.is_empty()));
     }
 
     #[test]

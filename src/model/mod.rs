@@ -5,11 +5,13 @@ pub mod area_ref;
 pub mod country;
 pub mod demand;
 pub mod hours;
+pub mod provenance;
 pub mod resource;
 pub mod text;
 pub mod vocab;
 
 pub use area::{Area, AreaKind};
 pub use country::Country;
+pub use provenance::Provenance;
 pub use resource::{FieldError, Location, Resource, ValidationErrors};
 pub use vocab::{Access, Category, CoordPrecision, Cost, Topic};

@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use super::area_ref::area_id;
 use super::country::Country;
+use super::provenance::{self, Provenance};
 use super::text::is_slug;
 use super::vocab::{Access, Category, CoordPrecision, Cost, Topic};
 
@@ -67,12 +68,18 @@ pub struct Resource {
     pub cost: Option<Cost>,
     /// Ids of the areas it is competent for.
     pub serves_areas: Vec<String>,
-    /// Where the facts come from.
+    /// Where the facts come from, as free text with URLs.
     pub source: Option<String>,
-    /// When the facts were last checked.
+    /// Where each fact comes from: publisher, page, dates, copy, licence.
+    pub provenance: Vec<Provenance>,
+    /// When an editor last checked the facts against their sources; empty
+    /// until one has.
     pub last_verified: Option<NaiveDate>,
     /// A short description in our own words.
     pub description: Option<String>,
+    /// What an editor should settle: values that sources disagree on (the
+    /// one kept is the newest dated; the other is named here).
+    pub open_questions: Vec<String>,
 }
 
 /// One thing wrong with one field.
@@ -116,7 +123,12 @@ pub const PROPERTIES: &[&str] = &[
     "source",
     "last_verified",
     "description",
+    "provenance",
+    "open_questions",
 ];
+
+/// Most open questions a record may carry, and the longest one, in characters.
+pub const MAX_QUESTIONS: (usize, usize) = (20, 500);
 
 impl Resource {
     /// Builds a resource from GeoJSON-style properties and an optional
@@ -209,6 +221,8 @@ impl Resource {
                 }
             });
         let description = f.text("description", 1_000);
+        let provenance = provenance::read(props.get("provenance"), &mut f.errors);
+        let open_questions = f.questions("open_questions");
 
         let Fields { errors, .. } = f;
         match (id, name, category, country) {
@@ -233,8 +247,10 @@ impl Resource {
                 cost,
                 serves_areas,
                 source,
+                provenance,
                 last_verified,
                 description,
+                open_questions,
             }),
             _ => Err(ValidationErrors(errors)),
         }
@@ -355,6 +371,55 @@ impl Fields<'_> {
         out
     }
 
+    /// Free-text items, each a sentence: a JSON array of strings, or that
+    /// array as JSON text (a CSV cell), or one question as plain text.
+    fn questions(&mut self, key: &str) -> Vec<String> {
+        let (max_items, max_chars) = MAX_QUESTIONS;
+        let parsed = match self.props.get(key) {
+            Some(Value::String(s)) if s.trim_start().starts_with('[') => {
+                match serde_json::from_str::<Value>(s) {
+                    Ok(v) => Some(v),
+                    Err(_) => {
+                        self.fail(key, "starts with '[' but is not a JSON list of strings");
+                        return Vec::new();
+                    }
+                }
+            }
+            Some(Value::String(s)) => Some(Value::Array(vec![Value::String(s.clone())])),
+            other => other.cloned(),
+        };
+        let items = match parsed {
+            None | Some(Value::Null) => return Vec::new(),
+            Some(Value::Array(items)) => items,
+            Some(_) => {
+                self.fail(key, "must be a list of questions (strings)");
+                return Vec::new();
+            }
+        };
+        let mut out: Vec<String> = Vec::new();
+        for item in items {
+            let Value::String(q) = item else {
+                self.fail(key, &format!("must hold strings, found {}", kind(&item)));
+                continue;
+            };
+            let q = q.trim();
+            if q.is_empty() || out.iter().any(|x| x == q) {
+                continue;
+            }
+            if q.chars().count() > max_chars {
+                self.fail(key, &format!("holds a question longer than {max_chars} characters"));
+            } else if q.chars().any(|c| c.is_control() || "<>`".contains(c)) {
+                self.fail(key, "holds control characters or markup; write plain sentences");
+            } else {
+                out.push(q.to_owned());
+            }
+        }
+        if out.len() > max_items {
+            self.fail(key, &format!("holds {} questions; at most {max_items} are kept", out.len()));
+        }
+        out
+    }
+
     fn words<W: PartialEq + std::str::FromStr<Err = super::vocab::UnknownWord>>(
         &mut self,
         key: &str,
@@ -411,7 +476,7 @@ fn breaks_attribute(c: char) -> bool {
     c.is_whitespace() || c.is_control() || "\"'<>`\\".contains(c)
 }
 
-fn check_url(s: &str) -> Result<(), String> {
+pub(crate) fn check_url(s: &str) -> Result<(), String> {
     if let Some(c) = s.chars().find(|&c| breaks_attribute(c)) {
         return Err(format!(
             "holds the character {c:?}, which a web address never needs; percent-encode it (e.g. %22 for \")"
@@ -566,6 +631,51 @@ mod tests {
         assert_eq!(
             fields(Resource::from_properties(&p, Some([12.0, 41.0])).unwrap_err()),
             ["coord_precision"]
+        );
+    }
+
+    #[test]
+    fn provenance_and_open_questions_are_read_and_checked() {
+        let mut p = valid();
+        p.insert(
+            "provenance".into(),
+            json!([{"publisher": "ASL Roma 1", "url": "https://www.aslroma1.it/x", "facts": ["phone"],
+                    "page_date": "2026-06-19", "read_on": "2026-09-21", "via_copy": true}]),
+        );
+        p.insert("open_questions".into(), json!(["House number 16/B (2024) or 16/d (2026)?", " ", "x"]));
+        let r = Resource::from_properties(&p, Some([12.5, 41.9])).expect("valid");
+        assert_eq!(r.provenance[0].publisher, "ASL Roma 1");
+        assert_eq!(r.open_questions, ["House number 16/B (2024) or 16/d (2026)?", "x"]);
+        assert_eq!(Resource::from_properties(&r.properties(), r.point()).as_ref(), Ok(&r));
+        // One question as plain text, or the list as JSON text (a CSV cell).
+        p.insert("open_questions".into(), json!("Which phone; the first or the second?"));
+        let one = Resource::from_properties(&p, Some([12.5, 41.9])).expect("valid");
+        assert_eq!(one.open_questions, ["Which phone; the first or the second?"]);
+        p.insert("open_questions".into(), json!("[\"a\", \"b\"]"));
+        assert_eq!(
+            Resource::from_properties(&p, Some([12.5, 41.9])).expect("valid").open_questions,
+            ["a", "b"]
+        );
+
+        for (bad, field) in [
+            (json!({"open_questions": "[not json"}), "open_questions"),
+            (json!({"open_questions": [1]}), "open_questions"),
+            (json!({"open_questions": ["<b>x</b>"]}), "open_questions"),
+            (json!({"open_questions": ["q".repeat(501)]}), "open_questions"),
+            (json!({"provenance": [{"publisher": "A", "read_on": "2026-13-01"}]}), "provenance[0].read_on"),
+            (json!({"provenance": "ASL Roma 1"}), "provenance"),
+        ] {
+            let mut p = valid();
+            p.extend(props(bad.clone()));
+            let err = Resource::from_properties(&p, Some([12.5, 41.9])).expect_err(&bad.to_string());
+            assert_eq!(fields(err), [field], "{bad}");
+        }
+        let many: Vec<String> = (0..=MAX_QUESTIONS.0).map(|i| format!("q{i}")).collect();
+        let mut p = valid();
+        p.insert("open_questions".into(), json!(many));
+        assert_eq!(
+            fields(Resource::from_properties(&p, Some([12.5, 41.9])).unwrap_err()),
+            ["open_questions"]
         );
     }
 

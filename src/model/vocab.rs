@@ -117,6 +117,9 @@ vocabulary! {
         Disability = "disability",
         Women = "women",
         Youth = "youth",
+        /// Mental health services for children and adolescents (in Italy
+        /// the TSMREE, in Germany the Kinder- und Jugendpsychiatrie).
+        ChildAdolescent = "child_adolescent",
     }
 }
 

@@ -14,7 +14,10 @@ pub static TEXT: LazyLock<Vec<&'static str>> =
     LazyLock::new(|| PROPERTIES.iter().copied().filter(|p| !LISTS.contains(p)).collect());
 
 /// List columns (JSON arrays of strings in SQLite, `text[]` in PostGIS).
-pub const LISTS: &[&str] = &["topics", "target_groups", "languages", "serves_areas"];
+pub const LISTS: &[&str] = &["topics", "target_groups", "languages", "serves_areas", "open_questions"];
+
+/// Text columns that hold a JSON document (`jsonb` in PostGIS); empty is NULL.
+pub const JSON: &[&str] = &["provenance"];
 
 /// Text columns that hold a day (`YYYY-MM-DD`; `date` in PostGIS).
 pub const DATES: &[&str] = &["last_verified"];
@@ -33,7 +36,15 @@ impl Row {
     /// The columns of a resource.
     pub fn of(r: &Resource) -> Row {
         let props = r.properties();
-        let text = TEXT.iter().map(|&c| props.get(c).and_then(Value::as_str).map(str::to_owned)).collect();
+        let text = TEXT
+            .iter()
+            .map(|&c| match props.get(c) {
+                Some(Value::Array(items)) if JSON.contains(&c) => {
+                    (!items.is_empty()).then(|| Value::Array(items.clone()).to_string())
+                }
+                other => other.and_then(Value::as_str).map(str::to_owned),
+            })
+            .collect();
         let lists =
             LISTS.iter().map(|&c| props.get(c).cloned().unwrap_or(Value::Array(Vec::new()))).collect();
         Row { text, lists, point: r.point() }
@@ -44,6 +55,8 @@ impl Row {
         let mut props = Map::new();
         for (name, value) in TEXT.iter().zip(self.text) {
             if let Some(v) = value {
+                // A JSON column's text is the document (read as the property
+                // reads a CSV cell's JSON text).
                 props.insert((*name).into(), Value::String(v));
             }
         }

@@ -5,7 +5,7 @@
 
 use std::sync::LazyLock;
 
-use super::columns::{DATES, LISTS, TEXT};
+use super::columns::{DATES, JSON, LISTS, TEXT};
 
 /// One of the two SQL dialects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,13 +68,18 @@ impl Dialect {
 
     /// A text or date column read as text, named as the column.
     fn text_out(self, column: &str) -> String {
-        if DATES.contains(&column) { self.date_out(column) } else { column.to_owned() }
+        match self {
+            _ if DATES.contains(&column) => self.date_out(column),
+            Dialect::Postgis if JSON.contains(&column) => format!("{column}::text AS {column}"),
+            _ => column.to_owned(),
+        }
     }
 
     /// A placeholder for a text or date column.
     fn text_in(self, column: &str, i: usize) -> String {
         match self {
             Dialect::Postgis if DATES.contains(&column) => format!("${i}::date"),
+            Dialect::Postgis if JSON.contains(&column) => format!("${i}::jsonb"),
             _ => self.p(i),
         }
     }
@@ -154,9 +159,15 @@ impl Dialect {
     /// A text or date property read from the staged Feature `after`.
     fn feature_text(self, property: &str) -> String {
         match self {
+            Dialect::Sqlite if JSON.contains(&property) => {
+                format!("NULLIF(json_extract(after, '$.properties.{property}'), '[]')")
+            }
             Dialect::Sqlite => format!("json_extract(after, '$.properties.{property}')"),
             Dialect::Postgis if DATES.contains(&property) => {
                 format!("(after->'properties'->>'{property}')::date")
+            }
+            Dialect::Postgis if JSON.contains(&property) => {
+                format!("NULLIF(after->'properties'->'{property}', '[]'::jsonb)")
             }
             Dialect::Postgis => format!("after->'properties'->>'{property}'"),
         }
@@ -230,6 +241,8 @@ pub struct Statements {
     pub areas: String,
     /// `found` when an area has the id.
     pub area_exists: String,
+    /// `found` when the store holds any area.
+    pub area_any: String,
     /// A new area or a replacement.
     pub area_upsert: String,
     /// A new demand record, returned.
@@ -404,6 +417,7 @@ impl Statements {
                 d.area_out()
             ),
             area_exists: format!("SELECT 1 AS found FROM area WHERE id = {}", p(1)),
+            area_any: "SELECT 1 AS found FROM area LIMIT 1".to_owned(),
             area_upsert: format!(
                 "INSERT INTO area (id, name, kind, country, population, {}) VALUES ({}, {}) \
                  ON CONFLICT (id) DO UPDATE SET {}, updated_at = {now}",
@@ -508,6 +522,7 @@ mod tests {
             &s.mark_seeded,
             &s.areas,
             &s.area_exists,
+            &s.area_any,
             &s.area_upsert,
             &s.demand_insert,
             &s.demand_range,

@@ -427,7 +427,14 @@ pub trait ResourceStore: Send + Sync + 'static {
     /// Imports `seed` if this store has never been seeded and holds no
     /// resource; true if it did. Records that the store was seeded, so that
     /// deleting every resource later does not bring the seed back.
-    async fn seed_once(&self, seed: &[Resource]) -> Result<bool, StoreError>;
+    async fn seed_once(&self, seed: &[Resource]) -> Result<bool, StoreError> {
+        self.seed_once_with(seed, &[]).await
+    }
+
+    /// [`Store::seed_once`], and in the same transaction the `areas` too,
+    /// unless the store holds areas already (loaded before the first start:
+    /// those are kept as they are).
+    async fn seed_once_with(&self, seed: &[Resource], areas: &[Area]) -> Result<bool, StoreError>;
 }
 
 /// API tokens (only their hashes are stored).
@@ -553,4 +560,14 @@ pub fn redact(url: &str) -> String {
 /// The seed shipped with the binary, built from `data/resources.geojson`.
 pub fn seed() -> Result<Vec<Resource>, crate::formats::ReadError> {
     crate::formats::geojson::read(include_str!("../../data/resources.geojson"))
+}
+
+/// The areas a new store starts with: Rome's 15 municipi from OpenStreetMap
+/// (`data/rome-municipi.geojson`, ODbL, © OpenStreetMap contributors), with
+/// their shipped populations (31 Dec 2010), so that a fresh install finds
+/// the competent centre for any point in Rome.
+pub fn seed_areas() -> Result<Vec<Area>, crate::formats::ReadError> {
+    let mut areas = crate::formats::areas::read(include_str!("../../data/rome-municipi.geojson"))?;
+    crate::formats::areas::fill_known_populations(&mut areas);
+    Ok(areas)
 }

@@ -537,7 +537,7 @@ impl<DB: Backend> ResourceStore for SqlDb<DB> {
         Ok(counts)
     }
 
-    async fn seed_once(&self, seed: &[Resource]) -> Result<bool, StoreError> {
+    async fn seed_once_with(&self, seed: &[Resource], areas: &[Area]) -> Result<bool, StoreError> {
         let mut tx = self.transaction().await?;
         DB::seed_lock(&mut tx).await?;
         let seeded = match tx.optional(&DB::statements().seeded, vec![]).await? {
@@ -548,6 +548,9 @@ impl<DB: Backend> ResourceStore for SqlDb<DB> {
             return Ok(false);
         }
         import_staged::<DB>(&mut tx, seed, "seed", &|_| {}).await?;
+        if !areas.is_empty() && tx.optional(&DB::statements().area_any, vec![]).await?.is_none() {
+            upsert_areas::<DB>(&mut tx, areas).await?;
+        }
         tx.execute(&DB::statements().mark_seeded, vec![]).await?;
         commit(tx, vec!["*".to_owned()]).await?;
         Ok(true)
@@ -592,8 +595,21 @@ impl<DB: Backend> AreaStore for SqlDb<DB> {
     }
 
     async fn import_areas(&self, areas: &[Area]) -> Result<ImportCounts, StoreError> {
-        let sql = DB::statements();
         let mut tx = self.transaction().await?;
+        let counts = upsert_areas::<DB>(&mut tx, areas).await?;
+        // Running instances reload their snapshots, areas included.
+        commit(tx, vec!["*".into()]).await?;
+        Ok(counts)
+    }
+}
+
+/// Writes the areas in `tx`, replacing those with the same id.
+async fn upsert_areas<DB: Backend>(
+    tx: &mut DB::Connection,
+    areas: &[Area],
+) -> Result<ImportCounts, StoreError> {
+    {
+        let sql = DB::statements();
         let mut counts = ImportCounts::default();
         for a in areas {
             let existed = tx.optional(&sql.area_exists, vec![text(&a.id)]).await?.is_some();
@@ -620,8 +636,6 @@ impl<DB: Backend> AreaStore for SqlDb<DB> {
                 counts.created += 1;
             }
         }
-        // Running instances reload their snapshots, areas included.
-        commit(tx, vec!["*".into()]).await?;
         Ok(counts)
     }
 }

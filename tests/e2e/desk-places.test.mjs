@@ -1,8 +1,9 @@
 // The help desk finds Rome's quarters and municipi by the names callers use
 // and refers to the competent centre of the municipio the reference facts
 // give (data/rome-quarters.tsv, from rome-zones.csv and rome-quarters.csv),
-// on a fresh install (no boundaries) and with municipio outlines loaded
-// (rough boxes drawn for tests in tests/fixtures). Expected centres are read
+// on a store without boundaries (`--seed-areas false`: a fresh install now
+// ships Rome's municipi) and with municipio outlines loaded (rough boxes
+// drawn for tests in tests/fixtures). Expected centres are read
 // from the seed's own serves_areas, not from the referral code.
 
 import assert from "node:assert/strict";
@@ -40,7 +41,7 @@ for (const withBoundaries of [false, true]) {
     let page;
 
     before(async () => {
-      server = await startServer([], { areas: withBoundaries ? [BOXES] : [] });
+      server = await startServer([], { areas: withBoundaries ? [BOXES] : [], seedAreas: false });
       browser = await startBrowser();
       page = await browser.newPage();
       await page.goto(`${server.base}/#lang=en&mode=desk`);
@@ -151,7 +152,7 @@ describe("a place picked by name survives a reload, and a map click replaces it"
   let browser;
   let page;
   before(async () => {
-    server = await startServer([], {});
+    server = await startServer([], { seedAreas: false });
     browser = await startBrowser();
     page = await browser.newPage();
   });

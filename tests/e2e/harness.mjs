@@ -61,9 +61,11 @@ export async function waitFor(fn, { ms = 60000, every = 100, what = "condition" 
  * GeoJSON files imported with `witgis import-areas` before the server starts,
  * and `resources` files imported with `witgis import` (then the store holds
  * those resources instead of the seed); `tokens` lists roles to create a
- * token for (`witgis token create`), kept in the server's `tokens` by role.
+ * token for (`witgis token create`), kept in the server's `tokens` by role;
+ * `seedAreas: false` starts a store with no boundaries (`--seed-areas false`:
+ * a new store otherwise gets Rome's municipi with the seed).
  */
-export async function startServer(extraArgs = [], { areas = [], resources = [], tokens = [] } = {}) {
+export async function startServer(extraArgs = [], { areas = [], resources = [], tokens = [], seedAreas = true } = {}) {
   const bin = process.env.WITGIS_BIN ?? join(ROOT, "target/debug/witgis");
   const dir = mkdtempSync(join(tmpdir(), "witgis-e2e-"));
   const port = await freePort();
@@ -89,7 +91,8 @@ export async function startServer(extraArgs = [], { areas = [], resources = [], 
   const kill = () => child.kill("SIGKILL");
   async function spawnServer(args) {
     exited = null;
-    child = spawn(bin, ["serve", "--addr", `127.0.0.1:${port}`, "--database-url", db, ...args], {
+    const seeding = seedAreas ? [] : ["--seed-areas", "false"];
+    child = spawn(bin, ["serve", "--addr", `127.0.0.1:${port}`, "--database-url", db, ...seeding, ...args], {
       env,
       stdio: ["ignore", "inherit", "inherit"],
     });

@@ -62,6 +62,18 @@ export function fmtDateTime(lang, when) {
 }
 
 /**
+ * A calendar day (YYYY-MM-DD) as "21 Nov 2025" in `lang`; other text as it is.
+ * @param {string} lang
+ * @param {string} day
+ */
+export function fmtDay(lang, day) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) return day;
+  const when = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return new Intl.DateTimeFormat(intlLocale(lang), { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" }).format(when);
+}
+
+/**
  * "3 months ago", "today", "2 years ago" in `lang`.
  * @param {string} lang
  * @param {number} days

@@ -215,7 +215,9 @@ export function addOurLayers(map) {
   }
   // Vector tiles from this server: one feature per point (a stack counts the
   // services sharing it), grid clusters at low zooms and in crowded tiles.
-  map.addSource("resources", { type: "vector", tiles: [resourceTiles("")], minzoom: 0, maxzoom: TILES_MAX_ZOOM });
+  // Many of Rome's points derive from OpenStreetMap (ODbL): credited here.
+  const credit = "Rome's service points and municipi: © OpenStreetMap contributors (ODbL)";
+  map.addSource("resources", { type: "vector", tiles: [resourceTiles("")], minzoom: 0, maxzoom: TILES_MAX_ZOOM, attribution: credit });
   map.addSource("highlight", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
   map.addLayer({
     id: "clusters",

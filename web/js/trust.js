@@ -1,10 +1,12 @@
 // @ts-check
 // How fresh and how sourced a record is, said the same way in the details,
 // the list and the caller text: "Verified 3 months ago", "Never verified",
-// and the source as a link when (and only when) it is an http(s) URL.
+// "As published by ASL Roma 2 (Guida DSM of 21 Nov 2025), read through a
+// copy; not yet checked by us", and the source as a link when (and only
+// when) it is an http(s) URL.
 
 import { t } from "./i18n.js";
-import { ago } from "./format.js";
+import { ago, fmtDay } from "./format.js";
 
 const DAY_MS = 86400000;
 /** A verification older than this many days is stale (as /api/quality: a year). */
@@ -50,10 +52,69 @@ export function sourceParts(source) {
     .map((s) => (sourceUrl(s) && !/\s/.test(s) ? { url: sourceUrl(s) } : { text: s }));
 }
 
-/** The caller-text line: freshness with its date, and the source's URLs if any. */
+/**
+ * @typedef {{ publisher: string, url?: string, document?: string, page_date?: string,
+ *   read_on?: string, via_copy?: boolean, licence?: string, facts?: string[] }} Provenance
+ */
+
+/** @param {Provenance} e */
+const pointOnly = (e) => e.facts?.length === 1 && e.facts[0] === "location";
+
+/**
+ * The provenance entry of a record's facts other than its point (the first
+ * one), or null when the record has none.
+ * @param {{ provenance?: Provenance[] }} p
+ * @returns {Provenance | null}
+ */
+export function mainSource(p) {
+  return (Array.isArray(p.provenance) ? p.provenance : []).find((e) => !pointOnly(e)) ?? null;
+}
+
+/**
+ * The entry that gives the record's point, when one names it.
+ * @param {{ provenance?: Provenance[] }} p
+ * @returns {Provenance | null}
+ */
+export function pointSource(p) {
+  return (Array.isArray(p.provenance) ? p.provenance : []).find((e) => e.facts?.includes("location")) ?? null;
+}
+
+/**
+ * "as published by ASL Roma 2 (Guida DSM of 21 Nov 2025), read through a copy".
+ * @param {string} lang
+ * @param {Provenance} e
+ */
+export function publishedText(lang, e) {
+  const date = e.page_date ? fmtDay(lang, e.page_date) : "";
+  const key = e.document && date ? "trust.publishedDoc" : date ? "trust.publishedOn" : "trust.published";
+  const said = t(lang, key, { who: e.publisher, doc: e.document ?? "", date });
+  return e.via_copy ? `${said}, ${t(lang, "trust.viaCopy")}` : said;
+}
+
+/**
+ * Who published a record's facts and whether we checked them: "As published
+ * by …; not yet checked by us" (or the verification when an editor made
+ * one); null for a record with no provenance.
+ */
+export function provenanceText(lang, p, today = new Date()) {
+  const e = mainSource(p);
+  if (!e) return null;
+  const said = publishedText(lang, e);
+  const head = said.charAt(0).toLocaleUpperCase(lang) + said.slice(1);
+  const f = freshness(lang, p.last_verified, today);
+  return f.never ? `${head}; ${t(lang, "trust.notChecked")}` : `${head}. ${f.text} (${p.last_verified})`;
+}
+
+/** The credit of a record's point when its source names a licence (ODbL for OpenStreetMap), else null. */
+export function pointCredit(lang, p) {
+  const e = pointSource(p);
+  return e?.licence ? t(lang, "trust.pointCredit", { who: e.publisher, licence: e.licence }) : null;
+}
+
+/** The caller-text line: who published the facts (or the freshness with its date), and the source's URLs if any. */
 export function trustText(lang, p, today = new Date()) {
   const f = freshness(lang, p.last_verified, today);
-  const when = f.never ? f.text : `${f.text} (${p.last_verified})`;
+  const when = provenanceText(lang, p, today) ?? (f.never ? f.text : `${f.text} (${p.last_verified})`);
   const urls = sourceParts(p.source).flatMap((x) => (x.url ? [x.url] : []));
   return urls.length ? `${when}. ${t(lang, "trust.sourceIs", { v: urls.join(" ") })}` : when;
 }

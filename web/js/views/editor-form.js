@@ -164,6 +164,9 @@ export function read(tr) {
 /** Properties the API computes (and ignores when written back): never edited, never a difference. */
 const COMPUTED = new Set(["version", "updated_at", "created_at", "hours_week", "centre_of", "distance_m", "open_now", "next_change", "reach"]);
 
+/** Properties the form does not show (sources per fact, open questions): a save keeps them as they are. */
+const KEPT = new Set(["provenance", "open_questions"]);
+
 /**
  * A value for comparing: empty strings and lists count as absent.
  * @param {unknown} v
@@ -182,7 +185,7 @@ export function mergePatch(base, next) {
   /** @type {Record<string, unknown>} */
   const properties = {};
   for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
-    if (COMPUTED.has(key)) continue;
+    if (COMPUTED.has(key) || (KEPT.has(key) && !(key in b))) continue;
     if (norm(a[key]) !== norm(b[key])) properties[key] = b[key] ?? null;
   }
   /** @type {{ properties?: Record<string, unknown>, geometry?: unknown }} */

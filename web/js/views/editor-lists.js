@@ -45,9 +45,11 @@ export async function workList(open) {
       const words = PROBLEMS.filter(([k]) => p[k]).map(([, key]) => tr(key));
       if (p.shares_point_with.length) words.push(tr("ed.q.shares_point"));
       if (p.outside_served_areas.length) words.push(tr("ed.q.outside"));
+      if (p.open_questions?.length) words.push(tr("ed.q.open_questions", { n: p.open_questions.length }));
       const b = el("button", { type: "button", className: "linkish", textContent: p.name, dataset: { id: p.id } });
       b.addEventListener("click", () => open(p.id));
-      return el("li", { dataset: { id: p.id } }, b, el("span", { className: "sub", textContent: ` — ${words.join(", ")}` }));
+      const questions = (p.open_questions ?? []).map((/** @type {string} */ q) => el("li", { textContent: q }));
+      return el("li", { dataset: { id: p.id } }, b, el("span", { className: "sub", textContent: ` — ${words.join(", ")}` }), questions.length ? el("ul", { className: "questions" }, ...questions) : "");
     }),
   );
 }

@@ -6,7 +6,7 @@
 
 import { symbolDataUrl } from "../symbols.js";
 import { approxText, browserZone, canDirect, hoursText, isApprox } from "../facts.js";
-import { freshness, sourceParts } from "../trust.js";
+import { freshness, pointCredit, provenanceText, sourceParts } from "../trust.js";
 import { el } from "../dom.js";
 import { isAbort } from "../api.js";
 import { ex, featureId, remember, showError } from "./explore-context.js";
@@ -124,6 +124,9 @@ export function renderDetails() {
   else if (p.coord_precision) row("details.precision", tr(`precision.${p.coord_precision}`));
   const source = sourceParts(p.source).flatMap((x, i) => [i ? "; " : "", x.url ? ext(x.url, x.url.replace(/^https?:\/\//i, "")) : x.text]);
   if (source.length) rows.push(el("dt", { textContent: tr("details.source") }), el("dd", {}, ...source));
+  const published = provenanceText(state.lang, p);
+  const credit = pointCredit(state.lang, p);
+  if (published) rows.push(el("dt", { textContent: tr("details.published") }), el("dd", { className: "provenance", textContent: credit ? `${published}. ${credit}` : published }));
   const fresh = freshness(state.lang, p.last_verified);
   const verified = el("span", { className: fresh.stale ? "fresh stale" : "fresh", textContent: fresh.never ? fresh.text : `${fresh.text} (${p.last_verified})${fresh.stale ? ` · ${tr("trust.stale")}` : ""}` });
   rows.push(el("dt", { textContent: tr("details.lastVerified") }), el("dd", {}, verified));
