@@ -100,3 +100,29 @@ fn every_point_lies_in_its_country() {
 
 // That data/ keeps the facts of the reference fact sheet (outside the
 // repository) is checked by scripts/check-reference, not here.
+
+/// The shipped records pass the write rules (src/plausibility.rs) judged
+/// against the shipped country outlines, and, where the municipi outlines
+/// are loaded (read here from the reference copy, when present), near the
+/// municipi they serve: a fresh install never holds a record that an
+/// editor could not save unchanged.
+#[test]
+fn every_record_is_plausible() {
+    let reference = witgis::reference::ReferenceData::load().unwrap_or_else(|e| panic!("{e}"));
+    let municipi: Vec<witgis::model::Area> = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/reference/rome-municipi-osm.geojson"
+    ))
+    .ok()
+    .map(|text| witgis::formats::areas::read(&text).unwrap_or_else(|e| panic!("{e}")))
+    .unwrap_or_default();
+    let today = chrono::Utc::now().date_naive();
+    let mut implausible = Vec::new();
+    for r in seed() {
+        let area = |id: &str| municipi.iter().find(|a| a.id == id);
+        for e in witgis::plausibility::check(&r, &reference.countries, area, today, None) {
+            implausible.push(format!("{}: {}: {}", r.id, e.field, e.reason));
+        }
+    }
+    assert!(implausible.is_empty(), "{implausible:#?}");
+}

@@ -6,10 +6,12 @@ pub mod country;
 pub mod demand;
 pub mod hours;
 pub mod resource;
+pub mod status;
 pub mod text;
 pub mod vocab;
 
 pub use area::{Area, AreaKind};
 pub use country::Country;
 pub use resource::{FieldError, Location, Resource, ValidationErrors};
+pub use status::{Alert, AlertKind, ServiceStatus, Unavailable};
 pub use vocab::{Access, Category, CoordPrecision, Cost, Topic};

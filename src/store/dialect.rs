@@ -5,7 +5,7 @@
 
 use std::sync::LazyLock;
 
-use super::columns::{DATES, LISTS, TEXT};
+use super::columns::{DATES, JSON, LISTS, TEXT};
 
 /// One of the two SQL dialects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,13 +68,18 @@ impl Dialect {
 
     /// A text or date column read as text, named as the column.
     fn text_out(self, column: &str) -> String {
-        if DATES.contains(&column) { self.date_out(column) } else { column.to_owned() }
+        match self {
+            Dialect::Postgis if JSON.contains(&column) => format!("{column}::text AS {column}"),
+            _ if DATES.contains(&column) => self.date_out(column),
+            _ => column.to_owned(),
+        }
     }
 
     /// A placeholder for a text or date column.
     fn text_in(self, column: &str, i: usize) -> String {
         match self {
             Dialect::Postgis if DATES.contains(&column) => format!("${i}::date"),
+            Dialect::Postgis if JSON.contains(&column) => format!("${i}::jsonb"),
             _ => self.p(i),
         }
     }
@@ -154,7 +159,17 @@ impl Dialect {
     /// A text or date property read from the staged Feature `after`.
     fn feature_text(self, property: &str) -> String {
         match self {
+            // An empty list is stored as NULL, as a write stores it.
+            Dialect::Sqlite if JSON.contains(&property) => format!(
+                "CASE WHEN json_array_length(after, '$.properties.{property}') > 0 \
+                 THEN json_extract(after, '$.properties.{property}') END"
+            ),
             Dialect::Sqlite => format!("json_extract(after, '$.properties.{property}')"),
+            Dialect::Postgis if JSON.contains(&property) => format!(
+                "CASE WHEN jsonb_typeof(after->'properties'->'{property}') = 'array' \
+                 AND jsonb_array_length(after->'properties'->'{property}') > 0 \
+                 THEN after->'properties'->'{property}' END"
+            ),
             Dialect::Postgis if DATES.contains(&property) => {
                 format!("(after->'properties'->>'{property}')::date")
             }
