@@ -108,7 +108,8 @@ pub struct FieldError {
 pub struct ValidationErrors(pub Vec<FieldError>);
 
 /// Properties that our own output adds and input may carry back: ignored.
-const COMPUTED: &[&str] = &["distance_m", "version", "updated_at", "created_at", "hours_week", "centre_of"];
+const COMPUTED: &[&str] =
+    &["distance_m", "version", "updated_at", "created_at", "hours_week", "centre_of", "unavailable"];
 
 /// Every property a resource reads, besides the geometry.
 pub const PROPERTIES: &[&str] = &[
