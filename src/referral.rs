@@ -92,20 +92,14 @@ pub struct Warning {
     pub text: String,
 }
 
-/// The day `at` falls on where the service is.
-pub fn local_day(r: &Resource, at: DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&hours::time_zone(r.country)).date_naive()
-}
-
-/// Why the service is not offered at `at`, if it is not.
-pub fn unavailable(r: &Resource, at: DateTime<Utc>) -> Option<Unavailable> {
-    if r.has_status_news() { r.unavailable_on(local_day(r, at)) } else { None }
-}
-
-/// [`unavailable`] for the record in a slot, read only when its marks say
-/// it has a status or alerts.
+/// [`Resource::unavailable_at`] for the record in a slot, read only when
+/// its marks say it has a status or alerts.
 fn slot_unavailable(snapshot: &Snapshot, index: u32, at: DateTime<Utc>) -> Option<Unavailable> {
-    if snapshot.index().marks(index).news { unavailable(snapshot.index().resource(index), at) } else { None }
+    if snapshot.index().marks(index).news {
+        snapshot.index().resource(index).unavailable_at(at)
+    } else {
+        None
+    }
 }
 
 /// Why a service is not offered, in words.
@@ -144,7 +138,7 @@ fn sort_out(
             return true;
         }
         let r = snapshot.index().resource(e.index);
-        let day = local_day(r, at);
+        let day = r.local_day(at);
         let warn = |reason, offered, text| Warning {
             index: e.index,
             reason,
@@ -486,7 +480,7 @@ fn make_entry(snapshot: &Snapshot, index: u32, marks: Marks, distance: Distance,
     // Hours do not open a closed or moved service.
     if marks.news && status.is_some() {
         let r = record();
-        if r.status != ServiceStatus::Open && r.unavailable_on(local_day(r, at)).is_some() {
+        if r.status != ServiceStatus::Open && r.unavailable_at(at).is_some() {
             status = Some(Status { open_now: Some(false), next_change: None });
         }
     }

@@ -253,7 +253,7 @@ fn cluster(tile: TileId, cell: u64, c: &Cell) -> Mark {
 /// day the tile is asked for.
 fn is_unavailable(snapshot: &Snapshot, slot: u32) -> bool {
     snapshot.index().marks(slot).news
-        && crate::referral::unavailable(snapshot.index().resource(slot), chrono::Utc::now()).is_some()
+        && snapshot.index().resource(slot).unavailable_at(chrono::Utc::now()).is_some()
 }
 
 fn is_approx(snapshot: &Snapshot, slot: u32) -> bool {

@@ -40,7 +40,7 @@ pub fn annotations(
     if let Some(name) = district.and_then(|l| localities.centred_at(l.lon, l.lat)) {
         extra.push(("centre_of", serde_json::Value::from(name)));
     }
-    if let Some(why) = crate::referral::unavailable(r, at) {
+    if let Some(why) = r.unavailable_at(at) {
         extra.push(("unavailable", serde_json::Value::from(why.as_str())));
     }
     extra

@@ -111,7 +111,7 @@ pub struct ValidationErrors(pub Vec<FieldError>);
 const COMPUTED: &[&str] =
     &["distance_m", "version", "updated_at", "created_at", "hours_week", "centre_of", "unavailable"];
 
-/// Every property a resource reads, besides the geometry.
+/// Every property a resource reads and stores, besides the geometry.
 pub const PROPERTIES: &[&str] = &[
     "id",
     "name",
@@ -141,10 +141,10 @@ pub const PROPERTIES: &[&str] = &[
     "moved_to",
     "moved_address",
     "alerts",
-    "plausibility_override",
 ];
 
-/// Properties read on input and kept in the history, never stored with the record.
+/// Properties read on input besides [`PROPERTIES`] and kept in the
+/// history, never stored with the record (nor written in its output).
 pub const TRANSIENT: &[&str] = &["plausibility_override"];
 
 impl Resource {
@@ -157,7 +157,9 @@ impl Resource {
         let mut f = Fields { props, errors: Vec::new() };
 
         for key in props.keys() {
-            if !PROPERTIES.contains(&key.as_str()) && !COMPUTED.contains(&key.as_str()) {
+            let key_str = key.as_str();
+            if !PROPERTIES.contains(&key_str) && !COMPUTED.contains(&key_str) && !TRANSIENT.contains(&key_str)
+            {
                 f.fail(key, "unknown property; see the data format in docs/data.md");
             }
         }
@@ -319,6 +321,16 @@ impl Resource {
     pub fn stored_part(mut self) -> Resource {
         self.plausibility_override = None;
         self
+    }
+
+    /// The day `at` falls on where the service is.
+    pub fn local_day(&self, at: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+        at.with_timezone(&super::hours::time_zone(self.country)).date_naive()
+    }
+
+    /// [`Resource::unavailable_on`] the day `at` falls on where the service is.
+    pub fn unavailable_at(&self, at: chrono::DateTime<chrono::Utc>) -> Option<Unavailable> {
+        if self.has_status_news() { self.unavailable_on(self.local_day(at)) } else { None }
     }
 
     /// Whether the record has a status other than open or any alert: only
