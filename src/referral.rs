@@ -328,7 +328,7 @@ pub fn refer<'a>(snapshot: &'a Snapshot, reference: &ReferenceData, req: &Reques
     };
     // The services the walk passed over for their status, nearer than the
     // alternatives offered, and alerts on those offered.
-    let mut passed: Vec<Entry> = passed.into_iter().map(|i| entry(i)).collect();
+    let mut passed: Vec<Entry> = passed.into_iter().map(&entry).collect();
     let known: Vec<u32> = warnings.iter().map(|w| w.index).collect();
     passed.retain(|e| !known.contains(&e.index));
     warnings.extend(sort_out(snapshot, &mut passed, req.at, false));

@@ -1443,7 +1443,8 @@ async fn http_implausible_points_are_refused_unless_overridden(db: TestDb) {
         csm_at("it-rm-csm-tunis", 10.18, 36.80, json!({"plausibility_override": "a partner clinic abroad"}));
     let (status, _, json) = app.call("POST", "/api/resources", &[geojson(), editor.clone()], &tunis).await;
     assert_eq!(status, StatusCode::CREATED, "{json}");
-    let (_, _, history) = app.call("GET", "/api/resources/it-rm-csm-ok/history", &[editor.clone()], "").await;
+    let (_, _, history) =
+        app.call("GET", "/api/resources/it-rm-csm-ok/history", std::slice::from_ref(&editor), "").await;
     let changes = history["changes"].as_array().unwrap();
     assert_eq!(changes[1]["after"]["properties"]["plausibility_override"], because, "{history}");
     assert!(changes[2]["after"]["properties"].get("plausibility_override").is_none());

@@ -235,7 +235,7 @@ impl Resource {
         }
         let last_verified = f.day("last_verified");
         let description = f.text("description", 1_000);
-        let status = f.word::<ServiceStatus>("status", false).unwrap_or_default();
+        let status = f.word::<ServiceStatus>("status", false).unwrap_or(ServiceStatus::Open);
         let status_since = f.day("status_since");
         let status_until = f.day("status_until");
         let moved_to = f.text("moved_to", 100);

@@ -24,12 +24,6 @@ vocabulary! {
     }
 }
 
-impl Default for ServiceStatus {
-    fn default() -> Self {
-        ServiceStatus::Open
-    }
-}
-
 vocabulary! {
     /// What a dated alert says.
     AlertKind, "alert kind" {
