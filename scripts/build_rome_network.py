@@ -296,10 +296,18 @@ ask(by_id["it-rm-csm-innocenzo4"]["properties"],
     "House number: 16/d in the ASL directory (rubrica) of 19 June 2026, kept as the newer; 16/B on the ASL "
     "site page of 9 September 2024 (which the copied dataset keeps): check which is right.")
 
-# San Camillo: a dated status, not a description (branch `status` will set it).
-ask(by_id["it-rm-spdc-sancamillo"]["properties"],
-    "ASL Roma 3 notice of 10 April 2026: admissions to this ward suspended from 15 April 2026, reopening not "
-    "documented; set as the record's status once statuses exist. The description's 2024 closure is older.")
+# San Camillo: a dated status, not a description. The ASL Roma 3 notice of
+# 10 April 2026 (the newest dated source) closes the ward to admissions from
+# 15 April 2026, reopening not documented; the 2024 closure its `source`
+# cites is older.
+camillo = by_id["it-rm-spdc-sancamillo"]["properties"]
+camillo["open_questions"] = [q for q in camillo.get("open_questions", [])
+                             if not q.startswith("ASL Roma 3 notice of 10 April 2026")]
+camillo["status"] = "temporarily_closed"
+camillo["status_since"] = "2026-04-15"
+camillo["alerts"] = [{"kind": "admissions_suspended", "since": "2026-04-15"}]
+ask(camillo, "Reopening of the ward after the works (ASL Roma 3 notice of 10 April 2026) is not documented: "
+    "check the ASL page and set the status back to open, with the day, when it reopens.")
 ask(by_id["it-rm-csm-farulli"]["properties"],
     "Distretto 3 has two CSM sites (Monte Tomatico and Farulli); how the two share Municipio III is not stated.")
 ask(by_id["it-rm-csm-d6"]["properties"],

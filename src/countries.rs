@@ -82,6 +82,14 @@ impl Countries {
             .map(|o| o.country)
     }
 
+    /// Whether a point lies in the covered country `country`, or within
+    /// [`COAST_TOLERANCE_M`] of its outline; `None` for a country not
+    /// covered (no outline to judge by).
+    pub fn holds(&self, country: Country, lon: f64, lat: f64) -> Option<bool> {
+        let shape = self.outline(country)?;
+        Some(shape.intersects(&Point::new(lon, lat)) || within_m(shape, [lon, lat], COAST_TOLERANCE_M))
+    }
+
     /// The outline of a covered country (Natural Earth 1:50m).
     pub fn outline(&self, country: Country) -> Option<&MultiPolygon<f64>> {
         self.outlines.iter().find(|o| o.country == country).map(|o| &o.shape)
@@ -92,7 +100,7 @@ impl Countries {
 /// of `p`? The closest boundary point is found in a local equirectangular
 /// frame around `p` (exact to well under 0.1% at a few km), then measured
 /// on the WGS84 ellipsoid.
-fn within_m(shape: &MultiPolygon<f64>, p: [f64; 2], tolerance_m: f64) -> bool {
+pub(crate) fn within_m(shape: &MultiPolygon<f64>, p: [f64; 2], tolerance_m: f64) -> bool {
     let k = p[1].to_radians().cos();
     let local = |c: geo::Coord<f64>| [(c.x - p[0]) * k, c.y - p[1]];
     let mut best: Option<(f64, [f64; 2])> = None;

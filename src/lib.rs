@@ -20,6 +20,7 @@ pub mod import_osm;
 pub mod index;
 pub mod model;
 pub mod places;
+pub mod plausibility;
 pub mod quality;
 pub mod reference;
 pub mod referral;

@@ -11,13 +11,19 @@
 //! - services without a place are reached by phone (`reach: "phone"`);
 //! - when a competent centre with a place is known to be closed now, the
 //!   answer adds the **after-hours** options that serve the point: crisis
-//!   services and any competent or national service open now.
+//!   services and any competent or national service open now;
+//! - a service closed, temporarily closed, moved or with admissions
+//!   suspended on the day (in its own time zone) is never offered, as
+//!   competent, alternative or after-hours option: it appears only among the
+//!   **warnings**, with the reason; an offered service with another alert
+//!   holding that day is offered, and its alert is a warning too.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::index::{Filter, Marks, Snapshot};
 use crate::model::hours::{self, Status};
-use crate::model::{Area, Category, Country, Resource, Topic};
+use crate::model::status::AlertKind;
+use crate::model::{Area, Category, Country, Resource, ServiceStatus, Topic, Unavailable};
 use crate::places::Extent;
 use crate::reference::ReferenceData;
 use crate::work::{Budget, Stop};
@@ -64,6 +70,93 @@ pub struct Referral<'a> {
     pub after_hours: Option<Vec<Entry>>,
     /// What the operator should know (no area, outside coverage…).
     pub notes: Vec<String>,
+    /// Services not offered that day and why, and alerts on offered ones.
+    pub warnings: Vec<Warning>,
+}
+
+/// A service the answer does not offer (or offers with an alert), and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Warning {
+    /// Position in the snapshot.
+    pub index: u32,
+    /// `closed`, `temporarily_closed`, `moved`, `admissions_suspended`, or
+    /// for an offered service the alert's kind (`reduced_service`, `other`).
+    pub reason: &'static str,
+    /// Whether the service is offered all the same (an alert that does not stop it).
+    pub offered: bool,
+    /// Whether it is competent for the caller's area.
+    pub competent: bool,
+    /// Geodesic distance from the point, for services with a place.
+    pub distance_m: Option<f64>,
+    /// The reason in words, e.g. "admissions suspended since 2026-04-15".
+    pub text: String,
+}
+
+/// [`Resource::unavailable_at`] for the record in a slot, read only when
+/// its marks say it has a status or alerts.
+fn slot_unavailable(snapshot: &Snapshot, index: u32, at: DateTime<Utc>) -> Option<Unavailable> {
+    if snapshot.index().marks(index).news {
+        snapshot.index().resource(index).unavailable_at(at)
+    } else {
+        None
+    }
+}
+
+/// Why a service is not offered, in words.
+fn unavailable_text(r: &Resource, why: Unavailable, day: NaiveDate) -> String {
+    let since = r.status_since.map(|d| format!(" since {d}")).unwrap_or_default();
+    match why {
+        Unavailable::Closed => format!("closed{since}"),
+        Unavailable::TemporarilyClosed => {
+            let until = r.status_until.map_or(" until further notice".to_owned(), |d| format!(" until {d}"));
+            format!("temporarily closed{since}{until}")
+        }
+        Unavailable::Moved => {
+            let to = [r.moved_address.clone(), r.moved_to.as_ref().map(|id| format!("record {id}"))];
+            let to: Vec<String> = to.into_iter().flatten().collect();
+            format!("moved{since} to {}", to.join(", "))
+        }
+        Unavailable::AdmissionsSuspended => r
+            .alerts
+            .iter()
+            .find(|a| a.kind == AlertKind::AdmissionsSuspended && a.active_on(day))
+            .map_or_else(|| "admissions suspended".to_owned(), |a| a.describe()),
+    }
+}
+
+/// The warnings for the entries that are not offered at `at` (removed from
+/// `entries`), and for the alerts on those that are.
+fn sort_out(
+    snapshot: &Snapshot,
+    entries: &mut Vec<Entry>,
+    at: DateTime<Utc>,
+    competent: bool,
+) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    entries.retain(|e| {
+        if !snapshot.index().marks(e.index).news {
+            return true;
+        }
+        let r = snapshot.index().resource(e.index);
+        let day = r.local_day(at);
+        let warn = |reason, offered, text| Warning {
+            index: e.index,
+            reason,
+            offered,
+            competent,
+            distance_m: e.distance_m,
+            text,
+        };
+        if let Some(why) = r.unavailable_on(day) {
+            warnings.push(warn(why.as_str(), false, unavailable_text(r, why, day)));
+            return false;
+        }
+        for a in r.alerts.iter().filter(|a| a.active_on(day)) {
+            warnings.push(warn(a.kind.as_str(), true, a.describe()));
+        }
+        true
+    });
+    warnings
 }
 
 /// Where the caller is: a point, or a named place (a quarter, municipio or
@@ -200,6 +293,7 @@ pub fn refer<'a>(snapshot: &'a Snapshot, reference: &ReferenceData, req: &Reques
     competent_ids.dedup();
     snapshot.index().sort_by_id(&mut competent_ids);
     let mut competent: Vec<Entry> = competent_ids.iter().map(|&i| entry(i)).collect();
+    let mut warnings = sort_out(snapshot, &mut competent, req.at, true);
     competent.sort_by(|a, b| {
         let rank = |e: &Entry| competence_rank(snapshot.index().resource(e.index));
         rank(a).cmp(&rank(b)).then(match (a.distance_m, b.distance_m) {
@@ -212,12 +306,36 @@ pub fn refer<'a>(snapshot: &'a Snapshot, reference: &ReferenceData, req: &Reques
 
     let filter = Filter { topics: req.need.into_iter().collect(), ..Filter::default() };
     let max_m = req.max_km * 1000.0;
-    let nearest = match point {
+    let (mut nearest, passed) = match point {
         Some([lon, lat]) => {
-            nearest_entries(snapshot, lon, lat, req.k, Some(max_m), &filter, req.open_now, req.at)
+            let mut passed = Vec::new();
+            let offer = Offer { open_only: req.open_now, available_only: true };
+            let found = walk(
+                snapshot,
+                [lon, lat],
+                req.k,
+                Some(max_m),
+                &filter,
+                offer,
+                req.at,
+                &mut passed,
+                || Ok(()),
+            )
+            .unwrap_or_default();
+            (found, passed)
         }
-        None => Vec::new(),
+        None => (Vec::new(), Vec::new()),
     };
+    // The services the walk passed over for their status, nearer than the
+    // alternatives offered, and alerts on those offered.
+    let mut passed: Vec<Entry> = passed.into_iter().map(&entry).collect();
+    let known: Vec<u32> = warnings.iter().map(|w| w.index).collect();
+    passed.retain(|e| !known.contains(&e.index));
+    warnings.extend(sort_out(snapshot, &mut passed, req.at, false));
+    let known: Vec<u32> = warnings.iter().map(|w| w.index).collect();
+    let mut alerted: Vec<Entry> = nearest.iter().filter(|e| !known.contains(&e.index)).cloned().collect();
+    warnings.extend(sort_out(snapshot, &mut alerted, req.at, false));
+    nearest.retain(|e| slot_unavailable(snapshot, e.index, req.at).is_none());
     if point.is_some() && nearest.is_empty() {
         let what = match (req.need, req.open_now) {
             (Some(_), true) => "open now and meeting the need",
@@ -239,7 +357,7 @@ pub fn refer<'a>(snapshot: &'a Snapshot, reference: &ReferenceData, req: &Reques
             .cloned()
             .collect()
     });
-    Referral { country, areas, area_ids, competent, nearest, after_hours, notes }
+    Referral { country, areas, area_ids, competent, nearest, after_hours, notes, warnings }
 }
 
 /// The note of a store with no boundaries loaded.
@@ -261,7 +379,17 @@ pub fn nearest_entries(
     at: DateTime<Utc>,
 ) -> Vec<Entry> {
     let unchecked = || Ok(());
-    walk(snapshot, [lon, lat], k, max_m, filter, open_only, at, unchecked).unwrap_or_default()
+    let offer = Offer { open_only, available_only: open_only };
+    walk(snapshot, [lon, lat], k, max_m, filter, offer, at, &mut Vec::new(), unchecked).unwrap_or_default()
+}
+
+/// Which services a nearest walk counts.
+#[derive(Debug, Clone, Copy)]
+struct Offer {
+    /// Only those known to be open at the moment.
+    open_only: bool,
+    /// Only those offered that day (not closed, moved or suspended).
+    available_only: bool,
 }
 
 /// [`nearest_entries`] within a [`Budget`], checked once per resource the
@@ -280,7 +408,8 @@ pub fn nearest_entries_within(
     at: DateTime<Utc>,
     budget: &Budget,
 ) -> Result<Vec<Entry>, Stop> {
-    walk(snapshot, [lon, lat], k, max_m, filter, open_only, at, || budget.check())
+    let offer = Offer { open_only, available_only: open_only };
+    walk(snapshot, [lon, lat], k, max_m, filter, offer, at, &mut Vec::new(), || budget.check())
 }
 
 /// The nearest walk of [`nearest_entries_within`], asking `check` before
@@ -292,8 +421,9 @@ fn walk(
     k: usize,
     max_m: Option<f64>,
     filter: &Filter,
-    open_only: bool,
+    offer: Offer,
     at: DateTime<Utc>,
+    passed: &mut Vec<u32>,
     mut check: impl FnMut() -> Result<(), Stop>,
 ) -> Result<Vec<Entry>, Stop> {
     let mut stopped = None;
@@ -302,7 +432,11 @@ fn walk(
             stopped = Some(e);
             return None;
         }
-        if !open_only {
+        if offer.available_only && slot_unavailable(snapshot, index, at).is_some() {
+            passed.push(index);
+            return Some(false);
+        }
+        if !offer.open_only {
             return Some(true);
         }
         let r = snapshot.index().resource(index);
@@ -337,12 +471,19 @@ fn make_entry(snapshot: &Snapshot, index: u32, marks: Marks, distance: Distance,
         Distance::From(from) => record().point().map(|p| crate::sphere::geodesic_m(from, p)),
         Distance::None => None,
     };
-    let status = if marks.hours {
+    let mut status = if marks.hours {
         let r = record();
         r.opening_hours.as_deref().and_then(|oh| hours::status(oh, r.country, at))
     } else {
         None
     };
+    // Hours do not open a closed or moved service.
+    if marks.news && status.is_some() {
+        let r = record();
+        if r.status != ServiceStatus::Open && r.unavailable_at(at).is_some() {
+            status = Some(Status { open_now: Some(false), next_change: None });
+        }
+    }
     let reach = if marks.located { Reach::Visit } else { Reach::Phone };
     Entry { index, distance_m, reach, status }
 }

@@ -29,8 +29,37 @@ const CITIES: &[(f64, f64, &str)] = &[
     (21.0122, 52.2297, "PL"),
 ];
 
+/// The covered countries' outlines, which a synthetic point's country is
+/// checked against.
+static OUTLINES: std::sync::LazyLock<Option<crate::countries::Countries>> = std::sync::LazyLock::new(|| {
+    crate::countries::Countries::parse(include_str!("../data/countries.geojson")).ok()
+});
+
+/// The country a synthetic point is given: its city's when the point lies
+/// there (or the city's country has no outline to judge by), else the
+/// covered country it lies in, else the nearest uncovered city's. So every
+/// record passes the import's plausibility rules (src/plausibility.rs).
+fn plausible_country(lon: f64, lat: f64, country: &'static str) -> &'static str {
+    let Some(outlines) = OUTLINES.as_ref() else { return country };
+    let Ok(c) = country.parse::<crate::model::Country>() else { return country };
+    if outlines.holds(c, lon, lat) != Some(false) {
+        return country;
+    }
+    if let Some(found) = outlines.at(lon, lat) {
+        if let Some(&(_, _, code)) = CITIES.iter().find(|(_, _, code)| *code == found.as_str()) {
+            return code;
+        }
+    }
+    let uncovered = CITIES
+        .iter()
+        .filter(|(_, _, code)| code.parse::<crate::model::Country>().is_ok_and(|c| !c.is_covered()));
+    let distance = |&&(x, y, _): &&(f64, f64, &str)| (x - lon).powi(2) + (y - lat).powi(2);
+    uncovered.min_by(|a, b| distance(a).total_cmp(&distance(b))).map_or(country, |&(_, _, code)| code)
+}
+
 /// `count` valid resources with ids `synth-N`, in a normal spread of about
-/// 20 km around the cities, plus a thin uniform spread over Europe.
+/// 20 km around the cities, plus a thin uniform spread over Europe, each
+/// given the country its point lies in (see [`plausible_country`]).
 pub fn resources(count: usize, seed: u64) -> Vec<Resource> {
     let mut rng = StdRng::seed_from_u64(seed);
     (0..count).filter_map(|i| one(&mut rng, i)).collect()
@@ -65,11 +94,24 @@ fn one(rng: &mut StdRng, i: usize) -> Option<Resource> {
         _ => return None,
     };
     let lon = (lon + 180.0).rem_euclid(360.0) - 180.0;
-    Resource::from_properties(&props, Some([lon, lat.clamp(-90.0, 90.0)])).ok()
+    let lat = lat.clamp(-90.0, 90.0);
+    let mut props = props;
+    props.insert("country".into(), Value::from(plausible_country(lon, lat, country)));
+    Resource::from_properties(&props, Some([lon, lat])).ok()
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_record_is_plausible() {
+        let outlines = super::OUTLINES.as_ref().expect("outlines");
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("day");
+        for r in super::resources(2_000, 11) {
+            let errors = crate::plausibility::check(&r, outlines, |_| None, today, None);
+            assert!(errors.is_empty(), "{}: {errors:?}", r.id);
+        }
+    }
+
     #[test]
     fn same_seed_same_records_all_valid() {
         let a = super::resources(500, 7);

@@ -248,6 +248,14 @@ fn cluster(tile: TileId, cell: u64, c: &Cell) -> Mark {
 }
 
 /// Whether a resource's point is only approximate (a district's or city's).
+/// Whether the record is not offered today (closed, moved, suspended):
+/// the map marks its point. Tiles are served `no-cache`, so today is the
+/// day the tile is asked for.
+fn is_unavailable(snapshot: &Snapshot, slot: u32) -> bool {
+    snapshot.index().marks(slot).news
+        && snapshot.index().resource(slot).unavailable_at(chrono::Utc::now()).is_some()
+}
+
 fn is_approx(snapshot: &Snapshot, slot: u32) -> bool {
     snapshot
         .index()
@@ -270,8 +278,10 @@ fn category(snapshot: &Snapshot, slots: &[u32]) -> &'static str {
 /// empty tile when nothing is in it.
 ///
 /// Point features carry `id` (the record's, or `stack:lon,lat` for several),
-/// `category` (or `mixed`), `approx`, `count` and, on a stack, `stack` (its
-/// point as `lon,lat` in the shortest decimals that read back exactly).
+/// `category` (or `mixed`), `approx`, `count`, `unavailable` (only when
+/// true: a record there is closed, moved or suspended today) and, on a
+/// stack, `stack` (its point as `lon,lat` in the shortest decimals that
+/// read back exactly).
 /// Cluster features carry `cluster` (true), `cluster_id`, `point_count`,
 /// `records`, `approx` and the records' extent `west`, `south`, `east`,
 /// `north`.
@@ -294,6 +304,9 @@ pub fn encode(snapshot: &Snapshot, marks: &[Mark]) -> Result<Vec<u8>, mvt::Error
                 f.add_tag_string("category", category(snapshot, slots));
                 f.add_tag_bool("approx", slots.iter().any(|&s| is_approx(snapshot, s)));
                 f.add_tag_uint("count", slots.len() as u64);
+                if slots.iter().any(|&s| is_unavailable(snapshot, s)) {
+                    f.add_tag_bool("unavailable", true);
+                }
                 layer = f.into_layer();
             }
             Mark::Cluster { at, id, points, records, approx, extent } => {

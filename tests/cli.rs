@@ -89,6 +89,53 @@ fn a_bad_import_reports_each_row_and_field_and_writes_nothing() {
     assert!(!export.contains("ok-two"));
 }
 
+/// A CSM in the sea, one in Tunis and a check dated 9999-12-31 are
+/// reported by row and field and nothing is imported; the same rows with a
+/// `plausibility_override` (and the date corrected) are imported.
+#[test]
+fn an_import_reports_implausible_rows_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("p.db");
+    let file = dir.path().join("p.csv");
+    let head = "id,name,category,country,lat,lon,coord_precision,last_verified,plausibility_override\n";
+    std::fs::write(
+        &file,
+        format!(
+            "{head}ok-rome,Roma,mental_health_centre,IT,41.9,12.5,street,,\n\
+             csm-sea,Mare,mental_health_centre,IT,41.65,12.10,street,,\n\
+             csm-tunis,Tunisi,mental_health_centre,IT,36.80,10.18,street,,\n\
+             csm-later,Dopo,mental_health_centre,IT,41.9,12.5,street,9999-12-31,\n"
+        ),
+    )
+    .expect("write");
+    let out = witgis(&["import", file.to_str().expect("path")], &db);
+    assert_eq!(out.status.code(), Some(1));
+    let report = stderr(&out);
+    assert!(
+        report.contains("line 3 (csm-sea): geometry: the point (12.1, 41.65) lies outside IT"),
+        "{report}"
+    );
+    assert!(report.contains("line 4 (csm-tunis): geometry:"), "{report}");
+    assert!(report.contains("line 5 (csm-later): last_verified: 9999-12-31 is after today"), "{report}");
+    assert!(!report.contains("ok-rome"), "{report}");
+    assert!(report.contains("3 implausible row(s); nothing was imported"), "{report}");
+    assert_eq!(feature_count(&stdout(&witgis(&["export"], &db))), 0);
+
+    std::fs::write(
+        &file,
+        format!(
+            "{head}csm-sea,Mare,mental_health_centre,IT,41.65,12.10,street,,a boat clinic\n\
+             csm-tunis,Tunisi,mental_health_centre,IT,36.80,10.18,street,,a partner abroad\n"
+        ),
+    )
+    .expect("write");
+    let out = witgis(&["import", file.to_str().expect("path")], &db);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let export = stdout(&witgis(&["export"], &db));
+    assert_eq!(feature_count(&export), 2);
+    assert!(!export.contains("a boat clinic"), "the override is not a stored property");
+}
+
 #[test]
 fn serve_creates_and_seeds_the_store_and_answers() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -346,3 +346,35 @@ async fn a_bad_service_is_named_with_its_field_and_nothing_is_imported() {
     let exported: Vec<Value> = serde_json::from_slice(&export(&fresh)).unwrap();
     assert!(exported.is_empty(), "something was imported");
 }
+
+/// A record's status becomes HSDS's `status` (the schema's enum) and its
+/// alerts the `alert` text, each with its days; the service still validates.
+#[test]
+fn status_and_alerts_become_hsds_status_and_alert() {
+    let (service, compiled) = (validator("service.json"), validator("compiled-service.json"));
+    for (status, extra, expected) in [
+        ("open", json!({}), "active"),
+        (
+            "temporarily_closed",
+            json!({"status_since": "2026-03-01", "status_until": "2026-03-31"}),
+            "temporarily closed",
+        ),
+        ("closed", json!({"status_since": "2024-10-15"}), "defunct"),
+        ("moved", json!({"moved_address": "Via Roma 1, Roma"}), "inactive"),
+    ] {
+        let mut props = json!({"id": "it-rm-spdc-x", "name": "SPDC X", "category": "mental_health_centre",
+                               "country": "IT", "status": status,
+                               "alerts": [{"kind": "admissions_suspended", "since": "2026-04-15",
+                                           "note": "lavori in corso"}]});
+        if let (Some(p), Value::Object(e)) = (props.as_object_mut(), extra) {
+            p.extend(e);
+        }
+        let r = Resource::from_properties(props.as_object().unwrap(), None).unwrap();
+        let s = hsds::compiled_service(&r, |_| None);
+        assert_eq!(s["status"], expected);
+        assert_eq!(s["alert"], "admissions suspended since 2026-04-15: lavori in corso");
+        for v in [&service, &compiled] {
+            assert!(violations(v, &s).is_empty(), "{status}: {:?}", violations(v, &s));
+        }
+    }
+}

@@ -421,3 +421,180 @@ async fn a_fresh_install_finds_the_competent_csm_for_a_point_anywhere_in_rome() 
         .unwrap_or_else(|| panic!("{r}"));
     assert!(d6["properties"]["distance_m"].as_f64().is_some_and(|d| d < 5_000.0), "{d6}");
 }
+
+/// The app with an editor's token and the clock at `now` (writes judge
+/// future days by it).
+async fn app_with_editor(now: &str) -> (axum::Router, String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store =
+        witgis::store::open(&format!("sqlite://{}", dir.path().join("r.db").display())).await.expect("store");
+    store.seed_once(&witgis::store::seed().expect("seed")).await.expect("seed");
+    store.import_areas(&municipi()).await.expect("areas");
+    let token = witgis::auth::new_token();
+    store
+        .create_token("editor", witgis::auth::Role::Editor, &witgis::auth::hash_token(&token))
+        .await
+        .expect("token");
+    let clock = witgis::clock::Clock::manual(now.parse().expect("a time"));
+    let state = Arc::new(
+        witgis::state::AppState::load(store, common::reference()).await.expect("load").with_clock(clock),
+    );
+    (witgis::http::router(state), token, dir)
+}
+
+/// Patches a record's properties as the editor; the status code and body.
+async fn patch(app: &axum::Router, token: &str, id: &str, properties: Value) -> (StatusCode, Value) {
+    let (_, current) = get(app, &format!("/api/resources/{id}")).await;
+    assert_eq!(current["id"], id, "{current}");
+    let r = app
+        .clone()
+        .oneshot(
+            Request::patch(format!("/api/resources/{id}"))
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", "application/merge-patch+json")
+                .header("if-match", "\"v1\"")
+                .body(Body::from(json!({ "properties": properties }).to_string()))
+                .expect("request"),
+        )
+        .await
+        .expect("reply");
+    let status = r.status();
+    (
+        status,
+        serde_json::from_slice(&r.into_body().collect().await.expect("body").to_bytes()).unwrap_or_default(),
+    )
+}
+
+/// Every id the answer offers: competent, alternatives, after-hours options.
+fn offered(r: &Value) -> Vec<String> {
+    ["competent", "nearest", "after_hours"]
+        .iter()
+        .filter(|k| !r[**k].is_null())
+        .flat_map(|k| ids(&r[*k]).into_iter().map(str::to_owned).collect::<Vec<_>>())
+        .collect()
+}
+
+fn warned<'a>(r: &'a Value, id: &str) -> Option<&'a Value> {
+    r["warnings"].as_array().expect("warnings").iter().find(|w| w["id"] == id)
+}
+
+/// A ward and a CSM with admissions suspended from 15 April to 31 May 2026
+/// are never offered while suspended, as competent centre, alternative or
+/// open now, and appear only among the warnings with the reason; on 1 June
+/// they are offered again.
+#[tokio::test]
+async fn the_desk_never_offers_a_suspended_service_while_it_is_suspended() {
+    let (app, token, _dir) = app_with_editor("2026-04-20T08:00:00Z").await;
+    // A point in municipio II, by the CSM Sabrata (competent there), and a
+    // point by the San Giovanni ward (open 24/7), asked for a crisis.
+    let csm = "/api/referral?lon=12.5150&lat=41.9240&need=crisis&k=5";
+    let ward = "/api/referral?lon=12.5012&lat=41.8856&need=crisis&k=3&open_now=true";
+    let open_now = "/api/nearest?lon=12.5012&lat=41.8856&k=3&open_now=true";
+    let on = |uri: &str, day: &str| format!("{uri}&at={day}T10:00:00%2B02:00");
+    for (uri, id) in [(csm, "it-rm-csm-sabrata"), (ward, "it-rm-spdc-sangiovanni")] {
+        let (_, before) = get(&app, &on(uri, "2026-04-20")).await;
+        assert!(offered(&before).contains(&id.to_owned()), "{id} offered before: {before}");
+        assert!(warned(&before, id).is_none());
+    }
+    // Open now before the alert, on each day asked below (a Monday and a
+    // Sunday: other services keep other hours on each).
+    let mut others_on = std::collections::BTreeMap::new();
+    for day in ["2026-04-20", "2026-05-31"] {
+        let (_, near_before) = get(&app, &on(open_now, day)).await;
+        assert!(ids(&near_before).contains(&"it-rm-spdc-sangiovanni"), "{near_before}");
+        let others: Vec<String> = ids(&near_before)
+            .into_iter()
+            .filter(|id| *id != "it-rm-spdc-sangiovanni")
+            .map(str::to_owned)
+            .collect();
+        assert!(!others.is_empty(), "another service open now on {day}: {near_before}");
+        others_on.insert(day, others);
+    }
+
+    let alert = json!([{"kind": "admissions_suspended", "since": "2026-04-15", "until": "2026-05-31",
+                        "note": "no new admissions during works"}]);
+    for id in ["it-rm-csm-sabrata", "it-rm-spdc-sangiovanni"] {
+        let (status, body) = patch(&app, &token, id, json!({ "alerts": alert })).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    for day in ["2026-04-20", "2026-05-31"] {
+        for (uri, id) in [(csm, "it-rm-csm-sabrata"), (ward, "it-rm-spdc-sangiovanni")] {
+            let (status, r) = get(&app, &on(uri, day)).await;
+            assert_eq!(status, StatusCode::OK);
+            assert!(!offered(&r).contains(&id.to_owned()), "{id} offered on {day}: {r}");
+            let w = warned(&r, id).unwrap_or_else(|| panic!("{id} not warned on {day}: {}", r["warnings"]));
+            assert_eq!(
+                (w["reason"].as_str(), w["offered"].as_bool()),
+                (Some("admissions_suspended"), Some(false))
+            );
+            assert!(w["text"].as_str().expect("text").contains("since 2026-04-15"), "{w}");
+        }
+        let (_, near) = get(&app, &on(open_now, day)).await;
+        assert!(!ids(&near).contains(&"it-rm-spdc-sangiovanni"), "open now on {day}: {near}");
+        // The walk goes on past it: the others come as before.
+        let others = &others_on[day];
+        assert_eq!(ids(&near)[..others.len()], others[..], "{day}: {near}");
+    }
+    // Plain nearest still lists it, marked.
+    let (_, all) = get(&app, &on("/api/nearest?lon=12.5012&lat=41.8856&k=1", "2026-04-20")).await;
+    assert_eq!(all["features"][0]["properties"]["unavailable"], "admissions_suspended", "{all}");
+
+    for (uri, id) in [(csm, "it-rm-csm-sabrata"), (ward, "it-rm-spdc-sangiovanni")] {
+        let (_, after) = get(&app, &on(uri, "2026-06-01")).await;
+        assert!(offered(&after).contains(&id.to_owned()), "{id} offered again after until: {after}");
+        assert!(warned(&after, id).is_none(), "{}", after["warnings"]);
+    }
+    let (_, near) = get(&app, &on(open_now, "2026-06-01")).await;
+    assert!(ids(&near).contains(&"it-rm-spdc-sangiovanni"), "{near}");
+}
+
+/// A closed service is a warning, never competent, and closes its hours;
+/// a reduced service is offered with its alert among the warnings.
+#[tokio::test]
+async fn closed_services_are_warnings_and_alerts_ride_along() {
+    let (app, token, _dir) = app_with_editor("2026-04-20T08:00:00Z").await;
+    let uri = "/api/referral?lon=12.5150&lat=41.9240&need=crisis&k=5&at=2026-04-20T10:00:00%2B02:00";
+    let (status, body) =
+        patch(&app, &token, "it-rm-csm-sabrata", json!({"status": "closed", "status_since": "2026-03-01"}))
+            .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let reduced = json!([{"kind": "reduced_service", "since": "2026-04-01", "note": "mornings only"}]);
+    let (_, r) = get(&app, uri).await;
+    let other = ids(&r["nearest"]).into_iter().find(|id| *id != "it-rm-csm-sabrata").map(str::to_owned);
+    let other = other.expect("another service near");
+    let (status, body) = patch(&app, &token, &other, json!({ "alerts": reduced })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, r) = get(&app, uri).await;
+    assert!(!offered(&r).contains(&"it-rm-csm-sabrata".to_owned()), "{r}");
+    let w = warned(&r, "it-rm-csm-sabrata").expect("warned");
+    assert_eq!((w["reason"].as_str(), w["competent"].as_bool()), (Some("closed"), Some(true)));
+    assert_eq!(w["text"], "closed since 2026-03-01");
+    assert!(offered(&r).contains(&other), "{r}");
+    let w = warned(&r, &other).expect("its alert");
+    assert_eq!((w["reason"].as_str(), w["offered"].as_bool()), (Some("reduced_service"), Some(true)));
+    assert_eq!(w["text"], "reduced service since 2026-04-01: mornings only");
+}
+
+/// The shipped data: SPDC San Camillo's ward is closed to admissions since
+/// 15 April 2026 (ASL Roma 3 notice of 10 April 2026). A caller next to it
+/// asking for a crisis service is never sent there, competent or
+/// alternative, with or without "open now", and the answer warns of it.
+#[tokio::test]
+async fn the_shipped_san_camillo_ward_is_never_offered_while_closed() {
+    let (app, _state, _dir) = common::seeded_app().await;
+    let id = "it-rm-spdc-sancamillo";
+    for open_now in ["false", "true"] {
+        let uri = format!(
+            "/api/referral?lon=12.4545&lat=41.8640&need=crisis&k=10&max_km=50&open_now={open_now}&at=2026-12-07T10:00:00%2B01:00"
+        );
+        let (status, r) = get(&app, &uri).await;
+        assert_eq!(status, StatusCode::OK, "{r}");
+        assert!(!offered(&r).contains(&id.to_owned()), "offered: {r}");
+        let w = warned(&r, id).unwrap_or_else(|| panic!("no warning: {}", r["warnings"]));
+        assert_eq!(w["offered"], false, "{w}");
+    }
+    let (_, near) =
+        get(&app, "/api/nearest?lon=12.4545&lat=41.8640&k=5&open_now=true&at=2026-12-07T10:00:00%2B01:00")
+            .await;
+    assert!(!ids(&near).contains(&id), "{near}");
+}

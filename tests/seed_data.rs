@@ -204,3 +204,26 @@ fn child_and_adolescent_services_carry_their_topic() {
         assert!(topics.iter().any(|t| t == "child_adolescent"), "{name}: {topics:?}");
     }
 }
+
+/// The shipped records pass the write rules (src/plausibility.rs) judged
+/// against the shipped country outlines and, near the municipi they serve,
+/// the shipped municipi (seeded with them on a fresh store): a fresh
+/// install never holds a record that an editor could not save unchanged.
+#[test]
+fn every_record_is_plausible() {
+    let reference = witgis::reference::ReferenceData::load().unwrap_or_else(|e| panic!("{e}"));
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/rome-municipi.geojson"))
+        .expect("the shipped municipi");
+    let municipi: Vec<witgis::model::Area> =
+        witgis::formats::areas::read(&text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(municipi.len(), 15);
+    let today = chrono::Utc::now().date_naive();
+    let mut implausible = Vec::new();
+    for r in seed() {
+        let area = |id: &str| municipi.iter().find(|a| a.id == id);
+        for e in witgis::plausibility::check(&r, &reference.countries, area, today, None) {
+            implausible.push(format!("{}: {}: {}", r.id, e.field, e.reason));
+        }
+    }
+    assert!(implausible.is_empty(), "{implausible:#?}");
+}

@@ -65,6 +65,10 @@ suite!(
     http_demand_point_becomes_its_municipio,
     http_demand_summary_hides_small_counts,
     http_demand_against_supply_ranks_unmet_areas,
+    status_and_alerts_round_trip,
+    http_implausible_points_are_refused_unless_overridden,
+    http_future_days_are_refused_by_the_apps_clock,
+    http_website_scheme_case_is_the_same_in_both_stores,
 );
 
 fn seed() -> Vec<Resource> {
@@ -1390,4 +1394,194 @@ async fn http_demand_against_supply_ranks_unmet_areas(db: TestDb) {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {json}");
         assert_eq!(named(&json), bad, "{query}");
     }
+}
+
+// --- Status, alerts and plausible writes (issue 35, parts 3 and 4) ------------
+
+fn with_status(r: &Resource, extra: Value) -> Resource {
+    let mut props = r.properties();
+    if let Value::Object(e) = extra {
+        props.extend(e);
+    }
+    Resource::from_properties(&props, r.point()).unwrap()
+}
+
+/// A status with its days, a move and alerts with notes come back from an
+/// import and a write exactly as given, and the history keeps them.
+async fn status_and_alerts_round_trip(db: TestDb) {
+    let base = resource("it-rm-ward", 12.501, 41.8855);
+    let closed = with_status(
+        &base,
+        json!({"status": "temporarily_closed", "status_since": "2026-03-01", "status_until": "2026-04-30",
+               "alerts": [{"kind": "admissions_suspended", "since": "2026-02-15", "until": null,
+                           "note": "lavori: \"reparto\" chiuso — l'ingresso è altrove"},
+                          {"kind": "other", "since": "2026-01-01", "until": "2026-12-31", "note": null}]}),
+    );
+    let moved = with_status(
+        &resource("it-rm-moved", 12.5, 41.9),
+        json!({"status": "moved", "status_since": "2025-10-01", "moved_to": "it-rm-ward",
+               "moved_address": "Via Roma 1, Roma"}),
+    );
+    db.store.import(&[closed.clone(), moved.clone()], &|_| {}).await.unwrap();
+    assert_eq!(db.store.get("it-rm-ward").await.unwrap().unwrap().resource, closed);
+    assert_eq!(db.store.get("it-rm-moved").await.unwrap().unwrap().resource, moved);
+    let reopened = with_status(
+        &closed,
+        json!({"status": "open", "status_since": null, "status_until": null, "alerts": []}),
+    );
+    db.store.write(Write::Replace { resource: reopened.clone(), if_version: 1 }, "editor").await.unwrap();
+    let stored = db.store.get("it-rm-ward").await.unwrap().unwrap().resource;
+    assert_eq!(stored, reopened);
+    assert!(stored.alerts.is_empty() && stored.status == witgis::model::ServiceStatus::Open);
+    let history = db.store.history("it-rm-ward").await.unwrap();
+    assert_eq!(
+        history[1].before.as_ref().unwrap()["properties"]["alerts"][0]["kind"],
+        "admissions_suspended"
+    );
+    let all = db.store.resources().await.unwrap();
+    assert!(all.contains(&reopened) && all.contains(&moved), "the start-up read decodes them too");
+}
+
+/// Rome's municipi boxes of the referral tests (not the real outlines).
+fn municipi_boxes() -> Vec<witgis::model::Area> {
+    witgis::formats::areas::read(include_str!("fixtures/rome-municipi-boxes.geojson")).unwrap()
+}
+
+fn csm_at(id: &str, lon: f64, lat: f64, extra: Value) -> String {
+    let mut f = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+           "properties": {"id": id, "name": "CSM di prova", "category": "mental_health_centre", "country": "IT",
+                          "coord_precision": "building", "serves_areas": ["it-rm-municipio-06"]}});
+    if let (Some(p), Value::Object(e)) = (f["properties"].as_object_mut(), extra) {
+        p.extend(e);
+    }
+    f.to_string()
+}
+
+fn reasons(problem: &Value) -> Vec<(String, String)> {
+    problem["invalid_params"]
+        .as_array()
+        .map(|ps| {
+            ps.iter()
+                .map(|p| (p["name"].as_str().unwrap().to_owned(), p["reason"].as_str().unwrap().to_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A CSM in the sea off Ostia or in Tunis is refused (422 naming the point
+/// and why), nothing is stored; far from the municipio it serves too; with
+/// `plausibility_override` it is accepted and the history keeps the reason.
+async fn http_implausible_points_are_refused_unless_overridden(db: TestDb) {
+    db.store.import_areas(&municipi_boxes()).await.unwrap();
+    let app = App::new(db).await;
+    let editor = app.auth(Role::Editor);
+    for (lon, lat, says) in
+        [(12.10, 41.65, "outside IT"), (10.18, 36.80, "outside IT"), (12.95, 41.86, "10 km")]
+    {
+        let (status, _, problem) = app
+            .call(
+                "POST",
+                "/api/resources",
+                &[geojson(), editor.clone()],
+                &csm_at("it-rm-csm-x", lon, lat, json!({})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        let r = reasons(&problem);
+        assert!(r.iter().any(|(f, why)| f == "geometry" && why.contains(says)), "({lon}, {lat}): {r:?}");
+        assert!(app.db.store.get("it-rm-csm-x").await.unwrap().is_none());
+    }
+    // In Municipio VI: accepted.
+    let (status, _, json) = app
+        .call(
+            "POST",
+            "/api/resources",
+            &[geojson(), editor.clone()],
+            &csm_at("it-rm-csm-ok", 12.65, 41.87, json!({})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{json}");
+    // Moving it into the sea by a patch is refused; a patch of its phone alone is not judged again.
+    let merge = ("content-type", "application/merge-patch+json".to_owned());
+    let sea = json!({"geometry": {"type": "Point", "coordinates": [12.10, 41.65]}}).to_string();
+    let v1 = ("if-match", "\"v1\"".to_owned());
+    let (status, _, _) = app
+        .call("PATCH", "/api/resources/it-rm-csm-ok", &[merge.clone(), editor.clone(), v1.clone()], &sea)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let because = "a mobile unit moored in the harbour";
+    let overridden = json!({"geometry": {"type": "Point", "coordinates": [12.10, 41.65]}, "properties": {"plausibility_override": because}});
+    let (status, _, json) = app
+        .call(
+            "PATCH",
+            "/api/resources/it-rm-csm-ok",
+            &[merge.clone(), editor.clone(), v1],
+            &overridden.to_string(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    let phone = json!({"properties": {"phone": "06 1234 5678"}}).to_string();
+    let v2 = ("if-match", "\"v2\"".to_owned());
+    let (status, _, json) =
+        app.call("PATCH", "/api/resources/it-rm-csm-ok", &[merge, editor.clone(), v2], &phone).await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    let (_, _, got) = app.call("GET", "/api/resources/it-rm-csm-ok", &[], "").await;
+    assert!(got["properties"].get("plausibility_override").is_none(), "not stored with the record: {got}");
+    // Created in Tunis with an override.
+    let tunis =
+        csm_at("it-rm-csm-tunis", 10.18, 36.80, json!({"plausibility_override": "a partner clinic abroad"}));
+    let (status, _, json) = app.call("POST", "/api/resources", &[geojson(), editor.clone()], &tunis).await;
+    assert_eq!(status, StatusCode::CREATED, "{json}");
+    let (_, _, history) =
+        app.call("GET", "/api/resources/it-rm-csm-ok/history", std::slice::from_ref(&editor), "").await;
+    let changes = history["changes"].as_array().unwrap();
+    assert_eq!(changes[1]["after"]["properties"]["plausibility_override"], because, "{history}");
+    assert!(changes[2]["after"]["properties"].get("plausibility_override").is_none());
+    let (_, _, history) = app.call("GET", "/api/resources/it-rm-csm-tunis/history", &[editor], "").await;
+    assert_eq!(
+        history["changes"][0]["after"]["properties"]["plausibility_override"],
+        "a partner clinic abroad"
+    );
+}
+
+/// `last_verified: 9999-12-31`, or a day after the app's clock (not the
+/// wall clock), is refused naming the field; today is accepted.
+async fn http_future_days_are_refused_by_the_apps_clock(db: TestDb) {
+    let app = App::new(db).await;
+    let editor = app.auth(Role::Editor);
+    // The clock reads 2026-02-12.
+    for (extra, field) in [
+        (json!({"last_verified": "9999-12-31"}), "last_verified"),
+        (json!({"last_verified": "2026-02-13"}), "last_verified"),
+        (json!({"status": "closed", "status_since": "2026-03-01"}), "status_since"),
+        (json!({"alerts": [{"kind": "admissions_suspended", "since": "2026-02-13"}]}), "alerts"),
+    ] {
+        let body = csm_at("it-rm-csm-future", 12.65, 41.87, extra.clone());
+        let (status, _, problem) =
+            app.call("POST", "/api/resources", &[geojson(), editor.clone()], &body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{extra}");
+        assert!(reasons(&problem).iter().any(|(f, why)| f == field && why.contains("future")), "{problem}");
+    }
+    assert!(app.db.store.get("it-rm-csm-future").await.unwrap().is_none());
+    let body = csm_at(
+        "it-rm-csm-future",
+        12.65,
+        41.87,
+        json!({"last_verified": "2026-02-12", "status": "temporarily_closed", "status_since": "2026-08-01"}),
+    );
+    let (status, _, json) = app.call("POST", "/api/resources", &[geojson(), editor], &body).await;
+    assert_eq!(status, StatusCode::CREATED, "today, and a closure announced ahead: {json}");
+}
+
+/// `HTTP://EXAMPLE.ORG` is kept with its scheme in lowercase by both
+/// stores alike (PostGIS's check never sees the upper case).
+async fn http_website_scheme_case_is_the_same_in_both_stores(db: TestDb) {
+    let app = App::new(db).await;
+    let body = csm_at("it-rm-csm-web", 12.65, 41.87, json!({"website": "HTTP://EXAMPLE.ORG"}));
+    let (status, _, json) =
+        app.call("POST", "/api/resources", &[geojson(), app.auth(Role::Editor)], &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{json}");
+    assert_eq!(json["properties"]["website"], "http://EXAMPLE.ORG");
+    let stored = app.db.store.get("it-rm-csm-web").await.unwrap().unwrap().resource;
+    assert_eq!(stored.website.as_deref(), Some("http://EXAMPLE.ORG"));
 }

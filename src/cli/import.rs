@@ -5,6 +5,7 @@ use std::time::Instant;
 use super::{CliError, open_store};
 use crate::config::{ImportAreasArgs, ImportArgs, ImportFormat};
 use crate::formats::{self, Format, ReadError};
+use crate::plausibility;
 
 pub(super) async fn run(args: ImportArgs) -> Result<(), CliError> {
     let name = args.file.display().to_string();
@@ -45,12 +46,28 @@ pub(super) async fn run(args: ImportArgs) -> Result<(), CliError> {
         }
     };
     drop(text);
-    eprintln!("{name}: {} valid resources", resources.len());
-    if args.dry_run {
-        eprintln!("{name}: dry run, nothing written");
-        return Ok(());
+    let store = if args.dry_run { None } else { Some(open_store(&args.store).await?) };
+    let areas = match &store {
+        Some(store) => store.areas().await?,
+        None => Vec::new(),
+    };
+    let reference = crate::reference::ReferenceData::load()?;
+    let implausible = implausible_rows(&resources, format, &reference.countries, &areas);
+    if !implausible.is_empty() {
+        let e = ReadError::Rows(implausible);
+        eprint!("{}", e.report(&name));
+        let ReadError::Rows(rows) = e else { unreachable!() };
+        return Err(CliError::Invalid(format!(
+            "{name}: {} implausible row(s); nothing was imported (correct them, or give each a \
+             plausibility_override with the reason)",
+            rows.len()
+        )));
     }
-    let store = open_store(&args.store).await?;
+    eprintln!("{name}: {} valid resources", resources.len());
+    let Some(store) = store else {
+        eprintln!("{name}: dry run, nothing written (served areas not judged: no store opened)");
+        return Ok(());
+    };
     let total = resources.len();
     let progress = move |done: usize| {
         if total >= 10_000 {
@@ -67,6 +84,33 @@ pub(super) async fn run(args: ImportArgs) -> Result<(), CliError> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// The rows the plausibility rules refuse (see [`crate::plausibility`]),
+/// judged by today in Rome and against the store's area outlines, each with
+/// its row (CSV line, header being 1, or feature number) and fields.
+fn implausible_rows(
+    resources: &[crate::model::Resource],
+    format: Format,
+    countries: &crate::countries::Countries,
+    areas: &[crate::model::Area],
+) -> Vec<formats::RowError> {
+    let today = chrono::Utc::now().with_timezone(&crate::state::DEFAULT_DESK_ZONE).date_naive();
+    let by_id: std::collections::HashMap<&str, &crate::model::Area> =
+        areas.iter().map(|a| (a.id.as_str(), a)).collect();
+    let first_row = if format == Format::Csv { 2 } else { 1 };
+    resources
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let errors = plausibility::check(r, countries, |id| by_id.get(id).copied(), today, None);
+            (!errors.is_empty()).then(|| formats::RowError {
+                row: i + first_row,
+                id: Some(r.id.clone()),
+                errors,
+            })
+        })
+        .collect()
 }
 
 pub(super) async fn areas(args: ImportAreasArgs) -> Result<(), CliError> {

@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use serde_json::{Map, Value};
 
 use super::{Collector, ReadError};
-use crate::model::resource::PROPERTIES;
+use crate::model::resource::{PROPERTIES, TRANSIENT};
 use crate::model::{FieldError, Resource};
 
 /// The reference column name for the `serves_areas` property.
@@ -17,10 +17,12 @@ const SERVES_AREA: &str = "serves_area";
 
 /// Columns written on export, in order: the model's properties
 /// ([`PROPERTIES`]), with the point as `lat`, `lon` just before
-/// `coord_precision` and `serves_areas` under its reference name.
+/// `coord_precision` and `serves_areas` under its reference name; not the
+/// input-only ones ([`TRANSIENT`]), which a file may still carry.
 pub static COLUMNS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
     PROPERTIES
         .iter()
+        .filter(|p| !TRANSIENT.contains(p))
         .flat_map(|&p| match p {
             "coord_precision" => vec!["lat", "lon", p],
             "serves_areas" => vec![SERVES_AREA],
@@ -34,7 +36,8 @@ pub fn read<R: Read>(input: R) -> Result<Vec<Resource>, ReadError> {
     let mut reader = ::csv::ReaderBuilder::new().trim(::csv::Trim::All).from_reader(input);
     let headers =
         reader.headers().map_err(|e| ReadError::File(format!("cannot read the header row: {e}")))?.clone();
-    let unknown: Vec<&str> = headers.iter().filter(|h| !COLUMNS.contains(h)).collect();
+    let unknown: Vec<&str> =
+        headers.iter().filter(|h| !COLUMNS.contains(h) && !TRANSIENT.contains(h)).collect();
     if !unknown.is_empty() {
         return Err(ReadError::File(format!(
             "unknown column(s) {}; the known columns are: {}",
@@ -134,7 +137,10 @@ fn cell(value: Option<&Value>) -> String {
     match value {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(";"),
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
+            items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(";")
+        }
+        // A list of objects (alerts): its JSON text, which reading parses.
         Some(other) => other.to_string(),
     }
 }
@@ -182,8 +188,11 @@ it-nat-help,\"Telefono, help\",,crisis_service,IT,,,,,,,,02 2327 2327,crisis,,,k
         let published = "id,name,name_en,category,country,city,address,postcode,lat,lon,coord_precision,\
                          website,phone,email,topics,target_groups,languages,opening_hours,access,cost,\
                          serves_area,source,last_verified,description";
-        // Added after the published ones (issue 35), as JSON text.
-        assert_eq!(COLUMNS.join(","), format!("{published},provenance,open_questions"));
+        // Added after the published ones (issue 35): provenance and open
+        // questions as JSON text, then the status and alerts.
+        let added =
+            "provenance,open_questions,status,status_since,status_until,moved_to,moved_address,alerts";
+        assert_eq!(COLUMNS.join(","), format!("{published},{added}"));
     }
 
     #[test]

@@ -21,7 +21,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::{FieldError, ReadError};
-use crate::model::{Resource, hours};
+use crate::model::{Resource, ServiceStatus, hours};
 
 /// The fixed namespace of every HSDS id witgis derives.
 pub const NAMESPACE: Uuid = Uuid::from_u128(0x5d0c_4a4e_9b7e_4f4b_8a51_7769_7467_6973);
@@ -41,6 +41,19 @@ const ATTRIBUTE_FIELDS: &[&str] =
 
 /// Of those, the ones holding a list.
 const LIST_FIELDS: &[&str] = &["topics", "target_groups"];
+
+/// The HSDS `status` of a record's status: open is `active`, a temporary
+/// closure `temporarily closed`, a closure `defunct`, a move `inactive`
+/// (the service goes on at its new place, another record). The days of a
+/// closure are in the record, not in HSDS's status.
+fn hsds_status(r: &Resource) -> &'static str {
+    match r.status {
+        ServiceStatus::Open => "active",
+        ServiceStatus::TemporarilyClosed => "temporarily closed",
+        ServiceStatus::Closed => "defunct",
+        ServiceStatus::Moved => "inactive",
+    }
+}
 
 /// The HSDS id of one object of a resource, e.g. `("service", "it-rm-csm-x")`.
 pub fn object_id(kind: &str, resource_id: &str) -> Uuid {
@@ -68,7 +81,11 @@ pub fn compiled_service(r: &Resource, area_name: impl Fn(&str) -> Option<String>
     put(&mut s, "description", r.description.as_deref());
     put(&mut s, "url", r.website.as_deref());
     put(&mut s, "email", r.email.as_deref());
-    s.insert("status".into(), json!("active"));
+    s.insert("status".into(), json!(hsds_status(r)));
+    if !r.alerts.is_empty() {
+        let alerts: Vec<String> = r.alerts.iter().map(crate::model::Alert::describe).collect();
+        s.insert("alert".into(), json!(alerts.join("; ")));
+    }
     if let Some(d) = r.last_verified {
         s.insert("assured_date".into(), json!(d.format("%Y-%m-%d").to_string()));
     }

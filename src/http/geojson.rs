@@ -25,7 +25,8 @@ pub fn annotate<'a>(
 /// What people read about a resource at `at`, in this order: `hours_week`
 /// (the next seven days in local time) when it has opening hours, and
 /// `centre_of` (the one of `localities` a `district` point is the GeoNames
-/// centre of).
+/// centre of), and `unavailable` (closed, temporarily_closed, moved or
+/// admissions_suspended) when the service is not offered that day.
 pub fn annotations(
     r: &Resource,
     at: chrono::DateTime<chrono::Utc>,
@@ -38,6 +39,9 @@ pub fn annotations(
     let district = r.location.filter(|l| l.precision == CoordPrecision::District);
     if let Some(name) = district.and_then(|l| localities.centred_at(l.lon, l.lat)) {
         extra.push(("centre_of", serde_json::Value::from(name)));
+    }
+    if let Some(why) = r.unavailable_at(at) {
+        extra.push(("unavailable", serde_json::Value::from(why.as_str())));
     }
     extra
 }
@@ -52,7 +56,11 @@ pub fn slot_annotations(
     at: chrono::DateTime<chrono::Utc>,
     localities: &crate::places::Gazetteer,
 ) -> Vec<(&'static str, serde_json::Value)> {
-    if marks.hours || marks.district { annotations(index.resource(slot), at, localities) } else { Vec::new() }
+    if marks.hours || marks.district || marks.news {
+        annotations(index.resource(slot), at, localities)
+    } else {
+        Vec::new()
+    }
 }
 
 /// Writes a Feature from its pre-serialised head (see

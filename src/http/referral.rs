@@ -135,5 +135,23 @@ pub async fn referral(
         "competent": collection(&snapshot, &r.competent, at, &reference.gazetteer),
         "nearest": collection(&snapshot, &r.nearest, at, &reference.gazetteer),
         "after_hours": r.after_hours.as_ref().map(|entries| collection(&snapshot, entries, at, &reference.gazetteer)),
+        "warnings": warnings(&snapshot, &r.warnings),
     })))
+}
+
+/// The warnings as the desk lists them: each service's id and names, why
+/// it is not offered (or which alert holds), in words.
+fn warnings(snapshot: &crate::index::Snapshot, warnings: &[crate::referral::Warning]) -> Vec<Value> {
+    warnings
+        .iter()
+        .map(|w| {
+            let r = snapshot.index().resource(w.index);
+            json!({
+                "id": r.id, "name": r.name, "name_en": r.name_en, "category": r.category,
+                "reason": w.reason, "offered": w.offered, "competent": w.competent,
+                "distance_m": w.distance_m.map(|d| (d * 10.0).round() / 10.0),
+                "text": w.text,
+            })
+        })
+        .collect()
 }

@@ -17,6 +17,7 @@ use crate::auth::Role;
 use crate::formats::geojson::{feature, resource_from_feature};
 use crate::model::Resource;
 use crate::model::text::slugify;
+use crate::plausibility;
 use crate::state::AppState;
 use crate::store::{StoreError, Stored, Write};
 
@@ -67,6 +68,7 @@ pub(super) async fn create(
         || document.pointer("/properties/id").is_some_and(|id| !id.is_null());
     let stored = if named {
         let resource = resource_from_json(document, None)?;
+        plausible(state, &resource, None)?;
         state.write(Write::Create(resource), &caller.name).await?
     } else {
         let base = slug_for(&document);
@@ -77,6 +79,7 @@ pub(super) async fn create(
                 properties.insert("id".into(), Value::from(id));
             }
             let resource = resource_from_json(document.clone(), None)?;
+            plausible(state, &resource, None)?;
             match state.write(Write::Create(resource), &caller.name).await {
                 Err(StoreError::AlreadyExists { .. }) if attempt < 1000 => attempt += 1,
                 other => break other?,
@@ -144,6 +147,10 @@ pub async fn replace_resource(
     caller.require(Role::Editor)?;
     let if_version = required_if_match(&headers)?;
     let resource = resource_from_json(body.json(FEATURE_TYPES)?, Some(&id))?;
+    let current = state.store().get(&id).await?.ok_or_else(|| StoreError::NotFound(id.clone()))?;
+    if !current.deleted && current.version == if_version {
+        plausible(&state, &resource, Some(&current.resource))?;
+    }
     let stored = state.write(Write::Replace { resource, if_version }, &caller.name).await?;
     Ok(with_etag(StatusCode::OK, &stored))
 }
@@ -195,6 +202,7 @@ pub async fn patch_resource(
     let mut document = feature(&current.resource, []);
     merge_patch(&mut document, &patch);
     let resource = resource_from_json(document, Some(&id))?;
+    plausible(&state, &resource, Some(&current.resource))?;
     let stored = state.write(Write::Replace { resource, if_version }, &caller.name).await?;
     Ok(with_etag(StatusCode::OK, &stored))
 }
@@ -288,6 +296,21 @@ pub async fn resource_history(
         return Err(StoreError::NotFound(id).into());
     }
     Ok(Json(json!({ "id": id, "changes": changes })))
+}
+
+/// Refuses a record the plausibility rules refuse (422 naming each field),
+/// judged by the app's clock and against the snapshot's area outlines;
+/// `previous` is the record a replacement changes.
+fn plausible(state: &AppState, r: &Resource, previous: Option<&Resource>) -> Result<(), ApiError> {
+    let snapshot = state.snapshot();
+    let countries = &state.reference().countries;
+    let errors = plausibility::check(r, countries, |id| snapshot.area(id), state.desk_today(), previous);
+    if errors.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::InvalidFields(
+        errors.into_iter().map(|e| InvalidParam { name: e.field, reason: e.reason }).collect(),
+    ))
 }
 
 /// The Feature of a stored resource, with its ETag.

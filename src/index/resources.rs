@@ -62,6 +62,9 @@ pub struct Marks {
     /// Its point is known only to a district (`coord_precision: district`),
     /// so the answer may name the locality it is the centre of.
     pub district: bool,
+    /// It has a status other than open, or alerts: whether it is offered
+    /// depends on the day.
+    pub news: bool,
 }
 
 impl Marks {
@@ -71,6 +74,7 @@ impl Marks {
             located: r.location.is_some(),
             hours: r.opening_hours.is_some(),
             district: r.location.is_some_and(|l| l.precision == CoordPrecision::District),
+            news: r.has_status_news(),
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod demand;
 pub mod hours;
 pub mod provenance;
 pub mod resource;
+pub mod status;
 pub mod text;
 pub mod vocab;
 
@@ -14,4 +15,5 @@ pub use area::{Area, AreaKind};
 pub use country::Country;
 pub use provenance::Provenance;
 pub use resource::{FieldError, Location, Resource, ValidationErrors};
+pub use status::{Alert, AlertKind, ServiceStatus, Unavailable};
 pub use vocab::{Access, Category, CoordPrecision, Cost, Topic};

@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use super::area_ref::area_id;
 use super::country::Country;
 use super::provenance::{self, Provenance};
+use super::status::{Alert, MAX_ALERTS, ServiceStatus, Unavailable, status_holds};
 use super::text::is_slug;
 use super::vocab::{Access, Category, CoordPrecision, Cost, Topic};
 
@@ -80,6 +81,23 @@ pub struct Resource {
     /// What an editor should settle: values that sources disagree on (the
     /// one kept is the newest dated; the other is named here).
     pub open_questions: Vec<String>,
+    /// Open (the default), temporarily closed, closed or moved.
+    pub status: ServiceStatus,
+    /// The day the status holds from (a closure's start, a move's day).
+    pub status_since: Option<NaiveDate>,
+    /// The last day of a temporary closure, when known.
+    pub status_until: Option<NaiveDate>,
+    /// A moved service: the id of the record at its new place.
+    pub moved_to: Option<String>,
+    /// A moved service: its new address, in words.
+    pub moved_address: Option<String>,
+    /// Dated alerts, e.g. admissions suspended since a day.
+    pub alerts: Vec<Alert>,
+    /// Input only, never stored: the reason an editor gives for keeping a
+    /// point the plausibility rules refuse (see [`crate::plausibility`]);
+    /// the history keeps it with the change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plausibility_override: Option<String>,
 }
 
 /// One thing wrong with one field.
@@ -97,9 +115,10 @@ pub struct FieldError {
 pub struct ValidationErrors(pub Vec<FieldError>);
 
 /// Properties that our own output adds and input may carry back: ignored.
-const COMPUTED: &[&str] = &["distance_m", "version", "updated_at", "created_at", "hours_week", "centre_of"];
+const COMPUTED: &[&str] =
+    &["distance_m", "version", "updated_at", "created_at", "hours_week", "centre_of", "unavailable"];
 
-/// Every property a resource reads, besides the geometry.
+/// Every property a resource reads and stores, besides the geometry.
 pub const PROPERTIES: &[&str] = &[
     "id",
     "name",
@@ -125,10 +144,20 @@ pub const PROPERTIES: &[&str] = &[
     "description",
     "provenance",
     "open_questions",
+    "status",
+    "status_since",
+    "status_until",
+    "moved_to",
+    "moved_address",
+    "alerts",
 ];
 
 /// Most open questions a record may carry, and the longest one, in characters.
 pub const MAX_QUESTIONS: (usize, usize) = (20, 500);
+
+/// Properties read on input besides [`PROPERTIES`] and kept in the
+/// history, never stored with the record (nor written in its output).
+pub const TRANSIENT: &[&str] = &["plausibility_override"];
 
 impl Resource {
     /// Builds a resource from GeoJSON-style properties and an optional
@@ -140,7 +169,9 @@ impl Resource {
         let mut f = Fields { props, errors: Vec::new() };
 
         for key in props.keys() {
-            if !PROPERTIES.contains(&key.as_str()) && !COMPUTED.contains(&key.as_str()) {
+            let key_str = key.as_str();
+            if !PROPERTIES.contains(&key_str) && !COMPUTED.contains(&key_str) && !TRANSIENT.contains(&key_str)
+            {
                 f.fail(key, "unknown property; see the data format in docs/data.md");
             }
         }
@@ -164,10 +195,12 @@ impl Resource {
         let postcode = f.text("postcode", 20);
         let precision = f.word::<CoordPrecision>("coord_precision", false);
         let location = f.location(point, precision);
-        let website = f.text("website", 500);
-        if let Some(w) = &website {
-            if let Err(reason) = check_url(w) {
-                f.fail("website", &reason);
+        let mut website = f.text("website", 500);
+        if let Some(w) = &mut website {
+            match check_url(w) {
+                // The scheme in lowercase, as every store keeps it.
+                Ok(()) => lowercase_scheme(w),
+                Err(reason) => f.fail("website", &reason),
             }
         }
         let phone = f.text("phone", 40);
@@ -212,17 +245,18 @@ impl Resource {
                 f.fail("source", &reason);
             }
         }
-        let last_verified =
-            f.text("last_verified", 10).and_then(|d| match NaiveDate::parse_from_str(&d, "%Y-%m-%d") {
-                Ok(date) => Some(date),
-                Err(_) => {
-                    f.fail("last_verified", &format!("'{d}' is not a date in the form YYYY-MM-DD"));
-                    None
-                }
-            });
+        let last_verified = f.day("last_verified");
         let description = f.text("description", 1_000);
         let provenance = provenance::read(props.get("provenance"), &mut f.errors);
         let open_questions = f.questions("open_questions");
+        let status = f.word::<ServiceStatus>("status", false).unwrap_or(ServiceStatus::Open);
+        let status_since = f.day("status_since");
+        let status_until = f.day("status_until");
+        let moved_to = f.text("moved_to", 100);
+        let moved_address = f.text("moved_address", 300);
+        f.check_status(status, (status_since, status_until), (&moved_to, &moved_address), id.as_deref());
+        let alerts = f.alerts();
+        let plausibility_override = f.text("plausibility_override", 500);
 
         let Fields { errors, .. } = f;
         match (id, name, category, country) {
@@ -251,6 +285,13 @@ impl Resource {
                 last_verified,
                 description,
                 open_questions,
+                status,
+                status_since,
+                status_until,
+                moved_to,
+                moved_address,
+                alerts,
+                plausibility_override,
             }),
             _ => Err(ValidationErrors(errors)),
         }
@@ -273,6 +314,53 @@ impl Resource {
     /// The `[lon, lat]` of the resource's point, if it has one.
     pub fn point(&self) -> Option<[f64; 2]> {
         self.location.map(|l| [l.lon, l.lat])
+    }
+
+    /// Why the service may not be offered on `day` (its status, or an
+    /// admissions-suspended alert holding then), or `None` when it may.
+    pub fn unavailable_on(&self, day: NaiveDate) -> Option<Unavailable> {
+        if status_holds(self.status, self.status_since, self.status_until, day) {
+            return Some(match self.status {
+                ServiceStatus::Closed => Unavailable::Closed,
+                ServiceStatus::Moved => Unavailable::Moved,
+                _ => Unavailable::TemporarilyClosed,
+            });
+        }
+        self.alerts
+            .iter()
+            .any(|a| a.kind == super::status::AlertKind::AdmissionsSuspended && a.active_on(day))
+            .then_some(Unavailable::AdmissionsSuspended)
+    }
+
+    /// The record as stored: without what input only carries
+    /// ([`TRANSIENT`]), which the history keeps.
+    pub fn stored_part(mut self) -> Resource {
+        self.plausibility_override = None;
+        self
+    }
+
+    /// The day `at` falls on where the service is.
+    pub fn local_day(&self, at: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+        at.with_timezone(&super::hours::time_zone(self.country)).date_naive()
+    }
+
+    /// [`Resource::unavailable_on`] the day `at` falls on where the service is.
+    pub fn unavailable_at(&self, at: chrono::DateTime<chrono::Utc>) -> Option<Unavailable> {
+        if self.has_status_news() { self.unavailable_on(self.local_day(at)) } else { None }
+    }
+
+    /// Whether the record has a status other than open or any alert: only
+    /// such records need [`Resource::unavailable_on`] asked.
+    pub fn has_status_news(&self) -> bool {
+        self.status != ServiceStatus::Open || !self.alerts.is_empty()
+    }
+}
+
+/// `HTTP://Example.org` → `http://Example.org`: only the scheme changes.
+fn lowercase_scheme(url: &mut String) {
+    if let Some(end) = url.find("://") {
+        let scheme = url[..end].to_ascii_lowercase();
+        url.replace_range(..end, &scheme);
     }
 }
 
@@ -311,6 +399,95 @@ impl Fields<'_> {
                 None
             }
         }
+    }
+
+    /// A `YYYY-MM-DD` day.
+    fn day(&mut self, key: &str) -> Option<NaiveDate> {
+        let text = self.text(key, 10)?;
+        match super::status::day(&text) {
+            Ok(d) => Some(d),
+            Err(reason) => {
+                self.fail(key, &reason);
+                None
+            }
+        }
+    }
+
+    /// The status's days and move fields fit the status.
+    fn check_status(
+        &mut self,
+        status: ServiceStatus,
+        (since, until): (Option<NaiveDate>, Option<NaiveDate>),
+        (moved_to, moved_address): (&Option<String>, &Option<String>),
+        id: Option<&str>,
+    ) {
+        if status == ServiceStatus::Open && since.is_some() {
+            self.fail("status_since", "is only given with a status other than open");
+        }
+        if until.is_some() && status != ServiceStatus::TemporarilyClosed {
+            self.fail("status_until", "is only given with the status temporarily_closed");
+        }
+        if let (Some(s), Some(u)) = (since, until) {
+            if u < s {
+                self.fail("status_until", &format!("{u} is before status_since {s}"));
+            }
+        }
+        if status == ServiceStatus::Moved {
+            if moved_to.is_none() && moved_address.is_none() {
+                self.fail("moved_to", "a moved service needs moved_to (a record's id) or moved_address");
+            }
+        } else {
+            for (key, value) in [("moved_to", moved_to), ("moved_address", moved_address)] {
+                if value.is_some() {
+                    self.fail(key, "is only given with the status moved");
+                }
+            }
+        }
+        if let Some(to) = moved_to {
+            if !is_slug(to) {
+                self.fail("moved_to", &format!("'{to}' is not a record's id such as it-rm-csm-sabrata"));
+            } else if Some(to.as_str()) == id {
+                self.fail("moved_to", "names the record itself");
+            }
+        }
+    }
+
+    /// The alerts: a list of objects (or, from a CSV cell, its JSON text).
+    fn alerts(&mut self) -> Vec<Alert> {
+        let parsed;
+        let items = match self.props.get("alerts") {
+            None | Some(Value::Null) => return Vec::new(),
+            Some(Value::String(s)) if s.trim().is_empty() => return Vec::new(),
+            Some(Value::String(s)) => {
+                match serde_json::from_str::<Value>(s) {
+                    Ok(Value::Array(items)) => {
+                        parsed = items;
+                        &parsed
+                    }
+                    _ => {
+                        self.fail("alerts", "must be a list of alerts, e.g. [{\"kind\": \"other\", \"since\": \"2026-04-15\"}]");
+                        return Vec::new();
+                    }
+                }
+            }
+            Some(Value::Array(items)) => items,
+            Some(other) => {
+                self.fail("alerts", &format!("must be a list of alerts, not {}", kind(other)));
+                return Vec::new();
+            }
+        };
+        if items.len() > MAX_ALERTS {
+            self.fail("alerts", &format!("holds {} alerts; at most {MAX_ALERTS}", items.len()));
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for item in items {
+            match Alert::from_json(item) {
+                Ok(a) => out.push(a),
+                Err(reason) => self.fail("alerts", &reason),
+            }
+        }
+        out
     }
 
     fn required_text(&mut self, key: &str, max: usize) -> Option<String> {
@@ -710,5 +887,70 @@ mod tests {
         ] {
             assert!(check_source(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_website_keeps_its_address_with_the_scheme_in_lowercase() {
+        let mut p = valid();
+        p.insert("website".into(), json!("HTTP://EXAMPLE.ORG/Path"));
+        let r = Resource::from_properties(&p, Some([12.5, 41.9])).expect("valid");
+        assert_eq!(r.website.as_deref(), Some("http://EXAMPLE.ORG/Path"));
+        p.insert("website".into(), json!("HTTPS://example.org"));
+        assert_eq!(
+            Resource::from_properties(&p, Some([12.5, 41.9])).expect("valid").website.as_deref(),
+            Some("https://example.org")
+        );
+    }
+
+    #[test]
+    fn status_and_alerts_round_trip_and_decide_availability() {
+        let mut p = valid();
+        p.insert("status".into(), json!("temporarily_closed"));
+        p.insert("status_since".into(), json!("2026-03-01"));
+        p.insert("status_until".into(), json!("2026-03-31"));
+        p.insert(
+            "alerts".into(),
+            json!([{"kind": "admissions_suspended", "since": "2026-04-15", "note": "no new patients"}]),
+        );
+        let r = Resource::from_properties(&p, Some([12.5, 41.9])).expect("valid");
+        assert_eq!(Resource::from_properties(&r.properties(), r.point()).expect("round trip"), r);
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("day");
+        assert_eq!(r.unavailable_on(day("2026-02-28")), None);
+        assert_eq!(r.unavailable_on(day("2026-03-10")), Some(Unavailable::TemporarilyClosed));
+        assert_eq!(r.unavailable_on(day("2026-04-01")), None, "the closure ended");
+        assert_eq!(r.unavailable_on(day("2026-04-15")), Some(Unavailable::AdmissionsSuspended));
+        let plain = Resource::from_properties(&valid(), Some([12.5, 41.9])).expect("valid");
+        assert_eq!((plain.status, plain.has_status_news()), (ServiceStatus::Open, false));
+    }
+
+    #[test]
+    fn status_fields_must_fit_the_status() {
+        for (extra, field) in [
+            (json!({"status": "open", "status_since": "2026-01-01"}), "status_since"),
+            (json!({"status": "closed", "status_until": "2026-01-01"}), "status_until"),
+            (
+                json!({"status": "temporarily_closed", "status_since": "2026-02-01", "status_until": "2026-01-01"}),
+                "status_until",
+            ),
+            (json!({"status": "moved"}), "moved_to"),
+            (json!({"status": "moved", "moved_to": "it-rm-csm-sabrata"}), "moved_to"),
+            (json!({"moved_address": "Via Roma 1"}), "moved_address"),
+            (json!({"status": "shut"}), "status"),
+            (json!({"status_since": "15 April"}), "status_since"),
+            (json!({"alerts": [{"kind": "strike", "since": "2026-01-01"}]}), "alerts"),
+            (json!({"alerts": "suspended"}), "alerts"),
+        ] {
+            let mut p = valid();
+            if let Value::Object(e) = extra.clone() {
+                p.extend(e);
+            }
+            let names = fields(Resource::from_properties(&p, Some([12.5, 41.9])).expect_err("refused"));
+            assert!(names.contains(&field.to_owned()), "{extra}: {names:?}");
+        }
+        let mut p = valid();
+        p.extend(props(
+            json!({"status": "moved", "moved_to": "it-rm-csm-new", "status_since": "2025-01-01"}),
+        ));
+        assert!(Resource::from_properties(&p, Some([12.5, 41.9])).is_ok());
     }
 }

@@ -5,22 +5,24 @@ use serde_json::{Map, Value};
 use std::sync::LazyLock;
 
 use crate::model::Resource;
-use crate::model::resource::PROPERTIES;
+use crate::model::resource::{PROPERTIES, TRANSIENT};
 
-/// Text columns: every property of a resource that is not a list, named as
-/// the property it holds (so a new property is stored without a second list
-/// to keep in step).
-pub static TEXT: LazyLock<Vec<&'static str>> =
-    LazyLock::new(|| PROPERTIES.iter().copied().filter(|p| !LISTS.contains(p)).collect());
+/// Text columns: every stored property of a resource that is not a list,
+/// named as the property it holds (so a new property is stored without a
+/// second list to keep in step).
+pub static TEXT: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    PROPERTIES.iter().copied().filter(|p| !LISTS.contains(p) && !TRANSIENT.contains(p)).collect()
+});
 
 /// List columns (JSON arrays of strings in SQLite, `text[]` in PostGIS).
 pub const LISTS: &[&str] = &["topics", "target_groups", "languages", "serves_areas", "open_questions"];
 
-/// Text columns that hold a JSON document (`jsonb` in PostGIS); empty is NULL.
-pub const JSON: &[&str] = &["provenance"];
-
 /// Text columns that hold a day (`YYYY-MM-DD`; `date` in PostGIS).
-pub const DATES: &[&str] = &["last_verified"];
+pub const DATES: &[&str] = &["last_verified", "status_since", "status_until"];
+
+/// Text columns that hold a JSON document (its text in SQLite, `jsonb` in
+/// PostGIS); NULL when the list is empty.
+pub const JSON: &[&str] = &["provenance", "alerts"];
 
 /// One row's values: text columns, list columns as JSON arrays, and the point.
 pub struct Row {
@@ -39,10 +41,10 @@ impl Row {
         let text = TEXT
             .iter()
             .map(|&c| match props.get(c) {
-                Some(Value::Array(items)) if JSON.contains(&c) => {
-                    (!items.is_empty()).then(|| Value::Array(items.clone()).to_string())
+                Some(Value::Array(items)) if JSON.contains(&c) && !items.is_empty() => {
+                    Some(Value::Array(items.clone()).to_string())
                 }
-                other => other.and_then(Value::as_str).map(str::to_owned),
+                value => value.and_then(Value::as_str).map(str::to_owned),
             })
             .collect();
         let lists =
@@ -55,9 +57,14 @@ impl Row {
         let mut props = Map::new();
         for (name, value) in TEXT.iter().zip(self.text) {
             if let Some(v) = value {
-                // A JSON column's text is the document (read as the property
-                // reads a CSV cell's JSON text).
-                props.insert((*name).into(), Value::String(v));
+                // A JSON column's text is its value; a broken one is kept as
+                // text, which validation then refuses naming the column.
+                let v = if JSON.contains(name) {
+                    serde_json::from_str(&v).unwrap_or(Value::String(v))
+                } else {
+                    Value::String(v)
+                };
+                props.insert((*name).into(), v);
             }
         }
         for (name, value) in LISTS.iter().zip(self.lists) {

@@ -69,8 +69,8 @@ impl Dialect {
     /// A text or date column read as text, named as the column.
     fn text_out(self, column: &str) -> String {
         match self {
-            _ if DATES.contains(&column) => self.date_out(column),
             Dialect::Postgis if JSON.contains(&column) => format!("{column}::text AS {column}"),
+            _ if DATES.contains(&column) => self.date_out(column),
             _ => column.to_owned(),
         }
     }
@@ -159,15 +159,19 @@ impl Dialect {
     /// A text or date property read from the staged Feature `after`.
     fn feature_text(self, property: &str) -> String {
         match self {
-            Dialect::Sqlite if JSON.contains(&property) => {
-                format!("NULLIF(json_extract(after, '$.properties.{property}'), '[]')")
-            }
+            // An empty list is stored as NULL, as a write stores it.
+            Dialect::Sqlite if JSON.contains(&property) => format!(
+                "CASE WHEN json_array_length(after, '$.properties.{property}') > 0 \
+                 THEN json_extract(after, '$.properties.{property}') END"
+            ),
             Dialect::Sqlite => format!("json_extract(after, '$.properties.{property}')"),
+            Dialect::Postgis if JSON.contains(&property) => format!(
+                "CASE WHEN jsonb_typeof(after->'properties'->'{property}') = 'array' \
+                 AND jsonb_array_length(after->'properties'->'{property}') > 0 \
+                 THEN after->'properties'->'{property}' END"
+            ),
             Dialect::Postgis if DATES.contains(&property) => {
                 format!("(after->'properties'->>'{property}')::date")
-            }
-            Dialect::Postgis if JSON.contains(&property) => {
-                format!("NULLIF(after->'properties'->'{property}', '[]'::jsonb)")
             }
             Dialect::Postgis => format!("after->'properties'->>'{property}'"),
         }

@@ -363,6 +363,7 @@ pub trait ResourceStore: Send + Sync + 'static {
             (Write::Create(r), None) => {
                 let version = tx.insert(&r).await?;
                 let after = Some(history_json(&r));
+                let r = r.stored_part();
                 (
                     Stored { resource: r, version, deleted: false, updated_at: chrono::Utc::now() },
                     action::CREATE,
@@ -391,6 +392,7 @@ pub trait ResourceStore: Send + Sync + 'static {
                 }
                 let version = tx.update(&resource).await?;
                 let (before, after) = (Some(history_json(&old.resource)), Some(history_json(&resource)));
+                let resource = resource.stored_part();
                 (Stored { resource, version, deleted: false, ..old }, action::UPDATE, before, after)
             }
             (Write::Delete { if_version, .. }, Some(old)) => {

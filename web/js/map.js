@@ -200,7 +200,10 @@ export function resourceTiles(query) {
 }
 
 /** Layers of the resources, which the coverage view hides. */
-export const RESOURCE_LAYERS = ["clusters", "points", "hl-halo", "hl-icons"];
+export const RESOURCE_LAYERS = ["clusters", "points", "points-unavailable", "hl-halo", "hl-icons"];
+
+/** Faded, for a point whose service is closed, moved or suspended today. */
+const FADED = ["case", ["to-boolean", ["get", "unavailable"]], 0.45, 1];
 
 /**
  * Our sources ("resources", clustered; "highlight") and their layers.
@@ -239,6 +242,16 @@ export function addOurLayers(map) {
     "source-layer": "resources",
     filter: SHOW_POINTS,
     layout: { "icon-image": ICON, "icon-allow-overlap": true },
+    paint: { "icon-opacity": FADED },
+  });
+  // A red ring round a point whose service is not offered today.
+  map.addLayer({
+    id: "points-unavailable",
+    type: "circle",
+    source: "resources",
+    "source-layer": "resources",
+    filter: ["all", SHOW_POINTS, ["to-boolean", ["get", "unavailable"]]],
+    paint: { "circle-radius": 13, "circle-opacity": 0, "circle-stroke-color": "#b00020", "circle-stroke-width": 2.5 },
   });
   map.addLayer({
     id: "hl-halo",
@@ -257,6 +270,7 @@ export function addOurLayers(map) {
     type: "symbol",
     source: "highlight",
     layout: { "icon-image": ICON, "icon-allow-overlap": true },
+    paint: { "icon-opacity": FADED },
   });
   for (const layer of ["clusters", "points", "hl-icons"]) {
     map.on("mouseenter", layer, () => (map.getCanvas().style.cursor = "pointer"));

@@ -171,6 +171,12 @@ export function renderDesk() {
   parts.push(...section("desk.competent", "desk-competent", a.competent.features, "competent", "desk.competentNone"));
   parts.push(...section("desk.alternatives", "desk-nearest", a.nearest.features, "nearest", "desk.alternativesNone"));
   if (a.after_hours?.features.length) parts.push(...section("desk.afterHours", "desk-after", a.after_hours.features, "after", "desk.alternativesNone"));
+  // Services not offered today (closed, moved, suspended), and alerts on offered ones: never with directions.
+  if (a.warnings?.length) {
+    parts.push(el("h3", { textContent: tr("desk.warnings") }));
+    const items = a.warnings.map((/** @type {any} */ w) => el("li", { dataset: { id: w.id, reason: w.reason }, textContent: `${w.name} — ${w.offered ? tr(`alert.${w.reason}`) : tr(`status.${w.reason}`)}: ${w.text}` }));
+    parts.push(el("ul", { id: "desk-warnings", className: "notes warnings" }, ...items));
+  }
   box.replaceChildren(...parts);
   if (dk.lastText) input("desk-text").value = dk.lastText();
 }

@@ -15,6 +15,7 @@
  * @property {{ features: Feature[] }} competent the competent centres
  * @property {{ features: Feature[] }} nearest the nearest alternatives
  * @property {{ features: Feature[] }} [after_hours] services open after hours
+ * @property {Array<{ id: string, name: string, reason: string, offered: boolean, competent: boolean, text: string }>} [warnings] services not offered today (closed, moved, suspended) and alerts on offered ones
  * @property {boolean} boundaries_loaded whether any area outline is loaded
  */
 

@@ -37,7 +37,57 @@ export const fields = () => [
   ["source", "details.source", "text"],
   ["last_verified", "details.lastVerified", "date"],
   ["description", "ed.f.description", "area"],
+  ["status", "ed.f.status", "select", STATUSES.map((w) => [w, `status.${w}`])],
+  ["status_since", "ed.f.status_since", "date"],
+  ["status_until", "ed.f.status_until", "date"],
+  ["moved_to", "ed.f.moved_to", "text"],
+  ["moved_address", "ed.f.moved_address", "text"],
+  ["alerts", "ed.f.alerts", "alerts", ALERT_KINDS.map((w) => [w, `alert.${w}`])],
+  ["plausibility_override", "ed.f.plausibility_override", "text"],
 ];
+
+/** A record's statuses and its alerts' kinds, as the API words them. */
+const STATUSES = ["open", "temporarily_closed", "closed", "moved"];
+const ALERT_KINDS = ["admissions_suspended", "reduced_service", "other"];
+
+/** The page's language function, kept for alert rows added later. @type {Tr} */
+let lastTr = (key) => key;
+
+/**
+ * One alert's row: kind, since, until, note and a remove button, each labelled.
+ * @param {{ kind?: string, since?: string, until?: string | null, note?: string | null }} a
+ */
+function alertRow(a) {
+  const tr = lastTr;
+  const kind = /** @type {HTMLSelectElement} */ (el("select", { className: "ed-alert-kind" }));
+  fillSelect(kind, ALERT_KINDS.map((w) => [w, tr(`alert.${w}`)]), a.kind ?? ALERT_KINDS[0]);
+  const date = (/** @type {string} */ cls, /** @type {string | null | undefined} */ v) => el("input", { type: "date", className: cls, value: v ?? "" });
+  const row = el(
+    "div",
+    { className: "ed-alert" },
+    kind,
+    date("ed-alert-since", a.since),
+    date("ed-alert-until", a.until),
+    el("input", { type: "text", className: "ed-alert-note", value: a.note ?? "", autocomplete: "off" }),
+    el("button", { type: "button", className: "ed-alert-remove", textContent: "×" }),
+  );
+  labelAlertRow(row, tr);
+  row.querySelector(".ed-alert-remove")?.addEventListener("click", () => row.remove());
+  return row;
+}
+
+/**
+ * Labels an alert row's controls in the page's language.
+ * @param {Element} row
+ * @param {Tr} tr
+ */
+function labelAlertRow(row, tr) {
+  for (const [cls, key] of [["kind", "ed.alert.kind"], ["since", "ed.alert.since"], ["until", "ed.alert.until"], ["note", "ed.alert.note"], ["remove", "ed.alert.remove"]]) {
+    row.querySelector(`.ed-alert-${cls}`)?.setAttribute("aria-label", tr(key));
+  }
+  const kind = /** @type {HTMLSelectElement | null} */ (row.querySelector(".ed-alert-kind"));
+  if (kind) fillSelect(kind, ALERT_KINDS.map((w) => [w, tr(`alert.${w}`)]), kind.value);
+}
 
 /** @typedef {(key: string, vars?: Record<string, unknown>) => string} Tr */
 
@@ -59,6 +109,15 @@ export function buildForm(box, tr) {
   box.replaceChildren(
     ...fields().map(([key, , kind, words]) => {
       const error = el("p", { id: `ed-e-${key}`, className: "ed-error", hidden: true });
+      if (kind === "alerts") {
+        const add = el("button", { type: "button", id: "ed-alert-add", dataset: { label: "ed.alert.add" } });
+        const rows = el("div", { className: "ed-alert-rows" });
+        add.addEventListener("click", () => {
+          rows.append(alertRow({}));
+          /** @type {HTMLElement | null} */ (rows.lastElementChild?.querySelector("select") ?? null)?.focus();
+        });
+        return el("fieldset", { id: `ed-f-${key}`, className: "ed-field ed-alerts", dataset: { key } }, el("legend", { dataset: { label: key } }), rows, add, error);
+      }
       if (kind === "checks") {
         const boxes = words.map(([w]) => el("label", { className: "ed-check" }, el("input", { type: "checkbox", value: w, name: `ed-${key}` }), el("span", { dataset: { word: w } })));
         return el("fieldset", { id: `ed-f-${key}`, className: "ed-field ed-checks", dataset: { key } }, el("legend", { dataset: { label: key } }), ...boxes, error);
@@ -82,15 +141,22 @@ export function buildForm(box, tr) {
  * @param {Tr} tr
  */
 export function relabel(tr) {
+  lastTr = tr;
   for (const [key, label, kind, words] of fields()) {
     const c = control(key);
     if (!c) continue;
+    if (kind === "alerts") {
+      /** @type {HTMLElement} */ (c.querySelector("legend")).textContent = tr(label);
+      /** @type {HTMLElement} */ (c.querySelector("#ed-alert-add")).textContent = tr("ed.alert.add");
+      for (const row of c.querySelectorAll(".ed-alert")) labelAlertRow(row, tr);
+      continue;
+    }
     c.parentElement?.querySelector(`[data-label="${key}"]`)?.replaceChildren(tr(label));
     if (kind === "checks") /** @type {HTMLElement} */ (c.querySelector("legend")).textContent = tr(label);
     if (kind === "checks") for (const span of /** @type {NodeListOf<HTMLElement>} */ (c.querySelectorAll("span[data-word]"))) span.textContent = tr(`topic.${span.dataset.word}`);
     if (kind === "select") {
       const value = c.value;
-      const none = key === "category" ? [] : [["", tr("ed.none")]];
+      const none = key === "category" || key === "status" ? [] : [["", tr("ed.none")]];
       fillSelect(c, [...none, ...words.map(([w, k]) => [w, tr(k)])], value);
     }
   }
@@ -109,7 +175,8 @@ export function fill(f) {
     else if (key === "lon") c.value = lon === "" ? "" : String(lon);
     else if (key === "lat") c.value = lat === "" ? "" : String(lat);
     else if (kind === "list") c.value = (p[key] ?? []).join(", ");
-    else c.value = p[key] ?? (key === "category" ? CATEGORIES[0] : "");
+    else if (kind === "alerts") /** @type {HTMLElement} */ (c.querySelector(".ed-alert-rows")).replaceChildren(...(p[key] ?? []).map(alertRow));
+    else c.value = p[key] ?? (key === "category" ? CATEGORIES[0] : key === "status" ? "open" : "");
   }
   control("id").readOnly = Boolean(f);
   clearErrors();
@@ -142,13 +209,14 @@ export function typedPoint() {
  * @returns {{ feature?: any, errors?: Array<{ name: string, reason: string }> }}
  */
 export function read(tr) {
-  /** @type {Record<string, string | string[]>} */
+  /** @type {Record<string, string | string[] | object[]>} */
   const properties = {};
   for (const [key, , kind] of fields()) {
     if (key === "lon" || key === "lat") continue;
     const c = control(key);
     let v;
-    if (kind === "checks") v = [.../** @type {NodeListOf<HTMLInputElement>} */ (c.querySelectorAll("input:checked"))].map((b) => b.value);
+    if (kind === "alerts") v = readAlerts(c);
+    else if (kind === "checks") v = [.../** @type {NodeListOf<HTMLInputElement>} */ (c.querySelectorAll("input:checked"))].map((b) => b.value);
     else if (kind === "list") v = c.value.split(",").map((s) => s.trim()).filter(Boolean);
     else v = c.value.trim();
     if (Array.isArray(v) ? v.length : v !== "") properties[key] = v;
@@ -161,8 +229,19 @@ export function read(tr) {
   return { feature: { type: "Feature", id: properties.id, geometry: point ? { type: "Point", coordinates: point } : null, properties } };
 }
 
+/**
+ * The alert rows as the API words alerts (in its member order, empty days and notes as null).
+ * @param {Element} box
+ */
+function readAlerts(box) {
+  return [...box.querySelectorAll(".ed-alert")].map((row) => {
+    const value = (/** @type {string} */ cls) => /** @type {HTMLInputElement} */ (row.querySelector(`.ed-alert-${cls}`)).value.trim();
+    return { kind: value("kind"), since: value("since"), until: value("until") || null, note: value("note") || null };
+  });
+}
+
 /** Properties the API computes (and ignores when written back): never edited, never a difference. */
-const COMPUTED = new Set(["version", "updated_at", "created_at", "hours_week", "centre_of", "distance_m", "open_now", "next_change", "reach"]);
+const COMPUTED = new Set(["version", "updated_at", "created_at", "hours_week", "centre_of", "distance_m", "open_now", "next_change", "reach", "unavailable"]);
 
 /** Properties the form does not show (sources per fact, open questions): a save keeps them as they are. */
 const KEPT = new Set(["provenance", "open_questions"]);
@@ -239,7 +318,7 @@ export function clearErrors() {
  */
 export function shown(v) {
   if (v === null || v === undefined || v === "") return "—";
-  if (Array.isArray(v)) return v.length ? v.join(", ") : "—";
+  if (Array.isArray(v)) return v.length ? v.map((x) => (typeof x === "object" && x ? [x.kind, x.since, x.until, x.note].filter(Boolean).join(" ") : x)).join(", ") : "—";
   if (typeof v === "object") return v.coordinates ? v.coordinates.join(", ") : JSON.stringify(v);
   return String(v);
 }

@@ -7,6 +7,7 @@
 import { symbolDataUrl } from "../symbols.js";
 import { approxText, browserZone, canDirect, hoursText, isApprox } from "../facts.js";
 import { freshness, pointCredit, provenanceText, sourceParts } from "../trust.js";
+import { statusLines } from "../status.js";
 import { el } from "../dom.js";
 import { isAbort } from "../api.js";
 import { ex, featureId, remember, showError } from "./explore-context.js";
@@ -136,10 +137,15 @@ export function renderDetails() {
     el("h2", { id: "details-name", textContent: p.name }),
     p.name_en && p.name_en !== p.name ? el("p", { className: "alt", textContent: p.name_en }) : "",
     el("p", { className: "cat" }, catImg, el("span", { textContent: tr(`category.${p.category}`) })),
+    ...statusLines(state.lang, p).map((line) => el("p", { className: "status-alert", role: "note", textContent: line })),
     p.description ? el("p", { textContent: p.description }) : "",
     el("dl", {}, ...rows),
   ];
-  if (canDirect(f)) {
+  // No directions to a service closed, moved or closed for a while today.
+  const gone = ["closed", "temporarily_closed", "moved"].includes(p.unavailable);
+  if (gone) {
+    parts.push(el("p", { className: "no-directions", textContent: tr("details.notOffered") }));
+  } else if (canDirect(f)) {
     const [lon, lat] = /** @type {{ coordinates: [number, number] }} */ (f.geometry).coordinates;
     const href = `https://www.openstreetmap.org/directions?to=${lat.toFixed(6)},${lon.toFixed(6)}`;
     const a = ext(href, tr("details.directions"));

@@ -44,6 +44,7 @@ export function updateMapData(refresh = false) {
   const none = state.categories.size === 0;
   map.setFilter("clusters", none ? SHOW_NOTHING : SHOW_CLUSTERS);
   map.setFilter("points", none ? SHOW_NOTHING : SHOW_POINTS);
+  map.setFilter("points-unavailable", none ? SHOW_NOTHING : ["all", SHOW_POINTS, ["to-boolean", ["get", "unavailable"]]]);
   const query = filterParams().toString();
   if (query === tilesQuery && !refresh) return;
   tilesQuery = query;
