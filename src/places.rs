@@ -833,7 +833,8 @@ pub fn ambiguous(found: &[Found]) -> bool {
         m.sort();
         m
     };
-    let other_municipi = !a.place.municipi.is_empty() && !b.place.municipi.is_empty() && municipi(a) != municipi(b);
+    let other_municipi =
+        !a.place.municipi.is_empty() && !b.place.municipi.is_empty() && municipi(a) != municipi(b);
     a.tier() == b.tier() && if roman(a) && roman(b) { other_municipi } else { apart }
 }
 

@@ -311,8 +311,10 @@ async fn a_name_of_quarters_in_different_municipi_is_asked_never_guessed() {
         let (app, _dir) = app(boundaries).await;
         let (_, found) = get(&app, "/api/places?q=Primavalle").await;
         assert_eq!(found["ambiguous"], true, "{boundaries}: {found}");
-        let first: Vec<&str> =
-            found["features"].as_array().expect("features")[..2].iter().filter_map(|f| f["properties"]["id"].as_str()).collect();
+        let first: Vec<&str> = found["features"].as_array().expect("features")[..2]
+            .iter()
+            .filter_map(|f| f["properties"]["id"].as_str())
+            .collect();
         for (id, _, _) in &rows {
             assert!(first.contains(&id.as_str()), "{boundaries}: {first:?} lists {id}");
         }
@@ -323,6 +325,15 @@ async fn a_name_of_quarters_in_different_municipi_is_asked_never_guessed() {
             assert!(csms_of(m).iter().any(|c| competent.contains(c)), "{m}: {competent:?}");
         }
         assert!(r["notes"].to_string().contains("the caller's street decides"), "{}", r["notes"]);
+        // The same note as a code with its parameters, for the page's language.
+        let codes = r["note_codes"].as_array().expect("note codes");
+        assert_eq!(
+            codes.iter().find(|c| c["code"] == "split"),
+            Some(&serde_json::json!({ "code": "split", "place": "Primavalle",
+                                "areas": ["it-rm-municipio-13", "it-rm-municipio-14"] })),
+            "{codes:?}"
+        );
+        assert_eq!(r["note_codes"].as_array().map(Vec::len), r["notes"].as_array().map(Vec::len));
         // A Roman name in one municipio is still picked at once.
         assert_eq!(get(&app, "/api/places?q=Torre%20Angela").await.1["ambiguous"], false);
     }
@@ -335,7 +346,10 @@ async fn a_quarter_named_wins_over_the_municipio_that_contains_it() {
         let (app, _dir) = app(boundaries).await;
         let (_, found) = get(&app, "/api/places?q=Centocelle").await;
         assert_eq!(found["ambiguous"], false, "{found}");
-        assert_eq!(found["features"][0]["properties"]["id"], "it-rm-q-7a-centocelle", "{boundaries}: {found}");
+        assert_eq!(
+            found["features"][0]["properties"]["id"], "it-rm-q-7a-centocelle",
+            "{boundaries}: {found}"
+        );
         // And a municipio picked by name is named once in the answer.
         let (_, r) = get(&app, "/api/referral?place=it-rm-municipio-05").await;
         assert_eq!(r["areas"].as_array().map(Vec::len), Some(1), "{}", r["areas"]);

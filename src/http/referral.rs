@@ -141,6 +141,7 @@ pub async fn referral(
         "country": r.country,
         "areas": areas,
         "notes": r.notes,
+        "note_codes": r.note_codes,
         "competent": collection(&snapshot, &r.competent, at, &reference.gazetteer),
         "nearest": collection(&snapshot, &r.nearest, at, &reference.gazetteer),
         "after_hours": r.after_hours.as_ref().map(|entries| collection(&snapshot, entries, at, &reference.gazetteer)),
