@@ -66,8 +66,13 @@ pub(super) async fn run(args: ImportArgs) -> Result<(), CliError> {
         store.kind(),
         started.elapsed().as_secs_f64()
     );
+    eprintln!("{RUNNING}");
     Ok(())
 }
+
+/// What an import means for servers running on the same store.
+const RUNNING: &str = "servers running on this store reload their snapshot without a restart \
+                       (PostGIS: at once; SQLite: within a second)";
 
 pub(super) async fn areas(args: ImportAreasArgs) -> Result<(), CliError> {
     let name = args.file.display().to_string();
@@ -93,5 +98,6 @@ pub(super) async fn areas(args: ImportAreasArgs) -> Result<(), CliError> {
         counts.updated,
         store.kind()
     );
+    eprintln!("{RUNNING}");
     Ok(())
 }

@@ -370,7 +370,7 @@ export default {
   "log.recent": "Le tue richieste delle ultime 24 ore",
   "log.recentNone": "Nessuna registrata con questo token nelle ultime 24 ore.",
   "log.noneReferred": "nessuno",
-  "log.services": {"one": "{n} servizio indicato", "other": "{n} servizi indicati"},
+  "log.services": {"one": "{n} servizio indicato", "many": "{n} servizi indicati", "other": "{n} servizi indicati"},
   "log.saving": "Registrazione…",
   "log.done": "Registrata. Il record è qui sotto; si può annullare per 24 ore.",
   "log.undone": "Annullata: la richiesta non è più nel registro.",
