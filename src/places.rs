@@ -756,8 +756,13 @@ impl Found<'_> {
     }
 }
 
-fn kind_rank(k: PlaceKind) -> u8 {
-    match k {
+/// Quarters and imported areas of their size first, then municipi (a loaded
+/// municipio's outline too: a quarter named in the text wins over the
+/// municipio that contains it, even when the municipio is also known by the
+/// quarter's name), addresses, localities.
+fn kind_rank(p: &Place) -> u8 {
+    match p.kind {
+        PlaceKind::Area if !p.municipi.is_empty() => 1,
         PlaceKind::Quarter | PlaceKind::Area => 0,
         PlaceKind::Municipio => 1,
         PlaceKind::Address => 2,
@@ -803,7 +808,7 @@ pub fn search<'a>(
         first(b)
             .cmp(&first(a))
             .then(a.tier().cmp(&b.tier()))
-            .then(kind_rank(a.place.kind).cmp(&kind_rank(b.place.kind)))
+            .then(kind_rank(a.place).cmp(&kind_rank(b.place)))
             .then(b.place.population.unwrap_or(0).cmp(&a.place.population.unwrap_or(0)))
             .then(i.cmp(j))
     });
@@ -811,9 +816,11 @@ pub fn search<'a>(
     hits.into_iter().map(|(f, _)| f).filter(|f| seen.insert(f.place as *const Place)).take(limit).collect()
 }
 
-/// Do the best matches lie in different cities, so that the operator must
-/// choose? True when the first two share a tier, are not both Roman places,
-/// and lie more than 20 km apart (or one has no point).
+/// Is no place clearly first, so that the operator must ask and choose?
+/// True when the first two share a tier and either lie in different cities
+/// (not both Roman places, more than 20 km apart or one without a point) or
+/// are both Roman places in different municipi ("Primavalle": zona 19B in
+/// Municipio XIV, quartiere Q27 split between XIII and XIV).
 pub fn ambiguous(found: &[Found]) -> bool {
     let [a, b, ..] = found else { return false };
     let apart = match (a.place.point(), b.place.point()) {
@@ -821,7 +828,14 @@ pub fn ambiguous(found: &[Found]) -> bool {
         _ => true,
     };
     let roman = |f: &Found| f.place.city.as_deref() == Some("Roma");
-    a.tier() == b.tier() && !(roman(a) && roman(b)) && apart
+    let municipi = |f: &Found| {
+        let mut m = f.place.municipi.clone();
+        m.sort();
+        m
+    };
+    let other_municipi =
+        !a.place.municipi.is_empty() && !b.place.municipi.is_empty() && municipi(a) != municipi(b);
+    a.tier() == b.tier() && if roman(a) && roman(b) { other_municipi } else { apart }
 }
 
 #[cfg(test)]

@@ -68,10 +68,13 @@ pub struct Referral<'a> {
     pub nearest: Vec<Entry>,
     /// After-hours options, when a competent centre is closed now.
     pub after_hours: Option<Vec<Entry>>,
-    /// What the operator should know (no area, outside coverage…).
+    /// What the operator should know (no area, outside coverage…), in English.
     pub notes: Vec<String>,
     /// Services not offered that day and why, and alerts on offered ones.
     pub warnings: Vec<Warning>,
+    /// The same notes as codes with their parameters, one for each of
+    /// `notes`, for a page to say in its own language.
+    pub note_codes: Vec<NoteCode>,
 }
 
 /// A service the answer does not offer (or offers with an alert), and why.
@@ -159,6 +162,34 @@ fn sort_out(
     warnings
 }
 
+/// A note as a code and its parameters: `no_boundaries`, `split`, `part`,
+/// `point` (with `place` and `areas`), `approximate`, `no_point` (with
+/// `place`), `outside`, `no_area`, `none_within` (with `km`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct NoteCode {
+    /// What the note says.
+    pub code: &'static str,
+    /// The place picked by name it is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+    /// The ids of the areas it names (the answer's `areas` name them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub areas: Vec<String>,
+    /// A radius, km.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub km: Option<f64>,
+}
+
+impl NoteCode {
+    fn new(code: &'static str) -> NoteCode {
+        NoteCode { code, place: None, areas: Vec::new(), km: None }
+    }
+
+    fn about(code: &'static str, place: &str, areas: &[String]) -> NoteCode {
+        NoteCode { place: Some(place.to_owned()), areas: areas.to_vec(), ..NoteCode::new(code) }
+    }
+}
+
 /// Where the caller is: a point, or a named place (a quarter, municipio or
 /// area) with the municipi it lies in and the best point known, if any.
 #[derive(Debug, Clone)]
@@ -232,9 +263,14 @@ fn area_names(snapshot: &Snapshot, quarters: &crate::places::Quarters, ids: &[St
 /// point and the municipi no outline is loaded for).
 pub fn refer<'a>(snapshot: &'a Snapshot, reference: &ReferenceData, req: &Request) -> Referral<'a> {
     let mut notes = Vec::new();
+    let mut note_codes = Vec::new();
+    let mut note = |text: String, code: NoteCode| {
+        notes.push(text);
+        note_codes.push(code);
+    };
     let no_boundaries = snapshot.areas().is_empty();
     if no_boundaries {
-        notes.push(NO_BOUNDARIES.to_owned());
+        note(NO_BOUNDARIES.to_owned(), NoteCode::new("no_boundaries"));
     }
     let (point, country, areas, area_ids) = match &req.origin {
         Origin::Point(p) => {
@@ -245,24 +281,37 @@ pub fn refer<'a>(snapshot: &'a Snapshot, reference: &ReferenceData, req: &Reques
         Origin::Place { name, areas: ids, extent, point, country } => {
             let list = area_names(snapshot, &reference.quarters, ids);
             match extent {
-                Extent::Split => notes.push(format!(
-                    "{name} spans {list}: the caller's street decides which centre is competent"
-                )),
-                Extent::Part => notes.push(format!(
-                    "only part of {name} is known to lie in {list}: the caller's street decides which centre is competent"
-                )),
-                Extent::Point => notes.push(format!(
-                    "{name} is taken to lie in {list}, where its map point is; near a boundary the caller's street decides"
-                )),
+                Extent::Split => note(
+                    format!("{name} spans {list}: the caller's street decides which centre is competent"),
+                    NoteCode::about("split", name, ids),
+                ),
+                Extent::Part => note(
+                    format!(
+                        "only part of {name} is known to lie in {list}: the caller's street decides which centre is competent"
+                    ),
+                    NoteCode::about("part", name, ids),
+                ),
+                Extent::Point => note(
+                    format!(
+                        "{name} is taken to lie in {list}, where its map point is; near a boundary the caller's street decides"
+                    ),
+                    NoteCode::about("point", name, ids),
+                ),
                 Extent::Whole => {}
             }
             match point {
-                Some(_) => notes.push(format!(
-                    "the alternatives are measured from an approximate point for {name}, not from the caller's street"
-                )),
-                None => notes.push(format!(
-                    "no point is known for {name}: ask for a street or click the map to list the nearest alternatives"
-                )),
+                Some(_) => note(
+                    format!(
+                        "the alternatives are measured from an approximate point for {name}, not from the caller's street"
+                    ),
+                    NoteCode::about("approximate", name, &[]),
+                ),
+                None => note(
+                    format!(
+                        "no point is known for {name}: ask for a street or click the map to list the nearest alternatives"
+                    ),
+                    NoteCode::about("no_point", name, &[]),
+                ),
             }
             let loaded: Vec<&Area> = ids.iter().filter_map(|id| snapshot.area(id)).collect();
             (*point, *country, loaded, ids.clone())
@@ -273,15 +322,18 @@ pub fn refer<'a>(snapshot: &'a Snapshot, reference: &ReferenceData, req: &Reques
         None => make_entry(snapshot, index, snapshot.index().marks(index), Distance::None, req.at),
     };
     if point.is_some() && country.is_none() && matches!(req.origin, Origin::Point(_)) {
-        notes.push(
+        note(
             "this point lies outside the countries witgis covers (Italy, Bulgaria, Germany, Lithuania); \
              the nearest services below may be far away"
                 .to_owned(),
+            NoteCode::new("outside"),
         );
     }
     if area_ids.is_empty() && !no_boundaries {
-        notes
-            .push("no loaded area holds this point, so no centre is known to be competent for it".to_owned());
+        note(
+            "no loaded area holds this point, so no centre is known to be competent for it".to_owned(),
+            NoteCode::new("no_area"),
+        );
     }
 
     let national =
@@ -343,7 +395,10 @@ pub fn refer<'a>(snapshot: &'a Snapshot, reference: &ReferenceData, req: &Reques
             (None, true) => "open now",
             (None, false) => "with a place",
         };
-        notes.push(format!("no service {what} lies within {} km", req.max_km));
+        note(
+            format!("no service {what} lies within {} km", req.max_km),
+            NoteCode { km: Some(req.max_km), ..NoteCode::new("none_within") },
+        );
     }
     let is_open = |e: &Entry| e.status.as_ref().and_then(|s| s.open_now) == Some(true);
 
@@ -357,7 +412,7 @@ pub fn refer<'a>(snapshot: &'a Snapshot, reference: &ReferenceData, req: &Reques
             .cloned()
             .collect()
     });
-    Referral { country, areas, area_ids, competent, nearest, after_hours, notes, warnings }
+    Referral { country, areas, area_ids, competent, nearest, after_hours, notes, note_codes, warnings }
 }
 
 /// The note of a store with no boundaries loaded.

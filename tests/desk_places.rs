@@ -297,3 +297,98 @@ async fn competent_services_are_ordered_csm_then_other_sites_then_phone() {
     assert!(rank.windows(2).all(|w| w[0] <= w[1]), "{rank:?}");
     assert!(rank.contains(&0) && rank.contains(&1) && rank.contains(&2), "{rank:?}");
 }
+
+/// The quarters of `data/rome-quarters.tsv` named `name`: (id, municipi,
+/// whether a source or GeoNames gives it a point). Read from the file, not
+/// from the search code.
+fn rows_named(name: &str) -> Vec<(String, Vec<String>, bool)> {
+    include_str!("../data/rome-quarters.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("id\t"))
+        .map(|l| l.split('\t').collect::<Vec<_>>())
+        .filter(|c| c.len() > 8 && c[1] == name)
+        .map(|c| (c[0].to_owned(), c[5].split(',').map(str::to_owned).collect(), !c[7].is_empty()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_name_of_quarters_in_different_municipi_is_asked_never_guessed() {
+    // Primavalle: zona 19B (XIV) and quartiere Q27 (split XIII / XIV).
+    let rows = rows_named("Primavalle");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_ne!(rows[0].1, rows[1].1);
+    for boundaries in [false, true] {
+        let (app, _dir) = app(boundaries).await;
+        let (_, found) = get(&app, "/api/places?q=Primavalle").await;
+        assert_eq!(found["ambiguous"], true, "{boundaries}: {found}");
+        let first: Vec<&str> = found["features"].as_array().expect("features")[..2]
+            .iter()
+            .filter_map(|f| f["properties"]["id"].as_str())
+            .collect();
+        for (id, _, _) in &rows {
+            assert!(first.contains(&id.as_str()), "{boundaries}: {first:?} lists {id}");
+        }
+        // Picked, the split quarter lists both municipi's centres and says the street decides.
+        let (_, r) = get(&app, "/api/referral?place=it-rm-q-q27-primavalle").await;
+        let competent = ids(&r["competent"]);
+        for m in ["it-rm-municipio-13", "it-rm-municipio-14"] {
+            assert!(csms_of(m).iter().any(|c| competent.contains(c)), "{m}: {competent:?}");
+        }
+        assert!(r["notes"].to_string().contains("the caller's street decides"), "{}", r["notes"]);
+        // The same note as a code with its parameters, for the page's language.
+        let codes = r["note_codes"].as_array().expect("note codes");
+        assert_eq!(
+            codes.iter().find(|c| c["code"] == "split"),
+            Some(&serde_json::json!({ "code": "split", "place": "Primavalle",
+                                "areas": ["it-rm-municipio-13", "it-rm-municipio-14"] })),
+            "{codes:?}"
+        );
+        assert_eq!(r["note_codes"].as_array().map(Vec::len), r["notes"].as_array().map(Vec::len));
+        // A Roman name in one municipio is still picked at once.
+        assert_eq!(get(&app, "/api/places?q=Torre%20Angela").await.1["ambiguous"], false);
+    }
+}
+
+#[tokio::test]
+async fn a_quarter_named_wins_over_the_municipio_that_contains_it() {
+    // "Centocelle" is also a name of Municipio V (the 2010 table).
+    for boundaries in [false, true] {
+        let (app, _dir) = app(boundaries).await;
+        let (_, found) = get(&app, "/api/places?q=Centocelle").await;
+        assert_eq!(found["ambiguous"], false, "{found}");
+        assert_eq!(
+            found["features"][0]["properties"]["id"], "it-rm-q-7a-centocelle",
+            "{boundaries}: {found}"
+        );
+        // And a municipio picked by name is named once in the answer.
+        let (_, r) = get(&app, "/api/referral?place=it-rm-municipio-05").await;
+        assert_eq!(r["areas"].as_array().map(Vec::len), Some(1), "{}", r["areas"]);
+    }
+}
+
+#[tokio::test]
+async fn distances_are_never_measured_from_a_point_standing_for_an_area() {
+    let (app, _dir) = app(true).await;
+    // Centocelle has no point of its own in the facts; with the municipi
+    // loaded, the search centres the map on Municipio V's interior point
+    // (as it did for Garbatella and Municipio VIII, some 7 km away)…
+    assert_eq!(rows_named("Centocelle").iter().map(|r| r.2).collect::<Vec<_>>(), [false]);
+    let (_, found) = get(&app, "/api/places?q=Centocelle").await;
+    let f = &found["features"][0];
+    assert_eq!(f["properties"]["point_source"], "area_interior", "{f}");
+    // …but the referral measures nothing from it, and asks for the street.
+    for place in ["it-rm-q-7a-centocelle", "it-rm-municipio-02"] {
+        let (_, r) = get(&app, &format!("/api/referral?place={place}&need=housing")).await;
+        assert!(r["point"].is_null(), "{place}: {}", r["point"]);
+        assert_eq!(r["nearest"]["features"].as_array().map(Vec::len), Some(0), "{place}");
+        for c in r["competent"]["features"].as_array().expect("competent") {
+            assert!(c["properties"]["distance_m"].is_null(), "{place}: {c}");
+        }
+        assert!(r["notes"].to_string().contains("ask for a street or click the map"), "{}", r["notes"]);
+    }
+    // A quarter with its own point is measured from it.
+    let (_, r) = get(&app, "/api/referral?place=it-rm-q-1b-trastevere&need=housing").await;
+    assert!(rows_named("Trastevere")[0].2, "Trastevere has a point of its own");
+    assert!(r["point"]["lon"].is_number(), "{}", r["point"]);
+    assert!(!ids(&r["nearest"]).is_empty());
+}

@@ -83,6 +83,7 @@ pub(super) async fn run(args: ImportArgs) -> Result<(), CliError> {
         store.kind(),
         started.elapsed().as_secs_f64()
     );
+    eprintln!("{RUNNING}");
     Ok(())
 }
 
@@ -113,6 +114,10 @@ fn implausible_rows(
         .collect()
 }
 
+/// What an import means for servers running on the same store.
+const RUNNING: &str = "servers running on this store reload their snapshot without a restart \
+                       (PostGIS: at once; SQLite: within a second)";
+
 pub(super) async fn areas(args: ImportAreasArgs) -> Result<(), CliError> {
     let name = args.file.display().to_string();
     let text = std::fs::read_to_string(&args.file).map_err(|e| CliError::Io(format!("{name}: {e}")))?;
@@ -137,5 +142,6 @@ pub(super) async fn areas(args: ImportAreasArgs) -> Result<(), CliError> {
         counts.updated,
         store.kind()
     );
+    eprintln!("{RUNNING}");
     Ok(())
 }

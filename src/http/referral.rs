@@ -91,6 +91,15 @@ pub async fn referral(
         found
     });
     params.finish()?;
+    // Distances are measured from the place's own point (a quarter's or a
+    // zone's), never from a point standing for a municipio or the area
+    // holding a quarter: those can lie kilometres from the caller.
+    let own_point = place.and_then(|p| {
+        let representative = p.point_source == Some("area_interior")
+            || p.kind == PlaceKind::Municipio
+            || (p.kind == PlaceKind::Area && !p.municipi.is_empty());
+        if representative { None } else { p.point() }
+    });
     let origin = match place {
         // An area that is no municipio (an imported quarter): from its point.
         Some(p) if p.municipi.is_empty() => Origin::Point(p.point().unwrap_or([f64::NAN, f64::NAN])),
@@ -98,14 +107,14 @@ pub async fn referral(
             name: p.name.clone(),
             areas: p.municipi.clone(),
             extent: p.extent.unwrap_or(Extent::Whole),
-            point: p.point(),
+            point: own_point,
             country: p.country,
         },
         None => Origin::Point([present("lon", lon)?, present("lat", lat)?]),
     };
     let r = refer(&snapshot, reference, &Request { origin, need, k, open_now, at, max_km });
     let point = match (&place, &r) {
-        (Some(p), _) => p.point().map(|[x, y]| json!({ "lon": x, "lat": y, "approximate": true })),
+        (Some(_), _) => own_point.map(|[x, y]| json!({ "lon": x, "lat": y, "approximate": true })),
         (None, _) => Some(json!({ "lon": lon, "lat": lat, "approximate": false })),
     };
     let areas: Vec<Value> = r
@@ -132,6 +141,7 @@ pub async fn referral(
         "country": r.country,
         "areas": areas,
         "notes": r.notes,
+        "note_codes": r.note_codes,
         "competent": collection(&snapshot, &r.competent, at, &reference.gazetteer),
         "nearest": collection(&snapshot, &r.nearest, at, &reference.gazetteer),
         "after_hours": r.after_hours.as_ref().map(|entries| collection(&snapshot, entries, at, &reference.gazetteer)),

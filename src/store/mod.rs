@@ -510,8 +510,8 @@ pub trait StoreBackend: Send + Sync + 'static {
     /// A short name for logs: "sqlite" or "postgis".
     fn kind(&self) -> &'static str;
 
-    /// Follows changes made by other processes, when the store can tell;
-    /// `None` for a store only one process uses (SQLite).
+    /// Follows changes made by other processes, when the store can tell
+    /// (PostGIS: every change; SQLite: bulk imports); `None` otherwise.
     async fn subscribe(&self) -> Result<Option<Box<dyn ChangeFeed>>, StoreError> {
         Ok(None)
     }

@@ -18,7 +18,7 @@ use super::columns::{LISTS, Row, TEXT};
 use super::dialect::{SQLITE, Statements};
 use super::parallel::Decoder;
 use super::sql::{Arg, Backend, Encoded, SqlDb, impl_conn};
-use super::{StoreBackend, StoreError, Stored, parse_utc};
+use super::{ChangeFeed, Notice, StoreBackend, StoreError, Stored, parse_utc};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -28,6 +28,34 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Resources in a SQLite file.
 pub type SqliteStore = SqlDb<Sqlite>;
+
+/// How often a server on SQLite looks whether another process made a bulk
+/// change (`witgis import`, `witgis import-areas`).
+pub const NOTICE_POLL: Duration = Duration::from_secs(1);
+
+/// The bulk-change counter of the `notice` table.
+const NOTICE_SEQ: &str = "SELECT seq FROM notice WHERE id = 1";
+
+/// Bulk changes by other processes sharing the file: the `notice` counter,
+/// polled every [`NOTICE_POLL`]; a move answers [`Notice::Resync`].
+struct SqliteFeed {
+    pool: Pool<Sqlite>,
+    seq: i64,
+}
+
+#[async_trait]
+impl ChangeFeed for SqliteFeed {
+    async fn next(&mut self) -> Result<Notice, StoreError> {
+        loop {
+            let seq: i64 = sqlx::query_scalar(NOTICE_SEQ).fetch_one(&self.pool).await?;
+            if seq != self.seq {
+                self.seq = seq;
+                return Ok(Notice::Resync);
+            }
+            tokio::time::sleep(NOTICE_POLL).await;
+        }
+    }
+}
 
 impl SqlDb<Sqlite> {
     /// Opens `sqlite://PATH`, creating the file if it is missing, and applies
@@ -65,6 +93,15 @@ impl Backend for Sqlite {
     // IMMEDIATE takes the write lock now, so that what the transaction reads
     // cannot change before it writes.
     const BEGIN: &'static str = "BEGIN IMMEDIATE";
+
+    /// A bulk change (`*`) bumps the `notice` counter that servers on this
+    /// file poll; a single write is the serving process's own.
+    async fn announce(tx: &mut SqliteConnection, changed: Vec<String>) -> Result<(), StoreError> {
+        if changed.iter().any(|id| id == "*") {
+            sqlx::query("UPDATE notice SET seq = seq + 1 WHERE id = 1").execute(&mut *tx).await?;
+        }
+        Ok(())
+    }
 
     fn statements() -> &'static Statements {
         &SQLITE
@@ -198,6 +235,11 @@ impl_conn!(SqliteConnection, Sqlite);
 impl StoreBackend for SqliteStore {
     fn kind(&self) -> &'static str {
         "sqlite"
+    }
+
+    async fn subscribe(&self) -> Result<Option<Box<dyn ChangeFeed>>, StoreError> {
+        let seq: i64 = sqlx::query_scalar(NOTICE_SEQ).fetch_one(&self.pool).await?;
+        Ok(Some(Box::new(SqliteFeed { pool: self.pool.clone(), seq })))
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

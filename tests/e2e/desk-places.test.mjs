@@ -113,15 +113,46 @@ for (const withBoundaries of [false, true]) {
     });
 
     test("a name in several cities opens the list on Enter instead of picking", async () => {
-      await page.evaluate(() => document.getElementById("desk-answer").removeAttribute("data-at"));
-      const answerBefore = await page.textContent("#desk-answer");
       await typeAndEnter("San Giorgio");
       assert.equal(await page.isVisible("#desk-suggestions"), true, "the list stays open");
       assert.match(await page.textContent("#desk-status"), /different cities/);
-      assert.equal(await page.textContent("#desk-answer"), answerBefore, "nothing was picked");
+      // Nothing was picked, and the previous place's answer is gone (issue 34:
+      // it used to stay on screen), with the reason in its place.
+      assert.equal(await page.getAttribute("#desk-answer", "data-at"), null, "no answer");
+      assert.match(await page.textContent("#desk-answer .why"), /different cities are called “San Giorgio”/);
       const subs = await page.$$eval("#desk-suggestions li .sub", (els) => els.map((e) => e.textContent));
       assert.ok(subs.slice(0, 2).every((s) => / km from here/.test(s)), subs.join(" | "));
       await page.keyboard.press("Escape");
+    });
+
+    test("Primavalle (zone 19B in XIV, quarter Q27 split XIII / XIV): asked, never guessed; the split quarter lists both centres", async () => {
+      const found = await server.api("/api/places?q=Primavalle&geocoder=false&limit=8");
+      await typeAndEnter("Primavalle");
+      await waitFor(async () => /different municipi/.test(await page.textContent("#desk-status")), { what: "the question" });
+      assert.equal(await page.isVisible("#desk-suggestions"), true, "the list stays open");
+      assert.equal(await page.getAttribute("#desk-answer", "data-at"), null, "nothing was picked");
+      assert.match(await page.textContent("#desk-answer .why"), /“Primavalle” names places in different municipi/);
+      // The operator asks, and picks the quartiere.
+      const i = found.features.findIndex((f) => f.properties.id === "it-rm-q-q27-primavalle");
+      assert.ok(i >= 0);
+      await page.click(`#desk-sugg-${i}`);
+      await waitFor(async () => (await page.getAttribute("#desk-answer", "data-place")) === "it-rm-q-q27-primavalle", { what: "the answer for Q27" });
+      const competent = await page.$$eval("#desk-competent li", (lis) => lis.map((li) => li.dataset.id));
+      for (const m of ["it-rm-municipio-13", "it-rm-municipio-14"]) {
+        assert.ok(competent.some((id) => csmsOf(m).includes(id)), `${m}: ${competent}`);
+      }
+      assert.match(await page.textContent("#desk-answer .notes"), /street decides/);
+      const forWhom = await page.$$eval("#desk-competent li .meta", (ps) => ps.map((p) => p.textContent));
+      assert.ok(forWhom.some((t) => /for Municipio Roma XIII/.test(t)) && forWhom.some((t) => /for Municipio Roma XIV/.test(t)), forWhom.join(" | "));
+    });
+
+    test("Centocelle picks the quarter, not the municipio also known by that name; named once", async () => {
+      await typeAndEnter("Centocelle");
+      await waitFor(async () => (await page.getAttribute("#desk-answer", "data-place")) === "it-rm-q-7a-centocelle", { what: "the quarter" });
+      assert.equal(await page.textContent("#desk-answer .for"), "Answer for: Centocelle · Municipio Roma V");
+      await typeAndEnter("municipio 5");
+      await waitFor(async () => (await page.getAttribute("#desk-answer", "data-place")) === "it-rm-municipio-05", { what: "the municipio" });
+      assert.equal(await page.textContent("#desk-answer .for"), "Answer for: Municipio Roma V");
     });
 
     test("a street with a house number says it needs a geocoder", async () => {

@@ -55,11 +55,12 @@ describe("help-desk operator view", () => {
     }
     throw new Error(`Tab never reached ${what}`);
   }
-  /** The referral the page should show, asked of the API for the page's own point and moment. */
+  /** The referral the page should show, asked of the API for the page's own place or point and moment. */
   async function apiReferral(need) {
-    const [lon, lat] = (await hashParams()).get("pt").split(",");
+    const hash = await hashParams();
     const at = await page.getAttribute("#desk-answer", "data-at");
-    const q = new URLSearchParams({ lon, lat, k: "5", at });
+    const [lon, lat] = hash.get("place") ? [] : hash.get("pt").split(",");
+    const q = new URLSearchParams(hash.get("place") ? { place: hash.get("place"), k: "5", at } : { lon, lat, k: "5", at });
     if (need) q.set("need", need);
     return server.api(`/api/referral?${q}`);
   }
@@ -94,10 +95,10 @@ describe("help-desk operator view", () => {
     await page.keyboard.press("ArrowDown");
     assert.equal(await page.getAttribute("#desk-q", "aria-activedescendant"), "desk-sugg-0");
     await page.keyboard.press("Enter");
-    await waitFor(async () => (await hashParams()).get("pt"), { what: "the point in the URL" });
-    const pt = (await hashParams()).get("pt").split(",").map(Number);
-    const [plon, plat] = places.features[0].geometry.coordinates;
-    assert.ok(Math.abs(pt[0] - plon) < 1e-5 && Math.abs(pt[1] - plat) < 1e-5, "the point is the picked place");
+    // The municipio is referred by name: its outline's interior point stands
+    // for no caller, so it is not taken as the caller's point (issue 34).
+    await waitFor(async () => (await hashParams()).get("place") === "it-rm-municipio-02", { what: "the place in the URL" });
+    assert.equal((await hashParams()).get("pt"), null, "no caller's point for a whole municipio");
 
     // The need, with the keyboard: Tab to the select, type the topic's name.
     await page.keyboard.press("Tab");
@@ -121,7 +122,11 @@ describe("help-desk operator view", () => {
     assert.equal(api.need, NEED);
     assert.deepEqual(api.areas.map((a) => a.name), ["Municipio Roma II"]);
     assert.ok(api.competent.features.length > 0, "someone is competent for Municipio Roma II");
-    assert.ok(api.nearest.features.length > 0, "there are alternatives for housing");
+    // Nothing is measured from a point standing for the whole municipio: the page asks for the street.
+    assert.equal(api.point, null);
+    assert.deepEqual(api.nearest.features, []);
+    assert.match(await page.textContent("#desk-answer .notes"), /ask for a street or click the map/);
+    assert.equal(await page.textContent("#desk-answer .for"), "Answer for: Municipio Roma II", "the municipio named once");
     const competent = await ids("#desk-competent li");
     assert.equal(competent[0], api.competent.features[0].id, "the competent list starts with the API's first");
     assert.deepEqual(competent, api.competent.features.map((f) => f.id), "and follows its order");

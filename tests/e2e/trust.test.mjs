@@ -29,7 +29,13 @@ test("freshness words, by hand", () => {
   assert.equal(freshness("lt", "2026-12-01", TODAY).text, "Patikrinta šiandien");
   assert.equal(sourceUrl("https://example.org/a"), "https://example.org/a");
   for (const s of ["javascript:alert(1)", "general knowledge", "ftp://example.org/x", "https://", null]) assert.equal(sourceUrl(s), null, String(s));
-  assert.equal(trustText("en", { last_verified: "2026-10-01", source: "https://example.org/a" }, TODAY), "Verified 2 months ago (2026-10-01). Source: https://example.org/a");
+  // A source is named by its publisher (a URL's host), never as a bare URL (issue 34).
+  assert.equal(trustText("en", { last_verified: "2026-10-01", source: "https://example.org/a" }, TODAY), "Verified 2 months ago (2026-10-01). Source: example.org (https://example.org/a)");
+  assert.equal(trustText("it", { last_verified: "2026-10-01", source: "knowledge" }, TODAY), "Verificato 2 mesi fa (2026-10-01)");
+  assert.equal(
+    trustText("it", { last_verified: "2026-10-01", source: { publisher: "ASL Roma 1", url: "https://www.aslroma1.it/csm", page_date: "2026-06-19" } }, TODAY),
+    "Verificato 2 mesi fa (2026-10-01). Fonte: ASL Roma 1, pagina del 19 giugno 2026 (https://www.aslroma1.it/csm)",
+  );
   assert.equal(trustText("bg", { last_verified: null, source: "x" }, TODAY), "Никога не е проверявано");
   assert.deepEqual(sourceParts("https://a.example/x?p=1; https://b.example/; knowledge (not verified; ask)"), [
     { url: "https://a.example/x?p=1" },
@@ -97,7 +103,7 @@ describe("trust signals in the page", () => {
       const get = async (id) => (await fetch(`/api/resources/${id}`)).json();
       return { full: serviceText("en", await get("q-full")), never: serviceText("it", await get("q-never")) };
     });
-    assert.ok(text.full.includes("\nVerified 2 months ago (2026-10-01). Source: https://example.org/register/q-full\n"), text.full);
+    assert.ok(text.full.includes("\nVerified 2 months ago (2026-10-01). Source: example.org (https://example.org/register/q-full)\n"), text.full);
     assert.ok(text.never.includes("\nMai verificato\n"), text.never);
     assert.deepEqual(browser.consoleErrors, []);
   });

@@ -93,6 +93,12 @@ export function combobox(input, list, { idPrefix, delay, suggest, enter, pick, o
   };
   let timer = 0;
   input.addEventListener("input", () => {
+    // The option moved to belongs to the list of the text before.
+    if (box.active >= 0) {
+      box.active = -1;
+      for (const li of list.querySelectorAll("li[aria-selected=true]")) li.setAttribute("aria-selected", "false");
+      input.removeAttribute("aria-activedescendant");
+    }
     clearTimeout(timer);
     timer = setTimeout(() => suggest(input.value.trim()), delay);
   });

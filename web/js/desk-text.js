@@ -34,14 +34,16 @@ export function noDirections(p) {
  */
 export function serviceText(lang, f, withDistance = true, fromApprox = false) {
   const p = f.properties;
-  const approx = Boolean(f.geometry) && isApprox(p);
+  // Reached by phone only: no distance, no location, no directions, no "before going".
+  const phone = !f.geometry || p.reach === "phone";
+  const approx = !phone && isApprox(p);
   const head = [p.name];
   // A distance is approximate when either end is: the service's point, or the
   // caller's place when only its quarter is known.
   const d = (m) => fmtDistance(lang, m, approx || fromApprox);
-  if (withDistance && p.distance_m != null) head.push(`(${t(lang, "txt.distance", { d: d(p.distance_m) })})`);
+  if (withDistance && p.distance_m != null && !phone) head.push(`(${t(lang, "txt.distance", { d: d(p.distance_m) })})`);
   const lines = [head.join(" "), t(lang, `category.${p.category}`)];
-  if (!f.geometry) lines.push(t(lang, "txt.phoneOnly"));
+  if (phone) lines.push(t(lang, "txt.phoneOnly"));
   else if (p.address) lines.push(t(lang, "txt.address", { v: address(lang, p) }));
   else lines.push(t(lang, "txt.addressUnknown"));
   if (approx) lines.push(capital(lang, approxText(lang, p)));
@@ -50,7 +52,7 @@ export function serviceText(lang, f, withDistance = true, fromApprox = false) {
   lines.push(hours ? t(lang, "txt.hours", { v: hours }) : t(lang, "txt.hoursUnknown"));
   if (p.website && /^https?:\/\//i.test(p.website)) lines.push(t(lang, "txt.website", { v: p.website }));
   lines.push(trustText(lang, p));
-  if (canDirect(f)) lines.push(t(lang, "txt.directions", { v: directionsUrl(f) }));
+  if (!phone && canDirect(f)) lines.push(t(lang, "txt.directions", { v: directionsUrl(f) }));
   else if (approx) lines.push(t(lang, noDirections(p)));
   return lines.join("\n");
 }

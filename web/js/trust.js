@@ -6,7 +6,7 @@
 // when) it is an http(s) URL.
 
 import { t } from "./i18n.js";
-import { ago, fmtDay } from "./format.js";
+import { ago, fmtDay, intlLocale } from "./format.js";
 
 const DAY_MS = 86400000;
 /** A verification older than this many days is stale (as /api/quality: a year). */
@@ -111,10 +111,55 @@ export function pointCredit(lang, p) {
   return e?.licence ? t(lang, "trust.pointCredit", { who: e.publisher, licence: e.licence }) : null;
 }
 
-/** The caller-text line: who published the facts (or the freshness with its date), and the source's URLs if any. */
+/** "www.aslroma1.it" → "aslroma1.it": a page's host, as its publisher's name. */
+function hostOf(url) {
+  try {
+    return new URL(url).hostname.replace(/^www\./, "");
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * Who published a record's sources, where, and of when: the one place that
+ * reads `source`. A structured source (`{ publisher, url, page_date }`, or a
+ * list of them) is taken as it is; in a text source each http(s) URL is a
+ * page, its host standing for the publisher. Words that are no page
+ * ("knowledge") name no source we can show, and are left out.
+ * @returns {Array<{ publisher: string, url: string | null, date: string | null }>}
+ */
+export function sources(source) {
+  if (source && typeof source === "object") {
+    return (Array.isArray(source) ? source : [source])
+      .filter((x) => x && (x.publisher || sourceUrl(x.url)))
+      .map((x) => ({ publisher: x.publisher || hostOf(x.url), url: sourceUrl(x.url), date: /^\d{4}-\d{2}-\d{2}$/.test(x.page_date ?? "") ? x.page_date : null }))
+      .filter((x, i, all) => all.findIndex((y) => y.publisher === x.publisher && y.url === x.url && y.date === x.date) === i);
+  }
+  const urls = (String(source ?? "").match(/https?:\/\/[^\s;,]+/gi) ?? []).map(sourceUrl).filter(Boolean);
+  return [...new Set(urls)].map((url) => ({ publisher: hostOf(url), url, date: null }));
+}
+
+/** A source named by its publisher, and the date of its page when known, in `lang`. */
+export function sourceName(lang, s) {
+  if (!s.date) return s.publisher;
+  const [y, m, d] = s.date.split("-").map(Number);
+  const date = new Intl.DateTimeFormat(intlLocale(lang), { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" }).format(new Date(Date.UTC(y, m - 1, d)));
+  return t(lang, "trust.pageOf", { publisher: s.publisher, date });
+}
+
+/**
+ * The caller-text line: who published the facts and whether we checked them
+ * (or the freshness with its date), and the sources named by their
+ * publisher (and page date), each with its link: "As published by ASL Roma
+ * 2 (Guida DSM of 21 Nov 2025), read through a copy; not yet checked by us.
+ * Source: ASL Roma 2, page of 21 November 2025 (https://…)". The sources
+ * are the record's provenance (its point's aside) when it has one, else
+ * the pages its `source` text cites.
+ */
 export function trustText(lang, p, today = new Date()) {
   const f = freshness(lang, p.last_verified, today);
   const when = provenanceText(lang, p, today) ?? (f.never ? f.text : `${f.text} (${p.last_verified})`);
-  const urls = sourceParts(p.source).flatMap((x) => (x.url ? [x.url] : []));
-  return urls.length ? `${when}. ${t(lang, "trust.sourceIs", { v: urls.join(" ") })}` : when;
+  const facts = (Array.isArray(p.provenance) ? p.provenance : []).filter((e) => !pointOnly(e));
+  const named = sources(facts.length ? facts : p.source).map((s) => (s.url ? `${sourceName(lang, s)} (${s.url})` : sourceName(lang, s)));
+  return named.length ? `${when}. ${t(lang, "trust.sourceIs", { v: named.join("; ") })}` : when;
 }

@@ -4,14 +4,15 @@
 // notes, with a copy button per service and the referral text.
 
 import { TOPICS, loadLanguage } from "../i18n.js";
-import { fmtChange, fmtDistance } from "../format.js";
+import { fmtChange, fmtDistance, intlLocale } from "../format.js";
 import { symbolDataUrl } from "../symbols.js";
 import { el } from "../dom.js";
-import { isAbort } from "../api.js";
+import { abort, isAbort } from "../api.js";
 import { approxText, browserZone, canDirect, hoursText, isApprox } from "../facts.js";
 import { address, directionsUrl, noDirections, serviceText } from "../desk-text.js";
 import { $, button, desk, dk, input, say, textLang } from "./desk-context.js";
 import { highlightArea } from "./desk-areas.js";
+import { renderLog } from "./desk-log.js";
 
 /** @typedef {import("./desk-context.js").Feature} Feature */
 /** @typedef {import("./desk-context.js").Referral} Referral */
@@ -36,8 +37,10 @@ function serviceItem(f, i, group) {
   const lang = dk.state.lang;
   const id = `desk-${group}-${i}`;
   const meta = [tr(`category.${p.category}`)];
-  const approx = (Boolean(f.geometry) && isApprox(p)) || desk.answer?.point?.approximate === true;
-  if (p.distance_m != null) meta.push(fmtDistance(lang, p.distance_m, approx));
+  // Reached by phone only: no distance, no location, no directions, no "before going".
+  const phone = !f.geometry || p.reach === "phone";
+  const approx = !phone && (isApprox(p) || desk.answer?.point?.approximate === true);
+  if (p.distance_m != null && !phone) meta.push(fmtDistance(lang, p.distance_m, approx));
   // A place spanning several municipi: which one each competent centre is for.
   const areas = desk.answer?.areas ?? [];
   if (group === "competent" && areas.length > 1) {
@@ -60,7 +63,7 @@ function serviceItem(f, i, group) {
   else lines.push(el("span", { className: "phone-unknown", textContent: tr("desk.phoneUnknown") }));
   const hours = hoursText(lang, p.hours_week, browserZone());
   if (hours) lines.push(el("span", { className: "hours", textContent: hours }));
-  if (canDirect(f)) {
+  if (!phone && canDirect(f)) {
     const a = el("a", { href: directionsUrl(f), target: "_blank", rel: "noopener noreferrer", textContent: tr("details.directions") });
     a.append(el("span", { className: "sr-only", textContent: ` ${tr("details.newWindow")}` }));
     lines.push(a);
@@ -104,7 +107,42 @@ function section(key, listId, features, group, noneKey) {
 }
 
 /**
- * A note of the answer in the page's language (the server's English when not known).
+ * A note of the answer in the page's language, from its code and
+ * parameters (`note_codes`); an area named by id is named as the answer
+ * names it, and a list of areas is joined in the page's language.
+ * @param {import("./desk-context.js").NoteCode} c
+ * @param {Referral} a
+ */
+function codeText(c, a) {
+  const tr = dk.tr;
+  const names = (c.areas ?? []).map((id) => a.areas.find((x) => x.id === id)?.name ?? id);
+  const list = new Intl.ListFormat(intlLocale(dk.state.lang), { type: "conjunction" }).format(names);
+  const name = c.place ?? "";
+  switch (c.code) {
+    case "no_area":
+      return tr("desk.noArea");
+    case "outside":
+      return tr("desk.outside");
+    case "split":
+      return tr("desk.note.split", { name, list });
+    case "part":
+      return tr("desk.note.part", { name, list });
+    case "point":
+      return tr("desk.note.point", { name, list });
+    case "approximate":
+      return tr("desk.note.approx", { name });
+    case "no_point":
+      return tr("desk.note.noPoint", { name });
+    case "none_within":
+      return tr("desk.note.noneWithin", { km: c.km });
+    default:
+      return null;
+  }
+}
+
+/**
+ * A note of the answer in the page's language, read from the server's
+ * English (an answer without `note_codes`); the English when not known.
  * @param {string} note
  */
 function noteText(note) {
@@ -153,9 +191,12 @@ export function renderDesk() {
   const box = $("desk-answer");
   button("desk-copy-all").disabled = !a;
   button("desk-print").disabled = !a;
+  renderLog();
   if (!a) {
-    box.replaceChildren(el("p", { className: "hint", textContent: tr("desk.start") }));
-    box.removeAttribute("data-at");
+    // Why there is no answer: a new question cleared the last one (and what
+    // it found), or nothing was asked yet.
+    box.replaceChildren(dk.why ? el("p", { className: "why", textContent: dk.why }) : el("p", { className: "hint", textContent: tr("desk.start") }));
+    for (const k of ["at", "point", "place"]) box.removeAttribute(`data-${k}`);
     return;
   }
   box.dataset.at = a.at;
@@ -166,8 +207,11 @@ export function renderDesk() {
   const place = placeLabel(a) || tr("desk.point", { lat: a.point.lat.toFixed(5), lon: a.point.lon.toFixed(5) });
   const parts = [el("p", { className: "for", textContent: tr("desk.for", { place }) })];
   // The fresh-install note is the notice above; the others are listed here.
-  const notes = a.notes.filter((n) => !/^no boundaries are loaded/.test(n));
-  if (notes.length) parts.push(el("ul", { className: "notes" }, ...notes.map((n) => el("li", { textContent: noteText(n) }))));
+  const notes = a.notes
+    .map((n, i) => ({ n, c: a.note_codes?.[i] }))
+    .filter(({ n, c }) => (c ? c.code !== "no_boundaries" : !/^no boundaries are loaded/.test(n)))
+    .map(({ n, c }) => (c && codeText(c, a)) || noteText(n));
+  if (notes.length) parts.push(el("ul", { className: "notes" }, ...notes.map((n) => el("li", { textContent: n }))));
   parts.push(...section("desk.competent", "desk-competent", a.competent.features, "competent", "desk.competentNone"));
   parts.push(...section("desk.alternatives", "desk-nearest", a.nearest.features, "nearest", "desk.alternativesNone"));
   if (a.after_hours?.features.length) parts.push(...section("desk.afterHours", "desk-after", a.after_hours.features, "after", "desk.alternativesNone"));
@@ -210,8 +254,46 @@ export async function copyText(make, from) {
  * @param {Referral} a
  */
 function placeLabel(a) {
-  const areas = a.areas.map((x) => x.name);
-  return (a.place ? [a.place.name, ...areas] : areas).join(" · ");
+  const names = (a.place ? [a.place.name] : []).concat(a.areas.map((x) => x.name));
+  // A municipio picked by name is also the area it names: said once.
+  return [...new Set(names)].join(" · ");
+}
+
+/**
+ * Clears the answer on screen, with its copy and print text, the place and
+ * the point it was for, and any answer still on its way: a new question has
+ * begun. `why` says so in the answer's place (and to screen readers).
+ * @param {string} why
+ */
+export function clearAnswer(why) {
+  dk.question++;
+  abort("referral");
+  const had = desk.answer !== null || desk.place !== null || dk.state.point != null;
+  desk.answer = null;
+  desk.place = null;
+  dk.lastText = null;
+  input("desk-text").value = "";
+  $("print-sheet").textContent = "";
+  if (dk.state.point) dk.clearPoint();
+  else dk.writeHash();
+  explain(why, had);
+  if (had) {
+    dk.redrawHighlights();
+    highlightArea();
+  }
+}
+
+/**
+ * Says why no answer is shown (in the answer's place and, when `announce`,
+ * on the status line).
+ * @param {string} why
+ * @param {boolean} [announce]
+ */
+export function explain(why, announce = true) {
+  if (desk.answer) return;
+  dk.why = why;
+  if (announce) say(why);
+  renderDesk();
 }
 
 /**
@@ -239,15 +321,21 @@ export async function refer() {
   const p = desk.place ? new URLSearchParams({ place: desk.place.id, k: String(K) }) : new URLSearchParams({ lon: pt[0].toFixed(5), lat: pt[1].toFixed(5), k: String(K) });
   if (desk.need) p.set("need", desk.need);
   if (desk.openOnly) p.set("open_now", "true");
+  const question = ++dk.question;
   say(dk.tr("status.loading"));
+  /** @type {Referral} */
+  let a;
   try {
-    desk.answer = await dk.getJson("referral", `/api/referral?${p}`);
+    a = await dk.getJson("referral", `/api/referral?${p}`);
   } catch (e) {
-    if (isAbort(e)) return;
+    if (isAbort(e) || question !== dk.question) return;
     say(dk.tr("status.error", { detail: /** @type {Error} */ (e).message }));
     return;
   }
-  const a = /** @type {Referral} */ (desk.answer);
+  // A newer question was asked meanwhile: this answer is not for it.
+  if (question !== dk.question) return;
+  desk.answer = a;
+  dk.why = "";
   dk.boundaries = a.boundaries_loaded;
   // A text made for the previous answer no longer holds.
   dk.lastText = null;

@@ -12,11 +12,20 @@
  * @property {{ id: string, name: string } | null} [place] the place picked by name
  * @property {Array<{ id: string, name: string }>} areas the areas holding the point or place
  * @property {string[]} notes what the answer does not know, in English
+ * @property {NoteCode[]} [note_codes] the same notes as codes, for the page's language
  * @property {{ features: Feature[] }} competent the competent centres
  * @property {{ features: Feature[] }} nearest the nearest alternatives
  * @property {{ features: Feature[] }} [after_hours] services open after hours
  * @property {Array<{ id: string, name: string, reason: string, offered: boolean, competent: boolean, text: string }>} [warnings] services not offered today (closed, moved, suspended) and alerts on offered ones
  * @property {boolean} boundaries_loaded whether any area outline is loaded
+ */
+
+/**
+ * @typedef {object} NoteCode a note of /api/referral as a code and its parameters
+ * @property {string} code
+ * @property {string} [place] the place picked by name it is about
+ * @property {string[]} [areas] the ids of the areas it names
+ * @property {number} [km] a radius
  */
 
 /**
@@ -62,6 +71,12 @@ export const dk = {
   lastText: null,
   /** Whether any area outline is loaded (null: not known yet). @type {boolean | null} */
   boundaries: null,
+  /** The place box's text the answer on screen (or its absence, and why) is for. @type {string | null} */
+  asked: null,
+  /** Counts the questions: an answer that arrives for an earlier one is dropped. */
+  question: 0,
+  /** Why no answer is shown (a previous one was cleared), in the page's language. */
+  why: "",
 };
 
 /** An element of the page, by id. @param {string} id */

@@ -9,7 +9,7 @@ import { fmtDistance } from "../format.js";
 import { el } from "../dom.js";
 import { isAbort } from "../api.js";
 import { $, desk, dk, input, say } from "./desk-context.js";
-import { refer } from "./desk-answer.js";
+import { clearAnswer, explain, refer } from "./desk-answer.js";
 
 /**
  * A suggestion: a GeoJSON place, or the offer of the address search.
@@ -32,6 +32,47 @@ function closeSuggestions() {
   box.close();
 }
 
+/** The place box's text, trimmed. */
+const current = () => input("desk-q").value.trim();
+
+/**
+ * The place box's text changed (typed, pasted, or set by a script and seen
+ * at Enter): unless it is still the text the answer on screen was asked
+ * for, that answer, its copy and print text are cleared at once, saying
+ * why. Also forgets the option moved to in the list, which belongs to an
+ * earlier text.
+ */
+function textChanged() {
+  const text = current();
+  if (text === dk.asked) return;
+  dk.asked = text;
+  clearAnswer(text.length >= 2 ? dk.tr("desk.why.looking", { q: text }) : dk.tr("desk.start"));
+}
+
+/**
+ * Says why no answer is shown once the places for `text` are listed:
+ * nothing found, a street needing a geocoder, several places to choose
+ * from, or a list to pick from.
+ * @param {string} text
+ * @param {Suggestion[]} items
+ * @param {boolean} needsGeocoder
+ */
+function explainList(text, items, needsGeocoder) {
+  if (desk.answer || !text) return;
+  const tr = dk.tr;
+  if (needsGeocoder) explain(tr("desk.why.geocoder", { q: text }));
+  else if (!items.length) explain(tr("desk.why.none", { q: text }));
+  else if (listAmbiguous) explain(tr(romanPair(items) ? "desk.why.municipi" : "desk.why.several", { q: text }));
+  else explain(tr("desk.why.pick", { q: text }), false);
+}
+
+/**
+ * Whether the first two places are both in Rome (then they differ by
+ * municipio, not by city).
+ * @param {Suggestion[]} items
+ */
+const romanPair = (items) => items.length > 1 && items.slice(0, 2).every((f) => f.properties?.city === "Roma" && f.properties?.municipi?.length);
+
 /**
  * Enter on the list shown: the first suggestion (or the one moved to),
  * unless the places listed lie in different cities: then the list stays
@@ -40,7 +81,7 @@ function closeSuggestions() {
 function enterOnList() {
   if (!box.open || !box.items.length) return;
   if (box.active < 0 && listAmbiguous) {
-    say(dk.tr("desk.ambiguous"));
+    say(dk.tr(romanPair(box.items) ? "desk.ambiguousMunicipi" : "desk.ambiguous"));
     box.move(1);
     return;
   }
@@ -94,6 +135,7 @@ function openSuggestions(items, { query = "", external = null, fc = null } = {})
     },
     notes,
   );
+  explainList(query, items, needsGeocoder);
 }
 
 /**
@@ -125,12 +167,19 @@ function pick(i) {
   if (!f) return;
   credit(credited, "place");
   input("desk-q").value = f.properties.name;
+  // The answer to come is for this text.
+  dk.asked = f.properties.name;
   const map = dk.getMap();
   const zoom = f.properties.kind === "locality" && (f.properties.population ?? 0) > 100000 ? 11 : 13;
-  const coords = f.geometry?.coordinates ?? null;
+  const p = f.properties;
   // A quarter or municipio is referred by its municipi, point or no point.
-  const named = f.properties.municipi?.length && f.properties.id;
-  desk.place = named ? { id: f.properties.id, name: f.properties.name, at: coords } : null;
+  const named = p.municipi?.length && p.id;
+  // A point standing for a municipio, or for the municipio holding a quarter
+  // (its interior point), is no place of the caller's: the map goes there,
+  // but the caller's point is not set and nothing is measured from it.
+  const representative = named && (p.kind === "municipio" || p.kind === "area" || p.point_source === "area_interior");
+  const coords = representative ? null : (f.geometry?.coordinates ?? null);
+  desk.place = named ? { id: p.id, name: p.name, at: coords } : null;
   if (coords) {
     map?.easeTo({ center: coords, zoom });
     dk.setPoint(coords);
@@ -161,7 +210,7 @@ async function suggest(text) {
     const map = dk.getMap();
     if (map && dk.isMapReady() && map.getZoom() >= 8) q.set("view", map.getBounds().toArray().flat().map((/** @type {number} */ v) => v.toFixed(4)).join(","));
     const fc = await dk.getJson("places", `/api/places?${q}`);
-    if (input("desk-q").value.trim() === text) openSuggestions(fc.features, { query: text, fc });
+    if (current() === text) openSuggestions(fc.features, { query: text, fc });
   } catch (e) {
     if (!isAbort(e)) closeSuggestions();
   }
@@ -193,15 +242,19 @@ export function bindPlaceBox() {
     delay: 120,
     suggest,
     pick,
-    enter: (b) => {
-      const text = input("desk-q").value.trim();
+    enter: () => {
+      const text = current();
+      // Set by a script, the text may have changed with no input event.
+      textChanged();
       // The list on screen may answer an earlier text (typing outran the
       // server: "Municipio Roma" lists Municipio I first while "Municipio
-      // Roma VII" is typed), or none be shown yet. Enter never picks from an
-      // earlier text's list: it asks for this text's and decides on that one.
-      if (b.active < 0 && listQuery !== text) {
+      // Roma VII" is typed; "Trastevere" pasted over the list for "Ostia",
+      // an option of it moved to), or none be shown yet. Enter never acts
+      // on an earlier text's list, nor on the option moved to in it: it
+      // asks for this text's list and decides on that one.
+      if (listQuery !== text) {
         suggest(text).then(() => {
-          if (input("desk-q").value.trim() === text && listQuery === text) enterOnList();
+          if (current() === text && listQuery === text) enterOnList();
         });
         return true;
       }
@@ -213,4 +266,5 @@ export function bindPlaceBox() {
       credit("", "list");
     },
   });
+  input("desk-q").addEventListener("input", textChanged);
 }

@@ -13,6 +13,7 @@ import { $, desk, dk, input, textLang } from "./desk-context.js";
 import { copyText, refer, renderDesk, renderNotice } from "./desk-answer.js";
 import { showAreas } from "./desk-areas.js";
 import { bindPlaceBox } from "./desk-places.js";
+import { areaNames, bindLog } from "./desk-log.js";
 
 /** What the bootstrap and the explore view use of the parts. */
 export { desk, refer, renderDesk, showAreas };
@@ -65,6 +66,7 @@ async function checkBoundaries() {
   try {
     const fc = await dk.getJson("areas-loaded", "/api/areas");
     if (dk.boundaries == null) dk.boundaries = fc.features.length > 0;
+    for (const f of fc.features) if (f.properties?.name) areaNames.set(f.id ?? f.properties.id, f.properties.name);
   } catch (e) {
     // Not known (no answer): the notice stays as it is.
     if (!(e instanceof ApiError)) return;
@@ -92,6 +94,7 @@ export function mountDesk({ store, getJson, tr, getConfig, getMap, isMapReady, s
   const langSel = /** @type {HTMLSelectElement} */ ($("desk-lang"));
   langSel.replaceChildren(...LANGUAGES.map((l) => Object.assign(new Option(l.name, l.code), { lang: l.code })));
   bindPlaceBox();
+  bindLog();
   $("desk-need").addEventListener("change", (e) => {
     desk.need = /** @type {HTMLSelectElement} */ (e.target).value;
     dk.writeHash();
