@@ -7,25 +7,9 @@
 mod common;
 
 use std::process::Command;
-use std::time::{Duration, Instant};
 
-use common::http::Server;
+use common::http::{Server, eventually};
 use common::pg;
-
-/// A bound only so that a broken build fails instead of hanging; no speed
-/// is asserted (how long it took is printed).
-const PATIENCE: Duration = Duration::from_secs(120);
-
-fn eventually(what: &str, mut check: impl FnMut() -> bool) -> Duration {
-    let started = Instant::now();
-    loop {
-        if check() {
-            return started.elapsed();
-        }
-        assert!(started.elapsed() < PATIENCE, "{what}: not within {PATIENCE:?}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 fn area_ids(server: &Server) -> Vec<String> {
     let fc = server.call("GET", "/api/areas", &[], "").json();

@@ -5,9 +5,9 @@
 mod common;
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use common::http::{Reply, Server, create_token};
+use common::http::{Reply, Server, create_token, eventually};
 use common::pg::{self, Cluster};
 use serde_json::json;
 
@@ -16,24 +16,6 @@ fn feature(id: &str, lon: f64, lat: f64) -> String {
            "properties": {"id": id, "name": format!("Test {id}"), "category": "self_help_group",
                           "country": "LT", "coord_precision": "street"}})
     .to_string()
-}
-
-/// How long `eventually` waits at most: a bound only so that a broken build
-/// fails instead of hanging, far above what any machine needs. No test here
-/// asserts a speed; how long things took is printed, never checked.
-const PATIENCE: Duration = Duration::from_secs(120);
-
-/// Polls until `check` holds, returning how long it took; panics after
-/// `PATIENCE`.
-fn eventually(what: &str, mut check: impl FnMut() -> bool) -> Duration {
-    let started = Instant::now();
-    loop {
-        if check() {
-            return started.elapsed();
-        }
-        assert!(started.elapsed() < PATIENCE, "{what}: not within {PATIENCE:?}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 fn etag(reply: &Reply) -> String {

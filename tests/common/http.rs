@@ -146,3 +146,21 @@ pub fn create_token(database_url: &str, role: &str, name: &str) -> String {
     assert!(out.status.success(), "token create: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
+
+/// How long `eventually` waits at most: a bound only so that a broken build
+/// fails instead of hanging, far above what any machine needs. No test here
+/// asserts a speed; how long things took is printed, never checked.
+pub const PATIENCE: Duration = Duration::from_secs(120);
+
+/// Polls until `check` holds, returning how long it took; panics after
+/// `PATIENCE`.
+pub fn eventually(what: &str, mut check: impl FnMut() -> bool) -> Duration {
+    let started = Instant::now();
+    loop {
+        if check() {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < PATIENCE, "{what}: not within {PATIENCE:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
