@@ -5,8 +5,9 @@
 //! published cells. All need an operator token.
 //!
 //! Nothing that identifies a person is accepted, stored or logged: fields
-//! other than the few a record holds are refused by name (never echoing
-//! their values; no error repeats a value sent), a point is reduced to the
+//! other than the few a record holds are refused by count and position
+//! (never by name or value; no error repeats a value sent), fields of the
+//! wrong type are refused rather than replaced, a point is reduced to the
 //! smallest loaded area holding it and kept only rounded to 3 decimals.
 //! Counts come only from the published cells
 //! ([`crate::model::demand::cells`]): see docs/demand-log.md, "Privacy".
