@@ -5,6 +5,7 @@ pub mod area_ref;
 pub mod country;
 pub mod demand;
 pub mod hours;
+pub mod outline;
 pub mod resource;
 pub mod text;
 pub mod vocab;
