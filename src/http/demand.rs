@@ -56,7 +56,7 @@ pub async fn log_demand(
     body: Body,
 ) -> Result<Response, ApiError> {
     caller.require(Role::Operator)?;
-    let Value::Object(map) = body.json(&["application/json"])? else {
+    let Value::Object(map) = body.json(&["application/json"]).await? else {
         return Err(ApiError::InvalidFields(vec![InvalidParam {
             name: "body".into(),
             reason: "must be a JSON object such as {\"need\": \"housing\", \"channel\": \"phone\", ...}"
