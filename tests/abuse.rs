@@ -139,13 +139,7 @@ async fn expired_tokens_are_refused(db: TestDb) {
 
 /// A POST with a token from an address, whose body notes whether anything
 /// read it (it ends as soon as it is read).
-async fn post_probe(
-    app: &App,
-    from: &str,
-    path: &str,
-    token: &str,
-    media: &str,
-) -> (StatusCode, bool) {
+async fn post_probe(app: &App, from: &str, path: &str, token: &str, media: &str) -> (StatusCode, bool) {
     use std::sync::atomic::{AtomicBool, Ordering};
     let read = Arc::new(AtomicBool::new(false));
     let seen = Arc::clone(&read);

@@ -111,7 +111,10 @@ fn import_areas_refuses_crossed_flat_world_sized_and_huge_outlines() {
         "feature 2 (x-bowtie): geometry: polygon 1 ring 1 crosses or touches itself near (12.500000, 41.500000)",
         "feature 3 (x-flat): geometry: polygon 1",
         "feature 4 (x-world): geometry: encloses about",
-        &format!("feature 5 (x-huge): geometry: has {} positions; an area may have at most {limit}", limit + 1),
+        &format!(
+            "feature 5 (x-huge): geometry: has {} positions; an area may have at most {limit}",
+            limit + 1
+        ),
     ] {
         assert!(report.contains(expected), "{expected}\nnot in:\n{report}");
     }

@@ -370,7 +370,8 @@ mod tests {
         let json: serde_json::Value = serde_json::from_str(body).expect("json");
         assert_eq!(json["status"], 431);
         // Answers of the router's (a content-type) and others are left alone.
-        let ours = b"HTTP/1.1 404 Not Found\r\ncontent-type: application/problem+json\r\ncontent-length: 0\r\n\r\n";
+        let ours =
+            b"HTTP/1.1 404 Not Found\r\ncontent-type: application/problem+json\r\ncontent-length: 0\r\n\r\n";
         assert_eq!(hyper_refusal(ours), None);
         assert_eq!(hyper_refusal(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"), None);
         assert_eq!(hyper_refusal(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n"), None);

@@ -84,17 +84,15 @@ fn self_crossing(ring: &LineString<f64>) -> Option<Coord<f64>> {
             }
             let neighbours = j == i + 1 || (i == 0 && j == n - 1);
             match line_intersection(*line, lines[j]) {
-                None => {}
-                Some(LineIntersection::Collinear { intersection }) => {
-                    if !neighbours || intersection.start != intersection.end {
-                        return Some(intersection.start);
-                    }
+                Some(LineIntersection::Collinear { intersection })
+                    if !neighbours || intersection.start != intersection.end =>
+                {
+                    return Some(intersection.start);
                 }
-                Some(LineIntersection::SinglePoint { intersection, .. }) => {
-                    if !neighbours {
-                        return Some(intersection);
-                    }
+                Some(LineIntersection::SinglePoint { intersection, .. }) if !neighbours => {
+                    return Some(intersection);
                 }
+                _ => {}
             }
         }
     }
@@ -129,7 +127,8 @@ mod tests {
     fn flat_and_world_sized_outlines_are_refused() {
         let flat = polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 1.0), (x: 2.0, y: 2.0)];
         assert!(one(flat).is_err());
-        let world = polygon![(x: -180.0, y: -90.0), (x: 180.0, y: -90.0), (x: 180.0, y: 90.0), (x: -180.0, y: 90.0)];
+        let world =
+            polygon![(x: -180.0, y: -90.0), (x: 180.0, y: -90.0), (x: 180.0, y: 90.0), (x: -180.0, y: 90.0)];
         assert!(one(world).unwrap_err().contains("km²"));
         assert!(check_size(MAX_POSITIONS).is_ok() && check_size(MAX_POSITIONS + 1).is_err());
     }
