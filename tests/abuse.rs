@@ -137,6 +137,70 @@ async fn expired_tokens_are_refused(db: TestDb) {
     );
 }
 
+/// A POST with a token from an address, whose body notes whether anything
+/// read it (it ends as soon as it is read).
+async fn post_probe(app: &App, from: &str, path: &str, token: &str, media: &str) -> (StatusCode, bool) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let read = Arc::new(AtomicBool::new(false));
+    let seen = Arc::clone(&read);
+    let body = Body::from_stream(futures_util::stream::poll_fn(move |_| {
+        seen.store(true, Ordering::SeqCst);
+        std::task::Poll::Ready(None::<Result<axum::body::Bytes, std::io::Error>>)
+    }));
+    let mut request = Request::post(path)
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", media)
+        .body(body)
+        .unwrap();
+    let peer: SocketAddr = format!("{from}:40000").parse().unwrap();
+    request.extensions_mut().insert(ConnectInfo(peer));
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    (status, read.load(Ordering::SeqCst))
+}
+
+/// Issue 39 (D1): the role was checked only after the whole body had
+/// arrived, so a viewer's token could hold a connection with a slow body.
+/// Now a too-low role is refused before a byte of the body is read.
+async fn roles_are_checked_before_the_body_is_read(db: TestDb) {
+    let viewer = token(&db, "view", Role::Viewer, None).await;
+    let operator = token(&db, "desk", Role::Operator, None).await;
+    let app = App::new(&db).await;
+    for (path, media) in [
+        ("/api/demand", "application/json"),
+        ("/api/resources", "application/geo+json"),
+        ("/ogcapi/collections/resources/items", "application/geo+json"),
+    ] {
+        let (status, read) = post_probe(&app, "192.0.2.40", path, &viewer, media).await;
+        assert_eq!((status, read), (StatusCode::FORBIDDEN, false), "{path}");
+    }
+    // The probe sees a read: an operator's demand body is read (and is empty).
+    let (status, read) = post_probe(&app, "192.0.2.40", "/api/demand", &operator, "application/json").await;
+    assert_eq!((status, read), (StatusCode::BAD_REQUEST, true));
+}
+
+/// Issue 39 (D5): writes through OGC API Part 4 skipped the per-address
+/// write limit. They now share one allowance with `/api` writes.
+async fn ogc_writes_share_the_write_limit(db: TestDb) {
+    let editor = token(&db, "ed", Role::Editor, None).await;
+    let app = App::new(&db).await;
+    let before = db.store.resources().await.unwrap().len();
+    let ogc = "/ogcapi/collections/resources/items";
+    for i in 0..60 {
+        let path = if i % 2 == 0 { ogc } else { "/api/resources" };
+        let (status, _) = post_probe(&app, "198.51.100.9", path, &editor, "application/geo+json").await;
+        assert_ne!(status, StatusCode::TOO_MANY_REQUESTS, "write {i} via {path}");
+    }
+    for path in [ogc, "/api/resources"] {
+        let (status, read) = post_probe(&app, "198.51.100.9", path, &editor, "application/geo+json").await;
+        assert_eq!((status, read), (StatusCode::TOO_MANY_REQUESTS, false), "{path}");
+    }
+    let (status, _) = post_probe(&app, "198.51.100.10", ogc, &editor, "application/geo+json").await;
+    assert_ne!(status, StatusCode::TOO_MANY_REQUESTS, "another address has its own allowance");
+    assert_eq!(db.store.resources().await.unwrap().len(), before, "nothing stored");
+}
+
 macro_rules! suite {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -153,7 +217,9 @@ macro_rules! suite {
 suite!(
     failed_tokens_are_throttled_per_address,
     writes_and_demand_are_rate_limited,
-    expired_tokens_are_refused
+    expired_tokens_are_refused,
+    roles_are_checked_before_the_body_is_read,
+    ogc_writes_share_the_write_limit
 );
 
 #[test]

@@ -93,6 +93,62 @@ fn import_areas_is_all_or_nothing_with_a_report() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("imported 15 areas (15 new, 0 replaced)"));
 }
 
+/// Issue 39 (D8): a bowtie, a flat outline, one around the whole world and
+/// one with more positions than the stated limit were imported (the bowtie
+/// became the "smallest area" of demand). Each is now refused by name, and
+/// nothing of the file is imported.
+#[test]
+fn import_areas_refuses_crossed_flat_world_sized_and_huge_outlines() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = format!("sqlite://{}", dir.path().join("a.db").display());
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_witgis")).args(args).env("DATABASE_URL", &db).output().expect("run")
+    };
+    let area = |id: &str, ring: serde_json::Value| {
+        serde_json::json!({"type": "Feature", "id": id, "properties": {"name": id, "kind": "district"},
+            "geometry": {"type": "Polygon", "coordinates": [ring]}})
+    };
+    let limit = witgis::model::outline::MAX_POSITIONS;
+    // A fine circle of limit + 1 positions (the last closes it).
+    let circle: Vec<[f64; 2]> = (0..=limit)
+        .map(|i| {
+            let a = std::f64::consts::TAU * (i % limit) as f64 / limit as f64;
+            [12.5 + 0.1 * a.cos(), 41.9 + 0.1 * a.sin()]
+        })
+        .collect();
+    let fc = serde_json::json!({"type": "FeatureCollection", "features": [
+        area("x-fine", serde_json::json!([[12.0, 41.0], [13.0, 41.0], [13.0, 42.0], [12.0, 42.0], [12.0, 41.0]])),
+        area("x-bowtie", serde_json::json!([[12.0, 41.0], [13.0, 42.0], [13.0, 41.0], [12.0, 42.0], [12.0, 41.0]])),
+        area("x-flat", serde_json::json!([[12.0, 41.0], [12.5, 41.5], [13.0, 42.0], [12.0, 41.0]])),
+        area("x-world", serde_json::json!([[-180, -90], [180, -90], [180, 90], [-180, 90], [-180, -90]])),
+        area("x-huge", serde_json::json!(circle)),
+    ]});
+    let bad = dir.path().join("bad.geojson");
+    std::fs::write(&bad, fc.to_string()).expect("write");
+    let out = run(&["import-areas", bad.to_str().expect("path")]);
+    let report = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    for expected in [
+        "feature 2 (x-bowtie): geometry: polygon 1 ring 1 crosses or touches itself near (12.500000, 41.500000)",
+        "feature 3 (x-flat): geometry: polygon 1",
+        "feature 4 (x-world): geometry: encloses about",
+        &format!(
+            "feature 5 (x-huge): geometry: has {} positions; an area may have at most {limit}",
+            limit + 1
+        ),
+    ] {
+        assert!(report.contains(expected), "{expected}\nnot in:\n{report}");
+    }
+    assert!(!report.contains("x-fine"), "{report}");
+    // Nothing was imported: the fine area alone is new afterwards.
+    let fine = dir.path().join("fine.geojson");
+    let features = fc["features"].as_array().expect("features")[..1].to_vec();
+    std::fs::write(&fine, serde_json::json!({"type": "FeatureCollection", "features": features}).to_string())
+        .expect("write");
+    let out = run(&["import-areas", fine.to_str().expect("path")]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("imported 1 areas (1 new, 0 replaced)"));
+}
+
 #[tokio::test]
 async fn areas_are_served_as_geojson() {
     let dir = tempfile::tempdir().expect("temp dir");

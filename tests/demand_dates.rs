@@ -97,6 +97,46 @@ async fn another_desk_zone(db: TestDb) {
     assert_eq!(json["date"], "2026-12-02");
 }
 
+/// Issue 39 (D7, D11): a numeric date, non-text referrals or an unknown
+/// field are refused with a 422 that names no unknown field and stores
+/// nothing; they were replaced (today, `[]`) or echoed by name.
+async fn wrong_types_and_unknown_fields_are_refused(db: TestDb) {
+    let clock = Clock::manual(at("2026-12-01T10:00:00Z"));
+    let (router, token) = app(&db, None, &clock).await;
+    let post = |body: Value| {
+        let router = router.clone();
+        let token = token.clone();
+        async move {
+            let request = Request::post("/api/demand")
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap();
+            let response = router.oneshot(request).await.unwrap();
+            let status = response.status();
+            let bytes = response.into_body().collect().await.unwrap().to_bytes();
+            (status, String::from_utf8(bytes.to_vec()).unwrap())
+        }
+    };
+    let valid = json!({"need": "housing", "channel": "phone", "requester": "other", "area": "area-ii"});
+    for (field, value) in [("date", json!(20261201)), ("referred_to", json!([1, null]))] {
+        let mut body = valid.clone();
+        body[field] = value;
+        let (status, text) = post(body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {text}");
+        let json: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(json["invalid_params"][0]["name"], field, "{json}");
+    }
+    let mut body = valid.clone();
+    body["Giulia Verdi"] = json!("x");
+    let (status, text) = post(body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{text}");
+    assert!(!text.contains("Giulia") && text.contains("an unknown field (field 5"), "{text}");
+    assert!(db.store.demand(None, None).await.unwrap().is_empty(), "nothing refused is stored");
+    let (status, _) = post(valid).await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
 macro_rules! suite {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -110,7 +150,7 @@ macro_rules! suite {
     };
 }
 
-suite!(dated_in_rome, another_desk_zone);
+suite!(dated_in_rome, another_desk_zone, wrong_types_and_unknown_fields_are_refused);
 
 #[test]
 fn the_desk_zone_is_configured_by_name() {

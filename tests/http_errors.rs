@@ -133,3 +133,44 @@ fn tokens_may_expire() {
     let days = (until - chrono::Utc::now()).num_days();
     assert!((89..=90).contains(&days), "{listed}");
 }
+
+/// Sends raw bytes and reads the reply (status, content-type, body).
+fn raw(port: u16, bytes: &[u8]) -> Reply {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    // Only so that a hung server fails the test; no speed is asserted.
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(120))).unwrap();
+    stream.write_all(bytes).unwrap();
+    let mut out = Vec::new();
+    let _ = stream.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    Reply { status, headers, body: body.to_owned() }
+}
+
+/// Issue 39 (D10): requests that hyper refuses before the router (101
+/// header fields, a 70 KB address, a malformed request line or header) got
+/// an empty 431, 414 or 400. Each now has a problem+json body, and the
+/// server goes on answering.
+#[test]
+fn hyper_s_own_refusals_are_problem_json_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("h.db").display());
+    let server = Server::start(&url, &dir.path().join("server.log"));
+    let names: Vec<String> = (0..101).map(|i| format!("x-h{i}")).collect();
+    let fields: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "1")).collect();
+    let json = assert_problem(&server.call("GET", "/api/categories", &fields, ""), 431);
+    assert!(json["detail"].as_str().unwrap().contains("64 fields"), "{json}");
+    let long = format!("/api/resources?q={}", "a".repeat(70_000));
+    let json = assert_problem(&server.call("GET", &long, &[], ""), 414);
+    assert!(json["detail"].as_str().unwrap().contains("8192"), "{json}");
+    assert_problem(&raw(server.port, b"NOT A REQUEST\r\n\r\n"), 400);
+    assert_problem(&raw(server.port, b"GET / HTTP/1.1\r\nHost: x\r\nbad header\r\n\r\n"), 400);
+    assert_eq!(server.call("GET", "/api/categories", &[], "").status, 200);
+}

@@ -180,7 +180,10 @@ pub fn suggest_within(
             }
         }
     }
-    let mut open = RTree::bulk_load(open);
+    // Never changed in place (a bulk-loaded rstar tree can break on change,
+    // georust/rstar#239): a point that a pick covers is marked instead.
+    let open = RTree::bulk_load(open);
+    let mut covered = vec![false; points.len()];
     // Max-heap by gain, then the site's own population, then position.
     let mut heap: BinaryHeap<(u64, u64, Reverse<u32>)> = gain
         .iter()
@@ -189,11 +192,12 @@ pub fn suggest_within(
         .map(|(i, &g)| (g, sites[i].population, Reverse(i as u32)))
         .collect();
     // The uncovered demand points within the radius of a site.
-    let around = |open: &RTree<Open>, site: u32, visits: &mut u64| -> Vec<u32> {
+    let around = |covered: &[bool], site: u32, visits: &mut u64| -> Vec<u32> {
         let l = candidates.get(site);
         let origin = sphere::unit_vector(l.lon, l.lat);
         let found: Vec<u32> = open
             .locate_within_distance(origin, search_chord_2(radius_m))
+            .filter(|e| !covered[e.data as usize])
             .filter(|e| {
                 let p = demand.get(e.data);
                 is_within([l.lon, l.lat], &origin, [p.lon, p.lat], e.geom(), radius_m)
@@ -207,7 +211,7 @@ pub fn suggest_within(
     while picks.len() < k {
         budget.check()?;
         let Some((stale, own, Reverse(site))) = heap.pop() else { break };
-        let inside = around(&open, site, &mut visits);
+        let inside = around(&covered, site, &mut visits);
         let fresh: u64 = inside.iter().map(|&i| demand.get(i).population).sum();
         if fresh == 0 {
             continue;
@@ -220,8 +224,7 @@ pub fn suggest_within(
             break; // the best site left: no other reaches the minimum either
         }
         for i in inside {
-            let p = demand.get(i);
-            open.remove(&Open::new(sphere::unit_vector(p.lon, p.lat), i));
+            covered[i as usize] = true;
         }
         picks.push(Suggestion { locality: site, newly_covered: fresh });
     }

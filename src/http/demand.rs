@@ -5,8 +5,9 @@
 //! published cells. All need an operator token.
 //!
 //! Nothing that identifies a person is accepted, stored or logged: fields
-//! other than the few a record holds are refused by name (never echoing
-//! their values; no error repeats a value sent), a point is reduced to the
+//! other than the few a record holds are refused by count and position
+//! (never by name or value; no error repeats a value sent), fields of the
+//! wrong type are refused rather than replaced, a point is reduced to the
 //! smallest loaded area holding it and kept only rounded to 3 decimals.
 //! Counts come only from the published cells
 //! ([`crate::model::demand::cells`]): see docs/demand-log.md, "Privacy".
@@ -55,7 +56,7 @@ pub async fn log_demand(
     body: Body,
 ) -> Result<Response, ApiError> {
     caller.require(Role::Operator)?;
-    let Value::Object(map) = body.json(&["application/json"])? else {
+    let Value::Object(map) = body.json(&["application/json"]).await? else {
         return Err(ApiError::InvalidFields(vec![InvalidParam {
             name: "body".into(),
             reason: "must be a JSON object such as {\"need\": \"housing\", \"channel\": \"phone\", ...}"

@@ -39,6 +39,9 @@ pub enum ApiError {
     /// The body is larger than accepted.
     #[error("the request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
+    /// The body did not arrive in time.
+    #[error("the request body did not arrive within {0} seconds; send it at once, then the request")]
+    BodyTimeout(u64),
     /// The body is well-formed but some fields are invalid.
     #[error("invalid field(s): {}", describe(.0))]
     InvalidFields(Vec<InvalidParam>),
@@ -128,6 +131,11 @@ impl IntoResponse for ApiError {
             ApiError::BadBody(_) => problem(StatusCode::BAD_REQUEST, detail, None),
             ApiError::UnsupportedMediaType(_) => problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, detail, None),
             ApiError::PayloadTooLarge(_) => problem(StatusCode::PAYLOAD_TOO_LARGE, detail, None),
+            ApiError::BodyTimeout(_) => {
+                let mut response = problem(StatusCode::REQUEST_TIMEOUT, detail, None);
+                response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+                response
+            }
             ApiError::InvalidFields(fields) => {
                 problem(StatusCode::UNPROCESSABLE_ENTITY, detail, Some(fields))
             }

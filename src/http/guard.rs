@@ -66,13 +66,14 @@ pub fn oversized(request: &Request) -> Option<Response> {
     None
 }
 
-/// Whether a request is a write or reaches the demand log.
+/// Whether a request is a write (through `/api` or OGC API Part 4 under
+/// `/ogcapi`, sharing one allowance) or reaches the demand log.
 fn is_limited(request: &Request) -> bool {
     let path = request.uri().path();
     let read = matches!(request.method().as_str(), "GET" | "HEAD" | "OPTIONS");
     path.starts_with("/api/demand")
         || path == "/api/coverage/demand"
-        || (!read && path.starts_with("/api/resources"))
+        || (!read && (path.starts_with("/api/resources") || path.starts_with("/ogcapi")))
 }
 
 /// The `429` (with `Retry-After`) of a write or demand-log request from a

@@ -6,6 +6,13 @@
 //! wait in the kernel's listen backlog (no file descriptor or memory in this
 //! process) until an open one closes. Idle and slow connections close on
 //! their own timeouts, so waiting ones get their turn.
+//!
+//! A request that hyper cannot parse never reaches the router: hyper answers
+//! it itself with an empty 400, 414 (a target over 65,534 bytes, a limit
+//! fixed in hyper) or 431 (more than 100 header fields, or a head over its
+//! buffer). Such an answer is rewritten on its way out as the same status
+//! with a problem+json body ([`hyper_refusal`]). hyper's header-count limit
+//! is left at 100: above that, it allocates for every request.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -101,7 +108,7 @@ async fn serve_connection(
 ) {
     let _ = stream.set_nodelay(true);
     let activity = Arc::new(Activity::new());
-    let io = TokioIo::new(Watched { inner: stream, activity: Arc::clone(&activity) });
+    let io = TokioIo::new(Watched { inner: stream, activity: Arc::clone(&activity), rewrite: None });
     let busy = Arc::clone(&activity);
     let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
         request.extensions_mut().insert(ConnectInfo(peer));
@@ -185,10 +192,103 @@ impl Drop for Busy {
     }
 }
 
-/// A socket that notes when bytes move.
+/// A socket that notes when bytes move, and gives hyper's own refusals a
+/// problem+json body (see [`hyper_refusal`]).
 struct Watched {
     inner: TcpStream,
     activity: Arc<Activity>,
+    rewrite: Option<Rewrite>,
+}
+
+/// A refusal being written in place of hyper's empty one.
+struct Rewrite {
+    bytes: Vec<u8>,
+    written: usize,
+    /// The length of hyper's answer, reported written once all is.
+    replaces: usize,
+}
+
+/// hyper's own answer to a request it could not parse, as the same status
+/// with a problem+json body: `head` is a whole response head of status 400,
+/// 414 or 431 with `content-length: 0` and no `content-type`, which the
+/// router's answers never are (every error of theirs is problem+json).
+pub fn hyper_refusal(head: &[u8]) -> Option<Vec<u8>> {
+    if !head.starts_with(b"HTTP/1.1 4") || !head.ends_with(b"\r\n\r\n") {
+        return None;
+    }
+    let text = std::str::from_utf8(head).ok()?;
+    let lower = text.to_ascii_lowercase();
+    let empty = lower.find("\r\ncontent-length: 0\r\n")?;
+    if lower.contains("\r\ncontent-type:") {
+        return None;
+    }
+    let status = axum::http::StatusCode::from_bytes(text.get(9..12)?.as_bytes()).ok()?;
+    let detail = match status.as_u16() {
+        400 => "the request is not well-formed HTTP/1.1 (its request line or a header could not be read)"
+            .to_owned(),
+        414 => format!(
+            "the address is longer than the server can read; witgis accepts at most {} bytes (ask for fewer \
+             things at once)",
+            super::guard::MAX_URI_BYTES
+        ),
+        431 => format!(
+            "the request's headers are too large; witgis accepts at most {} fields and {} bytes",
+            super::guard::MAX_HEADERS,
+            super::guard::MAX_HEADER_BYTES
+        ),
+        _ => return None,
+    };
+    let body = serde_json::json!({
+        "type": "about:blank",
+        "title": status.canonical_reason().unwrap_or("Error"),
+        "status": status.as_u16(),
+        "detail": detail,
+    })
+    .to_string();
+    let at = empty + 2; // the start of the content-length line
+    let rest = &text[at + "content-length: 0\r\n".len()..];
+    let mut out = String::with_capacity(head.len() + body.len() + 64);
+    out.push_str(&text[..at]);
+    out.push_str(&format!("content-type: application/problem+json\r\ncontent-length: {}\r\n", body.len()));
+    out.push_str(rest);
+    out.push_str(&body);
+    Some(out.into_bytes())
+}
+
+impl Watched {
+    /// Starts a rewrite when `buf` is one of hyper's refusals.
+    fn inspect(&mut self, buf: &[u8]) {
+        if self.rewrite.is_none() {
+            if let Some(bytes) = hyper_refusal(buf) {
+                self.rewrite = Some(Rewrite { bytes, written: 0, replaces: buf.len() });
+            }
+        }
+    }
+
+    /// Writes the rewrite under way; done, reports hyper's bytes written.
+    fn poll_rewrite(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<usize>> {
+        while let Some(r) = &mut self.rewrite {
+            if r.written == r.bytes.len() {
+                let replaced = r.replaces;
+                self.rewrite = None;
+                self.activity.touch();
+                return Poll::Ready(Ok(replaced));
+            }
+            match Pin::new(&mut self.inner).poll_write(cx, &r.bytes[r.written..]) {
+                Poll::Ready(Ok(0)) => {
+                    self.rewrite = None;
+                    return Poll::Ready(Ok(0));
+                }
+                Poll::Ready(Ok(n)) => r.written += n,
+                Poll::Ready(Err(e)) => {
+                    self.rewrite = None;
+                    return Poll::Ready(Err(e));
+                }
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        Poll::Ready(Ok(0))
+    }
 }
 
 impl AsyncRead for Watched {
@@ -210,6 +310,10 @@ impl AsyncRead for Watched {
 impl AsyncWrite for Watched {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
         let this = self.get_mut();
+        this.inspect(buf);
+        if this.rewrite.is_some() {
+            return this.poll_rewrite(cx);
+        }
         let polled = Pin::new(&mut this.inner).poll_write(cx, buf);
         if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
             this.activity.touch();
@@ -231,6 +335,14 @@ impl AsyncWrite for Watched {
         bufs: &[std::io::IoSlice<'_>],
     ) -> Poll<std::io::Result<usize>> {
         let this = self.get_mut();
+        // hyper's refusal is a head alone, in one buffer.
+        let mut filled = bufs.iter().filter(|b| !b.is_empty());
+        if let (Some(only), None) = (filled.next(), filled.next()) {
+            this.inspect(only);
+        }
+        if this.rewrite.is_some() {
+            return this.poll_rewrite(cx);
+        }
         let polled = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
         if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
             this.activity.touch();
@@ -240,5 +352,28 @@ impl AsyncWrite for Watched {
 
     fn is_write_vectored(&self) -> bool {
         self.inner.is_write_vectored()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hyper_refusal;
+
+    #[test]
+    fn only_hyper_s_empty_refusals_are_rewritten() {
+        let head = b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\ndate: Mon, 07 Dec 2026 03:00:00 GMT\r\n\r\n";
+        let out = String::from_utf8(hyper_refusal(head).expect("rewritten")).expect("text");
+        let (head, body) = out.split_once("\r\n\r\n").expect("a head");
+        assert!(head.starts_with("HTTP/1.1 431 ") && head.contains("\r\ndate: Mon"), "{head}");
+        assert!(head.contains("content-type: application/problem+json"), "{head}");
+        assert!(head.contains(&format!("content-length: {}", body.len())), "{head}");
+        let json: serde_json::Value = serde_json::from_str(body).expect("json");
+        assert_eq!(json["status"], 431);
+        // Answers of the router's (a content-type) and others are left alone.
+        let ours =
+            b"HTTP/1.1 404 Not Found\r\ncontent-type: application/problem+json\r\ncontent-length: 0\r\n\r\n";
+        assert_eq!(hyper_refusal(ours), None);
+        assert_eq!(hyper_refusal(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"), None);
+        assert_eq!(hyper_refusal(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n"), None);
     }
 }

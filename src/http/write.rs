@@ -63,7 +63,7 @@ pub(super) async fn create(
     collection: &str,
 ) -> Result<Response, ApiError> {
     caller.require(Role::Editor)?;
-    let mut document = body.json(FEATURE_TYPES)?;
+    let mut document = body.json(FEATURE_TYPES).await?;
     let named = document.get("id").is_some_and(|id| !id.is_null())
         || document.pointer("/properties/id").is_some_and(|id| !id.is_null());
     let stored = if named {
@@ -146,7 +146,7 @@ pub async fn replace_resource(
 ) -> Result<Response, ApiError> {
     caller.require(Role::Editor)?;
     let if_version = required_if_match(&headers)?;
-    let resource = resource_from_json(body.json(FEATURE_TYPES)?, Some(&id))?;
+    let resource = resource_from_json(body.json(FEATURE_TYPES).await?, Some(&id))?;
     let current = state.store().get(&id).await?.ok_or_else(|| StoreError::NotFound(id.clone()))?;
     if !current.deleted && current.version == if_version {
         plausible(&state, &resource, Some(&current.resource))?;
@@ -191,7 +191,7 @@ pub async fn patch_resource(
 ) -> Result<Response, ApiError> {
     caller.require(Role::Editor)?;
     let if_version = required_if_match(&headers)?;
-    let patch = body.json(&[MERGE_PATCH])?;
+    let patch = body.json(&[MERGE_PATCH]).await?;
     let current = state.store().get(&id).await?.ok_or_else(|| StoreError::NotFound(id.clone()))?;
     if current.deleted {
         return Err(StoreError::Deleted(id).into());

@@ -3,6 +3,7 @@
 //! kept in step: the [`ResourceIndex`] (records, trees, text search) and the
 //! [`Territory`] (areas, who serves each, place search).
 
+mod layered;
 mod resources;
 mod territory;
 

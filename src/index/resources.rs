@@ -1,7 +1,8 @@
 //! The resource index: every record in a stable slot, its Feature
 //! serialised once, the id map, the folded search text, and R-trees of unit
 //! vectors (one over all, one per category) for exact nearest, radius and
-//! bounding-box queries; changed one record at a time in place.
+//! bounding-box queries; changed one record at a time in place (the trees
+//! as [`Layered`] ones, never changing a bulk-loaded tree).
 //!
 //! Nearest results are ranked by geodesic distance on the WGS84 ellipsoid. The
 //! tree yields candidates in great-circle order; since the geodesic distance
@@ -14,24 +15,26 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::{Arc, OnceLock};
 
+use rstar::AABB;
 use rstar::primitives::GeomWithData;
-use rstar::{AABB, RTree};
 
+use super::layered::{Layered, Part};
 use super::{BBox, Filter, Hit, IdPage, PageAt};
 use crate::formats::geojson::feature_head;
 use crate::model::text::fold;
 use crate::model::{Category, CoordPrecision, Resource};
 use crate::sphere::{self, UnitVec};
 
-type Entry = GeomWithData<UnitVec, Located>;
+/// A tree entry: a resource's unit vector and what the walks need of it.
+pub(super) type Entry = GeomWithData<UnitVec, Located>;
 
 /// What a tree entry carries besides its unit vector: the slot, the point
 /// in degrees that geodesic distances are measured from, and whether that
 /// point is approximate, so that neither the nearest walk nor a tile reads a
 /// record unless a filter asks for one.
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct Located {
-    slot: u32,
+pub(super) struct Located {
+    pub(super) slot: u32,
     point: [f64; 2],
     approx: bool,
     marks: Marks,
@@ -83,7 +86,7 @@ impl Marks {
 ///
 /// Each resource sits in a stable *slot* (the `u32` that queries return);
 /// [`ResourceIndex::apply`] adds, replaces or removes one resource in place,
-/// in O(log n).
+/// in O(log n) amortised (a tree is now and then rebuilt: see [`Layered`]).
 pub struct ResourceIndex {
     /// By slot; `None` for a freed slot.
     records: Vec<Option<Arc<Resource>>>,
@@ -99,8 +102,8 @@ pub struct ResourceIndex {
     by_id: BTreeMap<String, u32>,
     /// Folded text of each slot for `q`, built on the first text query.
     search_text: OnceLock<Vec<String>>,
-    all: RTree<Entry>,
-    by_category: Vec<RTree<Entry>>,
+    all: Layered,
+    by_category: Vec<Layered>,
 }
 
 impl Clone for ResourceIndex {
@@ -147,8 +150,8 @@ impl ResourceIndex {
             for (c, e) in &entries {
                 groups[c.index()].push(*e);
             }
-            let by_category = s.spawn(move || groups.into_iter().map(RTree::bulk_load).collect::<Vec<_>>());
-            let all = RTree::bulk_load(entries.iter().map(|(_, e)| *e).collect());
+            let by_category = s.spawn(move || groups.into_iter().map(Layered::bulk_load).collect::<Vec<_>>());
+            let all = Layered::bulk_load(entries.iter().map(|(_, e)| *e).collect());
             (all, join(by_category))
         });
         let features = std::thread::scope(|s| {
@@ -367,15 +370,16 @@ impl ResourceIndex {
         }
     }
 
-    /// The trees to search for a filter: one per wanted category, or all.
-    fn trees(&self, filter: &Filter) -> Vec<&RTree<Entry>> {
+    /// The trees to search for a filter: the parts of the one per wanted
+    /// category, or of the one over all.
+    fn trees(&self, filter: &Filter) -> Vec<Part<'_>> {
         if filter.categories.is_empty() {
-            vec![&self.all]
+            self.all.parts().collect()
         } else {
             let mut categories = filter.categories.clone();
             categories.sort_unstable();
             categories.dedup();
-            categories.iter().map(|c| &self.by_category[c.index()]).collect()
+            categories.iter().flat_map(|c| self.by_category[c.index()].parts()).collect()
         }
     }
 
@@ -419,12 +423,12 @@ impl ResourceIndex {
                     beyond = beyond.min(sphere::beyond_chord_2(lat, worst.distance_m));
                 }
             }
-            for (entry, chord_2) in tree.nearest_neighbor_iter_with_distance_2(&target) {
+            for (entry, chord_2) in tree.tree.nearest_neighbor_iter_with_distance_2(&target) {
                 if chord_2 > beyond {
                     break;
                 }
                 let Located { slot, point, marks, .. } = entry.data;
-                if !everything && !matches(slot) {
+                if tree.is_dead(slot) || (!everything && !matches(slot)) {
                     continue;
                 }
                 let distance_m = sphere::geodesic_m(origin, point);
@@ -513,8 +517,11 @@ impl ResourceIndex {
         for tree in self.trees(filter) {
             for &(west, east) in &parts {
                 let (lo, hi) = sphere::enclosing_box(west, bbox.south, east, bbox.north);
-                for entry in tree.locate_in_envelope(&AABB::from_corners(lo, hi)) {
+                for entry in tree.tree.locate_in_envelope(&AABB::from_corners(lo, hi)) {
                     let Located { slot, point: [lon, lat], approx, .. } = entry.data;
+                    if tree.is_dead(slot) {
+                        continue;
+                    }
                     // Each point in its own part only: one on the antimeridian
                     // (±180°) lies in both parts' envelopes.
                     let part = BBox { west, east, ..bbox };

@@ -127,7 +127,8 @@ impl Area {
 }
 
 /// Checks and converts a Polygon or MultiPolygon: every ring closed, with at
-/// least four positions, every coordinate a finite lon/lat.
+/// least four positions, every coordinate a finite lon/lat, and the checks
+/// of [`super::outline`] (size, crossings, area).
 fn outline(g: &geojson::GeometryValue) -> Result<MultiPolygon<f64>, String> {
     use geojson::GeometryValue as G;
     let polygons: Vec<&Vec<Vec<geojson::Position>>> = match g {
@@ -138,6 +139,7 @@ fn outline(g: &geojson::GeometryValue) -> Result<MultiPolygon<f64>, String> {
     if polygons.is_empty() {
         return Err("holds no polygon".into());
     }
+    super::outline::check_size(polygons.iter().flat_map(|rings| rings.iter()).map(Vec::len).sum())?;
     let mut out = Vec::with_capacity(polygons.len());
     for (p, rings) in polygons.iter().enumerate() {
         let mut converted = Vec::with_capacity(rings.len());
@@ -175,7 +177,9 @@ fn outline(g: &geojson::GeometryValue) -> Result<MultiPolygon<f64>, String> {
         let Some(exterior) = rings.next() else { return Err(format!("polygon {} has no ring", p + 1)) };
         out.push(Polygon::new(exterior, rings.collect()));
     }
-    Ok(MultiPolygon::new(out))
+    let outline = MultiPolygon::new(out);
+    super::outline::check_shape(&outline)?;
+    Ok(outline)
 }
 
 #[cfg(test)]

@@ -65,25 +65,36 @@ pub fn coarsen(v: f64) -> f64 {
 
 impl DemandInput {
     /// Validates a JSON object; every problem is named, unknown fields first.
-    /// No reason repeats a value sent, which might be personal.
+    /// A field of the wrong JSON type is refused, never replaced. No reason
+    /// repeats a value sent, nor the name of an unknown field (either might
+    /// be personal): unknown fields are counted and placed instead.
     pub fn from_json(map: &Map<String, Value>, today: NaiveDate) -> Result<DemandInput, ValidationErrors> {
         let mut errors = Vec::new();
         let mut fail = |field: &str, reason: String| errors.push(FieldError { field: field.into(), reason });
-        for key in map.keys() {
-            if !FIELDS.contains(&key.as_str()) {
-                fail(
-                    key,
-                    format!(
-                        "is not accepted: a demand record holds only {} — never a name, phone number or free text",
-                        FIELDS.join(", ")
-                    ),
-                );
-            }
+        let unknown: Vec<usize> = map
+            .keys()
+            .enumerate()
+            .filter(|(_, key)| !FIELDS.contains(&key.as_str()))
+            .map(|(i, _)| i + 1)
+            .collect();
+        if !unknown.is_empty() {
+            fail("body", unknown_fields(&unknown));
         }
-        let text = |key: &str| map.get(key).and_then(Value::as_str).map(str::trim);
-        let date = match text("date") {
-            None => Some(today),
-            Some(d) => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
+        // Text, absent (missing or null), or refused for its type.
+        let text = |key: &str, fail: &mut dyn FnMut(&str, String)| -> Result<Option<&str>, ()> {
+            match map.get(key) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.trim())),
+                Some(_) => {
+                    fail(key, "must be text (a JSON string)".into());
+                    Err(())
+                }
+            }
+        };
+        let date = match text("date", &mut fail) {
+            Err(()) => None,
+            Ok(None) => Some(today),
+            Ok(Some(d)) => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
                 Ok(date) if date > today => {
                     fail("date", format!("is in the future: today is {today} at the help desk"));
                     None
@@ -106,11 +117,11 @@ impl DemandInput {
             },
         };
         fn word<W: std::str::FromStr<Err = super::vocab::UnknownWord>>(
-            value: Option<&str>,
+            value: Result<Option<&str>, ()>,
             key: &str,
             fail: &mut impl FnMut(&str, String),
         ) -> Option<W> {
-            match value.map(str::parse::<W>) {
+            match value.ok()?.map(str::parse::<W>) {
                 None => {
                     fail(key, "is required".into());
                     None
@@ -123,15 +134,26 @@ impl DemandInput {
                 Some(Ok(w)) => Some(w),
             }
         }
-        let need = word::<Topic>(text("need"), "need", &mut fail);
-        let channel = word::<Channel>(text("channel"), "channel", &mut fail);
-        let requester = word::<Requester>(text("requester"), "requester", &mut fail);
-        let area = text("area").map(str::to_owned);
+        let need = word::<Topic>(text("need", &mut fail), "need", &mut fail);
+        let channel = word::<Channel>(text("channel", &mut fail), "channel", &mut fail);
+        let requester = word::<Requester>(text("requester", &mut fail), "requester", &mut fail);
+        let area = text("area", &mut fail);
+        let area_refused = area.is_err();
+        let area = area.ok().flatten().map(str::to_owned);
         if area.as_deref().is_some_and(|a| !is_slug(a)) {
             fail("area", "must be an area id such as it-rm-municipio-02".into());
         }
-        let number = |key: &str| map.get(key).and_then(Value::as_f64);
-        let point = match (number("lon"), number("lat")) {
+        let mut number = |key: &str| match map.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => Ok(n.as_f64()),
+            Some(_) => {
+                fail(key, "must be a number of degrees".into());
+                Err(())
+            }
+        };
+        let (lon, lat) = (number("lon"), number("lat"));
+        let point = match (lon.unwrap_or_default(), lat.unwrap_or_default()) {
+            _ if lon.is_err() || lat.is_err() => None,
             (None, None) => None,
             (Some(lon), Some(lat)) if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) => {
                 Some([coarsen(lon), coarsen(lat)])
@@ -145,7 +167,7 @@ impl DemandInput {
                 None
             }
         };
-        if area.is_none() && point.is_none() {
+        if area.is_none() && point.is_none() && !area_refused && lon.is_ok() && lat.is_ok() {
             fail(
                 "area",
                 "give the area (an id) or a point (lon, lat) that witgis reduces to its area".into(),
@@ -153,7 +175,13 @@ impl DemandInput {
         }
         let referred_to: Vec<String> = match map.get("referred_to") {
             None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(ids)) => ids.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+            Some(Value::Array(ids)) => match ids.iter().map(Value::as_str).collect::<Option<Vec<&str>>>() {
+                Some(ids) => ids.into_iter().map(str::to_owned).collect(),
+                None => {
+                    fail("referred_to", "every entry must be a resource id (a JSON string)".into());
+                    Vec::new()
+                }
+            },
             Some(_) => {
                 fail("referred_to", "must be a list of resource ids".into());
                 Vec::new()
@@ -169,6 +197,21 @@ impl DemandInput {
             _ => Err(ValidationErrors(errors)),
         }
     }
+}
+
+/// The reason given for unknown fields at these (1-based) positions: how
+/// many and where, never their names.
+fn unknown_fields(positions: &[usize]) -> String {
+    let at = positions.iter().map(usize::to_string).collect::<Vec<_>>().join(", ");
+    let what = match positions.len() {
+        1 => format!("holds an unknown field (field {at} of the object)"),
+        n => format!("holds {n} unknown fields (fields {at} of the object)"),
+    };
+    format!(
+        "{what}, which is not accepted: a demand record holds only {} — never a name, phone number or \
+         free text. Unknown fields are not named here, since a name can itself be personal",
+        FIELDS.join(", ")
+    )
 }
 
 /// A request ready to store: its area resolved (from the point, or checked
@@ -428,17 +471,64 @@ mod tests {
         assert_eq!(d.date, today());
     }
 
+    /// Issue 39 (D11) changed this test: unknown fields were refused by
+    /// name, and a field's name can itself be personal.
     #[test]
-    fn personal_fields_are_refused_by_name() {
+    fn personal_fields_are_refused_without_their_names() {
         let err = DemandInput::from_json(
             &obj(json!({"need": "housing", "channel": "phone", "requester": "other", "area": "it-rm-municipio-02",
-                        "name": "Mario Rossi", "phone": "+39 06 1234567", "notes": "lives alone"})),
+                        "Mario Rossi": true, "phone": "+39 06 1234567", "notes": "lives alone"})),
             today(),
         )
         .unwrap_err();
         let fields: Vec<&str> = err.0.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["name", "phone", "notes"]);
-        assert!(!err.to_string().contains("Mario"), "the refused value is never echoed");
+        assert_eq!(fields, ["body"]);
+        let said = err.to_string();
+        assert!(said.contains("3 unknown fields (fields 5, 6, 7 of the object)"), "{said}");
+        for sent in ["Mario", "Rossi", "notes", "+39", "lives"] {
+            assert!(!said.contains(sent), "{sent} is echoed: {said}");
+        }
+        let one = DemandInput::from_json(&obj(json!({"Anna Bianchi": 1, "need": "housing"})), today())
+            .unwrap_err()
+            .to_string();
+        assert!(one.contains("an unknown field (field 1 of the object)") && !one.contains("Anna"), "{one}");
+    }
+
+    /// Issue 39 (D7): a field of the wrong JSON type was silently replaced
+    /// (a numeric date by today, non-text referrals dropped).
+    #[test]
+    fn wrong_types_are_refused_never_replaced() {
+        let valid = json!({"need": "housing", "channel": "phone", "requester": "other", "area": "it-rm-municipio-02"});
+        let refused = |field: &str, value: Value| -> Vec<String> {
+            let mut body = valid.clone();
+            body[field] = value;
+            match DemandInput::from_json(&obj(body), today()) {
+                Ok(d) => panic!("{field} accepted as {d:?}"),
+                Err(e) => e.0.into_iter().map(|e| e.field).collect(),
+            }
+        };
+        assert_eq!(refused("date", json!(20261123)), ["date"]);
+        assert_eq!(refused("date", json!(["2026-11-23"])), ["date"]);
+        assert_eq!(refused("referred_to", json!([1, null])), ["referred_to"]);
+        assert_eq!(refused("referred_to", json!(["it-rm-csm-sabrata", {}])), ["referred_to"]);
+        assert_eq!(refused("referred_to", json!("it-rm-csm-sabrata")), ["referred_to"]);
+        assert_eq!(refused("need", json!(3)), ["need"]);
+        assert_eq!(refused("channel", json!(true)), ["channel"]);
+        assert_eq!(refused("requester", json!({"x": 1})), ["requester"]);
+        assert_eq!(refused("area", json!(2)), ["area"]);
+        // A point of the wrong type is refused even beside a valid area.
+        assert_eq!(refused("lon", json!("12.5")), ["lon"]);
+        let mut both = valid.clone();
+        both["lon"] = json!(12.5);
+        both["lat"] = json!([41.9]);
+        let err = DemandInput::from_json(&obj(both), today()).unwrap_err();
+        assert_eq!(err.0.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["lat"]);
+        // Null stays "not given": no date is today, no referral is none.
+        let mut nulls = valid.clone();
+        nulls["date"] = Value::Null;
+        nulls["referred_to"] = Value::Null;
+        let d = DemandInput::from_json(&obj(nulls), today()).unwrap();
+        assert_eq!((d.date, d.referred_to.len()), (today(), 0));
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod area_ref;
 pub mod country;
 pub mod demand;
 pub mod hours;
+pub mod outline;
 pub mod provenance;
 pub mod resource;
 pub mod status;
