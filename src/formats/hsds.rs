@@ -13,9 +13,11 @@
 //! identifiers a third party (here, witgis) gives the organization.
 //!
 //! Fields HSDS has no column for (category, country, coordinate precision,
-//! topics, target groups, access, cost, source) travel as `attributes` of the
-//! service, one per value, whose `taxonomy_term` names the witgis property
-//! (`code`) in the `witgis` taxonomy, with the value in `value`.
+//! topics, target groups, access, cost, source, and a status other than open
+//! with its days, move and alerts) travel as `attributes` of the service, one
+//! per value, whose `taxonomy_term` names the witgis property (`code`) in the
+//! `witgis` taxonomy, with the value in `value` (the alerts as their JSON
+//! text). HSDS's own `status` and `alert` say the same for HSDS readers.
 
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -36,8 +38,25 @@ pub const VERSION: &str = "3.0";
 const TAXONOMY: &str = "witgis";
 
 /// Properties carried as attributes, in the order written.
-const ATTRIBUTE_FIELDS: &[&str] =
-    &["category", "country", "coord_precision", "topics", "target_groups", "access", "cost", "source"];
+const ATTRIBUTE_FIELDS: &[&str] = &[
+    "category",
+    "country",
+    "coord_precision",
+    "topics",
+    "target_groups",
+    "access",
+    "cost",
+    "source",
+    "status",
+    "status_since",
+    "status_until",
+    "moved_to",
+    "moved_address",
+    "alerts",
+];
+
+/// Of those, the ones holding a JSON document, carried as its JSON text.
+const JSON_FIELDS: &[&str] = &["alerts"];
 
 /// Of those, the ones holding a list.
 const LIST_FIELDS: &[&str] = &["topics", "target_groups"];
@@ -195,8 +214,19 @@ fn location(r: &Resource, service: &str, organization: &str) -> Vec<Value> {
 fn attributes(r: &Resource, service: &str, props: &Value) -> Vec<Value> {
     let mut out = Vec::new();
     for field in ATTRIBUTE_FIELDS {
+        let json_text: String;
         let values: Vec<&str> = match props.get(*field) {
+            // Open is every record's default: said by HSDS's `status` alone.
+            Some(Value::String(s)) if *field == "status" && s == "open" => Vec::new(),
             Some(Value::String(s)) => vec![s.as_str()],
+            Some(v @ Value::Array(items)) if JSON_FIELDS.contains(field) => {
+                if items.is_empty() {
+                    Vec::new()
+                } else {
+                    json_text = v.to_string();
+                    vec![json_text.as_str()]
+                }
+            }
             Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
             _ => Vec::new(),
         };
