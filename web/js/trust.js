@@ -152,14 +152,17 @@ export function sourceName(lang, s) {
  * (or the freshness with its date), and the sources named by their
  * publisher (and page date), each with its link: "As published by ASL Roma
  * 2 (Guida DSM of 21 Nov 2025), read through a copy; not yet checked by us.
- * Source: ASL Roma 2, page of 21 November 2025 (https://…)". The sources
- * are the record's provenance (its point's aside) when it has one, else
- * the pages its `source` text cites.
+ * Source: https://…" with the pages of the record's provenance (its point's
+ * aside); without provenance, the pages its `source` text cites, each named
+ * by its publisher: "Source: aslroma1.it (https://…)".
  */
 export function trustText(lang, p, today = new Date()) {
   const f = freshness(lang, p.last_verified, today);
   const when = provenanceText(lang, p, today) ?? (f.never ? f.text : `${f.text} (${p.last_verified})`);
   const facts = (Array.isArray(p.provenance) ? p.provenance : []).filter((e) => !pointOnly(e));
-  const named = sources(facts.length ? facts : p.source).map((s) => (s.url ? `${sourceName(lang, s)} (${s.url})` : sourceName(lang, s)));
-  return named.length ? `${when}. ${t(lang, "trust.sourceIs", { v: named.join("; ") })}` : when;
+  // With provenance, its publisher and date are said already: the pages' links follow.
+  const named = facts.length
+    ? [...new Set(sources(facts).flatMap((s) => (s.url ? [s.url] : [])))]
+    : sources(p.source).map((s) => (s.url ? `${sourceName(lang, s)} (${s.url})` : sourceName(lang, s)));
+  return named.length ? `${when}. ${t(lang, "trust.sourceIs", { v: named.join(facts.length ? " " : "; ") })}` : when;
 }
