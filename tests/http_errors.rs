@@ -143,15 +143,7 @@ fn raw(port: u16, bytes: &[u8]) -> Reply {
     stream.write_all(bytes).unwrap();
     let mut out = Vec::new();
     let _ = stream.read_to_end(&mut out);
-    let text = String::from_utf8_lossy(&out).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let mut lines = head.lines();
-    let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    Reply { status, headers, body: body.to_owned() }
+    common::http::parse_reply(&out)
 }
 
 /// Issue 39 (D10): requests that hyper refuses before the router (101

@@ -48,7 +48,13 @@ pub fn request(
     stream.write_all(body.as_bytes())?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw)?;
-    let text = String::from_utf8_lossy(&raw).into_owned();
+    Ok(parse_reply(&raw))
+}
+
+/// A whole HTTP/1.1 reply as read from a socket: status, headers, body
+/// (de-chunked).
+pub fn parse_reply(raw: &[u8]) -> Reply {
+    let text = String::from_utf8_lossy(raw).into_owned();
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let mut lines = head.lines();
     let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|s| s.parse().ok()).unwrap_or(0);
@@ -58,7 +64,7 @@ pub fn request(
         .collect::<Vec<_>>();
     let chunked = headers.iter().any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"));
     let body = if chunked { dechunk(body) } else { body.to_owned() };
-    Ok(Reply { status, headers, body })
+    Reply { status, headers, body }
 }
 
 fn dechunk(mut body: &str) -> String {
