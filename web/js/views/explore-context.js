@@ -1,7 +1,14 @@
 // @ts-check
 // What the explore view's modules share: the store, the text function, the
-// map once made, and the data of the last answers. Filled by `mountExplore`
-// and the bootstrap (app.js); the modules read it when they run.
+// map once made, the data of the last answers, and the actions one module
+// asks of another. Filled by `mountExplore` and the bootstrap (app.js); the
+// modules read it when they run. Imports run one way: explore.js imports the
+// list, details, map and search modules, and they import only this one (and
+// modules outside the view), never each other or explore.js.
+
+import { CATEGORIES } from "../i18n.js";
+import { isApprox } from "../facts.js";
+import { fmtDistance } from "../format.js";
 
 /**
  * @typedef {object} Feature a GeoJSON Feature of a resource, as the API gives it
@@ -78,3 +85,58 @@ export function setStatus(text) {
 export function showError(e) {
   setStatus(ex.tr("status.error", { detail: e.message }));
 }
+
+/**
+ * The API's filter parameters for the state's filters.
+ * @returns {URLSearchParams}
+ */
+export function filterParams() {
+  const { state } = ex;
+  const p = new URLSearchParams();
+  if (state.categories.size !== CATEGORIES.length) p.set("category", [...state.categories].join(","));
+  if (state.country) p.set("country", state.country);
+  if (state.topic) p.set("topic", state.topic);
+  if (state.q) p.set("q", state.q);
+  return p;
+}
+
+/**
+ * The distance to a feature's point; "≈ 2 km" when the point is approximate.
+ * @param {Record<string, any>} p the feature's properties
+ */
+export function distanceText(p) {
+  return fmtDistance(ex.state.lang, p.distance_m, isApprox(p));
+}
+
+/**
+ * An action not wired yet: calling it before `mountExplore` is a bug, said
+ * at once rather than doing nothing.
+ * @param {string} name
+ * @returns {() => never}
+ */
+const unwired = (name) => () => {
+  throw new Error(`explore action ${name} called before mountExplore wired it`);
+};
+
+/**
+ * What the list, details, map and search modules ask of each other and of
+ * the view, wired once by `mountExplore` (explore.js): a module calls
+ * `actions.select(id)` instead of importing the module that selects.
+ */
+export const actions = {
+  /**
+   * Opens the details of a resource (explore-details.js).
+   * @type {(id: string, options?: { fly?: boolean, from?: Element | null, focus?: boolean }) => Promise<void>}
+   */
+  select: unwired("select"),
+  /** Loads the listed resources, the next page with `more` (explore.js). @type {(more?: boolean) => Promise<void>} */
+  loadResources: unwired("loadResources"),
+  /** Sets the point the nearest are measured from (explore.js). @type {(lonlat: [number, number]) => void} */
+  setPoint: unwired("setPoint"),
+  /** Reloads the list and the map for the filters (explore.js). @type {() => void} */
+  reload: unwired("reload"),
+  /** Shows or hides the text filter's chip (explore.js). @type {() => void} */
+  renderTextFilter: unwired("renderTextFilter"),
+  /** Redraws the map's highlighted marks (explore-map.js). @type {() => void} */
+  updateHighlights: unwired("updateHighlights"),
+};

@@ -10,9 +10,7 @@ import { freshness, pointCredit, provenanceText, sourceParts } from "../trust.js
 import { statusLines } from "../status.js";
 import { el } from "../dom.js";
 import { isAbort } from "../api.js";
-import { ex, featureId, remember, showError } from "./explore-context.js";
-import { distanceText } from "./explore-list.js";
-import { updateHighlights } from "./explore-map.js";
+import { actions, distanceText, ex, featureId, remember, showError } from "./explore-context.js";
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
@@ -45,7 +43,7 @@ export async function select(id, { fly = false, from = null, focus = true } = {}
   }
   ex.store.write();
   renderDetails();
-  updateHighlights();
+  actions.updateHighlights();
   for (const b of $("list").querySelectorAll("button[data-id]")) {
     const current = /** @type {HTMLElement} */ (b).dataset.id === id;
     b.toggleAttribute("aria-current", current);
@@ -74,7 +72,7 @@ export function closeDetails() {
   ex.state.selected = null;
   ex.store.write();
   renderDetails();
-  updateHighlights();
+  actions.updateHighlights();
   for (const b of $("list").querySelectorAll("button[aria-current]")) b.removeAttribute("aria-current");
   // The list may have been redrawn since (it follows the map): the same place's entry, if listed.
   const id = /** @type {HTMLElement | null} */ (returnFocus)?.dataset?.id;

@@ -4,20 +4,8 @@
 // distance; and the status line that counts them.
 
 import { symbolDataUrl } from "../symbols.js";
-import { isApprox } from "../facts.js";
-import { fmtDistance } from "../format.js";
 import { freshness, sourceParts } from "../trust.js";
-import { ex, featureId, setStatus } from "./explore-context.js";
-import { select } from "./explore-details.js";
-import { loadResources } from "./explore.js";
-
-/**
- * The distance to a feature's point; "≈ 2 km" when the point is approximate.
- * @param {Record<string, any>} p the feature's properties
- */
-export function distanceText(p) {
-  return fmtDistance(ex.state.lang, p.distance_m, isApprox(p));
-}
+import { actions, distanceText, ex, featureId, setStatus } from "./explore-context.js";
 
 /** Nearest places farther than this (km) are set apart: the desk's radius for alternatives. */
 export const NEAR_KM = 50;
@@ -78,7 +66,7 @@ function entry(f, i, showNearest) {
   dist.textContent = showNearest && p.distance_m != null ? distanceText(p) : "";
   if (showNearest) btn.append(rank, img, name, dist);
   else btn.append(img, name);
-  btn.addEventListener("click", () => select(featureId(f), { fly: true, from: btn }));
+  btn.addEventListener("click", () => actions.select(featureId(f), { fly: true, from: btn }));
   li.append(btn);
   return li;
 }
@@ -119,7 +107,7 @@ export function renderList() {
     const more = Object.assign(document.createElement("button"), { type: "button", className: "more", textContent: tr("list.more", { n: Math.min(left, 100) }) });
     more.addEventListener("click", async () => {
       const shown = ex.resources.length;
-      await loadResources(true);
+      await actions.loadResources(true);
       // The focus goes on to the first new place.
       /** @type {HTMLElement | null} */ (ol.querySelectorAll("li > button[data-id]")[shown])?.focus();
     });

@@ -8,9 +8,7 @@
 import { symbolDataUrl } from "../symbols.js";
 import { approxText, isApprox } from "../facts.js";
 import { SHOW_CLUSTERS, SHOW_NOTHING, SHOW_POINTS, clusterMarker, pointMarker, rankMarker, resourceTiles, stackMarker } from "../map.js";
-import { ex, featureId, remember, showError } from "./explore-context.js";
-import { select } from "./explore-details.js";
-import { filterParams, setPoint } from "./explore.js";
+import { actions, ex, featureId, filterParams, remember, showError } from "./explore-context.js";
 import { isAbort } from "../api.js";
 import { deskMarks } from "./desk.js";
 
@@ -106,7 +104,7 @@ export async function openStack(key, from = null, focus = true) {
     const sub = Object.assign(document.createElement("span"), { className: "sub", textContent: tr(`category.${f.properties.category}`) });
     name.append(sub);
     btn.append(img, name);
-    btn.addEventListener("click", () => select(featureId(f), { from: from ?? btn }));
+    btn.addEventListener("click", () => actions.select(featureId(f), { from: from ?? btn }));
     const li = document.createElement("li");
     li.append(btn);
     ul.append(li);
@@ -240,8 +238,8 @@ export async function exploreClick(e) {
   } else if (hit?.properties.stack) {
     openStack(hit.properties.stack, map.getCanvas());
   } else if (hit) {
-    select(hit.properties.id, { from: map.getCanvas() });
+    actions.select(hit.properties.id, { from: map.getCanvas() });
   } else {
-    setPoint([e.lngLat.lng, e.lngLat.lat]);
+    actions.setPoint([e.lngLat.lng, e.lngLat.lat]);
   }
 }

@@ -6,9 +6,7 @@
 import { combobox, noteOption } from "../combobox.js";
 import { symbolDataUrl } from "../symbols.js";
 import { isAbort } from "../api.js";
-import { ex, featureId, remember } from "./explore-context.js";
-import { select } from "./explore-details.js";
-import { reload, renderTextFilter, setPoint } from "./explore.js";
+import { actions, ex, featureId, remember } from "./explore-context.js";
 
 /** @typedef {import("./explore-context.js").Feature} Feature */
 
@@ -52,9 +50,9 @@ function pick(i) {
   remember([f]);
   if (f.geometry) {
     map?.easeTo({ center: f.geometry.coordinates, zoom: Math.max(map.getZoom(), 12) });
-    setPoint(f.geometry.coordinates);
+    actions.setPoint(f.geometry.coordinates);
   }
-  select(featureId(f), { from: input() });
+  actions.select(featureId(f), { from: input() });
 }
 
 /** @param {string} text */
@@ -88,7 +86,7 @@ export function bindSearch() {
     e.preventDefault();
     box.close();
     ex.state.q = input().value.trim();
-    renderTextFilter();
-    reload();
+    actions.renderTextFilter();
+    actions.reload();
   });
 }

@@ -8,9 +8,9 @@ import { MIXED, symbolDataUrl } from "../symbols.js";
 import { fillSelect } from "../dom.js";
 import { isAbort } from "../api.js";
 import { refer } from "./desk.js";
-import { ex, remember, setStatus, showError } from "./explore-context.js";
+import { actions, ex, filterParams, remember, setStatus, showError } from "./explore-context.js";
 import { renderList } from "./explore-list.js";
-import { closeDetails, renderDetails } from "./explore-details.js";
+import { closeDetails, renderDetails, select } from "./explore-details.js";
 import { closeStack, localiseStacks, stackOpen, updateHighlights, updateMapData } from "./explore-map.js";
 import { bindSearch } from "./explore-search.js";
 
@@ -22,16 +22,6 @@ const UNLOCATED_LIMIT = 1000;
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const input = (/** @type {string} */ id) => /** @type {HTMLInputElement} */ ($(id));
 
-/** The API's filter parameters for the state's filters. */
-export function filterParams() {
-  const { state } = ex;
-  const p = new URLSearchParams();
-  if (state.categories.size !== CATEGORIES.length) p.set("category", [...state.categories].join(","));
-  if (state.country) p.set("country", state.country);
-  if (state.topic) p.set("topic", state.topic);
-  if (state.q) p.set("q", state.q);
-  return p;
-}
 
 /** Loads the count of resources per category, for the legend. */
 export async function loadCategories() {
@@ -268,6 +258,7 @@ export function renderExplore() {
  */
 export function mountExplore({ store, getJson, tr, onReset }) {
   Object.assign(ex, { store, state: store.state, getJson, tr });
+  Object.assign(actions, { select, loadResources, setPoint, reload, renderTextFilter, updateHighlights });
   const { state } = ex;
   bindSearch();
   $("country").addEventListener("change", (e) => {
