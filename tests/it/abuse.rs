@@ -3,8 +3,7 @@
 //! limited (429 problem+json with Retry-After), expired tokens refused.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
+use crate::common;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -18,7 +17,7 @@ use witgis::auth::{Role, hash_token};
 use witgis::clock::Clock;
 use witgis::state::AppState;
 
-use common::TestDb;
+use crate::common::TestDb;
 
 fn at(t: &str) -> chrono::DateTime<chrono::Utc> {
     t.parse().unwrap()

@@ -2,8 +2,7 @@
 //! Uses the 15 Rome-like municipi drawn for the tests (tests/fixtures), and
 //! the real ones shipped in data/ where the seed's real points are checked.
 
-mod common;
-
+use crate::common;
 use std::process::Command;
 
 use axum::body::Body;
@@ -12,7 +11,7 @@ use http_body_util::BodyExt;
 use tower::ServiceExt;
 use witgis::model::Category;
 
-use common::{ROME_MUNICIPI as MUNICIPI, rome_municipi as municipi};
+use crate::common::{ROME_MUNICIPI as MUNICIPI, rome_municipi as municipi};
 
 /// The shipped municipi (OpenStreetMap), which a fresh store is seeded with.
 fn real_municipi() -> Vec<witgis::model::Area> {

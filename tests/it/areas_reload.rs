@@ -4,12 +4,10 @@
 //! (NOTIFY), and the command says so.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::process::Command;
 
-use common::http::{Server, eventually};
-use common::pg;
+use crate::common::http::{Server, eventually};
+use crate::common::pg;
 
 fn area_ids(server: &Server) -> Vec<String> {
     let fc = server.call("GET", "/api/areas", &[], "").json();

@@ -4,13 +4,12 @@
 //! when restored. PostGIS is pointed to pg_dump.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
+use crate::common;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use common::http::{Server, create_token};
+use crate::common::http::{Server, create_token};
 use serde_json::json;
 
 fn witgis(args: &[&str]) -> std::process::Output {

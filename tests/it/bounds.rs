@@ -3,8 +3,7 @@
 //! clock readings, never in seconds), and the real binary closing slow and
 //! idle connections while still answering within its connection limit.
 
-mod common;
-
+use crate::common;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicU64, Ordering};

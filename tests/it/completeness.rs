@@ -4,8 +4,7 @@
 //! the seed GeoJSON read here directly.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
+use crate::common;
 use std::path::Path;
 use std::sync::Arc;
 

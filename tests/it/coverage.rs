@@ -2,8 +2,7 @@
 //! and the HTTP API (JSON, CSV, GeoJSON, bad parameters).
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
+use crate::common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use geo::{Destination, Geodesic, Point};

@@ -8,8 +8,7 @@
 //! predicates written out by hand in Rust, sharing no code with the filter.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
+use crate::common;
 use std::collections::BTreeSet;
 
 use axum::body::Body;

@@ -7,8 +7,7 @@
 //! multiple of 5.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
+use crate::common;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -22,7 +21,7 @@ use witgis::auth::{Role, hash_token};
 use witgis::clock::Clock;
 use witgis::state::AppState;
 
-use common::TestDb;
+use crate::common::TestDb;
 
 macro_rules! suite {
     ($($case:ident),* $(,)?) => {

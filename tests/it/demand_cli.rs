@@ -2,8 +2,7 @@
 //! CSV, and a server's logs hold nothing a caller sent.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
+use crate::common;
 use std::process::Command;
 
 use witgis::model::Topic;

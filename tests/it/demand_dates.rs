@@ -3,8 +3,7 @@
 //! an injected clock; a date after that day is refused. Over both stores.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
+use crate::common;
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -16,7 +15,7 @@ use witgis::auth::{Role, hash_token};
 use witgis::clock::Clock;
 use witgis::state::AppState;
 
-use common::TestDb;
+use crate::common::TestDb;
 
 fn at(t: &str) -> chrono::DateTime<chrono::Utc> {
     t.parse().unwrap()

@@ -3,8 +3,7 @@
 //! reference facts give (rome-zones.csv, rome-quarters.csv), with and
 //! without municipio outlines loaded.
 
-mod common;
-
+use crate::common;
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -20,18 +19,11 @@ async fn app(boundaries: bool) -> (axum::Router, tempfile::TempDir) {
         witgis::store::open(&format!("sqlite://{}", dir.path().join("d.db").display())).await.expect("store");
     store.seed_once(&witgis::store::seed().expect("seed")).await.expect("seed");
     if boundaries {
-        let areas = witgis::formats::areas::read(include_str!("fixtures/rome-municipi-boxes.geojson"))
+        let areas = witgis::formats::areas::read(include_str!("../fixtures/rome-municipi-boxes.geojson"))
             .expect("boxes");
         store.import_areas(&areas).await.expect("areas");
     }
-    let state = Arc::new(
-        witgis::state::AppState::load(
-            store,
-            Arc::new(witgis::reference::ReferenceData::load().expect("reference data")),
-        )
-        .await
-        .expect("load"),
-    );
+    let state = Arc::new(witgis::state::AppState::load(store, common::reference()).await.expect("load"));
     (witgis::http::router(state), dir)
 }
 
@@ -302,7 +294,7 @@ async fn competent_services_are_ordered_csm_then_other_sites_then_phone() {
 /// whether a source or GeoNames gives it a point). Read from the file, not
 /// from the search code.
 fn rows_named(name: &str) -> Vec<(String, Vec<String>, bool)> {
-    include_str!("../data/rome-quarters.tsv")
+    include_str!("../../data/rome-quarters.tsv")
         .lines()
         .filter(|l| !l.starts_with('#') && !l.starts_with("id\t"))
         .map(|l| l.split('\t').collect::<Vec<_>>())

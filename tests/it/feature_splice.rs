@@ -3,8 +3,7 @@
 //! over the shipped records, over random records (opening hours, no place,
 //! quotes, backslashes and any Unicode in the text), and through HTTP.
 
-mod common;
-
+use crate::common;
 use axum::body::Body;
 use http_body_util::BodyExt;
 use proptest::prelude::*;

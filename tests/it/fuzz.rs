@@ -4,8 +4,7 @@
 //! nothing is stored from a refused input (over both stores).
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
+use crate::common;
 use std::sync::Arc;
 
 use axum::body::Body;

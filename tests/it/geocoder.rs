@@ -3,11 +3,10 @@
 //! answered with the built-in places and a note, the cache, the request rate,
 //! what is sent upstream, and nothing sent when no geocoder is configured.
 
-mod common;
-
+use crate::common;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
@@ -15,6 +14,8 @@ use axum::http::{HeaderMap, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
+use tokio::sync::Notify;
+use tokio::time::Instant;
 use tower::ServiceExt;
 use witgis::geocoder::{Geocoder, Settings, parse_url};
 
@@ -33,6 +34,7 @@ enum Mode {
 struct Seen {
     params: Vec<(String, String)>,
     headers: Vec<(String, String)>,
+    /// When, on the test's clock (paused in the tests of time).
     at: Instant,
 }
 
@@ -40,9 +42,14 @@ struct Seen {
 struct Fake {
     mode: Mutex<Mode>,
     hits: AtomicUsize,
+    /// Told of every request received.
+    hit: Notify,
     seen: Mutex<Vec<Seen>>,
     /// Where the "same" address as a built-in one lies (a few metres off it).
     near: Mutex<[f64; 2]>,
+    /// The test's runtime, whose clock stamps each request (a test without
+    /// one reads the real clock).
+    test: Option<tokio::runtime::Handle>,
 }
 
 impl Fake {
@@ -50,8 +57,10 @@ impl Fake {
         let fake = Arc::new(Fake {
             mode: Mutex::new(mode),
             hits: AtomicUsize::new(0),
+            hit: Notify::new(),
             seen: Mutex::new(Vec::new()),
             near: Mutex::new([12.48, 41.87]),
+            test: tokio::runtime::Handle::try_current().ok(),
         });
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         listener.set_nonblocking(true).expect("non-blocking");
@@ -75,14 +84,53 @@ impl Fake {
     fn seen(&self) -> Vec<Seen> {
         self.seen.lock().expect("lock").clone()
     }
+
+    /// Waits until `n` requests have arrived.
+    async fn until_hits(&self, n: usize) {
+        loop {
+            let told = self.hit.notified();
+            if self.hits() >= n {
+                return;
+            }
+            told.await;
+        }
+    }
+}
+
+/// Holds the test's paused clock still: while a blocking task runs, tokio
+/// never advances a paused clock by itself (`tokio::time::pause`, "Preventing
+/// auto-advance"), so that time moves only by `tokio::time::advance` and a
+/// timeout cannot fire while a request is still on its way over the socket.
+struct HoldClock(Option<std::sync::mpsc::Sender<()>>);
+
+impl HoldClock {
+    fn new() -> HoldClock {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        tokio::task::spawn_blocking(move || {
+            let _ = rx.recv();
+        });
+        HoldClock(Some(tx))
+    }
+}
+
+impl Drop for HoldClock {
+    fn drop(&mut self) {
+        // Closing the channel ends the blocking task.
+        self.0.take();
+    }
 }
 
 async fn search(State(fake): State<Arc<Fake>>, RawQuery(q): RawQuery, headers: HeaderMap) -> Response {
-    fake.hits.fetch_add(1, Ordering::SeqCst);
     let params = form_urlencoded::parse(q.unwrap_or_default().as_bytes()).into_owned().collect();
     let headers =
         headers.iter().map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or("").to_owned())).collect();
-    fake.seen.lock().expect("lock").push(Seen { params, headers, at: Instant::now() });
+    let at = {
+        let _test = fake.test.as_ref().map(tokio::runtime::Handle::enter);
+        Instant::now()
+    };
+    fake.seen.lock().expect("lock").push(Seen { params, headers, at });
+    fake.hits.fetch_add(1, Ordering::SeqCst);
+    fake.hit.notify_waiters();
     let mode = *fake.mode.lock().expect("lock");
     match mode {
         Mode::Silent => std::future::pending().await,
@@ -245,11 +293,11 @@ async fn a_repeated_query_is_answered_from_the_cache() {
     assert_eq!(fake.hits(), 2);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn at_most_one_request_per_interval_and_the_rest_skipped_as_busy() {
+    let _clock = HoldClock::new();
     let (fake, base) = Fake::start(Mode::Answer);
-    // A minute between requests: waiting one's turn and being answered at
-    // once cannot be confused, however slow the machine.
+    // A minute between requests.
     let (slow, _d1) = app(Some(geocoder(&base, PATIENT_MS, 60_000))).await;
     let (status, first) = get(&slow, "/api/places?q=roma%20uno").await;
     assert_eq!((status, first["geocoder"].as_str()), (StatusCode::OK, Some("ok")), "{first}");
@@ -260,40 +308,60 @@ async fn at_most_one_request_per_interval_and_the_rest_skipped_as_busy() {
         let app = slow.clone();
         tokio::spawn(async move { get(&app, q).await })
     };
-    let (two, three) = (ask("/api/places?q=roma%20due"), ask("/api/places?q=roma%20tre"));
-    while !two.is_finished() && !three.is_finished() {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let (done, waiting) = if two.is_finished() { (two, three) } else { (three, two) };
-    let (status, busy) = done.await.expect("the answered query");
+    let (mut two, mut three) = (ask("/api/places?q=roma%20due"), ask("/api/places?q=roma%20tre"));
+    let (done, waiting) = tokio::select! {
+        done = &mut two => (done, three),
+        done = &mut three => (done, two),
+    };
+    let (status, busy) = done.expect("the answered query");
     assert_eq!((status, busy["geocoder"].as_str()), (StatusCode::OK, Some("busy")), "{busy}");
     assert!(busy["notes"][0].as_str().unwrap_or("").contains("request rate"), "{busy}");
     assert!(!busy["features"].as_array().expect("features").is_empty(), "built-in places still listed");
     assert!(!waiting.is_finished(), "the other query waits its turn");
     assert_eq!(fake.hits(), 1, "nothing sent before its turn");
-    waiting.abort();
+    // Its turn comes a minute after the first request: then it is sent.
+    tokio::time::advance(Duration::from_secs(60)).await;
+    let (status, waited) = waiting.await.expect("the waiting query");
+    assert_eq!((status, waited["geocoder"].as_str()), (StatusCode::OK, Some("ok")), "{waited}");
+    assert_eq!(fake.hits(), 2);
 
-    // With one second between requests, the second is sent a second after
-    // the first at the earliest (measured from before the first was asked).
+    // With one second between requests, the second is sent exactly a second
+    // after the first, on the test's clock, and not a moment before.
     let (fake, base) = Fake::start(Mode::Answer);
     let (paced, _d2) = app(Some(geocoder(&base, PATIENT_MS, 1000))).await;
     let before = Instant::now();
-    let (a, b) =
-        tokio::join!(get(&paced, "/api/places?q=roma%20uno"), get(&paced, "/api/places?q=roma%20due"));
+    let ask = |q: &'static str| {
+        let app = paced.clone();
+        tokio::spawn(async move { get(&app, q).await })
+    };
+    let (a, b) = (ask("/api/places?q=roma%20uno"), ask("/api/places?q=roma%20due"));
+    fake.until_hits(1).await;
+    tokio::time::advance(Duration::from_millis(999)).await;
+    assert_eq!(fake.hits(), 1, "the second is not sent before its turn");
+    tokio::time::advance(Duration::from_millis(1)).await;
+    let (a, b) = (a.await.expect("first"), b.await.expect("second"));
     assert_eq!((a.1["geocoder"].as_str(), b.1["geocoder"].as_str()), (Some("ok"), Some("ok")));
-    let seen = fake.seen();
-    assert_eq!(seen.len(), 2);
-    let second = seen.iter().map(|s| s.at).max().expect("two requests");
-    assert!(second.duration_since(before) >= Duration::from_millis(1000), "sent {:?} after", second - before);
+    let sent: Vec<Duration> = fake.seen().iter().map(|s| s.at - before).collect();
+    assert_eq!(sent, [Duration::ZERO, Duration::from_secs(1)]);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_geocoder_that_never_answers_times_out_and_the_built_in_places_still_come() {
+    let _clock = HoldClock::new();
     let (fake, base) = Fake::start(Mode::Silent);
     let (plain, _d1) = app(None).await;
     let (app, _d2) = app(Some(geocoder(&base, 300, 0))).await;
-    // The stand-in never answers: that an answer comes at all is the timeout.
-    let (status, fc) = get(&app, Q).await;
+    // The stand-in takes the request and never answers: the answer comes
+    // when the timeout (300 ms on the test's clock) has passed, not before.
+    let asked = {
+        let app = app.clone();
+        tokio::spawn(async move { get(&app, Q).await })
+    };
+    fake.until_hits(1).await;
+    tokio::time::advance(Duration::from_millis(299)).await;
+    assert!(!asked.is_finished(), "no answer before the timeout");
+    tokio::time::advance(Duration::from_millis(1)).await;
+    let (status, fc) = asked.await.expect("answered");
     assert_eq!(status, StatusCode::OK);
     assert_eq!(fc["geocoder"], "unavailable");
     assert!(fc["notes"][0].as_str().unwrap_or("").contains("not available"), "{fc}");

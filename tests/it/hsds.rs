@@ -6,8 +6,7 @@
 //! export is byte-identical.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
+use crate::common;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::process::{Command, Output};

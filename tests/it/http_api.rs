@@ -1,7 +1,6 @@
 //! The HTTP API over the seeded embedded store, through the real router.
 
-mod common;
-
+use crate::common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;

@@ -5,9 +5,8 @@
 //! demand parameters never repeat the value sent.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::http::{Reply, Server, create_token};
+use crate::common;
+use crate::common::http::{Reply, Server, create_token};
 use serde_json::json;
 
 fn assert_problem(reply: &Reply, status: u16) -> serde_json::Value {

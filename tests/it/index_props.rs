@@ -1,8 +1,7 @@
 //! Property tests: the snapshot's nearest, radius and bbox answers equal a
 //! brute-force scan over random data, including near the poles and ±180°.
 
-mod common;
-
+use crate::common;
 use proptest::prelude::*;
 use witgis::index::{BBox, Filter, Snapshot};
 use witgis::model::{Category, Resource, Topic};

@@ -5,8 +5,7 @@
 //! read the real binary in `tests/clients/`.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
+use crate::common;
 use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 

@@ -3,6 +3,7 @@
 //! `data/resources.geojson` itself; the fixture's are checked by hand.
 #![allow(clippy::unwrap_used)]
 
+use crate::common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
@@ -41,14 +42,7 @@ fn witgis(args: &[&str], db: &Path) -> std::process::Output {
 
 async fn app_over(db: &Path) -> axum::Router {
     let store = witgis::store::open(&format!("sqlite://{}", db.display())).await.unwrap();
-    witgis::http::router(Arc::new(
-        witgis::state::AppState::load(
-            store,
-            Arc::new(witgis::reference::ReferenceData::load().expect("reference data")),
-        )
-        .await
-        .unwrap(),
-    ))
+    witgis::http::router(Arc::new(witgis::state::AppState::load(store, common::reference()).await.unwrap()))
 }
 
 /// A store holding the quality fixture and its two test areas.

@@ -1,8 +1,7 @@
 //! The help-desk referral: competent centres by catchment area, nearest
 //! alternatives for a need, opening hours, after-hours options.
 
-mod common;
-
+use crate::common;
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -19,7 +18,7 @@ use witgis::referral::{Origin, Reach, Request as Ask, refer};
 /// outlines): enough to put the seed's centres and the quarters tested here
 /// in the municipio the facts give.
 fn municipi() -> Vec<witgis::model::Area> {
-    let text = include_str!("fixtures/rome-municipi-boxes.geojson");
+    let text = include_str!("../fixtures/rome-municipi-boxes.geojson");
     witgis::formats::areas::read(text).expect("municipi")
 }
 

@@ -2,13 +2,11 @@
 //! database (LISTEN/NOTIFY), and a database that goes away and comes back.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::process::Command;
 use std::time::Instant;
 
-use common::http::{Reply, Server, create_token, eventually};
-use common::pg::{self, Cluster};
+use crate::common::http::{Reply, Server, create_token, eventually};
+use crate::common::pg::{self, Cluster};
 use serde_json::json;
 
 fn feature(id: &str, lon: f64, lat: f64) -> String {

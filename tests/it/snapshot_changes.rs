@@ -3,8 +3,7 @@
 //! records — through `Versioned::apply` and through the application state's
 //! two swapped copies, with readers holding old copies along the way.
 
-mod common;
-
+use crate::common;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

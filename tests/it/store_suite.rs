@@ -4,8 +4,7 @@
 //! then the HTTP write API over each store.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
+use crate::common;
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -21,7 +20,7 @@ use witgis::model::demand::{Channel, NewDemand, Requester};
 use witgis::state::AppState;
 use witgis::store::{StoreError, Write};
 
-use common::TestDb;
+use crate::common::TestDb;
 
 macro_rules! suite {
     ($($case:ident),* $(,)?) => {
@@ -1448,7 +1447,7 @@ async fn status_and_alerts_round_trip(db: TestDb) {
 
 /// Rome's municipi boxes of the referral tests (not the real outlines).
 fn municipi_boxes() -> Vec<witgis::model::Area> {
-    witgis::formats::areas::read(include_str!("fixtures/rome-municipi-boxes.geojson")).unwrap()
+    witgis::formats::areas::read(include_str!("../fixtures/rome-municipi-boxes.geojson")).unwrap()
 }
 
 fn csm_at(id: &str, lon: f64, lat: f64, extra: Value) -> String {

@@ -5,8 +5,7 @@
 //! here apart from `witgis::tiles`. GDAL and MapLibre read the bytes (see
 //! tests/clients and tests/e2e/tiles.test.mjs).
 
-mod common;
-
+use crate::common;
 use std::collections::HashMap;
 
 use axum::body::Body;
