@@ -4,6 +4,7 @@ pub mod areas;
 pub mod basemap;
 pub mod config;
 pub mod coverage;
+pub mod cors;
 pub mod demand;
 pub mod error;
 pub mod extract;
