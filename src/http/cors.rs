@@ -2,8 +2,12 @@
 //! Features): any web page may GET them, as Open Referral's profile asks
 //! (`Access-Control-Allow-Origin: *`, no key). Only GET and HEAD answers
 //! carry it and a preflight grants only GET and HEAD, so writes sharing a
-//! path (OGC items) stay same-origin; no other route has this layer (never
-//! the writes under /api nor the demand log).
+//! path (OGC items) stay same-origin; no other path gets it (never the
+//! writes under /api nor the demand log).
+//!
+//! One layer of the whole application, scoped by path: a layer on the
+//! routes alone would never see an OPTIONS request, which the router's
+//! method-not-allowed fallback answers first.
 
 use axum::extract::Request;
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -16,9 +20,20 @@ pub const METHODS: &str = "GET, HEAD";
 /// How long a browser may keep a preflight's answer, in seconds.
 pub const MAX_AGE_S: u32 = 86_400;
 
-/// The layer's function: answers a preflight for GET or HEAD itself, and
-/// marks GET and HEAD answers readable from any origin.
+/// The path prefixes of the public read-only APIs.
+pub const PUBLIC: [&str; 2] = ["/hsds", "/ogcapi"];
+
+/// Is this path under one of [`PUBLIC`]?
+pub fn is_public(path: &str) -> bool {
+    PUBLIC.iter().any(|p| path.strip_prefix(p).is_some_and(|rest| rest.is_empty() || rest.starts_with('/')))
+}
+
+/// The layer's function: on [`PUBLIC`] paths, answers a preflight for GET
+/// or HEAD itself, and marks GET and HEAD answers readable from any origin.
 pub async fn public_reads(request: Request, next: Next) -> Response {
+    if !is_public(request.uri().path()) {
+        return next.run(request).await;
+    }
     let method = request.method().clone();
     if method == Method::OPTIONS {
         let asked = request.headers().get(header::ACCESS_CONTROL_REQUEST_METHOD);
@@ -50,4 +65,19 @@ fn preflight(asked_headers: Option<HeaderValue>) -> Response {
     headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from(MAX_AGE_S));
     headers.insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, OPTIONS"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_public;
+
+    #[test]
+    fn only_the_public_apis_are_public() {
+        for path in ["/hsds", "/hsds/", "/hsds/services/x", "/ogcapi", "/ogcapi/collections"] {
+            assert!(is_public(path), "{path}");
+        }
+        for path in ["/", "/api/demand", "/api/resources", "/hsdsx", "/ogcapix/a", "/index.html"] {
+            assert!(!is_public(path), "{path}");
+        }
+    }
 }

@@ -50,7 +50,6 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(get_taxonomy))
         .routes(routes!(list_taxonomy_terms))
         .routes(routes!(get_taxonomy_term))
-        .layer(axum::middleware::from_fn(super::cors::public_reads))
 }
 
 /// `GET /hsds`: the same as `GET /hsds/`.
@@ -113,7 +112,10 @@ impl Paging {
         let total = items.len() as u64;
         let pages = total.div_ceil(per_page);
         if page > pages.max(1) {
-            return Err(bad("page", format!("is past the last page ({}) at per_page={per_page}", pages.max(1))));
+            return Err(bad(
+                "page",
+                format!("is past the last page ({}) at per_page={per_page}", pages.max(1)),
+            ));
         }
         let start = usize::try_from((page - 1) * per_page).unwrap_or(usize::MAX);
         let contents: Vec<Value> = items.iter().skip(start).take(per_page as usize).map(show).collect();
@@ -192,19 +194,29 @@ impl RecordFilter {
             search: search_param(params),
             term: uuid_param(params, "taxonomy_term_id", "a taxonomy term id as /hsds/taxonomy_terms lists"),
             taxonomy: uuid_param(params, "taxonomy_id", "a taxonomy id as /hsds/taxonomies lists"),
-            organization: uuid_param(params, "organization_id", "an organization id as /hsds/organizations lists"),
+            organization: uuid_param(
+                params,
+                "organization_id",
+                "an organization id as /hsds/organizations lists",
+            ),
             ..RecordFilter::default()
         };
         if let Some(raw) = params.one("modified_after") {
             let text = raw.trim();
-            let moment = DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc)).ok().or_else(|| {
-                NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc())
-            });
+            let moment =
+                DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc)).ok().or_else(|| {
+                    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                        .ok()
+                        .and_then(|d| d.and_hms_opt(0, 0, 0))
+                        .map(|t| t.and_utc())
+                });
             match moment {
                 Some(t) => f.modified_after = Some(t),
                 None => params.fail(
                     "modified_after",
-                    format!("'{raw}' is not a date and time like 2026-11-23T09:30:00Z (or a day like 2026-11-23)"),
+                    format!(
+                        "'{raw}' is not a date and time like 2026-11-23T09:30:00Z (or a day like 2026-11-23)"
+                    ),
                 ),
             }
         }
@@ -238,8 +250,13 @@ impl RecordFilter {
     fn matches(&self, current: &Versioned, slot: u32) -> bool {
         let r = current.snapshot().index().resource(slot);
         if let Some(needle) = &self.search {
-            let fields =
-                [Some(r.name.as_str()), r.name_en.as_deref(), r.description.as_deref(), r.address.as_deref(), r.city.as_deref()];
+            let fields = [
+                Some(r.name.as_str()),
+                r.name_en.as_deref(),
+                r.description.as_deref(),
+                r.address.as_deref(),
+                r.city.as_deref(),
+            ];
             if !contains(needle, &fields) {
                 return false;
             }
@@ -264,8 +281,13 @@ impl RecordFilter {
         }
         match &self.near {
             // Within the distance of the postcode's centre, whatever its own.
-            Some((centre, metres)) => r.point().is_some_and(|p| crate::sphere::geodesic_m(*centre, p) <= *metres),
-            None => self.postcode.as_ref().is_none_or(|key| r.postcode.as_deref().map(postcode_key).as_ref() == Some(key)),
+            Some((centre, metres)) => {
+                r.point().is_some_and(|p| crate::sphere::geodesic_m(*centre, p) <= *metres)
+            }
+            None => self
+                .postcode
+                .as_ref()
+                .is_none_or(|key| r.postcode.as_deref().map(postcode_key).as_ref() == Some(key)),
         }
     }
 
@@ -376,7 +398,15 @@ pub async fn list_services(
 ) -> Result<Json<Value>, ApiError> {
     let allowed = [
         &PAGING[..],
-        &["search", "taxonomy_term_id", "taxonomy_id", "organization_id", "modified_after", "minimal", "full"],
+        &[
+            "search",
+            "taxonomy_term_id",
+            "taxonomy_id",
+            "organization_id",
+            "modified_after",
+            "minimal",
+            "full",
+        ],
     ]
     .concat();
     let mut params = Params::parse(query.as_deref(), &allowed);
@@ -542,7 +572,16 @@ pub async fn list_service_at_locations(
 ) -> Result<Json<Value>, ApiError> {
     let allowed = [
         &PAGING[..],
-        &["search", "taxonomy_term_id", "taxonomy_id", "organization_id", "modified_after", "full", "postcode", "proximity"],
+        &[
+            "search",
+            "taxonomy_term_id",
+            "taxonomy_id",
+            "organization_id",
+            "modified_after",
+            "full",
+            "postcode",
+            "proximity",
+        ],
     ]
     .concat();
     let mut params = Params::parse(query.as_deref(), &allowed);
@@ -604,7 +643,9 @@ pub async fn list_taxonomies(RawQuery(query): RawQuery) -> Result<Json<Value>, A
     let items: Vec<Value> = Taxonomy::ALL
         .iter()
         .map(|t| t.object())
-        .filter(|o| search.as_ref().is_none_or(|s| contains(s, &[o["name"].as_str(), o["description"].as_str()])))
+        .filter(|o| {
+            search.as_ref().is_none_or(|s| contains(s, &[o["name"].as_str(), o["description"].as_str()]))
+        })
         .collect();
     paging.envelope(&items, Value::clone)
 }
@@ -671,9 +712,9 @@ pub async fn list_taxonomy_terms(RawQuery(query): RawQuery) -> Result<Json<Value
         .filter(|_| parent.is_none())
         .filter(|t| taxonomy.is_none_or(|id| t["taxonomy_id"] == id.to_string()))
         .filter(|t| {
-            search
-                .as_ref()
-                .is_none_or(|s| contains(s, &[t["code"].as_str(), t["name"].as_str(), t["description"].as_str()]))
+            search.as_ref().is_none_or(|s| {
+                contains(s, &[t["code"].as_str(), t["name"].as_str(), t["description"].as_str()])
+            })
         })
         .collect();
     paging.envelope(&items, Value::clone)
@@ -693,8 +734,9 @@ pub async fn list_taxonomy_terms(RawQuery(query): RawQuery) -> Result<Json<Value
 )]
 pub async fn get_taxonomy_term(path: Result<Path<String>, PathRejection>) -> Result<Json<Value>, ApiError> {
     let Path(id) = path.map_err(|e| bad("id", e.body_text()))?;
-    let wanted = Uuid::parse_str(&id)
-        .map_err(|_| bad("id", "must be an HSDS taxonomy term id (a UUID) as /hsds/taxonomy_terms lists".into()))?;
+    let wanted = Uuid::parse_str(&id).map_err(|_| {
+        bad("id", "must be an HSDS taxonomy term id (a UUID) as /hsds/taxonomy_terms lists".into())
+    })?;
     all_terms()
         .into_iter()
         .find(|t| t["id"] == wanted.to_string())

@@ -68,8 +68,6 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(queryables))
         .routes(routes!(items, create_item))
         .routes(routes!(item, replace_item, patch_item, delete_item))
-        // Reads from any origin; the writes on the same paths stay same-origin.
-        .layer(axum::middleware::from_fn(super::cors::public_reads))
 }
 
 /// A link object.
