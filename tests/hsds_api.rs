@@ -348,7 +348,7 @@ async fn filters_match_an_independent_reading_of_the_seed_data() {
     let term = |taxonomy: &str, code: &str| {
         terms.iter().find(|t| t["taxonomy"] == taxonomy && t["code"] == code).cloned()
     };
-    for (_, f) in &seed {
+    for f in seed.values() {
         let p = &f["properties"];
         assert!(term("witgis categories", p["category"].as_str().unwrap()).is_some(), "{p}");
         for t in p["topics"].as_array().into_iter().flatten() {

@@ -275,7 +275,7 @@ impl RecordFilter {
             return false;
         }
         if let Some(after) = self.modified_after {
-            if !current.meta(slot).is_some_and(|m| m.updated_at >= after) {
+            if current.meta(slot).is_none_or(|m| m.updated_at < after) {
                 return false;
             }
         }
