@@ -266,7 +266,7 @@ fn our_id(service: &Value) -> String {
 async fn all(app: &axum::Router, list: &str, query: &str) -> Vec<Value> {
     let mut out = Vec::new();
     for page in 1.. {
-        let body = ok(app, &format!("/hsds/{list}?per_page=100&page={page}&{query}")).await;
+        let body = ok(app, &format!("/hsds/{list}?per_page=500&page={page}&{query}")).await;
         out.extend(body["contents"].as_array().unwrap().iter().cloned());
         if body["last_page"] == true {
             break;
@@ -275,18 +275,21 @@ async fn all(app: &axum::Router, list: &str, query: &str) -> Vec<Value> {
     out
 }
 
-/// Our ids of the services a services query lists (compiled by default).
-async fn service_ids(app: &axum::Router, query: &str) -> BTreeSet<String> {
-    all(app, "services", query).await.iter().map(our_id).collect()
+/// Our id of each HSDS service id, read once from the compiled services.
+async fn our_ids(app: &axum::Router) -> BTreeMap<String, String> {
+    all(app, "services", "").await.iter().map(|s| (s["id"].as_str().unwrap().to_owned(), our_id(s))).collect()
+}
+
+/// Our ids of the services a services query lists.
+async fn service_ids(app: &axum::Router, ids: &BTreeMap<String, String>, query: &str) -> BTreeSet<String> {
+    let listed = all(app, "services", &format!("minimal=true&{query}")).await;
+    listed.iter().map(|s| ids[s["id"].as_str().unwrap()].clone()).collect()
 }
 
 /// Our ids of the records a service_at_locations query lists.
-async fn sal_ids(app: &axum::Router, query: &str) -> BTreeSet<String> {
-    all(app, "service_at_locations", &format!("full=true&{query}"))
-        .await
-        .iter()
-        .map(|s| our_id(&s["service"]))
-        .collect()
+async fn sal_ids(app: &axum::Router, ids: &BTreeMap<String, String>, query: &str) -> BTreeSet<String> {
+    let listed = all(app, "service_at_locations", query).await;
+    listed.iter().map(|s| ids[s["service_id"].as_str().unwrap()].clone()).collect()
 }
 
 fn ids_where(seed: &BTreeMap<String, Value>, test: impl Fn(&Value) -> bool) -> BTreeSet<String> {
@@ -311,7 +314,8 @@ async fn filters_match_an_independent_reading_of_the_seed_data() {
     let (app, _state, _dir) = common::seeded_app().await;
     let seed = seed();
     let everyone: BTreeSet<String> = seed.keys().cloned().collect();
-    assert_eq!(service_ids(&app, "").await, everyone, "the services are the seed records");
+    let ids = our_ids(&app).await;
+    assert_eq!(service_ids(&app, &ids, "").await, everyone, "the services are the seed records");
 
     // One service_at_location per record with a point or an address.
     let placed = seed
@@ -322,7 +326,7 @@ async fn filters_match_an_independent_reading_of_the_seed_data() {
         })
         .map(|(id, _)| id.clone())
         .collect();
-    assert_eq!(sal_ids(&app, "").await, placed);
+    assert_eq!(sal_ids(&app, &ids, "").await, placed);
 
     // search: in the name, English name, description, address or city.
     for word in ["roma", "Psichiatr", "university"] {
@@ -333,9 +337,13 @@ async fn filters_match_an_independent_reading_of_the_seed_data() {
                 .any(|k| p[*k].as_str().is_some_and(|v| v.to_lowercase().contains(&needle)))
         });
         assert!(!expected.is_empty() && expected.len() < seed.len(), "{word}: a poor probe");
-        assert_eq!(service_ids(&app, &format!("search={word}")).await, expected, "search={word}");
+        assert_eq!(service_ids(&app, &ids, &format!("search={word}")).await, expected, "search={word}");
         let placed_expected: BTreeSet<String> = expected.intersection(&placed).cloned().collect();
-        assert_eq!(sal_ids(&app, &format!("search={word}")).await, placed_expected, "sal search={word}");
+        assert_eq!(
+            sal_ids(&app, &ids, &format!("search={word}")).await,
+            placed_expected,
+            "sal search={word}"
+        );
         let orgs = all(&app, "organizations", &format!("full=true&search={word}")).await;
         let org_ids: BTreeSet<String> = orgs.iter().map(|o| our_id(&json!({"organization": o}))).collect();
         assert_eq!(org_ids, expected, "organizations search={word}");
@@ -375,17 +383,17 @@ async fn filters_match_an_independent_reading_of_the_seed_data() {
             _ => false,
         });
         assert!(!expected.is_empty());
-        assert_eq!(service_ids(&app, &format!("taxonomy_term_id={id}")).await, expected, "{code}");
+        assert_eq!(service_ids(&app, &ids, &format!("taxonomy_term_id={id}")).await, expected, "{code}");
         let placed_expected: BTreeSet<String> = expected.intersection(&placed).cloned().collect();
-        assert_eq!(sal_ids(&app, &format!("taxonomy_term_id={id}")).await, placed_expected, "{code}");
+        assert_eq!(sal_ids(&app, &ids, &format!("taxonomy_term_id={id}")).await, placed_expected, "{code}");
     }
     // taxonomy_id: records with any term of it.
     let topics_id = taxonomies.iter().find(|t| t["name"] == "witgis topics").unwrap()["id"].as_str().unwrap();
     let with_topics = ids_where(&seed, |p| p["topics"].as_array().is_some_and(|t| !t.is_empty()));
-    assert_eq!(service_ids(&app, &format!("taxonomy_id={topics_id}")).await, with_topics);
+    assert_eq!(service_ids(&app, &ids, &format!("taxonomy_id={topics_id}")).await, with_topics);
     let nobody = "00000000-0000-0000-0000-000000000001";
     for filter in ["taxonomy_id", "taxonomy_term_id", "organization_id"] {
-        assert!(service_ids(&app, &format!("{filter}={nobody}")).await.is_empty(), "{filter}");
+        assert!(service_ids(&app, &ids, &format!("{filter}={nobody}")).await.is_empty(), "{filter}");
     }
 
     // organization_id: that organization's service only.
@@ -393,15 +401,18 @@ async fn filters_match_an_independent_reading_of_the_seed_data() {
     let org = &orgs[orgs.len() / 2];
     let id = org["id"].as_str().unwrap();
     let owner = our_id(&json!({"organization": org}));
-    assert_eq!(service_ids(&app, &format!("organization_id={id}")).await, BTreeSet::from([owner.clone()]));
+    assert_eq!(
+        service_ids(&app, &ids, &format!("organization_id={id}")).await,
+        BTreeSet::from([owner.clone()])
+    );
     let services = all(&app, "services", &format!("organization_id={id}&full=false")).await;
     assert_eq!(services[0]["organization_id"], id);
 
     // postcode: the records whose address has it (spaces ignored).
     let expected = ids_where(&seed, |p| p["postcode"] == "00154");
     assert!(expected.len() > 1);
-    assert_eq!(sal_ids(&app, "postcode=00154").await, expected);
-    assert_eq!(sal_ids(&app, "postcode=%2000%20154").await, expected);
+    assert_eq!(sal_ids(&app, &ids, "postcode=00154").await, expected);
+    assert_eq!(sal_ids(&app, &ids, "postcode=%2000%20154").await, expected);
 
     // proximity: within that many metres of the postcode's centre, the mean
     // point of its records. The test's distance is a sphere's, ours an
@@ -411,7 +422,7 @@ async fn filters_match_an_independent_reading_of_the_seed_data() {
     let n = points.len() as f64;
     let centre = [points.iter().map(|p| p[0]).sum::<f64>() / n, points.iter().map(|p| p[1]).sum::<f64>() / n];
     for metres in [1500.0, 4000.0] {
-        let got = sal_ids(&app, &format!("postcode=00154&proximity={metres}")).await;
+        let got = sal_ids(&app, &ids, &format!("postcode=00154&proximity={metres}")).await;
         let distance = |id: &String| point(&seed[id]).map(|p| haversine_m(centre, p));
         for id in &got {
             assert!(distance(id).is_some_and(|d| d <= metres * 1.01), "{id} is not within {metres} m");
@@ -430,8 +441,8 @@ async fn filters_match_an_independent_reading_of_the_seed_data() {
 
     // modified_after: every record was stored after 2000, none after 2100;
     // and each is listed from its own last_modified.
-    assert_eq!(service_ids(&app, "modified_after=2000-01-01").await, everyone);
-    assert!(service_ids(&app, "modified_after=2100-01-01T00:00:00Z").await.is_empty());
+    assert_eq!(service_ids(&app, &ids, "modified_after=2000-01-01").await, everyone);
+    assert!(service_ids(&app, &ids, "modified_after=2100-01-01T00:00:00Z").await.is_empty());
     let minimal = all(&app, "services", "minimal=true").await;
     let newest = minimal.iter().map(|s| s["last_modified"].as_str().unwrap()).max().unwrap().to_owned();
     let after = all(&app, "services", &format!("minimal=true&modified_after={newest}")).await;
