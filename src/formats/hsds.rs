@@ -179,10 +179,16 @@ fn put(map: &mut Map<String, Value>, key: &str, value: Option<&str>) {
     }
 }
 
+/// Whether the resource has an HSDS location (and service_at_location): a
+/// point or any part of an address.
+pub fn has_location(r: &Resource) -> bool {
+    r.location.is_some() || r.address.is_some() || r.city.is_some() || r.postcode.is_some()
+}
+
 /// The service_at_location with its physical location, when the resource has
 /// a point or an address.
 fn location(r: &Resource, service: &str, organization: &str) -> Vec<Value> {
-    if r.location.is_none() && r.address.is_none() && r.city.is_none() && r.postcode.is_none() {
+    if !has_location(r) {
         return Vec::new();
     }
     let location = object_id("location", &r.id).to_string();

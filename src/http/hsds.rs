@@ -590,9 +590,11 @@ pub async fn list_service_at_locations(
     let filter = RecordFilter::parse(&mut params, current.snapshot());
     let full = params.flag("full");
     params.finish()?;
-    let items: Vec<Value> =
-        filter.slots(&current).into_iter().filter_map(|s| service_at_location(&current, s, full)).collect();
-    paging.envelope(&items, Value::clone)
+    let index = current.snapshot().index();
+    let mut slots = filter.slots(&current);
+    slots.retain(|&s| hsds::has_location(index.resource(s)));
+    // Every slot left has one: only the page's are built.
+    paging.envelope(&slots, |&s| service_at_location(&current, s, full).unwrap_or(Value::Null))
 }
 
 /// One service_at_location by its HSDS id, with its location and compiled
