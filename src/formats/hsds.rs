@@ -18,6 +18,10 @@
 //! per value, whose `taxonomy_term` names the witgis property (`code`) in the
 //! `witgis` taxonomy, with the value in `value` (the alerts as their JSON
 //! text). HSDS's own `status` and `alert` say the same for HSDS readers.
+//!
+//! The category and topics are also terms of two HSDS taxonomies
+//! ([`Taxonomy`]), tied to the service by one more attribute each, so that
+//! HSDS readers can filter by `taxonomy_term_id`; reading ignores those.
 
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -158,7 +162,9 @@ pub fn compiled_service(r: &Resource, area_name: impl Fn(&str) -> Option<String>
         }]),
     );
     s.insert("organization".into(), Value::Object(o));
-    s.insert("attributes".into(), Value::Array(attributes(r, &service, &props)));
+    let mut attributes = attributes(r, &service, &props);
+    attributes.extend(taxonomy_attributes(r, &service));
+    s.insert("attributes".into(), Value::Array(attributes));
     Value::Object(s)
 }
 
@@ -173,10 +179,16 @@ fn put(map: &mut Map<String, Value>, key: &str, value: Option<&str>) {
     }
 }
 
+/// Whether the resource has an HSDS location (and service_at_location): a
+/// point or any part of an address.
+pub fn has_location(r: &Resource) -> bool {
+    r.location.is_some() || r.address.is_some() || r.city.is_some() || r.postcode.is_some()
+}
+
 /// The service_at_location with its physical location, when the resource has
 /// a point or an address.
 fn location(r: &Resource, service: &str, organization: &str) -> Vec<Value> {
-    if r.location.is_none() && r.address.is_none() && r.city.is_none() && r.postcode.is_none() {
+    if !has_location(r) {
         return Vec::new();
     }
     let location = object_id("location", &r.id).to_string();
@@ -487,4 +499,121 @@ pub fn write<'a, W: std::io::Write>(
     }
     out.write_all(b"\n]\n")?;
     out.flush()
+}
+
+/// One of the two HSDS taxonomies witgis publishes: its closed vocabularies
+/// of categories and of topics, one term per word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Taxonomy {
+    /// What kind of place or programme a resource is (one per resource).
+    Category,
+    /// The needs a resource answers (any number per resource).
+    Topic,
+}
+
+impl Taxonomy {
+    /// Both, in the order listed.
+    pub const ALL: [Taxonomy; 2] = [Taxonomy::Category, Taxonomy::Topic];
+
+    /// The witgis property the taxonomy's terms are values of.
+    pub fn property(self) -> &'static str {
+        match self {
+            Taxonomy::Category => "category",
+            Taxonomy::Topic => "topics",
+        }
+    }
+
+    /// The taxonomy's HSDS id.
+    pub fn id(self) -> Uuid {
+        object_id("taxonomy", self.property())
+    }
+
+    /// Its name, also each term's `taxonomy`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Taxonomy::Category => "witgis categories",
+            Taxonomy::Topic => "witgis topics",
+        }
+    }
+
+    /// The codes of its terms, in the order listed (categories as the map's
+    /// legend lists them).
+    pub fn codes(self) -> Vec<&'static str> {
+        match self {
+            Taxonomy::Category => crate::model::Category::LEGEND.iter().map(|c| c.as_str()).collect(),
+            Taxonomy::Topic => crate::model::Topic::ALL.iter().map(|t| t.as_str()).collect(),
+        }
+    }
+
+    /// The HSDS taxonomy object.
+    pub fn object(self) -> Value {
+        let description = match self {
+            Taxonomy::Category => {
+                "What kind of place or programme a witgis resource is: the closed list of values of its \
+                 'category' property; each resource has exactly one."
+            }
+            Taxonomy::Topic => {
+                "The needs a witgis resource answers: the closed list of values of its 'topics' property; \
+                 a resource has any number of them."
+            }
+        };
+        json!({
+            "id": self.id().to_string(),
+            "name": self.name(),
+            "description": description,
+            "version": VERSION_OF_TAXONOMIES,
+        })
+    }
+
+    /// The HSDS id of one of its terms.
+    pub fn term_id(self, code: &str) -> Uuid {
+        object_id("taxonomy_term", &format!("{}/{code}", self.property()))
+    }
+
+    /// The HSDS taxonomy_term object of one code, with its taxonomy.
+    pub fn term(self, code: &str) -> Value {
+        let mut name = code.replace('_', " ");
+        if let Some(first) = name.get(..1) {
+            name = first.to_uppercase() + &name[1..];
+        }
+        json!({
+            "id": self.term_id(code).to_string(),
+            "code": code,
+            "name": name,
+            "description": format!("Resources whose witgis '{}' property holds '{code}'.", self.property()),
+            "taxonomy": self.name(),
+            "taxonomy_id": self.id().to_string(),
+            "taxonomy_detail": self.object(),
+        })
+    }
+
+    /// The codes of this taxonomy a resource has.
+    pub fn codes_of(self, r: &Resource) -> Vec<&'static str> {
+        match self {
+            Taxonomy::Category => vec![r.category.as_str()],
+            Taxonomy::Topic => r.topics.iter().map(|t| t.as_str()).collect(),
+        }
+    }
+}
+
+/// The `version` of both taxonomies: the witgis data format they follow.
+const VERSION_OF_TAXONOMIES: &str = "witgis 1";
+
+/// The attributes tying a service to its terms in the two taxonomies: its
+/// category, then each topic.
+fn taxonomy_attributes(r: &Resource, service: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    for t in Taxonomy::ALL {
+        for code in t.codes_of(r) {
+            out.push(json!({
+                "id": object_id("attribute", &format!("{}/{}/{code}", r.id, t.name())).to_string(),
+                "link_id": service,
+                "link_type": t.property(),
+                "link_entity": "service",
+                "taxonomy_term_id": t.term_id(code).to_string(),
+                "taxonomy_term": t.term(code),
+            }));
+        }
+    }
+    out
 }

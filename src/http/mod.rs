@@ -3,6 +3,7 @@
 pub mod areas;
 pub mod basemap;
 pub mod config;
+pub mod cors;
 pub mod coverage;
 pub mod demand;
 pub mod error;
@@ -134,7 +135,8 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
         .layer(CompressionLayer::new().compress_when(
             DefaultPredicate::new().and(NotForContentType::const_new("application/vnd.pmtiles")),
         ))
-        .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), guard::gate));
+        .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), guard::gate))
+        .layer(axum::middleware::from_fn(cors::public_reads));
     api.fallback(get(web::static_file).fallback(method_not_allowed)).with_state(state).layer(stack)
 }
 
