@@ -25,6 +25,7 @@ mod feature_splice;
 mod fuzz;
 mod geocoder;
 mod hsds;
+mod hsds_api;
 mod http_api;
 mod http_errors;
 mod index_props;

@@ -8,8 +8,7 @@
 //! or the demand log.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
+use crate::common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
