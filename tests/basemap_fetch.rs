@@ -5,6 +5,8 @@
 //! --basemap` accepts it; a connection dropped mid-way is resumed by a rerun
 //! that fetches only what is missing, with the same result.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::collections::BTreeMap;
