@@ -83,7 +83,7 @@ pub(crate) struct BasemapFetchArgs {
     /// The highest zoom fetched (15 has every street name; 14 is much
     /// smaller and MapLibre over-zooms it).
     #[arg(long, default_value_t = crate::basemap_fetch::DEFAULT_MAX_ZOOM,
-          value_parser = clap::value_parser!(u8).range(0..=15))]
+          value_parser = clap::value_parser!(u8).range(0..=20))]
     pub(crate) maxzoom: u8,
     /// The archive to write (replaced only once the new one is complete and checked).
     #[arg(long, short)]

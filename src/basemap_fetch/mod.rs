@@ -117,7 +117,9 @@ pub async fn fetch(options: &Options, say: &mut dyn FnMut(&str)) -> Result<Summa
     let source = remote.shown();
     let header = archive::parse_header(&head)
         .map_err(|why| format!("{source} is not a PMTiles v3 vector archive: {why}"))?;
-    let metadata = {
+    let metadata = if header.metadata_length == 0 {
+        "{}".to_owned()
+    } else {
         let raw = remote.read(header.metadata_offset, header.metadata_length).await?;
         let text = archive::decompress(header.internal_compression, &raw)?;
         String::from_utf8(text).map_err(|_| format!("the metadata of {source} is not UTF-8"))?
