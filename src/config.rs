@@ -88,6 +88,11 @@ pub(crate) struct BasemapFetchArgs {
     /// The archive to write (replaced only once the new one is complete and checked).
     #[arg(long, short)]
     pub(crate) output: PathBuf,
+    /// How many times a request is asked again, from the byte reached,
+    /// after the connection dropped, stalled or the server answered 5xx/429
+    /// (waiting 1, 2, 4… s); past that, rerun the command to resume.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=20))]
+    pub(crate) retries: u32,
     /// Most bytes one range request asks for.
     #[arg(long, hide = true, default_value_t = crate::basemap_fetch::DEFAULT_MAX_REQUEST,
           value_parser = clap::value_parser!(u64).range(1..))]

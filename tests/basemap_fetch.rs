@@ -353,11 +353,14 @@ async fn a_dropped_connection_is_resumed_by_a_rerun_that_fetches_only_the_rest()
     assert!(result.status.success(), "{}", stderr(&result));
     let whole_run = server.served.load(Ordering::Relaxed) - before;
 
-    // The connection drops once, well into the tile data.
+    // The connection drops once, well into the tile data, and the run is
+    // told not to ask again.
     *server.drop_after.lock().unwrap() = Some(whole_run / 2);
-    let first = fetch(&args);
+    let mut once = args.to_vec();
+    once.extend(["--retries", "0"]);
+    let first = fetch(&once);
     assert!(!first.status.success(), "the first run fails when its connection drops");
-    assert!(stderr(&first).contains("run the command again"), "{}", stderr(&first));
+    assert!(stderr(&first).contains("run the command again to resume"), "{}", stderr(&first));
     assert!(!out.exists(), "no archive is written from a partial fetch");
     let kept = std::fs::metadata(dir.path().join("rome.pmtiles.part")).unwrap().len();
     assert!(kept > 0, "the bytes fetched before the drop are kept");
@@ -382,6 +385,19 @@ async fn a_dropped_connection_is_resumed_by_a_rerun_that_fetches_only_the_rest()
     );
     let want = expected(&source, &all, witgis::config::parse_bbox(bbox).unwrap(), SOURCE_MAX_ZOOM).await;
     assert_extract(&out, &want, &all).await;
+
+    // By default a dropped connection is asked again from the byte reached,
+    // within the same run.
+    let retried = dir.path().join("retried.pmtiles");
+    let mut retry_args = args;
+    retry_args[5] = retried.to_str().unwrap();
+    *server.drop_after.lock().unwrap() = Some(whole_run / 3);
+    let before = server.served.load(Ordering::Relaxed);
+    let one = fetch(&retry_args);
+    assert!(one.status.success(), "{}", stderr(&one));
+    assert!(stderr(&one).contains("asking again"), "{}", stderr(&one));
+    assert_eq!(server.served.load(Ordering::Relaxed) - before, whole_run, "nothing fetched twice");
+    assert_eq!(std::fs::read(&retried).unwrap(), std::fs::read(&clean).unwrap());
 }
 
 #[test]
@@ -440,6 +456,8 @@ fn an_area_by_name_is_a_shipped_municipio_or_a_city() {
     let db = format!("sqlite://{}", dir.path().join("none.db").display());
     let run = |area: &str| {
         fetch(&[
+            "--retries",
+            "0",
             "--area",
             area,
             "--url",

@@ -62,6 +62,8 @@ pub struct Options {
     pub output: PathBuf,
     /// Most bytes one request asks for.
     pub max_request: u64,
+    /// How many times a request is asked again after a passing failure.
+    pub retries: u32,
 }
 
 /// What was written.
@@ -108,12 +110,12 @@ fn sidecar(output: &Path, suffix: &str) -> PathBuf {
 }
 
 /// Fetches the extract `options` describe, reporting progress to `say`.
-pub async fn fetch(options: &Options, say: &mut dyn FnMut(&str)) -> Result<Summary, String> {
+pub async fn fetch(options: &Options, say: &dyn Fn(&str)) -> Result<Summary, String> {
     let [w, s, e, n] = options.bbox;
     if !(w < e && s < n) {
         return Err("the box must have west < east and south < north".into());
     }
-    let (mut remote, head) = open_first(&options.urls, say).await?;
+    let (mut remote, head) = open_first(&options.urls, options.retries, say).await?;
     let source = remote.shown();
     let header = archive::parse_header(&head)
         .map_err(|why| format!("{source} is not a PMTiles v3 vector archive: {why}"))?;
@@ -180,12 +182,17 @@ pub async fn fetch(options: &Options, say: &mut dyn FnMut(&str)) -> Result<Summa
         if end > progress.done {
             let skip = progress.done - base;
             remote
-                .read_into(header.data_offset + chunk.start + skip, chunk.len - skip, |bytes| {
-                    file.write_all(bytes).map_err(|e| io("write", &part, e))?;
-                    progress.done += bytes.len() as u64;
-                    progress.maybe_say(say, false);
-                    Ok(())
-                })
+                .read_into(
+                    header.data_offset + chunk.start + skip,
+                    chunk.len - skip,
+                    |bytes| {
+                        file.write_all(bytes).map_err(|e| io("write", &part, e))?;
+                        progress.done += bytes.len() as u64;
+                        progress.maybe_say(say, false);
+                        Ok(())
+                    },
+                    say,
+                )
                 .await?;
             file.sync_data().map_err(|e| io("write", &part, e))?;
         }
@@ -212,10 +219,10 @@ pub async fn fetch(options: &Options, say: &mut dyn FnMut(&str)) -> Result<Summa
 
 /// Reads the first 16 KiB (header and root directory) of the first URL that
 /// exists.
-async fn open_first(urls: &[Url], say: &mut dyn FnMut(&str)) -> Result<(Remote, Vec<u8>), String> {
+async fn open_first(urls: &[Url], retries: u32, say: &dyn Fn(&str)) -> Result<(Remote, Vec<u8>), String> {
     let mut last = String::from("no URL to read");
     for url in urls {
-        let mut remote = Remote::new(url.clone());
+        let mut remote = Remote::new(url.clone(), retries);
         match remote.read(0, 16_384).await {
             Ok(head) => return Ok((remote, head)),
             Err(e) if urls.len() > 1 && e.contains("(404)") => {
@@ -386,7 +393,7 @@ fn resume_point(
     state: &Path,
     identity: &Identity,
     total: u64,
-    say: &mut dyn FnMut(&str),
+    say: &dyn Fn(&str),
 ) -> Result<u64, String> {
     let earlier = std::fs::read_to_string(state).ok().and_then(|t| serde_json::from_str::<Identity>(&t).ok());
     let have = std::fs::metadata(part).map(|m| m.len()).unwrap_or(0);
@@ -414,7 +421,7 @@ struct Progress {
 }
 
 impl Progress {
-    fn maybe_say(&mut self, say: &mut dyn FnMut(&str), last: bool) {
+    fn maybe_say(&mut self, say: &dyn Fn(&str), last: bool) {
         if !last && self.last.elapsed() < Duration::from_secs(1) {
             return;
         }

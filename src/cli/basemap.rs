@@ -46,9 +46,10 @@ async fn fetch(args: BasemapFetchArgs) -> Result<(), CliError> {
         max_zoom: args.maxzoom,
         output: args.output.clone(),
         max_request: args.max_request_bytes,
+        retries: args.retries,
     };
-    let mut say = |line: &str| eprintln!("{line}");
-    let summary = basemap_fetch::fetch(&options, &mut say).await.map_err(CliError::Io)?;
+    let say = |line: &str| eprintln!("{line}");
+    let summary = basemap_fetch::fetch(&options, &say).await.map_err(CliError::Io)?;
     eprintln!(
         "wrote {}: {} tiles, zooms {}-{}, {} (fetched {} this run) from {}",
         args.output.display(),
