@@ -47,6 +47,80 @@ pub(crate) enum Command {
     /// Create, list and revoke the API tokens that writes need.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Get a street map for `serve --basemap`.
+    #[command(subcommand)]
+    Basemap(BasemapCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum BasemapCommand {
+    /// Cut a territory out of a remote PMTiles archive (the Protomaps planet
+    /// build by default) with HTTP range requests, into a local archive for
+    /// `serve --basemap`. Shows progress; rerun the same command to resume.
+    Fetch(BasemapFetchArgs),
+}
+
+/// The options of `basemap fetch`.
+#[derive(Debug, Args)]
+pub(crate) struct BasemapFetchArgs {
+    /// The territory: west,south,east,north in degrees (e.g. Rome: 12.23,41.65,12.86,42.15).
+    #[arg(long, value_parser = parse_bbox, required_unless_present = "area", conflicts_with = "area")]
+    pub(crate) bbox: Option<[f64; 4]>,
+    /// The territory by name: a loaded area (e.g. "Municipio Roma II", or
+    /// Rome's shipped municipi), a city of the gazetteer (its centre ± 35 km)
+    /// or a covered country's code (IT).
+    #[arg(long)]
+    pub(crate) area: Option<String>,
+    /// The remote archive (any http or https URL of a PMTiles v3 vector
+    /// archive in the Protomaps schema whose server honours ranges).
+    #[arg(long, value_parser = parse_archive_url, conflicts_with = "build")]
+    pub(crate) url: Option<url::Url>,
+    /// The day of the Protomaps planet build to read (YYYYMMDD, as listed at
+    /// https://maps.protomaps.com/builds/); default: yesterday's (UTC), or
+    /// the newest of the six days before that.
+    #[arg(long, value_parser = parse_build_day)]
+    pub(crate) build: Option<chrono::NaiveDate>,
+    /// The highest zoom fetched (15 has every street name; 14 is much
+    /// smaller and MapLibre over-zooms it).
+    #[arg(long, default_value_t = crate::basemap_fetch::DEFAULT_MAX_ZOOM,
+          value_parser = clap::value_parser!(u8).range(0..=20))]
+    pub(crate) maxzoom: u8,
+    /// The archive to write (replaced only once the new one is complete and checked).
+    #[arg(long, short)]
+    pub(crate) output: PathBuf,
+    /// How many times a request is asked again, from the byte reached,
+    /// after the connection dropped, stalled or the server answered 5xx/429
+    /// (waiting 1, 2, 4… s); past that, rerun the command to resume.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=20))]
+    pub(crate) retries: u32,
+    /// Most bytes one range request asks for.
+    #[arg(long, hide = true, default_value_t = crate::basemap_fetch::DEFAULT_MAX_REQUEST,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) max_request_bytes: u64,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+}
+
+/// `--bbox`: west,south,east,north in degrees.
+pub fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
+    crate::places::Bounds::parse(s).map(|b| b.0)
+}
+
+/// `--url`: an absolute http or https URL.
+pub fn parse_archive_url(s: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(s.trim())
+        .map_err(|e| format!("not a URL ({e}); give e.g. https://build.protomaps.com/20261201.pmtiles"))?;
+    match url.scheme() {
+        "http" | "https" if url.host_str().is_some_and(|h| !h.is_empty()) => Ok(url),
+        "http" | "https" => Err("the URL names no host".into()),
+        other => Err(format!("the scheme '{other}' is not supported; use an http or https URL")),
+    }
+}
+
+/// `--build`: a day as YYYYMMDD.
+pub fn parse_build_day(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y%m%d")
+        .map_err(|_| format!("'{s}' is not a day as YYYYMMDD, e.g. 20261201"))
 }
 
 #[derive(Debug, Subcommand)]

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod area_index;
 pub mod auth;
+pub mod basemap_fetch;
 pub mod cli;
 pub mod clock;
 pub mod config;

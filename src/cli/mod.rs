@@ -1,8 +1,9 @@
 //! Command-line interface: `serve` (the default), `import`, `export`,
-//! `export-demand`, `backup`, `synth`, `quality`, `token`; one file per
-//! command, the options in [`crate::config`].
+//! `export-demand`, `backup`, `synth`, `quality`, `token`, `basemap fetch`;
+//! one file per command, the options in [`crate::config`].
 
 mod backup;
+mod basemap;
 mod export;
 mod import;
 mod quality;
@@ -48,6 +49,7 @@ impl Cli {
             Some(Command::Synth(args)) => synth::run(args),
             Some(Command::Quality(args)) => quality::run(args).await,
             Some(Command::Token(command)) => token::run(command).await,
+            Some(Command::Basemap(command)) => basemap::run(command).await,
         }
     }
 }

@@ -8,6 +8,7 @@ import { LANGUAGES, loadLanguage, setVocabulary, t } from "./i18n.js";
 import { createStore } from "./state.js";
 import { getJson } from "./api.js";
 import { addOurLayers, createMap, localiseBasemap, localiseControls } from "./map.js";
+import { mountBasemapNotice } from "./basemap-notice.js";
 import { desk, mountDesk, readDeskHash, refer, renderDesk, showAreas, writeDeskHash } from "./views/desk.js";
 import { coverageClick, mountCoverage, readCoverageHash, refitCoverage, renderCoverage, showCoverage, writeCoverageHash } from "./views/coverage.js";
 import { mountEditor, renderEditor } from "./views/editor.js";
@@ -102,6 +103,7 @@ async function initMap() {
     updateHighlights();
     showAreas();
     showCoverage();
+    mountBasemapNotice(map, ex.config);
     map.once("idle", () => (document.body.dataset.mapReady = "true"));
   });
   map.on("render", updateClusterLabels);
