@@ -12,6 +12,7 @@ mod abuse;
 mod areas;
 mod areas_reload;
 mod backup;
+mod basemap_fetch;
 mod bounds;
 mod cli;
 mod completeness;

@@ -7,8 +7,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
+use crate::common;
 use std::collections::BTreeMap;
 use std::f64::consts::PI;
 use std::io::{BufRead as _, BufReader, Write as _};
