@@ -24,6 +24,7 @@ pub mod quality;
 pub mod referral;
 pub mod resources;
 pub mod server;
+pub mod stream;
 pub mod tiles;
 pub mod vocabulary;
 pub mod web;
@@ -99,12 +100,14 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
         .route("/api", get(api_not_found))
         .route("/api/{*rest}", get(api_not_found))
         .route("/ogcapi/{*rest}", get(api_not_found))
+        .route("/metrics", get(crate::metrics::serve))
         .layer(axum::Extension(doc))
         .method_not_allowed_fallback(method_not_allowed);
     // One stack, outermost first, added as one layer: each `Router::layer`
     // boxes every route's service once more, and each box is cloned and
     // its future allocated on every request.
     let stack = tower::ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(crate::metrics::record))
         .layer(frames)
         .layer(referrer)
         .layer(nosniff)
