@@ -355,6 +355,13 @@ pub(crate) struct ExportDemandArgs {
     /// Last day to export (YYYY-MM-DD, included).
     #[arg(long)]
     pub(crate) to: Option<chrono::NaiveDate>,
+    /// Write the published figures instead of the records: one row per
+    /// published cell (month, area, need), under the rules of
+    /// `/api/demand/summary` (whole published months, counts rounded to 5,
+    /// cells of fewer than 5 requests or 3 operators left out), for sharing
+    /// with those who may not see the log.
+    #[arg(long)]
+    pub(crate) published: bool,
     #[command(flatten)]
     pub(crate) store: StoreArgs,
 }

@@ -237,6 +237,16 @@ pub async fn record(request: Request, next: Next) -> Response {
 }
 
 /// `GET /metrics`: the exposition, to the clients [`MetricsAccess`] allows.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "service",
+    responses(
+        (status = 200, description = "The process's metrics (OpenMetrics 1.0 text, for Prometheus)", body = String, content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8"),
+        (status = 403, description = "The client is not on this machine and the server serves metrics to loopback clients only (--metrics loopback)", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Metrics are turned off (--metrics off)", body = crate::http::error::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn serve(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     match state.metrics_access() {

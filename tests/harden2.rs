@@ -360,3 +360,48 @@ async fn large_answers_are_written_in_bounded_batches_unchanged() {
         state.snapshot().areas().iter().map(witgis::formats::areas::feature).collect();
     assert_eq!(fc, serde_json::json!({"type": "FeatureCollection", "features": expected}));
 }
+
+/// `witgis export-demand --published` writes the published cells only, by
+/// the same rule as the API: a cell of 6 requests from 3 desks reads 5; 6
+/// from one desk, or 4 from 3 desks, are left out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_demand_published_follows_the_publication_rule() {
+    use witgis::model::Topic;
+    use witgis::model::demand::{Channel, NewDemand, Requester};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("d.db").display());
+    let store = witgis::store::open(&url).await.unwrap();
+    let record = |need: Topic, area: &str| NewDemand {
+        date: "2025-01-15".parse().unwrap(),
+        need,
+        channel: Channel::Phone,
+        requester: Requester::Other,
+        area: area.into(),
+        point: None,
+        referred_to: vec![],
+        logged_at: "2025-01-15T09:00:00Z".parse().unwrap(),
+    };
+    for i in 0..6 {
+        let desk = format!("desk-{}", i % 3);
+        store.log_demand(&record(Topic::Housing, "it-rm-municipio-02"), &desk).await.unwrap();
+        store.log_demand(&record(Topic::Youth, "it-rm-municipio-02"), "desk-0").await.unwrap();
+    }
+    for i in 0..4 {
+        store
+            .log_demand(&record(Topic::Crisis, "it-rm-municipio-05"), &format!("desk-{}", i % 3))
+            .await
+            .unwrap();
+    }
+    drop(store);
+    let out = Command::new(env!("CARGO_BIN_EXE_witgis"))
+        .args(["export-demand", "--published", "--database-url", &url])
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+    assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), witgis::cli::PUBLISHED_CSV_HEADER);
+    let rows: Vec<Vec<String>> =
+        reader.records().map(|r| r.unwrap().iter().map(str::to_owned).collect()).collect();
+    assert_eq!(rows, [["2025-01", "it-rm-municipio-02", "housing", "5", "5"]]);
+}

@@ -85,6 +85,7 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
         .routes(routes!(coverage::demand))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
+        .routes(routes!(crate::metrics::serve))
         .routes(routes!(openapi::api_document))
         .routes(routes!(openapi::ogcapi_document))
         .merge(ogcapi::router())
@@ -100,7 +101,6 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
         .route("/api", get(api_not_found))
         .route("/api/{*rest}", get(api_not_found))
         .route("/ogcapi/{*rest}", get(api_not_found))
-        .route("/metrics", get(crate::metrics::serve))
         .layer(axum::Extension(doc))
         .method_not_allowed_fallback(method_not_allowed);
     // One stack, outermost first, added as one layer: each `Router::layer`
