@@ -354,6 +354,13 @@ async fn large_answers_are_written_in_bounded_batches_unchanged() {
     );
 
     // The areas, each as the GeoJSON writer makes it.
+    // Compressed as it goes, to the end.
+    for path in ["/api/areas", "/api/resources?limit=10000", "/api/quality?as_of=2026-12-01"] {
+        let request = Request::get(path).header("accept-encoding", "gzip").body(Body::empty()).unwrap();
+        let response = router.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.headers()["content-encoding"], "gzip", "{path}");
+        assert!(!frames(response).await.concat().is_empty(), "{path}");
+    }
     let areas = get("/api/areas").await;
     let fc: serde_json::Value = serde_json::from_slice(&bounded("areas", &areas)).unwrap();
     let expected: Vec<serde_json::Value> =

@@ -65,7 +65,9 @@ where
             }
             Some((Ok::<Bytes, Infallible>(Bytes::from(batch)), (items, next, finished)))
         });
-        Body::from_stream(batches)
+        // Fused: a reader may ask again after the end (the gzip layer does),
+        // which an unfold would not survive.
+        Body::from_stream(futures_util::StreamExt::fuse(batches))
     }
 }
 
@@ -111,6 +113,15 @@ mod tests {
         let rows =
             frames_of(Items::rows("h\n", 2, |i, out| out.extend(format!("{i}\n").bytes())).into_body()).await;
         assert_eq!(rows, b"h\n0\n1\n");
+    }
+
+    /// The gzip layer polls a body once more after its end.
+    #[tokio::test]
+    async fn a_finished_body_can_be_asked_again() {
+        let mut body = Items::json("[", 1, "]", |_, out| out.push(b'1')).into_body();
+        while body.frame().await.is_some() {}
+        assert!(body.frame().await.is_none());
+        assert!(body.frame().await.is_none());
     }
 
     async fn frames_of(body: axum::body::Body) -> Vec<u8> {
