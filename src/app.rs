@@ -73,7 +73,8 @@ pub async fn build(args: &ServeArgs) -> Result<App, CliError> {
         .with_completeness(completeness)
         .with_desk_zone(args.desk_time_zone)
         .with_limits(limits)
-        .with_work(args.bounds.pool());
+        .with_work(args.bounds.pool())
+        .with_metrics_access(args.metrics);
     if let Some(start) = args.clock_start {
         tracing::warn!(%start, "the clock starts at a time given on the command line (for tests only)");
         state = state.with_clock(crate::clock::Clock::starting_at(start));

@@ -19,6 +19,26 @@ pub struct Cli {
     /// Options of `serve`, the default command.
     #[command(flatten)]
     pub(crate) serve: ServeArgs,
+    /// How log lines are written to standard error: `text`, or `json` (one
+    /// JSON object a line, for a log collector).
+    #[arg(long, global = true, env = "WITGIS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub(crate) log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object a line.
+    Json,
+}
+
+impl Cli {
+    /// How log lines are to be written.
+    pub fn log_format(&self) -> LogFormat {
+        self.log_format
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -203,6 +223,10 @@ pub struct ServeArgs {
     /// deployment that loads its own boundaries, or none.
     #[arg(long, env = "WITGIS_SEED_AREAS", default_value_t = true, action = clap::ArgAction::Set)]
     pub(crate) seed_areas: bool,
+    /// Who may read the Prometheus metrics at `/metrics`: `loopback`
+    /// (clients on this machine), `any`, or `off`.
+    #[arg(long, env = "WITGIS_METRICS", value_enum, default_value_t = crate::metrics::MetricsAccess::Loopback)]
+    pub(crate) metrics: crate::metrics::MetricsAccess,
     /// Start the service's clock at this time (RFC 3339) instead of now, and
     /// run it on from there: for rehearsals and browser tests only.
     #[arg(long, env = "WITGIS_CLOCK_START", hide = true)]
@@ -259,6 +283,11 @@ pub(crate) struct BoundsArgs {
     #[arg(long, env = "WITGIS_IDLE_TIMEOUT_MS", default_value_t = 60_000,
           value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
     pub(crate) idle_timeout_ms: u64,
+    /// Connections one client address (IPv6: one /64 network) may hold open
+    /// at once; more are answered 503 and closed.
+    #[arg(long, env = "WITGIS_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 128,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub(crate) max_connections_per_address: u32,
 }
 
 impl BoundsArgs {
@@ -275,6 +304,7 @@ impl BoundsArgs {
             max_connections: self.max_connections as usize,
             header_read_timeout: std::time::Duration::from_millis(self.header_timeout_ms),
             idle_timeout: std::time::Duration::from_millis(self.idle_timeout_ms),
+            max_per_address: self.max_connections_per_address as usize,
         }
     }
 }
@@ -399,6 +429,13 @@ pub(crate) struct ExportDemandArgs {
     /// Last day to export (YYYY-MM-DD, included).
     #[arg(long)]
     pub(crate) to: Option<chrono::NaiveDate>,
+    /// Write the published figures instead of the records: one row per
+    /// published cell (month, area, need), under the rules of
+    /// `/api/demand/summary` (whole published months, counts rounded to 5,
+    /// cells of fewer than 5 requests or 3 operators left out), for sharing
+    /// with those who may not see the log.
+    #[arg(long)]
+    pub(crate) published: bool,
     #[command(flatten)]
     pub(crate) store: StoreArgs,
 }

@@ -19,6 +19,7 @@ pub mod geocoder;
 pub mod http;
 pub mod import_osm;
 pub mod index;
+pub mod metrics;
 pub mod model;
 pub mod places;
 pub mod plausibility;

@@ -291,21 +291,26 @@ pub fn work_list_csv(report: &Report) -> Result<Vec<u8>, csv::Error> {
     let mut out = csv::Writer::from_writer(Vec::new());
     out.write_record(WORK_LIST_COLUMNS)?;
     for p in &report.work_list {
-        out.write_record([
-            p.id.clone(),
-            p.name.clone(),
-            p.country.to_string(),
-            p.category.to_string(),
-            p.last_verified.map(|d| d.to_string()).unwrap_or_default(),
-            p.missing_phone.to_string(),
-            p.missing_hours.to_string(),
-            p.missing_address.to_string(),
-            p.missing_source_url.to_string(),
-            p.never_verified.to_string(),
-            p.stale.to_string(),
-            p.shares_point_with.join(";"),
-            p.outside_served_areas.join(";"),
-        ])?;
+        out.write_record(work_list_row(p))?;
     }
     out.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// One record's row of the work list's CSV.
+pub fn work_list_row(p: &Problems) -> [String; 13] {
+    [
+        p.id.clone(),
+        p.name.clone(),
+        p.country.to_string(),
+        p.category.to_string(),
+        p.last_verified.map(|d| d.to_string()).unwrap_or_default(),
+        p.missing_phone.to_string(),
+        p.missing_hours.to_string(),
+        p.missing_address.to_string(),
+        p.missing_source_url.to_string(),
+        p.never_verified.to_string(),
+        p.stale.to_string(),
+        p.shares_point_with.join(";"),
+        p.outside_served_areas.join(";"),
+    ]
 }

@@ -169,6 +169,8 @@ pub struct AppState {
     limits: crate::throttle::Limits,
     /// The bounded pool expensive queries run in.
     work: crate::work::WorkPool,
+    /// Who may read `/metrics`.
+    metrics_access: crate::metrics::MetricsAccess,
 }
 
 /// The help desk's time zone unless configured otherwise.
@@ -180,6 +182,7 @@ impl AppState {
     /// apply unless [`AppState::with_completeness`] says otherwise).
     pub async fn load(store: Arc<dyn Store>, reference: Arc<ReferenceData>) -> Result<AppState, StoreError> {
         let current = build(store.as_ref()).await?;
+        crate::metrics::global().snapshot_swapped();
         Ok(AppState::new(store, current, reference))
     }
 
@@ -217,7 +220,19 @@ impl AppState {
             desk_zone: DEFAULT_DESK_ZONE,
             limits: crate::throttle::Limits::default(),
             work: crate::work::WorkPool::default(),
+            metrics_access: crate::metrics::MetricsAccess::default(),
         }
+    }
+
+    /// Who may read `/metrics` (default: loopback clients only).
+    pub fn with_metrics_access(mut self, access: crate::metrics::MetricsAccess) -> AppState {
+        self.metrics_access = access;
+        self
+    }
+
+    /// Who may read `/metrics`.
+    pub fn metrics_access(&self) -> crate::metrics::MetricsAccess {
+        self.metrics_access
     }
 
     /// The shipped reference data.
@@ -329,6 +344,7 @@ impl AppState {
         let next = build(self.store.as_ref()).await?;
         *standby = Standby::default();
         retire(self.current.swap(Arc::new(next)));
+        crate::metrics::global().snapshot_swapped();
         Ok(())
     }
 
@@ -391,6 +407,7 @@ impl AppState {
             Ok(next) => {
                 standby.copy = Some(self.current.swap(next));
                 standby.behind = changes;
+                crate::metrics::global().snapshot_swapped();
             }
             Err(e) => {
                 // The copy is lost with the task, and the changes with it:
@@ -466,6 +483,7 @@ impl AppState {
 
     async fn reload_until_done(&self) {
         while let Err(e) = self.reload().await {
+            crate::metrics::global().store_error(matches!(e, StoreError::Unavailable(_)));
             tracing::warn!(error = %e, "reload failed; retrying");
             tokio::time::sleep(Duration::from_millis(500)).await;
         }

@@ -42,6 +42,9 @@ pub(super) async fn demand(args: ExportDemandArgs) -> Result<(), CliError> {
         }
     }
     let store = open_store(&args.store).await?;
+    if args.published {
+        return published(store.as_ref(), args.from, args.to).await;
+    }
     let records = store.demand(args.from, args.to).await?;
     let io = |e: csv::Error| CliError::Io(format!("cannot write the export: {e}"));
     let mut out = csv::Writer::from_writer(std::io::BufWriter::new(std::io::stdout().lock()));
@@ -65,5 +68,41 @@ pub(super) async fn demand(args: ExportDemandArgs) -> Result<(), CliError> {
     }
     out.flush().map_err(|e| CliError::Io(format!("cannot write the export: {e}")))?;
     eprintln!("exported {} demand records", records.len());
+    Ok(())
+}
+
+/// The columns of `export-demand --published`, in order.
+pub const PUBLISHED_CSV_HEADER: [&str; 5] = ["month", "area", "need", "requests", "not_referred"];
+
+/// The published cells of the months `from`..`to` overlap (whole months,
+/// up to the last published one at the help desk today), as CSV.
+async fn published(
+    store: &dyn crate::store::Store,
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+) -> Result<(), CliError> {
+    use crate::model::demand;
+    use chrono::Datelike as _;
+    let today = chrono::Utc::now().with_timezone(&crate::state::DEFAULT_DESK_ZONE).date_naive();
+    let through = demand::last_published_month(today);
+    let first = from.map(|d| d.with_day(1).unwrap_or(d));
+    let last = demand::end_of_month(to.map_or(through, |t| t.min(through)));
+    let records = store.demand(first, Some(last)).await?;
+    let cells = demand::cells(&records, through);
+    let io = |e: csv::Error| CliError::Io(format!("cannot write the export: {e}"));
+    let mut out = csv::Writer::from_writer(std::io::BufWriter::new(std::io::stdout().lock()));
+    out.write_record(PUBLISHED_CSV_HEADER).map_err(io)?;
+    for c in &cells {
+        out.write_record([
+            c.month.format("%Y-%m").to_string(),
+            c.area.clone(),
+            c.need.to_string(),
+            c.requests.to_string(),
+            c.not_referred.to_string(),
+        ])
+        .map_err(io)?;
+    }
+    out.flush().map_err(|e| CliError::Io(format!("cannot write the export: {e}")))?;
+    eprintln!("exported {} published cells (through {})", cells.len(), through.format("%Y-%m"));
     Ok(())
 }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use crate::config::{Cli, Command, StoreArgs};
 use crate::store::{self, Store};
 
-pub use export::DEMAND_CSV_HEADER;
+pub use export::{DEMAND_CSV_HEADER, PUBLISHED_CSV_HEADER};
 
 /// Why a command failed; `main` prints it and exits with 1.
 #[derive(Debug, thiserror::Error)]

@@ -19,8 +19,10 @@ pub(super) async fn run(args: ServeArgs) -> Result<(), CliError> {
     );
     let connections = args.bounds.connections();
     tracing::info!(
-        "at most {} connections (header timeout {} ms, idle timeout {} ms); {} query workers, {} ms each",
+        "at most {} connections, {} per client address (header timeout {} ms, idle timeout {} ms); {} query \
+         workers, {} ms each",
         connections.max_connections,
+        connections.max_per_address,
         connections.header_read_timeout.as_millis(),
         connections.idle_timeout.as_millis(),
         state.work().size(),

@@ -6,11 +6,14 @@ use std::sync::Arc;
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::error::{ApiError, InvalidParam};
 use super::geojson::GeoJson;
 use super::params::Params;
+use super::stream::{Items, write_json};
 use crate::formats::areas::feature;
 use crate::model::{AreaKind, Country};
 use crate::state::AppState;
@@ -32,20 +35,26 @@ use crate::state::AppState;
 pub async fn list_areas(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
-) -> Result<GeoJson<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let mut params = Params::parse(query.as_deref(), &["kind", "country"]);
     let kinds = params.list::<AreaKind>("kind");
     let countries = params.list::<Country>("country");
     params.finish()?;
     let snapshot = state.snapshot();
-    let features: Vec<Value> = snapshot
+    let chosen: Vec<usize> = snapshot
         .areas()
         .iter()
-        .filter(|a| kinds.is_empty() || kinds.contains(&a.kind))
-        .filter(|a| countries.is_empty() || a.country.is_some_and(|c| countries.contains(&c)))
-        .map(feature)
+        .enumerate()
+        .filter(|(_, a)| kinds.is_empty() || kinds.contains(&a.kind))
+        .filter(|(_, a)| countries.is_empty() || a.country.is_some_and(|c| countries.contains(&c)))
+        .map(|(i, _)| i)
         .collect();
-    Ok(GeoJson(json!({ "type": "FeatureCollection", "features": features })))
+    // Written an area at a time as the client reads (outlines can be large).
+    let head = r#"{"type":"FeatureCollection","features":["#;
+    let body = Items::json(head, chosen.len(), "]}", move |i, out| {
+        write_json(out, &feature(&snapshot.areas()[chosen[i]]));
+    });
+    Ok(([(header::CONTENT_TYPE, "application/geo+json")], body.into_body()).into_response())
 }
 
 /// One area as a Feature.

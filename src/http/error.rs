@@ -171,6 +171,7 @@ impl IntoResponse for ApiError {
                 problem(StatusCode::UNPROCESSABLE_ENTITY, detail, None)
             }
             ApiError::Store(StoreError::Unavailable(_)) => {
+                crate::metrics::global().store_error(true);
                 tracing::warn!(error = %self, "store unavailable");
                 problem(
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -181,6 +182,7 @@ impl IntoResponse for ApiError {
                 )
             }
             ApiError::Store(_) | ApiError::Internal(_) => {
+                crate::metrics::global().store_error(false);
                 tracing::error!(error = %self, "store error");
                 problem(
                     StatusCode::INTERNAL_SERVER_ERROR,

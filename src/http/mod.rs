@@ -25,6 +25,7 @@ pub mod quality;
 pub mod referral;
 pub mod resources;
 pub mod server;
+pub mod stream;
 pub mod tiles;
 pub mod vocabulary;
 pub mod web;
@@ -85,6 +86,7 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
         .routes(routes!(coverage::demand))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
+        .routes(routes!(crate::metrics::serve))
         .routes(routes!(openapi::api_document))
         .routes(routes!(openapi::ogcapi_document))
         .merge(ogcapi::router())
@@ -106,6 +108,7 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
     // boxes every route's service once more, and each box is cloned and
     // its future allocated on every request.
     let stack = tower::ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(crate::metrics::record))
         .layer(frames)
         .layer(referrer)
         .layer(nosniff)

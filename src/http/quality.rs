@@ -3,14 +3,22 @@
 
 use std::sync::Arc;
 
-use axum::Json;
+use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
+use std::sync::{Mutex, Weak};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
 use super::error::ApiError;
 use super::negotiate::{Format, Offer};
 use super::params::Params;
+use super::stream::{Items, write_json};
+use crate::index::Snapshot;
+use crate::quality::{Group, Report, SharedPoint};
 use crate::state::AppState;
 
 /// The formats of `/api/quality`.
@@ -55,26 +63,37 @@ pub async fn quality(
     }
     params.finish()?;
     let snapshot = state.snapshot();
-    let report = super::offload::offload(
-        &state,
-        "ask again later, when fewer reports are being computed",
-        move |budget| {
-            budget.check()?;
-            let report = crate::quality::report(&snapshot, as_of);
-            budget.check()?;
-            Ok(report)
-        },
-    )
-    .await?;
+    let report = match shared(&snapshot, as_of) {
+        Some(report) => report,
+        None => {
+            let computed =
+                super::offload::offload(&state, "ask again later, when fewer reports are being computed", {
+                    let snapshot = Arc::clone(&snapshot);
+                    move |budget| {
+                        budget.check()?;
+                        let report = crate::quality::report(&snapshot, as_of);
+                        budget.check()?;
+                        Ok(Arc::new(report))
+                    }
+                })
+                .await?;
+            share(&snapshot, &computed);
+            computed
+        }
+    };
     if !csv {
-        return Ok(Json(report).into_response());
+        let body = json_body(report).map_err(|e| ApiError::Internal(format!("cannot write JSON: {e}")))?;
+        return Ok(
+            ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
+        );
     }
     let (body, name) = if work_list {
-        (crate::quality::work_list_csv(&report), "witgis-quality-work-list")
+        (work_list_body(report), "witgis-quality-work-list")
     } else {
-        (crate::quality::groups_csv(&report), "witgis-quality")
+        let body = crate::quality::groups_csv(&report)
+            .map_err(|e| ApiError::Internal(format!("cannot write CSV: {e}")))?;
+        (Body::from(body), "witgis-quality")
     };
-    let body = body.map_err(|e| ApiError::Internal(format!("cannot write CSV: {e}")))?;
     let disposition = HeaderValue::from_str(&format!("inline; filename=\"{name}-{as_of}.csv\""))
         .unwrap_or_else(|_| HeaderValue::from_static("inline"));
     Ok((
@@ -85,4 +104,80 @@ pub async fn quality(
         body,
     )
         .into_response())
+}
+
+/// The last report computed, for the snapshot it was computed from (held
+/// weakly: a newer snapshot makes it stale) and its day. Every reader of
+/// the same snapshot and day shares it, and each is written its answer from
+/// it a batch at a time ([`super::stream`]): 40 slow readers hold one report
+/// between them, not 40 answers.
+type Shared = Option<(Weak<Snapshot>, NaiveDate, Arc<Report>)>;
+
+static LAST: Mutex<Shared> = Mutex::new(None);
+
+/// The shared report of `snapshot` on `as_of`, if it has been computed.
+fn shared(snapshot: &Arc<Snapshot>, as_of: NaiveDate) -> Option<Arc<Report>> {
+    let last = LAST.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    match &*last {
+        Some((of, day, report)) if *day == as_of && Weak::ptr_eq(of, &Arc::downgrade(snapshot)) => {
+            Some(Arc::clone(report))
+        }
+        _ => None,
+    }
+}
+
+/// Keeps `report` as the shared one (the one before is dropped once its
+/// readers are done).
+fn share(snapshot: &Arc<Snapshot>, report: &Arc<Report>) {
+    let mut last = LAST.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    *last = Some((Arc::downgrade(snapshot), report.as_of, Arc::clone(report)));
+}
+
+/// Everything of a report before its work list, in the report's order: the
+/// head of its JSON.
+#[derive(Serialize)]
+struct Head<'a> {
+    as_of: NaiveDate,
+    stale_before: NaiveDate,
+    records: usize,
+    areas_loaded: usize,
+    totals: &'a Group,
+    groups: &'a [Group],
+    shared_points: &'a [SharedPoint],
+    work_list: [u8; 0],
+}
+
+/// The report as JSON (the bytes of `serde_json::to_vec(&report)`), its work
+/// list written a batch of records at a time.
+fn json_body(report: Arc<Report>) -> Result<Body, serde_json::Error> {
+    let head = serde_json::to_vec(&Head {
+        as_of: report.as_of,
+        stale_before: report.stale_before,
+        records: report.records,
+        areas_loaded: report.areas_loaded,
+        totals: &report.totals,
+        groups: &report.groups,
+        shared_points: &report.shared_points,
+        work_list: [],
+    })?;
+    // `…,"work_list":[]}` without its `]}`.
+    let head = head[..head.len().saturating_sub(2)].to_vec();
+    let count = report.work_list.len();
+    Ok(Items::json(head, count, "]}", move |i, out| write_json(out, &report.work_list[i])).into_body())
+}
+
+/// The work list as CSV, a batch of rows at a time.
+fn work_list_body(report: Arc<Report>) -> Body {
+    let row = |record: &[String], out: &mut Vec<u8>| {
+        let mut writer = csv::Writer::from_writer(out);
+        // Writing to memory cannot fail.
+        let _ = writer.write_record(record);
+        let _ = writer.flush();
+    };
+    let columns: Vec<String> = crate::quality::WORK_LIST_COLUMNS.iter().map(|c| (*c).to_owned()).collect();
+    let mut head = Vec::new();
+    row(&columns, &mut head);
+    let count = report.work_list.len();
+    Items::rows(head, count, move |i, out| row(&crate::quality::work_list_row(&report.work_list[i]), out))
+        .into_body()
 }

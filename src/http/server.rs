@@ -7,6 +7,12 @@
 //! process) until an open one closes. Idle and slow connections close on
 //! their own timeouts, so waiting ones get their turn.
 //!
+//! One client address (an IPv6 client's /64 network) may hold at most
+//! `max_per_address` of those connections: a further one from it is
+//! answered `503` with `Retry-After` and closed at once, so that a client
+//! holding thousands of idle sockets fills neither the slots nor the
+//! backlog, and other addresses keep their latency.
+//!
 //! A request that hyper cannot parse never reaches the router: hyper answers
 //! it itself with an empty 400, 414 (a target over 65,534 bytes, a limit
 //! fixed in hyper) or 431 (more than 100 header fields, or a head over its
@@ -15,7 +21,7 @@
 //! is left at 100: above that, it allocates for every request.
 
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -44,6 +50,9 @@ pub struct ConnLimits {
     /// A connection with no request in progress and no bytes moving for
     /// this long is closed.
     pub idle_timeout: Duration,
+    /// Most connections one client address (IPv6: one /64 network) may hold
+    /// open at once; more are refused.
+    pub max_per_address: usize,
 }
 
 impl Default for ConnLimits {
@@ -52,6 +61,7 @@ impl Default for ConnLimits {
             max_connections: 512,
             header_read_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
+            max_per_address: 128,
         }
     }
 }
@@ -65,6 +75,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
 ) {
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let per_address = Arc::new(PerAddress::default());
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::pin!(shutdown);
     loop {
@@ -85,10 +96,19 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        let Some(held) = PerAddress::take(&per_address, peer.ip(), limits.max_per_address) else {
+            crate::metrics::global().connection_refused();
+            refuse(stream);
+            drop(permit);
+            continue;
+        };
         let app = app.clone();
         let stop = stop_rx.clone();
+        crate::metrics::global().connection_opened();
         tokio::spawn(async move {
             serve_connection(stream, peer, app, limits, stop).await;
+            crate::metrics::global().connection_closed();
+            drop(held);
             drop(permit);
         });
     }
@@ -97,6 +117,86 @@ pub async fn serve(
     // Every connection holds one permit: having them all back means all done.
     let all = u32::try_from(limits.max_connections.max(1)).unwrap_or(u32::MAX);
     let _ = slots.acquire_many(all).await;
+}
+
+/// The connections each client address holds.
+#[derive(Default)]
+struct PerAddress(std::sync::Mutex<std::collections::HashMap<IpAddr, usize>>);
+
+/// One connection counted against its address until dropped.
+struct Held {
+    table: Arc<PerAddress>,
+    key: IpAddr,
+}
+
+impl PerAddress {
+    /// Counts a connection from `ip`, unless its address holds `max` already.
+    fn take(table: &Arc<PerAddress>, ip: IpAddr, max: usize) -> Option<Held> {
+        let key = address_key(ip);
+        let mut counts = table.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = counts.entry(key).or_default();
+        if *n >= max.max(1) {
+            return None;
+        }
+        *n += 1;
+        Some(Held { table: Arc::clone(table), key })
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let mut counts = self.table.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = counts.get_mut(&self.key) {
+            *n -= 1;
+            if *n == 0 {
+                counts.remove(&self.key);
+            }
+        }
+    }
+}
+
+/// What a client address is counted as: an IPv4 address (an IPv4-mapped
+/// IPv6 one as IPv4), or an IPv6 address's /64 network, which one client
+/// usually holds whole.
+pub fn address_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+    }
+}
+
+/// The answer to a connection over its address's limit: `503` with
+/// `Retry-After`, a problem+json body, and `connection: close`.
+pub fn over_address_limit() -> &'static [u8] {
+    static ANSWER: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| {
+        let body = serde_json::json!({
+            "type": "about:blank",
+            "title": "Service Unavailable",
+            "status": 503,
+            "detail": "your address holds as many connections to witgis as it may; close some (or reuse \
+                       them), then try again",
+        })
+        .to_string();
+        format!(
+            "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/problem+json\r\nretry-after: 10\r\n\
+             connection: close\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes()
+    });
+    &ANSWER
+}
+
+/// Writes [`over_address_limit`] if the socket takes it at once (it is new,
+/// so its buffer is empty), and closes it.
+fn refuse(stream: TcpStream) {
+    let _ = stream.try_write(over_address_limit());
 }
 
 async fn serve_connection(
@@ -357,7 +457,26 @@ impl AsyncWrite for Watched {
 
 #[cfg(test)]
 mod tests {
-    use super::hyper_refusal;
+    use super::{address_key, hyper_refusal, over_address_limit};
+
+    #[test]
+    fn addresses_are_counted_by_client() {
+        let key = |s: &str| address_key(s.parse().expect("an address")).to_string();
+        assert_eq!(key("203.0.113.9"), "203.0.113.9");
+        assert_eq!(key("::ffff:203.0.113.9"), "203.0.113.9", "IPv4-mapped is IPv4");
+        assert_eq!(key("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), key("2001:db8:1:2::7"), "one /64");
+        assert_ne!(key("2001:db8:1:2::7"), key("2001:db8:1:3::7"));
+    }
+
+    #[test]
+    fn the_refusal_over_an_address_limit_is_a_whole_problem() {
+        let text = std::str::from_utf8(over_address_limit()).expect("text");
+        let (head, body) = text.split_once("\r\n\r\n").expect("a head");
+        assert!(head.starts_with("HTTP/1.1 503 ") && head.contains("\r\nretry-after: 10"), "{head}");
+        assert!(head.contains(&format!("\r\ncontent-length: {}", body.len())), "{head}");
+        let json: serde_json::Value = serde_json::from_str(body).expect("json");
+        assert_eq!(json["status"], 503);
+    }
 
     #[test]
     fn only_hyper_s_empty_refusals_are_rewritten() {

@@ -419,25 +419,53 @@ pub struct Cell {
     pub not_referred: Count,
 }
 
+/// A cell is published only when its requests were logged by at least this
+/// many operators (tokens), so that an operator who pads a cell with their
+/// own requests still needs two others to see anything: a published cell
+/// never tells them about one request of another desk. The same holds for a
+/// cell's count of requests referred nowhere.
+pub const MIN_OPERATORS: usize = 3;
+
+/// Raw tallies of one cell: requests and their operators, and those referred
+/// nowhere and theirs.
+#[derive(Default)]
+struct Tally<'a> {
+    requests: u64,
+    operators: std::collections::BTreeSet<&'a str>,
+    not_referred: u64,
+    not_referred_operators: std::collections::BTreeSet<&'a str>,
+}
+
+/// A raw count and its operators, rounded for publication: nothing unless
+/// [`MIN_OPERATORS`] operators logged them.
+fn publish(count: u64, operators: &std::collections::BTreeSet<&str>) -> Count {
+    if operators.len() < MIN_OPERATORS { Count::ZERO } else { Count::round(count) }
+}
+
 /// The published cells of `records`, of whole months up to and including
 /// the month of `through` (later records are left out). Cells whose
-/// requests round to nothing are left out.
+/// requests round to nothing, or were logged by fewer than
+/// [`MIN_OPERATORS`] operators, are left out.
 pub fn cells(records: &[Demand], through: NaiveDate) -> Vec<Cell> {
     let last = end_of_month(through);
-    let mut raw: BTreeMap<(NaiveDate, &str, Topic), (u64, u64)> = BTreeMap::new();
+    let mut raw: BTreeMap<(NaiveDate, &str, Topic), Tally> = BTreeMap::new();
     for d in records.iter().filter(|d| d.date <= last) {
         let month = d.date.with_day(1).unwrap_or(d.date);
         let t = raw.entry((month, d.area.as_str(), d.need)).or_default();
-        t.0 += 1;
-        t.1 += u64::from(d.referred_to.is_empty());
+        t.requests += 1;
+        t.operators.insert(d.created_by.as_str());
+        if d.referred_to.is_empty() {
+            t.not_referred += 1;
+            t.not_referred_operators.insert(d.created_by.as_str());
+        }
     }
     raw.into_iter()
-        .map(|((month, area, need), (requests, not_referred))| Cell {
+        .map(|((month, area, need), t)| Cell {
             month,
             area: area.to_owned(),
             need,
-            requests: Count::round(requests),
-            not_referred: Count::round(not_referred),
+            requests: publish(t.requests, &t.operators),
+            not_referred: publish(t.not_referred, &t.not_referred_operators),
         })
         .filter(|c| c.requests.is_shown())
         .collect()
@@ -538,6 +566,40 @@ mod tests {
         assert_eq!(serde_json::to_string(&Count::round(4)).unwrap(), "\"<5\"");
         assert_eq!(serde_json::to_string(&Count::round(0)).unwrap(), "\"<5\"", "0 reads as 1 to 4 do");
         assert_eq!(serde_json::to_string(&Count::round(12)).unwrap(), "10");
+    }
+
+    /// Issue 39 (D6): an operator padding a cell with 4 requests of their
+    /// own learnt from a published 5 whether anyone else logged one there.
+    #[test]
+    fn a_cell_needs_three_operators() {
+        let record = |by: &str, referred: bool| Demand {
+            id: new_id(),
+            date: NaiveDate::from_ymd_opt(2026, 10, 5).unwrap(),
+            need: Topic::Housing,
+            channel: Channel::Phone,
+            requester: Requester::Other,
+            area: "area-ii".into(),
+            lon: None,
+            lat: None,
+            referred_to: if referred { vec!["it-rm-caritas".into()] } else { vec![] },
+            created_at: "2026-10-05T08:00:00Z".into(),
+            created_by: by.into(),
+        };
+        let through = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+        let mut log: Vec<Demand> = (0..4).map(|_| record("desk-a", false)).collect();
+        log.push(record("desk-b", false));
+        assert_eq!(cells(&log, through), [], "4 own and 1 other: nothing");
+        log.extend((0..3).map(|_| record("desk-b", false)));
+        assert_eq!(cells(&log, through), [], "two operators are not enough, however many requests");
+        log.push(record("desk-c", false));
+        let published = cells(&log, through);
+        assert_eq!(published.len(), 1);
+        assert_eq!((published[0].requests.value(), published[0].not_referred.value()), (10, 10));
+        // Requests referred nowhere obey the same rule on their own.
+        let mut log: Vec<Demand> = (0..4).map(|_| record("desk-a", false)).collect();
+        log.extend([record("desk-b", false), record("desk-c", true)]);
+        let published = cells(&log, through);
+        assert_eq!((published[0].requests.value(), published[0].not_referred.value()), (5, 0));
     }
 
     #[test]

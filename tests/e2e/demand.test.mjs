@@ -28,7 +28,7 @@ describe("requests not met", () => {
   before(async () => {
     assert.ok(existsSync(MUNICIPI), `Rome's municipi are needed at ${MUNICIPI}`);
     // The requests are logged on 10 March; March is published from 10 April.
-    server = await startServer(["--clock-start", "2026-03-10T10:00:00Z"], { areas: [MUNICIPI], tokens: ["viewer", "operator"] });
+    server = await startServer(["--clock-start", "2026-03-10T10:00:00Z"], { areas: [MUNICIPI], tokens: ["viewer", "operator", "operator:desk-2", "operator:desk-3"] });
     // No service in Italy has the topic "women": those 7 requests are unmet
     // (published, rounded to a multiple of 5: 5). Municipio II has a youth
     // service; 2 callers were referred to it and 3 nowhere: 5 requests, and
@@ -39,10 +39,13 @@ describe("requests not met", () => {
       ...Array(3).fill({ need: "youth", area: "it-rm-municipio-02", referred_to: [] }),
       ...Array(2).fill({ need: "housing", area: "it-rm-municipio-01", referred_to: ["it-rm-caritas"] }),
     ];
-    for (const r of log) {
+    // A cell is published only when three desks logged in it (issue 39, D6):
+    // the desks take turns.
+    const desks = [server.tokens.operator, server.tokens["desk-2"], server.tokens["desk-3"]];
+    for (const [i, r] of log.entries()) {
       const res = await fetch(`${server.base}/api/demand`, {
         method: "POST",
-        headers: { authorization: `Bearer ${server.tokens.operator}`, "content-type": "application/json" },
+        headers: { authorization: `Bearer ${desks[i % 3]}`, "content-type": "application/json" },
         body: JSON.stringify({ ...r, date: "2026-03-10", channel: "phone", requester: "person_concerned" }),
       });
       assert.equal(res.status, 201, await res.text());

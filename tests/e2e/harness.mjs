@@ -61,7 +61,8 @@ export async function waitFor(fn, { ms = 60000, every = 100, what = "condition" 
  * GeoJSON files imported with `witgis import-areas` before the server starts,
  * and `resources` files imported with `witgis import` (then the store holds
  * those resources instead of the seed); `tokens` lists roles to create a
- * token for (`witgis token create`), kept in the server's `tokens` by role;
+ * token for (`witgis token create`), kept in the server's `tokens` by role
+ * (`"operator:desk-2"` makes a second token of a role, kept as `desk-2`);
  * `seedAreas: false` starts a store with no boundaries (`--seed-areas false`:
  * a new store otherwise gets Rome's municipi with the seed).
  */
@@ -82,9 +83,10 @@ export async function startServer(extraArgs = [], { areas = [], resources = [], 
     execFileSync(bin, ["import", file, "--database-url", db], { env, stdio: ["ignore", "ignore", "inherit"] });
   }
   const created = {};
-  for (const role of tokens) {
-    const args = ["token", "create", "--role", role, "--name", `e2e-${role}`, "--database-url", db];
-    created[role] = execFileSync(bin, args, { env, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+  for (const entry of tokens) {
+    const [role, name = role] = entry.split(":");
+    const args = ["token", "create", "--role", role, "--name", `e2e-${name}`, "--database-url", db];
+    created[name] = execFileSync(bin, args, { env, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
   }
   let child;
   let exited = null;

@@ -451,8 +451,16 @@ fn rome_municipi_level_area_with_the_seed() {
 
 // --- Demand against supply ------------------------------------------------------
 
+thread_local! {
+    /// Requests logged so far on this test's thread.
+    static LOGGED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// A request, logged by three desks in turn (a cell is published only when
+/// three desks logged in it: issue 39, D6).
 fn logged(date: &str, need: Topic, area: &str, referred: bool) -> Demand {
     let referred_to = if referred { vec!["somewhere".to_owned()] } else { Vec::new() };
+    let n = LOGGED.with(|c| c.replace(c.get() + 1));
     Demand::from_columns(
         witgis::model::demand::new_id(),
         date,
@@ -463,7 +471,7 @@ fn logged(date: &str, need: Topic, area: &str, referred: bool) -> Demand {
         (None, None),
         referred_to,
         String::new(),
-        "desk".into(),
+        format!("desk-{}", n % 3),
     )
     .unwrap()
 }

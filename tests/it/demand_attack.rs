@@ -2,9 +2,9 @@
 //! `/api/coverage/demand` and `/api/coverage/suggest?weight=demand` by need,
 //! period, range, country and radius; as an operator differencing
 //! `/api/demand/summary` by day ranges and walking `/api/demand/{id}`; and by
-//! waiting, to see published figures change. No answer may tell a log with
-//! one request more from one without it, nor hold a count that is not a
-//! multiple of 5.
+//! waiting, to see published figures change; and as an operator padding a
+//! cell with requests of their own. No answer may tell a log with one request
+//! more from one without it, nor hold a count that is not a multiple of 5.
 #![allow(clippy::unwrap_used)]
 
 use crate::common;
@@ -36,7 +36,11 @@ macro_rules! suite {
     };
 }
 
-suite!(differencing_never_isolates_a_request, published_figures_match_an_independent_count);
+suite!(
+    differencing_never_isolates_a_request,
+    published_figures_match_an_independent_count,
+    padding_a_cell_never_reveals_another_desk
+);
 
 fn at(t: &str) -> chrono::DateTime<chrono::Utc> {
     t.parse().unwrap()
@@ -60,15 +64,25 @@ struct Desk {
     clock: Clock,
     tokens: BTreeMap<&'static str, String>,
     db: TestDb,
+    /// Requests logged so far per cell (month, need, area), to spread each
+    /// cell over the operators.
+    logged: std::sync::Mutex<BTreeMap<String, usize>>,
 }
+
+/// The desks that log requests in these tests.
+const DESKS: [&str; 3] = ["desk-a", "desk-b", "desk-c"];
 
 impl Desk {
     async fn new(db: TestDb) -> Desk {
         db.store.import(&witgis::store::seed().unwrap(), &|_| {}).await.unwrap();
         db.store.import_areas(&areas()).await.unwrap();
         let mut tokens = BTreeMap::new();
-        for (name, role) in [("viewer", Role::Viewer), ("desk-a", Role::Operator), ("desk-b", Role::Operator)]
-        {
+        for (name, role) in [
+            ("viewer", Role::Viewer),
+            ("desk-a", Role::Operator),
+            ("desk-b", Role::Operator),
+            ("desk-c", Role::Operator),
+        ] {
             let token = witgis::auth::new_token();
             db.store.create_token(name, role, &hash_token(&token)).await.unwrap();
             tokens.insert(name, token);
@@ -85,7 +99,7 @@ impl Desk {
             .unwrap()
             .with_clock(clock.clone())
             .with_limits(limits);
-        Desk { router: witgis::http::router(Arc::new(state)), clock, tokens, db }
+        Desk { router: witgis::http::router(Arc::new(state)), clock, tokens, db, logged: Default::default() }
     }
 
     async fn call(&self, method: &str, uri: &str, who: &str, body: Option<Value>) -> (StatusCode, String) {
@@ -103,13 +117,27 @@ impl Desk {
         (status, String::from_utf8(bytes.to_vec()).unwrap())
     }
 
-    /// Logs a request on its own day, at 10:00 in Rome, as `desk-a`.
+    /// Logs a request on its own day, at 10:00 in Rome, by the desks in
+    /// turn within each cell (issue 39, D6: a cell is published only when
+    /// three desks logged in it; these tests are about other attacks, so
+    /// their requests come from several desks, as at a real help desk).
     async fn log(&self, date: &str, need: &str, area: &str, referred: bool) -> StatusCode {
+        let who = {
+            let mut logged = self.logged.lock().unwrap();
+            let n = logged.entry(format!("{} {need} {area}", &date[..7])).or_default();
+            *n += 1;
+            DESKS[(*n - 1) % DESKS.len()]
+        };
+        self.log_as(who, date, need, area, referred).await
+    }
+
+    /// Logs a request on its own day, at 10:00 in Rome, as `who`.
+    async fn log_as(&self, who: &str, date: &str, need: &str, area: &str, referred: bool) -> StatusCode {
         self.clock.set(at(&format!("{date}T08:00:00Z")));
         let referred_to: Vec<&str> = if referred { vec!["it-rm-caritas"] } else { vec![] };
         let body = json!({"date": date, "need": need, "channel": "phone", "requester": "other",
                           "area": area, "referred_to": referred_to});
-        self.call("POST", "/api/demand", "desk-a", Some(body)).await.0
+        self.call("POST", "/api/demand", who, Some(body)).await.0
     }
 }
 
@@ -318,36 +346,49 @@ async fn differencing_never_isolates_a_request(a: TestDb, b: TestDb) {
 
 /// A random log, set against a count made here from the log itself (not the
 /// code under test): every published figure is the sum of the cells (month
-/// × area × need, rounded to the nearest multiple of 5, those under 5 left
-/// out) that the question covers.
+/// × area × need, rounded to the nearest multiple of 5, those under 5 or
+/// logged by fewer than 3 desks left out) that the question covers. Half the
+/// requests come from one desk, so that some cells have enough requests but
+/// too few desks.
 async fn published_figures_match_an_independent_count(a: TestDb, _b: TestDb) {
     let desk = Desk::new(a).await;
     let mut rng = rand::rngs::StdRng::seed_from_u64(15);
     let needs = ["housing", "crisis", "youth"];
     let areas = ["area-ii", "area-iii"];
-    let mut log: Vec<(String, &str, &str)> = Vec::new();
+    let mut log: Vec<(String, &str, &str, &str)> = Vec::new();
     for month in [9, 10] {
         for day in 1..=28 {
             for _ in 0..rng.random_range(0..3) {
                 let (need, area) = (needs[rng.random_range(0..3)], areas[rng.random_range(0..2)]);
+                let who = if rng.random_bool(0.5) { "desk-a" } else { DESKS[rng.random_range(1..3)] };
                 let date = format!("2026-{month:02}-{day:02}");
-                assert_eq!(desk.log(&date, need, area, true).await, StatusCode::CREATED);
-                log.push((date, need, area));
+                assert_eq!(desk.log_as(who, &date, need, area, true).await, StatusCode::CREATED);
+                log.push((date, need, area, who));
             }
         }
     }
     desk.clock.set(at("2026-11-10T09:00:00Z"));
     // The oracle: raw cells, then rounded by hand.
-    let mut raw: BTreeMap<(String, String, String), u64> = BTreeMap::new();
-    for (date, need, area) in &log {
-        *raw.entry((date[..7].to_owned(), area.to_string(), need.to_string())).or_default() += 1;
+    let mut raw: BTreeMap<(String, String, String), (u64, std::collections::BTreeSet<&str>)> =
+        BTreeMap::new();
+    for (date, need, area, who) in &log {
+        let cell = raw.entry((date[..7].to_owned(), area.to_string(), need.to_string())).or_default();
+        cell.0 += 1;
+        cell.1.insert(who);
     }
-    let round = |n: u64| match n {
+    let round = |(n, desks): &(u64, std::collections::BTreeSet<&str>)| match n {
+        _ if desks.len() < 3 => 0,
         0..=4 => 0,
-        n => ((n as f64 / 5.0).round() as u64) * 5,
+        n => ((*n as f64 / 5.0).round() as u64) * 5,
     };
+    let too_few_desks = raw.values().filter(|(n, desks)| *n >= 5 && desks.len() < 3).count();
+    let published = raw.values().filter(|c| round(c) > 0).count();
+    assert!(
+        too_few_desks > 0 && published > 0,
+        "the log exercises both sides of the rule: {too_few_desks} {published}"
+    );
     let expect = |f: &dyn Fn(&str, &str, &str) -> bool| -> u64 {
-        raw.iter().filter(|((m, a, n), _)| f(m, a, n)).map(|(_, &c)| round(c)).sum()
+        raw.iter().filter(|((m, a, n), _)| f(m, a, n)).map(|(_, c)| round(c)).sum()
     };
     let shown = |v: &Value| v.as_u64().unwrap_or(0);
     for need in needs {
@@ -360,12 +401,12 @@ async fn published_figures_match_an_independent_count(a: TestDb, _b: TestDb) {
             for r in report["rows"].as_array().unwrap() {
                 let (m, a) = (r["period"].as_str().unwrap(), r["area"].as_str().unwrap());
                 let key = (m.to_owned(), a.to_owned(), need.to_owned());
-                assert_eq!(shown(&r["requests"]), round(raw[&key]), "{path}: {r}");
+                assert_eq!(shown(&r["requests"]), round(&raw[&key]), "{path}: {r}");
             }
             let rows = report["rows"].as_array().unwrap().len();
             let cells = raw
                 .iter()
-                .filter(|((m, _, n), c)| n == need && round(**c) > 0 && month.is_none_or(|x| x == m))
+                .filter(|((m, _, n), c)| n == need && round(c) > 0 && month.is_none_or(|x| x == m))
                 .count();
             assert_eq!(rows, cells, "{path}: one row per published cell");
         }
@@ -380,6 +421,48 @@ async fn published_figures_match_an_independent_count(a: TestDb, _b: TestDb) {
         let group = summary["groups"].as_array().unwrap().iter().find(|g| g["key"] == area);
         assert_eq!(group.map_or(0, |g| shown(&g["count"])), expect(&|_, a, _| a == area), "{summary}");
     }
+}
+
+/// Issue 39 (D6): an operator (desk-a) pads October's housing cell of
+/// area II with 4 requests of their own, and its crisis cell with 4 referred
+/// nowhere, then asks every question once the month is published. The log
+/// where one other desk logged a housing request there (and a crisis request
+/// referred nowhere rather than somewhere) must give the same answers, byte
+/// for byte, as the log without. A cell that three desks logged in is
+/// published, so the rule does not simply hide everything.
+async fn padding_a_cell_never_reveals_another_desk(a: TestDb, b: TestDb) {
+    let with = Desk::new(a).await;
+    let without = Desk::new(b).await;
+    for desk in [&with, &without] {
+        for day in 3..7 {
+            let date = format!("2026-10-{day:02}");
+            assert_eq!(desk.log_as("desk-a", &date, "housing", "area-ii", true).await, StatusCode::CREATED);
+            assert_eq!(desk.log_as("desk-a", &date, "crisis", "area-ii", false).await, StatusCode::CREATED);
+        }
+        assert_eq!(desk.log_as("desk-c", "2026-10-08", "crisis", "area-ii", true).await, StatusCode::CREATED);
+        // Three desks in September's youth cell of area III: published.
+        for (day, who) in [(10, "desk-a"), (11, "desk-a"), (12, "desk-a"), (13, "desk-b"), (14, "desk-c")] {
+            let date = format!("2026-09-{day}");
+            assert_eq!(desk.log_as(who, &date, "youth", "area-iii", true).await, StatusCode::CREATED);
+        }
+    }
+    assert_eq!(with.log_as("desk-b", "2026-10-09", "housing", "area-ii", true).await, StatusCode::CREATED);
+    assert_eq!(with.log_as("desk-b", "2026-10-09", "crisis", "area-ii", false).await, StatusCode::CREATED);
+    assert_eq!(without.log_as("desk-b", "2026-10-09", "crisis", "area-ii", true).await, StatusCode::CREATED);
+    for desk in [&with, &without] {
+        desk.clock.set(at("2026-11-10T09:00:00Z"));
+    }
+    assert_eq!(answers(&with).await, answers(&without).await, "the other desk's request is not revealed");
+    let (_, body) = with.call("GET", "/api/demand/summary?by=need", "desk-a", None).await;
+    let summary: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        summary["groups"],
+        json!([{"key": "crisis", "count": 5}, {"key": "youth", "count": 5}]),
+        "{summary}"
+    );
+    let (_, body) = with.call("GET", "/api/coverage/demand?need=crisis&radius_km=0", "viewer", None).await;
+    let report: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(report["total"], 5, "{report}");
 }
 
 /// Records logged before ids became random get random ids too.

@@ -1211,6 +1211,14 @@ async fn http_demand_point_becomes_its_municipio(db: TestDb) {
 async fn http_demand_summary_hides_small_counts(db: TestDb) {
     let app = demand_app(db).await;
     let op = app.auth(Role::Operator);
+    // A cell is published only when three desks logged in it (issue 39, D6):
+    // January's housing requests come from three desks in turn.
+    let mut desks = vec![op.clone()];
+    for name in ["desk-2", "desk-3"] {
+        let token = witgis::auth::new_token();
+        app.db.store.create_token(name, Role::Operator, &hash_token(&token)).await.unwrap();
+        desks.push(("authorization", format!("Bearer {token}")));
+    }
     let log = |date: &str, need: &str, area: &str| {
         let mut body = valid_demand();
         body["date"] = json!(date);
@@ -1225,11 +1233,12 @@ async fn http_demand_summary_hides_small_counts(db: TestDb) {
     bodies.push(log("2026-01-20", "youth", "it-rm-municipio-01"));
     bodies.push(log("2026-02-03", "youth", "it-rm-municipio-02"));
     bodies.push(log("2025-12-31", "housing", "it-rm-municipio-02"));
-    for body in &bodies {
+    for (i, body) in bodies.iter().enumerate() {
         // Each logged on its day.
         let date = serde_json::from_str::<Value>(body).unwrap()["date"].as_str().unwrap().to_owned();
         app.clock.set(at(&format!("{date}T15:00:00Z")));
-        let (status, _, json) = app.call("POST", "/api/demand", &[json_body(), op.clone()], body).await;
+        let desk = desks[i % desks.len()].clone();
+        let (status, _, json) = app.call("POST", "/api/demand", &[json_body(), desk], body).await;
         assert_eq!(status, StatusCode::CREATED, "{json}");
     }
     // February is published from 10 March (Rome time).
@@ -1296,8 +1305,10 @@ async fn http_demand_against_supply_ranks_unmet_areas(db: TestDb) {
     let mut records = log(7, Topic::Women, "it-rm-municipio-06", &[]);
     records.extend(log(6, Topic::Youth, "it-rm-municipio-02", &["it-rm-prev-sabrata"]));
     records.extend(log(2, Topic::Housing, "it-rm-municipio-01", &["it-rm-caritas"]));
-    for d in &records {
-        app.db.store.log_demand(d, "desk").await.unwrap();
+    // Three desks in turn: a cell is published only when three desks logged
+    // in it (issue 39, D6).
+    for (i, d) in records.iter().enumerate() {
+        app.db.store.log_demand(d, &format!("desk-{}", i % 3)).await.unwrap();
     }
     // February is published from 10 March.
     app.clock.set(at("2026-03-10T08:00:00Z"));
