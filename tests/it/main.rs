@@ -32,6 +32,7 @@ mod http_errors;
 mod index_props;
 mod ogcapi;
 mod openapi;
+mod operations;
 mod osm_import;
 mod quality;
 mod referral;

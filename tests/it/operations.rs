@@ -5,8 +5,7 @@
 //! one holds hundreds of idle sockets.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
+use crate::common;
 use std::io::Read as _;
 use std::net::SocketAddr;
 use std::process::Command;
@@ -21,8 +20,8 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tower::ServiceExt as _;
 use witgis::metrics::MetricsAccess;
 
-use common::TestDb;
-use common::http::{Server, eventually, request};
+use crate::common::TestDb;
+use crate::common::http::{Server, eventually, request};
 
 /// The value of the sample whose line starts with `name_and_labels ` in an
 /// exposition.
