@@ -289,3 +289,212 @@ proptest! {
         }
     }
 }
+
+// ---- The GTFS import ----
+
+const FIXTURE: &str = "tests/fixtures/gtfs/rome-fixture";
+
+/// A copy of the fixture feed in a temporary folder, with `edit` applied to
+/// one of its files.
+fn fixture_copy(file: &str, edit: impl Fn(&str) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(FIXTURE).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let text = if name == file { edit(&text) } else { text };
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+/// The fixture's files in a zip archive.
+fn fixture_zip(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::io::Write as _;
+    let path = dir.join("feed.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let mut names: Vec<_> = std::fs::read_dir(FIXTURE).unwrap().map(|e| e.unwrap().path()).collect();
+    names.sort();
+    for path in names {
+        zip.start_file(path.file_name().unwrap().to_str().unwrap(), options).unwrap();
+        zip.write_all(&std::fs::read(&path).unwrap()).unwrap();
+    }
+    zip.finish().unwrap();
+    path
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+#[test]
+fn import_reads_the_fixture_feed_from_a_zip_and_a_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let zipped = witgis::transit::gtfs::read(&fixture_zip(dir.path())).unwrap();
+    let folder = witgis::transit::gtfs::read(std::path::Path::new(FIXTURE)).unwrap();
+    assert_eq!(zipped, folder);
+    let tt = folder;
+    assert_eq!(tt.timezone, "Europe/Rome");
+    assert_eq!(tt.stops.len(), 6);
+    let modes: Vec<(&str, &str)> = tt.routes.iter().map(|r| (r.name.as_str(), r.mode.as_str())).collect();
+    assert_eq!(modes, [("FA", "metro"), ("F105", "bus")]);
+    // Metro every 10 minutes from 06:00 until 22:00 (frequencies.txt): 96
+    // runs; the bus's six trips as written.
+    let metro: Vec<&Trip> = tt.trips.iter().filter(|t| tt.routes[t.route as usize].name == "FA").collect();
+    assert_eq!(metro.len(), 96);
+    assert_eq!(metro[0].departures[0], 6 * 3600);
+    assert_eq!(metro[95].departures[0], 21 * 3600 + 50 * 60);
+    assert_eq!(metro[95].arrivals[2], 21 * 3600 + 58 * 60);
+    assert_eq!(tt.trips.len(), 96 + 6);
+    // Weekdays of 2026-2027, but not Christmas day 2026 (calendar_dates.txt).
+    let wk = &tt.services[0];
+    assert!(wk.runs_on(date(2026, 12, 9)), "a Wednesday");
+    assert!(!wk.runs_on(date(2026, 12, 12)), "a Saturday");
+    assert!(!wk.runs_on(date(2026, 12, 25)), "Christmas, removed");
+    assert!(wk.runs_on(date(2027, 12, 31)), "the last day, a Friday");
+    assert!(!wk.runs_on(date(2028, 1, 3)), "after end_date");
+    assert_eq!(tt.transfers.len(), 2);
+}
+
+/// The refusal of a feed edited one way: (file, line, field) of the report.
+fn refusal(file: &str, edit: impl Fn(&str) -> String) -> witgis::transit::gtfs::FeedError {
+    let dir = fixture_copy(file, edit);
+    witgis::transit::gtfs::read(dir.path()).expect_err("the feed should be refused")
+}
+
+#[test]
+fn import_refuses_stop_times_out_of_order_naming_the_row() {
+    // The bus's second stop (line 6) made to arrive before it left the first.
+    let e = refusal("stop_times.txt", |t| {
+        t.replace("F105-0800,08:20:00,08:20:00,B2,2", "F105-0800,07:50:00,07:50:00,B2,2")
+    });
+    assert_eq!(
+        (e.file.as_str(), e.line, e.field.as_deref()),
+        ("stop_times.txt", Some(6), Some("arrival_time")),
+        "{e}"
+    );
+    // A stop_sequence given twice in one trip.
+    let e = refusal("stop_times.txt", |t| {
+        t.replace("F105-0800,08:40:00,08:40:00,B3,3", "F105-0800,08:40:00,08:40:00,B3,2")
+    });
+    assert_eq!((e.file.as_str(), e.field.as_deref()), ("stop_times.txt", Some("stop_sequence")), "{e}");
+    assert!(matches!(e.line, Some(6 | 7)), "{e}");
+}
+
+#[test]
+fn import_refuses_bad_dates_naming_the_row() {
+    // Not a date at all.
+    let e = refusal("calendar.txt", |t| t.replace("20271231", "2027-13-45"));
+    assert_eq!((e.file.as_str(), e.line), ("calendar.txt", Some(2)), "{e}");
+    assert_eq!(e.field.as_deref(), Some("end_date"), "{e}");
+    // Ends before it starts.
+    let e = refusal("calendar.txt", |t| t.replace("20271231", "20251231"));
+    assert_eq!(
+        (e.file.as_str(), e.line, e.field.as_deref()),
+        ("calendar.txt", Some(2), Some("end_date")),
+        "{e}"
+    );
+    let e = refusal("calendar_dates.txt", |t| t.replace("20261225", "20261325"));
+    assert_eq!((e.file.as_str(), e.line), ("calendar_dates.txt", Some(2)), "{e}");
+}
+
+#[test]
+fn import_refuses_missing_files_and_columns() {
+    let dir = fixture_copy("", |t| t.to_owned());
+    std::fs::remove_file(dir.path().join("stops.txt")).unwrap();
+    let e = witgis::transit::gtfs::read(dir.path()).expect_err("no stops.txt");
+    assert_eq!(e.file, "stops.txt", "{e}");
+
+    let dir = fixture_copy("", |t| t.to_owned());
+    std::fs::remove_file(dir.path().join("calendar.txt")).unwrap();
+    std::fs::remove_file(dir.path().join("calendar_dates.txt")).unwrap();
+    let e = witgis::transit::gtfs::read(dir.path()).expect_err("no calendar");
+    assert_eq!(e.file, "calendar.txt", "{e}");
+
+    // stop_times.txt without its stop_id column.
+    let e = refusal("stop_times.txt", |t| {
+        t.lines()
+            .map(|l| {
+                let mut cells: Vec<&str> = l.split(',').collect();
+                cells.remove(3);
+                cells.join(",")
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    assert_eq!((e.file.as_str(), e.field.as_deref()), ("stop_times.txt", Some("stop_id")), "{e}");
+    // A trip of an unknown route.
+    let e = refusal("trips.txt", |t| t.replace("F105,WK,F105-0820", "F999,WK,F105-0820"));
+    assert_eq!(
+        (e.file.as_str(), e.line, e.field.as_deref()),
+        ("trips.txt", Some(4), Some("route_id")),
+        "{e}"
+    );
+    // A time zone that is none.
+    let e = refusal("agency.txt", |t| t.replace("Europe/Rome", "Europe/Atlantis"));
+    assert_eq!((e.file.as_str(), e.field.as_deref()), ("agency.txt", Some("agency_timezone")), "{e}");
+}
+
+/// Stores the fixture as feed `rome`, replaces it with a smaller feed, and
+/// checks what is read back after each.
+async fn feeds_replace_whole(db: common::TestDb) {
+    use witgis::store::transit::Feed;
+    let tt = witgis::transit::gtfs::read(std::path::Path::new(FIXTURE)).unwrap();
+    let feed = |id: &str, tt: &Timetable| Feed {
+        id: id.into(),
+        source: "fixture".into(),
+        imported_at: "2026-12-07T06:00:00Z".into(),
+        timetable: tt.clone(),
+    };
+    db.store.put_feed(&feed("rome", &tt)).await.unwrap();
+    db.store.put_feed(&feed("sofia", &tt)).await.unwrap();
+    let mut smaller = tt.clone();
+    smaller.trips.truncate(10);
+    db.store.put_feed(&feed("rome", &smaller)).await.unwrap();
+    let feeds = db.store.feeds().await.unwrap();
+    let ids: Vec<&str> = feeds.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(ids, ["rome", "sofia"]);
+    assert_eq!(feeds[0].timetable, smaller);
+    assert_eq!(feeds[1].timetable, tt);
+}
+
+#[tokio::test]
+async fn feeds_are_stored_side_by_side_and_replaced_whole_sqlite() {
+    feeds_replace_whole(common::TestDb::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn feeds_are_stored_side_by_side_and_replaced_whole_postgis() {
+    feeds_replace_whole(common::TestDb::postgis().await).await;
+}
+
+#[test]
+fn import_gtfs_command_stores_a_feed_and_a_refused_one_changes_nothing() {
+    use std::process::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("t.db").display());
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_witgis")).args(args).env("DATABASE_URL", &db).output().expect("run")
+    };
+    let zipped = fixture_zip(dir.path());
+    let out = run(&["import-gtfs", zipped.to_str().unwrap(), "--feed", "rome"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let bad = fixture_copy("stop_times.txt", |t| {
+        t.replace("F105-0800,08:20:00,08:20:00,B2,2", "F105-0800,07:50:00,07:50:00,B2,2")
+    });
+    let out = run(&["import-gtfs", bad.path().to_str().unwrap(), "--feed", "rome"]);
+    assert!(!out.status.success());
+    let report = String::from_utf8_lossy(&out.stderr);
+    assert!(report.contains("stop_times.txt, line 6, field arrival_time"), "{report}");
+    assert!(report.contains("nothing was imported"), "{report}");
+
+    let out = run(&["import-gtfs", zipped.to_str().unwrap(), "--feed", "no good"]);
+    assert!(!out.status.success());
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let feeds = rt.block_on(async { witgis::store::open(&db).await.unwrap().feeds().await.unwrap() });
+    assert_eq!(feeds.len(), 1);
+    assert_eq!(feeds[0].timetable.trips.len(), 102, "the refused feed left the stored one as it was");
+}

@@ -5,6 +5,7 @@
 mod backup;
 mod export;
 mod import;
+mod import_gtfs;
 mod quality;
 mod serve;
 mod synth;
@@ -48,6 +49,7 @@ impl Cli {
             Some(Command::Synth(args)) => synth::run(args),
             Some(Command::Quality(args)) => quality::run(args).await,
             Some(Command::Token(command)) => token::run(command).await,
+            Some(Command::ImportGtfs(args)) => import_gtfs::run(args).await,
         }
     }
 }

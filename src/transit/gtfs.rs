@@ -57,6 +57,9 @@ fn from_gtfs(file: &str, e: &GtfsError) -> FeedError {
                     field = l.headers.get(i as usize).cloned();
                 }
                 if field.is_none() {
+                    field = line_in_error.as_ref().and_then(bad_date_or_time);
+                }
+                if field.is_none() {
                     // serde's "missing field `x`" names the absent column.
                     field = message.split('`').nth(1).map(str::to_owned);
                 }
@@ -65,6 +68,30 @@ fn from_gtfs(file: &str, e: &GtfsError) -> FeedError {
         }
         other => err(file, None, None, other.to_string()),
     }
+}
+
+/// The first date or time column of a row that does not parse (the crate's
+/// date and time errors do not name their column).
+fn bad_date_or_time(row: &gtfs_structures::error::LineError) -> Option<String> {
+    row.headers.iter().zip(&row.values).find_map(|(h, v)| {
+        let bad = if h.ends_with("date") {
+            NaiveDate::parse_from_str(v.trim(), "%Y%m%d").is_err()
+        } else if h.ends_with("_time") {
+            !v.trim().is_empty() && !is_time(v.trim())
+        } else {
+            false
+        };
+        bad.then(|| h.clone())
+    })
+}
+
+/// GTFS's H:MM:SS (hours may pass 24).
+fn is_time(v: &str) -> bool {
+    let parts: Vec<&str> = v.split(':').collect();
+    parts.len() == 3
+        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        && parts[1].len() == 2
+        && parts[2].len() == 2
 }
 
 fn required<T>(file: &str, r: Result<T, GtfsError>) -> Result<T, FeedError> {
