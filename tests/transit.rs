@@ -498,3 +498,153 @@ fn import_gtfs_command_stores_a_feed_and_a_refused_one_changes_nothing() {
     assert_eq!(feeds.len(), 1);
     assert_eq!(feeds[0].timetable.trips.len(), 102, "the refused feed left the stored one as it was");
 }
+
+// ---- /api/nearest?by=transit ----
+
+/// The app over our own three places and the fixture feed as `rome`:
+/// "gamma" 40 m from the metro's far end (5.7 km east), "epsilon" beside the
+/// bus's far end (2 km north-east), "far" 15 km away.
+async fn transit_app() -> (axum::Router, common::TestDb) {
+    use std::sync::Arc;
+    let db = common::TestDb::sqlite().await;
+    let tt = witgis::transit::gtfs::read(std::path::Path::new(FIXTURE)).unwrap();
+    let feed = witgis::store::transit::Feed {
+        id: "rome".into(),
+        source: "fixture".into(),
+        imported_at: "2026-12-07T06:00:00Z".into(),
+        timetable: tt,
+    };
+    db.store.put_feed(&feed).await.unwrap();
+    let resources = vec![
+        common::resource(
+            "gamma",
+            Some([12.5405, 41.9000]),
+            "mental_health_centre",
+            "IT",
+            &["mental_health_care"],
+        ),
+        common::resource(
+            "epsilon",
+            Some([12.4905, 41.9105]),
+            "mental_health_centre",
+            "IT",
+            &["mental_health_care"],
+        ),
+        common::resource("far", Some([12.60, 41.80]), "mental_health_centre", "IT", &["mental_health_care"]),
+    ];
+    let snapshot = witgis::index::Snapshot::new(resources);
+    let state = witgis::state::AppState::with_snapshot(Arc::clone(&db.store), snapshot, common::reference());
+    state.reload_transit().await.unwrap();
+    (witgis::http::router(Arc::new(state)), db)
+}
+
+async fn get(app: &axum::Router, uri: &str) -> (u16, serde_json::Value) {
+    use axum::body::Body;
+    use http_body_util::BodyExt as _;
+    use tower::ServiceExt as _;
+    let response =
+        app.clone().oneshot(axum::http::Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
+    let status = response.status().as_u16();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+}
+
+/// Straight-line metres by the equirectangular approximation (our own
+/// oracle, not the code under test; within 0.1 % at these distances).
+fn approx_m(a: [f64; 2], b: [f64; 2]) -> f64 {
+    let k = 6_371_008.8_f64.to_radians();
+    let mid = ((a[1] + b[1]) / 2.0).to_radians().cos();
+    (((b[0] - a[0]) * k * mid).powi(2) + ((b[1] - a[1]) * k).powi(2)).sqrt()
+}
+
+const ORIGIN: [f64; 2] = [12.4712, 41.9002];
+
+#[tokio::test]
+async fn nearest_by_transit_ranks_by_arrival_with_legs() {
+    let (app, _db) = transit_app().await;
+    let base = format!("/api/nearest?lon={}&lat={}", ORIGIN[0], ORIGIN[1]);
+
+    let (status, by_distance) = get(&app, &base).await;
+    assert_eq!(status, 200);
+    let ids: Vec<&str> =
+        by_distance["features"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["epsilon", "gamma", "far"]);
+
+    // Wednesday 9 December 2026, 09:00 in Rome.
+    let (status, body) = get(&app, &format!("{base}&by=transit&depart=2026-12-09T09:00")).await;
+    assert_eq!(status, 200, "{body}");
+    let features = body["features"].as_array().unwrap();
+    let ids: Vec<&str> = features.iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["gamma", "epsilon", "far"], "the farther place on the metro comes first");
+    assert_eq!(body["transit"]["feed"], "rome");
+    assert_eq!(body["transit"]["depart"], "2026-12-09T09:00:00+01:00");
+    assert_eq!(body["transit"]["budget_s"], 5400);
+
+    // gamma: walk ~30 m to Fixture Alfa (metro), miss the 09:00 metro, take
+    // the 09:10 to Fixture Gamma (09:18), walk ~40 m.
+    let gamma = &features[0]["properties"];
+    let legs = gamma["transit"]["legs"].as_array().unwrap();
+    let modes: Vec<&str> = legs.iter().map(|l| l["mode"].as_str().unwrap()).collect();
+    assert_eq!(modes, ["walk", "metro", "walk"], "{gamma}");
+    assert_eq!(legs[1]["line"], "FA");
+    assert_eq!(legs[1]["from"], "Fixture Alfa (metro)");
+    assert_eq!(legs[1]["to"], "Fixture Gamma (metro)");
+    assert_eq!(legs[1]["depart"], "2026-12-09T09:10:00+01:00");
+    assert_eq!(legs[1]["arrive"], "2026-12-09T09:18:00+01:00");
+    let egress = approx_m([12.5400, 41.9000], [12.5405, 41.9000]) * 1.3 / 1.2;
+    let travel = gamma["travel_s"].as_f64().unwrap();
+    assert!((travel - (18.0 * 60.0 + egress)).abs() <= 2.0, "{travel} vs {}", 18.0 * 60.0 + egress);
+    assert_eq!(gamma["transit"]["arrive"].as_str().unwrap()[..16], *"2026-12-09T09:18");
+
+    // epsilon: the bus would arrive at 10:00; walking all the way is faster.
+    let epsilon = &features[1]["properties"];
+    let legs = epsilon["transit"]["legs"].as_array().unwrap();
+    assert_eq!(legs.len(), 1, "{epsilon}");
+    assert_eq!(legs[0]["mode"], "walk");
+    let walk = approx_m(ORIGIN, [12.4905, 41.9105]) * 1.3 / 1.2;
+    let travel = epsilon["travel_s"].as_f64().unwrap();
+    assert!((travel - walk).abs() <= 0.002 * walk + 1.0, "{travel} vs {walk}");
+
+    // far: beyond 90 minutes.
+    let far = &features[2]["properties"];
+    assert_eq!(far["travel_s"], serde_json::Value::Null);
+    assert_eq!(far["transit"]["reachable"], false);
+}
+
+#[tokio::test]
+async fn nearest_by_transit_honours_the_calendar() {
+    let (app, _db) = transit_app().await;
+    let base = format!("/api/nearest?lon={}&lat={}&by=transit", ORIGIN[0], ORIGIN[1]);
+    // Christmas 2026 is removed from the service: no metro, and walking to
+    // gamma takes longer than the 90-minute budget.
+    let (status, body) = get(&app, &format!("{base}&depart=2026-12-25T09:00")).await;
+    assert_eq!(status, 200, "{body}");
+    let ids: Vec<&str> =
+        body["features"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["epsilon", "gamma", "far"]);
+    let walk = approx_m(ORIGIN, [12.5405, 41.9000]) * 1.3 / 1.2;
+    assert!(walk > 5400.0, "the fixture keeps gamma beyond a walk within the budget");
+    assert_eq!(body["features"][1]["properties"]["travel_s"], serde_json::Value::Null);
+    // The next Wednesday morning it is.
+    let (_, body) = get(&app, &format!("{base}&depart=2026-12-30T09:00")).await;
+    assert_eq!(body["features"][0]["id"], "gamma");
+}
+
+#[tokio::test]
+async fn nearest_by_transit_refuses_what_it_cannot_answer() {
+    let (app, _db) = transit_app().await;
+    let cases = [
+        // Berlin: no stored feed has a stop there.
+        ("/api/nearest?lon=13.40&lat=52.52&by=transit&depart=2026-12-09T09:00", "by"),
+        (&*format!("/api/nearest?lon={}&lat={}&by=transit&depart=9am", ORIGIN[0], ORIGIN[1]), "depart"),
+        (&*format!("/api/nearest?lon={}&lat={}&depart=2026-12-09T09:00", ORIGIN[0], ORIGIN[1]), "depart"),
+        (&*format!("/api/nearest?lon={}&lat={}&by=bike", ORIGIN[0], ORIGIN[1]), "by"),
+    ];
+    for (uri, param) in cases {
+        let (status, body) = get(&app, uri).await;
+        assert_eq!(status, 400, "{uri}: {body}");
+        let named: Vec<&str> =
+            body["invalid_params"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+        assert_eq!(named, [param], "{uri}: {body}");
+    }
+}

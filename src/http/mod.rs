@@ -25,6 +25,7 @@ pub mod referral;
 pub mod resources;
 pub mod server;
 pub mod tiles;
+pub mod transit;
 pub mod vocabulary;
 pub mod web;
 pub mod write;

@@ -8,10 +8,12 @@
 
 pub mod gtfs;
 pub mod model;
+pub mod networks;
 pub mod router;
 pub mod walk;
 
 pub use model::{Route, Service, Stop, Timetable, Trip};
+pub use networks::{Network, Networks};
 pub use router::{Journey, Leg, Reach, Router};
 
 /// The stated parameters of a transit query.
