@@ -648,3 +648,24 @@ async fn nearest_by_transit_refuses_what_it_cannot_answer() {
         assert_eq!(named, [param], "{uri}: {body}");
     }
 }
+
+#[tokio::test]
+async fn referral_alternatives_by_transit_carry_travel_time_and_legs() {
+    let (app, _db) = transit_app().await;
+    let base = format!("/api/referral?lon={}&lat={}&need=mental_health_care&k=2", ORIGIN[0], ORIGIN[1]);
+    let (status, plain) = get(&app, &base).await;
+    assert_eq!(status, 200, "{plain}");
+    assert!(plain.get("transit").is_none());
+    let (status, body) = get(&app, &format!("{base}&by=transit&depart=2026-12-09T09:00")).await;
+    assert_eq!(status, 200, "{body}");
+    let nearest = body["nearest"]["features"].as_array().unwrap();
+    let ids: Vec<&str> = nearest.iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["gamma", "epsilon"], "{body}");
+    let legs = nearest[0]["properties"]["transit"]["legs"].as_array().unwrap();
+    assert_eq!(legs[1]["line"], "FA");
+    assert!(
+        nearest[0]["properties"]["travel_s"].as_u64().unwrap()
+            < nearest[1]["properties"]["travel_s"].as_u64().unwrap()
+    );
+    assert_eq!(body["transit"]["depart"], "2026-12-09T09:00:00+01:00");
+}

@@ -130,15 +130,8 @@ pub fn stated(network: &Network, date: NaiveDate, depart_s: u32) -> Value {
 }
 
 /// Adds `travel_s` and `transit` to each feature of a FeatureCollection in
-/// the order of `ranked`, and the stated parameters as `transit`.
-pub fn annotate(
-    body: &[u8],
-    network: &Network,
-    date: NaiveDate,
-    depart_s: u32,
-    journeys: &[Option<Journey>],
-) -> serde_json::Result<Vec<u8>> {
-    let mut doc: Value = serde_json::from_slice(body)?;
+/// the order of `journeys`.
+pub fn annotate_features(doc: &mut Value, network: &Network, date: NaiveDate, journeys: &[Option<Journey>]) {
     if let Some(features) = doc.get_mut("features").and_then(Value::as_array_mut) {
         for (f, j) in features.iter_mut().zip(journeys) {
             let (travel, transit) = properties(network, date, j.as_ref());
@@ -148,6 +141,19 @@ pub fn annotate(
             }
         }
     }
+}
+
+/// [`annotate_features`] on a serialised collection, with the stated
+/// parameters as its foreign member `transit`.
+pub fn annotate(
+    body: &[u8],
+    network: &Network,
+    date: NaiveDate,
+    depart_s: u32,
+    journeys: &[Option<Journey>],
+) -> serde_json::Result<Vec<u8>> {
+    let mut doc: Value = serde_json::from_slice(body)?;
+    annotate_features(&mut doc, network, date, journeys);
     if let Some(obj) = doc.as_object_mut() {
         obj.insert("transit".into(), stated(network, date, depart_s));
     }
