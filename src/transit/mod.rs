@@ -10,6 +10,7 @@ pub mod gtfs;
 pub mod model;
 pub mod networks;
 pub mod router;
+pub mod synth;
 pub mod walk;
 
 pub use model::{Route, Service, Stop, Timetable, Trip};
