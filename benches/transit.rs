@@ -42,9 +42,7 @@ fn bench(c: &mut Criterion) {
     drop(json);
 
     let mut rng = StdRng::seed_from_u64(7);
-    let mut point = || {
-        [ROME[0] + rng.random_range(-0.15..0.15), ROME[1] + rng.random_range(-0.12..0.12)]
-    };
+    let mut point = || [ROME[0] + rng.random_range(-0.15..0.15), ROME[1] + rng.random_range(-0.12..0.12)];
     let targets: Vec<[f64; 2]> = (0..2000).map(|_| point()).collect();
     let origins: Vec<[f64; 2]> = (0..64).map(|_| point()).collect();
     let date = NaiveDate::from_ymd_opt(2026, 12, 9).expect("date");

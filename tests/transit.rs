@@ -1,6 +1,6 @@
 //! Transit: the connection scan against a brute-force earliest-arrival search
 //! over random feeds; the GTFS import and its refusals; the API by transit.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::needless_range_loop)]
 
 mod common;
 

@@ -107,7 +107,9 @@ impl Router {
     /// Prepares `tt` for queries under `params`.
     pub fn new(tt: Timetable, params: Params) -> Result<Router, String> {
         tt.check()?;
-        if params.change_s == 0 || !(params.walk_speed_mps > 0.0) || !(params.detour >= 1.0) {
+        let positive = params.walk_speed_mps.is_finite() && params.walk_speed_mps > 0.0;
+        let detour = params.detour.is_finite() && params.detour >= 1.0;
+        if params.change_s == 0 || !positive || !detour {
             return Err("change time must be at least 1 s, walking speed positive, detour at least 1".into());
         }
         let mut connections = Vec::with_capacity(tt.stop_times());

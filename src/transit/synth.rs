@@ -24,8 +24,13 @@ pub struct Size {
 impl Size {
     /// 10 000 stops and 200 lines of 25 stops, 100 runs each way:
     /// 1 000 000 stop times, over 30 km × 30 km.
-    pub const LARGE_CITY: Size =
-        Size { stops: 10_000, lines: 200, stops_per_line: 25, runs_per_direction: 100, half_side_m: 15_000.0 };
+    pub const LARGE_CITY: Size = Size {
+        stops: 10_000,
+        lines: 200,
+        stops_per_line: 25,
+        runs_per_direction: 100,
+        half_side_m: 15_000.0,
+    };
 }
 
 /// A feed of `size` around `centre` (`[lon, lat]`), running every day of
@@ -95,7 +100,8 @@ pub fn timetable(size: Size, centre: [f64; 2], seed: u64) -> Timetable {
             };
             let span = 18 * 3600;
             for run in 0..size.runs_per_direction {
-                let start = 5 * 3600 + (run * span / size.runs_per_direction) as u32 + (line as u32 * 37) % 300;
+                let start =
+                    5 * 3600 + (run * span / size.runs_per_direction) as u32 + (line as u32 * 37) % 300;
                 let mut t = start;
                 let mut arrivals = Vec::with_capacity(order.len());
                 let mut departures = Vec::with_capacity(order.len());
@@ -143,7 +149,10 @@ pub fn write_gtfs(tt: &Timetable, dir: &std::path::Path) -> std::io::Result<()> 
     std::fs::create_dir_all(dir)?;
     std::fs::write(
         dir.join("agency.txt"),
-        format!("agency_id,agency_name,agency_url,agency_timezone\nSYN,Synthetic transit,https://example.org,{}\n", tt.timezone),
+        format!(
+            "agency_id,agency_name,agency_url,agency_timezone\nSYN,Synthetic transit,https://example.org,{}\n",
+            tt.timezone
+        ),
     )?;
     let mut s = String::from("stop_id,stop_name,stop_lat,stop_lon\n");
     for st in &tt.stops {
