@@ -4,7 +4,8 @@
 
 fn main() -> std::io::Result<()> {
     let dir = std::env::args().nth(1).unwrap_or_else(|| "synth-gtfs".into());
-    let tt = witgis::transit::synth::timetable(witgis::transit::synth::Size::LARGE_CITY, [12.4964, 41.9028], 42);
+    let tt =
+        witgis::transit::synth::timetable(witgis::transit::synth::Size::LARGE_CITY, [12.4964, 41.9028], 42);
     witgis::transit::synth::write_gtfs(&tt, std::path::Path::new(&dir))?;
     eprintln!("{dir}: {} stops, {} trips, {} stop times", tt.stops.len(), tt.trips.len(), tt.stop_times());
     Ok(())

@@ -98,7 +98,17 @@ pub async fn nearest(
         let candidates =
             nearest_entries(&snapshot, lon, lat, super::transit::CANDIDATES, max_m, &filter, open_now, at);
         let (date, depart_s) = super::transit::departure(network, depart, state.now());
-        let ranked = super::transit::rank(&snapshot, network, [lon, lat], (date, depart_s), candidates, k);
+        let ranked = super::transit::rank_in_pool(
+            &state,
+            &networks,
+            network,
+            &snapshot,
+            [lon, lat],
+            (date, depart_s),
+            candidates,
+            k,
+        )
+        .await?;
         let (entries, journeys): (Vec<_>, Vec<_>) = ranked.into_iter().unzip();
         let origin = state.reference().countries.at(lon, lat);
         let body = collection_json(&snapshot, &entries, at, &state.reference().gazetteer)

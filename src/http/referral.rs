@@ -141,12 +141,16 @@ pub async fn referral(
         (Some(network), Some(depart), Some(p)) => {
             let when = super::transit::departure(network, depart, state.now());
             let nearest = std::mem::take(&mut r.nearest);
-            let ranked = super::transit::rank(&snapshot, network, p, when, nearest, k);
+            let ranked =
+                super::transit::rank_in_pool(&state, &networks, network, &snapshot, p, when, nearest, k)
+                    .await?;
             let (entries, journeys): (Vec<_>, Vec<_>) = ranked.into_iter().unzip();
             r.nearest = entries;
             let competent = std::mem::take(&mut r.competent);
             let n = competent.len();
-            let ranked = super::transit::rank(&snapshot, network, p, when, competent, n);
+            let ranked =
+                super::transit::rank_in_pool(&state, &networks, network, &snapshot, p, when, competent, n)
+                    .await?;
             let (entries, competent_journeys): (Vec<_>, Vec<_>) = ranked.into_iter().unzip();
             r.competent = entries;
             Some((network, when, journeys, competent_journeys))

@@ -101,6 +101,29 @@ pub fn rank(
     ranked
 }
 
+/// [`rank`] in the state's bounded pool of expensive queries, off the
+/// request threads.
+#[allow(clippy::too_many_arguments)]
+pub async fn rank_in_pool(
+    state: &crate::state::AppState,
+    networks: &std::sync::Arc<Networks>,
+    network: &Network,
+    snapshot: &std::sync::Arc<Snapshot>,
+    origin: [f64; 2],
+    when: (NaiveDate, u32),
+    entries: Vec<Entry>,
+    k: usize,
+) -> Result<Vec<(Entry, Option<Journey>)>, super::error::ApiError> {
+    let Some(ix) = networks.feeds.iter().position(|n| std::ptr::eq(n, network)) else {
+        return Err(super::error::ApiError::Internal("transit feed not among the loaded ones".into()));
+    };
+    let (networks, snapshot) = (std::sync::Arc::clone(networks), std::sync::Arc::clone(snapshot));
+    super::offload::offload(state, "ask for a smaller k or max_km", move |_budget| {
+        Ok(rank(&snapshot, &networks.feeds[ix], origin, when, entries, k))
+    })
+    .await
+}
+
 /// The properties a ranked result gets: `travel_s` (null when unreachable)
 /// and `transit` (the journey, or `{"reachable": false}` with the budget).
 pub fn properties(network: &Network, date: NaiveDate, journey: Option<&Journey>) -> (Value, Value) {
