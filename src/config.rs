@@ -70,6 +70,9 @@ pub(crate) enum Command {
     /// Get a street map for `serve --basemap`.
     #[command(subcommand)]
     Basemap(BasemapCommand),
+    /// Import a city's GTFS timetable feed (zip or folder) for reach by
+    /// public transport; a feed with the same --feed id is replaced whole.
+    ImportGtfs(ImportGtfsArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -536,4 +539,19 @@ mod tests {
             serve(&["witgis", "serve", "--geocoder-url", "http://h", "--geocoder-timeout-ms", "0"]).is_err()
         );
     }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ImportGtfsArgs {
+    /// The GTFS feed: a .zip or a folder of .txt files.
+    pub(crate) file: PathBuf,
+    /// The feed's id (letters, digits, `-`, `_`): `rome`, `sofia`, …; a
+    /// re-import with the same id replaces that feed.
+    #[arg(long)]
+    pub(crate) feed: String,
+    /// Check the feed and report, without storing it.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
 }

@@ -33,4 +33,5 @@ pub mod sync;
 pub mod synth;
 pub mod throttle;
 pub mod tiles;
+pub mod transit;
 pub mod work;

@@ -171,6 +171,8 @@ pub struct AppState {
     work: crate::work::WorkPool,
     /// Who may read `/metrics`.
     metrics_access: crate::metrics::MetricsAccess,
+    /// The stored GTFS feeds, prepared for transit queries.
+    transit: ArcSwap<crate::transit::Networks>,
 }
 
 /// The help desk's time zone unless configured otherwise.
@@ -183,7 +185,25 @@ impl AppState {
     pub async fn load(store: Arc<dyn Store>, reference: Arc<ReferenceData>) -> Result<AppState, StoreError> {
         let current = build(store.as_ref()).await?;
         crate::metrics::global().snapshot_swapped();
-        Ok(AppState::new(store, current, reference))
+        let state = AppState::new(store, current, reference);
+        state.reload_transit().await?;
+        Ok(state)
+    }
+
+    /// Reads the stored GTFS feeds and prepares them for queries.
+    pub async fn reload_transit(&self) -> Result<(), StoreError> {
+        let feeds = self.store.feeds().await?;
+        let params = crate::transit::Params::default();
+        let networks = tokio::task::spawn_blocking(move || crate::transit::Networks::new(feeds, params))
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("preparing transit feeds: {e}")))?;
+        self.transit.store(std::sync::Arc::new(networks));
+        Ok(())
+    }
+
+    /// The prepared transit feeds.
+    pub fn transit(&self) -> std::sync::Arc<crate::transit::Networks> {
+        self.transit.load_full()
     }
 
     /// A state over a ready snapshot (tests and benchmarks); every resource
@@ -221,6 +241,7 @@ impl AppState {
             limits: crate::throttle::Limits::default(),
             work: crate::work::WorkPool::default(),
             metrics_access: crate::metrics::MetricsAccess::default(),
+            transit: ArcSwap::from_pointee(crate::transit::Networks::default()),
         }
     }
 

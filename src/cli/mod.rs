@@ -6,6 +6,7 @@ mod backup;
 mod basemap;
 mod export;
 mod import;
+mod import_gtfs;
 mod quality;
 mod serve;
 mod synth;
@@ -50,6 +51,7 @@ impl Cli {
             Some(Command::Quality(args)) => quality::run(args).await,
             Some(Command::Token(command)) => token::run(command).await,
             Some(Command::Basemap(command)) => basemap::run(command).await,
+            Some(Command::ImportGtfs(args)) => import_gtfs::run(args).await,
         }
     }
 }

@@ -27,6 +27,7 @@ pub mod resources;
 pub mod server;
 pub mod stream;
 pub mod tiles;
+pub mod transit;
 pub mod vocabulary;
 pub mod web;
 pub mod write;

@@ -39,10 +39,12 @@ const MAX_KM: f64 = 20_004.0;
         ("verified_since" = Option<String>, Query, description = "Only records checked on or after this date (YYYY-MM-DD)"),
         ("max_km" = Option<f64>, Query, minimum = 0, maximum = 20004, description = "Only within this distance"),
         ("open_now" = Option<bool>, Query, description = "Only resources open at `at` (or now)"),
-        ("at" = Option<String>, Query, description = "The moment for opening hours (RFC 3339); default now")
+        ("at" = Option<String>, Query, description = "The moment for opening hours (RFC 3339); default now"),
+        ("by" = Option<String>, Query, description = "Rank by `distance` (default) or by `transit`: arrival by public transport from the stored GTFS feed serving the point; each result then has `travel_s` (null when not reachable within the budget) and `transit` (its legs), and the collection states the parameters in `transit`"),
+        ("depart" = Option<String>, Query, description = "With by=transit: when to leave, local time of the feed's zone (YYYY-MM-DDTHH:MM); default now")
     ),
     responses(
-        (status = 200, description = "The k nearest resources, nearest first, with distance_m", body = crate::http::openapi::NearestCollection, content_type = "application/geo+json"),
+        (status = 200, description = "The k nearest resources, nearest first, with distance_m (by=transit: earliest arrival first, with travel_s and transit)", body = crate::http::openapi::NearestCollection, content_type = "application/geo+json"),
         (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json")
     )
 )]
@@ -64,6 +66,8 @@ pub async fn nearest(
             "max_km",
             "open_now",
             "at",
+            "by",
+            "depart",
         ],
     );
     let lon = params.required_number("lon", -180.0..=180.0, "a longitude in degrees");
@@ -74,8 +78,44 @@ pub async fn nearest(
     let at = params.moment("at");
     let mut filter = params.filter();
     filter.verified_since = params.verified_since();
+    let by_transit = super::transit::read(&mut params);
+    let networks = state.transit();
+    let network = match (by_transit, lon, lat) {
+        (Some(_), Some(lon), Some(lat)) => match super::transit::network(&networks, [lon, lat]) {
+            Ok(n) => Some(n),
+            Err(reason) => {
+                params.fail("by", reason);
+                None
+            }
+        },
+        _ => None,
+    };
     params.finish()?;
     let (lon, lat) = (present("lon", lon)?, present("lat", lat)?);
+    if let (Some(depart), Some(network)) = (by_transit, network) {
+        let snapshot = state.snapshot();
+        let max_m = max_km.map(|km| km * 1000.0);
+        let candidates =
+            nearest_entries(&snapshot, lon, lat, super::transit::CANDIDATES, max_m, &filter, open_now, at);
+        let (date, depart_s) = super::transit::departure(network, depart, state.now());
+        let ranked = super::transit::rank_in_pool(
+            &state,
+            &networks,
+            network,
+            &snapshot,
+            [lon, lat],
+            (date, depart_s),
+            candidates,
+            k,
+        )
+        .await?;
+        let (entries, journeys): (Vec<_>, Vec<_>) = ranked.into_iter().unzip();
+        let origin = state.reference().countries.at(lon, lat);
+        let body = collection_json(&snapshot, &entries, at, &state.reference().gazetteer)
+            .and_then(|b| super::transit::annotate(&b, network, date, depart_s, &journeys))
+            .map_err(|e| ApiError::Internal(format!("cannot serialise GeoJSON: {e}")))?;
+        return Ok(geojson_bytes(with_origin(body, origin)));
+    }
 
     let snapshot = state.snapshot();
     let max_m = max_km.map(|km| km * 1000.0);

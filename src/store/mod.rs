@@ -34,6 +34,7 @@ pub mod parallel;
 pub mod postgis;
 pub mod sql;
 pub mod sqlite;
+pub mod transit;
 
 use std::sync::Arc;
 
@@ -533,9 +534,15 @@ pub trait StoreBackend: Send + Sync + 'static {
 
 /// The source of truth: every concern, so that callers hold one
 /// `Arc<dyn Store>`. Implemented for any type that implements the five.
-pub trait Store: ResourceStore + TokenStore + AreaStore + DemandStore + StoreBackend {}
+pub trait Store:
+    ResourceStore + TokenStore + AreaStore + DemandStore + StoreBackend + transit::TransitStore
+{
+}
 
-impl<T: ResourceStore + TokenStore + AreaStore + DemandStore + StoreBackend> Store for T {}
+impl<T: ResourceStore + TokenStore + AreaStore + DemandStore + StoreBackend + transit::TransitStore> Store
+    for T
+{
+}
 
 /// Opens (creating and migrating when needed) the store a URL names.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {

@@ -41,3 +41,4 @@ mod servers;
 mod snapshot_changes;
 mod store_suite;
 mod tiles;
+mod transit;

@@ -28,6 +28,28 @@ export function noDirections(p) {
 }
 
 /**
+ * How long it takes by public transport, in `lang`, from the answer's
+ * `travel_s` and `transit` (by=transit): "≈ 35 min: bus 105, then metro C
+ * (leaving 09:00)", "≈ 20 min on foot (leaving 09:00)", or not reachable
+ * within the budget; "" without a transit answer.
+ * @param {string} lang
+ * @param {{ travel_s?: number | null, transit?: any }} p
+ */
+export function transitText(lang, p) {
+  const tr = p.transit;
+  if (!tr) return "";
+  if (tr.reachable === false) return t(lang, "txt.transitNone", { min: Math.round(tr.budget_s / 60) });
+  if (p.travel_s == null || !Array.isArray(tr.legs)) return "";
+  const min = Math.max(1, Math.round(p.travel_s / 60));
+  // The local time the journey leaves at, as the feed states it ("…T09:00:00+01:00").
+  const time = String(tr.depart ?? "").slice(11, 16);
+  const rides = tr.legs.filter((/** @type {any} */ l) => l.mode !== "walk");
+  if (!rides.length) return t(lang, "txt.transitWalk", { min, time });
+  const lines = rides.map((/** @type {any} */ l) => `${t(lang, `transit.${l.mode}`)} ${l.line}`).join(t(lang, "txt.then"));
+  return t(lang, "txt.transit", { min, lines, time });
+}
+
+/**
  * The referral text of one service, in `lang`: facts only. Phone, address
  * and hours when known, "not known" otherwise; an approximate point says so
  * and gets no directions.
@@ -43,6 +65,8 @@ export function serviceText(lang, f, withDistance = true, fromApprox = false) {
   const d = (m) => fmtDistance(lang, m, approx || fromApprox);
   if (withDistance && p.distance_m != null && !phone) head.push(`(${t(lang, "txt.distance", { d: d(p.distance_m) })})`);
   const lines = [head.join(" "), t(lang, `category.${p.category}`)];
+  const transit = phone ? "" : transitText(lang, p);
+  if (transit) lines.push(transit);
   if (phone) lines.push(t(lang, "txt.phoneOnly"));
   else if (p.address) lines.push(t(lang, "txt.address", { v: address(lang, p) }));
   else lines.push(t(lang, "txt.addressUnknown"));

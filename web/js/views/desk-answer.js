@@ -9,7 +9,7 @@ import { symbolDataUrl } from "../symbols.js";
 import { el } from "../dom.js";
 import { abort, isAbort } from "../api.js";
 import { approxText, browserZone, canDirect, hoursText, isApprox } from "../facts.js";
-import { address, directionsUrl, noDirections, serviceText } from "../desk-text.js";
+import { address, directionsUrl, noDirections, serviceText, transitText } from "../desk-text.js";
 import { $, button, desk, dk, input, say, textLang } from "./desk-context.js";
 import { highlightArea } from "./desk-areas.js";
 import { renderLog } from "./desk-log.js";
@@ -57,6 +57,9 @@ function serviceItem(f, i, group) {
     badges.append(next);
   }
   const lines = [];
+  // By public transport: minutes and lines (by=transit).
+  const transit = phone ? "" : transitText(lang, p);
+  if (transit) lines.push(el("span", { className: "transit", textContent: transit }));
   if (f.geometry) lines.push(el("span", { className: "address", textContent: address(lang, p) || tr("desk.addressUnknown") }));
   if (approx) lines.push(el("span", { className: "approx", textContent: approxText(lang, p) }));
   if (p.phone) lines.push(el("a", { href: `tel:${p.phone.replace(/[^\d+]/g, "")}`, textContent: p.phone }));
@@ -321,6 +324,10 @@ export async function refer() {
   const p = desk.place ? new URLSearchParams({ place: desk.place.id, k: String(K) }) : new URLSearchParams({ lon: pt[0].toFixed(5), lat: pt[1].toFixed(5), k: String(K) });
   if (desk.need) p.set("need", desk.need);
   if (desk.openOnly) p.set("open_now", "true");
+  if (desk.byTransit) {
+    p.set("by", "transit");
+    if (desk.depart) p.set("depart", desk.depart.slice(0, 16));
+  }
   const question = ++dk.question;
   say(dk.tr("status.loading"));
   /** @type {Referral} */

@@ -35,6 +35,9 @@
 export const desk = {
   need: "",
   openOnly: false,
+  /** Rank by public transport (by=transit), leaving at `depart` (local, YYYY-MM-DDTHH:MM; "" is now). */
+  byTransit: false,
+  depart: "",
   textLang: "",
   /** @type {Referral | null} */
   answer: null,

@@ -105,6 +105,14 @@ export function mountDesk({ store, getJson, tr, getConfig, getMap, isMapReady, s
     dk.writeHash();
     refer();
   });
+  $("desk-transit").addEventListener("change", (e) => {
+    desk.byTransit = /** @type {HTMLInputElement} */ (e.target).checked;
+    refer();
+  });
+  $("desk-depart").addEventListener("change", (e) => {
+    desk.depart = /** @type {HTMLInputElement} */ (e.target).value;
+    if (desk.byTransit) refer();
+  });
   langSel.addEventListener("change", async () => {
     desk.textLang = langSel.value === dk.state.lang ? "" : langSel.value;
     dk.writeHash();
