@@ -47,6 +47,10 @@ pub(crate) enum Command {
     /// Create, list and revoke the API tokens that writes need.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Build the street map place search uses from an OpenStreetMap extract
+    /// (.osm.pbf): addresses, named streets and neighbourhoods. Replaces the
+    /// previous one, all or nothing.
+    ImportPlaces(ImportPlacesArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -303,6 +307,14 @@ pub(crate) enum ImportFormat {
 #[derive(Debug, Args)]
 pub(crate) struct ImportAreasArgs {
     /// The GeoJSON file.
+    pub(crate) file: PathBuf,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ImportPlacesArgs {
+    /// The .osm.pbf extract of the deployment's territory.
     pub(crate) file: PathBuf,
     #[command(flatten)]
     pub(crate) store: StoreArgs,

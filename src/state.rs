@@ -169,6 +169,17 @@ pub struct AppState {
     limits: crate::throttle::Limits,
     /// The bounded pool expensive queries run in.
     work: crate::work::WorkPool,
+    /// The imported street map, with the import it came from.
+    streets: ArcSwap<StreetMap>,
+}
+
+/// The street map in memory and the import it was built from.
+#[derive(Default)]
+pub struct StreetMap {
+    /// What the store's last `import-places` wrote.
+    pub import: Option<crate::store::PlaceImport>,
+    /// Its index.
+    pub streets: crate::streets::Streets,
 }
 
 /// The help desk's time zone unless configured otherwise.
@@ -180,7 +191,9 @@ impl AppState {
     /// apply unless [`AppState::with_completeness`] says otherwise).
     pub async fn load(store: Arc<dyn Store>, reference: Arc<ReferenceData>) -> Result<AppState, StoreError> {
         let current = build(store.as_ref()).await?;
-        Ok(AppState::new(store, current, reference))
+        let state = AppState::new(store, current, reference);
+        state.reload_streets().await?;
+        Ok(state)
     }
 
     /// A state over a ready snapshot (tests and benchmarks); every resource
@@ -217,7 +230,29 @@ impl AppState {
             desk_zone: DEFAULT_DESK_ZONE,
             limits: crate::throttle::Limits::default(),
             work: crate::work::WorkPool::default(),
+            streets: ArcSwap::from_pointee(StreetMap::default()),
         }
+    }
+
+    /// The street map place search uses.
+    pub fn streets(&self) -> Arc<StreetMap> {
+        self.streets.load_full()
+    }
+
+    /// Rebuilds the street map from the store when another import was made
+    /// since it was built (a cheap check otherwise).
+    pub async fn reload_streets(&self) -> Result<(), StoreError> {
+        let import = self.store.places_import().await?;
+        if import == self.streets.load().import {
+            return Ok(());
+        }
+        let rows = self.store.places().await?;
+        let streets = tokio::task::spawn_blocking(move || crate::streets::Streets::new(rows))
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("indexing the street map: {e}")))?;
+        tracing::info!(places = streets.len(), "street map loaded");
+        self.streets.store(Arc::new(StreetMap { import, streets }));
+        Ok(())
     }
 
     /// The shipped reference data.
@@ -329,7 +364,8 @@ impl AppState {
         let next = build(self.store.as_ref()).await?;
         *standby = Standby::default();
         retire(self.current.swap(Arc::new(next)));
-        Ok(())
+        drop(standby);
+        self.reload_streets().await
     }
 
     /// Commits one write to the store and applies it to the snapshot, in a

@@ -5,6 +5,7 @@
 mod backup;
 mod export;
 mod import;
+mod import_places;
 mod quality;
 mod serve;
 mod synth;
@@ -48,6 +49,7 @@ impl Cli {
             Some(Command::Synth(args)) => synth::run(args),
             Some(Command::Quality(args)) => quality::run(args).await,
             Some(Command::Token(command)) => token::run(command).await,
+            Some(Command::ImportPlaces(args)) => import_places::run(args).await,
         }
     }
 }
