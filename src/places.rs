@@ -28,6 +28,8 @@ pub enum PlaceKind {
     Quarter,
     /// One of Rome's municipi, known by name even when no outline is loaded.
     Municipio,
+    /// A neighbourhood of a capital (Who's On First, `data/neighbourhoods.tsv`).
+    Neighbourhood,
 }
 
 /// How much of a quarter lies in the municipi it names.
@@ -763,7 +765,7 @@ impl Found<'_> {
 fn kind_rank(p: &Place) -> u8 {
     match p.kind {
         PlaceKind::Area if !p.municipi.is_empty() => 1,
-        PlaceKind::Quarter | PlaceKind::Area => 0,
+        PlaceKind::Quarter | PlaceKind::Area | PlaceKind::Neighbourhood => 0,
         PlaceKind::Municipio => 1,
         PlaceKind::Address => 2,
         PlaceKind::Locality => 3,

@@ -167,6 +167,11 @@ fn number_key(n: &str) -> String {
     fold(n).chars().filter(|c| !c.is_whitespace()).collect()
 }
 
+/// Are two house numbers the same ("9A" and "9 a" are)?
+pub fn same_number(a: &str, b: &str) -> bool {
+    number_key(a) == number_key(b)
+}
+
 /// Does the word look like a house number: 1 to 4 digits, then at most a
 /// letter or a "/" part ("9", "12a", "3/1", "7-9")?
 fn is_number(w: &str) -> bool {
