@@ -80,7 +80,9 @@ fn missing_number_note(number: &str, street: &str) -> String {
 /// extent as `bbox`) or a named place, with its precision.
 fn street_feature(m: &StreetMatch, home: &Home, reference: &ReferenceData) -> Value {
     let p = m.place;
-    let [x, y] = p.point;
+    // OpenStreetMap's own precision: 7 decimals.
+    let r = |v: f64| (v * 1e7).round() / 1e7;
+    let [x, y] = p.point.map(r);
     let (kind, name) = match m.precision {
         Precision::House => ("address", format!("{} {}", p.name, p.housenumber.as_deref().unwrap_or_default())),
         Precision::Street => ("street", p.name.clone()),
@@ -117,7 +119,7 @@ fn street_feature(m: &StreetMatch, home: &Home, reference: &ReferenceData) -> Va
         "properties": props,
     });
     if let Some(b) = p.extent {
-        f["bbox"] = json!(b);
+        f["bbox"] = json!(b.map(r));
     }
     f
 }
@@ -260,7 +262,7 @@ pub async fn places(
         if let Some(m) = streets.iter().find(|m| m.missing_number.is_some()) {
             notes.push(missing_number_note(m.missing_number.as_deref().unwrap_or_default(), &m.place.name));
         }
-    } else if state.geocoder().is_none() && is_street_address(&q) {
+    } else if state.geocoder().is_none() && (is_street_address(&q) || is_street_address(q.split(',').next().unwrap_or(&q))) {
         body.insert("address".into(), json!("needs_geocoder"));
         notes.push(NEEDS_GEOCODER.to_owned());
     }
