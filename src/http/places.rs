@@ -209,15 +209,27 @@ pub async fn places(
         .search(&q, limit)
         .into_iter()
         .filter(|m| country.is_none() || reference.countries.at(m.place.point[0], m.place.point[1]) == country)
-        // A named place the gazetteer also knows, within 2 km, is listed once (the gazetteer's).
+        // A named place the gazetteer also knows as a locality or quarter,
+        // within 2 km, is listed once (the gazetteer's, which names its municipi).
         .filter(|m| {
             m.precision != Precision::Neighbourhood
                 || !found.iter().any(|f| {
-                    f.place.point().is_some_and(|at| crate::sphere::geodesic_m(at, m.place.point) <= 2_000.0)
+                    f.place.kind != PlaceKind::Neighbourhood
+                        && f.place.point().is_some_and(|at| crate::sphere::geodesic_m(at, m.place.point) <= 2_000.0)
                         && crate::streets::key(&f.place.name) == crate::streets::key(&m.place.name)
                 })
         })
         .collect();
+    // A shipped neighbourhood point (Who's On First, approximate) gives way to
+    // the deployment's own street map for the same name within 10 km.
+    found.retain(|f| {
+        f.place.kind != PlaceKind::Neighbourhood
+            || !streets.iter().any(|m| {
+                m.precision == Precision::Neighbourhood
+                    && f.place.point().is_some_and(|at| crate::sphere::geodesic_m(at, m.place.point) <= 10_000.0)
+                    && crate::streets::key(&f.place.name) == crate::streets::key(&m.place.name)
+            })
+    });
     // A resource's address that is also a house of the street map is listed once.
     found.retain(|f| {
         f.place.kind != PlaceKind::Address
