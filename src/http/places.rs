@@ -44,6 +44,9 @@ fn feature(p: &Place, external: bool, home: &Home, reference: &ReferenceData) ->
         props["municipi"] = Value::Array(named);
         props["extent"] = json!(p.extent);
     }
+    if p.kind == PlaceKind::Neighbourhood {
+        props["attribution"] = json!(NEIGHBOURHOODS_ATTRIBUTION);
+    }
     if let Some(d) = &p.detail {
         props["detail"] = json!(d);
     }
@@ -67,6 +70,9 @@ fn precision(p: &Place) -> Precision {
         PlaceKind::Locality => Precision::Locality,
     }
 }
+
+/// Credit for the shipped neighbourhoods (`data/neighbourhoods.tsv`).
+pub const NEIGHBOURHOODS_ATTRIBUTION: &str = "Who's On First";
 
 /// Credit for every place from the street map.
 pub const STREET_MAP_ATTRIBUTION: &str = "© OpenStreetMap contributors";

@@ -63,9 +63,10 @@ export async function waitFor(fn, { ms = 60000, every = 100, what = "condition" 
  * those resources instead of the seed); `tokens` lists roles to create a
  * token for (`witgis token create`), kept in the server's `tokens` by role;
  * `seedAreas: false` starts a store with no boundaries (`--seed-areas false`:
- * a new store otherwise gets Rome's municipi with the seed).
+ * a new store otherwise gets Rome's municipi with the seed); `places` lists
+ * .osm.pbf extracts imported with `witgis import-places` (the street map).
  */
-export async function startServer(extraArgs = [], { areas = [], resources = [], tokens = [], seedAreas = true } = {}) {
+export async function startServer(extraArgs = [], { areas = [], resources = [], tokens = [], seedAreas = true, places = [] } = {}) {
   const bin = process.env.WITGIS_BIN ?? join(ROOT, "target/debug/witgis");
   const dir = mkdtempSync(join(tmpdir(), "witgis-e2e-"));
   const port = await freePort();
@@ -80,6 +81,9 @@ export async function startServer(extraArgs = [], { areas = [], resources = [], 
   }
   for (const file of resources) {
     execFileSync(bin, ["import", file, "--database-url", db], { env, stdio: ["ignore", "ignore", "inherit"] });
+  }
+  for (const file of places) {
+    execFileSync(bin, ["import-places", file, "--database-url", db], { env, stdio: ["ignore", "ignore", "inherit"] });
   }
   const created = {};
   for (const role of tokens) {

@@ -437,4 +437,13 @@ export default {
   "requester.service_staff": "служител на услуга",
   "requester.other": "друг човек",
   "trust.pageOf": "{publisher}, страница от {date}",
+  "place.precision.house": "адрес",
+  "place.precision.street": "улица (без номер)",
+  "place.precision.neighbourhood": "квартал",
+  "place.precision.district": "район",
+  "place.precision.locality": "населено място",
+  "place.approximate": "приблизителна точка",
+  "place.numberUnknown": "Номер {n} не е известен: показана е улицата.",
+  "desk.kind.street": "улица",
+  "desk.kind.neighbourhood": "квартал",
 };

@@ -437,4 +437,13 @@ export default {
   "requester.service_staff": "Fachkraft eines Dienstes",
   "requester.other": "jemand anderes",
   "trust.pageOf": "{publisher}, Seite vom {date}",
+  "place.precision.house": "Adresse",
+  "place.precision.street": "Straße (ohne Hausnummer)",
+  "place.precision.neighbourhood": "Stadtteil",
+  "place.precision.district": "Bezirk",
+  "place.precision.locality": "Ort",
+  "place.approximate": "ungefährer Punkt",
+  "place.numberUnknown": "Hausnummer {n} ist nicht bekannt: die Straße wird gezeigt.",
+  "desk.kind.street": "Straße",
+  "desk.kind.neighbourhood": "Stadtteil",
 };

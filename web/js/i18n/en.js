@@ -438,4 +438,13 @@ export default {
   "requester.service_staff": "staff of a service",
   "requester.other": "someone else",
   "trust.pageOf": "{publisher}, page of {date}",
+  "place.precision.house": "address",
+  "place.precision.street": "street (no house number)",
+  "place.precision.neighbourhood": "neighbourhood",
+  "place.precision.district": "district",
+  "place.precision.locality": "town",
+  "place.approximate": "approximate point",
+  "place.numberUnknown": "House number {n} is not known: the street is shown.",
+  "desk.kind.street": "street",
+  "desk.kind.neighbourhood": "neighbourhood",
 };

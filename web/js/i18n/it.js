@@ -437,4 +437,13 @@ export default {
   "requester.service_staff": "personale di un servizio",
   "requester.other": "un'altra persona",
   "trust.pageOf": "{publisher}, pagina del {date}",
+  "place.precision.house": "indirizzo",
+  "place.precision.street": "via (senza numero civico)",
+  "place.precision.neighbourhood": "quartiere",
+  "place.precision.district": "municipio o distretto",
+  "place.precision.locality": "località",
+  "place.approximate": "punto approssimativo",
+  "place.numberUnknown": "Il civico {n} non è noto: è indicata la via.",
+  "desk.kind.street": "via",
+  "desk.kind.neighbourhood": "quartiere",
 };

@@ -437,4 +437,13 @@ export default {
   "requester.service_staff": "paslaugos darbuotojas",
   "requester.other": "kitas asmuo",
   "trust.pageOf": "{publisher}, {date} puslapis",
+  "place.precision.house": "adresas",
+  "place.precision.street": "gatvė (be namo numerio)",
+  "place.precision.neighbourhood": "mikrorajonas",
+  "place.precision.district": "rajonas",
+  "place.precision.locality": "gyvenvietė",
+  "place.approximate": "apytikslis taškas",
+  "place.numberUnknown": "Namo numeris {n} nežinomas: rodoma gatvė.",
+  "desk.kind.street": "gatvė",
+  "desk.kind.neighbourhood": "mikrorajonas",
 };
