@@ -407,7 +407,11 @@ impl Gazetteer {
         }
         for (p, names) in neighbourhood_entries(neighbourhoods).map_err(|e| (1, e))? {
             let twin = names.iter().any(|n| {
-                known.get(&key(n)).into_iter().flatten().any(|&q| crate::sphere::geodesic_m([p.lon, p.lat], q) <= 3_000.0)
+                known
+                    .get(&key(n))
+                    .into_iter()
+                    .flatten()
+                    .any(|&q| crate::sphere::geodesic_m([p.lon, p.lat], q) <= 3_000.0)
             });
             if !twin {
                 entries.push((p, names));
@@ -440,7 +444,11 @@ fn neighbourhood_entries(text: &str) -> Result<Vec<(Place, Vec<String>)>, String
             "wof" => "wof",
             "wof_in_osm" => "wof_in_osm",
             "osm_interior" => "osm_interior",
-            other => return Err(format!("line {at}: point_source '{other}' is not wof, wof_in_osm or osm_interior")),
+            other => {
+                return Err(format!(
+                    "line {at}: point_source '{other}' is not wof, wof_in_osm or osm_interior"
+                ));
+            }
         };
         let place = Place {
             id: Some(id.to_owned()),
@@ -453,7 +461,8 @@ fn neighbourhood_entries(text: &str) -> Result<Vec<(Place, Vec<String>)>, String
             point_source: Some(point_source),
             ..Place::default()
         };
-        let names = std::iter::once(name).chain(alternates.split('|').filter(|a| !a.is_empty())).map(str::to_owned);
+        let names =
+            std::iter::once(name).chain(alternates.split('|').filter(|a| !a.is_empty())).map(str::to_owned);
         entries.push((place, names.collect()));
     }
     Ok(entries)

@@ -214,6 +214,9 @@ pub fn parse(query: &str) -> Parsed {
     Parsed { name, number, city: rest.first().map(|c| (*c).to_owned()) }
 }
 
+/// Most names a prefix is taken to start ("vi" starts thousands).
+const MAX_PREFIXES: usize = 200;
+
 /// One match, with how precisely it places what was asked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StreetMatch<'a> {
@@ -325,9 +328,14 @@ impl Streets {
         // A name typed in part: only without a number (the number comes last).
         if parsed.number.is_none() {
             let mut prefix = self.names.search(Str::new(&q).starts_with()).into_stream();
+            let mut taken = 0;
             while let Some((k, id)) = prefix.next() {
                 if k != q.as_bytes() {
                     hits.push((0, true, id as u32));
+                    taken += 1;
+                    if taken == MAX_PREFIXES {
+                        break;
+                    }
                 }
             }
         }

@@ -103,8 +103,12 @@ fn houses_streets_and_neighbourhoods_in_three_scripts() {
     at(&places(&server, "Via Roma 3, Tivoli"), "Via Roma 3, Tivoli", "house", [12.802, 41.9601]);
     let both = places(&server, "Via Roma 3");
     assert_eq!(both["ambiguous"], true, "{both}");
-    let names: Vec<&str> =
-        both["features"].as_array().unwrap().iter().filter_map(|f| f["properties"]["name"].as_str()).collect();
+    let names: Vec<&str> = both["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["properties"]["name"].as_str())
+        .collect();
     assert!(names.contains(&"Via Roma 3, Roma") && names.contains(&"Via Roma 3, Tivoli"), "{names:?}");
     // Nothing like it.
     assert_eq!(places(&server, "Qwxzy Street 5")["features"].as_array().unwrap().len(), 0);

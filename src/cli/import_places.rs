@@ -21,7 +21,9 @@ pub(crate) async fn run(args: ImportPlacesArgs) -> Result<(), CliError> {
     eprintln!("{name}: reading addresses, streets and named places…");
     let path = file.clone();
     let read = tokio::task::spawn_blocking(move || {
-        crate::formats::osm_places::read(&path, &mut |step| eprintln!("  {step} ({:.1} s)", started.elapsed().as_secs_f64()))
+        crate::formats::osm_places::read(&path, &mut |step| {
+            eprintln!("  {step} ({:.1} s)", started.elapsed().as_secs_f64())
+        })
     })
     .await
     .map_err(|e| CliError::Io(format!("{name}: {e}")))?

@@ -95,12 +95,7 @@ pub fn read(path: &Path, progress: &mut dyn FnMut(&str)) -> Result<Read, String>
             }
         })
         .map_err(fail)?;
-    progress(&format!(
-        "{} tagged nodes, {} ways, {} relations",
-        points.len(),
-        ways.len(),
-        relations.len()
-    ));
+    progress(&format!("{} tagged nodes, {} ways, {} relations", points.len(), ways.len(), relations.len()));
 
     let member_ways: HashSet<i64> = relations
         .iter()
@@ -182,9 +177,9 @@ pub fn read(path: &Path, progress: &mut dyn FnMut(&str)) -> Result<Read, String>
         for (t, id) in members {
             match t {
                 RelMemberType::Node => at.extend(coords.get(&id).copied()),
-                RelMemberType::Way => {
-                    at.extend(member_refs.get(&id).into_iter().flatten().filter_map(|n| coords.get(n).copied()))
-                }
+                RelMemberType::Way => at.extend(
+                    member_refs.get(&id).into_iter().flatten().filter_map(|n| coords.get(n).copied()),
+                ),
                 RelMemberType::Relation => {}
             }
         }
@@ -209,11 +204,14 @@ fn extent(at: &[[f64; 2]]) -> Option<[f64; 4]> {
     }))
 }
 
+/// A named way: its name, its nodes' points and their extent.
+type Segment = (String, Vec<[f64; 2]>, [f64; 4]);
+
 /// Joins the segments of each street name that lie within [`JOIN`] of each
 /// other into one street: its extent, the node nearest the extent's middle as
 /// its point, and the city most of the houses on it name.
 fn join_streets(segments: Vec<(String, Vec<[f64; 2]>)>, houses: &[OsmPlace]) -> Vec<OsmPlace> {
-    let mut by_key: HashMap<String, Vec<(String, Vec<[f64; 2]>, [f64; 4])>> = HashMap::new();
+    let mut by_key: HashMap<String, Vec<Segment>> = HashMap::new();
     for (name, at) in segments {
         if let Some(b) = extent(&at) {
             by_key.entry(key(&name)).or_default().push((name, at, b));
@@ -267,7 +265,8 @@ fn join_streets(segments: Vec<(String, Vec<[f64; 2]>)>, houses: &[OsmPlace]) -> 
                     *votes.entry(c).or_default() += 1;
                 }
             }
-            let city = votes.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0))).map(|(c, _)| c.to_owned());
+            let city =
+                votes.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0))).map(|(c, _)| c.to_owned());
             // The name most segments carry, the first in order on a tie.
             let mut names: Vec<&str> = members.iter().map(|&i| group[i].0.as_str()).collect();
             names.sort_unstable();
@@ -275,7 +274,14 @@ fn join_streets(segments: Vec<(String, Vec<[f64; 2]>)>, houses: &[OsmPlace]) -> 
                 .chunk_by(|a, b| a == b)
                 .max_by(|a, b| a.len().cmp(&b.len()).then(b[0].cmp(a[0])))
                 .map_or_else(String::new, |c| c[0].to_owned());
-            out.push(OsmPlace { kind: Precision::Street, name, housenumber: None, city, point, extent: Some(b) });
+            out.push(OsmPlace {
+                kind: Precision::Street,
+                name,
+                housenumber: None,
+                city,
+                point,
+                extent: Some(b),
+            });
         }
     }
     out.sort_by(|a, b| a.name.cmp(&b.name).then(a.point[0].total_cmp(&b.point[0])));

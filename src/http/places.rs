@@ -13,9 +13,9 @@ use super::params::Params;
 use crate::geocoder::{self, Query};
 use crate::model::Country;
 use crate::places::{Bias, Bounds, Found, Home, Place, PlaceKind, ambiguous, is_street_address, search};
-use crate::streets::{Precision, StreetMatch};
 use crate::reference::ReferenceData;
 use crate::state::AppState;
+use crate::streets::{Precision, StreetMatch};
 
 /// A place as a GeoJSON feature: its id (for `/api/referral?place=`), city,
 /// region and distance from home, and for a quarter its municipi, how much
@@ -90,7 +90,9 @@ fn street_feature(m: &StreetMatch, home: &Home, reference: &ReferenceData) -> Va
     let r = |v: f64| (v * 1e7).round() / 1e7;
     let [x, y] = p.point.map(r);
     let (kind, name) = match m.precision {
-        Precision::House => ("address", format!("{} {}", p.name, p.housenumber.as_deref().unwrap_or_default())),
+        Precision::House => {
+            ("address", format!("{} {}", p.name, p.housenumber.as_deref().unwrap_or_default()))
+        }
         Precision::Street => ("street", p.name.clone()),
         _ => ("neighbourhood", p.name.clone()),
     };
@@ -206,22 +208,39 @@ pub async fn places(
     if let Some(n) = crate::streets::parse(&q).number {
         found.retain(|f| {
             f.place.kind != PlaceKind::Address
-                || crate::streets::parse(&f.place.name).number.is_some_and(|m| crate::streets::same_number(&m, &n))
+                || crate::streets::parse(&f.place.name)
+                    .number
+                    .is_some_and(|m| crate::streets::same_number(&m, &n))
         });
     }
     let map = state.streets();
-    let streets: Vec<StreetMatch> = map
-        .streets
-        .search(&q, limit)
+    // Among equally good matches (the same street name in several towns),
+    // the nearest to the map's view or home first.
+    let centre = view.map(|v| v.centre()).or_else(|| bias.home.centre());
+    let mut streets: Vec<StreetMatch> = map.streets.search(&q, limit.saturating_mul(20));
+    if let Some(c) = centre {
+        streets.sort_by(|a, b| {
+            (a.edits, a.prefix).cmp(&(b.edits, b.prefix)).then(a.precision.cmp(&b.precision)).then(
+                crate::sphere::geodesic_m(c, a.place.point)
+                    .total_cmp(&crate::sphere::geodesic_m(c, b.place.point)),
+            )
+        });
+    }
+    streets.truncate(limit);
+    let streets: Vec<StreetMatch> = streets
         .into_iter()
-        .filter(|m| country.is_none() || reference.countries.at(m.place.point[0], m.place.point[1]) == country)
+        .filter(|m| {
+            country.is_none() || reference.countries.at(m.place.point[0], m.place.point[1]) == country
+        })
         // A named place the gazetteer also knows as a locality or quarter,
         // within 2 km, is listed once (the gazetteer's, which names its municipi).
         .filter(|m| {
             m.precision != Precision::Neighbourhood
                 || !found.iter().any(|f| {
                     f.place.kind != PlaceKind::Neighbourhood
-                        && f.place.point().is_some_and(|at| crate::sphere::geodesic_m(at, m.place.point) <= 2_000.0)
+                        && f.place
+                            .point()
+                            .is_some_and(|at| crate::sphere::geodesic_m(at, m.place.point) <= 2_000.0)
                         && crate::streets::key(&f.place.name) == crate::streets::key(&m.place.name)
                 })
         })
@@ -232,7 +251,9 @@ pub async fn places(
         f.place.kind != PlaceKind::Neighbourhood
             || !streets.iter().any(|m| {
                 m.precision == Precision::Neighbourhood
-                    && f.place.point().is_some_and(|at| crate::sphere::geodesic_m(at, m.place.point) <= 10_000.0)
+                    && f.place
+                        .point()
+                        .is_some_and(|at| crate::sphere::geodesic_m(at, m.place.point) <= 10_000.0)
                     && crate::streets::key(&f.place.name) == crate::streets::key(&m.place.name)
             })
     });
@@ -280,7 +301,9 @@ pub async fn places(
         if let Some(m) = streets.iter().find(|m| m.missing_number.is_some()) {
             notes.push(missing_number_note(m.missing_number.as_deref().unwrap_or_default(), &m.place.name));
         }
-    } else if state.geocoder().is_none() && (is_street_address(&q) || is_street_address(q.split(',').next().unwrap_or(&q))) {
+    } else if state.geocoder().is_none()
+        && (is_street_address(&q) || is_street_address(q.split(',').next().unwrap_or(&q)))
+    {
         body.insert("address".into(), json!("needs_geocoder"));
         notes.push(NEEDS_GEOCODER.to_owned());
     }

@@ -97,7 +97,9 @@ impl<DB: Backend> PlaceStore for SqlDb<DB> {
         tx.execute("DELETE FROM place_import", vec![]).await?;
         let (p1, p2, p3, p4) = (dialect.p(1), dialect.p(2), dialect.p(3), dialect.p(4));
         tx.execute(
-            &format!("INSERT INTO place_import (id, source, imported_at, places) VALUES ({p1}, {p2}, {p3}, {p4})"),
+            &format!(
+                "INSERT INTO place_import (id, source, imported_at, places) VALUES ({p1}, {p2}, {p3}, {p4})"
+            ),
             vec![
                 Arg::Int(Some(1)),
                 text(source),
