@@ -53,6 +53,7 @@ describe("places in the map's search box and the desk's place box", () => {
     await page.keyboard.press("Enter");
     await waitFor(async () => near(await point(), [12.562, 41.8688]), { what: "the house's point" });
     assert.equal(await page.inputValue("#q"), "Via Tuscolana 700, Roma");
+    await waitFor(() => page.evaluate(() => window.witgis.map.getZoom() >= 16), { what: "the map close to the house" });
     await scan(page);
   });
 
