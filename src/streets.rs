@@ -214,6 +214,10 @@ pub fn parse(query: &str) -> Parsed {
     Parsed { name, number, city: rest.first().map(|c| (*c).to_owned()) }
 }
 
+/// Most states of a typo automaton (more than fst's default, for long names
+/// with two edits).
+const MAX_STATES: usize = 100_000;
+
 /// Most names a prefix is taken to start ("vi" starts thousands).
 const MAX_PREFIXES: usize = 200;
 
@@ -316,6 +320,17 @@ impl Streets {
     /// exact names first, then prefixes, then typos; at most `limit`.
     pub fn search(&self, query: &str, limit: usize) -> Vec<StreetMatch<'_>> {
         let parsed = parse(query);
+        let found = self.search_parsed(&parsed, limit);
+        if !found.is_empty() || parsed.number.is_none() {
+            return found;
+        }
+        // A name that ends in a number ("Roma 70", "Quartiere 12") is a name.
+        let first = query.split(',').next().unwrap_or(query).trim().to_owned();
+        let city = parsed.city.clone();
+        self.search_parsed(&Parsed { name: first, number: None, city }, limit)
+    }
+
+    fn search_parsed(&self, parsed: &Parsed, limit: usize) -> Vec<StreetMatch<'_>> {
         let q = key(&parsed.name);
         if q.chars().count() < 2 || self.places.is_empty() {
             return Vec::new();
@@ -344,8 +359,23 @@ impl Streets {
             4..=7 => 1,
             _ => 2,
         };
-        if allowed > 0 {
-            if let Ok(lev) = Levenshtein::new(&q, allowed) {
+        // fst's automaton finds no typo in a name in another script
+        // (Cyrillic): those are compared one by one among the names that
+        // start with the same letter.
+        if allowed > 0 && !q.is_ascii() {
+            let first: String = q.chars().take(1).collect();
+            let mut same_start = self.names.search(Str::new(&first).starts_with()).into_stream();
+            while let Some((k, id)) = same_start.next() {
+                let edits = strsim::levenshtein(&q, &String::from_utf8_lossy(k));
+                if (1..=allowed).contains(&edits) {
+                    hits.push((edits, false, id as u32));
+                }
+            }
+        }
+        let automaton =
+            (1..=allowed).rev().find_map(|n| Levenshtein::new_with_limit(&q, n as u32, MAX_STATES).ok());
+        if allowed > 0 && q.is_ascii() {
+            if let Some(lev) = automaton {
                 let mut typo = self.names.search(lev).into_stream();
                 while let Some((k, id)) = typo.next() {
                     let edits = strsim::levenshtein(&q, &String::from_utf8_lossy(k));
@@ -418,6 +448,30 @@ mod tests {
         assert_eq!(parse("Via Tuscolana, 700, Roma"), p("Via Tuscolana", Some("700"), Some("Roma")));
         assert_eq!(parse("Tor Bella Monaca"), p("Tor Bella Monaca", None, None));
         assert_eq!(parse("ул. Шипка 6а"), p("ул. Шипка", Some("6а"), None));
+    }
+
+    fn place(kind: Precision, name: &str, number: Option<&str>, point: [f64; 2]) -> OsmPlace {
+        OsmPlace {
+            kind,
+            name: name.into(),
+            housenumber: number.map(Into::into),
+            city: None,
+            point,
+            extent: None,
+        }
+    }
+
+    #[test]
+    fn a_name_ending_in_a_number_and_a_long_cyrillic_typo_are_found() {
+        let streets = Streets::new(vec![
+            place(Precision::Neighbourhood, "Roma 70", None, [12.5, 41.8]),
+            place(Precision::Street, "улица Синтетична 123", None, [23.3, 42.7]),
+            place(Precision::House, "улица Синтетична 123", Some("5"), [23.31, 42.71]),
+        ]);
+        let first = |q: &str| streets.search(q, 5).first().map(|m| (m.place.name.clone(), m.precision));
+        assert_eq!(first("Roma 70"), Some(("Roma 70".into(), Precision::Neighbourhood)));
+        assert_eq!(first("улица Снтетична 123 5"), Some(("улица Синтетична 123".into(), Precision::House)));
+        assert_eq!(first("Qwerty 70"), None);
     }
 
     #[test]
