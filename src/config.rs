@@ -73,6 +73,10 @@ pub(crate) enum Command {
     /// Import a city's GTFS timetable feed (zip or folder) for reach by
     /// public transport; a feed with the same --feed id is replaced whole.
     ImportGtfs(ImportGtfsArgs),
+    /// Build the street map place search uses from an OpenStreetMap extract
+    /// (.osm.pbf): addresses, named streets and neighbourhoods. Replaces the
+    /// previous one, all or nothing.
+    ImportPlaces(ImportPlacesArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -410,6 +414,14 @@ pub(crate) enum ImportFormat {
 #[derive(Debug, Args)]
 pub(crate) struct ImportAreasArgs {
     /// The GeoJSON file.
+    pub(crate) file: PathBuf,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ImportPlacesArgs {
+    /// The .osm.pbf extract of the deployment's territory.
     pub(crate) file: PathBuf,
     #[command(flatten)]
     pub(crate) store: StoreArgs,

@@ -29,6 +29,7 @@ pub mod referral;
 pub mod sphere;
 pub mod state;
 pub mod store;
+pub mod streets;
 pub mod sync;
 pub mod synth;
 pub mod throttle;

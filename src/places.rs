@@ -28,6 +28,8 @@ pub enum PlaceKind {
     Quarter,
     /// One of Rome's municipi, known by name even when no outline is loaded.
     Municipio,
+    /// A neighbourhood of a capital (Who's On First, `data/neighbourhoods.tsv`).
+    Neighbourhood,
 }
 
 /// How much of a quarter lies in the municipi it names.
@@ -382,6 +384,93 @@ impl Gazetteer {
     /// of Rome's `quarters`, which are searched as that quarter. The error
     /// names the line and the column.
     pub fn localities(text: &str, quarters: &Quarters) -> Result<Gazetteer, String> {
+        Gazetteer::localities_and_neighbourhoods(text, "", quarters).map_err(|(_, e)| e)
+    }
+
+    /// The localities (as [`Gazetteer::localities`]) and the capitals'
+    /// neighbourhoods of `data/neighbourhoods.tsv` (tab-separated, `#`
+    /// comments, a header starting `id`). The error names the file (0: the
+    /// localities, 1: the neighbourhoods), the line and the column.
+    pub fn localities_and_neighbourhoods(
+        text: &str,
+        neighbourhoods: &str,
+        quarters: &Quarters,
+    ) -> Result<Gazetteer, (usize, String)> {
+        let mut entries = locality_entries(text, quarters).map_err(|e| (0, e))?;
+        // A neighbourhood GeoNames lists too (as a section of its city), within
+        // 3 km, is listed once: as the locality.
+        let mut known: std::collections::HashMap<String, Vec<[f64; 2]>> = std::collections::HashMap::new();
+        for (p, names) in &entries {
+            for n in names {
+                known.entry(key(n)).or_default().push([p.lon, p.lat]);
+            }
+        }
+        for (p, names) in neighbourhood_entries(neighbourhoods).map_err(|e| (1, e))? {
+            let twin = names.iter().any(|n| {
+                known
+                    .get(&key(n))
+                    .into_iter()
+                    .flatten()
+                    .any(|&q| crate::sphere::geodesic_m([p.lon, p.lat], q) <= 3_000.0)
+            });
+            if !twin {
+                entries.push((p, names));
+            }
+        }
+        Ok(Gazetteer::new(entries))
+    }
+}
+
+/// The places of `data/neighbourhoods.tsv`, each under its name and alternates.
+fn neighbourhood_entries(text: &str) -> Result<Vec<(Place, Vec<String>)>, String> {
+    let mut entries = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.starts_with('#') || line.starts_with("id\t") || line.is_empty() {
+            continue;
+        }
+        let at = i + 1;
+        let c: Vec<&str> = line.split('\t').collect();
+        let [id, name, alternates, city, country, lon, lat, point_source, _source] = c[..] else {
+            return Err(format!("line {at}: {} columns, not 9", c.len()));
+        };
+        let number = |field: &str, value: &str| {
+            value
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| format!("line {at}: {field} '{value}' is not a number"))
+        };
+        let point_source = match point_source {
+            "wof" => "wof",
+            "wof_in_osm" => "wof_in_osm",
+            "osm_interior" => "osm_interior",
+            other => {
+                return Err(format!(
+                    "line {at}: point_source '{other}' is not wof, wof_in_osm or osm_interior"
+                ));
+            }
+        };
+        let place = Place {
+            id: Some(id.to_owned()),
+            name: name.to_owned(),
+            kind: PlaceKind::Neighbourhood,
+            country: Some(country.parse().map_err(|e| format!("line {at}: country: {e}"))?),
+            lon: number("lon", lon)?,
+            lat: number("lat", lat)?,
+            city: Some(city.to_owned()),
+            point_source: Some(point_source),
+            ..Place::default()
+        };
+        let names =
+            std::iter::once(name).chain(alternates.split('|').filter(|a| !a.is_empty())).map(str::to_owned);
+        entries.push((place, names.collect()));
+    }
+    Ok(entries)
+}
+
+/// The GeoNames localities of `data/places.tsv` but Rome's quarters.
+fn locality_entries(text: &str, quarters: &Quarters) -> Result<Vec<(Place, Vec<String>)>, String> {
+    {
         let quartered: std::collections::HashSet<&str> =
             quarters.all().iter().filter_map(|q| q.point_source.strip_prefix("GeoNames ")).collect();
         let mut entries = Vec::new();
@@ -408,9 +497,11 @@ impl Gazetteer {
                 std::iter::once(row.name).chain(row.alternates.split('|')).map(str::to_owned).collect();
             entries.push((place, names));
         }
-        Ok(Gazetteer::new(entries))
+        Ok(entries)
     }
+}
 
+impl Gazetteer {
     /// The name of the place whose point is this one (to about 10 m), if
     /// any: for the localities, what an approximate `district` point is the
     /// centre of.
@@ -763,7 +854,7 @@ impl Found<'_> {
 fn kind_rank(p: &Place) -> u8 {
     match p.kind {
         PlaceKind::Area if !p.municipi.is_empty() => 1,
-        PlaceKind::Quarter | PlaceKind::Area => 0,
+        PlaceKind::Quarter | PlaceKind::Area | PlaceKind::Neighbourhood => 0,
         PlaceKind::Municipio => 1,
         PlaceKind::Address => 2,
         PlaceKind::Locality => 3,

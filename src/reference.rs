@@ -24,6 +24,8 @@ pub struct Sources<'a> {
     pub places: &'a str,
     /// `data/rome-quarters.tsv`: Rome's municipi and quarters.
     pub quarters: &'a str,
+    /// `data/neighbourhoods.tsv`: the neighbourhoods of Sofia, Vilnius and Rome.
+    pub neighbourhoods: &'a str,
     /// `data/completeness.tsv`: which country × category is listed completely.
     pub completeness: &'a str,
 }
@@ -37,6 +39,7 @@ impl Sources<'static> {
             regions: include_str!("../data/regions.geojson"),
             places: include_str!("../data/places.tsv"),
             quarters: include_str!("../data/rome-quarters.tsv"),
+            neighbourhoods: include_str!("../data/neighbourhoods.tsv"),
             completeness: include_str!("../data/completeness.tsv"),
         }
     }
@@ -88,7 +91,11 @@ impl ReferenceData {
         let populations =
             Populations::parse(sources.populations).map_err(fail("data/country-population.tsv"))?;
         let quarters = Quarters::parse(sources.quarters).map_err(fail("data/rome-quarters.tsv"))?;
-        let gazetteer = Gazetteer::localities(sources.places, &quarters).map_err(fail("data/places.tsv"))?;
+        let gazetteer =
+            Gazetteer::localities_and_neighbourhoods(sources.places, sources.neighbourhoods, &quarters)
+                .map_err(|(file, e)| {
+                    fail(if file == 0 { "data/places.tsv" } else { "data/neighbourhoods.tsv" })(e)
+                })?;
         // Index the localities' points now, not on the first answer that names one.
         gazetteer.centred_at(0.0, 0.0);
         let localities = Localities::parse(sources.places).map_err(fail("data/places.tsv"))?;

@@ -173,6 +173,17 @@ pub struct AppState {
     metrics_access: crate::metrics::MetricsAccess,
     /// The stored GTFS feeds, prepared for transit queries.
     transit: ArcSwap<crate::transit::Networks>,
+    /// The imported street map, with the import it came from.
+    streets: ArcSwap<StreetMap>,
+}
+
+/// The street map in memory and the import it was built from.
+#[derive(Default)]
+pub struct StreetMap {
+    /// What the store's last `import-places` wrote.
+    pub import: Option<crate::store::PlaceImport>,
+    /// Its index.
+    pub streets: crate::streets::Streets,
 }
 
 /// The help desk's time zone unless configured otherwise.
@@ -187,6 +198,7 @@ impl AppState {
         crate::metrics::global().snapshot_swapped();
         let state = AppState::new(store, current, reference);
         state.reload_transit().await?;
+        state.reload_streets().await?;
         Ok(state)
     }
 
@@ -242,7 +254,29 @@ impl AppState {
             work: crate::work::WorkPool::default(),
             metrics_access: crate::metrics::MetricsAccess::default(),
             transit: ArcSwap::from_pointee(crate::transit::Networks::default()),
+            streets: ArcSwap::from_pointee(StreetMap::default()),
         }
+    }
+
+    /// The street map place search uses.
+    pub fn streets(&self) -> Arc<StreetMap> {
+        self.streets.load_full()
+    }
+
+    /// Rebuilds the street map from the store when another import was made
+    /// since it was built (a cheap check otherwise).
+    pub async fn reload_streets(&self) -> Result<(), StoreError> {
+        let import = self.store.places_import().await?;
+        if import == self.streets.load().import {
+            return Ok(());
+        }
+        let rows = self.store.places().await?;
+        let streets = tokio::task::spawn_blocking(move || crate::streets::Streets::new(rows))
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("indexing the street map: {e}")))?;
+        tracing::info!(places = streets.len(), "street map loaded");
+        self.streets.store(Arc::new(StreetMap { import, streets }));
+        Ok(())
     }
 
     /// Who may read `/metrics` (default: loopback clients only).
@@ -366,7 +400,8 @@ impl AppState {
         *standby = Standby::default();
         retire(self.current.swap(Arc::new(next)));
         crate::metrics::global().snapshot_swapped();
-        Ok(())
+        drop(standby);
+        self.reload_streets().await
     }
 
     /// Commits one write to the store and applies it to the snapshot, in a

@@ -7,6 +7,7 @@ mod basemap;
 mod export;
 mod import;
 mod import_gtfs;
+mod import_places;
 mod quality;
 mod serve;
 mod synth;
@@ -52,6 +53,7 @@ impl Cli {
             Some(Command::Token(command)) => token::run(command).await,
             Some(Command::Basemap(command)) => basemap::run(command).await,
             Some(Command::ImportGtfs(args)) => import_gtfs::run(args).await,
+            Some(Command::ImportPlaces(args)) => import_places::run(args).await,
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod csv;
 pub mod geojson;
 pub mod hsds;
 pub mod osm;
+pub mod osm_places;
 
 use std::fmt;
 use std::path::Path;

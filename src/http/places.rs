@@ -12,16 +12,17 @@ use super::geojson::GeoJson;
 use super::params::Params;
 use crate::geocoder::{self, Query};
 use crate::model::Country;
-use crate::places::{Bias, Bounds, Found, Home, Place, ambiguous, is_street_address, search};
+use crate::places::{Bias, Bounds, Found, Home, Place, PlaceKind, ambiguous, is_street_address, search};
 use crate::reference::ReferenceData;
 use crate::state::AppState;
+use crate::streets::{Precision, StreetMatch};
 
 /// A place as a GeoJSON feature: its id (for `/api/referral?place=`), city,
 /// region and distance from home, and for a quarter its municipi, how much
 /// of it lies there, and where its approximate point comes from.
 fn feature(p: &Place, external: bool, home: &Home, reference: &ReferenceData) -> Value {
-    let mut props =
-        json!({ "name": p.name, "kind": p.kind, "country": p.country, "population": p.population });
+    let mut props = json!({ "name": p.name, "kind": p.kind, "precision": precision(p), "country": p.country,
+                            "population": p.population });
     if external {
         props["source"] = json!("geocoder");
     }
@@ -43,6 +44,9 @@ fn feature(p: &Place, external: bool, home: &Home, reference: &ReferenceData) ->
         props["municipi"] = Value::Array(named);
         props["extent"] = json!(p.extent);
     }
+    if p.kind == PlaceKind::Neighbourhood {
+        props["attribution"] = json!(NEIGHBOURHOODS_ATTRIBUTION);
+    }
     if let Some(d) = &p.detail {
         props["detail"] = json!(d);
     }
@@ -55,6 +59,77 @@ fn feature(p: &Place, external: bool, home: &Home, reference: &ReferenceData) ->
         "geometry": point.map(|[x, y]| json!({ "type": "Point", "coordinates": [x, y] })),
         "properties": props,
     })
+}
+
+/// How precisely a built-in or geocoder place places what was asked.
+fn precision(p: &Place) -> Precision {
+    match p.kind {
+        PlaceKind::Address => Precision::House,
+        PlaceKind::Quarter | PlaceKind::Neighbourhood => Precision::Neighbourhood,
+        PlaceKind::Municipio | PlaceKind::Area => Precision::District,
+        PlaceKind::Locality => Precision::Locality,
+    }
+}
+
+/// Credit for the shipped neighbourhoods (`data/neighbourhoods.tsv`).
+pub const NEIGHBOURHOODS_ATTRIBUTION: &str = "Who's On First";
+
+/// Credit for every place from the street map.
+pub const STREET_MAP_ATTRIBUTION: &str = "© OpenStreetMap contributors";
+
+/// The note for a house number the street map does not hold.
+fn missing_number_note(number: &str, street: &str) -> String {
+    format!("house number {number} of {street} is not in the street map: the street is given, not a house")
+}
+
+/// A street-map place as a GeoJSON feature: a house, a street (with its
+/// extent as `bbox`) or a named place, with its precision.
+fn street_feature(m: &StreetMatch, home: &Home, reference: &ReferenceData) -> Value {
+    let p = m.place;
+    // OpenStreetMap's own precision: 7 decimals.
+    let r = |v: f64| (v * 1e7).round() / 1e7;
+    let [x, y] = p.point.map(r);
+    let (kind, name) = match m.precision {
+        Precision::House => {
+            ("address", format!("{} {}", p.name, p.housenumber.as_deref().unwrap_or_default()))
+        }
+        Precision::Street => ("street", p.name.clone()),
+        _ => ("neighbourhood", p.name.clone()),
+    };
+    let name = match &p.city {
+        Some(c) => format!("{name}, {c}"),
+        None => name,
+    };
+    let mut props = json!({
+        "name": name,
+        "kind": kind,
+        "precision": m.precision,
+        "source": "street_map",
+        "country": reference.countries.at(x, y),
+        "city": p.city,
+        "region": reference.region_names.at(x, y).first().map(|a| a.name.clone()),
+        "distance_from_home_m": home.centre().map(|h| crate::sphere::geodesic_m(h, p.point).round()),
+        "attribution": STREET_MAP_ATTRIBUTION,
+    });
+    if m.precision != Precision::Neighbourhood {
+        props["street"] = json!(p.name);
+    }
+    if let Some(n) = &p.housenumber {
+        props["housenumber"] = json!(n);
+    }
+    if let Some(n) = &m.missing_number {
+        props["housenumber_asked"] = json!(n);
+        props["note"] = json!(missing_number_note(n, &p.name));
+    }
+    let mut f = json!({
+        "type": "Feature",
+        "geometry": { "type": "Point", "coordinates": [x, y] },
+        "properties": props,
+    });
+    if let Some(b) = p.extent {
+        f["bbox"] = json!(b.map(r));
+    }
+    f
 }
 
 /// The note for a street with a house number that no geocoder can place.
@@ -127,24 +202,119 @@ pub async fn places(
     let reference = state.reference();
     let bias = Bias { home: state.home().clone(), view };
     let own = snapshot.places(&reference.quarters);
-    let found: Vec<Found> = search(&q, own, reference.places(), country, limit, &bias);
-    let is_ambiguous = ambiguous(&found);
-    let built_in: Vec<Place> = found.iter().map(|f| f.place.clone()).collect();
-    let mut features: Vec<Value> =
-        built_in.iter().map(|p| feature(p, false, &bias.home, reference)).collect();
+    let mut found: Vec<Found> = search(&q, own, reference.places(), country, limit, &bias);
+    // A house number asked for: a resource's address with another number is
+    // another house, not an answer.
+    if let Some(n) = crate::streets::parse(&q).number {
+        found.retain(|f| {
+            f.place.kind != PlaceKind::Address
+                || crate::streets::parse(&f.place.name)
+                    .number
+                    .is_some_and(|m| crate::streets::same_number(&m, &n))
+        });
+    }
+    let map = state.streets();
+    // Among equally good matches (the same street name in several towns),
+    // the nearest to the map's view or home first.
+    let centre = view.map(|v| v.centre()).or_else(|| bias.home.centre());
+    let mut streets: Vec<StreetMatch> = map.streets.search(&q, limit.saturating_mul(20));
+    if let Some(c) = centre {
+        streets.sort_by(|a, b| {
+            (a.edits, a.prefix).cmp(&(b.edits, b.prefix)).then(a.precision.cmp(&b.precision)).then(
+                crate::sphere::geodesic_m(c, a.place.point)
+                    .total_cmp(&crate::sphere::geodesic_m(c, b.place.point)),
+            )
+        });
+    }
+    streets.truncate(limit);
+    let streets: Vec<StreetMatch> = streets
+        .into_iter()
+        .filter(|m| {
+            country.is_none() || reference.countries.at(m.place.point[0], m.place.point[1]) == country
+        })
+        // A named place the gazetteer also knows as a locality or quarter,
+        // within 2 km, is listed once (the gazetteer's, which names its municipi).
+        .filter(|m| {
+            m.precision != Precision::Neighbourhood
+                || !found.iter().any(|f| {
+                    f.place.kind != PlaceKind::Neighbourhood
+                        && f.place
+                            .point()
+                            .is_some_and(|at| crate::sphere::geodesic_m(at, m.place.point) <= 2_000.0)
+                        && crate::streets::key(&f.place.name) == crate::streets::key(&m.place.name)
+                })
+        })
+        .collect();
+    // A shipped neighbourhood point (Who's On First, approximate) gives way to
+    // the deployment's own street map for the same name within 10 km.
+    found.retain(|f| {
+        f.place.kind != PlaceKind::Neighbourhood
+            || !streets.iter().any(|m| {
+                m.precision == Precision::Neighbourhood
+                    && f.place
+                        .point()
+                        .is_some_and(|at| crate::sphere::geodesic_m(at, m.place.point) <= 10_000.0)
+                    && crate::streets::key(&f.place.name) == crate::streets::key(&m.place.name)
+            })
+    });
+    // A resource's address that is also a house of the street map is listed once.
+    found.retain(|f| {
+        f.place.kind != PlaceKind::Address
+            || !streets.iter().any(|m| {
+                m.precision == Precision::House
+                    && f.place.point().is_some_and(|at| crate::sphere::geodesic_m(at, m.place.point) <= 100.0)
+            })
+    });
+    let house = streets.iter().any(|m| m.precision == Precision::House);
+    let street_only = !house && streets.iter().any(|m| m.missing_number.is_some());
+    // A house or street asked for comes first; otherwise the gazetteer's good
+    // matches near home, the street map's exact ones, the rest, its typos.
+    let (good, rest): (Vec<&Found>, Vec<&Found>) =
+        found.iter().partition(|f| f.tier() <= 1 && !house && !street_only);
+    let (exact, typos): (Vec<&StreetMatch>, Vec<&StreetMatch>) = streets.iter().partition(|m| m.edits == 0);
+    let mut features: Vec<Value> = Vec::new();
+    let mut listed: Vec<Place> = Vec::new();
+    let built = |f: &Found| feature(f.place, false, &bias.home, reference);
+    let street = |m: &StreetMatch| street_feature(m, &bias.home, reference);
+    features.extend(good.iter().map(|f| built(f)));
+    features.extend(exact.iter().map(|m| street(m)));
+    features.extend(rest.iter().map(|f| built(f)));
+    features.extend(typos.iter().map(|m| street(m)));
+    features.truncate(limit);
+    listed.extend(found.iter().map(|f| f.place.clone()));
+    listed.extend(streets.iter().map(|m| Place {
+        name: m.place.name.clone(),
+        kind: PlaceKind::Address,
+        lon: m.place.point[0],
+        lat: m.place.point[1],
+        ..Place::default()
+    }));
+    let is_ambiguous = if house || street_only { streets_apart(&streets) } else { ambiguous(&found) };
     let mut body = Map::new();
     body.insert("type".into(), json!("FeatureCollection"));
     body.insert("ambiguous".into(), json!(is_ambiguous));
     let mut notes: Vec<String> = Vec::new();
-    if state.geocoder().is_none() && is_street_address(&q) {
+    if house {
+        body.insert("address".into(), json!("house"));
+    } else if street_only {
+        body.insert("address".into(), json!("street"));
+        if let Some(m) = streets.iter().find(|m| m.missing_number.is_some()) {
+            notes.push(missing_number_note(m.missing_number.as_deref().unwrap_or_default(), &m.place.name));
+        }
+    } else if state.geocoder().is_none()
+        && (is_street_address(&q) || is_street_address(q.split(',').next().unwrap_or(&q)))
+    {
         body.insert("address".into(), json!("needs_geocoder"));
         notes.push(NEEDS_GEOCODER.to_owned());
+    }
+    if !streets.is_empty() {
+        body.insert("street_map_attribution".into(), json!(STREET_MAP_ATTRIBUTION));
     }
     if let (Some(g), true) = (state.geocoder(), wanted) {
         let ask = Query { text: q, country, lang, limit };
         match g.search(&ask).await {
             Ok(found) => {
-                let listed: Vec<&Place> = built_in.iter().collect();
+                let listed: Vec<&Place> = listed.iter().collect();
                 features.extend(
                     geocoder::new_results(&listed, &found)
                         .into_iter()
@@ -168,4 +338,15 @@ pub async fn places(
     }
     body.insert("features".into(), Value::Array(features));
     Ok(GeoJson(Value::Object(body)))
+}
+
+/// Do the first two houses or streets found lie more than 20 km apart (the
+/// same street name in two cities)?
+fn streets_apart(found: &[StreetMatch]) -> bool {
+    match found {
+        [a, b, ..] if a.edits == b.edits && a.precision == b.precision => {
+            crate::sphere::geodesic_m(a.place.point, b.place.point) > 20_000.0
+        }
+        _ => false,
+    }
 }

@@ -20,7 +20,7 @@ pub enum Dialect {
 
 impl Dialect {
     /// The `i`-th placeholder (from 1).
-    fn p(self, i: usize) -> String {
+    pub(crate) fn p(self, i: usize) -> String {
         match self {
             Dialect::Sqlite => format!("?{i}"),
             Dialect::Postgis => format!("${i}"),

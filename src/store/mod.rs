@@ -532,15 +532,51 @@ pub trait StoreBackend: Send + Sync + 'static {
     }
 }
 
+/// What the last `witgis import-places` wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlaceImport {
+    /// The extract's file name.
+    pub source: String,
+    /// When (RFC 3339, UTC).
+    pub imported_at: String,
+    /// How many houses, streets and named places.
+    pub places: i64,
+}
+
+/// The street map place search uses (see [`crate::streets`]).
+#[async_trait]
+pub trait PlaceStore: Send + Sync + 'static {
+    /// Replaces every place with `places`, all or nothing, noting `source`;
+    /// `progress` hears the rows written so far.
+    async fn replace_places(
+        &self,
+        places: &[crate::streets::OsmPlace],
+        source: &str,
+        progress: Progress<'_>,
+    ) -> Result<(), StoreError>;
+
+    /// Every place.
+    async fn places(&self) -> Result<Vec<crate::streets::OsmPlace>, StoreError>;
+
+    /// What the last import wrote, if any.
+    async fn places_import(&self) -> Result<Option<PlaceImport>, StoreError>;
+}
+
 /// The source of truth: every concern, so that callers hold one
-/// `Arc<dyn Store>`. Implemented for any type that implements the five.
+/// `Arc<dyn Store>`. Implemented for any type that implements them all.
 pub trait Store:
-    ResourceStore + TokenStore + AreaStore + DemandStore + StoreBackend + transit::TransitStore
+    ResourceStore + TokenStore + AreaStore + DemandStore + PlaceStore + transit::TransitStore + StoreBackend
 {
 }
 
-impl<T: ResourceStore + TokenStore + AreaStore + DemandStore + StoreBackend + transit::TransitStore> Store
-    for T
+impl<T> Store for T where
+    T: ResourceStore
+        + TokenStore
+        + AreaStore
+        + DemandStore
+        + PlaceStore
+        + transit::TransitStore
+        + StoreBackend
 {
 }
 

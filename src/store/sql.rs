@@ -5,6 +5,8 @@
 //! A store is a [`SqlDb`] on one [`Backend`], which adds only what is its
 //! own (SQLite's hot backup; PostGIS's COPY import and LISTEN/NOTIFY).
 
+mod places;
+
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;

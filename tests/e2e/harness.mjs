@@ -64,10 +64,11 @@ export async function waitFor(fn, { ms = 60000, every = 100, what = "condition" 
  * token for (`witgis token create`), kept in the server's `tokens` by role
  * (`"operator:desk-2"` makes a second token of a role, kept as `desk-2`);
  * `seedAreas: false` starts a store with no boundaries (`--seed-areas false`:
- * a new store otherwise gets Rome's municipi with the seed); `gtfs` lists
- * [folder or zip, feed id] imported with `witgis import-gtfs`.
+ * a new store otherwise gets Rome's municipi with the seed); `places` lists
+ * .osm.pbf extracts imported with `witgis import-places` (the street map);
+ * `gtfs` lists [folder or zip, feed id] imported with `witgis import-gtfs`.
  */
-export async function startServer(extraArgs = [], { areas = [], resources = [], tokens = [], seedAreas = true, gtfs = [] } = {}) {
+export async function startServer(extraArgs = [], { areas = [], resources = [], tokens = [], seedAreas = true, places = [], gtfs = [] } = {}) {
   const bin = process.env.WITGIS_BIN ?? join(ROOT, "target/debug/witgis");
   const dir = mkdtempSync(join(tmpdir(), "witgis-e2e-"));
   const port = await freePort();
@@ -82,6 +83,9 @@ export async function startServer(extraArgs = [], { areas = [], resources = [], 
   }
   for (const file of resources) {
     execFileSync(bin, ["import", file, "--database-url", db], { env, stdio: ["ignore", "ignore", "inherit"] });
+  }
+  for (const file of places) {
+    execFileSync(bin, ["import-places", file, "--database-url", db], { env, stdio: ["ignore", "ignore", "inherit"] });
   }
   // GTFS feeds as [path, feed id], imported with `witgis import-gtfs`.
   for (const [file, feed] of gtfs) {

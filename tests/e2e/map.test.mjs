@@ -181,7 +181,8 @@ describe("web map", () => {
     await page.fill("#q", "");
     await page.type("#q", word);
     await page.waitForSelector("#suggestions:not([hidden]) li[role='option'][id]");
-    const shown = await page.$$eval("#suggestions li[id]", (lis) => lis.length);
+    // Places (issue 37) are listed after the records: only the records are counted.
+    const shown = await page.$$eval("#suggestions li[id]:not([data-kind=place])", (lis) => lis.length);
     assert.equal(shown, expected.features.length);
     await page.keyboard.press("ArrowDown");
     await page.keyboard.press("Enter");

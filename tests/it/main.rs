@@ -34,6 +34,7 @@ mod ogcapi;
 mod openapi;
 mod operations;
 mod osm_import;
+mod places_osm;
 mod quality;
 mod referral;
 mod seed_data;

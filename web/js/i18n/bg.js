@@ -453,4 +453,13 @@ export default {
   "transit.other": "линия",
   "desk.byTransit": "С градски транспорт",
   "desk.departAt": "Тръгване в",
+  "place.precision.house": "адрес",
+  "place.precision.street": "улица (без номер)",
+  "place.precision.neighbourhood": "квартал",
+  "place.precision.district": "район",
+  "place.precision.locality": "населено място",
+  "place.approximate": "приблизителна точка",
+  "place.numberUnknown": "Номер {n} не е известен: показана е улицата.",
+  "desk.kind.street": "улица",
+  "desk.kind.neighbourhood": "квартал",
 };

@@ -453,4 +453,13 @@ export default {
   "transit.other": "Linie",
   "desk.byTransit": "Mit öffentlichen Verkehrsmitteln",
   "desk.departAt": "Abfahrt um",
+  "place.precision.house": "Adresse",
+  "place.precision.street": "Straße (ohne Hausnummer)",
+  "place.precision.neighbourhood": "Stadtteil",
+  "place.precision.district": "Bezirk",
+  "place.precision.locality": "Ort",
+  "place.approximate": "ungefährer Punkt",
+  "place.numberUnknown": "Hausnummer {n} ist nicht bekannt: die Straße wird gezeigt.",
+  "desk.kind.street": "Straße",
+  "desk.kind.neighbourhood": "Stadtteil",
 };

@@ -454,4 +454,13 @@ export default {
   "transit.other": "line",
   "desk.byTransit": "By public transport",
   "desk.departAt": "Leaving at",
+  "place.precision.house": "address",
+  "place.precision.street": "street (no house number)",
+  "place.precision.neighbourhood": "neighbourhood",
+  "place.precision.district": "district",
+  "place.precision.locality": "town",
+  "place.approximate": "approximate point",
+  "place.numberUnknown": "House number {n} is not known: the street is shown.",
+  "desk.kind.street": "street",
+  "desk.kind.neighbourhood": "neighbourhood",
 };

@@ -453,4 +453,13 @@ export default {
   "transit.other": "linea",
   "desk.byTransit": "Con i mezzi pubblici",
   "desk.departAt": "Partenza alle",
+  "place.precision.house": "indirizzo",
+  "place.precision.street": "via (senza numero civico)",
+  "place.precision.neighbourhood": "quartiere",
+  "place.precision.district": "municipio o distretto",
+  "place.precision.locality": "località",
+  "place.approximate": "punto approssimativo",
+  "place.numberUnknown": "Il civico {n} non è noto: è indicata la via.",
+  "desk.kind.street": "via",
+  "desk.kind.neighbourhood": "quartiere",
 };

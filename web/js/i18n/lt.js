@@ -453,4 +453,13 @@ export default {
   "transit.other": "linija",
   "desk.byTransit": "Viešuoju transportu",
   "desk.departAt": "Išvykimas",
+  "place.precision.house": "adresas",
+  "place.precision.street": "gatvė (be namo numerio)",
+  "place.precision.neighbourhood": "mikrorajonas",
+  "place.precision.district": "rajonas",
+  "place.precision.locality": "gyvenvietė",
+  "place.approximate": "apytikslis taškas",
+  "place.numberUnknown": "Namo numeris {n} nežinomas: rodoma gatvė.",
+  "desk.kind.street": "gatvė",
+  "desk.kind.neighbourhood": "mikrorajonas",
 };

@@ -152,7 +152,8 @@ function placeWhere(f) {
   if (p.region) bits.push(p.region);
   if (p.country) bits.push(tr(`country.${p.country}`));
   if (p.distance_from_home_m != null && p.distance_from_home_m > 1000) bits.push(tr("desk.fromHome", { d: fmtDistance(dk.state.lang, p.distance_from_home_m) }));
-  return bits.join(", ") + (p.source === "geocoder" ? " · OpenStreetMap" : "");
+  if (p.housenumber_asked) bits.splice(1, 0, tr("place.numberUnknown", { n: p.housenumber_asked }));
+  return bits.join(", ") + (p.source === "geocoder" ? " · OpenStreetMap" : p.attribution ? ` · ${p.attribution}` : "");
 }
 
 /**
@@ -170,7 +171,7 @@ function pick(i) {
   // The answer to come is for this text.
   dk.asked = f.properties.name;
   const map = dk.getMap();
-  const zoom = f.properties.kind === "locality" && (f.properties.population ?? 0) > 100000 ? 11 : 13;
+  const zoom = f.properties.kind === "locality" && (f.properties.population ?? 0) > 100000 ? 11 : f.properties.precision === "house" ? 17 : f.properties.precision === "street" ? 16 : 13;
   const p = f.properties;
   // A quarter or municipio is referred by its municipi, point or no point.
   const named = p.municipi?.length && p.id;

@@ -1,7 +1,8 @@
 // @ts-check
-// The explore view's search box: names on the map suggested as one types
-// (a combobox), Enter on a suggestion opens it, Enter alone filters the list
-// by the text.
+// The explore view's search box: names on the map and places (addresses,
+// streets, neighbourhoods, towns from /api/places) suggested as one types (a
+// combobox). Enter on a record opens it; on a place, the map flies there and
+// measures distances from it; Enter alone filters the list by the text.
 
 import { combobox, noteOption } from "../combobox.js";
 import { symbolDataUrl } from "../symbols.js";
@@ -13,15 +14,61 @@ import { actions, ex, featureId, remember } from "./explore-context.js";
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const input = () => /** @type {HTMLInputElement} */ ($("q"));
 
-/** The search box. @type {import("../combobox.js").Combobox<Feature>} */
+/**
+ * A suggestion: a record, or a place from /api/places.
+ * @typedef {{ record?: Feature, place?: any }} Item
+ */
+
+/** The search box. @type {import("../combobox.js").Combobox<Item>} */
 let box;
 
-/** @param {Feature[]} items */
+/** How close the map comes to a place, by its precision. */
+const ZOOM = { house: 17, street: 16, neighbourhood: 14, district: 13, locality: 12 };
+
+/**
+ * A place's line: its name, then what it is and where ("street, Roma"), the
+ * note when the house number asked for is not known, and its credit.
+ * @param {any} f
+ * @param {HTMLLIElement} li
+ */
+function placeOption(f, li) {
+  const p = f.properties;
+  li.dataset.kind = "place";
+  li.dataset.precision = p.precision;
+  const text = document.createElement("span");
+  text.textContent = p.name;
+  const sub = document.createElement("span");
+  sub.className = "sub";
+  const what = ex.tr(`place.precision.${p.precision}`);
+  const approx = p.approximate ? ` (${ex.tr("place.approximate")})` : "";
+  sub.textContent = ` — ${what}${approx}`;
+  text.append(sub);
+  li.append(text);
+  if (p.note) {
+    const note = document.createElement("span");
+    note.className = "sub place-note";
+    note.textContent = ` ${ex.tr("place.numberUnknown", { n: p.housenumber_asked })}`;
+    li.append(note);
+  }
+  if (p.attribution) {
+    const credit = document.createElement("span");
+    credit.className = "sub credit";
+    credit.textContent = ` · ${p.attribution}`;
+    li.append(credit);
+  }
+}
+
+/** @param {Item[]} items */
 function openSuggestions(items) {
   const notes = items.length ? [] : [noteOption(ex.tr("search.none"))];
   box.show(
     items,
-    (f, li) => {
+    (item, li) => {
+      if (item.place) {
+        placeOption(item.place, li);
+        return;
+      }
+      const f = /** @type {Feature} */ (item.record);
       const p = f.properties;
       const img = document.createElement("img");
       img.src = symbolDataUrl(p.category, 18);
@@ -42,9 +89,14 @@ function openSuggestions(items) {
 
 /** @param {number} i */
 function pick(i) {
-  const f = box.items[i];
+  const item = box.items[i];
   box.close();
-  if (!f) return;
+  if (!item) return;
+  if (item.place) {
+    pickPlace(item.place);
+    return;
+  }
+  const f = /** @type {Feature} */ (item.record);
   const { map } = ex;
   input().value = f.properties.name;
   remember([f]);
@@ -55,15 +107,60 @@ function pick(i) {
   actions.select(featureId(f), { from: input() });
 }
 
-/** @param {string} text */
+/**
+ * Flies to a picked place (to a street's whole extent) and measures the
+ * list's distances from it.
+ * @param {any} f
+ */
+function pickPlace(f) {
+  const { map } = ex;
+  input().value = f.properties.name;
+  if (!f.geometry) return;
+  const zoom = ZOOM[/** @type {keyof typeof ZOOM} */ (f.properties.precision)] ?? 12;
+  if (map && f.bbox && f.properties.precision === "street") {
+    map.fitBounds([[f.bbox[0], f.bbox[1]], [f.bbox[2], f.bbox[3]]], { padding: 60, maxZoom: zoom });
+  } else {
+    map?.easeTo({ center: f.geometry.coordinates, zoom });
+  }
+  setPoint(f.geometry.coordinates);
+}
+
+/** The map's view as west,south,east,north, for ranking near places first. */
+function view() {
+  const b = ex.map?.getBounds?.();
+  if (!b) return null;
+  const clamp = (/** @type {number} */ v, /** @type {number} */ m) => Math.max(-m, Math.min(m, v)).toFixed(4);
+  const [w, s, e, n] = [clamp(b.getWest(), 180), clamp(b.getSouth(), 90), clamp(b.getEast(), 180), clamp(b.getNorth(), 90)];
+  return Number(w) < Number(e) && Number(s) < Number(n) ? `${w},${s},${e},${n}` : null;
+}
+
+/**
+ * Records and places for `text`. A typed address (a street with a house
+ * number the server's street map knows) lists its places first; otherwise
+ * records come first, then places.
+ * @param {string} text
+ */
 async function suggest(text) {
   if (text.length < 2) {
     box.close();
     return;
   }
+  const placeParams = new URLSearchParams({ q: text, limit: "5", geocoder: "false" });
+  const v = view();
+  if (v) placeParams.set("view", v);
+  const places = ex.getJson("suggest-places", `/api/places?${placeParams}`).catch((e) => {
+    if (isAbort(e)) throw e;
+    return { features: [] }; // records alone, when place search fails
+  });
   try {
-    const fc = await ex.getJson("suggest", `/api/resources?${new URLSearchParams({ q: text, limit: "8" })}`);
-    if (input().value.trim() === text) openSuggestions(fc.features);
+    const [fc, pc] = await Promise.all([ex.getJson("suggest", `/api/resources?${new URLSearchParams({ q: text, limit: "8" })}`), places]);
+    if (input().value.trim() !== text) return;
+    /** @type {Item[]} */
+    const records = fc.features.map((/** @type {Feature} */ record) => ({ record }));
+    /** @type {Item[]} */
+    const found = (pc.features ?? []).filter((/** @type {any} */ f) => f.geometry).map((/** @type {any} */ place) => ({ place }));
+    const address = pc.address === "house" || pc.address === "street";
+    openSuggestions(address ? [...found, ...records] : [...records, ...found]);
   } catch (e) {
     if (!isAbort(e)) box.close();
   }
