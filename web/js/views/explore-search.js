@@ -122,7 +122,7 @@ function pickPlace(f) {
   } else {
     map?.easeTo({ center: f.geometry.coordinates, zoom });
   }
-  setPoint(f.geometry.coordinates);
+  actions.setPoint(f.geometry.coordinates);
 }
 
 /** The map's view as west,south,east,north, for ranking near places first. */
