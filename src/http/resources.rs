@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use super::error::{ApiError, InvalidParam, etag};
 use super::geojson::{GeoJson, annotate};
+use super::offload::offload;
 use super::params::Params;
 use super::stream::{Items, write_json};
 use crate::formats::geojson::ResourceFeature;
@@ -61,18 +62,18 @@ pub async fn list_resources(
     params.finish()?;
 
     let snapshot = state.snapshot();
-    let (page, matched) = match (bbox, located) {
-        // A box holds located records only.
-        (Some(_), Some(false)) => (Vec::new(), 0),
-        (Some(bbox), _) => snapshot.index().in_bbox_page(bbox, &filter, offset, limit),
-        (None, _) => {
-            let mut all = snapshot.index().filtered(&filter);
-            if let Some(located) = located {
-                all.retain(|&s| snapshot.index().resource(s).location.is_some() == located);
-            }
-            let page = all.iter().skip(offset).take(limit).copied().collect();
-            (page, all.len())
-        }
+    let select = {
+        let snapshot = Arc::clone(&snapshot);
+        move || selection(&snapshot, bbox, &filter, located, offset, limit)
+    };
+    // A listing without a box, or longer than the default, may pass over the
+    // whole index: it runs in the bounded pool of expensive queries, never
+    // on a request thread. A page in a box walks the R-tree inline.
+    let (page, matched) = if bbox.is_none() || limit > DEFAULT_LIMIT {
+        offload(&state, "ask for a bbox, a category or country, or a smaller limit", move |_| Ok(select()))
+            .await?
+    } else {
+        select()
     };
     // Written a batch of features at a time as the client reads: a slow
     // reader of 10,000 features holds one batch, and the writing is spread
@@ -87,6 +88,31 @@ pub async fn list_resources(
         write_json(out, &annotate(ResourceFeature::new(r), r, at, &reference.gazetteer));
     });
     Ok(([(header::CONTENT_TYPE, "application/geo+json")], body.into_body()).into_response())
+}
+
+/// The slots of the records a listing returns (`limit` from `offset`, in
+/// id order), and how many match in all.
+fn selection(
+    snapshot: &crate::index::Snapshot,
+    bbox: Option<crate::index::BBox>,
+    filter: &crate::index::Filter,
+    located: Option<bool>,
+    offset: usize,
+    limit: usize,
+) -> (Vec<u32>, usize) {
+    match (bbox, located) {
+        // A box holds located records only.
+        (Some(_), Some(false)) => (Vec::new(), 0),
+        (Some(bbox), _) => snapshot.index().in_bbox_page(bbox, filter, offset, limit),
+        (None, _) => {
+            let mut all = snapshot.index().filtered(filter);
+            if let Some(located) = located {
+                all.retain(|&s| snapshot.index().resource(s).location.is_some() == located);
+            }
+            let page = all.iter().skip(offset).take(limit).copied().collect();
+            (page, all.len())
+        }
+    }
 }
 
 /// One resource as a Feature, with its version as the `ETag` and its next

@@ -123,6 +123,37 @@ async fn with_every_worker_taken_a_query_waits_its_budget_then_gets_503() {
     holder.await.expect("holder");
 }
 
+/// D9: a listing that may pass over the whole index (no box, or more than
+/// the default limit) is computed in the bounded pool, so that with every
+/// worker taken it waits its turn and is refused, never taking a request
+/// thread; a page in a box still answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_listing_runs_in_the_pool_and_a_page_in_a_box_does_not() {
+    let pool = WorkPool::new(1, Duration::from_millis(200));
+    let (app, state, _dir) = seeded_state(pool).await;
+    let seeded = state.snapshot().index().len();
+    let (release, holder) = hold_a_slot(state.work());
+    for uri in [
+        "/api/resources?limit=10000",
+        "/api/resources?country=IT",
+        "/api/resources?bbox=-180,-90,180,90&limit=5000",
+    ] {
+        let (status, headers, body) = get(&app, uri).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{uri}: {body}");
+        assert_eq!(headers["retry-after"], "2", "{uri}");
+    }
+    let (status, _, body) = get(&app, "/api/resources?bbox=12.4,41.8,12.6,42.0&limit=10").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["numberReturned"].as_u64().is_some_and(|n| n > 0), "{body}");
+    drop(release);
+    holder.await.expect("holder");
+    // With a worker free, the whole directory is listed.
+    let (status, _, body) = get(&app, "/api/resources?limit=10000").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["numberMatched"].as_u64(), Some(seeded as u64));
+    assert_eq!(body["features"].as_array().map(Vec::len), Some(seeded));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_caller_that_leaves_stops_the_work() {
     // The oracle: how many clock readings the whole query takes.
