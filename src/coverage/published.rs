@@ -171,10 +171,15 @@ mod tests {
 
     #[test]
     fn summaries_add_up_rounded_cells_and_leave_small_ones_out() {
+        // Logged from three desks in turn, so that the rule of several
+        // operators per cell (model::demand::MIN_OPERATORS) holds throughout.
         let mut records: Vec<Demand> =
             (0..6).map(|_| demand("2026-01-10", Topic::Housing, "it-rm-municipio-01")).collect();
         records.extend((0..3).map(|_| demand("2026-02-10", Topic::Housing, "it-rm-municipio-01")));
         records.push(demand("2026-02-01", Topic::Youth, "it-rm-municipio-02"));
+        for (i, r) in records.iter_mut().enumerate() {
+            r.created_by = format!("desk-{}", i % 3);
+        }
         let range = PublishedRange { from: None, to: day("2026-12-31"), through: day("2026-12-01") };
         let cells = demand::cells(&records, range.through);
         let s = serde_json::to_value(summarise(&cells, GroupBy::Need, &range)).unwrap();
