@@ -332,6 +332,37 @@ pub fn present<T>(name: &str, value: Option<T>) -> Result<T, ApiError> {
 mod tests {
     use super::*;
 
+    /// The names utoipa documents for a set, in the query.
+    fn documented<S: ParamSet>() -> Vec<(String, bool)> {
+        S::into_params(|| Some(utoipa::openapi::path::ParameterIn::Query))
+            .into_iter()
+            .map(|p| {
+                let required = matches!(p.required, utoipa::openapi::Required::True);
+                assert!(matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query), "{}", p.name);
+                (p.name, required)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_set_documents_exactly_the_names_it_accepts() {
+        use crate::http::{coverage, hsds, nearest, places, referral, resources};
+        fn check<S: ParamSet>() {
+            let names: Vec<String> = documented::<S>().into_iter().map(|(n, _)| n).collect();
+            assert_eq!(names, S::NAMES, "{}", std::any::type_name::<S>());
+        }
+        check::<places::PlaceParams>();
+        check::<referral::ReferralParams>();
+        check::<nearest::NearestParams>();
+        check::<resources::ResourceListParams>();
+        check::<coverage::SuggestParams>();
+        check::<hsds::PagingParams>();
+        check::<hsds::ServiceListParams>();
+        // What the field's type says: `q` is required, `limit` is not.
+        let place = documented::<places::PlaceParams>();
+        assert!(place.contains(&("q".into(), true)) && place.contains(&("limit".into(), false)), "{place:?}");
+    }
+
     #[test]
     fn lists_accept_commas_and_repeats() {
         let mut p = Params::parse(Some("category=library,university&category=good_practice"), &["category"]);
