@@ -1,7 +1,7 @@
 //! witgis: maps the places that help people.
 //!
 //! Dependencies point one way: [`model`] → [`sphere`] / [`index`] / [`auth`] → [`store`]
-//! → [`state`] → [`http`] → `main`. The shipped reference data ([`reference`]) is
+//! → [`state`] → [`service`] → [`http`] / [`cli`] → `main`. The shipped reference data ([`reference`]) is
 //! parsed once at start-up, held by the state and handed down.
 
 pub mod app;
@@ -26,6 +26,7 @@ pub mod plausibility;
 pub mod quality;
 pub mod reference;
 pub mod referral;
+pub mod service;
 pub mod sphere;
 pub mod state;
 pub mod store;

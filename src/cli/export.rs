@@ -81,14 +81,10 @@ async fn published(
     from: Option<chrono::NaiveDate>,
     to: Option<chrono::NaiveDate>,
 ) -> Result<(), CliError> {
-    use crate::model::demand;
-    use chrono::Datelike as _;
     let today = chrono::Utc::now().with_timezone(&crate::state::DEFAULT_DESK_ZONE).date_naive();
-    let through = demand::last_published_month(today);
-    let first = from.map(|d| d.with_day(1).unwrap_or(d));
-    let last = demand::end_of_month(to.map_or(through, |t| t.min(through)));
-    let records = store.demand(first, Some(last)).await?;
-    let cells = demand::cells(&records, through);
+    let range = crate::coverage::PublishedRange::new(from, to, today);
+    let through = range.through;
+    let cells = crate::service::demand::published_cells(store, &range).await?;
     let io = |e: csv::Error| CliError::Io(format!("cannot write the export: {e}"));
     let mut out = csv::Writer::from_writer(std::io::BufWriter::new(std::io::stdout().lock()));
     out.write_record(PUBLISHED_CSV_HEADER).map_err(io)?;

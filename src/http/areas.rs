@@ -12,11 +12,21 @@ use serde_json::{Value, json};
 
 use super::error::{ApiError, InvalidParam};
 use super::geojson::GeoJson;
-use super::params::Params;
+use super::params::{Params, query_params};
 use super::stream::{Items, write_json};
 use crate::formats::areas::feature;
 use crate::model::{AreaKind, Country};
 use crate::state::AppState;
+
+query_params! {
+    /// The parameters of `GET /api/areas`.
+    pub struct AreaListParams {
+        /// Only these kinds
+        kind: Option<Vec<crate::model::AreaKind>>,
+        /// Only these countries, ISO 3166-1 alpha-2 (repeat or comma-separate)
+        country: Option<Vec<crate::model::Country>>,
+    }
+}
 
 /// Every area (optionally of some kinds or countries) with its outline.
 #[utoipa::path(
@@ -24,8 +34,7 @@ use crate::state::AppState;
     path = "/api/areas",
     tag = "areas",
     params(
-        ("kind" = Option<Vec<crate::model::AreaKind>>, Query, description = "Only these kinds"),
-        ("country" = Option<Vec<crate::model::Country>>, Query, description = "Only these countries, ISO 3166-1 alpha-2 (repeat or comma-separate)")
+        AreaListParams
     ),
     responses(
         (status = 200, description = "The loaded areas", body = crate::http::openapi::FeatureCollection, content_type = "application/geo+json"),
@@ -36,7 +45,7 @@ pub async fn list_areas(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let mut params = Params::parse(query.as_deref(), &["kind", "country"]);
+    let mut params = Params::of::<AreaListParams>(query.as_deref());
     let kinds = params.list::<AreaKind>("kind");
     let countries = params.list::<Country>("country");
     params.finish()?;
@@ -83,6 +92,14 @@ pub async fn get_area(
     Ok(GeoJson(feature(area)))
 }
 
+query_params! {
+    /// The parameters of `GET /api/regions`.
+    pub struct RegionListParams {
+        /// Only these countries, ISO 3166-1 alpha-2 (repeat or comma-separate)
+        country: Option<Vec<crate::model::Country>>,
+    }
+}
+
 /// The shipped first-level regions (optionally of some countries) with their
 /// outlines and estimated populations.
 #[utoipa::path(
@@ -90,7 +107,7 @@ pub async fn get_area(
     path = "/api/regions",
     tag = "areas",
     params(
-        ("country" = Option<Vec<crate::model::Country>>, Query, description = "Only these countries, ISO 3166-1 alpha-2 (repeat or comma-separate)")
+        RegionListParams
     ),
     responses(
         (status = 200, description = "The shipped regions", body = crate::http::openapi::FeatureCollection, content_type = "application/geo+json"),
@@ -101,7 +118,7 @@ pub async fn list_regions(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
 ) -> Result<GeoJson<Value>, ApiError> {
-    let mut params = Params::parse(query.as_deref(), &["country"]);
+    let mut params = Params::of::<RegionListParams>(query.as_deref());
     let countries = params.list::<Country>("country");
     params.finish()?;
     let reference = Arc::clone(state.reference());

@@ -16,13 +16,13 @@ use super::extract::Caller;
 use super::geojson::GeoJson;
 use super::negotiate::{Format, Offer};
 use super::offload::offload;
-use super::params::Params;
+use super::params::{Params, query_params};
 use crate::auth::Role;
 use crate::coverage::{self, DemandQuery, Level, Period, Query, Weight, export};
 use crate::index::{Filter, Snapshot};
-use crate::model::demand;
 use crate::model::{Category, Country, Topic};
 use crate::reference::ReferenceData;
+use crate::service::Service;
 use crate::state::AppState;
 
 /// Largest `radius_km` for suggestions.
@@ -65,6 +65,22 @@ const REPORT_FORMATS: Offer = Offer::new(&[Format::Csv, Format::GeoJson]);
 /// The formats of `/api/coverage/demand`.
 const DEMAND_FORMATS: Offer = Offer::new(&[Format::Csv]);
 
+query_params! {
+    /// The parameters of `GET /api/coverage`.
+    pub struct CoverageParams {
+        /// country, region or area
+        level: Option<String>,
+        /// Only these categories (repeat or comma-separate)
+        category: Option<Vec<crate::model::Category>>,
+        /// Only resources with any of these topics (repeat or comma-separate)
+        topic: Option<Vec<crate::model::Topic>>,
+        /// Only these countries, ISO 3166-1 alpha-2 (repeat or comma-separate)
+        country: Option<Vec<crate::model::Country>>,
+        /// json, csv or geojson
+        format: Option<String>,
+    }
+}
+
 /// The coverage report as JSON; as CSV with `format=csv` or `Accept:
 /// text/csv`; as GeoJSON (each row's outline, the CSV's columns as
 /// properties) with `format=geojson` or `Accept: application/geo+json`.
@@ -73,11 +89,7 @@ const DEMAND_FORMATS: Offer = Offer::new(&[Format::Csv]);
     path = "/api/coverage",
     tag = "coverage",
     params(
-        ("level" = Option<String>, Query, description = "country, region or area"),
-        ("category" = Option<Vec<crate::model::Category>>, Query, description = "Only these categories (repeat or comma-separate)"),
-        ("topic" = Option<Vec<crate::model::Topic>>, Query, description = "Only resources with any of these topics (repeat or comma-separate)"),
-        ("country" = Option<Vec<crate::model::Country>>, Query, description = "Only these countries, ISO 3166-1 alpha-2 (repeat or comma-separate)"),
-        ("format" = Option<String>, Query, description = "json, csv or geojson")
+        CoverageParams
     ),
     responses(
         (status = 200, description = "Supply per territory and what it does not know", body = crate::http::openapi::JsonObject),
@@ -89,7 +101,7 @@ pub async fn coverage(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let mut params = Params::parse(raw.as_deref(), &["level", "category", "topic", "country", "format"]);
+    let mut params = Params::of::<CoverageParams>(raw.as_deref());
     let level = match params.one("level").as_deref().map(str::trim) {
         None | Some("country") => Level::Country,
         Some("area") => Level::Area,
@@ -174,6 +186,24 @@ fn csv_response(body: Result<Vec<u8>, csv::Error>, name: &str) -> Result<Respons
         .into_response())
 }
 
+query_params! {
+    /// The parameters of `GET /api/coverage/gaps`.
+    pub struct GapParams {
+        /// Only these categories (repeat or comma-separate)
+        category: Option<Vec<crate::model::Category>>,
+        /// Only resources with any of these topics (repeat or comma-separate)
+        topic: Option<Vec<crate::model::Topic>>,
+        /// Only these countries, ISO 3166-1 alpha-2 (repeat or comma-separate)
+        country: Option<Vec<crate::model::Country>>,
+        /// Only places farther than this (default 25)
+        #[param(minimum = 0, maximum = 2000)]
+        min_km: Option<f64>,
+        /// How many (default 100)
+        #[param(minimum = 1, maximum = 10000)]
+        limit: Option<u32>,
+    }
+}
+
 /// Localities farther than `min_km` (default 25) from any matching resource,
 /// most populous first, as GeoJSON. Each says how many matching records the
 /// directory holds in its country (`records`) and whether the directory
@@ -184,11 +214,7 @@ fn csv_response(body: Result<Vec<u8>, csv::Error>, name: &str) -> Result<Respons
     path = "/api/coverage/gaps",
     tag = "coverage",
     params(
-        ("category" = Option<Vec<crate::model::Category>>, Query, description = "Only these categories (repeat or comma-separate)"),
-        ("topic" = Option<Vec<crate::model::Topic>>, Query, description = "Only resources with any of these topics (repeat or comma-separate)"),
-        ("country" = Option<Vec<crate::model::Country>>, Query, description = "Only these countries, ISO 3166-1 alpha-2 (repeat or comma-separate)"),
-        ("min_km" = Option<f64>, Query, minimum = 0, maximum = 2000, description = "Only places farther than this (default 25)"),
-        ("limit" = Option<u32>, Query, minimum = 1, maximum = 10000, description = "How many (default 100)")
+        GapParams
     ),
     responses(
         (status = 200, description = "Places farthest from any matching resource", body = crate::http::openapi::FeatureCollection, content_type = "application/geo+json"),
@@ -196,7 +222,7 @@ fn csv_response(body: Result<Vec<u8>, csv::Error>, name: &str) -> Result<Respons
     )
 )]
 pub async fn gaps(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
-    let mut params = Params::parse(raw.as_deref(), &["category", "topic", "country", "min_km", "limit"]);
+    let mut params = Params::of::<GapParams>(raw.as_deref());
     let min_km = params.number("min_km", 0.0..=2000.0, "a distance in kilometres").unwrap_or(25.0);
     let limit = params.count("limit", 1..=MAX_GAPS, 100);
     let query = query(&mut params);
@@ -212,6 +238,30 @@ pub async fn gaps(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -
     Ok(GeoJson(body).into_response())
 }
 
+query_params! {
+    /// The parameters of `GET /api/coverage/suggest`.
+    pub struct SuggestParams {
+        /// Only these categories (repeat or comma-separate)
+        category: Option<Vec<crate::model::Category>>,
+        /// Only resources with any of these topics (repeat or comma-separate)
+        topic: Option<Vec<crate::model::Topic>>,
+        /// Only these countries, ISO 3166-1 alpha-2 (repeat or comma-separate)
+        country: Option<Vec<crate::model::Country>>,
+        /// Reach of a new service (default 10)
+        #[param(minimum = 1, maximum = 100)]
+        radius_km: Option<f64>,
+        /// How many (default 5)
+        #[param(minimum = 1, maximum = 50)]
+        k: Option<u32>,
+        /// population, or demand (needs a viewer token)
+        weight: Option<String>,
+        /// First day (YYYY-MM-DD)
+        from: Option<String>,
+        /// Last day (YYYY-MM-DD)
+        to: Option<String>,
+    }
+}
+
 /// Up to `k` (default 5) localities where a new service would cover the most
 /// people (or, with `weight=demand`, logged requests) now farther than
 /// `radius_km` (default 10) from any matching one.
@@ -220,14 +270,7 @@ pub async fn gaps(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -
     path = "/api/coverage/suggest",
     tag = "coverage",
     params(
-        ("category" = Option<Vec<crate::model::Category>>, Query, description = "Only these categories (repeat or comma-separate)"),
-        ("topic" = Option<Vec<crate::model::Topic>>, Query, description = "Only resources with any of these topics (repeat or comma-separate)"),
-        ("country" = Option<Vec<crate::model::Country>>, Query, description = "Only these countries, ISO 3166-1 alpha-2 (repeat or comma-separate)"),
-        ("radius_km" = Option<f64>, Query, minimum = 1, maximum = 100, description = "Reach of a new service (default 10)"),
-        ("k" = Option<u32>, Query, minimum = 1, maximum = 50, description = "How many (default 5)"),
-        ("weight" = Option<String>, Query, description = "population, or demand (needs a viewer token)"),
-        ("from" = Option<String>, Query, description = "First day (YYYY-MM-DD)"),
-        ("to" = Option<String>, Query, description = "Last day (YYYY-MM-DD)")
+        SuggestParams
     ),
     security((), ("bearer" = ["viewer"])),
     responses(
@@ -242,10 +285,7 @@ pub async fn suggest(
     caller: Result<Caller, ApiError>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let mut params = Params::parse_private(
-        raw.as_deref(),
-        &["category", "topic", "country", "radius_km", "k", "weight", "from", "to"],
-    );
+    let mut params = Params::of_private::<SuggestParams>(raw.as_deref());
     let radius_km = params.number("radius_km", 1.0..=MAX_RADIUS_KM, "a radius in kilometres").unwrap_or(10.0);
     let k = params.count("k", 1..=MAX_K, 5);
     let weight = match params.one("weight").as_deref().map(str::trim) {
@@ -272,12 +312,7 @@ pub async fn suggest(
         Weight::Population => None,
         Weight::Demand => {
             caller?.require(Role::Viewer)?;
-            let records = if range.is_empty() {
-                Vec::new()
-            } else {
-                state.store().demand(range.from, Some(range.to)).await?
-            };
-            Some(demand::cells(&records, range.through))
+            Some(Service::new(Arc::clone(&state)).published_demand(&range).await?)
         }
     };
     let snapshot = state.snapshot();
@@ -322,6 +357,27 @@ pub async fn suggest(
 /// Largest `radius_km` for demand against supply.
 pub const MAX_DEMAND_RADIUS_KM: f64 = 100.0;
 
+query_params! {
+    /// The parameters of `GET /api/coverage/demand`.
+    pub struct DemandParams {
+        /// First day (YYYY-MM-DD)
+        from: Option<String>,
+        /// Last day (YYYY-MM-DD)
+        to: Option<String>,
+        /// Only these needs
+        need: Option<Vec<crate::model::Topic>>,
+        /// Only these countries, ISO 3166-1 alpha-2 (repeat or comma-separate)
+        country: Option<Vec<crate::model::Country>>,
+        /// A month (YYYY-MM) or quarter
+        period: Option<String>,
+        /// Reach of a service (default 10)
+        #[param(minimum = 0, maximum = 100)]
+        radius_km: Option<f64>,
+        /// json or csv
+        format: Option<String>,
+    }
+}
+
 /// `GET /api/coverage/demand?from=&to=&need=&country=&period=&radius_km=`
 /// (viewer or higher): the demand log per period, area and need against the
 /// resources meeting the need, and the areas ranked by unmet demand; JSON, or
@@ -331,13 +387,7 @@ pub const MAX_DEMAND_RADIUS_KM: f64 = 100.0;
     path = "/api/coverage/demand",
     tag = "coverage",
     params(
-        ("from" = Option<String>, Query, description = "First day (YYYY-MM-DD)"),
-        ("to" = Option<String>, Query, description = "Last day (YYYY-MM-DD)"),
-        ("need" = Option<Vec<crate::model::Topic>>, Query, description = "Only these needs"),
-        ("country" = Option<Vec<crate::model::Country>>, Query, description = "Only these countries, ISO 3166-1 alpha-2 (repeat or comma-separate)"),
-        ("period" = Option<String>, Query, description = "A month (YYYY-MM) or quarter"),
-        ("radius_km" = Option<f64>, Query, minimum = 0, maximum = 100, description = "Reach of a service (default 10)"),
-        ("format" = Option<String>, Query, description = "json or csv")
+        DemandParams
     ),
     security(("bearer" = ["viewer"])),
     responses(
@@ -354,10 +404,7 @@ pub async fn demand(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     caller.require(Role::Viewer)?;
-    let mut params = Params::parse_private(
-        raw.as_deref(),
-        &["from", "to", "need", "country", "period", "radius_km", "format"],
-    );
+    let mut params = Params::of_private::<DemandParams>(raw.as_deref());
     let range = super::demand::published_range(&mut params, state.desk_today());
     let period = match params.one("period") {
         None => Period::All,
@@ -376,8 +423,7 @@ pub async fn demand(
     };
     let csv = DEMAND_FORMATS.pick(&mut params, &headers) == Format::Csv;
     params.finish()?;
-    let records =
-        if range.is_empty() { Vec::new() } else { state.store().demand(range.from, Some(range.to)).await? };
+    let cells = Service::new(Arc::clone(&state)).published_demand(&range).await?;
     let snapshot = state.snapshot();
     let completeness = state.completeness();
     // Supply is the resources meeting a need, of any category.
@@ -386,7 +432,6 @@ pub async fn demand(
     let (report, basis) =
         blocking(&state, "ask for a shorter period, fewer needs or fewer countries", move || {
             let basis = coverage::basis(&snapshot, &completeness, &supply, &countries, Category::ALL);
-            let cells = demand::cells(&records, range.through);
             (coverage::demand_vs_supply(&snapshot, &cells, &query), basis)
         })
         .await?;

@@ -20,16 +20,16 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
-use serde::Serialize;
 use serde_json::Value;
 
 use super::error::{ApiError, InvalidParam};
 use super::extract::{Body, Caller};
-use super::params::Params;
+use super::params::{Params, query_params};
 use crate::auth::Role;
-use crate::coverage::{GroupBy, PublishedRange, Summary, summarise};
-use crate::index::Snapshot;
-use crate::model::demand::{self, CORRECTION_HOURS, Demand, DemandInput, NewDemand};
+use crate::coverage::{GroupBy, PublishedRange, Summary};
+use crate::model::demand::{self, Demand};
+use crate::service::Service;
+use crate::service::demand::Recent;
 use crate::state::AppState;
 
 /// `POST /api/demand`: logs one anonymous request (operator or higher).
@@ -41,13 +41,10 @@ use crate::state::AppState;
     security(("bearer" = ["operator"])),
     responses(
         (status = 201, description = "Logged; Location names it", body = crate::http::openapi::JsonObject),
-        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or an unknown, expired or revoked one", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token's role is too low", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body has another media type", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable: nothing was saved", body = crate::http::error::Problem, content_type = "application/problem+json")
+        crate::http::error::BadParams,
+        crate::http::error::AuthErrors,
+        crate::http::error::BodyErrors,
+        crate::http::error::SaveUnavailable
     )
 )]
 pub async fn log_demand(
@@ -63,84 +60,12 @@ pub async fn log_demand(
                 .into(),
         }]));
     };
-    let input = DemandInput::from_json(&map, state.desk_today()).map_err(|errors| {
-        ApiError::InvalidFields(
-            errors.0.into_iter().map(|e| InvalidParam { name: e.field, reason: e.reason }).collect(),
-        )
-    })?;
-    let demand = resolve(&state.snapshot(), input, state.now())?;
-    let stored = state.store().log_demand(&demand, &caller.name).await?;
+    let stored = Service::new(state).log_demand(&map, &caller.name).await?;
     let mut response = (StatusCode::CREATED, Json(&stored)).into_response();
     if let Ok(location) = HeaderValue::from_str(&format!("/api/demand/{}", stored.id)) {
         response.headers_mut().insert(header::LOCATION, location);
     }
     Ok(response)
-}
-
-/// Reduces a validated request to what is stored: the named area must be
-/// loaded (and hold the point, if one is given too); a point alone gives the
-/// smallest loaded area holding it; every referral must be a resource.
-fn resolve(
-    snapshot: &Snapshot,
-    input: DemandInput,
-    logged_at: chrono::DateTime<chrono::Utc>,
-) -> Result<NewDemand, ApiError> {
-    let mut errors = Vec::new();
-    let mut fail = |name: &str, reason: String| errors.push(InvalidParam { name: name.into(), reason });
-    let area = match (&input.area, input.point) {
-        (Some(id), point) => match snapshot.area(id) {
-            None => {
-                fail("area", "names no loaded area; see GET /api/areas".into());
-                None
-            }
-            Some(_)
-                if point
-                    .is_some_and(|[lon, lat]| !snapshot.areas_at(lon, lat).iter().any(|a| &a.id == id)) =>
-            {
-                fail("lon", "the point lies outside the area named; give one or the other".into());
-                None
-            }
-            Some(area) => Some(area.id.clone()),
-        },
-        (None, Some([lon, lat])) => match snapshot.areas_at(lon, lat).first() {
-            Some(area) => Some(area.id.clone()),
-            None => {
-                fail("area", "no loaded area holds the point; give the area id instead".into());
-                None
-            }
-        },
-        (None, None) => {
-            fail("area", "give the area (an id) or a point (lon, lat)".into());
-            None
-        }
-    };
-    // Positions, not values: nothing sent is echoed.
-    let unknown: Vec<String> = (input.referred_to.iter().enumerate())
-        .filter(|(_, id)| snapshot.index().get(id).is_none())
-        .map(|(i, _)| (i + 1).to_string())
-        .collect();
-    if !unknown.is_empty() {
-        fail("referred_to", format!("entry {} names no resource", unknown.join(", ")));
-    }
-    match area {
-        Some(area) if errors.is_empty() => Ok(NewDemand {
-            date: input.date,
-            need: input.need,
-            channel: input.channel,
-            requester: input.requester,
-            area,
-            point: input.point,
-            referred_to: input.referred_to,
-            logged_at,
-        }),
-        _ => Err(ApiError::InvalidFields(errors)),
-    }
-}
-
-/// The start of the correction window: records logged from then on by the
-/// caller's token are the caller's to read and withdraw.
-fn window_start(state: &AppState) -> chrono::DateTime<chrono::Utc> {
-    state.now() - chrono::Duration::hours(CORRECTION_HOURS)
 }
 
 fn demand_id(id: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
@@ -151,13 +76,6 @@ fn demand_id(id: Result<Path<String>, PathRejection>) -> Result<String, ApiError
             reason: "a demand record's id is 32 hexadecimal digits, as answered when it was logged".into(),
         }])),
     }
-}
-
-fn not_yours() -> ApiError {
-    ApiError::NotFound(format!(
-        "no record logged with this token in the last {CORRECTION_HOURS} hours has this id (older records, \
-         and other tokens' records, are only counted in the published figures)"
-    ))
 }
 
 /// `GET /api/demand/{id}`: a record the caller's token logged in the last
@@ -172,10 +90,9 @@ fn not_yours() -> ApiError {
     security(("bearer" = ["operator"])),
     responses(
         (status = 200, description = "The record", body = crate::http::openapi::JsonObject),
-        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or an unknown, expired or revoked one", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token's role is too low", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Nothing with this id", body = crate::http::error::Problem, content_type = "application/problem+json")
+        (status = 404, description = "Nothing with this id", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        crate::http::error::BadParams,
+        crate::http::error::AuthErrors
     )
 )]
 pub async fn get_demand(
@@ -185,15 +102,7 @@ pub async fn get_demand(
 ) -> Result<Json<Demand>, ApiError> {
     caller.require(Role::Operator)?;
     let id = demand_id(id)?;
-    let since = window_start(&state);
-    let demand = state.store().demand_record(&id).await?;
-    demand.filter(|d| is_own_recent(d, &caller.name, since)).map(Json).ok_or_else(not_yours)
-}
-
-fn is_own_recent(d: &Demand, name: &str, since: chrono::DateTime<chrono::Utc>) -> bool {
-    d.created_by == name
-        && chrono::DateTime::parse_from_rfc3339(&d.created_at)
-            .is_ok_and(|t| t.with_timezone(&chrono::Utc) >= since)
+    Ok(Json(Service::new(state).own_demand(&id, &caller.name).await?))
 }
 
 /// `DELETE /api/demand/{id}`: withdraws a record the caller's token logged in
@@ -208,11 +117,10 @@ fn is_own_recent(d: &Demand, name: &str, since: chrono::DateTime<chrono::Utc>) -
     security(("bearer" = ["operator"])),
     responses(
         (status = 204, description = "Withdrawn"),
-        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or an unknown, expired or revoked one", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token's role is too low", body = crate::http::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "Nothing with this id", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable: nothing was saved", body = crate::http::error::Problem, content_type = "application/problem+json")
+        crate::http::error::BadParams,
+        crate::http::error::AuthErrors,
+        crate::http::error::SaveUnavailable
     )
 )]
 pub async fn withdraw_demand(
@@ -222,20 +130,8 @@ pub async fn withdraw_demand(
 ) -> Result<StatusCode, ApiError> {
     caller.require(Role::Operator)?;
     let id = demand_id(id)?;
-    if state.store().withdraw_demand(&id, &caller.name, window_start(&state)).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(not_yours())
-    }
-}
-
-/// The caller's own records of the last 24 hours.
-#[derive(Debug, Serialize)]
-pub struct Recent {
-    /// The window, hours.
-    pub hours: i64,
-    /// Oldest first.
-    pub records: Vec<Demand>,
+    Service::new(state).withdraw_demand(&id, &caller.name).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /api/demand/recent`: the records the caller's token logged in the
@@ -247,8 +143,7 @@ pub struct Recent {
     security(("bearer" = ["operator"])),
     responses(
         (status = 200, description = "Records still open to correction", body = crate::http::openapi::JsonObject),
-        (status = 401, description = "No token, or an unknown, expired or revoked one", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token's role is too low", body = crate::http::error::Problem, content_type = "application/problem+json")
+        crate::http::error::AuthErrors
     )
 )]
 pub async fn recent_demand(
@@ -256,8 +151,7 @@ pub async fn recent_demand(
     caller: Caller,
 ) -> Result<Json<Recent>, ApiError> {
     caller.require(Role::Operator)?;
-    let records = state.store().demand_by(&caller.name, window_start(&state)).await?;
-    Ok(Json(Recent { hours: CORRECTION_HOURS, records }))
+    Ok(Json(Service::new(state).recent_demand(&caller.name).await?))
 }
 
 /// `from` and `to` from the query (`from` after `to` fails the parameter),
@@ -272,6 +166,18 @@ pub fn published_range(params: &mut Params, today: NaiveDate) -> PublishedRange 
     PublishedRange::new(from, to, today)
 }
 
+query_params! {
+    /// The parameters of `GET /api/demand/summary`.
+    pub struct SummaryParams {
+        /// First day (YYYY-MM-DD)
+        from: Option<String>,
+        /// Last day (YYYY-MM-DD)
+        to: Option<String>,
+        /// Group by: need (the default), area or month
+        by: Option<String>,
+    }
+}
+
 /// `GET /api/demand/summary?from=&to=&by=need|area|month` (operator or
 /// higher): published requests per need, area or month; `by` defaults to
 /// `need`, `from` and `to` (widened to whole months) to every published month.
@@ -280,16 +186,13 @@ pub fn published_range(params: &mut Params, today: NaiveDate) -> PublishedRange 
     path = "/api/demand/summary",
     tag = "desk",
     params(
-        ("from" = Option<String>, Query, description = "First day (YYYY-MM-DD)"),
-        ("to" = Option<String>, Query, description = "Last day (YYYY-MM-DD)"),
-        ("by" = Option<String>, Query, description = "Group by: need, area, month, channel or requester")
+        SummaryParams
     ),
     security(("bearer" = ["operator"])),
     responses(
         (status = 200, description = "Counts, rounded, per group", body = crate::http::openapi::JsonObject),
-        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or an unknown, expired or revoked one", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token's role is too low", body = crate::http::error::Problem, content_type = "application/problem+json")
+        crate::http::error::BadParams,
+        crate::http::error::AuthErrors
     )
 )]
 pub async fn demand_summary(
@@ -298,7 +201,7 @@ pub async fn demand_summary(
     RawQuery(query): RawQuery,
 ) -> Result<Json<Summary>, ApiError> {
     caller.require(Role::Operator)?;
-    let mut params = Params::parse_private(query.as_deref(), &["from", "to", "by"]);
+    let mut params = Params::of_private::<SummaryParams>(query.as_deref());
     let range = published_range(&mut params, state.desk_today());
     let by = match params.one("by") {
         None => Some(GroupBy::Need),
@@ -312,8 +215,5 @@ pub async fn demand_summary(
     };
     params.finish()?;
     let by = by.unwrap_or(GroupBy::Need);
-    let records =
-        if range.is_empty() { Vec::new() } else { state.store().demand(range.from, Some(range.to)).await? };
-    let cells = demand::cells(&records, range.through);
-    Ok(Json(summarise(&cells, by, &range)))
+    Ok(Json(Service::new(state).demand_summary(&range, by).await?))
 }

@@ -4,6 +4,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::service::ServiceError;
 use crate::store::StoreError;
 
 /// One bad query parameter or body field.
@@ -72,6 +73,20 @@ pub enum ApiError {
     Internal(String),
 }
 
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> ApiError {
+        let named = |errors: Vec<crate::model::FieldError>| {
+            errors.into_iter().map(|e| InvalidParam { name: e.field, reason: e.reason }).collect()
+        };
+        match e {
+            ServiceError::InvalidFields(errors) => ApiError::InvalidFields(named(errors)),
+            ServiceError::InvalidParams(errors) => ApiError::InvalidParams(named(errors)),
+            ServiceError::NotFound(message) => ApiError::NotFound(message),
+            ServiceError::Store(e) => ApiError::Store(e),
+        }
+    }
+}
+
 fn describe(params: &[InvalidParam]) -> String {
     params.iter().map(|p| format!("{}: {}", p.name, p.reason)).collect::<Vec<_>>().join("; ")
 }
@@ -95,6 +110,88 @@ pub struct Problem<'a> {
     #[schema(value_type = Option<Vec<InvalidParam>>)]
     invalid_params: Option<&'a [InvalidParam]>,
 }
+
+/// A bad or unknown parameter (400), as documented by the operations that
+/// take parameters or a body.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 400,
+    description = "A bad or unknown parameter, each named in invalid_params",
+    content_type = "application/problem+json"
+)]
+pub struct BadParams(#[allow(dead_code)] Problem<'static>);
+
+/// The answers of a request whose token is missing or too weak.
+#[derive(utoipa::IntoResponses)]
+pub enum AuthErrors {
+    /// No token, or an unknown, expired or revoked one.
+    #[response(
+        status = 401,
+        description = "No token, or an unknown, expired or revoked one",
+        content_type = "application/problem+json"
+    )]
+    Unauthorized(#[allow(dead_code)] Problem<'static>),
+    /// The token's role is too low.
+    #[response(
+        status = 403,
+        description = "The token's role is too low",
+        content_type = "application/problem+json"
+    )]
+    Forbidden(#[allow(dead_code)] Problem<'static>),
+}
+
+/// The answers about a request body that cannot be read or is invalid.
+#[derive(utoipa::IntoResponses)]
+pub enum BodyErrors {
+    /// Too large.
+    #[response(
+        status = 413,
+        description = "The body is too large",
+        content_type = "application/problem+json"
+    )]
+    TooLarge(#[allow(dead_code)] Problem<'static>),
+    /// Another media type.
+    #[response(
+        status = 415,
+        description = "The body has another media type",
+        content_type = "application/problem+json"
+    )]
+    MediaType(#[allow(dead_code)] Problem<'static>),
+    /// Invalid fields.
+    #[response(
+        status = 422,
+        description = "Invalid fields, each named in invalid_params",
+        content_type = "application/problem+json"
+    )]
+    Invalid(#[allow(dead_code)] Problem<'static>),
+}
+
+/// The answers of a change to a stored version (`If-Match`).
+#[derive(utoipa::IntoResponses)]
+pub enum VersionErrors {
+    /// No such resource.
+    #[response(status = 404, description = "Nothing with this id", content_type = "application/problem+json")]
+    NotFound(#[allow(dead_code)] Problem<'static>),
+    /// A stale ETag.
+    #[response(
+        status = 412,
+        description = "The resource changed since the If-Match ETag; the answer's ETag is the current one",
+        content_type = "application/problem+json"
+    )]
+    Stale(#[allow(dead_code)] Problem<'static>),
+    /// No `If-Match`.
+    #[response(status = 428, description = "No If-Match header", content_type = "application/problem+json")]
+    NoCondition(#[allow(dead_code)] Problem<'static>),
+}
+
+/// The answer of a write while the database is unavailable (503).
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 503,
+    description = "The database is unavailable: nothing was saved",
+    content_type = "application/problem+json"
+)]
+pub struct SaveUnavailable(#[allow(dead_code)] Problem<'static>);
 
 /// A problem+json response.
 pub fn problem(status: StatusCode, detail: String, invalid_params: Option<&[InvalidParam]>) -> Response {

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::error::{ApiError, InvalidParam};
 use crate::auth::{Role, hash_token};
+use crate::service::Service;
 use crate::state::AppState;
 
 /// Who is calling: the name and role of a valid bearer token.
@@ -64,7 +65,7 @@ impl FromRequestParts<Arc<AppState>> for Caller {
                 seconds,
             ));
         }
-        let info = state.store().token(&hash_token(token)).await?;
+        let info = Service::new(Arc::clone(state)).token(&hash_token(token)).await?;
         let refused = |reason: &str| {
             // Never the token itself: only where the attempt came from.
             tracing::warn!(peer = ?peer, reason, "failed token attempt");

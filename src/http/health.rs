@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
+use crate::service::Service;
 use crate::state::AppState;
 
 /// Liveness, with the database's state; always 200 while the process serves.
@@ -20,12 +21,12 @@ use crate::state::AppState;
     )
 )]
 pub async fn healthz(State(state): State<Arc<AppState>>) -> Json<Value> {
-    let database = state.store().ping().await.is_ok();
+    let health = Service::new(state).health().await;
     Json(json!({
         "status": "ok",
-        "store": state.store().kind(),
-        "database": if database { "up" } else { "down" },
-        "resources": state.snapshot().index().len(),
+        "store": health.store,
+        "database": if health.database_up { "up" } else { "down" },
+        "resources": health.resources,
     }))
 }
 
@@ -40,8 +41,8 @@ pub async fn healthz(State(state): State<Arc<AppState>>) -> Json<Value> {
     )
 )]
 pub async fn readyz(State(state): State<Arc<AppState>>) -> (StatusCode, Json<Value>) {
-    match state.store().ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "ready": true }))),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "ready": false, "database": "down" }))),
+    match Service::new(state).ready().await {
+        true => (StatusCode::OK, Json(json!({ "ready": true }))),
+        false => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "ready": false, "database": "down" }))),
     }
 }

@@ -19,7 +19,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::error::{ApiError, InvalidParam};
-use super::params::Params;
+use super::params::{ParamSet, Params, query_params};
 use crate::formats::hsds::{self, Taxonomy};
 use crate::index::Snapshot;
 use crate::model::Resource;
@@ -82,8 +82,24 @@ fn bad(name: &str, reason: String) -> ApiError {
     ApiError::InvalidParams(vec![InvalidParam { name: name.into(), reason }])
 }
 
-/// The parameters every list takes besides its filters.
-const PAGING: [&str; 3] = ["page", "per_page", "format"];
+query_params! {
+    /// The parameters every list takes besides its filters.
+    pub struct PagingParams {
+        /// 1-based page number (default 1)
+        #[param(minimum = 1)]
+        page: Option<u32>,
+        /// Items per page (default 50)
+        #[param(minimum = 1, maximum = 500)]
+        per_page: Option<u32>,
+        /// Only json
+        format: Option<String>,
+    }
+}
+
+/// The paging parameters and the set `S`: what a list accepts.
+fn paged<S: ParamSet>(query: Option<&str>) -> Params {
+    Params::parse(query, &[PagingParams::NAMES, S::NAMES].concat())
+}
 
 /// Which page, how long.
 #[derive(Debug, Clone, Copy)]
@@ -370,22 +386,34 @@ fn find(current: &Versioned, path: Result<Path<String>, PathRejection>, kind: &s
         .ok_or_else(|| ApiError::NotFound(format!("no {kind} has the id '{wanted}'")))
 }
 
+query_params! {
+    /// The filters of `GET /hsds/services`.
+    pub struct ServiceListParams {
+        /// Text in the name, English name, description, address or city (case and accents ignored)
+        search: Option<String>,
+        /// Only services with this term (a category or topic, /hsds/taxonomy_terms)
+        taxonomy_term_id: Option<String>,
+        /// Only services with a term of this taxonomy (/hsds/taxonomies)
+        taxonomy_id: Option<String>,
+        /// Only the services of this organization
+        organization_id: Option<String>,
+        /// Only services changed at or after this RFC 3339 moment (or YYYY-MM-DD)
+        modified_after: Option<String>,
+        /// Each service as id, name, status and last_modified only
+        minimal: Option<bool>,
+        /// false: one-to-one fields and last_modified only; true or absent: compiled services
+        full: Option<bool>,
+    }
+}
+
 /// A page of services, in the order of our ids, in the HSDS paging envelope.
 #[utoipa::path(
     get,
     path = "/hsds/services",
     tag = "hsds",
     params(
-        ("search" = Option<String>, Query, description = "Text in the name, English name, description, address or city (case and accents ignored)"),
-        ("page" = Option<u32>, Query, minimum = 1, description = "1-based page number (default 1)"),
-        ("per_page" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Items per page (default 50)"),
-        ("format" = Option<String>, Query, description = "Only json"),
-        ("taxonomy_term_id" = Option<String>, Query, description = "Only services with this term (a category or topic, /hsds/taxonomy_terms)"),
-        ("taxonomy_id" = Option<String>, Query, description = "Only services with a term of this taxonomy (/hsds/taxonomies)"),
-        ("organization_id" = Option<String>, Query, description = "Only the services of this organization"),
-        ("modified_after" = Option<String>, Query, description = "Only services changed at or after this RFC 3339 moment (or YYYY-MM-DD)"),
-        ("minimal" = Option<bool>, Query, description = "Each service as id, name, status and last_modified only"),
-        ("full" = Option<bool>, Query, description = "false: one-to-one fields and last_modified only; true or absent: compiled services")
+        ServiceListParams,
+        PagingParams
     ),
     responses(
         (status = 200, description = "A page of HSDS services (HSDS paging envelope; compiled services unless minimal or full=false)", body = crate::http::openapi::JsonObject),
@@ -396,20 +424,7 @@ pub async fn list_services(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let allowed = [
-        &PAGING[..],
-        &[
-            "search",
-            "taxonomy_term_id",
-            "taxonomy_id",
-            "organization_id",
-            "modified_after",
-            "minimal",
-            "full",
-        ],
-    ]
-    .concat();
-    let mut params = Params::parse(query.as_deref(), &allowed);
+    let mut params = paged::<ServiceListParams>(query.as_deref());
     let current = state.versioned();
     let paging = Paging::parse(&mut params);
     let filter = RecordFilter::parse(&mut params, current.snapshot());
@@ -463,18 +478,26 @@ fn organization(current: &Versioned, slot: u32, nested: bool, full_service: bool
     Value::Object(out)
 }
 
+query_params! {
+    /// The parameters of `GET /hsds/organizations`.
+    pub struct OrganizationListParams {
+        /// Text in the name, English name, description, address or city (case and accents ignored)
+        search: Option<String>,
+        /// Nest each organization's services as compiled services (implies full)
+        full_service: Option<bool>,
+        /// Nest each organization's identifiers and services (one-to-one fields)
+        full: Option<bool>,
+    }
+}
+
 /// A page of organizations (one per record), in the order of our ids.
 #[utoipa::path(
     get,
     path = "/hsds/organizations",
     tag = "hsds",
     params(
-        ("search" = Option<String>, Query, description = "Text in the name, English name, description, address or city (case and accents ignored)"),
-        ("full_service" = Option<bool>, Query, description = "Nest each organization's services as compiled services (implies full)"),
-        ("full" = Option<bool>, Query, description = "Nest each organization's identifiers and services (one-to-one fields)"),
-        ("page" = Option<u32>, Query, minimum = 1, description = "1-based page number (default 1)"),
-        ("per_page" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Items per page (default 50)"),
-        ("format" = Option<String>, Query, description = "Only json")
+        OrganizationListParams,
+        PagingParams
     ),
     responses(
         (status = 200, description = "A page of HSDS organizations (HSDS paging envelope)", body = crate::http::openapi::JsonObject),
@@ -485,8 +508,7 @@ pub async fn list_organizations(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let allowed = [&PAGING[..], &["search", "full_service", "full"]].concat();
-    let mut params = Params::parse(query.as_deref(), &allowed);
+    let mut params = paged::<OrganizationListParams>(query.as_deref());
     let current = state.versioned();
     let paging = Paging::parse(&mut params);
     let filter = RecordFilter::parse(&mut params, current.snapshot());
@@ -496,14 +518,22 @@ pub async fn list_organizations(
     paging.envelope(&filter.slots(&current), |&s| organization(&current, s, full, full_service))
 }
 
+query_params! {
+    /// The parameters of `GET /hsds/organizations/{id}`.
+    pub struct OrganizationParams {
+        /// Nest the services as compiled services, not their one-to-one fields
+        full_service: Option<bool>,
+    }
+}
+
 /// One organization by its HSDS id, with its identifiers and its service.
 #[utoipa::path(
     get,
     path = "/hsds/organizations/{id}",
     tag = "hsds",
     params(
-        ("id" = String, Path, description = "A UUID: the organization's HSDS id, as /hsds/organizations lists"),
-        ("full_service" = Option<bool>, Query, description = "Nest the services as compiled services, not their one-to-one fields")
+        OrganizationParams,
+        ("id" = String, Path, description = "A UUID: the organization's HSDS id, as /hsds/organizations lists")
     ),
     responses(
         (status = 200, description = "One HSDS organization with a services array", body = crate::http::openapi::JsonObject),
@@ -516,7 +546,7 @@ pub async fn get_organization(
     path: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let mut params = Params::parse(query.as_deref(), &["full_service"]);
+    let mut params = Params::of::<OrganizationParams>(query.as_deref());
     let full_service = params.flag("full_service");
     params.finish()?;
     let current = state.versioned();
@@ -542,6 +572,28 @@ fn service_at_location(current: &Versioned, slot: u32, full: bool) -> Option<Val
     Some(Value::Object(out))
 }
 
+query_params! {
+    /// The filters of `GET /hsds/service_at_locations`.
+    pub struct ServiceAtLocationListParams {
+        /// Text in the name, English name, description, address or city (case and accents ignored)
+        search: Option<String>,
+        /// Only those whose service has this term
+        taxonomy_term_id: Option<String>,
+        /// Only those whose service has a term of this taxonomy
+        taxonomy_id: Option<String>,
+        /// Only those of this organization
+        organization_id: Option<String>,
+        /// Only those changed at or after this RFC 3339 moment (or YYYY-MM-DD)
+        modified_after: Option<String>,
+        /// Nest the location and the compiled service
+        full: Option<bool>,
+        /// Only those whose address has this postal code (spaces and case ignored); with proximity, its centre instead
+        postcode: Option<String>,
+        /// Only with postcode: only those within this many metres (1 to 1000000) of the postal code's centre (the mean point of the records with that code)
+        proximity: Option<f64>,
+    }
+}
+
 /// A page of service_at_locations (one per record with a point or an
 /// address), in the order of our ids.
 #[utoipa::path(
@@ -549,17 +601,8 @@ fn service_at_location(current: &Versioned, slot: u32, full: bool) -> Option<Val
     path = "/hsds/service_at_locations",
     tag = "hsds",
     params(
-        ("search" = Option<String>, Query, description = "Text in the name, English name, description, address or city (case and accents ignored)"),
-        ("taxonomy_term_id" = Option<String>, Query, description = "Only those whose service has this term"),
-        ("taxonomy_id" = Option<String>, Query, description = "Only those whose service has a term of this taxonomy"),
-        ("organization_id" = Option<String>, Query, description = "Only those of this organization"),
-        ("modified_after" = Option<String>, Query, description = "Only those changed at or after this RFC 3339 moment (or YYYY-MM-DD)"),
-        ("full" = Option<bool>, Query, description = "Nest the location and the compiled service"),
-        ("page" = Option<u32>, Query, minimum = 1, description = "1-based page number (default 1)"),
-        ("per_page" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Items per page (default 50)"),
-        ("format" = Option<String>, Query, description = "Only json"),
-        ("postcode" = Option<String>, Query, description = "Only those whose address has this postal code (spaces and case ignored); with proximity, its centre instead"),
-        ("proximity" = Option<f64>, Query, description = "Only with postcode: only those within this many metres (1 to 1000000) of the postal code's centre (the mean point of the records with that code)")
+        ServiceAtLocationListParams,
+        PagingParams
     ),
     responses(
         (status = 200, description = "A page of HSDS service_at_locations (HSDS paging envelope)", body = crate::http::openapi::JsonObject),
@@ -570,21 +613,7 @@ pub async fn list_service_at_locations(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let allowed = [
-        &PAGING[..],
-        &[
-            "search",
-            "taxonomy_term_id",
-            "taxonomy_id",
-            "organization_id",
-            "modified_after",
-            "full",
-            "postcode",
-            "proximity",
-        ],
-    ]
-    .concat();
-    let mut params = Params::parse(query.as_deref(), &allowed);
+    let mut params = paged::<ServiceAtLocationListParams>(query.as_deref());
     let current = state.versioned();
     let paging = Paging::parse(&mut params);
     let filter = RecordFilter::parse(&mut params, current.snapshot());
@@ -621,16 +650,22 @@ pub async fn get_service_at_location(
         .ok_or_else(|| ApiError::NotFound("this record has no place".into()))
 }
 
+query_params! {
+    /// The parameters of `GET /hsds/taxonomies`.
+    pub struct TaxonomyListParams {
+        /// Text in the name or description
+        search: Option<String>,
+    }
+}
+
 /// A page of our two taxonomies: categories and topics.
 #[utoipa::path(
     get,
     path = "/hsds/taxonomies",
     tag = "hsds",
     params(
-        ("search" = Option<String>, Query, description = "Text in the name or description"),
-        ("page" = Option<u32>, Query, minimum = 1, description = "1-based page number (default 1)"),
-        ("per_page" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Items per page (default 50)"),
-        ("format" = Option<String>, Query, description = "Only json")
+        TaxonomyListParams,
+        PagingParams
     ),
     responses(
         (status = 200, description = "A page of HSDS taxonomies (HSDS paging envelope)", body = crate::http::openapi::JsonObject),
@@ -638,7 +673,7 @@ pub async fn get_service_at_location(
     )
 )]
 pub async fn list_taxonomies(RawQuery(query): RawQuery) -> Result<Json<Value>, ApiError> {
-    let mut params = Params::parse(query.as_deref(), &[&PAGING[..], &["search"]].concat());
+    let mut params = paged::<TaxonomyListParams>(query.as_deref());
     let paging = Paging::parse(&mut params);
     let search = search_param(&mut params);
     params.finish()?;
@@ -680,19 +715,28 @@ fn all_terms() -> Vec<Value> {
     Taxonomy::ALL.iter().flat_map(|&t| t.codes().into_iter().map(move |c| t.term(c))).collect()
 }
 
+query_params! {
+    /// The parameters of `GET /hsds/taxonomy_terms`.
+    pub struct TermListParams {
+        /// Text in the code, name or description
+        search: Option<String>,
+        /// Only the terms of this taxonomy
+        taxonomy_id: Option<String>,
+        /// Only terms without a parent: every term of ours
+        top_only: Option<bool>,
+        /// Only the children of this term: our terms have none
+        parent_id: Option<String>,
+    }
+}
+
 /// A page of the terms of our taxonomies: every category, then every topic.
 #[utoipa::path(
     get,
     path = "/hsds/taxonomy_terms",
     tag = "hsds",
     params(
-        ("search" = Option<String>, Query, description = "Text in the code, name or description"),
-        ("page" = Option<u32>, Query, minimum = 1, description = "1-based page number (default 1)"),
-        ("per_page" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Items per page (default 50)"),
-        ("format" = Option<String>, Query, description = "Only json"),
-        ("taxonomy_id" = Option<String>, Query, description = "Only the terms of this taxonomy"),
-        ("top_only" = Option<bool>, Query, description = "Only terms without a parent: every term of ours"),
-        ("parent_id" = Option<String>, Query, description = "Only the children of this term: our terms have none")
+        TermListParams,
+        PagingParams
     ),
     responses(
         (status = 200, description = "A page of HSDS taxonomy terms (HSDS paging envelope)", body = crate::http::openapi::JsonObject),
@@ -700,8 +744,7 @@ fn all_terms() -> Vec<Value> {
     )
 )]
 pub async fn list_taxonomy_terms(RawQuery(query): RawQuery) -> Result<Json<Value>, ApiError> {
-    let allowed = [&PAGING[..], &["search", "taxonomy_id", "top_only", "parent_id"]].concat();
-    let mut params = Params::parse(query.as_deref(), &allowed);
+    let mut params = paged::<TermListParams>(query.as_deref());
     let paging = Paging::parse(&mut params);
     let search = search_param(&mut params);
     let taxonomy = uuid_param(&mut params, "taxonomy_id", "a taxonomy id as /hsds/taxonomies lists");

@@ -9,7 +9,7 @@ use serde_json::json;
 use super::error::ApiError;
 use super::geojson::{Collection, annotate, geojson_bytes, slot_annotations, write_property, write_spliced};
 use super::offload::offload;
-use super::params::{Params, present};
+use super::params::{Params, present, query_params};
 use crate::formats::geojson::ResourceFeature;
 use crate::index::{Marks, Snapshot};
 use crate::referral::{Entry, nearest_entries, nearest_entries_within};
@@ -22,6 +22,43 @@ pub const MAX_K: usize = 100;
 /// Half the Earth's circumference: no two points are farther apart.
 const MAX_KM: f64 = 20_004.0;
 
+query_params! {
+    /// The parameters of `GET /api/nearest`.
+    pub struct NearestParams {
+        /// Longitude in degrees (WGS84)
+        #[param(minimum = -180, maximum = 180)]
+        lon: f64,
+        /// Latitude in degrees (WGS84)
+        #[param(minimum = -90, maximum = 90)]
+        lat: f64,
+        /// How many (default 10)
+        #[param(minimum = 1, maximum = 100)]
+        k: Option<u32>,
+        /// Only these categories (repeat or comma-separate)
+        category: Option<Vec<crate::model::Category>>,
+        /// Only these countries, ISO 3166-1 alpha-2 (repeat or comma-separate)
+        country: Option<Vec<crate::model::Country>>,
+        /// Only resources with any of these topics (repeat or comma-separate)
+        topic: Option<Vec<crate::model::Topic>>,
+        /// Words the name, city or description must contain
+        #[param(max_length = 200)]
+        q: Option<String>,
+        /// Only records checked on or after this date (YYYY-MM-DD)
+        verified_since: Option<String>,
+        /// Only within this distance
+        #[param(minimum = 0, maximum = 20004)]
+        max_km: Option<f64>,
+        /// Only resources open at `at` (or now)
+        open_now: Option<bool>,
+        /// The moment for opening hours (RFC 3339); default now
+        at: Option<String>,
+        /// Rank by `distance` (default) or by `transit`: arrival by public transport from the stored GTFS feed serving the point; each result then has `travel_s` (null when not reachable within the budget) and `transit` (its legs), and the collection states the parameters in `transit`
+        by: Option<String>,
+        /// With by=transit: when to leave, local time of the feed's zone (YYYY-MM-DDTHH:MM); default now
+        depart: Option<String>,
+    }
+}
+
 /// A FeatureCollection ordered by distance; each feature has `distance_m`,
 /// and `open_now` / `next_change` from its opening hours (null if unknown).
 #[utoipa::path(
@@ -29,19 +66,7 @@ const MAX_KM: f64 = 20_004.0;
     path = "/api/nearest",
     tag = "resources",
     params(
-        ("lon" = f64, Query, minimum = -180, maximum = 180, description = "Longitude in degrees (WGS84)"),
-        ("lat" = f64, Query, minimum = -90, maximum = 90, description = "Latitude in degrees (WGS84)"),
-        ("k" = Option<u32>, Query, minimum = 1, maximum = 100, description = "How many (default 10)"),
-        ("category" = Option<Vec<crate::model::Category>>, Query, description = "Only these categories (repeat or comma-separate)"),
-        ("country" = Option<Vec<crate::model::Country>>, Query, description = "Only these countries, ISO 3166-1 alpha-2 (repeat or comma-separate)"),
-        ("topic" = Option<Vec<crate::model::Topic>>, Query, description = "Only resources with any of these topics (repeat or comma-separate)"),
-        ("q" = Option<String>, Query, max_length = 200, description = "Words the name, city or description must contain"),
-        ("verified_since" = Option<String>, Query, description = "Only records checked on or after this date (YYYY-MM-DD)"),
-        ("max_km" = Option<f64>, Query, minimum = 0, maximum = 20004, description = "Only within this distance"),
-        ("open_now" = Option<bool>, Query, description = "Only resources open at `at` (or now)"),
-        ("at" = Option<String>, Query, description = "The moment for opening hours (RFC 3339); default now"),
-        ("by" = Option<String>, Query, description = "Rank by `distance` (default) or by `transit`: arrival by public transport from the stored GTFS feed serving the point; each result then has `travel_s` (null when not reachable within the budget) and `transit` (its legs), and the collection states the parameters in `transit`"),
-        ("depart" = Option<String>, Query, description = "With by=transit: when to leave, local time of the feed's zone (YYYY-MM-DDTHH:MM); default now")
+        NearestParams
     ),
     responses(
         (status = 200, description = "The k nearest resources, nearest first, with distance_m (by=transit: earliest arrival first, with travel_s and transit)", body = crate::http::openapi::NearestCollection, content_type = "application/geo+json"),
@@ -52,24 +77,7 @@ pub async fn nearest(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let mut params = Params::parse(
-        query.as_deref(),
-        &[
-            "lon",
-            "lat",
-            "k",
-            "category",
-            "country",
-            "topic",
-            "q",
-            "verified_since",
-            "max_km",
-            "open_now",
-            "at",
-            "by",
-            "depart",
-        ],
-    );
+    let mut params = Params::of::<NearestParams>(query.as_deref());
     let lon = params.required_number("lon", -180.0..=180.0, "a longitude in degrees");
     let lat = params.required_number("lat", -90.0..=90.0, "a latitude in degrees");
     let k = params.count("k", 1..=MAX_K, DEFAULT_K);

@@ -19,7 +19,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::error::{ApiError, InvalidParam, Problem};
-use super::params::Params;
+use super::params::{ParamSet, Params, query_params};
 use crate::model::{AreaKind, Category, Country, Resource, Topic};
 
 /// The media type of an OpenAPI 3.1 document.
@@ -298,8 +298,8 @@ impl Version {
     /// The version asked for: `?version=3.0|3.1` first, else the `Accept`
     /// header (an OpenAPI media type with `version=3.0` and none with 3.1,
     /// or 3.0 at a higher `q`), else 3.1.
-    fn pick(query: Option<&str>, headers: &HeaderMap) -> Result<Version, ApiError> {
-        let mut params = Params::parse(query, &["version"]);
+    fn pick<S: ParamSet>(query: Option<&str>, headers: &HeaderMap) -> Result<Version, ApiError> {
+        let mut params = Params::of::<S>(query);
         let asked = params.one("version");
         let version = match asked.as_deref() {
             Some("3.0") => Some(Version::V30),
@@ -434,6 +434,14 @@ fn collection_items(generic: &Value, collection: &str, accepted: &[&str]) -> Val
     item
 }
 
+query_params! {
+    /// The parameters of `GET /ogcapi/api`.
+    pub struct OgcDocumentParams {
+        /// 3.0 or 3.1 (default: from Accept, else 3.1)
+        version: Option<String>,
+    }
+}
+
 /// `GET /ogcapi/api`: the OGC API part of the OpenAPI document (the landing
 /// page's `service-desc`), in OpenAPI 3.1 or, asked for, 3.0.
 #[utoipa::path(
@@ -441,7 +449,7 @@ fn collection_items(generic: &Value, collection: &str, accepted: &[&str]) -> Val
     path = "/ogcapi/api",
     tag = "ogcapi",
     params(
-        ("version" = Option<String>, Query, description = "3.0 or 3.1 (default: from Accept, else 3.1)")
+        OgcDocumentParams
     ),
     responses(
         (status = 200, description = "The OGC API part of this document, rooted at /ogcapi", body = JsonObject,
@@ -454,12 +462,20 @@ pub async fn ogcapi_document(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let version = Version::pick(query.as_deref(), &headers)?;
+    let version = Version::pick::<OgcDocumentParams>(query.as_deref(), &headers)?;
     let body = match version {
         Version::V30 => &doc.0.ogc_30,
         Version::V31 => &doc.0.ogc_31,
     };
     Ok(([(header::CONTENT_TYPE, version.media_type())], body.clone()).into_response())
+}
+
+query_params! {
+    /// The parameters of `GET /api/openapi.json`.
+    pub struct DocumentParams {
+        /// 3.0 or 3.1 (default 3.1)
+        version: Option<String>,
+    }
 }
 
 /// `GET /api/openapi.json`: the whole document as plain JSON.
@@ -468,7 +484,7 @@ pub async fn ogcapi_document(
     path = "/api/openapi.json",
     tag = "service",
     params(
-        ("version" = Option<String>, Query, description = "3.0 or 3.1 (default 3.1)")
+        DocumentParams
     ),
     responses(
         (status = 200, description = "This OpenAPI document", body = JsonObject),
@@ -480,7 +496,7 @@ pub async fn api_document(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let body = match Version::pick(query.as_deref(), &headers)? {
+    let body = match Version::pick::<DocumentParams>(query.as_deref(), &headers)? {
         Version::V30 => &doc.0.full_30,
         Version::V31 => &doc.0.full_31,
     };

@@ -10,6 +10,38 @@ use super::error::{ApiError, InvalidParam};
 use crate::index::{BBox, Filter};
 use crate::model::{Category, Country, Topic};
 
+/// A set of query parameters declared once, by [`query_params!`]: the type
+/// documents them (`params(Set)` in a `#[utoipa::path]`) and [`ParamSet::NAMES`]
+/// is what the parser accepts ([`Params::of`]), so the two cannot disagree.
+pub trait ParamSet: utoipa::IntoParams {
+    /// The parameters' names, in declaration order.
+    const NAMES: &'static [&'static str];
+}
+
+/// Declares a set of query parameters: a struct whose fields are the
+/// parameters (the field's doc comment is the parameter's description, its
+/// type the schema, `#[param(...)]` any bounds), deriving
+/// [`utoipa::IntoParams`] (in the query) and [`ParamSet`]. The struct is
+/// never built: the handler parses with [`Params`], named by the set.
+macro_rules! query_params {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident {
+        $($(#[$fmeta:meta])* $field:ident : $ty:ty),* $(,)?
+    }) => {
+        $(#[$meta])*
+        #[derive(utoipa::IntoParams)]
+        #[into_params(parameter_in = Query)]
+        #[allow(dead_code)]
+        $vis struct $name {
+            $($(#[$fmeta])* $field: $ty),*
+        }
+
+        impl $crate::http::params::ParamSet for $name {
+            const NAMES: &'static [&'static str] = &[$(stringify!($field)),*];
+        }
+    };
+}
+pub(crate) use query_params;
+
 /// Parsed query parameters and the problems found so far.
 pub struct Params {
     pairs: Vec<(String, String)>,
@@ -35,6 +67,17 @@ impl Params {
         Params { pairs, errors, private: false }
     }
 
+    /// Splits the raw query and refuses names not in the set `S`.
+    pub fn of<S: ParamSet>(raw: Option<&str>) -> Params {
+        Params::parse(raw, S::NAMES)
+    }
+
+    /// Like [`Params::of`], for parameters that could hold personal data
+    /// (see [`Params::parse_private`]).
+    pub fn of_private<S: ParamSet>(raw: Option<&str>) -> Params {
+        Params::parse_private(raw, S::NAMES)
+    }
+
     /// Like [`Params::parse`], for parameters that could hold personal data
     /// (the demand log's): no error repeats a value sent.
     pub fn parse_private(raw: Option<&str>, allowed: &[&str]) -> Params {
@@ -49,6 +92,20 @@ impl Params {
     /// Records a problem with a parameter's value.
     pub fn fail(&mut self, name: &str, reason: String) {
         self.errors.push(InvalidParam { name: name.into(), reason });
+    }
+
+    /// Records the core's refusal of parameters (each one named), e.g. a
+    /// place id that names no place.
+    pub fn fail_all(&mut self, e: crate::service::ServiceError) {
+        match e {
+            crate::service::ServiceError::InvalidParams(errors)
+            | crate::service::ServiceError::InvalidFields(errors) => {
+                for e in errors {
+                    self.fail(&e.field, e.reason);
+                }
+            }
+            other => self.fail("query", other.to_string()),
+        }
     }
 
     /// The single value of a parameter; repeated values are an error.
@@ -274,6 +331,37 @@ pub fn present<T>(name: &str, value: Option<T>) -> Result<T, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The names utoipa documents for a set, in the query.
+    fn documented<S: ParamSet>() -> Vec<(String, bool)> {
+        S::into_params(|| Some(utoipa::openapi::path::ParameterIn::Query))
+            .into_iter()
+            .map(|p| {
+                let required = matches!(p.required, utoipa::openapi::Required::True);
+                assert!(matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query), "{}", p.name);
+                (p.name, required)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_set_documents_exactly_the_names_it_accepts() {
+        use crate::http::{coverage, hsds, nearest, places, referral, resources};
+        fn check<S: ParamSet>() {
+            let names: Vec<String> = documented::<S>().into_iter().map(|(n, _)| n).collect();
+            assert_eq!(names, S::NAMES, "{}", std::any::type_name::<S>());
+        }
+        check::<places::PlaceParams>();
+        check::<referral::ReferralParams>();
+        check::<nearest::NearestParams>();
+        check::<resources::ResourceListParams>();
+        check::<coverage::SuggestParams>();
+        check::<hsds::PagingParams>();
+        check::<hsds::ServiceListParams>();
+        // What the field's type says: `q` is required, `limit` is not.
+        let place = documented::<places::PlaceParams>();
+        assert!(place.contains(&("q".into(), true)) && place.contains(&("limit".into(), false)), "{place:?}");
+    }
 
     #[test]
     fn lists_accept_commas_and_repeats() {

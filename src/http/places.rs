@@ -9,13 +9,15 @@ use serde_json::{Map, Value, json};
 
 use super::error::ApiError;
 use super::geojson::GeoJson;
-use super::params::Params;
-use crate::geocoder::{self, Query};
+use super::params::{Params, query_params};
+use crate::geocoder;
 use crate::model::Country;
-use crate::places::{Bias, Bounds, Found, Home, Place, PlaceKind, ambiguous, is_street_address, search};
+use crate::places::{Bounds, Home, Place, PlaceKind};
 use crate::reference::ReferenceData;
+use crate::service::Service;
+use crate::service::places::{AddressFound, Hit, PlaceQuery, StreetHit, missing_number_note};
 use crate::state::AppState;
-use crate::streets::{Precision, StreetMatch};
+use crate::streets::Precision;
 
 /// A place as a GeoJSON feature: its id (for `/api/referral?place=`), city,
 /// region and distance from home, and for a quarter its municipi, how much
@@ -77,15 +79,10 @@ pub const NEIGHBOURHOODS_ATTRIBUTION: &str = "Who's On First";
 /// Credit for every place from the street map.
 pub const STREET_MAP_ATTRIBUTION: &str = "© OpenStreetMap contributors";
 
-/// The note for a house number the street map does not hold.
-fn missing_number_note(number: &str, street: &str) -> String {
-    format!("house number {number} of {street} is not in the street map: the street is given, not a house")
-}
-
 /// A street-map place as a GeoJSON feature: a house, a street (with its
 /// extent as `bbox`) or a named place, with its precision.
-fn street_feature(m: &StreetMatch, home: &Home, reference: &ReferenceData) -> Value {
-    let p = m.place;
+fn street_feature(m: &StreetHit, home: &Home, reference: &ReferenceData) -> Value {
+    let p = &m.place;
     // OpenStreetMap's own precision: 7 decimals.
     let r = |v: f64| (v * 1e7).round() / 1e7;
     let [x, y] = p.point.map(r);
@@ -133,7 +130,27 @@ fn street_feature(m: &StreetMatch, home: &Home, reference: &ReferenceData) -> Va
 }
 
 /// The note for a street with a house number that no geocoder can place.
-pub const NEEDS_GEOCODER: &str = "street addresses need a geocoder: pick the quarter, or click the map";
+pub use crate::service::places::NEEDS_GEOCODER;
+
+query_params! {
+    /// The parameters of `GET /api/places`.
+    pub struct PlaceParams {
+        /// The place name typed
+        #[param(max_length = 100)]
+        q: String,
+        /// Only this country, ISO 3166-1 alpha-2
+        country: Option<crate::model::Country>,
+        /// How many (default 10)
+        #[param(minimum = 1, maximum = 50)]
+        limit: Option<u32>,
+        /// Language of names (2-3 lowercase letters)
+        lang: Option<String>,
+        /// Also ask the configured geocoder
+        geocoder: Option<bool>,
+        /// The map view west,south,east,north, to rank near places first
+        view: Option<String>,
+    }
+}
 
 /// Ranked places whose name (or alternate name) matches `q`; then, when a
 /// geocoder is configured and `geocoder` is not `false`, up to `limit` of its
@@ -144,12 +161,7 @@ pub const NEEDS_GEOCODER: &str = "street addresses need a geocoder: pick the qua
     path = "/api/places",
     tag = "desk",
     params(
-        ("q" = String, Query, max_length = 100, description = "The place name typed"),
-        ("country" = Option<crate::model::Country>, Query, description = "Only this country, ISO 3166-1 alpha-2"),
-        ("limit" = Option<u32>, Query, minimum = 1, maximum = 50, description = "How many (default 10)"),
-        ("lang" = Option<String>, Query, description = "Language of names (2-3 lowercase letters)"),
-        ("geocoder" = Option<bool>, Query, description = "Also ask the configured geocoder"),
-        ("view" = Option<String>, Query, description = "The map view west,south,east,north, to rank near places first")
+        PlaceParams
     ),
     responses(
         (status = 200, description = "Matching places", body = crate::http::openapi::FeatureCollection, content_type = "application/geo+json"),
@@ -160,7 +172,7 @@ pub async fn places(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
 ) -> Result<GeoJson<Value>, ApiError> {
-    let mut params = Params::parse(query.as_deref(), &["q", "country", "limit", "lang", "geocoder", "view"]);
+    let mut params = Params::of::<PlaceParams>(query.as_deref());
     let q = params.one("q").map(|q| q.trim().to_owned()).unwrap_or_default();
     if q.is_empty() {
         params.fail("q", "is required: a place name, e.g. q=Tuscolano or q=Kaunas".into());
@@ -197,156 +209,36 @@ pub async fn places(
         }
     });
     params.finish()?;
-
-    let snapshot = state.snapshot();
-    let reference = state.reference();
-    let bias = Bias { home: state.home().clone(), view };
-    let own = snapshot.places(&reference.quarters);
-    let mut found: Vec<Found> = search(&q, own, reference.places(), country, limit, &bias);
-    // A house number asked for: a resource's address with another number is
-    // another house, not an answer.
-    if let Some(n) = crate::streets::parse(&q).number {
-        found.retain(|f| {
-            f.place.kind != PlaceKind::Address
-                || crate::streets::parse(&f.place.name)
-                    .number
-                    .is_some_and(|m| crate::streets::same_number(&m, &n))
-        });
-    }
-    let map = state.streets();
-    // Among equally good matches (the same street name in several towns),
-    // the nearest to the map's view or home first.
-    let centre = view.map(|v| v.centre()).or_else(|| bias.home.centre());
-    let mut streets: Vec<StreetMatch> = map.streets.search(&q, limit.saturating_mul(20));
-    if let Some(c) = centre {
-        streets.sort_by(|a, b| {
-            (a.edits, a.prefix).cmp(&(b.edits, b.prefix)).then(a.precision.cmp(&b.precision)).then(
-                crate::sphere::geodesic_m(c, a.place.point)
-                    .total_cmp(&crate::sphere::geodesic_m(c, b.place.point)),
-            )
-        });
-    }
-    streets.truncate(limit);
-    let streets: Vec<StreetMatch> = streets
-        .into_iter()
-        .filter(|m| {
-            country.is_none() || reference.countries.at(m.place.point[0], m.place.point[1]) == country
-        })
-        // A named place the gazetteer also knows as a locality or quarter,
-        // within 2 km, is listed once (the gazetteer's, which names its municipi).
-        .filter(|m| {
-            m.precision != Precision::Neighbourhood
-                || !found.iter().any(|f| {
-                    f.place.kind != PlaceKind::Neighbourhood
-                        && f.place
-                            .point()
-                            .is_some_and(|at| crate::sphere::geodesic_m(at, m.place.point) <= 2_000.0)
-                        && crate::streets::key(&f.place.name) == crate::streets::key(&m.place.name)
-                })
+    let service = Service::new(state);
+    let answer = service.places(PlaceQuery { text: q, country, limit, lang, geocoder: wanted, view }).await;
+    let (home, reference) = (service.home(), service.state().reference());
+    let features: Vec<Value> = (answer.hits.iter())
+        .map(|hit| match hit {
+            Hit::Gazetteer { place, external } => feature(place, *external, home, reference),
+            Hit::Street(m) => street_feature(m, home, reference),
         })
         .collect();
-    // A shipped neighbourhood point (Who's On First, approximate) gives way to
-    // the deployment's own street map for the same name within 10 km.
-    found.retain(|f| {
-        f.place.kind != PlaceKind::Neighbourhood
-            || !streets.iter().any(|m| {
-                m.precision == Precision::Neighbourhood
-                    && f.place
-                        .point()
-                        .is_some_and(|at| crate::sphere::geodesic_m(at, m.place.point) <= 10_000.0)
-                    && crate::streets::key(&f.place.name) == crate::streets::key(&m.place.name)
-            })
-    });
-    // A resource's address that is also a house of the street map is listed once.
-    found.retain(|f| {
-        f.place.kind != PlaceKind::Address
-            || !streets.iter().any(|m| {
-                m.precision == Precision::House
-                    && f.place.point().is_some_and(|at| crate::sphere::geodesic_m(at, m.place.point) <= 100.0)
-            })
-    });
-    let house = streets.iter().any(|m| m.precision == Precision::House);
-    let street_only = !house && streets.iter().any(|m| m.missing_number.is_some());
-    // A house or street asked for comes first; otherwise the gazetteer's good
-    // matches near home, the street map's exact ones, the rest, its typos.
-    let (good, rest): (Vec<&Found>, Vec<&Found>) =
-        found.iter().partition(|f| f.tier() <= 1 && !house && !street_only);
-    let (exact, typos): (Vec<&StreetMatch>, Vec<&StreetMatch>) = streets.iter().partition(|m| m.edits == 0);
-    let mut features: Vec<Value> = Vec::new();
-    let mut listed: Vec<Place> = Vec::new();
-    let built = |f: &Found| feature(f.place, false, &bias.home, reference);
-    let street = |m: &StreetMatch| street_feature(m, &bias.home, reference);
-    features.extend(good.iter().map(|f| built(f)));
-    features.extend(exact.iter().map(|m| street(m)));
-    features.extend(rest.iter().map(|f| built(f)));
-    features.extend(typos.iter().map(|m| street(m)));
-    features.truncate(limit);
-    listed.extend(found.iter().map(|f| f.place.clone()));
-    listed.extend(streets.iter().map(|m| Place {
-        name: m.place.name.clone(),
-        kind: PlaceKind::Address,
-        lon: m.place.point[0],
-        lat: m.place.point[1],
-        ..Place::default()
-    }));
-    let is_ambiguous = if house || street_only { streets_apart(&streets) } else { ambiguous(&found) };
     let mut body = Map::new();
     body.insert("type".into(), json!("FeatureCollection"));
-    body.insert("ambiguous".into(), json!(is_ambiguous));
-    let mut notes: Vec<String> = Vec::new();
-    if house {
-        body.insert("address".into(), json!("house"));
-    } else if street_only {
-        body.insert("address".into(), json!("street"));
-        if let Some(m) = streets.iter().find(|m| m.missing_number.is_some()) {
-            notes.push(missing_number_note(m.missing_number.as_deref().unwrap_or_default(), &m.place.name));
-        }
-    } else if state.geocoder().is_none()
-        && (is_street_address(&q) || is_street_address(q.split(',').next().unwrap_or(&q)))
-    {
-        body.insert("address".into(), json!("needs_geocoder"));
-        notes.push(NEEDS_GEOCODER.to_owned());
-    }
-    if !streets.is_empty() {
+    body.insert("ambiguous".into(), json!(answer.ambiguous));
+    match answer.address {
+        Some(AddressFound::House) => body.insert("address".into(), json!("house")),
+        Some(AddressFound::Street) => body.insert("address".into(), json!("street")),
+        Some(AddressFound::NeedsGeocoder) => body.insert("address".into(), json!("needs_geocoder")),
+        None => None,
+    };
+    if answer.street_map {
         body.insert("street_map_attribution".into(), json!(STREET_MAP_ATTRIBUTION));
     }
-    if let (Some(g), true) = (state.geocoder(), wanted) {
-        let ask = Query { text: q, country, lang, limit };
-        match g.search(&ask).await {
-            Ok(found) => {
-                let listed: Vec<&Place> = listed.iter().collect();
-                features.extend(
-                    geocoder::new_results(&listed, &found)
-                        .into_iter()
-                        .map(|p| feature(p, true, &bias.home, reference)),
-                );
-                body.insert("geocoder".into(), json!("ok"));
-                body.insert("attribution".into(), json!(geocoder::ATTRIBUTION));
-            }
-            Err(e) => {
-                body.insert("geocoder".into(), json!(e.code()));
-                let why = match e {
-                    geocoder::GeocoderError::Busy => "was skipped to keep to its request rate",
-                    _ => "is not available right now",
-                };
-                notes.push(format!("the external address search {why}; only built-in places are listed"));
-            }
+    if let Some(outcome) = answer.geocoder {
+        body.insert("geocoder".into(), json!(outcome));
+        if outcome == "ok" {
+            body.insert("attribution".into(), json!(geocoder::ATTRIBUTION));
         }
     }
-    if !notes.is_empty() {
-        body.insert("notes".into(), json!(notes));
+    if !answer.notes.is_empty() {
+        body.insert("notes".into(), json!(answer.notes));
     }
     body.insert("features".into(), Value::Array(features));
     Ok(GeoJson(Value::Object(body)))
-}
-
-/// Do the first two houses or streets found lie more than 20 km apart (the
-/// same street name in two cities)?
-fn streets_apart(found: &[StreetMatch]) -> bool {
-    match found {
-        [a, b, ..] if a.edits == b.edits && a.precision == b.precision => {
-            crate::sphere::geodesic_m(a.place.point, b.place.point) > 20_000.0
-        }
-        _ => false,
-    }
 }

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::error::ApiError;
 use super::negotiate::{Format, Offer};
-use super::params::Params;
+use super::params::{Params, query_params};
 use super::stream::{Items, write_json};
 use crate::index::Snapshot;
 use crate::quality::{Group, Report, SharedPoint};
@@ -23,6 +23,18 @@ use crate::state::AppState;
 
 /// The formats of `/api/quality`.
 const FORMATS: Offer = Offer::new(&[Format::Csv]);
+
+query_params! {
+    /// The parameters of `GET /api/quality`.
+    pub struct QualityParams {
+        /// The day to judge staleness (YYYY-MM-DD)
+        as_of: Option<String>,
+        /// json or csv
+        format: Option<String>,
+        /// One table only (csv)
+        table: Option<String>,
+    }
+}
 
 /// The report as JSON; as CSV with `format=csv` or `Accept: text/csv`, one
 /// row per country and category (`table=groups`, the default) or per record
@@ -33,9 +45,7 @@ const FORMATS: Offer = Offer::new(&[Format::Csv]);
     path = "/api/quality",
     tag = "coverage",
     params(
-        ("as_of" = Option<String>, Query, description = "The day to judge staleness (YYYY-MM-DD)"),
-        ("format" = Option<String>, Query, description = "json or csv"),
-        ("table" = Option<String>, Query, description = "One table only (csv)")
+        QualityParams
     ),
     responses(
         (status = 200, description = "The quality report", body = crate::http::openapi::JsonObject),
@@ -47,7 +57,7 @@ pub async fn quality(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let mut params = Params::parse(raw.as_deref(), &["as_of", "format", "table"]);
+    let mut params = Params::of::<QualityParams>(raw.as_deref());
     let as_of = params.date("as_of").unwrap_or_else(|| chrono::Utc::now().date_naive());
     let csv = FORMATS.pick(&mut params, &headers) == Format::Csv;
     let work_list = match params.one("table").as_deref().map(str::trim) {

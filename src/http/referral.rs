@@ -9,11 +9,10 @@ use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::nearest::collection;
-use super::params::{Params, present};
-use crate::formats::areas::summary;
+use super::params::{Params, present, query_params};
 use crate::model::Topic;
-use crate::places::{Extent, PlaceKind};
 use crate::referral::{DEFAULT_MAX_KM, Origin, Request, refer};
+use crate::service::referral as rules;
 use crate::state::AppState;
 
 /// Alternatives when no `k` is given.
@@ -22,6 +21,36 @@ pub const DEFAULT_K: usize = 5;
 /// The farthest `max_km` a referral takes.
 pub const MAX_KM: f64 = 500.0;
 
+query_params! {
+    /// The parameters of `GET /api/referral`.
+    pub struct ReferralParams {
+        /// Longitude in degrees (WGS84); with lat, or use place
+        #[param(minimum = -180, maximum = 180)]
+        lon: Option<f64>,
+        /// Latitude in degrees (WGS84); with lon, or use place
+        #[param(minimum = -90, maximum = 90)]
+        lat: Option<f64>,
+        /// A place name or id instead of lon/lat
+        place: Option<String>,
+        /// What the person needs
+        need: crate::model::Topic,
+        /// How many (default 5)
+        #[param(minimum = 1, maximum = 100)]
+        k: Option<u32>,
+        /// Only resources open at `at` (or now)
+        open_now: Option<bool>,
+        /// The moment for opening hours (RFC 3339); default now
+        at: Option<String>,
+        /// Farthest alternative
+        #[param(minimum = 1, maximum = 500)]
+        max_km: Option<f64>,
+        /// Rank the alternatives by `distance` (default) or `transit`: arrival by public transport; every competent service and alternative then has `travel_s` and `transit` (legs), and the answer states the parameters in `transit`
+        by: Option<String>,
+        /// With by=transit: when to leave, local time of the feed's zone (YYYY-MM-DDTHH:MM); default now
+        depart: Option<String>,
+    }
+}
+
 /// The referral for a point (`lon`, `lat`) or a place picked by name
 /// (`place`: a quarter, municipio or area id from `/api/places`).
 #[utoipa::path(
@@ -29,16 +58,7 @@ pub const MAX_KM: f64 = 500.0;
     path = "/api/referral",
     tag = "desk",
     params(
-        ("lon" = Option<f64>, Query, minimum = -180, maximum = 180, description = "Longitude in degrees (WGS84); with lat, or use place"),
-        ("lat" = Option<f64>, Query, minimum = -90, maximum = 90, description = "Latitude in degrees (WGS84); with lon, or use place"),
-        ("place" = Option<String>, Query, description = "A place name or id instead of lon/lat"),
-        ("need" = crate::model::Topic, Query, description = "What the person needs"),
-        ("k" = Option<u32>, Query, minimum = 1, maximum = 100, description = "How many (default 5)"),
-        ("open_now" = Option<bool>, Query, description = "Only resources open at `at` (or now)"),
-        ("at" = Option<String>, Query, description = "The moment for opening hours (RFC 3339); default now"),
-        ("max_km" = Option<f64>, Query, minimum = 1, maximum = 500, description = "Farthest alternative"),
-        ("by" = Option<String>, Query, description = "Rank the alternatives by `distance` (default) or `transit`: arrival by public transport; every competent service and alternative then has `travel_s` and `transit` (legs), and the answer states the parameters in `transit`"),
-        ("depart" = Option<String>, Query, description = "With by=transit: when to leave, local time of the feed's zone (YYYY-MM-DDTHH:MM); default now")
+        ReferralParams
     ),
     responses(
         (status = 200, description = "The competent services and the nearest alternatives", body = crate::http::openapi::JsonObject),
@@ -50,10 +70,7 @@ pub async fn referral(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let mut params = Params::parse(
-        query.as_deref(),
-        &["lon", "lat", "place", "need", "k", "open_now", "at", "max_km", "by", "depart"],
-    );
+    let mut params = Params::of::<ReferralParams>(query.as_deref());
     let place_id = params.one("place").map(|p| p.trim().to_owned());
     let (lon, lat) = if place_id.is_some() {
         if params.one("lon").is_some() || params.one("lat").is_some() {
@@ -82,28 +99,14 @@ pub async fn referral(
     };
     let snapshot = state.snapshot();
     let reference = state.reference();
-    let place = place_id.as_deref().and_then(|id| {
-        let found = snapshot
-            .places(&reference.quarters)
-            .get(id)
-            .filter(|p| !p.municipi.is_empty() || p.kind == PlaceKind::Area);
-        if found.is_none() {
-            params.fail(
-                "place",
-                format!("'{id}' is not a quarter, municipio or area id: pick one from /api/places"),
-            );
+    let place = place_id.as_deref().and_then(|id| match rules::place(&snapshot, reference, id) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            params.fail_all(e);
+            None
         }
-        found
     });
-    // Distances are measured from the place's own point (a quarter's or a
-    // zone's), never from a point standing for a municipio or the area
-    // holding a quarter: those can lie kilometres from the caller.
-    let own_point = place.and_then(|p| {
-        let representative = p.point_source == Some("area_interior")
-            || p.kind == PlaceKind::Municipio
-            || (p.kind == PlaceKind::Area && !p.municipi.is_empty());
-        if representative { None } else { p.point() }
-    });
+    let own_point = place.and_then(rules::own_point);
     // By transit: from the caller's point or the place's own point.
     let networks = state.transit();
     let leave_from = match &place {
@@ -123,15 +126,7 @@ pub async fn referral(
     };
     params.finish()?;
     let origin = match place {
-        // An area that is no municipio (an imported quarter): from its point.
-        Some(p) if p.municipi.is_empty() => Origin::Point(p.point().unwrap_or([f64::NAN, f64::NAN])),
-        Some(p) => Origin::Place {
-            name: p.name.clone(),
-            areas: p.municipi.clone(),
-            extent: p.extent.unwrap_or(Extent::Whole),
-            point: own_point,
-            country: p.country,
-        },
+        Some(p) => rules::origin(p),
         None => Origin::Point([present("lon", lon)?, present("lat", lat)?]),
     };
     // By transit, more alternatives by distance are ranked by arrival and cut to k.
@@ -161,19 +156,7 @@ pub async fn referral(
         (Some(_), _) => own_point.map(|[x, y]| json!({ "lon": x, "lat": y, "approximate": true })),
         (None, _) => Some(json!({ "lon": lon, "lat": lat, "approximate": false })),
     };
-    let areas: Vec<Value> = r
-        .area_ids
-        .iter()
-        .map(|id| match snapshot.area(id) {
-            Some(a) => {
-                let mut s = summary(a);
-                s["loaded"] = json!(true);
-                s
-            }
-            None => json!({ "id": id, "name": reference.quarters.municipio_name(id).unwrap_or(id), "kind": "municipio",
-                            "country": "IT", "loaded": false }),
-        })
-        .collect();
+    let areas = rules::areas(&snapshot, reference, &r.area_ids, r.country);
     let mut nearest = serde_json::to_value(collection(&snapshot, &r.nearest, at, &reference.gazetteer))
         .map_err(|e| ApiError::Internal(format!("cannot serialise GeoJSON: {e}")))?;
     let mut competent = serde_json::to_value(collection(&snapshot, &r.competent, at, &reference.gazetteer))

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::error::{ApiError, InvalidParam, etag};
 use super::geojson::{GeoJson, annotate};
 use super::offload::offload;
-use super::params::Params;
+use super::params::{Params, query_params};
 use super::stream::{Items, write_json};
 use crate::formats::geojson::ResourceFeature;
 use crate::state::AppState;
@@ -22,22 +22,42 @@ pub const MAX_LIMIT: usize = 10_000;
 /// Features a listing returns when no `limit` is given.
 pub const DEFAULT_LIMIT: usize = 1_000;
 
+query_params! {
+    /// The parameters of `GET /api/resources`.
+    pub struct ResourceListParams {
+        /// west,south,east,north in degrees; west > east crosses the antimeridian
+        bbox: Option<String>,
+        /// Only these categories (repeat or comma-separate)
+        category: Option<Vec<crate::model::Category>>,
+        /// Only these countries, ISO 3166-1 alpha-2 (repeat or comma-separate)
+        country: Option<Vec<crate::model::Country>>,
+        /// Only resources with any of these topics (repeat or comma-separate)
+        topic: Option<Vec<crate::model::Topic>>,
+        /// Words the name, city or description must contain
+        #[param(max_length = 200)]
+        q: Option<String>,
+        /// Only records checked on or after this date (YYYY-MM-DD)
+        verified_since: Option<String>,
+        /// Only records with a point (true) or without one (false: phone and online services)
+        located: Option<bool>,
+        /// Most features to answer (default 1000)
+        #[param(minimum = 1, maximum = 10000)]
+        limit: Option<u32>,
+        /// Features to skip
+        #[param(minimum = 0)]
+        offset: Option<u64>,
+        /// The moment for opening hours (RFC 3339); default now
+        at: Option<String>,
+    }
+}
+
 /// A FeatureCollection of the resources that pass the filters, in id order.
 #[utoipa::path(
     get,
     path = "/api/resources",
     tag = "resources",
     params(
-        ("bbox" = Option<String>, Query, description = "west,south,east,north in degrees; west > east crosses the antimeridian"),
-        ("category" = Option<Vec<crate::model::Category>>, Query, description = "Only these categories (repeat or comma-separate)"),
-        ("country" = Option<Vec<crate::model::Country>>, Query, description = "Only these countries, ISO 3166-1 alpha-2 (repeat or comma-separate)"),
-        ("topic" = Option<Vec<crate::model::Topic>>, Query, description = "Only resources with any of these topics (repeat or comma-separate)"),
-        ("q" = Option<String>, Query, max_length = 200, description = "Words the name, city or description must contain"),
-        ("verified_since" = Option<String>, Query, description = "Only records checked on or after this date (YYYY-MM-DD)"),
-        ("located" = Option<bool>, Query, description = "Only records with a point (true) or without one (false: phone and online services)"),
-        ("limit" = Option<u32>, Query, minimum = 1, maximum = 10000, description = "Most features to answer (default 1000)"),
-        ("offset" = Option<u64>, Query, minimum = 0, description = "Features to skip"),
-        ("at" = Option<String>, Query, description = "The moment for opening hours (RFC 3339); default now")
+        ResourceListParams
     ),
     responses(
         (status = 200, description = "The matching resources", body = crate::http::openapi::ResourceCollection, content_type = "application/geo+json"),
@@ -48,10 +68,7 @@ pub async fn list_resources(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let mut params = Params::parse(
-        query.as_deref(),
-        &["bbox", "category", "country", "topic", "q", "verified_since", "located", "limit", "offset", "at"],
-    );
+    let mut params = Params::of::<ResourceListParams>(query.as_deref());
     let bbox = params.bbox();
     let mut filter = params.filter();
     filter.verified_since = params.verified_since();
@@ -115,6 +132,14 @@ fn selection(
     }
 }
 
+query_params! {
+    /// The parameters of `GET /api/resources/{id}`.
+    pub struct ResourceParams {
+        /// The moment for opening hours (RFC 3339); default now
+        at: Option<String>,
+    }
+}
+
 /// One resource as a Feature, with its version as the `ETag` and its next
 /// seven days of opening hours from `at` (now by default).
 #[utoipa::path(
@@ -122,8 +147,8 @@ fn selection(
     path = "/api/resources/{id}",
     tag = "resources",
     params(
-        ("id" = String, Path, description = "The resource's id (a slug)"),
-        ("at" = Option<String>, Query, description = "The moment for opening hours (RFC 3339); default now")
+        ResourceParams,
+        ("id" = String, Path, description = "The resource's id (a slug)")
     ),
     responses(
         (status = 200, description = "The resource", body = crate::http::openapi::ResourceFeature, content_type = "application/geo+json", headers(("ETag" = String, description = "The stored version"))),
@@ -136,7 +161,7 @@ pub async fn get_resource(
     path: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let mut params = Params::parse(query.as_deref(), &["at"]);
+    let mut params = Params::of::<ResourceParams>(query.as_deref());
     let at = params.moment("at");
     params.finish()?;
     let Path(id) = path.map_err(|e| {

@@ -14,16 +14,13 @@ use utoipa_axum::routes;
 
 use super::error::{ApiError, InvalidParam};
 use super::offload::offload;
-use super::params::Params;
+use super::params::{Params, query_params};
 use crate::index::Filter;
 use crate::state::AppState;
 use crate::tiles::{self, MAX_ZOOM, TileId};
 
 /// The media type of a Mapbox Vector Tile.
 pub const MVT_MEDIA_TYPE: &str = "application/vnd.mapbox-vector-tile";
-
-/// The filter parameters a tile and its TileJSON take.
-const FILTERS: [&str; 5] = ["category", "country", "topic", "q", "verified_since"];
 
 /// The tile routes.
 pub fn router() -> OpenApiRouter<Arc<AppState>> {
@@ -43,11 +40,7 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
         ("z" = u8, Path, minimum = 0, maximum = 16, description = "Zoom level"),
         ("x" = u32, Path, description = "Column, 0 to 2^z - 1 from the antimeridian eastwards"),
         ("y" = String, Path, description = "Row, 0 to 2^z - 1 from the north, followed by .mvt (e.g. 1523.mvt)"),
-        ("category" = Option<Vec<crate::model::Category>>, Query, description = "Only these categories (repeat or comma-separate)"),
-        ("country" = Option<Vec<crate::model::Country>>, Query, description = "Only these countries, ISO 3166-1 alpha-2 (repeat or comma-separate)"),
-        ("topic" = Option<Vec<crate::model::Topic>>, Query, description = "Only resources with any of these topics (repeat or comma-separate)"),
-        ("q" = Option<String>, Query, max_length = 200, description = "Words the name, city or description must contain"),
-        ("verified_since" = Option<String>, Query, description = "Only records checked on or after this date (YYYY-MM-DD)")
+        TileFilterParams
     ),
     responses(
         (status = 200, description = "The tile (one layer, `resources`)", content_type = "application/vnd.mapbox-vector-tile"),
@@ -85,17 +78,30 @@ async fn resource_tile(
     Ok((headers, bytes).into_response())
 }
 
+query_params! {
+    /// The filters of the resource tiles and their TileJSON.
+    pub struct TileFilterParams {
+        /// Only these categories (repeat or comma-separate)
+        category: Option<Vec<crate::model::Category>>,
+        /// Only these countries, ISO 3166-1 alpha-2 (repeat or comma-separate)
+        country: Option<Vec<crate::model::Country>>,
+        /// Only resources with any of these topics (repeat or comma-separate)
+        topic: Option<Vec<crate::model::Topic>>,
+        /// Words the name, city or description must contain
+        #[param(max_length = 200)]
+        q: Option<String>,
+        /// Only records checked on or after this date (YYYY-MM-DD)
+        verified_since: Option<String>,
+    }
+}
+
 /// The TileJSON 3.0 document of the resource tiles, for these filters.
 #[utoipa::path(
     get,
     path = "/tiles/resources.json",
     tag = "resources",
     params(
-        ("category" = Option<Vec<crate::model::Category>>, Query, description = "Only these categories (repeat or comma-separate)"),
-        ("country" = Option<Vec<crate::model::Country>>, Query, description = "Only these countries, ISO 3166-1 alpha-2 (repeat or comma-separate)"),
-        ("topic" = Option<Vec<crate::model::Topic>>, Query, description = "Only resources with any of these topics (repeat or comma-separate)"),
-        ("q" = Option<String>, Query, max_length = 200, description = "Words the name, city or description must contain"),
-        ("verified_since" = Option<String>, Query, description = "Only records checked on or after this date (YYYY-MM-DD)")
+        TileFilterParams
     ),
     responses(
         (status = 200, description = "The TileJSON document", content_type = "application/json"),
@@ -164,7 +170,7 @@ fn tile_id(z: &str, x: &str, y: &str) -> Result<TileId, ApiError> {
 
 /// The filters of a tile's query, or what is wrong with them.
 fn filter(query: Option<&str>) -> Result<Filter, ApiError> {
-    let mut params = Params::parse(query, &FILTERS);
+    let mut params = Params::of::<TileFilterParams>(query);
     let mut filter = params.filter();
     filter.verified_since = params.verified_since();
     params.finish()?;

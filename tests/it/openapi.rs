@@ -574,3 +574,69 @@ async fn the_document_describes_vocabularies_problems_and_roles() {
         assert_eq!(problem.and_then(Value::as_str), Some("#/components/schemas/Problem"), "{method} {path}");
     }
 }
+
+/// Whether the reply refuses `name` as an unknown parameter (not for its value).
+fn refused_as_unknown(reply: &Reply, name: &str) -> bool {
+    reply.body["invalid_params"].as_array().is_some_and(|ps| {
+        ps.iter().any(|p| {
+            p["name"] == name && p["reason"].as_str().is_some_and(|r| r.starts_with("unknown parameter"))
+        })
+    })
+}
+
+/// Declared once: for every operation of the document that takes query
+/// parameters, the real router knows each documented one by name (its
+/// value may be refused, its name never), and refuses a made-up one. Read
+/// from the answers, not from any list the handlers share with the document.
+#[tokio::test]
+async fn every_documented_query_parameter_is_known_and_a_made_up_one_is_refused() {
+    let app = App::new().await;
+    let doc = app.document().await;
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in METHODS {
+            let Some(op) = item.get(method) else { continue };
+            let params = query_params(op);
+            if params.is_empty() {
+                continue;
+            }
+            // One operation may serve several collections: a parameter of any
+            // of them is documented.
+            let collections: &[&str] = if path.contains("{collection}") {
+                &["resources", "areas", "regions"]
+            } else {
+                &["resources"]
+            };
+            let uris: Vec<String> = collections
+                .iter()
+                .map(|c| concrete(path, &sample_ids()).replace("/resources", &format!("/{c}")))
+                .collect();
+            for name in params.keys() {
+                let mut known = false;
+                for uri in &uris {
+                    let reply = app.call(method, &format!("{uri}?{name}=zz"), true, None).await;
+                    assert_ne!(reply.status, StatusCode::INTERNAL_SERVER_ERROR, "{method} {uri}?{name}=zz");
+                    known |= !refused_as_unknown(&reply, name);
+                }
+                assert!(
+                    known,
+                    "{} {path}: documents {name}, which the router refuses as unknown",
+                    method.to_uppercase()
+                );
+                checked += 1;
+            }
+            for uri in &uris {
+                let reply = app.call(method, &format!("{uri}?zz_made_up=1"), true, None).await;
+                assert!(
+                    reply.status == StatusCode::BAD_REQUEST && refused_as_unknown(&reply, "zz_made_up"),
+                    "{} {uri}: a made-up parameter is not refused: {} {}",
+                    method.to_uppercase(),
+                    reply.status,
+                    reply.body
+                );
+            }
+        }
+    }
+    // lon, lat, bbox, category, … over some forty operations.
+    assert!(checked >= 100, "only {checked} documented parameters checked");
+}
