@@ -77,7 +77,8 @@ const DEMAND_FORMATS: Offer = Offer::new(&[Format::Csv]);
         ("category" = Option<Vec<crate::model::Category>>, Query, description = "Only these categories (repeat or comma-separate)"),
         ("topic" = Option<Vec<crate::model::Topic>>, Query, description = "Only resources with any of these topics (repeat or comma-separate)"),
         ("country" = Option<Vec<crate::model::Country>>, Query, description = "Only these countries, ISO 3166-1 alpha-2 (repeat or comma-separate)"),
-        ("format" = Option<String>, Query, description = "json, csv or geojson")
+        ("format" = Option<String>, Query, description = "json, csv or geojson"),
+        ("depart" = Option<String>, Query, description = "For the shares within 30/45/60 minutes by public transport (given when a stored GTFS feed covers a row): when to leave, local time of the feed's zone (YYYY-MM-DDTHH:MM); default the next Wednesday at 09:00")
     ),
     responses(
         (status = 200, description = "Supply per territory and what it does not know", body = crate::http::openapi::JsonObject),
@@ -89,7 +90,8 @@ pub async fn coverage(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let mut params = Params::parse(raw.as_deref(), &["level", "category", "topic", "country", "format"]);
+    let mut params =
+        Params::parse(raw.as_deref(), &["level", "category", "topic", "country", "format", "depart"]);
     let level = match params.one("level").as_deref().map(str::trim) {
         None | Some("country") => Level::Country,
         Some("area") => Level::Area,
@@ -100,6 +102,7 @@ pub async fn coverage(
         }
     };
     let format = REPORT_FORMATS.pick(&mut params, &headers);
+    let depart = super::coverage_transit::depart(&mut params, state.desk_today());
     let query = query(&mut params);
     params.finish()?;
     let name = file_name(level, &query);
@@ -107,17 +110,24 @@ pub async fn coverage(
     let completeness = state.completeness();
     let reference = Arc::clone(state.reference());
     let shipped = Arc::clone(&reference);
-    let (report, snapshot) = blocking(&state, ASK_LESS_REPORT, move || {
+    let networks = state.transit();
+    let (report, snapshot, transit) = offload(&state, ASK_LESS_REPORT, move |budget| {
+        budget.check()?;
         let report = coverage::report(&snapshot, shipped.census(), level, &query, &completeness);
-        (report, snapshot)
+        budget.check()?;
+        let transit =
+            super::coverage_transit::figures(&snapshot, &shipped, &networks, level, &query, &report, depart, budget)?;
+        Ok((report, snapshot, transit))
     })
     .await?;
     match format {
-        Format::Json => Ok(Json(report).into_response()),
+        Format::Json => Ok(Json(super::coverage_transit::json(&report, transit)).into_response()),
         Format::Csv => csv_response(export::to_csv(&report), &name),
         Format::GeoJson => {
             let body = blocking(&state, ASK_LESS_REPORT, move || {
-                export::to_geojson(&report, |id| outline(&snapshot, &reference, level, id))
+                let mut doc = export::to_geojson(&report, |id| outline(&snapshot, &reference, level, id));
+                super::coverage_transit::geojson(&mut doc, transit);
+                doc
             })
             .await?;
             let mut response = GeoJson(body).into_response();

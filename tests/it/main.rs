@@ -43,3 +43,4 @@ mod snapshot_changes;
 mod store_suite;
 mod tiles;
 mod transit;
+mod coverage_transit;
