@@ -44,3 +44,4 @@ mod store_suite;
 mod tiles;
 mod transit;
 mod coverage_transit;
+mod transit_reload;
