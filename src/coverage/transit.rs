@@ -186,18 +186,21 @@ fn travel_s(prepared: &Prepared, snapshot: &Snapshot, query: &Query, p: [f64; 2]
     (best <= LIMIT_S).then_some(best)
 }
 
-/// Each row's population points: positions in the census's localities.
-fn members(snapshot: &Snapshot, census: &Census, level: Level, rows: &[Row]) -> Vec<Vec<usize>> {
+/// Each row's population points among `candidates` (positions in the
+/// census's localities): the report counted all of a row's points already,
+/// so only those a feed may cover are placed in rows again.
+fn members(snapshot: &Snapshot, census: &Census, level: Level, rows: &[Row], candidates: &[usize]) -> Vec<Vec<usize>> {
     let all = census.localities.all();
     match level {
         Level::Country => rows
             .iter()
-            .map(|r| (0..all.len()).filter(|&i| r.country.is_some() && all[i].country == r.country).collect())
+            .map(|r| candidates.iter().copied().filter(|&i| r.country.is_some() && all[i].country == r.country).collect())
             .collect(),
         Level::Region | Level::Area => {
             let areas = if level == Level::Region { census.regions } else { snapshot.area_index() };
             let mut inside: std::collections::HashMap<&str, Vec<usize>> = Default::default();
-            for (i, l) in all.iter().enumerate() {
+            for &i in candidates {
+                let l = &all[i];
                 for a in areas.at(l.lon, l.lat) {
                     inside.entry(a.id.as_str()).or_default().push(i);
                 }
@@ -225,14 +228,17 @@ pub fn rows(
     let when = (depart.date(), chrono::Timelike::num_seconds_from_midnight(&depart.time()));
     let all = census.localities.all();
     let extents: Vec<Option<BBox>> = networks.feeds.iter().map(extent).collect();
+    let candidates: Vec<usize> = (0..all.len())
+        .filter(|&i| extents.iter().flatten().any(|b| contains(b, [all[i].lon, all[i].lat])))
+        .collect();
     let mut prepared: Vec<Option<Prepared>> = networks.feeds.iter().map(|_| None).collect();
     // Per locality: not looked at, or (feed, travel time).
     let mut memo: Vec<Option<Option<(usize, Option<u32>)>>> = vec![None; all.len()];
     let mut out = Vec::with_capacity(rows.len());
-    for points in members(snapshot, &census, level, rows) {
+    for (row, points) in rows.iter().zip(members(snapshot, &census, level, rows, &candidates)) {
         budget.check()?;
         let mut measured: Vec<(u64, Option<u32>)> = Vec::new();
-        let (mut uncovered, mut feeds, mut idle) = (0u64, Vec::new(), false);
+        let (mut covered, mut feeds, mut idle) = (0u64, Vec::new(), false);
         for i in points {
             let l = &all[i];
             let p = [l.lon, l.lat];
@@ -255,13 +261,13 @@ pub fn rows(
                 }
             };
             match found {
-                None => uncovered += l.population,
+                None => {}
                 Some((f, t)) => {
                     if prepared[f].as_ref().is_some_and(|r| !r.runs) {
                         idle = true;
-                        uncovered += l.population;
                         continue;
                     }
+                    covered += l.population;
                     let id = &networks.feeds[f].id;
                     if !feeds.contains(id) {
                         feeds.push(id.clone());
@@ -270,17 +276,24 @@ pub fn rows(
                 }
             }
         }
-        out.push(stats(measured, uncovered, feeds, idle));
+        let uncovered = row.distance.locality_population.saturating_sub(covered);
+        out.push(stats(measured, row.distance.localities == 0, uncovered, feeds, idle));
     }
     Ok(out)
 }
 
-fn stats(measured: Vec<(u64, Option<u32>)>, uncovered: u64, mut feeds: Vec<String>, idle: bool) -> TransitStats {
+fn stats(
+    measured: Vec<(u64, Option<u32>)>,
+    unpopulated: bool,
+    uncovered: u64,
+    mut feeds: Vec<String>,
+    idle: bool,
+) -> TransitStats {
     if measured.is_empty() {
-        let reason = if idle {
-            Reason::NoService
-        } else if uncovered == 0 {
+        let reason = if unpopulated {
             Reason::NoPopulation
+        } else if idle {
+            Reason::NoService
         } else {
             Reason::NoFeed
         };
