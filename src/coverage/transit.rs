@@ -18,7 +18,7 @@
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Weekday};
 use serde::Serialize;
 
-use super::{Census, Level, Query, Row};
+use super::{Census, Level, Query, Report, Row};
 use crate::index::{BBox, Snapshot};
 use crate::transit::walk::distance_m;
 use crate::transit::{Network, Networks};
@@ -163,7 +163,13 @@ fn prepare<'n>(network: &'n Network, snapshot: &Snapshot, query: &Query, date: N
 
 /// Seconds from `p` to the nearest matching service by the router's model
 /// (`None`: beyond [`LIMIT_S`]).
-fn travel_s(prepared: &Prepared, snapshot: &Snapshot, query: &Query, p: [f64; 2], when: (NaiveDate, u32)) -> Option<u32> {
+fn travel_s(
+    prepared: &Prepared,
+    snapshot: &Snapshot,
+    query: &Query,
+    p: [f64; 2],
+    when: (NaiveDate, u32),
+) -> Option<u32> {
     let (date, depart_s) = when;
     let router = &prepared.network.router;
     let params = router.params();
@@ -189,12 +195,24 @@ fn travel_s(prepared: &Prepared, snapshot: &Snapshot, query: &Query, p: [f64; 2]
 /// Each row's population points among `candidates` (positions in the
 /// census's localities): the report counted all of a row's points already,
 /// so only those a feed may cover are placed in rows again.
-fn members(snapshot: &Snapshot, census: &Census, level: Level, rows: &[Row], candidates: &[usize]) -> Vec<Vec<usize>> {
+fn members(
+    snapshot: &Snapshot,
+    census: &Census,
+    level: Level,
+    rows: &[Row],
+    candidates: &[usize],
+) -> Vec<Vec<usize>> {
     let all = census.localities.all();
     match level {
         Level::Country => rows
             .iter()
-            .map(|r| candidates.iter().copied().filter(|&i| r.country.is_some() && all[i].country == r.country).collect())
+            .map(|r| {
+                candidates
+                    .iter()
+                    .copied()
+                    .filter(|&i| r.country.is_some() && all[i].country == r.country)
+                    .collect()
+            })
             .collect(),
         Level::Region | Level::Area => {
             let areas = if level == Level::Region { census.regions } else { snapshot.area_index() };
@@ -210,18 +228,21 @@ fn members(snapshot: &Snapshot, census: &Census, level: Level, rows: &[Row], can
     }
 }
 
-/// The travel-time figures of every row of a report (in its order), leaving
+/// A population point's feed (its position) and travel time, when a feed covers it.
+type Found = Option<(usize, Option<u32>)>;
+
+/// The travel-time figures of every row of `report` (in its order), leaving
 /// at `depart` (local time in each feed's zone).
 pub fn rows(
     snapshot: &Snapshot,
     census: Census,
     networks: &Networks,
-    level: Level,
     query: &Query,
-    rows: &[Row],
+    report: &Report,
     depart: NaiveDateTime,
     budget: &Budget,
 ) -> Result<Vec<TransitStats>, Stop> {
+    let (level, rows) = (report.level, &report.rows[..]);
     if networks.feeds.is_empty() {
         return Ok(rows.iter().map(|_| TransitStats::none(Reason::NoTimetable, 0)).collect());
     }
@@ -233,7 +254,7 @@ pub fn rows(
         .collect();
     let mut prepared: Vec<Option<Prepared>> = networks.feeds.iter().map(|_| None).collect();
     // Per locality: not looked at, or (feed, travel time).
-    let mut memo: Vec<Option<Option<(usize, Option<u32>)>>> = vec![None; all.len()];
+    let mut memo: Vec<Option<Found>> = vec![None; all.len()];
     let mut out = Vec::with_capacity(rows.len());
     for (row, points) in rows.iter().zip(members(snapshot, &census, level, rows, &candidates)) {
         budget.check()?;

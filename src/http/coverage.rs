@@ -115,8 +115,9 @@ pub async fn coverage(
         budget.check()?;
         let report = coverage::report(&snapshot, shipped.census(), level, &query, &completeness);
         budget.check()?;
-        let transit =
-            super::coverage_transit::figures(&snapshot, &shipped, &networks, level, &query, &report, depart, budget)?;
+        let transit = super::coverage_transit::figures(
+            &snapshot, &shipped, &networks, &query, &report, depart, budget,
+        )?;
         Ok((report, snapshot, transit))
     })
     .await?;

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::params::Params;
 use crate::coverage::transit::{self, TransitStats};
-use crate::coverage::{Level, Query, Report};
+use crate::coverage::{Query, Report};
 use crate::index::Snapshot;
 use crate::reference::ReferenceData;
 use crate::transit::Networks;
@@ -45,12 +45,10 @@ pub struct Figures {
 }
 
 /// Computes the figures of `report`'s rows within the query's budget.
-#[allow(clippy::too_many_arguments)]
 pub fn figures(
     snapshot: &Snapshot,
     reference: &ReferenceData,
     networks: &Networks,
-    level: Level,
     query: &Query,
     report: &Report,
     depart: Departure,
@@ -60,8 +58,7 @@ pub fn figures(
     if networks.feeds.is_empty() {
         return Ok(Figures { rows: None, stated });
     }
-    let rows =
-        transit::rows(snapshot, reference.census(), networks, level, query, &report.rows, depart.at, budget)?;
+    let rows = transit::rows(snapshot, reference.census(), networks, query, report, depart.at, budget)?;
     Ok(Figures { rows: Some(rows), stated })
 }
 

@@ -60,7 +60,8 @@ fn oracle_s(name: &str, p: [f64; 2]) -> f64 {
 }
 
 fn places_tsv() -> String {
-    let mut text = String::from("geonameid\tname\tcountry\tlon\tlat\tpopulation\tfeature_code\talternate_names\n");
+    let mut text =
+        String::from("geonameid\tname\tcountry\tlon\tlat\tpopulation\tfeature_code\talternate_names\n");
     for (i, (name, p, population)) in POINTS.iter().enumerate() {
         let country = if *name == "Mitte" { "DE" } else { "IT" };
         text += &format!("{}\t{name}\t{country}\t{}\t{}\t{population}\tPPL\t\n", 900 + i, p[0], p[1]);
@@ -108,7 +109,8 @@ async fn app(with_feed: bool) -> (axum::Router, common::TestDb) {
     let snapshot = witgis::index::Snapshot::with_areas(resources, areas);
     // Monday 7 December 2026, 08:00 UTC: the default departure is Wednesday 9th, 09:00.
     let clock = witgis::clock::Clock::manual("2026-12-07T08:00:00Z".parse().unwrap());
-    let state = witgis::state::AppState::with_snapshot(Arc::clone(&db.store), snapshot, reference).with_clock(clock);
+    let state =
+        witgis::state::AppState::with_snapshot(Arc::clone(&db.store), snapshot, reference).with_clock(clock);
     state.reload_transit().await.unwrap();
     (witgis::http::router(Arc::new(state)), db)
 }
@@ -125,7 +127,12 @@ async fn get(app: &axum::Router, uri: &str) -> (u16, Value) {
 }
 
 fn row<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["rows"].as_array().unwrap().iter().find(|r| r["id"] == id).unwrap_or_else(|| panic!("{id}: {report}"))
+    report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("{id}: {report}"))
 }
 
 fn share(v: &Value) -> f64 {
@@ -159,7 +166,9 @@ async fn shares_within_30_45_60_minutes_by_public_transport() {
     assert_eq!(expected(60.0), 15_000.0 / 31_000.0, "the corner is beyond an hour");
 
     let fixture = &row(&report, "fixture")["transit"];
-    for (key, min) in [("share_within_30min", 30.0), ("share_within_45min", 45.0), ("share_within_60min", 60.0)] {
+    for (key, min) in
+        [("share_within_30min", 30.0), ("share_within_45min", 45.0), ("share_within_60min", 60.0)]
+    {
         assert!((share(&fixture[key]) - expected(min)).abs() < 1e-6, "{key}: {fixture}");
     }
     assert_eq!(fixture["locality_population"], total);

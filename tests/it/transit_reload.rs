@@ -95,5 +95,7 @@ fn import_gtfs_reaches_a_running_server_on_sqlite() {
 async fn import_gtfs_reaches_a_running_server_on_postgis() {
     let url = pg::fresh_database(&pg::admin_url()).await;
     let dir = tempfile::tempdir().unwrap();
-    tokio::task::spawn_blocking(move || a_second_feed_reaches_the_running_server(&url, dir.path())).await.unwrap();
+    tokio::task::spawn_blocking(move || a_second_feed_reaches_the_running_server(&url, dir.path()))
+        .await
+        .unwrap();
 }
