@@ -361,3 +361,24 @@ pub fn stated(networks: &Networks, depart: NaiveDateTime, default: bool) -> serd
         "available": !networks.feeds.is_empty(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_departure_is_the_next_wednesday_at_nine() {
+        // 7 December 2026 is a Monday (checked by chrono below).
+        let monday = NaiveDate::from_ymd_opt(2026, 12, 7).expect("date");
+        assert_eq!(monday.weekday(), Weekday::Mon);
+        for offset in 0..14u64 {
+            let today = monday + chrono::Days::new(offset);
+            let d = default_departure(today);
+            assert_eq!(d.date().weekday(), Weekday::Wed, "{today}");
+            assert!(d.date() >= today && (d.date() - today).num_days() < 7, "{today} -> {d}");
+            assert_eq!(d.time(), chrono::NaiveTime::from_hms_opt(9, 0, 0).expect("time"));
+        }
+        let wednesday = NaiveDate::from_ymd_opt(2026, 12, 9).expect("date");
+        assert_eq!(default_departure(wednesday).date(), wednesday, "today when it is a Wednesday");
+    }
+}
