@@ -202,13 +202,20 @@ impl AppState {
         Ok(state)
     }
 
-    /// Reads the stored GTFS feeds and prepares them for queries.
+    /// Reads the stored GTFS feeds and prepares them for queries when one
+    /// was imported (or removed) since they were prepared (a cheap check
+    /// otherwise).
     pub async fn reload_transit(&self) -> Result<(), StoreError> {
+        let stamps = self.store.feed_stamps().await?;
+        if stamps == self.transit.load().stamps {
+            return Ok(());
+        }
         let feeds = self.store.feeds().await?;
         let params = crate::transit::Params::default();
         let networks = tokio::task::spawn_blocking(move || crate::transit::Networks::new(feeds, params))
             .await
             .map_err(|e| StoreError::Unavailable(format!("preparing transit feeds: {e}")))?;
+        tracing::info!(feeds = networks.feeds.len(), "transit feeds prepared");
         self.transit.store(std::sync::Arc::new(networks));
         Ok(())
     }
@@ -401,7 +408,8 @@ impl AppState {
         retire(self.current.swap(Arc::new(next)));
         crate::metrics::global().snapshot_swapped();
         drop(standby);
-        self.reload_streets().await
+        self.reload_streets().await?;
+        self.reload_transit().await
     }
 
     /// Commits one write to the store and applies it to the snapshot, in a

@@ -48,12 +48,12 @@ pub(super) async fn run(args: ImportGtfsArgs) -> Result<(), CliError> {
     let feed = Feed {
         id: args.feed.clone(),
         source: name.clone(),
-        imported_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        imported_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         timetable,
     };
     store.put_feed(&feed).await?;
     eprintln!(
-        "{name}: stored as feed {:?} in {} ({:.1} s in all); servers load feeds when they start",
+        "{name}: stored as feed {:?} in {} ({:.1} s in all); running servers prepare it without a restart",
         args.feed,
         store.kind(),
         started.elapsed().as_secs_f64()

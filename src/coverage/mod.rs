@@ -15,6 +15,7 @@ pub mod export;
 mod published;
 mod regions;
 mod suggest;
+pub mod transit;
 
 use std::collections::HashMap;
 

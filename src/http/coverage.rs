@@ -78,6 +78,8 @@ query_params! {
         country: Option<Vec<crate::model::Country>>,
         /// json, csv or geojson
         format: Option<String>,
+        /// For the shares within 30/45/60 minutes by public transport (given when a stored GTFS feed covers a row): when to leave, local time of the feed's zone (YYYY-MM-DDTHH:MM); default the next Wednesday at 09:00
+        depart: Option<String>,
     }
 }
 
@@ -112,6 +114,7 @@ pub async fn coverage(
         }
     };
     let format = REPORT_FORMATS.pick(&mut params, &headers);
+    let depart = super::coverage_transit::depart(&mut params, state.desk_today());
     let query = query(&mut params);
     params.finish()?;
     let name = file_name(level, &query);
@@ -119,17 +122,25 @@ pub async fn coverage(
     let completeness = state.completeness();
     let reference = Arc::clone(state.reference());
     let shipped = Arc::clone(&reference);
-    let (report, snapshot) = blocking(&state, ASK_LESS_REPORT, move || {
+    let networks = state.transit();
+    let (report, snapshot, transit) = offload(&state, ASK_LESS_REPORT, move |budget| {
+        budget.check()?;
         let report = coverage::report(&snapshot, shipped.census(), level, &query, &completeness);
-        (report, snapshot)
+        budget.check()?;
+        let transit = super::coverage_transit::figures(
+            &snapshot, &shipped, &networks, &query, &report, depart, budget,
+        )?;
+        Ok((report, snapshot, transit))
     })
     .await?;
     match format {
-        Format::Json => Ok(Json(report).into_response()),
+        Format::Json => Ok(Json(super::coverage_transit::json(&report, transit)).into_response()),
         Format::Csv => csv_response(export::to_csv(&report), &name),
         Format::GeoJson => {
             let body = blocking(&state, ASK_LESS_REPORT, move || {
-                export::to_geojson(&report, |id| outline(&snapshot, &reference, level, id))
+                let mut doc = export::to_geojson(&report, |id| outline(&snapshot, &reference, level, id));
+                super::coverage_transit::geojson(&mut doc, transit);
+                doc
             })
             .await?;
             let mut response = GeoJson(body).into_response();

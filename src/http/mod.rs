@@ -5,6 +5,7 @@ pub mod basemap;
 pub mod config;
 pub mod cors;
 pub mod coverage;
+pub mod coverage_transit;
 pub mod demand;
 pub mod error;
 pub mod extract;

@@ -108,13 +108,13 @@ impl<DB: Backend> SqlDb<DB> {
     }
 
     /// Begins a write transaction.
-    async fn transaction(&self) -> Result<Transaction<'static, DB>, StoreError> {
+    pub(crate) async fn transaction(&self) -> Result<Transaction<'static, DB>, StoreError> {
         Ok(self.pool.begin_with(DB::BEGIN).await?)
     }
 }
 
 /// Announces the changes, then commits.
-async fn commit<DB: Backend>(
+pub(crate) async fn commit<DB: Backend>(
     mut tx: Transaction<'static, DB>,
     changed: Vec<String>,
 ) -> Result<(), StoreError> {

@@ -1,6 +1,6 @@
 //! Stored GTFS feeds: one row per feed id holding its compacted timetable;
 //! a re-import replaces the row in one statement, so readers see the old
-//! feed or the new one, never a mix.
+//! feed or the new one, never a mix, and running servers are told to reload.
 
 use async_trait::async_trait;
 
@@ -28,6 +28,9 @@ pub trait TransitStore: Send + Sync + 'static {
     async fn put_feed(&self, feed: &Feed) -> Result<(), StoreError>;
     /// Every stored feed, by id.
     async fn feeds(&self) -> Result<Vec<Feed>, StoreError>;
+    /// Each stored feed's id and import time, by id: a cheap look for a
+    /// change.
+    async fn feed_stamps(&self) -> Result<Vec<(String, String)>, StoreError>;
 }
 
 fn upsert(d: Dialect) -> String {
@@ -65,9 +68,22 @@ impl<DB: Backend> TransitStore for SqlDb<DB> {
             Arg::Int(Some(tt.stop_times() as i64)),
             Arg::Text(Some(json)),
         ];
+        let mut tx = self.transaction().await?;
+        tx.execute(&upsert(DB::statements().dialect), args).await?;
+        // Running servers reload (SQLite: the notice counter they poll;
+        // PostGIS: NOTIFY) and prepare the changed feeds.
+        super::sql::commit(tx, vec!["*".into()]).await
+    }
+
+    async fn feed_stamps(&self) -> Result<Vec<(String, String)>, StoreError> {
         let mut c = self.pool.acquire().await?;
-        (*c).execute(&upsert(DB::statements().dialect), args).await?;
-        Ok(())
+        let mut out = Vec::new();
+        (*c).each("SELECT id, imported_at FROM transit_feed ORDER BY id", vec![], &mut |row| {
+            out.push((row.text("id")?, row.text("imported_at")?));
+            Ok(())
+        })
+        .await?;
+        Ok(out)
     }
 
     async fn feeds(&self) -> Result<Vec<Feed>, StoreError> {

@@ -18,12 +18,16 @@ pub struct Network {
 #[derive(Debug, Default)]
 pub struct Networks {
     pub feeds: Vec<Network>,
+    /// Each stored feed's id and import time when these were prepared (a
+    /// feed left out included): a reload prepares again only on a change.
+    pub stamps: Vec<(String, String)>,
 }
 
 impl Networks {
     /// Prepares stored feeds with the stated parameters; a feed that does not
     /// prepare is left out with a warning (it was checked at import).
     pub fn new(feeds: Vec<crate::store::transit::Feed>, params: Params) -> Networks {
+        let stamps = feeds.iter().map(|f| (f.id.clone(), f.imported_at.clone())).collect();
         let feeds = feeds
             .into_iter()
             .filter_map(|f| {
@@ -37,7 +41,7 @@ impl Networks {
                 }
             })
             .collect();
-        Networks { feeds }
+        Networks { feeds, stamps }
     }
 
     /// The feed serving `p`: the one with the most stops within walking

@@ -202,6 +202,13 @@ impl Router {
     /// Earliest arrival at every stop leaving `origin` at `depart_s` seconds
     /// after midnight of `date` (the feed's local time).
     pub fn scan(&self, origin: [f64; 2], date: NaiveDate, depart_s: u32) -> Reach<'_> {
+        self.scan_within(origin, date, depart_s, self.params.budget_s)
+    }
+
+    /// [`Router::scan`] stopping after `budget_s` seconds (a shorter budget
+    /// than the stated one scans fewer connections); arrivals up to
+    /// `depart_s + budget_s` are the earliest.
+    pub fn scan_within(&self, origin: [f64; 2], date: NaiveDate, depart_s: u32, budget_s: u32) -> Reach<'_> {
         let n = self.tt.stops.len();
         let trips = self.tt.trips.len();
         let mut reach = Reach {
@@ -222,7 +229,7 @@ impl Router {
             reach.arrive_via[s as usize] = Via::Access;
             reach.ready_via[s as usize] = Via::Access;
         }
-        let limit = depart_s.saturating_add(self.params.budget_s);
+        let limit = depart_s.saturating_add(budget_s);
         // Three streams of the same sorted connections: trips of the day
         // before (times past 24:00 only), of the day, and of the day after.
         let mut running = Vec::with_capacity(trips * 3);

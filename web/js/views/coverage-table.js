@@ -15,7 +15,9 @@ import { highlightRow } from "./coverage-map.js";
  * @property {string} kind how its figures read ("text", "count", "rate", "share", "km", "flag")
  * @property {string} label the heading's text
  * @property {number} [km] the distance of a share within
+ * @property {number} [min] the minutes of a share within by public transport
  * @property {boolean} [areaOnly] shown for loaded areas only
+ * @property {boolean} [transit] shown when the server has a timetable (the report carries its shares)
  */
 
 /** The table's columns: a property of the flat report and how to show it. @type {Column[]} */
@@ -30,12 +32,32 @@ const COLUMNS = [
   { key: "share_within_25km", kind: "share", label: "cov.col.within", km: 25 },
   { key: "mean_km", kind: "km", label: "cov.col.mean" },
   { key: "p90_km", kind: "km", label: "cov.col.p90" },
+  { key: "transit_share_within_30min", kind: "share", label: "cov.col.withinMin", min: 30, transit: true },
+  { key: "transit_share_within_45min", kind: "share", label: "cov.col.withinMin", min: 45, transit: true },
+  { key: "transit_share_within_60min", kind: "share", label: "cov.col.withinMin", min: 60, transit: true },
   { key: "complete", kind: "flag", label: "cov.col.complete" },
 ];
 
 /** @param {Column} c */
 function columnName(c) {
+  if (c.min) return cv.tr(c.label, { min: num(c.min) });
   return c.km ? cv.tr(c.label, { km: num(c.km) }) : cv.tr(c.label);
+}
+
+/** Whether the last report carries shares by public transport (the server has a timetable). */
+function hasTransit() {
+  return (cv.report?.features ?? []).some((/** @type {any} */ f) => "transit_share_within_30min" in f.properties);
+}
+
+/**
+ * The report's departure ("2026-12-09T09:00", local time) in the page's language.
+ * @returns {string}
+ */
+function transitDepart() {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(String(cv.report?.transit?.depart ?? ""));
+  if (!m) return "";
+  const d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]));
+  return new Intl.DateTimeFormat(cv.state.lang, { weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" }).format(d);
 }
 
 /**
@@ -49,6 +71,15 @@ function figure(kind, v) {
   const text = formatValue(kind, v);
   if (text !== null) return [text];
   return [el("span", { textContent: "—", ariaHidden: "true" }), el("span", { className: "sr-only", textContent: cv.tr("cov.noData") })];
+}
+
+/**
+ * A share by public transport that is not measured: a dash read out with why.
+ * @param {string} reason the API's transit_reason
+ * @returns {HTMLElement[]}
+ */
+function noFigure(reason) {
+  return [el("span", { textContent: "—", ariaHidden: "true" }), el("span", { className: "sr-only", textContent: cv.tr(`cov.transit.reason.${reason}`) })];
 }
 
 /**
@@ -78,8 +109,10 @@ function sortedFeatures() {
 export function renderTable() {
   const tr = cv.tr;
   const m = measure();
-  const columns = COLUMNS.filter((c) => !c.areaOnly || cov.level === "area");
-  $("cov-caption").textContent = tr(`cov.caption.${cov.level}`);
+  const transit = hasTransit();
+  const columns = COLUMNS.filter((c) => (!c.areaOnly || cov.level === "area") && (!c.transit || transit));
+  const caption = tr(`cov.caption.${cov.level}`);
+  $("cov-caption").textContent = transit ? `${caption}. ${tr("cov.transit.note", { depart: transitDepart() })}` : caption;
   const table = /** @type {HTMLTableElement} */ ($("cov-table"));
   table.dataset.level = cov.level;
   table.dataset.query = cv.report ? cv.reportQuery : "";
@@ -122,7 +155,9 @@ export function renderTable() {
         row.append(th);
         continue;
       }
-      const td = el("td", { className: "num" }, ...figure(c.kind, v));
+      const reason = c.transit && v === null ? f.properties.transit_reason : null;
+      const td = el("td", { className: "num" }, ...(reason ? noFigure(reason) : figure(c.kind, v)));
+      if (reason) td.title = cv.tr(`cov.transit.reason.${reason}`);
       td.dataset.key = c.key;
       td.dataset.value = v === null ? "" : String(v);
       if (c.key === m.prop) td.classList.add("measure");
