@@ -88,11 +88,7 @@ impl Localities {
     /// are counted in their city. The error names the line and the column.
     pub fn parse(text: &str) -> Result<Localities, String> {
         let mut items = Vec::new();
-        for (i, line) in text.lines().enumerate() {
-            if line.starts_with('#') || line.starts_with("geonameid\t") {
-                continue;
-            }
-            let row = crate::places::places_row(i + 1, line)?;
+        for (at, row) in crate::places::places_rows(text)? {
             let Some(population) = row.population.filter(|&p| p > 0) else { continue };
             if row.feature_code == SECTION {
                 continue;
@@ -101,8 +97,8 @@ impl Localities {
                 id: row
                     .id
                     .parse()
-                    .map_err(|_| format!("line {}: geonameid '{}' is not a number", i + 1, row.id))?,
-                name: row.name.to_owned(),
+                    .map_err(|_| format!("line {at}: geonameid '{}' is not a number", row.id))?,
+                name: row.name,
                 country: Some(row.country),
                 lon: row.lon,
                 lat: row.lat,
