@@ -96,6 +96,11 @@ pub fn finite_or_none<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D:
     text.parse::<f64>().ok().filter(|v| v.is_finite()).map(Some).ok_or_else(|| D::Error::custom(NOT_A_NUMBER))
 }
 
+/// A whole number, spaces around it aside.
+pub fn count<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    <&str>::deserialize(d)?.trim().parse().map_err(|_| D::Error::custom(NOT_A_WHOLE_NUMBER))
+}
+
 /// A whole number (spaces around it aside), or none for a blank cell.
 pub fn count_or_none<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     let text = <&str>::deserialize(d)?.trim();
