@@ -333,7 +333,7 @@ export async function refer() {
   /** @type {Referral} */
   let a;
   try {
-    a = await dk.getJson("referral", `/api/referral?${p}`);
+    a = /** @type {Referral} */ (await dk.getJson("referral", `/api/referral?${p}`));
   } catch (e) {
     if (isAbort(e) || question !== dk.question) return;
     say(dk.tr("status.error", { detail: /** @type {Error} */ (e).message }));

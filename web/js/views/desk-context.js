@@ -49,14 +49,14 @@ export const desk = {
 /** The view's context, and what its modules share. */
 export const dk = {
   /** @type {import("../state.js").State} */
-  state: /** @type {any} */ (null),
+  state: null,
   /** @type {(key: string, vars?: Record<string, unknown>) => string} */
   tr: (key) => key,
-  /** @type {(kind: string, path: string) => Promise<any>} */
+  /** @type {(kind: string, path: string) => Promise<unknown>} */
   getJson: async () => ({}),
   /** What /api/config said. @type {() => import("../map.js").Config} */
   getConfig: () => ({}),
-  /** The MapLibre map, once made. @type {() => any} */
+  /** The MapLibre map, once made. @type {() => maplibregl.Map} */
   getMap: () => null,
   /** @type {() => boolean} */
   isMapReady: () => false,

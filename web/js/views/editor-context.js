@@ -13,10 +13,10 @@ export const input = (id) => /** @type {HTMLInputElement} */ (document.getElemen
 /** The editor's context, filled by `mountEditor`. */
 export const ec = {
   /** @type {import("../state.js").State} */
-  state: /** @type {any} */ (null),
+  state: null,
   /** @type {(key: string, vars?: Record<string, unknown>) => string} */
   tr: (key) => key,
-  /** The MapLibre map, once made. @type {() => any} */
+  /** The MapLibre map, once made. @type {() => maplibregl.Map} */
   getMap: () => null,
   /** After a write: the record as stored now (null when deleted). @type {(id: string, feature: any) => void} */
   onChanged: () => {},
@@ -32,7 +32,7 @@ export const ed = {
   etag: null,
   /** @type {any} */
   base: null,
-  /** @type {any} */
+  /** @type {maplibregl.Marker | null} */
   marker: null,
 };
 

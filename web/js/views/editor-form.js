@@ -194,11 +194,12 @@ export function setPoint(lon, lat) {
 
 /**
  * The point typed in the form: [lon, lat], null when both are empty, or "bad".
- * @returns {number[] | null | "bad"}
+ * @returns {[number, number] | null | "bad"}
  */
 export function typedPoint() {
   const [lon, lat] = [control("lon").value.trim(), control("lat").value.trim()];
   if (!lon && !lat) return null;
+  /** @type {[number, number]} */
   const n = [Number(lon), Number(lat)];
   return lon && lat && n.every(Number.isFinite) ? n : "bad";
 }

@@ -17,16 +17,22 @@ import { fmtDistance } from "../format.js";
  * @property {Record<string, any>} properties
  */
 
+/**
+ * A page of resources (`/api/resources`), and the nearest (`/api/nearest`)
+ * with the covered country holding the point.
+ * @typedef {{ features: Feature[], numberMatched?: number, origin?: { country?: string } | null }} ResourcePage
+ */
+
 export const ex = {
   /** @type {import("../state.js").Store} */
-  store: /** @type {any} */ (null),
+  store: null,
   /** @type {import("../state.js").State} */
-  state: /** @type {any} */ (null),
+  state: null,
   /** @type {(key: string, vars?: Record<string, unknown>) => string} */
   tr: (key) => key,
-  /** @type {(kind: string, path: string) => Promise<any>} */
+  /** @type {(kind: string, path: string) => Promise<unknown>} */
   getJson: async () => ({}),
-  /** The MapLibre map, once made. @type {any} */
+  /** The MapLibre map, once made. @type {maplibregl.Map} */
   map: null,
   /** Whether the map has loaded its style and our layers. */
   mapReady: false,

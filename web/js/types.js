@@ -1,0 +1,85 @@
+// @ts-check
+// The shapes of what the API answers, for the modules' type check: JSDoc
+// typedefs only, no code (`@typedef {import("../types.js").Feature} Feature`).
+// The MapLibre types (`maplibregl.Map`, `maplibregl.Marker`…) are declared in
+// tests/e2e/types/maplibre.d.ts.
+
+/**
+ * A position or nested arrays of positions: the coordinates of a point, line,
+ * polygon or multipolygon.
+ * @typedef {number[] | number[][] | number[][][] | number[][][][]} Coordinates
+ */
+
+/**
+ * A GeoJSON geometry.
+ * @typedef {object} Geometry
+ * @property {string} type
+ * @property {Coordinates} coordinates
+ */
+
+/**
+ * A value of a feature's properties, as JSON gives it.
+ * @typedef {string | number | boolean | null | undefined | object} Value
+ */
+
+/**
+ * A GeoJSON Feature of an area, a coverage row or a place, as the API gives it.
+ * @typedef {object} AnyFeature
+ * @property {string} [type] `Feature`
+ * @property {string | number} [id]
+ * @property {Geometry | null} geometry
+ * @property {{ [key: string]: Value }} properties
+ */
+
+/**
+ * A row of `/api/coverage?format=geojson`: a country or an area, by its id.
+ * @typedef {AnyFeature & { id: string }} CoverageFeature
+ */
+
+/**
+ * The report of `/api/coverage?format=geojson`.
+ * @typedef {object} CoverageReport
+ * @property {CoverageFeature[]} features
+ */
+
+/**
+ * A GeoJSON FeatureCollection, as the API gives it.
+ * @typedef {object} FeatureCollection
+ * @property {string} [type]
+ * @property {AnyFeature[]} features
+ */
+
+/**
+ * A place `/api/places` found: a locality, quarter, area, address…
+ * @typedef {object} PlaceFeature
+ * @property {string} [id]
+ * @property {string} [type] `Feature`
+ * @property {{ type: string, coordinates: [number, number] } | null} geometry
+ * @property {number[]} [bbox] a street's extent: west, south, east, north
+ * @property {{ [key: string]: Value }} properties
+ */
+
+/**
+ * The places `/api/places` found, and how the external geocoder fared.
+ * @typedef {object} PlacesAnswer
+ * @property {PlaceFeature[]} features
+ * @property {string} [geocoder] `ok`, `busy` or why it is down
+ * @property {string} [address] what the query looked like: `house`, `street`…
+ * @property {boolean} [ambiguous] no place is clearly first: the operator must ask
+ * @property {string} [attribution] the geocoder's credit, when it answered
+ */
+
+/**
+ * The resources per category of every country (`/api/coverage?format=json`).
+ * @typedef {object} CoverageChart
+ * @property {Array<{ id: string, by_category: Array<{ category: string, count: number }> }>} rows
+ */
+
+/**
+ * A leg of a public transport route (`/api/referral`'s `transit`).
+ * @typedef {object} TransitLeg
+ * @property {string} mode `walk`, `bus`, `tram`, `metro`, `rail`…
+ * @property {string} [line] the line's name, for a ride
+ */
+
+export {};
