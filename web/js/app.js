@@ -183,7 +183,7 @@ async function start() {
   });
   mountCoverage({ store, tr, getJson, getMap, isMapReady: () => ex.mapReady });
   // After a write: forget the cached record, reload the list, redraw the details.
-  mountEditor({ store, tr, getMap, onChanged: (/** @type {string} */ id, /** @type {any} */ f) => (f ? remember([f]) : ex.known.delete(id), reload(), renderDetails()) });
+  mountEditor({ store, tr, getMap, onChanged: (/** @type {string} */ id, /** @type {import("./views/explore-context.js").Feature | null} */ f) => (f ? remember([f]) : ex.known.delete(id), reload(), renderDetails()) });
   /** @type {HTMLInputElement} */ ($("q")).value = state.q;
   applyLanguage();
   setMode(state.mode);

@@ -76,6 +76,36 @@
  */
 
 /**
+ * A request logged in the demand log (`/api/demand`), as the API answers it.
+ * @typedef {object} DemandRecord
+ * @property {string} id
+ * @property {string} date the day, YYYY-MM-DD
+ * @property {string} need
+ * @property {string} channel
+ * @property {string} requester
+ * @property {string | null} area the area's id
+ * @property {string[]} referred_to the services' ids
+ */
+
+/**
+ * A row of `/api/coverage/demand`'s ranking: an area's requests and those not met.
+ * @typedef {object} DemandRank
+ * @property {number} rank
+ * @property {string} area
+ * @property {string} [area_name]
+ * @property {number | string} requests a multiple of 5, or "<5"
+ * @property {number | string} unmet the same for those not met
+ * @property {string[]} unmet_needs
+ */
+
+/**
+ * The answer of `/api/coverage/demand`.
+ * @typedef {object} DemandAnswer
+ * @property {DemandRank[]} ranking
+ * @property {string | null} [published_through] the last month published
+ */
+
+/**
  * A leg of a public transport route (`/api/referral`'s `transit`).
  * @typedef {object} TransitLeg
  * @property {string} mode `walk`, `bus`, `tram`, `metro`, `rail`…

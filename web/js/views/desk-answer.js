@@ -221,7 +221,7 @@ export function renderDesk() {
   // Services not offered today (closed, moved, suspended), and alerts on offered ones: never with directions.
   if (a.warnings?.length) {
     parts.push(el("h3", { textContent: tr("desk.warnings") }));
-    const items = a.warnings.map((/** @type {any} */ w) => el("li", { dataset: { id: w.id, reason: w.reason }, textContent: `${w.name} — ${w.offered ? tr(`alert.${w.reason}`) : tr(`status.${w.reason}`)}: ${w.text}` }));
+    const items = a.warnings.map((w) => el("li", { dataset: { id: w.id, reason: w.reason }, textContent: `${w.name} — ${w.offered ? tr(`alert.${w.reason}`) : tr(`status.${w.reason}`)}: ${w.text}` }));
     parts.push(el("ul", { id: "desk-warnings", className: "notes warnings" }, ...items));
   }
   box.replaceChildren(...parts);

@@ -10,7 +10,7 @@
  * @property {string} at when it was made
  * @property {{ lon: number, lat: number, approximate?: boolean } | null} point the point referred
  * @property {{ id: string, name: string } | null} [place] the place picked by name
- * @property {Array<{ id: string, name: string }>} areas the areas holding the point or place
+ * @property {Array<{ id: string, name: string, loaded?: boolean }>} areas the areas holding the point or place (`loaded`: false for a municipio known by name only)
  * @property {string[]} notes what the answer does not know, in English
  * @property {NoteCode[]} [note_codes] the same notes as codes, for the page's language
  * @property {{ features: Feature[] }} competent the competent centres

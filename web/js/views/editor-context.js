@@ -18,7 +18,7 @@ export const ec = {
   tr: (key) => key,
   /** The MapLibre map, once made. @type {() => maplibregl.Map} */
   getMap: () => null,
-  /** After a write: the record as stored now (null when deleted). @type {(id: string, feature: any) => void} */
+  /** After a write: the record as stored now (null when deleted). @type {(id: string, feature: import("./explore-context.js").Feature | null) => void} */
   onChanged: () => {},
   /** Whether the editor is mounted. */
   mounted: false,
@@ -30,7 +30,7 @@ export const ed = {
   id: null,
   /** @type {string | null} */
   etag: null,
-  /** @type {any} */
+  /** @type {import("./explore-context.js").Feature | null} */
   base: null,
   /** @type {maplibregl.Marker | null} */
   marker: null,

@@ -122,10 +122,10 @@ export function buildForm(box, tr) {
         const boxes = words.map(([w]) => el("label", { className: "ed-check" }, el("input", { type: "checkbox", value: w, name: `ed-${key}` }), el("span", { dataset: { word: w } })));
         return el("fieldset", { id: `ed-f-${key}`, className: "ed-field ed-checks", dataset: { key } }, el("legend", { dataset: { label: key } }), ...boxes, error);
       }
-      /** @type {HTMLInputElement} */
+      /** @type {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement} */
       let input;
-      if (kind === "select") input = /** @type {any} */ (el("select", {}));
-      else if (kind === "area") input = /** @type {any} */ (el("textarea", { rows: 3 }));
+      if (kind === "select") input = /** @type {HTMLSelectElement} */ (el("select", {}));
+      else if (kind === "area") input = /** @type {HTMLTextAreaElement} */ (el("textarea", { rows: 3 }));
       else input = /** @type {HTMLInputElement} */ (el("input", { type: kind === "date" ? "date" : "text", autocomplete: "off", spellcheck: false }));
       if (kind === "number") input.inputMode = "decimal";
       input.id = `ed-f-${key}`;
@@ -164,7 +164,7 @@ export function relabel(tr) {
 
 /**
  * Fills the form from a Feature (or empties it for a new record).
- * @param {any} f
+ * @param {import("./explore-context.js").Feature | null} f
  */
 export function fill(f) {
   const p = f?.properties ?? {};
@@ -207,7 +207,7 @@ export function typedPoint() {
 /**
  * The form as a Feature; `{ errors }` names fields that are not numbers.
  * @param {Tr} tr
- * @returns {{ feature?: any, errors?: Array<{ name: string, reason: string }> }}
+ * @returns {{ feature?: import("./explore-context.js").Feature, errors?: Array<{ name: string, reason: string }> }}
  */
 export function read(tr) {
   /** @type {Record<string, string | string[] | object[]>} */
@@ -227,7 +227,8 @@ export function read(tr) {
     const errors = ["lon", "lat"].filter((k) => !Number.isFinite(Number(control(k).value.trim())) || !control(k).value.trim());
     return { errors: errors.map((name) => ({ name, reason: tr("ed.notNumber") })) };
   }
-  return { feature: { type: "Feature", id: properties.id, geometry: point ? { type: "Point", coordinates: point } : null, properties } };
+  const id = typeof properties.id === "string" ? properties.id : undefined;
+  return { feature: { type: "Feature", id, geometry: point ? { type: "Point", coordinates: point } : null, properties } };
 }
 
 /**
@@ -255,9 +256,9 @@ const norm = (v) => JSON.stringify(v === undefined || v === "" || (Array.isArray
 
 /**
  * A merge patch turning `base` into `next` (both Features); null when they are the same.
- * @param {any} base
- * @param {any} next
- * @returns {any}
+ * @param {import("./explore-context.js").Feature} base
+ * @param {import("./explore-context.js").Feature} next
+ * @returns {{ properties?: Record<string, unknown>, geometry?: unknown } | null}
  */
 export function mergePatch(base, next) {
   const a = base.properties ?? {};

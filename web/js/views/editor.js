@@ -196,7 +196,7 @@ function toggle(on) {
  * @param {import("../state.js").Store} o.store
  * @param {(key: string, vars?: Record<string, unknown>) => string} o.tr
  * @param {() => maplibregl.Map} o.getMap the MapLibre map, once made
- * @param {(id: string, feature: any) => void} o.onChanged after a write: the record as stored now (null when deleted)
+ * @param {(id: string, feature: import("./explore-context.js").Feature | null) => void} o.onChanged after a write: the record as stored now (null when deleted)
  */
 export function mountEditor({ store, tr, getMap, onChanged }) {
   Object.assign(ec, { state: store.state, tr, getMap, onChanged, mounted: true });

@@ -13,6 +13,7 @@ import { fmtDistance } from "../format.js";
 /**
  * @typedef {object} Feature a GeoJSON Feature of a resource, as the API gives it
  * @property {string} [id]
+ * @property {string} [type] `Feature`
  * @property {{ type: string, coordinates: [number, number] } | null} geometry
  * @property {Record<string, any>} properties
  */
