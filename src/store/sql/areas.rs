@@ -6,8 +6,7 @@ use serde_json::Value;
 use crate::model::Area;
 use crate::store::{AreaStore, ImportCounts, StoreError};
 
-use super::resources::rejected;
-use super::{Arg, Backend, Conn, SqlDb, SqlRow, all, commit, text};
+use super::{Arg, Backend, Conn, SqlDb, SqlRow, all, commit, rejected, text};
 
 /// An area from a row with `id`, `name`, `kind`, `country`, `population`
 /// and `geometry` (the outline as GeoJSON text), revalidated.

@@ -281,3 +281,14 @@ async fn version<C: Conn + ?Sized>(c: &mut C, sql: &str, args: Vec<Arg>) -> Resu
         None => Err(StoreError::Database(sqlx::Error::RowNotFound)),
     }
 }
+
+/// A constraint the database enforces, violated by a resource the model
+/// let through, is the record's fault: [`StoreError::Refused`], not a crash.
+fn rejected(e: StoreError, id: &str) -> StoreError {
+    match e {
+        StoreError::Database(sqlx::Error::Database(db)) if db.is_check_violation() => {
+            StoreError::Refused { id: id.to_owned(), reason: db.message().to_owned() }
+        }
+        e => e,
+    }
+}

@@ -12,7 +12,7 @@ use crate::store::{
 };
 
 use super::areas::upsert_areas;
-use super::{Arg, Backend, Cells, Conn, SqlDb, SqlRow, all, commit, one, text, version};
+use super::{Arg, Backend, Cells, Conn, SqlDb, SqlRow, all, commit, one, rejected, text, version};
 
 /// A resource's values in the order of the resource statements.
 fn resource_args(r: &Resource) -> Vec<Arg> {
@@ -121,17 +121,6 @@ fn record_args(c: NewChange<'_>) -> Vec<Arg> {
         Arg::Json(c.before),
         Arg::Json(c.after),
     ]
-}
-
-/// A constraint the database enforces, violated by a resource the model
-/// let through, is the record's fault: [`StoreError::Refused`], not a crash.
-pub(super) fn rejected(e: StoreError, id: &str) -> StoreError {
-    match e {
-        StoreError::Database(sqlx::Error::Database(db)) if db.is_check_violation() => {
-            StoreError::Refused { id: id.to_owned(), reason: db.message().to_owned() }
-        }
-        e => e,
-    }
 }
 
 /// A write transaction over either store; the rules are in
