@@ -43,6 +43,16 @@
  */
 
 /**
+ * A GeoJSON Feature of a resource, as the API gives it. Its properties are
+ * the record's fields (docs/data.md), which the views read by name.
+ * @typedef {object} ResourceFeature
+ * @property {string} [id]
+ * @property {string} [type] `Feature`
+ * @property {{ type: string, coordinates: [number, number] } | null} geometry
+ * @property {Record<string, any>} properties
+ */
+
+/**
  * A GeoJSON FeatureCollection, as the API gives it.
  * @typedef {object} FeatureCollection
  * @property {string} [type]

@@ -10,13 +10,7 @@ import { CATEGORIES } from "../i18n.js";
 import { isApprox } from "../facts.js";
 import { fmtDistance } from "../format.js";
 
-/**
- * @typedef {object} Feature a GeoJSON Feature of a resource, as the API gives it
- * @property {string} [id]
- * @property {string} [type] `Feature`
- * @property {{ type: string, coordinates: [number, number] } | null} geometry
- * @property {Record<string, any>} properties
- */
+/** @typedef {import("../types.js").ResourceFeature} Feature a GeoJSON Feature of a resource, as the API gives it */
 
 /**
  * A page of resources (`/api/resources`), and the nearest (`/api/nearest`)
