@@ -314,27 +314,33 @@ export function clearErrors() {
 }
 
 /**
- * A value as a person reads it in a diff.
- * @param {any} v
+ * A value as a person reads it in a diff: a field's value, an alert
+ * (`{ kind, since, until, note }`) or a point (`{ coordinates }`).
+ * @param {unknown} v
  * @returns {string}
  */
 export function shown(v) {
   if (v === null || v === undefined || v === "") return "—";
-  if (Array.isArray(v)) return v.length ? v.map((x) => (typeof x === "object" && x ? [x.kind, x.since, x.until, x.note].filter(Boolean).join(" ") : x)).join(", ") : "—";
-  if (typeof v === "object") return v.coordinates ? v.coordinates.join(", ") : JSON.stringify(v);
+  /** @param {{ kind?: string, since?: string, until?: string | null, note?: string | null }} x */
+  const alert = (x) => [x.kind, x.since, x.until, x.note].filter(Boolean).join(" ");
+  if (Array.isArray(v)) return v.length ? v.map((x) => (typeof x === "object" && x ? alert(x) : x)).join(", ") : "—";
+  if (typeof v === "object") {
+    const { coordinates } = /** @type {{ coordinates?: number[] }} */ (v);
+    return coordinates ? coordinates.join(", ") : JSON.stringify(v);
+  }
   return String(v);
 }
 
 /**
  * The fields two Features differ in: [[field, a, b]] (the point as "geometry").
- * @param {any} a
- * @param {any} b
- * @returns {Array<[string, any, any]>}
+ * @param {import("../types.js").ResourceFeature | null} a
+ * @param {import("../types.js").ResourceFeature | null} b
+ * @returns {Array<[string, unknown, unknown]>}
  */
 export function differences(a, b) {
   const pa = a?.properties ?? {};
   const pb = b?.properties ?? {};
-  /** @type {Array<[string, any, any]>} */
+  /** @type {Array<[string, unknown, unknown]>} */
   const out = [];
   for (const key of new Set([...Object.keys(pa), ...Object.keys(pb)])) {
     if (COMPUTED.has(key)) continue;
