@@ -16,7 +16,7 @@ import { clearAnswer, explain, refer } from "./desk-answer.js";
  * @typedef {object} Suggestion
  * @property {string} [id]
  * @property {{ type: string, coordinates: [number, number] } | null} [geometry]
- * @property {Record<string, any>} [properties]
+ * @property {import("../types.js").PlaceFeature["properties"]} [properties]
  * @property {"geocode"} [action] the offer of the address search, for `query`
  * @property {string} [query]
  */

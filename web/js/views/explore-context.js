@@ -103,7 +103,7 @@ export function filterParams() {
 
 /**
  * The distance to a feature's point; "≈ 2 km" when the point is approximate.
- * @param {Record<string, any>} p the feature's properties
+ * @param {Feature["properties"]} p the feature's properties
  */
 export function distanceText(p) {
   return fmtDistance(ex.state.lang, p.distance_m, isApprox(p));
