@@ -1,6 +1,10 @@
 //! Place search for callers: localities of the four countries (GeoNames), the
 //! loaded areas (e.g. Rome's municipi) and the resources' own addresses,
 //! matched case- and accent-insensitively by prefix and with typos.
+//!
+//! The shipped files are read in `quarters` and `localities`; the names are
+//! indexed in the `gazetteer`; `numerals` tells a municipio or a street
+//! address in a query; `ranking` orders what is found for a caller.
 
 mod gazetteer;
 mod localities;
