@@ -1,5 +1,6 @@
 //! Areas as a GeoJSON FeatureCollection of Polygon / MultiPolygon features.
 
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{Collector, ReadError};
@@ -17,18 +18,31 @@ pub fn read(text: &str) -> Result<Vec<Area>, ReadError> {
     collector.finish()
 }
 
+/// The columns of `data/rome-municipi-population.tsv`, in order.
+const POPULATION_COLUMNS: &[&str] = &["area_id", "name", "population", "reference_date", "source"];
+
+/// One line of `data/rome-municipi-population.tsv`.
+#[derive(Deserialize)]
+struct PopulationLine {
+    area_id: String,
+    _name: String,
+    population: u64,
+    _reference_date: String,
+    _source: String,
+}
+
 /// Populations shipped for areas whose files often lack one: Rome's 15
 /// municipi on 31 Dec 2010 (`data/rome-municipi-population.tsv`), by area id.
 pub fn known_population(id: &str) -> Option<u64> {
-    include_str!("../../data/rome-municipi-population.tsv")
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| {
-            let mut cols = l.split('\t');
-            Some((cols.next()?, cols.nth(1)?))
-        })
-        .find(|(area, _)| *area == id)
-        .and_then(|(_, n)| n.parse().ok())
+    static SHIPPED: std::sync::OnceLock<Vec<(String, u64)>> = std::sync::OnceLock::new();
+    let shipped = SHIPPED.get_or_init(|| {
+        let text = include_str!("../../data/rome-municipi-population.tsv");
+        // The shipped file is checked by a test; a broken one gives no populations.
+        super::tsv::rows::<PopulationLine>(text, POPULATION_COLUMNS)
+            .map(|rows| rows.into_iter().map(|(_, l)| (l.area_id, l.population)).collect())
+            .unwrap_or_default()
+    });
+    shipped.iter().find(|(area, _)| area == id).map(|&(_, n)| n)
 }
 
 /// Gives each area without a population the shipped one, if any; returns
@@ -79,5 +93,18 @@ mod tests {
         let again =
             read(&json!({"type":"FeatureCollection","features":[feature(&areas[0])]}).to_string()).unwrap();
         assert_eq!(areas, again);
+    }
+
+    #[test]
+    fn the_shipped_municipi_populations_read() {
+        let text = include_str!("../../data/rome-municipi-population.tsv");
+        let rows = super::super::tsv::rows::<PopulationLine>(text, POPULATION_COLUMNS).expect("shipped file");
+        assert_eq!(rows.len(), 15);
+        assert_eq!(known_population("it-rm-municipio-01"), Some(201_496));
+        assert!((1..=15).all(|n| known_population(&format!("it-rm-municipio-{n:02}")).is_some()));
+        assert_eq!(known_population("area_id"), None, "the header is no row");
+        let bad =
+            super::super::tsv::rows::<PopulationLine>("x\tX\tmany\t2010-12-31\ts\n", POPULATION_COLUMNS);
+        assert_eq!(bad.err().as_deref(), Some("line 1: population 'many' is not a whole number"));
     }
 }

@@ -7,6 +7,7 @@ pub mod geojson;
 pub mod hsds;
 pub mod osm;
 pub mod osm_places;
+pub mod tsv;
 
 use std::fmt;
 use std::path::Path;

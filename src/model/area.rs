@@ -5,8 +5,8 @@
 use geo::{BoundingRect, Coord, LineString, MultiPolygon, Polygon, Rect};
 use serde_json::{Map, Value};
 
+use super::checks::{FieldError, ValidationErrors};
 use super::country::Country;
-use super::resource::{FieldError, ValidationErrors};
 use super::text::is_slug;
 
 super::vocab::vocabulary! {

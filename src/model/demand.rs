@@ -7,7 +7,7 @@ use chrono::{Datelike, Months, NaiveDate};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::resource::{FieldError, ValidationErrors};
+use super::checks::{FieldError, ValidationErrors};
 use super::text::is_slug;
 use super::vocab::Topic;
 

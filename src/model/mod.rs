@@ -2,6 +2,7 @@
 
 pub mod area;
 pub mod area_ref;
+pub mod checks;
 pub mod country;
 pub mod demand;
 pub mod hours;
@@ -13,8 +14,9 @@ pub mod text;
 pub mod vocab;
 
 pub use area::{Area, AreaKind};
+pub use checks::{FieldError, ValidationErrors};
 pub use country::Country;
 pub use provenance::Provenance;
-pub use resource::{FieldError, Location, Resource, ValidationErrors};
+pub use resource::{Location, Resource};
 pub use status::{Alert, AlertKind, ServiceStatus, Unavailable};
 pub use vocab::{Access, Category, CoordPrecision, Cost, Topic};

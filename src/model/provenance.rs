@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::resource::FieldError;
+use super::checks::{FieldError, check_url};
 
 /// Most entries a record may carry.
 pub const MAX_ENTRIES: usize = 20;
@@ -165,7 +165,7 @@ fn entry(map: &Map<String, Value>, at: &str, fail: &mut impl FnMut(String, Strin
         bad("publisher", "is required: who published the facts, e.g. ASL Roma 2".into());
     }
     if let Some(u) = &url {
-        if let Err(reason) = super::resource::check_url(u) {
+        if let Err(reason) = check_url(u) {
             bad("url", reason);
         }
     }

@@ -26,7 +26,7 @@ const controllers = {};
  * (it rejects with an AbortError, which callers ignore).
  * @param {string} kind what the request is for ("resources", "nearest", ...)
  * @param {string} path the URL, on this server
- * @returns {Promise<any>}
+ * @returns {Promise<unknown>}
  */
 export async function getJson(kind, path) {
   controllers[kind]?.abort();

@@ -87,13 +87,14 @@ function setMode(mode) {
 /** Makes the map once /api/config has answered, and draws on it when loaded. */
 async function initMap() {
   try {
-    ex.config = await getJson("config", "/api/config");
+    ex.config = /** @type {import("./map.js").Config} */ (await getJson("config", "/api/config"));
   } catch {
     ex.config = {};
   }
   const map = createMap({ config: ex.config, lang: state.lang, tr, view: state.view });
   ex.map = map;
-  /** @type {any} */ (window).witgis = { map, state };
+  // For the browser tests: the map and the state.
+  Object.assign(window, { witgis: { map, state } });
   map.on("load", () => {
     addOurLayers(map);
     ex.mapReady = true;
@@ -107,12 +108,12 @@ async function initMap() {
     map.once("idle", () => (document.body.dataset.mapReady = "true"));
   });
   map.on("render", updateClusterLabels);
-  map.on("moveend", (/** @type {any} */ e) => {
+  map.on("moveend", (/** @type {maplibregl.MapMouseEvent & { keepList?: boolean }} */ e) => {
     writeHash();
     // The list follows the view, except when the page only brought a picked place into sight.
     if (!e.keepList) viewChanged();
   });
-  map.on("click", (/** @type {any} */ e) => (state.mode === "coverage" ? coverageClick(e) : exploreClick(e)));
+  map.on("click", (/** @type {maplibregl.MapMouseEvent} */ e) => (state.mode === "coverage" ? coverageClick(e) : exploreClick(e)));
 }
 
 /** The page's own controls: language, modes, the skip link. */
@@ -156,7 +157,7 @@ function bindControls() {
 /** Takes the countries, categories and topics from the server, before anything reads them. */
 async function loadVocabulary() {
   try {
-    setVocabulary(await getJson("vocabulary", "/api/vocabulary"));
+    setVocabulary(/** @type {Parameters<typeof setVocabulary>[0]} */ (await getJson("vocabulary", "/api/vocabulary")));
   } catch (e) {
     console.error("witgis: /api/vocabulary did not answer", e);
   }
@@ -182,7 +183,7 @@ async function start() {
   });
   mountCoverage({ store, tr, getJson, getMap, isMapReady: () => ex.mapReady });
   // After a write: forget the cached record, reload the list, redraw the details.
-  mountEditor({ store, tr, getMap, onChanged: (/** @type {string} */ id, /** @type {any} */ f) => (f ? remember([f]) : ex.known.delete(id), reload(), renderDetails()) });
+  mountEditor({ store, tr, getMap, onChanged: (/** @type {string} */ id, /** @type {import("./views/explore-context.js").Feature | null} */ f) => (f ? remember([f]) : ex.known.delete(id), reload(), renderDetails()) });
   /** @type {HTMLInputElement} */ ($("q")).value = state.q;
   applyLanguage();
   setMode(state.mode);

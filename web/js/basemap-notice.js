@@ -36,7 +36,7 @@ export function fetchCommand(at) {
  * Shows `#basemap-notice` at street zoom when the server has no street map;
  * its command follows the view. Its texts carry `data-i18n` and change with
  * the page's language.
- * @param {any} map the MapLibre map
+ * @param {maplibregl.Map} map the MapLibre map
  * @param {{ basemap_style?: string | null, basemap_pmtiles?: string | null }} config
  */
 export function mountBasemapNotice(map, config) {

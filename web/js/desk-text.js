@@ -8,6 +8,8 @@ import { fmtDistance } from "./format.js";
 import { approxText, browserZone, canDirect, hoursText, isApprox } from "./facts.js";
 import { trustText } from "./trust.js";
 
+/** @typedef {import("./types.js").TransitLeg} TransitLeg */
+
 /** The OpenStreetMap directions link to a feature (a link only: nothing is sent). */
 export function directionsUrl(f) {
   const [lon, lat] = f.geometry.coordinates;
@@ -33,7 +35,7 @@ export function noDirections(p) {
  * (leaving 09:00)", "≈ 20 min on foot (leaving 09:00)", or not reachable
  * within the budget; "" without a transit answer.
  * @param {string} lang
- * @param {{ travel_s?: number | null, transit?: any }} p
+ * @param {{ travel_s?: number | null, transit?: { reachable?: boolean, budget_s?: number, depart?: string, legs?: TransitLeg[] } | null }} p
  */
 export function transitText(lang, p) {
   const tr = p.transit;
@@ -43,9 +45,9 @@ export function transitText(lang, p) {
   const min = Math.max(1, Math.round(p.travel_s / 60));
   // The local time the journey leaves at, as the feed states it ("…T09:00:00+01:00").
   const time = String(tr.depart ?? "").slice(11, 16);
-  const rides = tr.legs.filter((/** @type {any} */ l) => l.mode !== "walk");
+  const rides = tr.legs.filter((l) => l.mode !== "walk");
   if (!rides.length) return t(lang, "txt.transitWalk", { min, time });
-  const lines = rides.map((/** @type {any} */ l) => `${t(lang, `transit.${l.mode}`)} ${l.line}`).join(t(lang, "txt.then"));
+  const lines = rides.map((l) => `${t(lang, `transit.${l.mode}`)} ${l.line}`).join(t(lang, "txt.then"));
   return t(lang, "txt.transit", { min, lines, time });
 }
 

@@ -4,7 +4,7 @@
 /**
  * An element with properties (and `dataset` entries) and children; empty children are skipped.
  * @param {string} tag
- * @param {Record<string, any>} [props] properties of the element; `dataset` entries apart
+ * @param {{ dataset?: Record<string, string> } & Record<string, unknown>} [props] properties of the element; `dataset` entries apart
  * @param {...(Node | string | null | undefined)} children
  * @returns {HTMLElement}
  */

@@ -84,7 +84,7 @@ function localStyle(config, lang) {
 /**
  * The Protomaps light layers, names in `lang`.
  * @param {string} lang
- * @returns {any[]}
+ * @returns {maplibregl.LayerSpecification[]}
  */
 function basemapLayers(lang) {
   return basemaps.layers(BASEMAP_SOURCE, basemaps.namedFlavor("light"), { lang });
@@ -101,7 +101,7 @@ export function basemapStyle(config, lang) {
 
 /**
  * Re-sets the local basemap's label layers in `lang`.
- * @param {any} map
+ * @param {maplibregl.Map} map
  * @param {Config} config
  * @param {string} lang
  */
@@ -129,14 +129,14 @@ export function mapLocale(tr) {
 
 /**
  * Relabels the map's canvas and controls.
- * @param {any} map
+ * @param {maplibregl.Map} map
  * @param {Tr} tr
  */
 export function localiseControls(map, tr) {
   map.getCanvas().setAttribute("aria-label", tr("map.label"));
   /** @param {string} selector @param {string} key */
   const label = (selector, key) => {
-    for (const el of map.getContainer().querySelectorAll(selector)) {
+    for (const el of /** @type {NodeListOf<HTMLElement>} */ (map.getContainer().querySelectorAll(selector))) {
       el.title = tr(key);
       el.setAttribute("aria-label", tr(key));
     }
@@ -207,7 +207,7 @@ const FADED = ["case", ["to-boolean", ["get", "unavailable"]], 0.45, 1];
 
 /**
  * Our sources ("resources", clustered; "highlight") and their layers.
- * @param {any} map
+ * @param {maplibregl.Map} map
  */
 export function addOurLayers(map) {
   for (const c of [...CATEGORIES, MIXED]) {
@@ -282,7 +282,7 @@ export function addOurLayers(map) {
  * A rank badge ("1", "C", ...) beside a marked place.
  * @param {[number, number]} at
  * @param {string} label
- * @returns {any} the marker, on no map yet
+ * @returns {maplibregl.Marker} the marker, on no map yet
  */
 export function rankMarker(at, label) {
   const el = document.createElement("div");

@@ -32,7 +32,7 @@ function days(lang, since, until, open = false) {
  * The lines a card shows about a record's status and its alerts that have
  * not ended: none for an open record without alerts.
  * @param {string} lang
- * @param {any} p the record's properties
+ * @param {import("./types.js").ResourceFeature["properties"]} p the record's properties
  * @param {Date} [today]
  * @returns {string[]}
  */

@@ -6,6 +6,9 @@
 
 import { fmtNumber } from "../format.js";
 
+/** @typedef {import("../types.js").AnyFeature} AnyFeature */
+/** @typedef {import("../types.js").FeatureCollection} FeatureCollection */
+
 /** What the rows are: the four countries, their regions, or the loaded areas. */
 export const LEVELS = ["country", "region", "area"];
 /** Most far localities drawn. */
@@ -24,12 +27,12 @@ export const cov = {
 /** The view's context, and what its modules share. */
 export const cv = {
   /** @type {import("../state.js").State} */
-  state: /** @type {any} */ (null),
+  state: null,
   /** @type {(key: string, vars?: Record<string, unknown>) => string} */
   tr: (key) => key,
-  /** @type {(kind: string, path: string) => Promise<any>} */
+  /** @type {(kind: string, path: string) => Promise<unknown>} */
   getJson: async () => ({}),
-  /** The MapLibre map, once made. @type {() => any} */
+  /** The MapLibre map, once made. @type {() => maplibregl.Map} */
   getMap: () => null,
   /** @type {() => boolean} */
   isMapReady: () => false,
@@ -37,13 +40,13 @@ export const cv = {
   writeHash: () => {},
   /** Whether the view is mounted. */
   mounted: false,
-  /** The FeatureCollection of /api/coverage?format=geojson. @type {any} */
+  /** The FeatureCollection of /api/coverage?format=geojson. @type {import("../types.js").CoverageReport | null} */
   report: null,
   /** The URL it answered. */
   reportQuery: "",
-  /** The FeatureCollection of /api/coverage/gaps. @type {any} */
+  /** The FeatureCollection of /api/coverage/gaps. @type {FeatureCollection | null} */
   gaps: null,
-  /** The JSON report per country, all categories. @type {any} */
+  /** The JSON report per country, all categories. @type {import("../types.js").CoverageChart | null} */
   chart: null,
   /** The table's order. @type {{ key: string, dir: number } | null} */
   sort: null,

@@ -7,6 +7,10 @@ import { RESOURCE_LAYERS } from "../map.js";
 import { $, cov, cv } from "./coverage-context.js";
 import { classOf, legendData } from "./coverage-scale.js";
 
+/** @typedef {import("../types.js").AnyFeature} AnyFeature */
+/** @typedef {import("../types.js").FeatureCollection} FeatureCollection */
+/** @typedef {import("../types.js").Coordinates} Coordinates */
+
 const OUR_LAYERS = ["cov-fill", "cov-nodata", "cov-incomplete", "cov-line", "cov-hl", "cov-gaps"];
 const AREA_LAYERS = ["cov-fill", "cov-nodata", "cov-incomplete", "cov-line", "cov-hl"];
 
@@ -41,7 +45,7 @@ function incompleteHatch() {
   return { width: size, height: size, data };
 }
 
-/** @param {any} map */
+/** @param {maplibregl.Map} map */
 function ensureLayers(map) {
   if (cv.layersAdded) return;
   cv.layersAdded = true;
@@ -72,8 +76,8 @@ function ensureLayers(map) {
  * Replaces the choropleth's source and layers. A new source rather than
  * setData: MapLibre (5.24) can keep answering queryRenderedFeatures, and so
  * map clicks, from stale tiles after setData and a zoom.
- * @param {any} map
- * @param {any} data a FeatureCollection
+ * @param {maplibregl.Map} map
+ * @param {FeatureCollection} data a FeatureCollection
  */
 function setAreas(map, data) {
   for (const id of AREA_LAYERS) if (map.getLayer(id)) map.removeLayer(id);
@@ -108,8 +112,8 @@ export function drawAreas() {
   if (!map || !cv.isMapReady() || !cv.report || !cv.layersAdded) return;
   const { m, breaks, colours } = legendData();
   const features = cv.report.features
-    .filter((/** @type {any} */ f) => f.geometry)
-    .map((/** @type {any} */ f) => {
+    .filter((/** @type {AnyFeature} */ f) => f.geometry)
+    .map((/** @type {AnyFeature} */ f) => {
       const value = f.properties[m.prop];
       const cls = classOf(breaks, value);
       return {
@@ -136,7 +140,7 @@ export function drawGaps() {
 
 /**
  * Room around fitted shapes, keeping them clear of the legend on a wide map.
- * @param {any} map
+ * @param {maplibregl.Map} map
  */
 function fitPadding(map) {
   const legend = $("cov-legend");
@@ -146,18 +150,20 @@ function fitPadding(map) {
 
 /**
  * The bounds of features, [[w, s], [e, n]]; null when none has a geometry.
- * @param {any[]} features
+ * @param {AnyFeature[]} features
+ * @returns {[[number, number], [number, number]] | null}
  */
 function bbox(features) {
   let [w, s, e, n] = [Infinity, Infinity, -Infinity, -Infinity];
-  /** @param {any} c */
+  /** @param {Coordinates} c */
   const walk = (c) => {
     if (typeof c[0] === "number") {
-      w = Math.min(w, c[0]);
-      e = Math.max(e, c[0]);
-      s = Math.min(s, c[1]);
-      n = Math.max(n, c[1]);
-    } else c.forEach(walk);
+      const [x, y] = /** @type {number[]} */ (c);
+      w = Math.min(w, x);
+      e = Math.max(e, x);
+      s = Math.min(s, y);
+      n = Math.max(n, y);
+    } else for (const inner of /** @type {Coordinates[]} */ (/** @type {unknown} */ (c))) walk(inner);
   };
   for (const f of features) if (f.geometry) walk(f.geometry.coordinates);
   return Number.isFinite(w) ? [[w, s], [e, n]] : null;
@@ -166,7 +172,7 @@ function bbox(features) {
 /**
  * Outlines the row `id` (none for null) and, with `zoom`, fits the map to the feature `f`.
  * @param {string | null} id
- * @param {any} f the row's feature, if known
+ * @param {AnyFeature | null | undefined} f the row's feature, if known
  * @param {boolean} zoom
  */
 export function highlightRow(id, f, zoom) {
@@ -180,7 +186,7 @@ export function highlightRow(id, f, zoom) {
 
 /**
  * The id of the area drawn at a point of the map, if any.
- * @param {any} point a MapLibre screen point
+ * @param {maplibregl.PointLike} point a MapLibre screen point
  * @returns {string | undefined}
  */
 export function areaAt(point) {

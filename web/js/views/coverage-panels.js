@@ -8,6 +8,9 @@ import { el } from "../dom.js";
 import { $, GAP_LIMIT, cov, cv, gapsUrl, num, reportUrl } from "./coverage-context.js";
 import { classOf, formatValue, legendData, measureName } from "./coverage-scale.js";
 
+/** @typedef {import("../types.js").AnyFeature} AnyFeature */
+/** @typedef {import("../types.js").FeatureCollection} FeatureCollection */
+
 const SVG = "http://www.w3.org/2000/svg";
 /** Far localities named in the side list. */
 const GAP_LISTED = 10;
@@ -34,7 +37,7 @@ export function renderLegend() {
   const missing = values.filter((v) => classOf(breaks, v) < 0).length;
   const nodata = el("li", { className: "nodata" }, el("span", { className: "swatch hatch", ariaHidden: "true" }), el("span", { textContent: tr("cov.noData") }), el("span", { className: "n", textContent: `(${num(missing)})` }));
   nodata.dataset.nodata = "true";
-  const incomplete = values.length - (cv.report?.features ?? []).filter((/** @type {any} */ f) => f.properties.complete === true).length;
+  const incomplete = values.length - (cv.report?.features ?? []).filter((/** @type {AnyFeature} */ f) => f.properties.complete === true).length;
   const partial = el("li", { className: "incomplete" }, el("span", { className: "swatch hatch-incomplete", ariaHidden: "true" }), el("span", { textContent: tr("cov.legend.incomplete") }), el("span", { className: "n", textContent: `(${num(incomplete)})` }));
   partial.dataset.incomplete = String(incomplete);
   const gap = el("li", { className: "gap" }, el("span", { className: "swatch dot", ariaHidden: "true" }), el("span", { textContent: tr("cov.legend.gap", { km: num(cov.gapKm) }) }));
@@ -54,7 +57,6 @@ export function renderGaps() {
     list.replaceChildren();
     return;
   }
-  /** @type {any[]} */
   const features = gaps.features;
   const n = features.length;
   const people = features.reduce((s, f) => s + (f.properties.population ?? 0), 0);
@@ -94,7 +96,6 @@ export function renderChart() {
     return;
   }
   const tr = cv.tr;
-  /** @type {Array<{ id: string, by_category: Array<{ category: string, count: number }> }>} */
   const rows = cv.chart.rows;
   const count = (/** @type {typeof rows[number]} */ row, /** @type {string} */ c) => row.by_category.find((x) => x.category === c)?.count ?? 0;
   const max = Math.max(1, ...rows.flatMap((r) => CATEGORIES.map((c) => count(r, c))));

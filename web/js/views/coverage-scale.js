@@ -4,6 +4,9 @@
 
 import { cov, cv, num } from "./coverage-context.js";
 
+/** @typedef {import("../types.js").AnyFeature} AnyFeature */
+/** @typedef {import("../types.js").FeatureCollection} FeatureCollection */
+
 /**
  * @typedef {object} Measure a measure the map can show
  * @property {string} id
@@ -117,7 +120,7 @@ export function legendData() {
   const m = measure();
   const features = cv.report?.features ?? [];
   /** @type {number[]} */
-  const values = features.map((/** @type {any} */ f) => f.properties[m.prop]);
+  const values = features.map((/** @type {AnyFeature} */ f) => f.properties[m.prop]);
   const breaks = breaksFor(m.kind, values);
   const colours = rampFor(m, breaks.length - 1);
   return { m, breaks, colours, values };

@@ -9,6 +9,9 @@ import { $, cov, cv, num, say } from "./coverage-context.js";
 import { formatValue, measure } from "./coverage-scale.js";
 import { highlightRow } from "./coverage-map.js";
 
+/** @typedef {import("../types.js").CoverageFeature} CoverageFeature */
+/** @typedef {import("../types.js").FeatureCollection} FeatureCollection */
+
 /**
  * @typedef {object} Column a column of the table
  * @property {string} key a property of the flat report
@@ -46,7 +49,7 @@ function columnName(c) {
 
 /** Whether the last report carries shares by public transport (the server has a timetable). */
 function hasTransit() {
-  return (cv.report?.features ?? []).some((/** @type {any} */ f) => "transit_share_within_30min" in f.properties);
+  return (cv.report?.features ?? []).some((/** @type {CoverageFeature} */ f) => "transit_share_within_30min" in f.properties);
 }
 
 /**
@@ -63,7 +66,7 @@ function transitDepart() {
 /**
  * A table cell's content: the figure, or a dash read out as "no data".
  * @param {string} kind
- * @param {any} v
+ * @param {import("../types.js").Value} v
  * @returns {Array<string | HTMLElement>}
  */
 function figure(kind, v) {
@@ -83,7 +86,7 @@ function noFigure(reason) {
 }
 
 /**
- * @param {any} f
+ * @param {CoverageFeature} f
  * @param {string} key
  */
 function cellValue(f, key) {
@@ -91,7 +94,7 @@ function cellValue(f, key) {
   return v === undefined ? null : v;
 }
 
-/** The report's rows in the table's order. @returns {any[]} */
+/** The report's rows in the table's order. @returns {CoverageFeature[]} */
 function sortedFeatures() {
   const features = [...(cv.report?.features ?? [])];
   const sort = cv.sort;
@@ -176,7 +179,7 @@ export function renderTable() {
 export function selectRow(id, { zoom = true } = {}) {
   cov.row = id;
   cv.writeHash();
-  const f = cv.report?.features.find((/** @type {any} */ x) => x.id === id);
+  const f = cv.report?.features.find((/** @type {CoverageFeature} */ x) => x.id === id);
   for (const b of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("#cov-table tbody button.pick"))) {
     b.setAttribute("aria-pressed", String(b.dataset.id === id));
     b.closest("tr")?.classList.toggle("selected", b.dataset.id === id);
@@ -194,7 +197,6 @@ export function selectRow(id, { zoom = true } = {}) {
 export function renderCaveat() {
   const tr = cv.tr;
   const box = $("cov-caveat");
-  /** @type {any[]} */
   const features = cv.report?.features ?? [];
   const f = features.find((x) => x.id === cov.row);
   let text = "";

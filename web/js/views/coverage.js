@@ -17,6 +17,9 @@ import { areaAt, drawAreas, drawGaps, showLayers } from "./coverage-map.js";
 import { renderCaveat, renderTable, selectRow } from "./coverage-table.js";
 import { renderChart, renderDownloads, renderGaps, renderLegend } from "./coverage-panels.js";
 
+/** @typedef {import("../types.js").AnyFeature} AnyFeature */
+/** @typedef {import("../types.js").FeatureCollection} FeatureCollection */
+
 /** What the fragment keeps for the view. */
 export { cov };
 
@@ -57,10 +60,11 @@ export async function loadCoverage() {
     if (!isAbort(e)) say(cv.tr("status.error", { detail: /** @type {Error} */ (e).message }));
   };
   const url = reportUrl("geojson");
-  const main = cv.getJson("coverage", url).then((fc) => {
+  const main = cv.getJson("coverage", url).then((answer) => {
+    const fc = /** @type {import("../types.js").CoverageReport} */ (answer);
     cv.report = fc;
     cv.reportQuery = url;
-    if (cov.row && !fc.features.some((/** @type {any} */ f) => f.id === cov.row)) cov.row = null;
+    if (cov.row && !fc.features.some((/** @type {AnyFeature} */ f) => f.id === cov.row)) cov.row = null;
     renderTable();
     renderLegend();
     renderCaveat();
@@ -69,12 +73,12 @@ export async function loadCoverage() {
     say(n ? cv.tr("cov.count", { n: num(n) }) : cv.tr(cov.level === "area" ? "cov.noAreas" : "cov.none"));
   }, fail);
   const far = cv.getJson("coverage-gaps", gapsUrl()).then((fc) => {
-    cv.gaps = fc;
+    cv.gaps = /** @type {FeatureCollection} */ (fc);
     renderGaps();
     drawGaps();
   }, fail);
   const bars = cv.getJson("coverage-chart", chartUrl()).then((r) => {
-    cv.chart = r;
+    cv.chart = /** @type {import("../types.js").CoverageChart} */ (r);
     renderChart();
   }, fail);
   await Promise.all([main, far, bars, loadDemand()]);
@@ -98,7 +102,7 @@ export function showCoverage() {
 
 /**
  * A click on the map in the coverage view: select the area under it.
- * @param {{ point: any }} e a MapLibre click
+ * @param {{ point: maplibregl.Point }} e a MapLibre click
  */
 export function coverageClick(e) {
   const id = areaAt(e.point);
@@ -132,9 +136,9 @@ export function renderCoverage() {
  * Mounts the coverage view.
  * @param {object} o
  * @param {import("../state.js").Store} o.store
- * @param {(kind: string, path: string) => Promise<any>} o.getJson
+ * @param {(kind: string, path: string) => Promise<unknown>} o.getJson
  * @param {(key: string, vars?: Record<string, unknown>) => string} o.tr
- * @param {() => any} o.getMap the MapLibre map, once made
+ * @param {() => maplibregl.Map} o.getMap the MapLibre map, once made
  * @param {() => boolean} o.isMapReady
  */
 export function mountCoverage({ store, getJson, tr, getMap, isMapReady }) {

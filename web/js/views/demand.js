@@ -29,7 +29,7 @@ const RADII = [5, 10, 25];
 /** @type {DemandContext | null} */
 let ctx = null;
 let token = "";
-/** The last /api/coverage/demand answer. @type {any} */
+/** The last /api/coverage/demand answer. @type {import("../types.js").DemandAnswer | null} */
 let answer = null;
 let answered = ""; // the URL it answered
 const choice = { period: "all", radius: 10 };
@@ -111,7 +111,7 @@ export function render() {
   table.dataset.query = answer ? answered : "";
   const columns = ["rank", "area", "requests", "unmet", "needs"];
   table.tHead?.replaceChildren(el("tr", {}, ...columns.map((c) => el("th", { scope: "col", className: c === "requests" || c === "unmet" || c === "rank" ? "num" : "", textContent: tr(`dem.col.${c}`) }))));
-  const rows = (answer?.ranking ?? []).map((/** @type {any} */ r) =>
+  const rows = (answer?.ranking ?? []).map((r) =>
     el(
       "tr",
       { dataset: { id: r.area } },
@@ -119,7 +119,7 @@ export function render() {
       el("th", { scope: "row", textContent: r.area_name ?? r.area }),
       el("td", { className: "num", textContent: count(r.requests), dataset: { key: "requests", value: String(r.requests) } }),
       el("td", { className: "num", textContent: count(r.unmet), dataset: { key: "unmet", value: String(r.unmet) } }),
-      el("td", { textContent: r.unmet_needs.map((/** @type {string} */ n) => tr(`topic.${n}`)).join(", "), dataset: { key: "needs", value: r.unmet_needs.join(",") } }),
+      el("td", { textContent: r.unmet_needs.map((n) => tr(`topic.${n}`)).join(", "), dataset: { key: "needs", value: r.unmet_needs.join(",") } }),
     ),
   );
   table.tBodies[0].replaceChildren(...rows);

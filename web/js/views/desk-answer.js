@@ -221,7 +221,7 @@ export function renderDesk() {
   // Services not offered today (closed, moved, suspended), and alerts on offered ones: never with directions.
   if (a.warnings?.length) {
     parts.push(el("h3", { textContent: tr("desk.warnings") }));
-    const items = a.warnings.map((/** @type {any} */ w) => el("li", { dataset: { id: w.id, reason: w.reason }, textContent: `${w.name} — ${w.offered ? tr(`alert.${w.reason}`) : tr(`status.${w.reason}`)}: ${w.text}` }));
+    const items = a.warnings.map((w) => el("li", { dataset: { id: w.id, reason: w.reason }, textContent: `${w.name} — ${w.offered ? tr(`alert.${w.reason}`) : tr(`status.${w.reason}`)}: ${w.text}` }));
     parts.push(el("ul", { id: "desk-warnings", className: "notes warnings" }, ...items));
   }
   box.replaceChildren(...parts);
@@ -333,7 +333,7 @@ export async function refer() {
   /** @type {Referral} */
   let a;
   try {
-    a = await dk.getJson("referral", `/api/referral?${p}`);
+    a = /** @type {Referral} */ (await dk.getJson("referral", `/api/referral?${p}`));
   } catch (e) {
     if (isAbort(e) || question !== dk.question) return;
     say(dk.tr("status.error", { detail: /** @type {Error} */ (e).message }));

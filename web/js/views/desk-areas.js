@@ -4,6 +4,9 @@
 
 import { desk, dk } from "./desk-context.js";
 
+/** @typedef {import("../types.js").AnyFeature} AnyFeature */
+/** @typedef {import("../types.js").FeatureCollection} FeatureCollection */
+
 let areasLoaded = false;
 
 /** Shows the outlines in the desk view (when chosen), hides them elsewhere. */
@@ -14,8 +17,8 @@ export async function showAreas() {
   if (on && !areasLoaded) {
     areasLoaded = true;
     try {
-      const fc = await dk.getJson("areas", "/api/areas");
-      const features = fc.features.map((/** @type {any} */ f) => ({ ...f, properties: { aid: f.id ?? f.properties.id, name: f.properties.name } }));
+      const fc = /** @type {FeatureCollection} */ (await dk.getJson("areas", "/api/areas"));
+      const features = fc.features.map((/** @type {AnyFeature} */ f) => ({ ...f, properties: { aid: f.id ?? f.properties.id, name: f.properties.name } }));
       map.addSource("desk-areas", { type: "geojson", data: { type: "FeatureCollection", features } });
       const before = map.getLayer("clusters") ? "clusters" : undefined;
       map.addLayer({ id: "desk-area-fill", type: "fill", source: "desk-areas", filter: ["==", ["get", "aid"], ""], paint: { "fill-color": "#e69f00", "fill-opacity": 0.18 } }, before);

@@ -10,7 +10,7 @@
  * @property {string} at when it was made
  * @property {{ lon: number, lat: number, approximate?: boolean } | null} point the point referred
  * @property {{ id: string, name: string } | null} [place] the place picked by name
- * @property {Array<{ id: string, name: string }>} areas the areas holding the point or place
+ * @property {Array<{ id: string, name: string, loaded?: boolean }>} areas the areas holding the point or place (`loaded`: false for a municipio known by name only)
  * @property {string[]} notes what the answer does not know, in English
  * @property {NoteCode[]} [note_codes] the same notes as codes, for the page's language
  * @property {{ features: Feature[] }} competent the competent centres
@@ -49,14 +49,14 @@ export const desk = {
 /** The view's context, and what its modules share. */
 export const dk = {
   /** @type {import("../state.js").State} */
-  state: /** @type {any} */ (null),
+  state: null,
   /** @type {(key: string, vars?: Record<string, unknown>) => string} */
   tr: (key) => key,
-  /** @type {(kind: string, path: string) => Promise<any>} */
+  /** @type {(kind: string, path: string) => Promise<unknown>} */
   getJson: async () => ({}),
   /** What /api/config said. @type {() => import("../map.js").Config} */
   getConfig: () => ({}),
-  /** The MapLibre map, once made. @type {() => any} */
+  /** The MapLibre map, once made. @type {() => maplibregl.Map} */
   getMap: () => null,
   /** @type {() => boolean} */
   isMapReady: () => false,

@@ -19,11 +19,11 @@ export const REQUESTERS = ["person_concerned", "family_member", "service_staff",
 /** The fields a refusal can name, each with its error line next to it. */
 const FIELDS = ["token", "need", "channel", "requester", "area", "referred_to"];
 
-/** The record last logged (for its confirmation and undo). @type {any} */
+/** The record last logged (for its confirmation and undo). @type {import("../types.js").DemandRecord | null} */
 let logged = null;
 /** The services of the answer it was logged from: id → name. @type {Map<string, string>} */
 let loggedNames = new Map();
-/** The records of the last 24 hours, as /api/demand/recent answered (null: not asked). @type {any[] | null} */
+/** The records of the last 24 hours, as /api/demand/recent answered (null: not asked). @type {import("../types.js").DemandRecord[] | null} */
 let recent = null;
 /** Area id → name, from the answers and /api/areas. @type {Map<string, string>} */
 export const areaNames = new Map();
@@ -52,7 +52,7 @@ function say(text) {
 
 /** The areas a request can be logged under: the loaded areas of the answer, smallest first. */
 function loggableAreas() {
-  return (desk.answer?.areas ?? []).filter((a) => /** @type {any} */ (a).loaded !== false);
+  return (desk.answer?.areas ?? []).filter((a) => a.loaded !== false);
 }
 
 /** The services of the answer, once each: competent, alternatives, after hours. */
@@ -85,7 +85,7 @@ export function renderLog() {
   // The area of the place asked: one holds it, or the caller's street decides among several.
   const areas = loggableAreas();
   const areaOptions = areas.map((x) => /** @type {[string, string]} */ ([x.id, x.name]));
-  const split = (a?.areas.length ?? 0) > 1 && /** @type {any} */ (a)?.place;
+  const split = (a?.areas.length ?? 0) > 1 && a?.place;
   const wanted = areas.some((x) => x.id === keep("log-area")) ? keep("log-area") : split ? "" : (areas[0]?.id ?? "");
   fillSelect($("log-area"), areaOptions.length ? [[ "", tr(split ? "log.chooseArea" : "log.choose")], ...areaOptions] : [["", tr("log.noArea")]], wanted);
   select("log-area").disabled = !areaOptions.length;
@@ -106,7 +106,7 @@ function renderDone() {
   const tr = dk.tr;
   $("log-done").hidden = !logged;
   if (!logged) return;
-  const referred = logged.referred_to.map((/** @type {string} */ id) => loggedNames.get(id) ?? id);
+  const referred = logged.referred_to.map((id) => loggedNames.get(id) ?? id);
   const rows = [
     ["log.date", logged.date],
     ["log.need", tr(`topic.${logged.need}`)],

@@ -16,7 +16,7 @@ import { clearAnswer, explain, refer } from "./desk-answer.js";
  * @typedef {object} Suggestion
  * @property {string} [id]
  * @property {{ type: string, coordinates: [number, number] } | null} [geometry]
- * @property {Record<string, any>} [properties]
+ * @property {import("../types.js").PlaceFeature["properties"]} [properties]
  * @property {"geocode"} [action] the offer of the address search, for `query`
  * @property {string} [query]
  */
@@ -107,7 +107,7 @@ function credit(text, where) {
  * asked only on that explicit request, never as you type (Nominatim's usage
  * policy forbids autocomplete). `external` is the answer of that search.
  * @param {Suggestion[]} items
- * @param {{ query?: string, external?: any, fc?: any }} [o]
+ * @param {{ query?: string, external?: import("../types.js").PlacesAnswer | null, fc?: import("../types.js").PlacesAnswer | null }} [o]
  */
 function openSuggestions(items, { query = "", external = null, fc = null } = {}) {
   const suggestions = [...items];
@@ -210,7 +210,7 @@ async function suggest(text) {
     // The map's view, when zoomed in on a region, is preferred like home.
     const map = dk.getMap();
     if (map && dk.isMapReady() && map.getZoom() >= 8) q.set("view", map.getBounds().toArray().flat().map((/** @type {number} */ v) => v.toFixed(4)).join(","));
-    const fc = await dk.getJson("places", `/api/places?${q}`);
+    const fc = /** @type {import("../types.js").PlacesAnswer} */ (await dk.getJson("places", `/api/places?${q}`));
     if (current() === text) openSuggestions(fc.features, { query: text, fc });
   } catch (e) {
     if (!isAbort(e)) closeSuggestions();
@@ -225,7 +225,7 @@ async function searchAddresses(text) {
   say(dk.tr("status.loading"));
   try {
     const q = new URLSearchParams({ q: text, limit: "8", lang: dk.state.lang });
-    const fc = await dk.getJson("places", `/api/places?${q}`);
+    const fc = /** @type {import("../types.js").PlacesAnswer} */ (await dk.getJson("places", `/api/places?${q}`));
     say(fc.geocoder === "busy" ? dk.tr("desk.geocoderBusy") : fc.geocoder && fc.geocoder !== "ok" ? dk.tr("desk.geocoderDown") : "");
     if (input("desk-q").value.trim() === text) openSuggestions(fc.features, { query: text, external: fc, fc });
   } catch (e) {

@@ -64,7 +64,7 @@ export function deskMarks() {
 /** Learns whether any outline is loaded, for the fresh-install notice. */
 async function checkBoundaries() {
   try {
-    const fc = await dk.getJson("areas-loaded", "/api/areas");
+    const fc = /** @type {import("../types.js").FeatureCollection} */ (await dk.getJson("areas-loaded", "/api/areas"));
     if (dk.boundaries == null) dk.boundaries = fc.features.length > 0;
     for (const f of fc.features) if (f.properties?.name) areaNames.set(f.id ?? f.properties.id, f.properties.name);
   } catch (e) {
@@ -78,10 +78,10 @@ async function checkBoundaries() {
  * Mounts the desk view.
  * @param {object} o
  * @param {import("../state.js").Store} o.store
- * @param {(kind: string, path: string) => Promise<any>} o.getJson
+ * @param {(kind: string, path: string) => Promise<unknown>} o.getJson
  * @param {(key: string, vars?: Record<string, unknown>) => string} o.tr
  * @param {() => import("../map.js").Config} o.getConfig what /api/config said
- * @param {() => any} o.getMap the MapLibre map, once made
+ * @param {() => maplibregl.Map} o.getMap the MapLibre map, once made
  * @param {() => boolean} o.isMapReady
  * @param {(ll: number[]) => void} o.setPoint sets the caller's point
  * @param {() => void} o.clearPoint

@@ -13,12 +13,12 @@ export const input = (id) => /** @type {HTMLInputElement} */ (document.getElemen
 /** The editor's context, filled by `mountEditor`. */
 export const ec = {
   /** @type {import("../state.js").State} */
-  state: /** @type {any} */ (null),
+  state: null,
   /** @type {(key: string, vars?: Record<string, unknown>) => string} */
   tr: (key) => key,
-  /** The MapLibre map, once made. @type {() => any} */
+  /** The MapLibre map, once made. @type {() => maplibregl.Map} */
   getMap: () => null,
-  /** After a write: the record as stored now (null when deleted). @type {(id: string, feature: any) => void} */
+  /** After a write: the record as stored now (null when deleted). @type {(id: string, feature: import("./explore-context.js").Feature | null) => void} */
   onChanged: () => {},
   /** Whether the editor is mounted. */
   mounted: false,
@@ -30,9 +30,9 @@ export const ed = {
   id: null,
   /** @type {string | null} */
   etag: null,
-  /** @type {any} */
+  /** @type {import("./explore-context.js").Feature | null} */
   base: null,
-  /** @type {any} */
+  /** @type {maplibregl.Marker | null} */
   marker: null,
 };
 

@@ -122,10 +122,10 @@ export function buildForm(box, tr) {
         const boxes = words.map(([w]) => el("label", { className: "ed-check" }, el("input", { type: "checkbox", value: w, name: `ed-${key}` }), el("span", { dataset: { word: w } })));
         return el("fieldset", { id: `ed-f-${key}`, className: "ed-field ed-checks", dataset: { key } }, el("legend", { dataset: { label: key } }), ...boxes, error);
       }
-      /** @type {HTMLInputElement} */
+      /** @type {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement} */
       let input;
-      if (kind === "select") input = /** @type {any} */ (el("select", {}));
-      else if (kind === "area") input = /** @type {any} */ (el("textarea", { rows: 3 }));
+      if (kind === "select") input = /** @type {HTMLSelectElement} */ (el("select", {}));
+      else if (kind === "area") input = /** @type {HTMLTextAreaElement} */ (el("textarea", { rows: 3 }));
       else input = /** @type {HTMLInputElement} */ (el("input", { type: kind === "date" ? "date" : "text", autocomplete: "off", spellcheck: false }));
       if (kind === "number") input.inputMode = "decimal";
       input.id = `ed-f-${key}`;
@@ -164,7 +164,7 @@ export function relabel(tr) {
 
 /**
  * Fills the form from a Feature (or empties it for a new record).
- * @param {any} f
+ * @param {import("./explore-context.js").Feature | null} f
  */
 export function fill(f) {
   const p = f?.properties ?? {};
@@ -194,11 +194,12 @@ export function setPoint(lon, lat) {
 
 /**
  * The point typed in the form: [lon, lat], null when both are empty, or "bad".
- * @returns {number[] | null | "bad"}
+ * @returns {[number, number] | null | "bad"}
  */
 export function typedPoint() {
   const [lon, lat] = [control("lon").value.trim(), control("lat").value.trim()];
   if (!lon && !lat) return null;
+  /** @type {[number, number]} */
   const n = [Number(lon), Number(lat)];
   return lon && lat && n.every(Number.isFinite) ? n : "bad";
 }
@@ -206,7 +207,7 @@ export function typedPoint() {
 /**
  * The form as a Feature; `{ errors }` names fields that are not numbers.
  * @param {Tr} tr
- * @returns {{ feature?: any, errors?: Array<{ name: string, reason: string }> }}
+ * @returns {{ feature?: import("./explore-context.js").Feature, errors?: Array<{ name: string, reason: string }> }}
  */
 export function read(tr) {
   /** @type {Record<string, string | string[] | object[]>} */
@@ -226,7 +227,8 @@ export function read(tr) {
     const errors = ["lon", "lat"].filter((k) => !Number.isFinite(Number(control(k).value.trim())) || !control(k).value.trim());
     return { errors: errors.map((name) => ({ name, reason: tr("ed.notNumber") })) };
   }
-  return { feature: { type: "Feature", id: properties.id, geometry: point ? { type: "Point", coordinates: point } : null, properties } };
+  const id = typeof properties.id === "string" ? properties.id : undefined;
+  return { feature: { type: "Feature", id, geometry: point ? { type: "Point", coordinates: point } : null, properties } };
 }
 
 /**
@@ -254,9 +256,9 @@ const norm = (v) => JSON.stringify(v === undefined || v === "" || (Array.isArray
 
 /**
  * A merge patch turning `base` into `next` (both Features); null when they are the same.
- * @param {any} base
- * @param {any} next
- * @returns {any}
+ * @param {import("./explore-context.js").Feature} base
+ * @param {import("./explore-context.js").Feature} next
+ * @returns {{ properties?: Record<string, unknown>, geometry?: unknown } | null}
  */
 export function mergePatch(base, next) {
   const a = base.properties ?? {};
@@ -312,27 +314,33 @@ export function clearErrors() {
 }
 
 /**
- * A value as a person reads it in a diff.
- * @param {any} v
+ * A value as a person reads it in a diff: a field's value, an alert
+ * (`{ kind, since, until, note }`) or a point (`{ coordinates }`).
+ * @param {unknown} v
  * @returns {string}
  */
 export function shown(v) {
   if (v === null || v === undefined || v === "") return "—";
-  if (Array.isArray(v)) return v.length ? v.map((x) => (typeof x === "object" && x ? [x.kind, x.since, x.until, x.note].filter(Boolean).join(" ") : x)).join(", ") : "—";
-  if (typeof v === "object") return v.coordinates ? v.coordinates.join(", ") : JSON.stringify(v);
+  /** @param {{ kind?: string, since?: string, until?: string | null, note?: string | null }} x */
+  const alert = (x) => [x.kind, x.since, x.until, x.note].filter(Boolean).join(" ");
+  if (Array.isArray(v)) return v.length ? v.map((x) => (typeof x === "object" && x ? alert(x) : x)).join(", ") : "—";
+  if (typeof v === "object") {
+    const { coordinates } = /** @type {{ coordinates?: number[] }} */ (v);
+    return coordinates ? coordinates.join(", ") : JSON.stringify(v);
+  }
   return String(v);
 }
 
 /**
  * The fields two Features differ in: [[field, a, b]] (the point as "geometry").
- * @param {any} a
- * @param {any} b
- * @returns {Array<[string, any, any]>}
+ * @param {import("../types.js").ResourceFeature | null} a
+ * @param {import("../types.js").ResourceFeature | null} b
+ * @returns {Array<[string, unknown, unknown]>}
  */
 export function differences(a, b) {
   const pa = a?.properties ?? {};
   const pb = b?.properties ?? {};
-  /** @type {Array<[string, any, any]>} */
+  /** @type {Array<[string, unknown, unknown]>} */
   const out = [];
   for (const key of new Set([...Object.keys(pa), ...Object.keys(pb)])) {
     if (COMPUTED.has(key)) continue;

@@ -14,14 +14,14 @@ import { history, workList } from "./editor-lists.js";
 function placeMarker() {
   const map = ec.getMap();
   const point = typedPoint();
-  if (!map || !/** @type {any} */ (window).maplibregl) return;
+  if (!map || typeof maplibregl === "undefined") return;
   if (!Array.isArray(point) || $("editor").hidden) {
     ed.marker?.remove();
     ed.marker = null;
     return;
   }
   if (!ed.marker) {
-    ed.marker = new /** @type {any} */ (window).maplibregl.Marker({ draggable: true, color: "#b35900" });
+    ed.marker = new maplibregl.Marker({ draggable: true, color: "#b35900" });
     ed.marker.on("dragend", () => {
       const { lng, lat } = ed.marker.getLngLat();
       setPoint(lng, lat);
@@ -195,8 +195,8 @@ function toggle(on) {
  * @param {object} o
  * @param {import("../state.js").Store} o.store
  * @param {(key: string, vars?: Record<string, unknown>) => string} o.tr
- * @param {() => any} o.getMap the MapLibre map, once made
- * @param {(id: string, feature: any) => void} o.onChanged after a write: the record as stored now (null when deleted)
+ * @param {() => maplibregl.Map} o.getMap the MapLibre map, once made
+ * @param {(id: string, feature: import("./explore-context.js").Feature | null) => void} o.onChanged after a write: the record as stored now (null when deleted)
  */
 export function mountEditor({ store, tr, getMap, onChanged }) {
   Object.assign(ec, { state: store.state, tr, getMap, onChanged, mounted: true });

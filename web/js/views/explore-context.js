@@ -10,23 +10,24 @@ import { CATEGORIES } from "../i18n.js";
 import { isApprox } from "../facts.js";
 import { fmtDistance } from "../format.js";
 
+/** @typedef {import("../types.js").ResourceFeature} Feature a GeoJSON Feature of a resource, as the API gives it */
+
 /**
- * @typedef {object} Feature a GeoJSON Feature of a resource, as the API gives it
- * @property {string} [id]
- * @property {{ type: string, coordinates: [number, number] } | null} geometry
- * @property {Record<string, any>} properties
+ * A page of resources (`/api/resources`), and the nearest (`/api/nearest`)
+ * with the covered country holding the point.
+ * @typedef {{ features: Feature[], numberMatched?: number, origin?: { country?: string } | null }} ResourcePage
  */
 
 export const ex = {
   /** @type {import("../state.js").Store} */
-  store: /** @type {any} */ (null),
+  store: null,
   /** @type {import("../state.js").State} */
-  state: /** @type {any} */ (null),
+  state: null,
   /** @type {(key: string, vars?: Record<string, unknown>) => string} */
   tr: (key) => key,
-  /** @type {(kind: string, path: string) => Promise<any>} */
+  /** @type {(kind: string, path: string) => Promise<unknown>} */
   getJson: async () => ({}),
-  /** The MapLibre map, once made. @type {any} */
+  /** The MapLibre map, once made. @type {maplibregl.Map} */
   map: null,
   /** Whether the map has loaded its style and our layers. */
   mapReady: false,
@@ -102,7 +103,7 @@ export function filterParams() {
 
 /**
  * The distance to a feature's point; "≈ 2 km" when the point is approximate.
- * @param {Record<string, any>} p the feature's properties
+ * @param {Feature["properties"]} p the feature's properties
  */
 export function distanceText(p) {
   return fmtDistance(ex.state.lang, p.distance_m, isApprox(p));

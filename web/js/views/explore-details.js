@@ -32,8 +32,8 @@ export async function select(id, { fly = false, from = null, focus = true } = {}
   let f = ex.known.get(id);
   if (!f) {
     try {
-      f = await ex.getJson("details", `/api/resources/${encodeURIComponent(id)}`);
-      remember([/** @type {any} */ (f)]);
+      f = /** @type {import("./explore-context.js").Feature} */ (await ex.getJson("details", `/api/resources/${encodeURIComponent(id)}`));
+      remember([f]);
     } catch (e) {
       if (!isAbort(e)) showError(/** @type {Error} */ (e));
       state.selected = null;

@@ -14,17 +14,17 @@ import { deskMarks } from "./desk.js";
 
 /** @typedef {import("./explore-context.js").Feature} Feature */
 
-/** @type {any[]} */
+/** @type {maplibregl.Marker[]} */
 let rankMarkers = [];
-/** @type {any} */
+/** @type {maplibregl.Marker | null} */
 let pointMark = null;
-/** Cluster id → its count on the map. @type {Map<number, any>} */
+/** Cluster id → its count on the map. @type {Map<number, maplibregl.Marker>} */
 const clusterMarkers = new Map();
-/** Stack key → its count button on the map. @type {Map<string, any>} */
+/** Stack key → its count button on the map. @type {Map<string, maplibregl.Marker>} */
 const stackMarkers = new Map();
 /** Stack key → the features sharing that point, once asked for. @type {Map<string, Feature[]>} */
 let stacks = new Map();
-/** The open stack's popup. @type {{ key: string, popup: any, from: Element | null } | null} */
+/** The open stack's popup. @type {{ key: string, popup: maplibregl.Popup, from: Element | null } | null} */
 let stackPopup = null;
 /** The filter parameters the resource tiles were last asked with. */
 let tilesQuery = "";
@@ -62,7 +62,7 @@ async function stackMembers(key) {
   const p = filterParams();
   p.set("bbox", `${key},${key}`);
   p.set("limit", "1000");
-  const fc = await ex.getJson("stack", `/api/resources?${p}`);
+  const fc = /** @type {import("./explore-context.js").ResourcePage} */ (await ex.getJson("stack", `/api/resources?${p}`));
   remember(fc.features);
   stacks.set(key, fc.features);
   return fc.features;
@@ -111,7 +111,7 @@ export async function openStack(key, from = null, focus = true) {
   }
   box.append(ul);
   const popup = new maplibregl.Popup({ closeOnClick: true, maxWidth: "320px", focusAfterOpen: false })
-    .setLngLat(/** @type {any} */ (fs[0].geometry).coordinates)
+    .setLngLat(fs[0].geometry.coordinates)
     .setDOMContent(box)
     .addTo(map);
   stackPopup = { key, popup, from };
@@ -136,7 +136,7 @@ export const stackOpen = () => stackPopup !== null;
 export function localiseStacks() {
   const { map, tr } = ex;
   if (!map) return;
-  for (const el of map.getContainer().querySelectorAll(".stack-count[data-stack]")) {
+  for (const el of /** @type {NodeListOf<HTMLElement>} */ (map.getContainer().querySelectorAll(".stack-count[data-stack]"))) {
     el.setAttribute("aria-label", tr("stack.open", { n: stacks.get(el.dataset.stack)?.length ?? el.textContent }));
   }
   if (stackPopup) openStack(stackPopup.key, stackPopup.from, false); // in the new language, leaving the focus where it is
@@ -146,7 +146,7 @@ export function localiseStacks() {
 export function updateHighlights() {
   const { state, map, tr } = ex;
   if (!ex.mapReady) return;
-  /** @type {any[]} */
+  /** @type {import("../types.js").AnyFeature[]} */
   const features = [];
   // In the help-desk view the marks are the desk's: competent ("C") and numbered alternatives.
   const marks = state.mode === "desk" ? deskMarks() : ex.nearest.map((f, i) => ({ f, label: String(i + 1), strong: false }));
@@ -163,7 +163,7 @@ export function updateHighlights() {
   map.getSource("highlight").setData({ type: "FeatureCollection", features });
 
   for (const m of rankMarkers) m.remove();
-  rankMarkers = marks.filter(({ f }) => f.geometry).map(({ f, label }) => rankMarker(/** @type {any} */ (f.geometry).coordinates, label).addTo(map));
+  rankMarkers = marks.filter(({ f }) => f.geometry).map(({ f, label }) => rankMarker(f.geometry.coordinates, label).addTo(map));
 
   if (pointMark) pointMark.remove();
   pointMark = null;
@@ -221,11 +221,12 @@ export function updateClusterLabels() {
 /**
  * A click on the map in the explore and desk views: a cluster zooms in, a
  * stack lists its services, a place opens, elsewhere sets the point.
- * @param {any} e MapLibre's click event
+ * @param {maplibregl.MapMouseEvent} e MapLibre's click event
  */
 export async function exploreClick(e) {
   const { map } = ex;
   const pad = 6;
+  /** @type {[maplibregl.PointLike, maplibregl.PointLike]} */
   const box = [[e.point.x - pad, e.point.y - pad], [e.point.x + pad, e.point.y + pad]];
   const hits = map.queryRenderedFeatures(box, { layers: ["hl-icons", "points", "clusters"] });
   const hit = hits[0];

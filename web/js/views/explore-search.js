@@ -16,7 +16,7 @@ const input = () => /** @type {HTMLInputElement} */ ($("q"));
 
 /**
  * A suggestion: a record, or a place from /api/places.
- * @typedef {{ record?: Feature, place?: any }} Item
+ * @typedef {{ record?: Feature, place?: import("../types.js").PlaceFeature }} Item
  */
 
 /** The search box. @type {import("../combobox.js").Combobox<Item>} */
@@ -28,7 +28,7 @@ const ZOOM = { house: 17, street: 16, neighbourhood: 14, district: 13, locality:
 /**
  * A place's line: its name, then what it is and where ("street, Roma"), the
  * note when the house number asked for is not known, and its credit.
- * @param {any} f
+ * @param {import("../types.js").PlaceFeature} f
  * @param {HTMLLIElement} li
  */
 function placeOption(f, li) {
@@ -110,7 +110,7 @@ function pick(i) {
 /**
  * Flies to a picked place (to a street's whole extent) and measures the
  * list's distances from it.
- * @param {any} f
+ * @param {import("../types.js").PlaceFeature} f
  */
 function pickPlace(f) {
   const { map } = ex;
@@ -153,12 +153,12 @@ async function suggest(text) {
     return { features: [] }; // records alone, when place search fails
   });
   try {
-    const [fc, pc] = await Promise.all([ex.getJson("suggest", `/api/resources?${new URLSearchParams({ q: text, limit: "8" })}`), places]);
+    const [fc, pc] = /** @type {[import("./explore-context.js").ResourcePage, import("../types.js").PlacesAnswer]} */ (await Promise.all([ex.getJson("suggest", `/api/resources?${new URLSearchParams({ q: text, limit: "8" })}`), places]));
     if (input().value.trim() !== text) return;
     /** @type {Item[]} */
     const records = fc.features.map((/** @type {Feature} */ record) => ({ record }));
     /** @type {Item[]} */
-    const found = (pc.features ?? []).filter((/** @type {any} */ f) => f.geometry).map((/** @type {any} */ place) => ({ place }));
+    const found = (pc.features ?? []).filter((f) => f.geometry).map((place) => ({ place }));
     const address = pc.address === "house" || pc.address === "street";
     openSuggestions(address ? [...found, ...records] : [...records, ...found]);
   } catch (e) {

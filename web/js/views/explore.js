@@ -14,6 +14,8 @@ import { closeDetails, renderDetails, select } from "./explore-details.js";
 import { closeStack, localiseStacks, stackOpen, updateHighlights, updateMapData } from "./explore-map.js";
 import { bindSearch } from "./explore-search.js";
 
+/** @typedef {import("./explore-context.js").ResourcePage} ResourcePage */
+
 const NEAREST_K = 10;
 /** Places the list asks for at a time. */
 const LIST_PAGE = 100;
@@ -26,8 +28,8 @@ const input = (/** @type {string} */ id) => /** @type {HTMLInputElement} */ ($(i
 /** Loads the count of resources per category, for the legend. */
 export async function loadCategories() {
   try {
-    const rows = await ex.getJson("categories", "/api/categories");
-    ex.categoryCounts = Object.fromEntries(rows.map((/** @type {{ category: string, count: number }} */ r) => [r.category, r.count]));
+    const rows = /** @type {Array<{ category: string, count: number }>} */ (await ex.getJson("categories", "/api/categories"));
+    ex.categoryCounts = Object.fromEntries(rows.map((r) => [r.category, r.count]));
     renderLegend();
   } catch (e) {
     if (!isAbort(e)) showError(/** @type {Error} */ (e));
@@ -73,7 +75,7 @@ export async function loadResources(more = false) {
     p.set("limit", String(LIST_PAGE));
     if (more) p.set("offset", String(ex.resources.length));
     try {
-      const fc = await ex.getJson("resources", `/api/resources?${p}`);
+      const fc = /** @type {ResourcePage} */ (await ex.getJson("resources", `/api/resources?${p}`));
       ex.resources = more ? ex.resources.concat(fc.features) : fc.features;
       ex.matched = fc.numberMatched ?? ex.resources.length;
       remember(fc.features);
@@ -95,7 +97,7 @@ export async function loadUnlocated() {
     p.set("located", "false");
     p.set("limit", String(UNLOCATED_LIMIT));
     try {
-      const fc = await ex.getJson("unlocated", `/api/resources?${p}`);
+      const fc = /** @type {ResourcePage} */ (await ex.getJson("unlocated", `/api/resources?${p}`));
       ex.unlocated = fc.features;
       ex.unlocatedMatched = fc.numberMatched ?? fc.features.length;
       remember(fc.features);
@@ -131,7 +133,7 @@ export async function loadNearest() {
     p.set("lat", state.point[1].toFixed(6));
     p.set("k", String(NEAREST_K));
     try {
-      const answer = await ex.getJson("nearest", `/api/nearest?${p}`);
+      const answer = /** @type {ResourcePage} */ (await ex.getJson("nearest", `/api/nearest?${p}`));
       ex.nearest = answer.features;
       ex.nearestOrigin = answer.origin?.country ?? null;
       ex.nearestAsked = NEAREST_K;
@@ -252,7 +254,7 @@ export function renderExplore() {
  * Mounts the explore view.
  * @param {object} o
  * @param {import("../state.js").Store} o.store
- * @param {(kind: string, path: string) => Promise<any>} o.getJson
+ * @param {(kind: string, path: string) => Promise<unknown>} o.getJson
  * @param {(key: string, vars?: Record<string, unknown>) => string} o.tr
  * @param {() => void} o.onReset called after the filters were reset (to redraw the page)
  */
