@@ -372,10 +372,10 @@ pub fn ogc_document(full: &Value) -> Value {
         ogc.insert(rooted.to_owned(), item.clone());
     }
     if let Some(generic) = ogc.get(ITEMS_PATH).cloned() {
-        for (collection, accepted) in super::ogcapi::ITEMS_ACCEPTED {
+        for (collection, accepted) in super::ogcapi::items_accepted() {
             ogc.insert(
                 format!("/collections/{collection}/items"),
-                collection_items(&generic, collection, accepted),
+                collection_items(&generic, collection, &accepted),
             );
         }
     }

@@ -22,23 +22,28 @@ pub trait ParamSet: utoipa::IntoParams {
 /// parameters (the field's doc comment is the parameter's description, its
 /// type the schema, `#[param(...)]` any bounds), deriving
 /// [`utoipa::IntoParams`] (in the query) and [`ParamSet`]. The struct is
-/// never built: the handler parses with [`Params`], named by the set.
+/// never built: the handler parses with [`Params`], named by the set. A
+/// parameter whose name is no Rust identifier is written `field as "name"`
+/// (`filter_lang as "filter-lang"`).
 macro_rules! query_params {
     ($(#[$meta:meta])* $vis:vis struct $name:ident {
-        $($(#[$fmeta:meta])* $field:ident : $ty:ty),* $(,)?
+        $($(#[$fmeta:meta])* $field:ident $(as $rename:literal)? : $ty:ty),* $(,)?
     }) => {
         $(#[$meta])*
         #[derive(utoipa::IntoParams)]
         #[into_params(parameter_in = Query)]
         #[allow(dead_code)]
         $vis struct $name {
-            $($(#[$fmeta])* $field: $ty),*
+            $($(#[$fmeta])* $(#[param(rename = $rename)])? $field: $ty),*
         }
 
         impl $crate::http::params::ParamSet for $name {
-            const NAMES: &'static [&'static str] = &[$(stringify!($field)),*];
+            const NAMES: &'static [&'static str] =
+                &[$($crate::http::params::query_params!(@name $field $($rename)?)),*];
         }
     };
+    (@name $field:ident $rename:literal) => { $rename };
+    (@name $field:ident) => { stringify!($field) };
 }
 pub(crate) use query_params;
 
@@ -346,7 +351,7 @@ mod tests {
 
     #[test]
     fn a_set_documents_exactly_the_names_it_accepts() {
-        use crate::http::{coverage, hsds, nearest, places, referral, resources};
+        use crate::http::{coverage, hsds, nearest, ogcapi, places, referral, resources};
         fn check<S: ParamSet>() {
             let names: Vec<String> = documented::<S>().into_iter().map(|(n, _)| n).collect();
             assert_eq!(names, S::NAMES, "{}", std::any::type_name::<S>());
@@ -358,6 +363,12 @@ mod tests {
         check::<coverage::SuggestParams>();
         check::<hsds::PagingParams>();
         check::<hsds::ServiceListParams>();
+        check::<ogcapi::FormatParams>();
+        check::<ogcapi::ItemParams>();
+        check::<ogcapi::ResourceItemParams>();
+        check::<ogcapi::AreaItemParams>();
+        // A name that is no Rust identifier is documented as it is accepted.
+        assert!(ogcapi::ItemParams::NAMES.contains(&"filter-lang"));
         // What the field's type says: `q` is required, `limit` is not.
         let place = documented::<places::PlaceParams>();
         assert!(place.contains(&("q".into(), true)) && place.contains(&("limit".into(), false)), "{place:?}");

@@ -13,32 +13,69 @@ use crate::cql;
 use crate::formats::geojson::{ResourceFeature, feature};
 use crate::http::error::{ApiError, InvalidParam, etag};
 use crate::http::geojson::GeoJson;
-use crate::http::params::Params;
+use crate::http::params::{ParamSet, Params, query_params};
 use crate::index::{BBox, PageAt};
 use crate::model::{Area, AreaKind, Country};
 use crate::state::AppState;
 
 use super::datetime::Interval;
 use super::paging::{Cursor, Page, Position, page_bounds, page_links, paging};
-use super::{CRS84, Collection, areas_of, base, known, link, only_json};
+use super::{CRS84, Collection, FormatParams, areas_of, base, known, link, only_json};
 
-pub(super) const ITEM_PARAMS: &[&str] = &[
-    "limit",
-    "bbox",
-    "datetime",
-    "category",
-    "country",
-    "topic",
-    "q",
-    "filter",
-    "filter-lang",
-    "filter-crs",
-    "cursor",
-    "f",
-];
+query_params! {
+    /// What the items of every collection take (Parts 1 and 3).
+    pub struct ItemParams {
+        /// Items per page (default 100)
+        #[param(minimum = 1, maximum = 10000)]
+        limit: Option<u32>,
+        /// west,south,east,north in degrees; west > east crosses the antimeridian
+        bbox: Option<String>,
+        /// An RFC 3339 instant or interval (.. open) of last_verified (resources) or none
+        datetime: Option<String>,
+        /// Only these countries
+        country: Option<Vec<crate::model::Country>>,
+        /// A Basic CQL2 filter on the queryables, with s_intersects on geometry (Part 3), at most 8,192 bytes
+        filter: Option<String>,
+        /// cql2-text (default) or cql2-json
+        filter_lang as "filter-lang": Option<String>,
+        /// Only http://www.opengis.net/def/crs/OGC/1.3/CRS84
+        filter_crs as "filter-crs": Option<String>,
+        /// From the previous page's next link
+        cursor: Option<String>,
+        /// Only `json` (or `geojson`) is served
+        f: Option<String>,
+    }
+}
 
-pub(super) const AREA_PARAMS: &[&str] =
-    &["limit", "bbox", "datetime", "kind", "country", "filter", "filter-lang", "filter-crs", "cursor", "f"];
+query_params! {
+    /// What the resources' items take besides [`ItemParams`]: their own queryables.
+    pub struct ResourceItemParams {
+        /// resources: only these categories
+        category: Option<Vec<crate::model::Category>>,
+        /// resources: only these topics
+        topic: Option<Vec<crate::model::Topic>>,
+        /// resources: words to contain
+        #[param(max_length = 200)]
+        q: Option<String>,
+    }
+}
+
+query_params! {
+    /// What the areas' and regions' items take besides [`ItemParams`].
+    pub struct AreaItemParams {
+        /// areas and regions: only these kinds
+        kind: Option<Vec<crate::model::AreaKind>>,
+    }
+}
+
+/// The query parameters a collection's items accept.
+pub(super) fn accepted(collection: Collection) -> Vec<&'static str> {
+    let own = match collection {
+        Collection::Resources => ResourceItemParams::NAMES,
+        Collection::Areas | Collection::Regions => AreaItemParams::NAMES,
+    };
+    [ItemParams::NAMES, own].concat()
+}
 
 /// The `filter`, `filter-lang` and `filter-crs` parameters (Part 3), checked
 /// against the collection's queryables.
@@ -59,11 +96,6 @@ pub(super) fn cql_filter(params: &mut Params, queryables: cql::Queryables) -> Op
     cql::Filter::parse(&raw, lang?, queryables).map_err(|e| params.fail("filter", e.reason)).ok()
 }
 
-/// The query parameters each collection's items accept (the OGC OpenAPI
-/// document lists them under each collection's own items path).
-pub const ITEMS_ACCEPTED: [(&str, &[&str]); 3] =
-    [("resources", ITEM_PARAMS), ("areas", AREA_PARAMS), ("regions", AREA_PARAMS)];
-
 /// The parameters that are queryables (Part 3 `queryables-query-parameters`),
 /// each a comma list of values.
 pub const QUERYABLES: &[&str] = &["category", "country", "topic", "q", "kind"];
@@ -74,19 +106,9 @@ pub const QUERYABLES: &[&str] = &["category", "country", "topic", "q", "kind"];
     tag = "ogcapi",
     params(
         ("collection" = String, Path, description = "resources, areas or regions"),
-        ("limit" = Option<u32>, Query, minimum = 1, maximum = 10000, description = "Items per page (default 100)"),
-        ("bbox" = Option<String>, Query, description = "west,south,east,north in degrees; west > east crosses the antimeridian"),
-        ("datetime" = Option<String>, Query, description = "An RFC 3339 instant or interval (.. open) of last_verified (resources) or none"),
-        ("category" = Option<Vec<crate::model::Category>>, Query, description = "resources: only these categories"),
-        ("country" = Option<Vec<crate::model::Country>>, Query, description = "Only these countries"),
-        ("topic" = Option<Vec<crate::model::Topic>>, Query, description = "resources: only these topics"),
-        ("kind" = Option<Vec<crate::model::AreaKind>>, Query, description = "areas and regions: only these kinds"),
-        ("q" = Option<String>, Query, max_length = 200, description = "resources: words to contain"),
-        ("filter" = Option<String>, Query, description = "A Basic CQL2 filter on the queryables, with s_intersects on geometry (Part 3), at most 8,192 bytes"),
-        ("filter-lang" = Option<String>, Query, description = "cql2-text (default) or cql2-json"),
-        ("filter-crs" = Option<String>, Query, description = "Only http://www.opengis.net/def/crs/OGC/1.3/CRS84"),
-        ("cursor" = Option<String>, Query, description = "From the previous page's next link"),
-        ("f" = Option<String>, Query, description = "Only `json` (or `geojson`) is served")
+        ItemParams,
+        ResourceItemParams,
+        AreaItemParams
     ),
     responses(
         (status = 200, description = "A page of items, with numberMatched and a next link", body = crate::http::openapi::FeatureCollection, content_type = "application/geo+json"),
@@ -112,7 +134,7 @@ pub(super) fn area_items(
     headers: &HeaderMap,
     query: Option<&str>,
 ) -> Result<Response, ApiError> {
-    let mut params = Params::parse(query, AREA_PARAMS);
+    let mut params = Params::parse(query, &accepted(collection));
     let (limit, cursor) = paging(&mut params);
     let bbox = params.bbox();
     let kinds = params.list::<AreaKind>("kind");
@@ -155,7 +177,7 @@ pub(super) fn resource_items(
     headers: &HeaderMap,
     query: Option<&str>,
 ) -> Result<Response, ApiError> {
-    let mut params = Params::parse(query, ITEM_PARAMS);
+    let mut params = Params::parse(query, &accepted(Collection::Resources));
     let (limit, cursor) = paging(&mut params);
     let bbox = params.bbox();
     let filter = params.filter();
@@ -234,7 +256,7 @@ pub(super) fn item_id(
     params(
         ("collection" = String, Path, description = "resources, areas or regions"),
         ("feature" = String, Path, description = "The item's id"),
-        ("f" = Option<String>, Query, description = "Only `json` (or `geojson`) is served")
+        FormatParams
     ),
     responses(
         (status = 200, description = "The item", body = crate::http::openapi::Feature, content_type = "application/geo+json"),
@@ -249,7 +271,7 @@ pub(super) async fn item(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let (collection, id) = item_id(path)?;
-    only_json(Params::parse(query.as_deref(), &["f"]))?;
+    only_json(Params::of::<FormatParams>(query.as_deref()))?;
     let base = base(&headers);
     let here = format!("{base}/collections/{}", collection.id());
     let self_href =

@@ -15,8 +15,8 @@ use crate::model::{Area, AreaKind, Category, Topic};
 use crate::state::{AppState, Versioned};
 
 use super::{
-    CONFORMANCE, CRS84, Collection, QUERYABLES_REL, RESOURCES, areas_of, base, known, link, only_json,
-    rfc3339,
+    CONFORMANCE, CRS84, Collection, FormatParams, QUERYABLES_REL, RESOURCES, areas_of, base, known, link,
+    only_json, rfc3339,
 };
 
 #[utoipa::path(
@@ -24,7 +24,7 @@ use super::{
     path = "/ogcapi",
     tag = "ogcapi",
     params(
-        ("f" = Option<String>, Query, description = "Only `json` (or `geojson`) is served")
+        FormatParams
     ),
     responses(
         (status = 200, description = "The landing page", body = crate::http::openapi::Landing),
@@ -32,7 +32,7 @@ use super::{
     )
 )]
 pub(super) async fn landing(headers: HeaderMap, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
-    only_json(Params::parse(query.as_deref(), &["f"]))?;
+    only_json(Params::of::<FormatParams>(query.as_deref()))?;
     let base = base(&headers);
     let body = json!({
         "title": "witgis",
@@ -61,7 +61,7 @@ pub(super) async fn landing(headers: HeaderMap, RawQuery(query): RawQuery) -> Re
     path = "/ogcapi/",
     tag = "ogcapi",
     params(
-        ("f" = Option<String>, Query, description = "Only `json` (or `geojson`) is served")
+        FormatParams
     ),
     responses(
         (status = 200, description = "The landing page", body = crate::http::openapi::Landing),
@@ -77,7 +77,7 @@ pub(super) async fn landing_slash(headers: HeaderMap, query: RawQuery) -> Result
     path = "/ogcapi/conformance",
     tag = "ogcapi",
     params(
-        ("f" = Option<String>, Query, description = "Only `json` (or `geojson`) is served")
+        FormatParams
     ),
     responses(
         (status = 200, description = "The conformance classes", body = crate::http::openapi::Conformance),
@@ -85,7 +85,7 @@ pub(super) async fn landing_slash(headers: HeaderMap, query: RawQuery) -> Result
     )
 )]
 pub(super) async fn conformance(RawQuery(query): RawQuery) -> Result<Response, ApiError> {
-    only_json(Params::parse(query.as_deref(), &["f"]))?;
+    only_json(Params::of::<FormatParams>(query.as_deref()))?;
     Ok(axum::Json(json!({ "conformsTo": CONFORMANCE })).into_response())
 }
 
@@ -94,7 +94,7 @@ pub(super) async fn conformance(RawQuery(query): RawQuery) -> Result<Response, A
     path = "/ogcapi/collections",
     tag = "ogcapi",
     params(
-        ("f" = Option<String>, Query, description = "Only `json` (or `geojson`) is served")
+        FormatParams
     ),
     responses(
         (status = 200, description = "The collections", body = crate::http::openapi::Collections),
@@ -106,7 +106,7 @@ pub(super) async fn collections(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    only_json(Params::parse(query.as_deref(), &["f"]))?;
+    only_json(Params::of::<FormatParams>(query.as_deref()))?;
     let base = base(&headers);
     let body = json!({
         "links": [link(format!("{base}/collections"), "self", "application/json", "this document")],
@@ -121,7 +121,7 @@ pub(super) async fn collections(
     tag = "ogcapi",
     params(
         ("collection" = String, Path, description = "resources, areas or regions"),
-        ("f" = Option<String>, Query, description = "Only `json` (or `geojson`) is served")
+        FormatParams
     ),
     responses(
         (status = 200, description = "The collection", body = crate::http::openapi::Collection),
@@ -136,7 +136,7 @@ pub(super) async fn collection(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let collection = known(path)?;
-    only_json(Params::parse(query.as_deref(), &["f"]))?;
+    only_json(Params::of::<FormatParams>(query.as_deref()))?;
     Ok(axum::Json(describe(&state, collection, &base(&headers))).into_response())
 }
 
@@ -228,7 +228,7 @@ pub(super) fn resources_collection(current: &Versioned, base: &str) -> Value {
     tag = "ogcapi",
     params(
         ("collection" = String, Path, description = "resources, areas or regions"),
-        ("f" = Option<String>, Query, description = "Only `json` (or `geojson`) is served")
+        FormatParams
     ),
     responses(
         (status = 200, description = "The queryables as a JSON Schema", body = crate::http::openapi::JsonObject, content_type = "application/schema+json"),
@@ -242,7 +242,7 @@ pub(super) async fn queryables(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let collection = known(path)?;
-    only_json(Params::parse(query.as_deref(), &["f"]))?;
+    only_json(Params::of::<FormatParams>(query.as_deref()))?;
     let country =
         json!({ "type": "string", "title": "country (ISO 3166-1 alpha-2)", "pattern": "^[A-Z]{2}$" });
     let properties = match collection {

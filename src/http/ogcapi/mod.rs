@@ -15,7 +15,7 @@ mod paging;
 mod transactions;
 
 pub use datetime::Interval;
-pub use items::{ITEMS_ACCEPTED, QUERYABLES};
+pub use items::{AreaItemParams, ItemParams, QUERYABLES, ResourceItemParams};
 
 use std::sync::Arc;
 
@@ -28,7 +28,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::ApiError;
-use super::params::Params;
+use super::params::{Params, query_params};
 use crate::model::Area;
 use crate::state::AppState;
 
@@ -176,4 +176,18 @@ impl AreaList {
 
 fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Each collection's id with the query parameters its items accept (the OGC
+/// OpenAPI document lists them under each collection's own items path).
+pub fn items_accepted() -> Vec<(&'static str, Vec<&'static str>)> {
+    Collection::ALL.iter().map(|&c| (c.id(), items::accepted(c))).collect()
+}
+
+query_params! {
+    /// The one parameter of the pages that are only JSON.
+    pub struct FormatParams {
+        /// Only `json` (or `geojson`) is served
+        f: Option<String>,
+    }
 }
