@@ -90,7 +90,7 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
         .routes(routes!(health::readyz))
         .routes(routes!(crate::metrics::serve))
         .routes(routes!(openapi::api_document))
-        .routes(routes!(openapi::ogcapi_document))
+        .routes(routes!(ogcapi::document::ogcapi_document))
         .merge(ogcapi::router())
         .merge(basemap::router(web.basemap.clone()))
         .merge(config::router(web))
@@ -98,7 +98,8 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
         .merge(hsds::router())
         .merge(tiles::router())
         .split_for_parts();
-    let doc = openapi::Document::new(&doc);
+    let full = serde_json::to_value(&doc).unwrap_or_default();
+    let doc = openapi::Document::new(&full, &ogcapi::document::ogc_document(&full));
     // Not endpoints: every other address under /api and /ogcapi is a 404 problem.
     let api = api
         .route("/api", get(api_not_found))

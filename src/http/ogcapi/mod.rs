@@ -9,6 +9,7 @@
 //! walk exactly once, even while others are created or deleted.
 
 mod datetime;
+pub mod document;
 mod items;
 mod landing;
 mod paging;
