@@ -11,23 +11,15 @@
 //! registry: the HTTP layer, the accept loop and the store all report to
 //! it). Who may read them is [`MetricsAccess`].
 
-use std::net::SocketAddr;
-use std::sync::{Arc, LazyLock};
-use std::time::Instant;
+use std::sync::LazyLock;
 
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::http::{Method, StatusCode};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-
-use crate::http::error::problem;
-use crate::state::AppState;
 
 /// The content type of the answer.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -194,10 +186,9 @@ impl Metrics {
     }
 
     /// The exposition, with the snapshot's size as of now.
-    pub fn render(&self, state: &AppState) -> String {
-        let snapshot = state.snapshot();
-        self.snapshot_resources.set(i64::try_from(snapshot.index().len()).unwrap_or(i64::MAX));
-        self.snapshot_areas.set(i64::try_from(snapshot.areas().len()).unwrap_or(i64::MAX));
+    pub fn render(&self, resources: usize, areas: usize) -> String {
+        self.snapshot_resources.set(i64::try_from(resources).unwrap_or(i64::MAX));
+        self.snapshot_areas.set(i64::try_from(areas).unwrap_or(i64::MAX));
         let mut out = String::new();
         // Writing to a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
@@ -224,52 +215,4 @@ fn method_label(method: &Method) -> &'static str {
 pub fn global() -> &'static Metrics {
     static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
     &METRICS
-}
-
-/// Notes every request: its route template, method, status and latency.
-pub async fn record(request: Request, next: Next) -> Response {
-    let start = Instant::now();
-    let route = request.extensions().get::<MatchedPath>().map_or("static", MatchedPath::as_str).to_owned();
-    let method = request.method().clone();
-    let response = next.run(request).await;
-    global().request(&route, &method, response.status(), start.elapsed().as_secs_f64());
-    response
-}
-
-/// `GET /metrics`: the exposition, to the clients [`MetricsAccess`] allows.
-#[utoipa::path(
-    get,
-    path = "/metrics",
-    tag = "service",
-    responses(
-        (status = 200, description = "The process's metrics (OpenMetrics 1.0 text, for Prometheus)", body = String, content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8"),
-        (status = 403, description = "The client is not on this machine and the server serves metrics to loopback clients only (--metrics loopback)", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Metrics are turned off (--metrics off)", body = crate::http::error::Problem, content_type = "application/problem+json")
-    )
-)]
-pub async fn serve(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-    match state.metrics_access() {
-        MetricsAccess::Off => {
-            return problem(
-                StatusCode::NOT_FOUND,
-                "metrics are turned off on this server (--metrics off)".into(),
-                None,
-            );
-        }
-        MetricsAccess::Loopback if !peer.is_some_and(|ip| ip.is_loopback()) => {
-            return problem(
-                StatusCode::FORBIDDEN,
-                "metrics are served to clients on this machine only (--metrics loopback); scrape from the \
-                 server itself, or start it with --metrics any behind a firewall"
-                    .into(),
-                None,
-            );
-        }
-        _ => {}
-    }
-    let mut response = global().render(&state).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
 }

@@ -14,6 +14,7 @@ pub mod guard;
 pub mod headers;
 pub mod health;
 pub mod hsds;
+pub mod metrics;
 pub mod nearest;
 pub mod negotiate;
 pub mod oas30;
@@ -88,7 +89,7 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
         .routes(routes!(coverage::demand))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
-        .routes(routes!(crate::metrics::serve))
+        .routes(routes!(metrics::serve))
         .routes(routes!(openapi::api_document))
         .routes(routes!(ogcapi::document::ogcapi_document))
         .merge(ogcapi::router())
@@ -111,7 +112,7 @@ pub fn router_with(state: Arc<AppState>, web: WebConfig) -> Router {
     // boxes every route's service once more, and each box is cloned and
     // its future allocated on every request.
     let stack = tower::ServiceBuilder::new()
-        .layer(axum::middleware::from_fn(crate::metrics::record))
+        .layer(axum::middleware::from_fn(metrics::record))
         .layer(frames)
         .layer(referrer)
         .layer(nosniff)

@@ -11,9 +11,14 @@
 //! [`merge_at`] entries, both are folded into a fresh bulk-loaded base.
 //! Queries read both trees and skip dead base entries.
 
-use rstar::RTree;
+use rstar::{RTree, RTreeObject};
 
-use super::resources::Entry;
+/// What a [`Layered`] tree holds: an rstar object kept by a slot, which
+/// a removal marks dead in the base.
+pub trait Slotted: RTreeObject + PartialEq + Copy {
+    /// The slot this entry is kept by.
+    fn slot(&self) -> u32;
+}
 
 /// Changes (delta entries plus tombstones) past which the base is rebuilt:
 /// 64 or a sixteenth of the base, whichever is more. A rebuild is one
@@ -25,9 +30,9 @@ pub fn merge_at(base: usize) -> usize {
 
 /// A bulk-loaded base, an insert-built delta and the base's dead slots.
 #[derive(Clone)]
-pub struct Layered {
-    base: RTree<Entry>,
-    delta: RTree<Entry>,
+pub struct Layered<E: Slotted> {
+    base: RTree<E>,
+    delta: RTree<E>,
     /// Bit per slot: the base's entry for this slot is removed. Grows only
     /// as far as the highest dead slot.
     dead: Vec<u64>,
@@ -36,13 +41,13 @@ pub struct Layered {
 
 /// One tree of a [`Layered`] to search, with the slots to skip in it.
 #[derive(Clone, Copy)]
-pub struct Part<'a> {
+pub struct Part<'a, E: Slotted> {
     /// The tree.
-    pub tree: &'a RTree<Entry>,
+    pub tree: &'a RTree<E>,
     dead: &'a [u64],
 }
 
-impl Part<'_> {
+impl<E: Slotted> Part<'_, E> {
     /// Is this slot's entry in this tree removed?
     #[inline]
     pub fn is_dead(&self, slot: u32) -> bool {
@@ -50,29 +55,29 @@ impl Part<'_> {
     }
 }
 
-impl Layered {
+impl<E: Slotted> Layered<E> {
     /// Bulk-loads the entries.
-    pub fn bulk_load(entries: Vec<Entry>) -> Layered {
+    pub fn bulk_load(entries: Vec<E>) -> Layered<E> {
         Layered { base: RTree::bulk_load(entries), delta: RTree::new(), dead: Vec::new(), dead_count: 0 }
     }
 
     /// The trees to search: the base (with its dead slots) and, when it
     /// holds anything, the delta.
-    pub fn parts(&self) -> impl Iterator<Item = Part<'_>> {
+    pub fn parts(&self) -> impl Iterator<Item = Part<'_, E>> {
         let base = Part { tree: &self.base, dead: &self.dead };
         let delta = (self.delta.size() > 0).then_some(Part { tree: &self.delta, dead: &[] });
         std::iter::once(base).chain(delta)
     }
 
     /// Adds an entry whose slot holds no live entry here.
-    pub fn insert(&mut self, e: Entry) {
+    pub fn insert(&mut self, e: E) {
         self.delta.insert(e);
         self.merge_if_due();
     }
 
     /// Removes an entry; true if it was here.
-    pub fn remove(&mut self, e: &Entry) -> bool {
-        let slot = e.data.slot;
+    pub fn remove(&mut self, e: &E) -> bool {
+        let slot = e.slot();
         let removed = if self.delta.remove(e).is_some() {
             true
         } else if !is_set(&self.dead, slot) && self.base.contains(e) {
@@ -97,8 +102,8 @@ impl Layered {
             return;
         }
         let dead = std::mem::take(&mut self.dead);
-        let live = self.base.iter().filter(|e| !is_set(&dead, e.data.slot));
-        let entries: Vec<Entry> = live.chain(self.delta.iter()).copied().collect();
+        let live = self.base.iter().filter(|e| !is_set(&dead, e.slot()));
+        let entries: Vec<E> = live.chain(self.delta.iter()).copied().collect();
         *self = Layered::bulk_load(entries);
     }
 }

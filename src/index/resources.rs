@@ -18,7 +18,7 @@ use std::sync::{Arc, OnceLock};
 use rstar::AABB;
 use rstar::primitives::GeomWithData;
 
-use super::layered::{Layered, Part};
+use super::layered::{Layered, Part, Slotted};
 use super::{BBox, Filter, Hit, IdPage, PageAt};
 use crate::formats::geojson::feature_head;
 use crate::model::text::fold;
@@ -26,7 +26,13 @@ use crate::model::{Category, CoordPrecision, Resource};
 use crate::sphere::{self, UnitVec};
 
 /// A tree entry: a resource's unit vector and what the walks need of it.
-pub(super) type Entry = GeomWithData<UnitVec, Located>;
+type Entry = GeomWithData<UnitVec, Located>;
+
+impl Slotted for Entry {
+    fn slot(&self) -> u32 {
+        self.data.slot
+    }
+}
 
 /// What a tree entry carries besides its unit vector: the slot, the point
 /// in degrees that geodesic distances are measured from, and whether that
@@ -102,8 +108,8 @@ pub struct ResourceIndex {
     by_id: BTreeMap<String, u32>,
     /// Folded text of each slot for `q`, built on the first text query.
     search_text: OnceLock<Vec<String>>,
-    all: Layered,
-    by_category: Vec<Layered>,
+    all: Layered<Entry>,
+    by_category: Vec<Layered<Entry>>,
 }
 
 impl Clone for ResourceIndex {
@@ -372,7 +378,7 @@ impl ResourceIndex {
 
     /// The trees to search for a filter: the parts of the one per wanted
     /// category, or of the one over all.
-    fn trees(&self, filter: &Filter) -> Vec<Part<'_>> {
+    fn trees(&self, filter: &Filter) -> Vec<Part<'_, Entry>> {
         if filter.categories.is_empty() {
             self.all.parts().collect()
         } else {
