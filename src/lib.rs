@@ -4,6 +4,8 @@
 //! → [`state`] → [`service`] → [`http`] / [`cli`] → `main`. The shipped reference data ([`reference`]) is
 //! parsed once at start-up, held by the state and handed down.
 
+pub use witgis_core::{countries, cql, model, plausibility, sphere};
+
 pub mod app;
 pub mod area_index;
 pub mod auth;
@@ -11,23 +13,18 @@ pub mod basemap_fetch;
 pub mod cli;
 pub mod clock;
 pub mod config;
-pub mod countries;
 pub mod coverage;
-pub mod cql;
 pub mod formats;
 pub mod geocoder;
 pub mod http;
 pub mod import_osm;
 pub mod index;
 pub mod metrics;
-pub mod model;
 pub mod places;
-pub mod plausibility;
 pub mod quality;
 pub mod reference;
 pub mod referral;
 pub mod service;
-pub mod sphere;
 pub mod state;
 pub mod store;
 pub mod streets;
