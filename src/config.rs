@@ -454,11 +454,34 @@ pub(crate) struct ImportPlacesArgs {
     pub(crate) store: StoreArgs,
 }
 
+/// What `export` and `synth` write: the [`Format`]s, named on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ExportFormat {
+    /// A GeoJSON FeatureCollection of Point features (geometry null for
+    /// services without a place).
+    Geojson,
+    /// CSV with a header row: the reference columns, lists `;`-separated.
+    Csv,
+    /// Open Referral HSDS 3.0: a JSON array of compiled services.
+    Hsds,
+}
+
+impl ExportFormat {
+    /// The file format it names.
+    pub(crate) fn format(self) -> Format {
+        match self {
+            ExportFormat::Geojson => Format::Geojson,
+            ExportFormat::Csv => Format::Csv,
+            ExportFormat::Hsds => Format::Hsds,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct ExportArgs {
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Geojson)]
-    pub(crate) format: Format,
+    #[arg(long, value_enum, default_value_t = ExportFormat::Geojson)]
+    pub(crate) format: ExportFormat,
     #[command(flatten)]
     pub(crate) store: StoreArgs,
 }
@@ -527,8 +550,8 @@ pub(crate) struct SynthArgs {
     #[arg(long, default_value_t = 42)]
     pub(crate) seed: u64,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Geojson)]
-    pub(crate) format: Format,
+    #[arg(long, value_enum, default_value_t = ExportFormat::Geojson)]
+    pub(crate) format: ExportFormat,
 }
 
 #[cfg(test)]

@@ -4,17 +4,15 @@
 //! → [`state`] → [`service`] → [`http`] / [`cli`] → `main`. The shipped reference data ([`reference`]) is
 //! parsed once at start-up, held by the state and handed down.
 
-pub use witgis_core::{countries, cql, model, plausibility, sphere};
+pub use witgis_core::{area_index, countries, cql, formats, model, plausibility, sphere, streets};
 
 pub mod app;
-pub mod area_index;
 pub mod auth;
 pub mod basemap_fetch;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod coverage;
-pub mod formats;
 pub mod geocoder;
 pub mod http;
 pub mod import_osm;
@@ -27,7 +25,6 @@ pub mod referral;
 pub mod service;
 pub mod state;
 pub mod store;
-pub mod streets;
 pub mod sync;
 pub mod synth;
 pub mod throttle;

@@ -39,7 +39,7 @@ static OUTLINES: std::sync::LazyLock<Option<crate::countries::Countries>> = std:
 /// The country a synthetic point is given: its city's when the point lies
 /// there (or the city's country has no outline to judge by), else the
 /// covered country it lies in, else the nearest uncovered city's. So every
-/// record passes the import's plausibility rules (src/plausibility.rs).
+/// record passes the import's plausibility rules (crates/witgis-core/src/plausibility.rs).
 fn plausible_country(lon: f64, lat: f64, country: &'static str) -> &'static str {
     let Some(outlines) = OUTLINES.as_ref() else { return country };
     let Ok(c) = country.parse::<crate::model::Country>() else { return country };

@@ -20,7 +20,7 @@ pub fn read(text: &str) -> Result<Vec<Area>, ReadError> {
 /// Populations shipped for areas whose files often lack one: Rome's 15
 /// municipi on 31 Dec 2010 (`data/rome-municipi-population.tsv`), by area id.
 pub fn known_population(id: &str) -> Option<u64> {
-    include_str!("../../data/rome-municipi-population.tsv")
+    include_str!("../../../../data/rome-municipi-population.tsv")
         .lines()
         .filter(|l| !l.starts_with('#'))
         .filter_map(|l| {
