@@ -9,7 +9,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use witgis::coverage::{self, DemandQuery, Level, Localities, Period, Query};
+use witgis::coverage::{self, DemandQuery, Level, Period, Query};
 use witgis::index::Snapshot;
 use witgis::model::demand::Demand;
 use witgis::model::{Category, Topic};
@@ -90,7 +90,7 @@ fn bench(c: &mut Criterion) {
     }
 
     let snapshot = Snapshot::new(witgis::synth::resources(1_000_000, 42));
-    let localities = Localities::synthetic(100_000, 7);
+    let localities = witgis::synth::localities(100_000, 7);
     let census = coverage::Census { localities: &localities, ..reference.census() };
     let all = Query::default();
     let centres = Query { categories: vec![Category::MentalHealthCentre], ..Query::default() };

@@ -4,11 +4,27 @@
 
 use std::sync::Arc;
 
-use crate::cli::CliError;
 use crate::config::ServeArgs;
 use crate::reference::ReferenceData;
 use crate::state::AppState;
-use crate::store;
+use crate::store::{self, StoreError};
+
+/// Why the application could not be built; the CLI reports it.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A file or a task failed.
+    #[error("{0}")]
+    Io(String),
+    /// A setting or a file it names is invalid.
+    #[error("{0}")]
+    Invalid(String),
+    /// An embedded reference file does not parse.
+    #[error("the reference data shipped in the binary is broken: {0}")]
+    Reference(#[from] crate::reference::ReferenceError),
+}
 
 /// A built application, ready to be served.
 pub struct App {
@@ -22,33 +38,36 @@ pub struct App {
 /// indexes every resource and wires the router, as `args` say. When the
 /// store reports changes made elsewhere (PostGIS), a task follows them for
 /// as long as the runtime lives.
-pub async fn build(args: &ServeArgs) -> Result<App, CliError> {
+pub async fn build(args: &ServeArgs) -> Result<App, StartError> {
     // Parsed and indexed now, not on the first caller's search; a broken
     // embedded file stops the start here, naming the file and the line.
     let reference = Arc::new(
         tokio::task::spawn_blocking(ReferenceData::load)
             .await
-            .map_err(|e| CliError::Io(format!("loading the reference data: {e}")))??,
+            .map_err(|e| StartError::Io(format!("loading the reference data: {e}")))??,
     );
-    let home = crate::places::Home::parse(&args.home, reference.places())
-        .map_err(|e| CliError::Invalid(format!("invalid value '{}' for '--home <HOME>': {e}", args.home)))?;
+    let home = crate::places::Home::parse(&args.home, reference.places()).map_err(|e| {
+        StartError::Invalid(format!("invalid value '{}' for '--home <HOME>': {e}", args.home))
+    })?;
     let basemap = match &args.basemap {
         Some(path) => {
             let basemap =
-                crate::http::basemap::Basemap::open(path).map_err(|e| CliError::Invalid(e.to_string()))?;
+                crate::http::basemap::Basemap::open(path).map_err(|e| StartError::Invalid(e.to_string()))?;
             tracing::info!(bytes = basemap.len(), "local basemap {}", path.display());
             Some(Arc::new(basemap))
         }
         None => None,
     };
     let completeness = match &args.completeness {
-        Some(path) => crate::coverage::Completeness::load(path).map_err(|e| CliError::Invalid(e.0))?,
+        Some(path) => crate::coverage::Completeness::load(path).map_err(|e| StartError::Invalid(e.0))?,
         None => reference.completeness.clone(),
     };
-    let store = crate::cli::open_store(&args.store).await?;
-    let seed = store::seed().map_err(|e| CliError::Invalid(e.report("data/resources.geojson")))?;
+    let store = store::open_with(&args.store.database_url, &args.store.options()).await?;
+    let seed = store::seed().map_err(|e| StartError::Invalid(e.report("data/resources.geojson")))?;
     let areas = match args.seed_areas {
-        true => store::seed_areas().map_err(|e| CliError::Invalid(e.report("data/rome-municipi.geojson")))?,
+        true => {
+            store::seed_areas().map_err(|e| StartError::Invalid(e.report("data/rome-municipi.geojson")))?
+        }
         false => Vec::new(),
     };
     if store.seed_once_with(&seed, &areas).await? {

@@ -187,6 +187,32 @@ pub struct StoreArgs {
     /// sqlite://PATH (embedded, created if missing) or postgres://… (PostGIS).
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     pub database_url: String,
+    /// With PostGIS: milliseconds a request waits for a pooled database
+    /// connection before answering 503 (whole, above 0; default 1500).
+    #[arg(long, env = "WITGIS_DB_WAIT_MS", global = true, hide = true)]
+    pub db_wait_ms: Option<String>,
+}
+
+impl StoreArgs {
+    /// The store's options beyond its URL. An invalid wait is logged and
+    /// the default kept, so a typo in the environment does not stop a start.
+    pub fn options(&self) -> crate::store::StoreOptions {
+        let mut options = crate::store::StoreOptions::default();
+        match wait_from(self.db_wait_ms.as_deref()) {
+            Some(wait) => options.acquire_timeout = wait,
+            None if self.db_wait_ms.is_some() => tracing::warn!(
+                "WITGIS_DB_WAIT_MS is not a whole number of milliseconds above 0; waiting {} ms",
+                options.acquire_timeout.as_millis()
+            ),
+            None => {}
+        }
+        options
+    }
+}
+
+/// A wait in milliseconds, if `raw` is a whole number above 0.
+fn wait_from(raw: Option<&str>) -> Option<std::time::Duration> {
+    raw?.trim().parse::<u64>().ok().filter(|&ms| ms > 0).map(std::time::Duration::from_millis)
 }
 
 /// The options of `serve`: where to listen, the store, the page's basemap,
@@ -198,7 +224,7 @@ pub struct ServeArgs {
     pub(crate) addr: SocketAddr,
     /// A MapLibre style URL for an online basemap (default: the offline
     /// country outlines, so the page asks no other host for anything).
-    #[arg(long, env = "WITGIS_BASEMAP_STYLE", value_parser = crate::http::config::parse_style_url)]
+    #[arg(long, env = "WITGIS_BASEMAP_STYLE", value_parser = parse_style_url)]
     pub(crate) basemap_style: Option<String>,
     /// A PMTiles v3 vector archive (Protomaps schema) to serve as a local
     /// basemap of streets and names; the page then asks no other host.
@@ -305,14 +331,15 @@ impl BoundsArgs {
         );
         crate::work::WorkPool::new(workers, std::time::Duration::from_millis(self.query_budget_ms))
     }
+}
 
-    pub(crate) fn connections(&self) -> crate::http::server::ConnLimits {
-        crate::http::server::ConnLimits {
-            max_connections: self.max_connections as usize,
-            header_read_timeout: std::time::Duration::from_millis(self.header_timeout_ms),
-            idle_timeout: std::time::Duration::from_millis(self.idle_timeout_ms),
-            max_per_address: self.max_connections_per_address as usize,
-        }
+/// Parses `--basemap-style`: an absolute `http` or `https` URL.
+pub fn parse_style_url(value: &str) -> Result<String, String> {
+    let url =
+        url::Url::parse(value).map_err(|e| format!("not a URL ({e}); give e.g. https://host/style.json"))?;
+    match url.scheme() {
+        "http" | "https" => Ok(url.into()),
+        other => Err(format!("the scheme '{other}' is not supported; use an http or https URL")),
     }
 }
 
@@ -427,11 +454,34 @@ pub(crate) struct ImportPlacesArgs {
     pub(crate) store: StoreArgs,
 }
 
+/// What `export` and `synth` write: the [`Format`]s, named on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ExportFormat {
+    /// A GeoJSON FeatureCollection of Point features (geometry null for
+    /// services without a place).
+    Geojson,
+    /// CSV with a header row: the reference columns, lists `;`-separated.
+    Csv,
+    /// Open Referral HSDS 3.0: a JSON array of compiled services.
+    Hsds,
+}
+
+impl ExportFormat {
+    /// The file format it names.
+    pub(crate) fn format(self) -> Format {
+        match self {
+            ExportFormat::Geojson => Format::Geojson,
+            ExportFormat::Csv => Format::Csv,
+            ExportFormat::Hsds => Format::Hsds,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct ExportArgs {
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Geojson)]
-    pub(crate) format: Format,
+    #[arg(long, value_enum, default_value_t = ExportFormat::Geojson)]
+    pub(crate) format: ExportFormat,
     #[command(flatten)]
     pub(crate) store: StoreArgs,
 }
@@ -500,13 +550,23 @@ pub(crate) struct SynthArgs {
     #[arg(long, default_value_t = 42)]
     pub(crate) seed: u64,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Geojson)]
-    pub(crate) format: Format,
+    #[arg(long, value_enum, default_value_t = ExportFormat::Geojson)]
+    pub(crate) format: ExportFormat,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_wait_is_whole_milliseconds_above_zero() {
+        use std::time::Duration;
+        assert_eq!(wait_from(Some("30000")), Some(Duration::from_secs(30)));
+        assert_eq!(wait_from(Some(" 250 ")), Some(Duration::from_millis(250)));
+        for bad in [None, Some(""), Some("0"), Some("-5"), Some("1.5"), Some("soon")] {
+            assert_eq!(wait_from(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn serve_accepts_a_basemap_style_and_rejects_a_bad_one() {

@@ -4,33 +4,27 @@
 //! → [`state`] → [`service`] → [`http`] / [`cli`] → `main`. The shipped reference data ([`reference`]) is
 //! parsed once at start-up, held by the state and handed down.
 
+pub use witgis_core::{area_index, countries, cql, formats, model, plausibility, sphere, streets};
+
 pub mod app;
-pub mod area_index;
 pub mod auth;
 pub mod basemap_fetch;
 pub mod cli;
 pub mod clock;
 pub mod config;
-pub mod countries;
 pub mod coverage;
-pub mod cql;
-pub mod formats;
 pub mod geocoder;
 pub mod http;
 pub mod import_osm;
 pub mod index;
 pub mod metrics;
-pub mod model;
 pub mod places;
-pub mod plausibility;
 pub mod quality;
 pub mod reference;
 pub mod referral;
 pub mod service;
-pub mod sphere;
 pub mod state;
 pub mod store;
-pub mod streets;
 pub mod sync;
 pub mod synth;
 pub mod throttle;

@@ -5,6 +5,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Map, Value, json};
 
+use crate::coverage::{Localities, Locality};
 use crate::model::{Category, Resource, Topic};
 
 /// (lon, lat, country) of the cities the points cluster around.
@@ -38,7 +39,7 @@ static OUTLINES: std::sync::LazyLock<Option<crate::countries::Countries>> = std:
 /// The country a synthetic point is given: its city's when the point lies
 /// there (or the city's country has no outline to judge by), else the
 /// covered country it lies in, else the nearest uncovered city's. So every
-/// record passes the import's plausibility rules (src/plausibility.rs).
+/// record passes the import's plausibility rules (crates/witgis-core/src/plausibility.rs).
 fn plausible_country(lon: f64, lat: f64, country: &'static str) -> &'static str {
     let Some(outlines) = OUTLINES.as_ref() else { return country };
     let Ok(c) = country.parse::<crate::model::Country>() else { return country };
@@ -98,6 +99,29 @@ fn one(rng: &mut StdRng, i: usize) -> Option<Resource> {
     let mut props = props;
     props.insert("country".into(), Value::from(plausible_country(lon, lat, country)));
     Resource::from_properties(&props, Some([lon, lat])).ok()
+}
+
+/// `count` localities around the synthetic resources' cities, with a
+/// heavy-tailed population (500 to about 2 million), for benchmarks.
+pub fn localities(count: usize, seed: u64) -> Localities {
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed);
+    let items = resources(count, seed)
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let [lon, lat] = r.point()?;
+            let u: f64 = rng.random_range(1e-4..1.0);
+            Some(Locality {
+                id: i as u64,
+                name: format!("Locality {i}"),
+                country: Some(r.country),
+                lon,
+                lat,
+                population: (500.0 * u.powf(-1.05)).round() as u64,
+            })
+        })
+        .collect();
+    Localities::new(items)
 }
 
 #[cfg(test)]

@@ -7,13 +7,14 @@ use crate::formats::{self, Format};
 pub(super) async fn run(args: ExportArgs) -> Result<(), CliError> {
     let store = open_store(&args.store).await?;
     let resources = store.resources().await?;
-    let names: std::collections::HashMap<String, String> = if args.format == Format::Hsds {
+    let format = args.format.format();
+    let names: std::collections::HashMap<String, String> = if format == Format::Hsds {
         store.areas().await?.into_iter().map(|a| (a.id, a.name)).collect()
     } else {
         Default::default()
     };
     let out = std::io::BufWriter::new(std::io::stdout().lock());
-    match args.format {
+    match format {
         Format::Hsds => formats::hsds::write(out, &resources, |id| names.get(id).cloned()),
         format => formats::write(out, &resources, format),
     }

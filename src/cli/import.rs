@@ -26,8 +26,11 @@ pub(super) async fn run(args: ImportArgs) -> Result<(), CliError> {
         let reference = crate::reference::ReferenceData::load()?;
         let store = open_store(&args.store).await?;
         let (file, mapping) = (&args.file, args.osm_mapping.as_deref());
-        return crate::import_osm::run(file, mapping, args.dry_run, store.as_ref(), &reference.countries)
-            .await;
+        let print = |line: &str| eprintln!("{line}");
+        let countries = &reference.countries;
+        return Ok(
+            crate::import_osm::run(file, mapping, args.dry_run, store.as_ref(), countries, &print).await?
+        );
     };
     let started = Instant::now();
     let text = std::fs::read_to_string(&args.file).map_err(|e| CliError::Io(format!("{name}: {e}")))?;

@@ -32,6 +32,12 @@ pub enum CliError {
     /// The input file had errors (already reported line by line).
     #[error("{0}")]
     Invalid(String),
+    /// The application could not be built.
+    #[error(transparent)]
+    Start(#[from] crate::app::StartError),
+    /// An OpenStreetMap import stopped.
+    #[error(transparent)]
+    ImportOsm(#[from] crate::import_osm::ImportError),
     /// An embedded reference file does not parse.
     #[error("the reference data shipped in the binary is broken: {0}")]
     Reference(#[from] crate::reference::ReferenceError),
@@ -59,5 +65,5 @@ impl Cli {
 }
 
 pub(crate) async fn open_store(args: &StoreArgs) -> Result<Arc<dyn Store>, CliError> {
-    Ok(store::open(&args.database_url).await?)
+    Ok(store::open_with(&args.database_url, &args.options()).await?)
 }

@@ -17,7 +17,7 @@ pub(super) async fn run(args: ServeArgs) -> Result<(), CliError> {
         state.snapshot().index().len(),
         store::redact(&args.store.database_url)
     );
-    let connections = args.bounds.connections();
+    let connections = crate::http::server::ConnLimits::from_args(&args.bounds);
     tracing::info!(
         "at most {} connections, {} per client address (header timeout {} ms, idle timeout {} ms); {} query \
          workers, {} ms each",

@@ -1,7 +1,5 @@
 //! Populated places (GeoNames localities) with an R-tree for radius queries.
 
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
 use serde::Serialize;
@@ -68,29 +66,6 @@ impl Localities {
             });
         }
         Ok(Localities::new(items))
-    }
-
-    /// `count` localities around the synthetic resources' cities, with a
-    /// heavy-tailed population (500 to about 2 million), for benchmarks.
-    pub fn synthetic(count: usize, seed: u64) -> Localities {
-        let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed);
-        let items = crate::synth::resources(count, seed)
-            .into_iter()
-            .enumerate()
-            .filter_map(|(i, r)| {
-                let [lon, lat] = r.point()?;
-                let u: f64 = rng.random_range(1e-4..1.0);
-                Some(Locality {
-                    id: i as u64,
-                    name: format!("Locality {i}"),
-                    country: Some(r.country),
-                    lon,
-                    lat,
-                    population: (500.0 * u.powf(-1.05)).round() as u64,
-                })
-            })
-            .collect();
-        Localities::new(items)
     }
 
     /// Every locality, in the order given.

@@ -45,16 +45,6 @@ async fn web_config(State(config): State<Arc<WebConfig>>) -> Response {
     ([(header::CACHE_CONTROL, "no-cache")], Json(config.as_ref().clone())).into_response()
 }
 
-/// Parses `--basemap-style`: an absolute `http` or `https` URL.
-pub fn parse_style_url(value: &str) -> Result<String, String> {
-    let url =
-        url::Url::parse(value).map_err(|e| format!("not a URL ({e}); give e.g. https://host/style.json"))?;
-    match url.scheme() {
-        "http" | "https" => Ok(url.into()),
-        other => Err(format!("the scheme '{other}' is not supported; use an http or https URL")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use axum::body::Body;
@@ -64,6 +54,7 @@ mod tests {
     use tower::ServiceExt;
 
     use super::*;
+    use crate::config::parse_style_url;
 
     async fn get_config(config: WebConfig) -> (StatusCode, Value) {
         let (app, _): (axum::Router, _) = router(config).split_for_parts();

@@ -55,6 +55,18 @@ pub struct ConnLimits {
     pub max_per_address: usize,
 }
 
+impl ConnLimits {
+    /// The limits the serve options set.
+    pub(crate) fn from_args(bounds: &crate::config::BoundsArgs) -> ConnLimits {
+        ConnLimits {
+            max_connections: bounds.max_connections as usize,
+            header_read_timeout: Duration::from_millis(bounds.header_timeout_ms),
+            idle_timeout: Duration::from_millis(bounds.idle_timeout_ms),
+            max_per_address: bounds.max_connections_per_address as usize,
+        }
+    }
+}
+
 impl Default for ConnLimits {
     fn default() -> Self {
         ConnLimits {

@@ -580,12 +580,33 @@ impl<T> Store for T where
 {
 }
 
-/// Opens (creating and migrating when needed) the store a URL names.
+/// What the configuration says about a store beyond its URL; the store
+/// reads no environment itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// With PostGIS: how long a request waits for a pooled connection
+    /// before the store answers "unavailable" (HTTP 503).
+    pub acquire_timeout: std::time::Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> StoreOptions {
+        StoreOptions { acquire_timeout: postgis::ACQUIRE_TIMEOUT }
+    }
+}
+
+/// Opens (creating and migrating when needed) the store a URL names, with
+/// the default [`StoreOptions`].
 pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    open_with(url, &StoreOptions::default()).await
+}
+
+/// Opens the store a URL names, as `options` say.
+pub async fn open_with(url: &str, options: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(sqlite::SqliteStore::open(url).await?))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Ok(Arc::new(postgis::PostgisStore::open(url).await?))
+        Ok(Arc::new(postgis::PostgisStore::open_with(url, options).await?))
     } else {
         Err(StoreError::UnsupportedUrl(redact(url)))
     }

@@ -27,25 +27,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 pub const CHANNEL: &str = "witgis_resource";
 
 /// How long a request waits for a database connection before answering
-/// 503, unless `WITGIS_DB_WAIT_MS` says otherwise (see [`acquire_timeout`]).
-const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(1500);
-
-/// The wait for a pooled connection: `WITGIS_DB_WAIT_MS` (whole
-/// milliseconds, more than 0), else [`ACQUIRE_TIMEOUT`]. A machine that is
-/// busy on purpose (the test suite) sets it longer than a second and a half.
-fn acquire_timeout() -> Duration {
-    let raw = std::env::var("WITGIS_DB_WAIT_MS").ok();
-    let wait = wait_from(raw.as_deref());
-    if raw.is_some() && wait.is_none() {
-        tracing::warn!("WITGIS_DB_WAIT_MS is not a whole number of milliseconds above 0; waiting 1500 ms");
-    }
-    wait.unwrap_or(ACQUIRE_TIMEOUT)
-}
-
-/// A wait in milliseconds, if `raw` is a whole number above 0.
-fn wait_from(raw: Option<&str>) -> Option<Duration> {
-    raw?.trim().parse::<u64>().ok().filter(|&ms| ms > 0).map(Duration::from_millis)
-}
+/// 503, unless the configuration says otherwise ([`super::StoreOptions`]).
+pub(super) const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(1500);
 
 /// Rows decoded per task at start-up.
 const LIVE_CHUNK: usize = 1024;
@@ -60,6 +43,12 @@ impl SqlDb<Postgres> {
     /// Connects to `postgres://…` and applies pending migrations (which
     /// create the `postgis` extension if it is missing).
     pub async fn open(url: &str) -> Result<PostgisStore, StoreError> {
+        PostgisStore::open_with(url, &super::StoreOptions::default()).await
+    }
+
+    /// As [`open`](Self::open), with the wait for a pooled connection that
+    /// `settings` set.
+    pub async fn open_with(url: &str, settings: &super::StoreOptions) -> Result<PostgisStore, StoreError> {
         let redacted = super::redact(url);
         let options: PgConnectOptions = url
             .parse::<PgConnectOptions>()
@@ -69,7 +58,7 @@ impl SqlDb<Postgres> {
             .log_slow_statements(tracing::log::LevelFilter::Debug, Duration::from_secs(1));
         let pool = PgPoolOptions::new()
             .max_connections(10)
-            .acquire_timeout(acquire_timeout())
+            .acquire_timeout(settings.acquire_timeout)
             .connect_with(options)
             .await
             .map_err(|e| StoreError::Unavailable(format!("{redacted}: {e}")))?;
@@ -269,15 +258,6 @@ impl ChangeFeed for PgFeed {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_wait_is_whole_milliseconds_above_zero() {
-        assert_eq!(wait_from(Some("30000")), Some(Duration::from_secs(30)));
-        assert_eq!(wait_from(Some(" 250 ")), Some(Duration::from_millis(250)));
-        for bad in [None, Some(""), Some("0"), Some("-5"), Some("1.5"), Some("soon")] {
-            assert_eq!(wait_from(bad), None, "{bad:?}");
-        }
-    }
 
     #[test]
     fn copy_escapes_text() {

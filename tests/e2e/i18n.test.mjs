@@ -106,7 +106,7 @@ test("every key the page uses exists", () => {
 });
 
 test("every word of the Rust vocabularies has a name", () => {
-  const vocab = readFileSync(join(ROOT, "src/model/vocab.rs"), "utf8");
+  const vocab = readFileSync(join(ROOT, "crates/witgis-core/src/model/vocab.rs"), "utf8");
   const prefix = { category: "category", topic: "topic", coord_precision: "precision", access: "access", cost: "cost" };
   const found = {};
   for (const m of vocab.matchAll(/(\w+), "(\w+)" \{([^}]*)\}/g)) {

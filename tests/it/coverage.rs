@@ -198,7 +198,7 @@ fn brute_force_greedy(
 
 #[test]
 fn lazy_greedy_equals_the_plain_greedy() {
-    let localities = Localities::synthetic(400, 3);
+    let localities = witgis::synth::localities(400, 3);
     let snapshot = Snapshot::new(witgis::synth::resources(30, 4));
     let s = coverage::suggest(&snapshot, &localities, &Query::default(), 25_000.0, 8);
     let lazy: Vec<(u32, u64)> = s.picks.iter().map(|p| (p.locality, p.newly_covered)).collect();

@@ -253,9 +253,10 @@ fn no_query_string_makes_a_server_error() {
         .expect("no server errors");
 }
 
-/// The words of one `vocabulary!` block of src/model/vocab.rs, in order.
+/// The words of one `vocabulary!` block of crates/witgis-core/src/model/vocab.rs, in order.
 fn vocab_words(kind: &str) -> Vec<String> {
-    let source = std::fs::read_to_string("src/model/vocab.rs").expect("src/model/vocab.rs");
+    let source = std::fs::read_to_string("crates/witgis-core/src/model/vocab.rs")
+        .expect("crates/witgis-core/src/model/vocab.rs");
     let start = source.find(&format!(", \"{kind}\" {{")).expect("the block") + kind.len() + 6;
     let block = &source[start..start + source[start..].find('}').expect("its end")];
     block.split("= \"").skip(1).map(|w| w[..w.find('"').expect("a word")].to_owned()).collect()

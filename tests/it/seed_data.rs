@@ -205,7 +205,7 @@ fn child_and_adolescent_services_carry_their_topic() {
     }
 }
 
-/// The shipped records pass the write rules (src/plausibility.rs) judged
+/// The shipped records pass the write rules (crates/witgis-core/src/plausibility.rs) judged
 /// against the shipped country outlines and, near the municipi they serve,
 /// the shipped municipi (seeded with them on a fresh store): a fresh
 /// install never holds a record that an editor could not save unchanged.

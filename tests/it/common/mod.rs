@@ -100,7 +100,10 @@ impl TestDb {
     /// An empty database in the shared PostGIS cluster (or `DATABASE_URL`).
     pub async fn postgis() -> TestDb {
         let url = pg::fresh_database(&pg::admin_url()).await;
-        let store = store::open(&url).await.unwrap();
+        // The suite's machine is busy on purpose: wait long for a pooled
+        // connection, as the suite's WITGIS_DB_WAIT_MS tells the binary.
+        let options = store::StoreOptions { acquire_timeout: std::time::Duration::from_secs(30) };
+        let store = store::open_with(&url, &options).await.unwrap();
         TestDb { store, url, _dir: None }
     }
 

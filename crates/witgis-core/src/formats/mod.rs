@@ -17,7 +17,7 @@ use serde::Serialize;
 use crate::model::{FieldError, Resource};
 
 /// A file format for import and export.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// A GeoJSON FeatureCollection of Point features (geometry null for
     /// services without a place).

@@ -130,7 +130,7 @@ mod tests {
     use super::*;
 
     fn shipped() -> Countries {
-        Countries::parse(include_str!("../data/countries.geojson")).expect("data/countries.geojson")
+        Countries::parse(include_str!("../../../data/countries.geojson")).expect("data/countries.geojson")
     }
 
     #[test]

@@ -20,7 +20,7 @@ use serde_json::{Map, Value, json};
 use crate::model::{Category, Country, Resource, Topic};
 
 /// The mapping shipped with witgis.
-pub const DEFAULT_MAPPING: &str = include_str!("../../data/osm-mapping.json");
+pub const DEFAULT_MAPPING: &str = include_str!("../../../../data/osm-mapping.json");
 
 /// The licence every imported record carries in its `source`.
 pub const LICENCE: &str = "© OpenStreetMap contributors, ODbL 1.0";

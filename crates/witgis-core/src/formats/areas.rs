@@ -36,7 +36,7 @@ struct PopulationLine {
 pub fn known_population(id: &str) -> Option<u64> {
     static SHIPPED: std::sync::OnceLock<Vec<(String, u64)>> = std::sync::OnceLock::new();
     let shipped = SHIPPED.get_or_init(|| {
-        let text = include_str!("../../data/rome-municipi-population.tsv");
+        let text = include_str!("../../../../data/rome-municipi-population.tsv");
         // The shipped file is checked by a test; a broken one gives no populations.
         super::tsv::rows::<PopulationLine>(text, POPULATION_COLUMNS)
             .map(|rows| rows.into_iter().map(|(_, l)| (l.area_id, l.population)).collect())
@@ -97,7 +97,7 @@ mod tests {
 
     #[test]
     fn the_shipped_municipi_populations_read() {
-        let text = include_str!("../../data/rome-municipi-population.tsv");
+        let text = include_str!("../../../../data/rome-municipi-population.tsv");
         let rows = super::super::tsv::rows::<PopulationLine>(text, POPULATION_COLUMNS).expect("shipped file");
         assert_eq!(rows.len(), 15);
         assert_eq!(known_population("it-rm-municipio-01"), Some(201_496));

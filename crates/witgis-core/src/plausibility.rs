@@ -116,7 +116,7 @@ mod tests {
     use super::*;
 
     fn countries() -> Countries {
-        Countries::parse(include_str!("../data/countries.geojson")).expect("data/countries.geojson")
+        Countries::parse(include_str!("../../../data/countries.geojson")).expect("data/countries.geojson")
     }
 
     fn csm(point: [f64; 2], extra: Value) -> Resource {
