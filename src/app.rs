@@ -52,7 +52,7 @@ pub async fn build(args: &ServeArgs) -> Result<App, StartError> {
     let basemap = match &args.basemap {
         Some(path) => {
             let basemap =
-                crate::http::basemap::Basemap::open(path).map_err(|e| StartError::Invalid(e.to_string()))?;
+                crate::basemap::Basemap::open(path).map_err(|e| StartError::Invalid(e.to_string()))?;
             tracing::info!(bytes = basemap.len(), "local basemap {}", path.display());
             Some(Arc::new(basemap))
         }

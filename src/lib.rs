@@ -8,6 +8,7 @@ pub use witgis_core::{area_index, countries, cql, formats, model, plausibility, 
 
 pub mod app;
 pub mod auth;
+pub mod basemap;
 pub mod basemap_fetch;
 pub mod cli;
 pub mod clock;

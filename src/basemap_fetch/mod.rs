@@ -551,7 +551,7 @@ async fn check(
     tile_compression: u8,
 ) -> Result<(), String> {
     let bad = |why: String| format!("the written archive {} is wrong: {why}", path.display());
-    crate::http::basemap::Basemap::open(path).map_err(|e| bad(e.to_string()))?;
+    crate::basemap::Basemap::open(path).map_err(|e| bad(e.to_string()))?;
     let reader = pmtiles::AsyncPmTilesReader::new_with_path(path).await.map_err(|e| bad(e.to_string()))?;
     if reader.get_header().tile_compression != compression(tile_compression) {
         return Err(bad("its tile compression differs from the source's".into()));

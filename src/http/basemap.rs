@@ -5,9 +5,7 @@
 //! The archive is opened once and read with positioned reads; it is never
 //! loaded into memory whole.
 
-use std::fs::File;
 use std::ops::RangeInclusive;
-use std::path::Path;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
@@ -18,107 +16,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::problem;
+pub use crate::basemap::{Basemap, BasemapError};
 
 /// Where the page finds the archive.
 pub const ARCHIVE_PATH: &str = "/basemap/basemap.pmtiles";
 
 /// How much one positioned read takes from the file.
 const CHUNK: u64 = 256 * 1024;
-
-/// The length of a PMTiles v3 header.
-const HEADER_LEN: usize = 127;
-
-/// Why an archive cannot be served.
-#[derive(Debug, thiserror::Error)]
-pub enum BasemapError {
-    /// The file could not be opened or read.
-    #[error("cannot read the basemap {path}: {error}")]
-    Io {
-        /// The file given.
-        path: String,
-        /// What the system said.
-        error: std::io::Error,
-    },
-    /// The file is not a PMTiles v3 vector archive.
-    #[error("{path} is not a PMTiles v3 vector archive: {why}")]
-    NotPmtiles {
-        /// The file given.
-        path: String,
-        /// What is wrong with its header.
-        why: String,
-    },
-}
-
-/// An open PMTiles archive: the file, its length and its ETag.
-#[derive(Debug)]
-pub struct Basemap {
-    file: File,
-    len: u64,
-    etag: String,
-}
-
-impl PartialEq for Basemap {
-    fn eq(&self, other: &Self) -> bool {
-        self.len == other.len && self.etag == other.etag
-    }
-}
-
-impl Eq for Basemap {}
-
-impl Basemap {
-    /// Opens `path` and checks that it starts with a PMTiles v3 header of
-    /// vector (MVT) tiles.
-    pub fn open(path: &Path) -> Result<Self, BasemapError> {
-        let shown = path.display().to_string();
-        let io = |error| BasemapError::Io { path: shown.clone(), error };
-        let file = File::open(path).map_err(io)?;
-        let meta = file.metadata().map_err(io)?;
-        let len = meta.len();
-        let mut head = vec![0; HEADER_LEN.min(usize::try_from(len).unwrap_or(HEADER_LEN))];
-        read_at(&file, &mut head, 0).map_err(io)?;
-        check_header(&head).map_err(|why| BasemapError::NotPmtiles { path: shown.clone(), why })?;
-        let modified = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos());
-        let etag = format!("\"{len:x}-{modified:x}\"");
-        Ok(Self { file, len, etag })
-    }
-
-    /// The archive's length in bytes.
-    pub fn len(&self) -> u64 {
-        self.len
-    }
-
-    /// Whether the archive is empty (never, once opened: it has a header).
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// The archive's strong ETag (its length and modification time).
-    pub fn etag(&self) -> &str {
-        &self.etag
-    }
-}
-
-/// Checks the first bytes of a file: the magic `PMTiles`, version 3 and the
-/// tile type MVT (1).
-pub fn check_header(head: &[u8]) -> Result<(), String> {
-    if head.len() < HEADER_LEN {
-        return Err(format!("it is {} bytes long, shorter than the 127-byte header", head.len()));
-    }
-    if &head[..7] != b"PMTiles" {
-        return Err("it does not start with \"PMTiles\"".into());
-    }
-    if head[7] != 3 {
-        return Err(format!("its version is {}, witgis reads version 3", head[7]));
-    }
-    if head[99] != 1 {
-        return Err(format!("its tiles are of type {}, not vector tiles (MVT, type 1)", head[99]));
-    }
-    Ok(())
-}
 
 /// What to answer to a request's `Range` and `If-Range` headers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,10 +101,10 @@ async fn archive(State(basemap): State<Option<Arc<Basemap>>>, headers: HeaderMap
         );
     };
     let text = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
-    let answer = answer_range(text(header::RANGE), text(header::IF_RANGE), &basemap.etag, basemap.len);
+    let answer = answer_range(text(header::RANGE), text(header::IF_RANGE), basemap.etag(), basemap.len());
     let (status, range) = match answer {
-        RangeAnswer::Full if basemap.len == 0 => (StatusCode::OK, None),
-        RangeAnswer::Full => (StatusCode::OK, Some(0..=basemap.len - 1)),
+        RangeAnswer::Full if basemap.is_empty() => (StatusCode::OK, None),
+        RangeAnswer::Full => (StatusCode::OK, Some(0..=basemap.len() - 1)),
         RangeAnswer::Partial(r) => (StatusCode::PARTIAL_CONTENT, Some(r)),
         RangeAnswer::Unsatisfiable => {
             let mut response = problem(
@@ -208,11 +112,12 @@ async fn archive(State(basemap): State<Option<Arc<Basemap>>>, headers: HeaderMap
                 format!(
                     "the range is malformed or starts past the end: the basemap has {} bytes; ask for \
                      bytes=START-END with START below {}",
-                    basemap.len, basemap.len
+                    basemap.len(),
+                    basemap.len()
                 ),
                 None,
             );
-            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{}", basemap.len)) {
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{}", basemap.len())) {
                 response.headers_mut().insert(header::CONTENT_RANGE, v);
             }
             return response;
@@ -229,11 +134,11 @@ async fn archive(State(basemap): State<Option<Arc<Basemap>>>, headers: HeaderMap
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-    if let Ok(v) = HeaderValue::from_str(&basemap.etag) {
+    if let Ok(v) = HeaderValue::from_str(basemap.etag()) {
         h.insert(header::ETAG, v);
     }
     if let (StatusCode::PARTIAL_CONTENT, Some(r)) = (status, range) {
-        if let Ok(v) = HeaderValue::from_str(&format!("bytes {}-{}/{}", r.start(), r.end(), basemap.len)) {
+        if let Ok(v) = HeaderValue::from_str(&format!("bytes {}-{}/{}", r.start(), r.end(), basemap.len())) {
             h.insert(header::CONTENT_RANGE, v);
         }
     }
@@ -255,31 +160,13 @@ fn chunks(
             let n = (end - at + 1).min(CHUNK);
             let bytes = tokio::task::spawn_blocking(move || {
                 let mut buf = vec![0; usize::try_from(n).unwrap_or(0)];
-                read_at(&basemap.file, &mut buf, at).map(|()| Bytes::from(buf))
+                basemap.read_at(&mut buf, at).map(|()| Bytes::from(buf))
             })
             .await
             .map_err(std::io::Error::other)??;
             Ok(Some((bytes, at + n)))
         }
     })
-}
-
-#[cfg(unix)]
-fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
-    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
-}
-
-#[cfg(windows)]
-fn read_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> std::io::Result<()> {
-    while !buf.is_empty() {
-        let n = std::os::windows::fs::FileExt::seek_read(file, buf, offset)?;
-        if n == 0 {
-            return Err(std::io::ErrorKind::UnexpectedEof.into());
-        }
-        buf = &mut buf[n..];
-        offset += n as u64;
-    }
-    Ok(())
 }
 
 /// The font stacks witgis has glyphs for (those the Protomaps style names).
@@ -382,25 +269,6 @@ mod tests {
             RangeAnswer::Full
         );
         assert_eq!(answer_range(Some("bytes=0-9"), Some(ETAG), ETAG, 100), RangeAnswer::Partial(0..=9));
-    }
-
-    #[test]
-    fn the_header_must_be_pmtiles_v3_vector() {
-        let mut head = vec![0u8; HEADER_LEN];
-        head[..7].copy_from_slice(b"PMTiles");
-        head[7] = 3;
-        head[99] = 1;
-        assert_eq!(check_header(&head), Ok(()));
-        let mut v2 = head.clone();
-        v2[7] = 2;
-        assert!(check_header(&v2).is_err_and(|e| e.contains("version 2") || e.contains("is 2")));
-        let mut png = head.clone();
-        png[99] = 2;
-        assert!(check_header(&png).is_err());
-        assert!(check_header(b"{\"type\":\"FeatureCollection\"}").is_err());
-        let mut other = head;
-        other[..7].copy_from_slice(b"SQLite ");
-        assert!(check_header(&other).is_err());
     }
 
     #[test]

@@ -7,19 +7,8 @@ use async_trait::async_trait;
 use super::StoreError;
 use super::dialect::Dialect;
 use super::sql::{Arg, Backend, Cells, Conn, SqlDb};
+pub use crate::transit::Feed;
 use crate::transit::Timetable;
-
-/// One stored feed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Feed {
-    /// The operator's name for it (`rome`, `sofia`, …).
-    pub id: String,
-    /// The file it was imported from.
-    pub source: String,
-    /// When (RFC 3339).
-    pub imported_at: String,
-    pub timetable: Timetable,
-}
 
 /// The stored feeds.
 #[async_trait]

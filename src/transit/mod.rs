@@ -2,7 +2,7 @@
 //! ([`Timetable`]), prepared once ([`Router`]), and earliest-arrival queries
 //! from one point to many places by the connection scan algorithm (CSA).
 //!
-//! Pure: no store, no HTTP. The import (`witgis import-gtfs`) builds a
+//! Pure: no store, no HTTP (the store keeps a [`Feed`]). The import (`witgis import-gtfs`) builds a
 //! [`Timetable`] from a feed ([`gtfs`]); the server prepares a [`Router`] per
 //! stored feed. Parameters are stated in [`Params`] and docs/transit.md.
 
@@ -13,7 +13,7 @@ pub mod router;
 pub mod synth;
 pub mod walk;
 
-pub use model::{Route, Service, Stop, Timetable, Trip};
+pub use model::{Feed, Route, Service, Stop, Timetable, Trip};
 pub use networks::{Network, Networks};
 pub use router::{Journey, Leg, Reach, Router};
 

@@ -109,3 +109,17 @@ impl Timetable {
         Ok(())
     }
 }
+
+/// A feed as the store keeps it: its id, where and when it came from, and
+/// its compacted timetable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Feed {
+    /// The operator's name for it (`rome`, `sofia`, …).
+    pub id: String,
+    /// The file it was imported from.
+    pub source: String,
+    /// When (RFC 3339).
+    pub imported_at: String,
+    /// The timetable.
+    pub timetable: Timetable,
+}

@@ -26,7 +26,7 @@ pub struct Networks {
 impl Networks {
     /// Prepares stored feeds with the stated parameters; a feed that does not
     /// prepare is left out with a warning (it was checked at import).
-    pub fn new(feeds: Vec<crate::store::transit::Feed>, params: Params) -> Networks {
+    pub fn new(feeds: Vec<super::Feed>, params: Params) -> Networks {
         let stamps = feeds.iter().map(|f| (f.id.clone(), f.imported_at.clone())).collect();
         let feeds = feeds
             .into_iter()

@@ -10,9 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use tower::ServiceExt;
+use axum::http::StatusCode;
 use witgis::coverage::{self, Query};
 use witgis::index::Snapshot;
 use witgis::state::AppState;
@@ -41,14 +39,9 @@ async fn seeded_state(pool: WorkPool) -> (axum::Router, Arc<AppState>, tempfile:
 }
 
 async fn get(app: &axum::Router, uri: &str) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
-    let response = app
-        .clone()
-        .oneshot(Request::get(uri).body(Body::empty()).expect("request"))
-        .await
-        .expect("infallible");
-    let (parts, body) = response.into_parts();
-    let bytes = axum::body::to_bytes(body, usize::MAX).await.expect("body");
-    (parts.status, parts.headers, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+    let a = common::router::get(app, uri, &[]).await;
+    let json = a.json();
+    (a.status, a.headers, json)
 }
 
 const SUGGEST: &str = "/api/coverage/suggest?radius_km=100&k=50";

@@ -8,20 +8,16 @@ use crate::common;
 use std::path::Path;
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
+use axum::http::StatusCode;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 use witgis::coverage::Completeness;
 
 const FIXTURE: &str = "tests/fixtures/completeness-de-mhc.tsv";
 
 async fn get(app: &axum::Router, uri: &str) -> String {
-    let response = app.clone().oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
-    let status = response.status();
-    let body = String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
-    assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+    let a = common::router::get(app, uri, &[]).await;
+    let body = a.text();
+    assert_eq!(a.status, StatusCode::OK, "{uri}: {body}");
     body
 }
 

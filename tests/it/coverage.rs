@@ -6,7 +6,6 @@ use crate::common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use geo::{Destination, Geodesic, Point};
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use witgis::coverage::{
@@ -209,16 +208,9 @@ fn lazy_greedy_equals_the_plain_greedy() {
 // --- The shipped data, through the HTTP API ---
 
 async fn get(app: &axum::Router, uri: &str, accept: Option<&str>) -> (StatusCode, String, String) {
-    let mut request = Request::get(uri);
-    if let Some(accept) = accept {
-        request = request.header(header::ACCEPT, accept);
-    }
-    let response = app.clone().oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
-    let status = response.status();
-    let content_type =
-        response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, content_type, String::from_utf8_lossy(&bytes).into_owned())
+    let accept: Vec<(&str, &str)> = accept.map(|a| ("accept", a)).into_iter().collect();
+    let a = common::router::get(app, uri, &accept).await;
+    (a.status, a.content_type(), a.text())
 }
 
 async fn header_of(app: &axum::Router, uri: &str, accept: Option<&str>, name: header::HeaderName) -> String {

@@ -11,20 +11,12 @@
 use crate::common;
 use std::collections::BTreeSet;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
+use axum::http::StatusCode;
 use serde_json::Value;
-use tower::ServiceExt;
 
 async fn get(app: &axum::Router, uri: &str) -> (StatusCode, String, Value) {
-    let request = Request::get(uri).header(header::HOST, "gis.example").body(Body::empty()).unwrap();
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let content_type =
-        response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, content_type, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    let a = common::router::get(app, uri, &[("host", "gis.example")]).await;
+    (a.status, a.content_type(), a.json())
 }
 
 fn enc(s: &str) -> String {

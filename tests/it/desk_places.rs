@@ -6,11 +6,8 @@
 use crate::common;
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
+use axum::http::StatusCode;
 use serde_json::Value;
-use tower::ServiceExt;
 
 /// The app over the seed, with the hand-drawn municipio boxes or none.
 async fn app(boundaries: bool) -> (axum::Router, tempfile::TempDir) {
@@ -28,13 +25,8 @@ async fn app(boundaries: bool) -> (axum::Router, tempfile::TempDir) {
 }
 
 async fn get(app: &axum::Router, uri: &str) -> (StatusCode, Value) {
-    let r =
-        app.clone().oneshot(Request::get(uri).body(Body::empty()).expect("request")).await.expect("reply");
-    let status = r.status();
-    (
-        status,
-        serde_json::from_slice(&r.into_body().collect().await.expect("body").to_bytes()).unwrap_or_default(),
-    )
+    let a = common::router::get(app, uri, &[]).await;
+    (a.status, a.json())
 }
 
 fn enc(s: &str) -> String {

@@ -8,15 +8,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::body::Body;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, Request, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 use tokio::time::Instant;
-use tower::ServiceExt;
 use witgis::geocoder::{Geocoder, Settings, parse_url};
 
 /// How the stand-in service behaves.
@@ -189,17 +186,15 @@ fn geocoder(base: &str, timeout_ms: u64, interval_ms: u64) -> Geocoder {
 }
 
 async fn get(app: &axum::Router, uri: &str) -> (StatusCode, Value) {
-    let request = Request::get(uri)
-        .header("x-forwarded-for", "203.0.113.7")
-        .header("cookie", "session=secret")
-        .header("referer", "http://127.0.0.1/#pt=12.5,41.9")
-        .header("authorization", "Bearer not-for-upstream")
-        .body(Body::empty())
-        .expect("request");
-    let r = app.clone().oneshot(request).await.expect("reply");
-    let status = r.status();
-    let body = r.into_body().collect().await.expect("body").to_bytes();
-    (status, serde_json::from_slice(&body).unwrap_or_else(|_| panic!("JSON: {body:?}")))
+    let headers = [
+        ("x-forwarded-for", "203.0.113.7"),
+        ("cookie", "session=secret"),
+        ("referer", "http://127.0.0.1/#pt=12.5,41.9"),
+        ("authorization", "Bearer not-for-upstream"),
+    ];
+    let a = common::router::get(app, uri, &headers).await;
+    let body = serde_json::from_slice(&a.bytes).unwrap_or_else(|_| panic!("JSON: {}", a.text()));
+    (a.status, body)
 }
 
 fn names(fc: &Value) -> Vec<String> {

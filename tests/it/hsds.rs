@@ -11,12 +11,9 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::process::{Command, Output};
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
+use axum::http::StatusCode;
 use jsonschema::{Retrieve, Uri, Validator};
 use serde_json::{Map, Value, json};
-use tower::ServiceExt;
 use witgis::formats::hsds;
 use witgis::model::Resource;
 
@@ -113,13 +110,8 @@ fn seed_ids() -> Vec<String> {
 }
 
 async fn get(app: &axum::Router, uri: &str) -> (StatusCode, String, Value) {
-    let request = Request::get(uri).body(Body::empty()).unwrap();
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let content_type =
-        response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, content_type, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    let a = common::router::get(app, uri, &[]).await;
+    (a.status, a.content_type(), a.json())
 }
 
 /// The exported services by id.

@@ -14,10 +14,8 @@ use std::path::Path;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
-use http_body_util::BodyExt;
 use jsonschema::{Retrieve, Uri, Validator};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 const SCHEMAS: &str = "tests/fixtures/hsds";
 
@@ -88,11 +86,9 @@ struct Reply {
 }
 
 async fn send(app: &axum::Router, request: Request<Body>) -> Reply {
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    Reply { status, headers, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
+    let a = common::router::send(app, request).await;
+    let body = a.json();
+    Reply { status: a.status, headers: a.headers, body }
 }
 
 async fn get(app: &axum::Router, uri: &str) -> Reply {

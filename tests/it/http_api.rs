@@ -3,7 +3,6 @@
 use crate::common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
 use proptest::prelude::*;
 use serde_json::Value;
 use tower::ServiceExt;
@@ -21,17 +20,8 @@ struct Reply {
 }
 
 async fn get(app: &axum::Router, uri: &str) -> Reply {
-    let response = app
-        .clone()
-        .oneshot(Request::get(uri).body(Body::empty()).expect("request"))
-        .await
-        .expect("infallible");
-    let status = response.status();
-    let content_type =
-        response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Reply { status, content_type, body }
+    let a = common::router::get(app, uri, &[]).await;
+    Reply { status: a.status, content_type: a.content_type(), body: a.json() }
 }
 
 fn ids(fc: &Value) -> Vec<String> {

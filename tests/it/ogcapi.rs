@@ -10,7 +10,7 @@ use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -24,13 +24,8 @@ struct Reply {
 }
 
 async fn get(app: &axum::Router, uri: &str) -> Reply {
-    let request = Request::get(uri).header(header::HOST, "gis.example:8080").body(Body::empty()).unwrap();
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let content_type =
-        response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    Reply { status, content_type, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
+    let a = common::router::get(app, uri, &[("host", "gis.example:8080")]).await;
+    Reply { status: a.status, content_type: a.content_type(), body: a.json() }
 }
 
 /// The href of the link with this relation, as a path for the router.

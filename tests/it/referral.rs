@@ -33,13 +33,8 @@ async fn app() -> (axum::Router, tempfile::TempDir) {
 }
 
 async fn get(app: &axum::Router, uri: &str) -> (StatusCode, Value) {
-    let r =
-        app.clone().oneshot(Request::get(uri).body(Body::empty()).expect("request")).await.expect("reply");
-    let status = r.status();
-    (
-        status,
-        serde_json::from_slice(&r.into_body().collect().await.expect("body").to_bytes()).unwrap_or_default(),
-    )
+    let a = common::router::get(app, uri, &[]).await;
+    (a.status, a.json())
 }
 
 fn ids(fc: &Value) -> Vec<&str> {

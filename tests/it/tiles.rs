@@ -8,10 +8,8 @@
 use crate::common;
 use std::collections::HashMap;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use proptest::prelude::*;
-use tower::ServiceExt;
 use witgis::index::{Filter, Snapshot};
 use witgis::model::{Category, CoordPrecision, Resource};
 use witgis::tiles::{self, DETAIL_MAX, DETAIL_ZOOM, GRID, MAX_ZOOM, Mark, TileId};
@@ -232,13 +230,8 @@ fn a_crowded_tile_is_clustered_within_the_bound() {
 }
 
 async fn get(app: &axum::Router, uri: &str) -> (StatusCode, String, Vec<u8>) {
-    let response =
-        app.clone().oneshot(Request::get(uri).body(Body::empty()).expect("request")).await.expect("response");
-    let status = response.status();
-    let kind =
-        response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body").to_vec();
-    (status, kind, body)
+    let a = common::router::get(app, uri, &[]).await;
+    (a.status, a.content_type(), a.bytes)
 }
 
 #[tokio::test]

@@ -538,14 +538,8 @@ async fn transit_app() -> (axum::Router, common::TestDb) {
 }
 
 async fn get(app: &axum::Router, uri: &str) -> (u16, serde_json::Value) {
-    use axum::body::Body;
-    use http_body_util::BodyExt as _;
-    use tower::ServiceExt as _;
-    let response =
-        app.clone().oneshot(axum::http::Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
-    let status = response.status().as_u16();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+    let a = common::router::get(app, uri, &[]).await;
+    (a.status.as_u16(), a.json())
 }
 
 /// Straight-line metres by the equirectangular approximation (our own

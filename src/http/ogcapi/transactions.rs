@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{Body, Caller, ResourceId};
 use crate::state::AppState;
 
@@ -20,6 +20,37 @@ fn writable_item(path: Result<Path<(String, String)>, PathRejection>) -> Result<
     let (collection, id) = item_id(path)?;
     writable(collection)?;
     Ok(id)
+}
+
+/// The answers of a change to one stored item of a collection (`If-Match`);
+/// documentation only, the handlers answer through [`ApiError`].
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+enum ItemChangeErrors {
+    /// No such collection or item.
+    #[response(
+        status = 404,
+        description = "No such collection or item",
+        content_type = "application/problem+json"
+    )]
+    NotFound(Problem<'static>),
+    /// A stale ETag.
+    #[response(
+        status = 412,
+        description = "The resource changed since the If-Match ETag; the answer's ETag is the current one",
+        content_type = "application/problem+json"
+    )]
+    Stale(Problem<'static>),
+    /// No `If-Match`.
+    #[response(status = 428, description = "No If-Match header", content_type = "application/problem+json")]
+    NoCondition(Problem<'static>),
+    /// A read-only collection.
+    #[response(
+        status = 405,
+        description = "The collection is read-only",
+        content_type = "application/problem+json"
+    )]
+    ReadOnly(Problem<'static>),
 }
 
 /// Part 4: `POST …/items` creates a record, with the same roles, validation
@@ -38,13 +69,10 @@ fn writable_item(path: Result<Path<(String, String)>, PathRejection>) -> Result<
         (status = 404, description = "No such collection or item", body = crate::http::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "A resource with this id exists already (create) or is not deleted (restore)", body = crate::http::error::Problem, content_type = "application/problem+json"),
         (status = 405, description = "The collection is read-only", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or an unknown, expired or revoked one", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token's role is too low", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body has another media type", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable: nothing was saved", body = crate::http::error::Problem, content_type = "application/problem+json")
+        crate::http::error::BadParams,
+        crate::http::error::AuthErrors,
+        crate::http::error::BodyErrors,
+        crate::http::error::SaveUnavailable
     )
 )]
 pub(super) async fn create_item(
@@ -71,17 +99,11 @@ pub(super) async fn create_item(
     security(("bearer" = ["editor"])),
     responses(
         (status = 200, description = "Replaced", body = crate::http::openapi::ResourceFeature, content_type = "application/geo+json", headers(("ETag" = String, description = "The stored version"))),
-        (status = 404, description = "No such collection or item", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The resource changed since the If-Match ETag; the answer's ETag is the current one", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No If-Match header", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 405, description = "The collection is read-only", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or an unknown, expired or revoked one", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token's role is too low", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body has another media type", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable: nothing was saved", body = crate::http::error::Problem, content_type = "application/problem+json")
+        ItemChangeErrors,
+        crate::http::error::BadParams,
+        crate::http::error::AuthErrors,
+        crate::http::error::BodyErrors,
+        crate::http::error::SaveUnavailable
     )
 )]
 pub(super) async fn replace_item(
@@ -109,17 +131,11 @@ pub(super) async fn replace_item(
     security(("bearer" = ["editor"])),
     responses(
         (status = 200, description = "Changed", body = crate::http::openapi::ResourceFeature, content_type = "application/geo+json", headers(("ETag" = String, description = "The stored version"))),
-        (status = 404, description = "No such collection or item", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The resource changed since the If-Match ETag; the answer's ETag is the current one", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No If-Match header", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 405, description = "The collection is read-only", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or an unknown, expired or revoked one", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token's role is too low", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body has another media type", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable: nothing was saved", body = crate::http::error::Problem, content_type = "application/problem+json")
+        ItemChangeErrors,
+        crate::http::error::BadParams,
+        crate::http::error::AuthErrors,
+        crate::http::error::BodyErrors,
+        crate::http::error::SaveUnavailable
     )
 )]
 pub(super) async fn patch_item(
@@ -146,14 +162,10 @@ pub(super) async fn patch_item(
     security(("bearer" = ["editor"])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 404, description = "No such collection or item", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The resource changed since the If-Match ETag; the answer's ETag is the current one", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No If-Match header", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 405, description = "The collection is read-only", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 400, description = "A bad or unknown parameter, each named in invalid_params", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or an unknown, expired or revoked one", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token's role is too low", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable: nothing was saved", body = crate::http::error::Problem, content_type = "application/problem+json")
+        ItemChangeErrors,
+        crate::http::error::BadParams,
+        crate::http::error::AuthErrors,
+        crate::http::error::SaveUnavailable
     )
 )]
 pub(super) async fn delete_item(

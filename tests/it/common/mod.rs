@@ -5,6 +5,7 @@
 
 pub mod http;
 pub mod pg;
+pub mod router;
 
 use std::sync::Arc;
 
