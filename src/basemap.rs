@@ -6,7 +6,7 @@ use std::fs::File;
 use std::path::Path;
 
 /// The length of a PMTiles v3 header.
-const HEADER_LEN: usize = 127;
+pub const HEADER_LEN: usize = 127;
 
 /// Why an archive cannot be served.
 #[derive(Debug, thiserror::Error)]

@@ -9,7 +9,7 @@
 use std::io::Read;
 
 /// The length of a PMTiles v3 header.
-pub const HEADER_LEN: usize = 127;
+pub use crate::basemap::HEADER_LEN;
 
 /// How deep leaf directories may nest (the crate's readers stop there too).
 pub const MAX_DEPTH: u8 = 5;
@@ -49,15 +49,8 @@ pub struct Header {
 
 /// Parses the first [`HEADER_LEN`] bytes of an archive.
 pub fn parse_header(b: &[u8]) -> Result<Header, String> {
-    if b.len() < HEADER_LEN {
-        return Err(format!("it is {} bytes long, shorter than the 127-byte header", b.len()));
-    }
-    if &b[..7] != b"PMTiles" {
-        return Err("it does not start with \"PMTiles\"".into());
-    }
-    if b[7] != 3 {
-        return Err(format!("its version is {}, witgis reads version 3", b[7]));
-    }
+    // The magic, the version and the tile type, as `--basemap` checks them.
+    crate::basemap::check_header(b)?;
     let u = |at: usize| {
         let mut v = [0u8; 8];
         v.copy_from_slice(&b[at..at + 8]);
@@ -93,9 +86,6 @@ pub fn parse_header(b: &[u8]) -> Result<Header, String> {
         if offset.checked_add(length).is_none() {
             return Err(format!("its {name} section overflows"));
         }
-    }
-    if header.tile_type != 1 {
-        return Err(format!("its tiles are of type {}, not vector tiles (MVT, type 1)", header.tile_type));
     }
     if header.max_zoom > 31 || header.min_zoom > header.max_zoom {
         return Err(format!("its zooms {}..{} are not a range of 0..31", header.min_zoom, header.max_zoom));

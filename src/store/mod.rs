@@ -30,6 +30,7 @@
 
 pub mod columns;
 pub mod dialect;
+pub mod migrations;
 pub mod parallel;
 pub mod postgis;
 pub mod sql;

@@ -21,8 +21,6 @@ use super::sql::{Arg, Backend, Conn as _, Encoded, SqlDb, impl_conn, stored};
 use super::{ChangeFeed, Notice, Progress, StoreBackend, StoreError, Stored, history_text};
 use crate::model::Resource;
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-
 /// The NOTIFY channel; the payload is a resource id, or `*` for "reload all".
 pub const CHANNEL: &str = "witgis_resource";
 
@@ -62,7 +60,7 @@ impl SqlDb<Postgres> {
             .connect_with(options)
             .await
             .map_err(|e| StoreError::Unavailable(format!("{redacted}: {e}")))?;
-        MIGRATOR.run(&pool).await?;
+        super::migrations::POSTGRES.migrator().await?.run(&pool).await?;
         Ok(SqlDb { pool })
     }
 }

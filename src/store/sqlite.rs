@@ -20,8 +20,6 @@ use super::parallel::Decoder;
 use super::sql::{Arg, Backend, Encoded, SqlDb, impl_conn};
 use super::{ChangeFeed, Notice, StoreBackend, StoreError, Stored, parse_utc};
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-
 /// How long a statement waits for another connection's lock on the file
 /// before the store answers "unavailable".
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -77,7 +75,7 @@ impl SqlDb<Sqlite> {
             .connect_with(options)
             .await
             .map_err(|e| StoreError::Unavailable(format!("{url}: {e}")))?;
-        MIGRATOR.run(&pool).await?;
+        super::migrations::SQLITE.migrator().await?.run(&pool).await?;
         Ok(SqlDb { pool })
     }
 }

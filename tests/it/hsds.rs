@@ -45,7 +45,7 @@ fn validator(file: &str) -> Validator {
 
 /// Every schema violation of `value`, as text.
 fn violations(v: &Validator, value: &Value) -> Vec<String> {
-    v.iter_errors(value).map(|e| format!("{} at {}", e, e.instance_path())).collect()
+    v.iter_errors(value).map(|e| format!("{} at {}", e, e.instance_path)).collect()
 }
 
 /// The nested objects of a compiled service, each with the schema it must meet.

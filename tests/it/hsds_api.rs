@@ -74,7 +74,7 @@ impl Schemas {
     fn check(&self, schema: &str, value: &Value, what: &str) -> Vec<String> {
         self.0[schema]
             .iter_errors(value)
-            .map(|e| format!("{what} ({schema}): {e} at {}", e.instance_path()))
+            .map(|e| format!("{what} ({schema}): {e} at {}", e.instance_path))
             .collect()
     }
 }

@@ -380,7 +380,7 @@ fn check(doc: &Value, method: &str, uri: &str, reply: &Reply) -> Vec<String> {
         "allOf": [content["schema"]],
     });
     let validator = jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{what}: schema: {e}"));
-    validator.iter_errors(&reply.body).map(|e| format!("{what}: {} at {}", e, e.instance_path())).collect()
+    validator.iter_errors(&reply.body).map(|e| format!("{what}: {} at {}", e, e.instance_path)).collect()
 }
 
 /// A sampled request: method, address, with the admin token, body.
