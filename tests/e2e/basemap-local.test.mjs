@@ -135,7 +135,7 @@ test("streets and names render at street zoom, in the page's language, from this
   await waitFor(async () => (await page.getAttribute("html", "lang")) === "de", { what: "the page in German" }); // loaded when chosen
   field = await textField(page, "roads_labels_minor");
   assert.ok(field.includes('"name:de"') && !field.includes('"name:it"'), field);
-  await page.evaluate(() => new Promise((ok) => window.witgis.map.once("idle", ok)));
+  await page.evaluate(() => new Promise((ok) => window.witgis.map.once("idle", () => ok())));
   assert.ok(!(await page.screenshot({ clip: label })).equals(italian), "the labels were drawn anew");
 
   // Bulgarian and Lithuanian letters: their glyph ranges are asked for and served.
@@ -143,7 +143,7 @@ test("streets and names render at street zoom, in the page's language, from this
   await waitFor(() => glyphRequests().includes("Noto Sans Regular/1024-1279.pbf"), { what: "Cyrillic glyphs" });
   await page.selectOption("#lang", "lt");
   await waitFor(() => glyphRequests().includes("Noto Sans Regular/256-511.pbf"), { what: "Lithuanian glyphs" });
-  await page.evaluate(() => new Promise((ok) => window.witgis.map.once("idle", ok)));
+  await page.evaluate(() => new Promise((ok) => window.witgis.map.once("idle", () => ok())));
   for (const range of ["1024-1279", "256-511"]) {
     const res = await fetch(`${server.base}/fonts/Noto%20Sans%20Regular/${range}.pbf`);
     assert.equal(res.status, 200);

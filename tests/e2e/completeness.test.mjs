@@ -57,7 +57,7 @@ describe("coverage completeness", () => {
 
     test("every country is hatched, the legend explains it, and a chosen one says what its figure rests on", async () => {
       await open(page, server.base, `lang=en&${VIEW}`);
-      await page.evaluate(() => window.witgis.map.fitBounds([[5.5, 36.0], [28.5, 56.5]], { duration: 0 }));
+      await page.evaluate(() => void window.witgis.map.fitBounds([[5.5, 36.0], [28.5, 56.5]], { duration: 0 }));
       await waitFor(async () => (await hatched(page)).length === 4, { what: "four hatched countries" });
       assert.deepEqual(await hatched(page), ["BG", "DE", "IT", "LT"]);
 
@@ -108,7 +108,7 @@ describe("coverage completeness", () => {
 
     test("Germany is not hatched and its figure is said to describe the supply", async () => {
       await open(page, server.base, `lang=en&${VIEW}&row=DE`);
-      await page.evaluate(() => window.witgis.map.fitBounds([[5.5, 36.0], [28.5, 56.5]], { duration: 0 }));
+      await page.evaluate(() => void window.witgis.map.fitBounds([[5.5, 36.0], [28.5, 56.5]], { duration: 0 }));
       await waitFor(async () => (await hatched(page)).length === 3, { what: "three hatched countries" });
       assert.deepEqual(await hatched(page), ["BG", "IT", "LT"]);
       assert.equal(await page.getAttribute("#cov-legend-classes li.incomplete", "data-incomplete"), "3");

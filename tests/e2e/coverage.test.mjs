@@ -95,7 +95,7 @@ describe("coverage view", () => {
     }
   }
   async function idle() {
-    await page.evaluate(() => new Promise((ok) => window.witgis.map.once("idle", ok).triggerRepaint()));
+    await page.evaluate(() => new Promise((ok) => window.witgis.map.once("idle", () => ok()).triggerRepaint()));
   }
   /** The areas drawn on the map: id → { layer, colour }. */
   async function drawnAreas() {
@@ -231,7 +231,7 @@ describe("coverage view", () => {
 
   test("a category changes the table, the choropleth and the legend to the API's answer", async () => {
     // The whole of the four countries in view again (the first test zoomed to a row).
-    await page.evaluate(() => window.witgis.map.fitBounds([[5.5, 36.0], [28.5, 56.5]], { duration: 0 }));
+    await page.evaluate(() => void window.witgis.map.fitBounds([[5.5, 36.0], [28.5, 56.5]], { duration: 0 }));
     await page.selectOption("#cov-measure", "per_100k");
     await page.selectOption("#cov-category", "mental_health_centre");
     const q = query({ category: "mental_health_centre" });

@@ -98,7 +98,7 @@ describe("editor mode", () => {
     assert.deepEqual(f.geometry.coordinates, [10.1, 45.1]);
     assert.equal(f.properties.coord_precision, "building");
 
-    await page.evaluate(() => window.witgis.map.jumpTo({ center: [10.1, 45.1], zoom: 12 }));
+    await page.evaluate(() => void window.witgis.map.jumpTo({ center: [10.1, 45.1], zoom: 12 }));
     const marker = await page.waitForSelector(".maplibregl-marker");
     const box = await marker.boundingBox();
     const [x, y] = [box.x + box.width / 2, box.y + box.height - 4];

@@ -168,6 +168,9 @@ export async function startBrowser({ timezoneId } = {}) {
       "--no-first-run",
     ],
     viewport: { width: 1280, height: 800 },
+    // The map jumps instead of easing (MapLibre honours the setting): no
+    // test asserts an animation, and each eased frame is drawn in software.
+    reducedMotion: "reduce",
     locale: "en-GB",
     ...(timezoneId ? { timezoneId } : {}),
   });

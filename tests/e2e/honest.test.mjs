@@ -66,9 +66,9 @@ describe("honest locations, hours in words, a caller text with facts only (fixtu
     await server?.stop();
   });
 
-  const idle = () => page.evaluate(() => new Promise((ok) => (window.witgis.map.loaded() ? ok() : window.witgis.map.once("idle", ok))));
+  const idle = () => page.evaluate(() => new Promise((ok) => (window.witgis.map.loaded() ? ok() : window.witgis.map.once("idle", () => ok()))));
   const jump = (center, zoom) =>
-    page.evaluate(([c, z]) => new Promise((ok) => window.witgis.map.once("idle", ok).jumpTo({ center: c, zoom: z })), [center, zoom]);
+    page.evaluate(([c, z]) => new Promise((ok) => window.witgis.map.once("idle", () => ok()).jumpTo({ center: c, zoom: z })), [center, zoom]);
   /** The rendered map feature at a point: its properties and icon. */
   const drawnAt = (lonlat) =>
     page.evaluate((ll) => {

@@ -97,7 +97,7 @@ describe("web map", () => {
   test("clicking the map lists the nearest resources, as /api/nearest ranks them", async () => {
     // Find an empty spot of the map near Rome, so that the click sets a point.
     await page.evaluate(
-      () => new Promise((ok) => window.witgis.map.once("idle", ok).jumpTo({ center: [12.5, 41.9], zoom: 9 })),
+      () => new Promise((ok) => window.witgis.map.once("idle", () => ok()).jumpTo({ center: [12.5, 41.9], zoom: 9 })),
     );
     const spot = await page.evaluate(() => {
       const { map } = window.witgis;
@@ -139,7 +139,7 @@ describe("web map", () => {
     await page.evaluate(() => {
       document.getElementById("filters").open = false;
       const { map, state } = window.witgis;
-      return new Promise((ok) => map.once("idle", ok).jumpTo({ center: state.point, zoom: 11 }));
+      return new Promise((ok) => map.once("idle", () => ok()).jumpTo({ center: state.point, zoom: 11 }));
     });
     await page.screenshot({ path: join(SCREENSHOTS, "desktop-nearest.png") });
   });
@@ -204,7 +204,7 @@ describe("web map", () => {
     const [key, ids] = [...byPoint].sort((a, b) => b[1].length - a[1].length)[0];
     assert.ok(ids.length > 5, `${ids.length} services share ${key}`);
     const point = key.split(",").map(Number);
-    await page.evaluate((c) => new Promise((ok) => window.witgis.map.once("idle", ok).jumpTo({ center: c, zoom: 13 })), point);
+    await page.evaluate((c) => new Promise((ok) => window.witgis.map.once("idle", () => ok()).jumpTo({ center: c, zoom: 13 })), point);
     const stack = key;
     const badge = await page.waitForSelector(`.stack-count[data-stack="${stack}"]`);
     assert.equal(await badge.textContent(), String(ids.length));
@@ -280,7 +280,7 @@ describe("web map", () => {
     await phone.waitForSelector("#details:not([hidden])");
     const sheet = await (await phone.$("#details")).boundingBox();
     assert.ok(sheet.x >= 0 && sheet.x + sheet.width <= 390 && sheet.y + sheet.height <= 844 + 1, "the sheet fits");
-    await phone.evaluate(() => new Promise((ok) => (window.witgis.map.isMoving() ? window.witgis.map.once("idle", ok) : ok())));
+    await phone.evaluate(() => new Promise((ok) => (window.witgis.map.isMoving() ? window.witgis.map.once("idle", () => ok()) : ok())));
     await phone.screenshot({ path: join(SCREENSHOTS, "phone-details.png") });
     await phone.click("#details-close");
     await phone.waitForSelector("#details[hidden]", { state: "attached" });

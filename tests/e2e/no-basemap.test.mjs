@@ -46,7 +46,7 @@ const notice = (page) =>
 
 const centre = (page) => page.evaluate(() => window.witgis.map.getCenter());
 const zoomTo = (page, zoom) =>
-  page.evaluate((z) => new Promise((ok) => window.witgis.map.once("moveend", ok).jumpTo({ zoom: z })), zoom);
+  page.evaluate((z) => new Promise((ok) => window.witgis.map.once("moveend", () => ok()).jumpTo({ zoom: z })), zoom);
 
 test("at street zoom without a basemap the page says how to get one, for the area in view", async () => {
   assert.deepEqual(await plain.api("/api/config"), { basemap_style: null, basemap_pmtiles: null, geocoder: false });
@@ -66,7 +66,7 @@ test("at street zoom without a basemap the page says how to get one, for the are
   await page.screenshot({ path: join(SCREENSHOTS, "no-basemap.png") });
 
   // The command follows the view.
-  await page.evaluate(() => new Promise((ok) => window.witgis.map.once("moveend", ok).jumpTo({ center: [25.2797, 54.6872], zoom: 14 })));
+  await page.evaluate(() => new Promise((ok) => window.witgis.map.once("moveend", () => ok()).jumpTo({ center: [25.2797, 54.6872], zoom: 14 })));
   const vilnius = (await notice(page)).codes[0];
   assert.notEqual(vilnius, command);
   const [w2, s2, e2, n2] = vilnius.split(" ")[4].split(",").map(Number);

@@ -313,7 +313,7 @@ describe("help-desk operator view", () => {
 
   test("a click outside every loaded area says so", async () => {
     // Florence: in Italy, in no imported municipio.
-    await page.evaluate(() => new Promise((ok) => window.witgis.map.once("idle", ok).jumpTo({ center: [11.2558, 43.7696], zoom: 12 })));
+    await page.evaluate(() => new Promise((ok) => window.witgis.map.once("idle", () => ok()).jumpTo({ center: [11.2558, 43.7696], zoom: 12 })));
     const spot = await page.evaluate(() => {
       const { map } = window.witgis;
       const c = map.project([11.2558, 43.7696]);
@@ -345,13 +345,13 @@ describe("help-desk operator view", () => {
     await page.waitForSelector("#desk-competent li");
     await page.click("#desk-competent li:first-child button.copy");
     await waitFor(async () => (await page.inputValue("#desk-text")).length > 0, { what: "the text" });
-    await page.evaluate(() => new Promise((ok) => window.witgis.map.once("idle", ok).triggerRepaint()));
+    await page.evaluate(() => new Promise((ok) => window.witgis.map.once("idle", () => ok()).triggerRepaint()));
     const axe = await scan(page);
     assert.deepEqual(axe, [], "no serious or critical accessibility violations in the operator view");
     // A taller window, so that the picture holds the competent centres and the alternatives.
     await page.setViewportSize({ width: 1280, height: 1100 });
     await page.$eval(".side", (s) => s.scrollTo({ top: document.querySelector("#desk-answer").offsetTop - 140 }));
-    await page.evaluate(() => new Promise((ok) => window.witgis.map.once("idle", ok).triggerRepaint()));
+    await page.evaluate(() => new Promise((ok) => window.witgis.map.once("idle", () => ok()).triggerRepaint()));
     await page.screenshot({ path: join(SCREENSHOTS, "operator.png") });
     await page.setViewportSize({ width: 1280, height: 800 });
 

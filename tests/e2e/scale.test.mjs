@@ -89,7 +89,7 @@ describe(`a directory of ${RECORDS} records`, () => {
   /** Moves the map as `move` says and checks what it draws and lists against the API. */
   async function checkView(what, move) {
     await page.evaluate(move);
-    await page.evaluate(() => new Promise((ok) => (window.witgis.map.loaded() ? ok() : window.witgis.map.once("idle", ok))));
+    await page.evaluate(() => new Promise((ok) => (window.witgis.map.loaded() ? ok() : window.witgis.map.once("idle", () => ok()))));
     const box = await viewBox();
     const api = await server.api(`/api/resources?bbox=${box.map((v) => v.toFixed(6)).join(",")}&limit=1`);
     const drawn = await drawnInView(box);
@@ -115,15 +115,15 @@ describe(`a directory of ${RECORDS} records`, () => {
     const total = (await server.api("/api/resources?limit=1")).numberMatched;
     assert.equal(total, RECORDS);
 
-    const europe = await checkView("Europe", () => window.witgis.map.jumpTo({ center: [16, 48], zoom: 3.5 }));
+    const europe = await checkView("Europe", () => void window.witgis.map.jumpTo({ center: [16, 48], zoom: 3.5 }));
     assert.ok(europe.matched > 0.8 * RECORDS, `most records are in Europe's view (${europe.matched})`);
     assert.ok(!europe.drawn.exact, "Europe is drawn in clusters");
     // The list shows a page, and says how many more there are.
     assert.ok(await page.$("#list button.more"), "a button for the next page");
 
-    await checkView("Italy", () => window.witgis.map.jumpTo({ center: [12.5, 42], zoom: 6 }));
-    await checkView("Rome", () => window.witgis.map.jumpTo({ center: [12.4964, 41.9028], zoom: 11 }));
-    const street = await checkView("a street in Rome", () => window.witgis.map.jumpTo({ center: [12.4964, 41.9028], zoom: 16.5 }));
+    await checkView("Italy", () => void window.witgis.map.jumpTo({ center: [12.5, 42], zoom: 6 }));
+    await checkView("Rome", () => void window.witgis.map.jumpTo({ center: [12.4964, 41.9028], zoom: 11 }));
+    const street = await checkView("a street in Rome", () => void window.witgis.map.jumpTo({ center: [12.4964, 41.9028], zoom: 16.5 }));
     assert.ok(street.drawn.exact, "a street is drawn point by point");
 
     // Pan by dragging, as a person does.
