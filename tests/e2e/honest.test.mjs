@@ -292,10 +292,18 @@ describe("honest locations, hours in words, a caller text with facts only (fixtu
 
     for (const lang of Object.keys(WEEKDAYS)) {
       await page.selectOption("#desk-lang", lang);
+      // The clipboard still holds the previous language's text, which the
+      // text box held too until the page re-rendered it: empty it first, and
+      // wait for this language's words.
+      await page.evaluate(() => navigator.clipboard.writeText(""));
       await page.click("#desk-copy-all");
-      await waitFor(async () => (await page.evaluate(() => navigator.clipboard.readText())) === (await page.inputValue("#desk-text")) && (await page.inputValue("#desk-text")).length > 0, {
-        what: `the text in ${lang}`,
-      });
+      await waitFor(
+        async () => {
+          const shown = await page.inputValue("#desk-text");
+          return shown.includes(UNKNOWN[lang].address) && (await page.evaluate(() => navigator.clipboard.readText())) === shown;
+        },
+        { what: `the text in ${lang}, copied` },
+      );
       const text = await page.inputValue("#desk-text");
       const block = (name) => {
         const start = text.indexOf(name);
